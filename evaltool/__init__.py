@@ -1,0 +1,61 @@
+"""evaltool — evaluate resilience-training interventions for healthcare staff.
+
+The public API is listed in ``__all__``; heavy modules are imported on first use so that
+``evaltool --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .errors import (
+    DataProblemsError,
+    EvaltoolError,
+    EvaltoolWarning,
+    InputError,
+    InstrumentError,
+    ParameterError,
+    StudyError,
+)
+
+# public name -> module that defines it (imported lazily)
+_LAZY: dict[str, str] = {
+    "load_instrument": "evaltool.instruments",
+    "list_instruments": "evaltool.instruments",
+    "check_instrument_file": "evaltool.instruments",
+    "Instrument": "evaltool.instruments",
+    "score": "evaltool.scoring",
+    "check_items": "evaltool.scoring",
+    "reverse_items": "evaltool.scoring",
+}
+
+__all__ = [
+    "__version__",
+    "DataProblemsError",
+    "EvaltoolError",
+    "EvaltoolWarning",
+    "InputError",
+    "InstrumentError",
+    "ParameterError",
+    "StudyError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltool' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
+    from .scoring import check_items, reverse_items, score

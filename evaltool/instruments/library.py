@@ -1,0 +1,225 @@
+"""Find, load and check instrument files.
+
+Instruments ship as YAML in ``instruments/scales/``; a path to a user's own file works
+everywhere a name does, so licensed scales (with the user's own item text) can be brought in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import ValidationError
+
+from .._resources import scales_dir
+from ..errors import InstrumentError
+from .schema import Instrument
+
+__all__ = [
+    "InstrumentProblem",
+    "check_instrument_file",
+    "list_instruments",
+    "load_instrument",
+]
+
+
+@dataclass(frozen=True)
+class InstrumentProblem:
+    """One schema problem in an instrument file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: field '{self.field}': {self.message}"
+
+
+def _available() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(scales_dir().glob("*.yaml"))}
+
+
+def _read_yaml(path: Path, error: type[Exception] = InstrumentError) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(
+            "file not found.", file=path, fix="check the path, or use a packaged name from "
+            "'evaltool instruments list'."
+        ) from None
+    except UnicodeDecodeError:
+        raise error("file is not UTF-8 text.", file=path, fix="save it as UTF-8.") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = None if mark is None else mark.line + 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise error(
+            f"is not valid YAML ({problem}).", file=path, row=row,
+            fix="correct the YAML syntax (indentation, colons, quotes) at that line.",
+        ) from None
+
+
+def _loc(loc: tuple[object, ...], data: object) -> str:
+    """Turn a pydantic error location into a readable field path (``scales[brs].bands``)."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            label = str(part)
+            if isinstance(node, list) and 0 <= part < len(node):
+                child = node[part]
+                if isinstance(child, dict) and "id" in child:
+                    label = str(child["id"])
+                node = child
+            else:
+                node = None
+            out.append(f"[{label}]")
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            out.append(("." if out else "") + str(part))
+    return "".join(out) or "(top level)"
+
+
+def _validate(data: object, file: str) -> tuple[Instrument | None, list[InstrumentProblem]]:
+    if not isinstance(data, dict):
+        return None, [InstrumentProblem(file, "(top level)", "the file must be a YAML mapping")]
+    try:
+        return Instrument.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see 'evaltool instruments show brs' for an example)"
+            problems.append(InstrumentProblem(file, _loc(tuple(err["loc"]), data), msg))
+        return None, problems
+
+
+def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:
+    """Return every schema problem in an instrument file (an empty list means it is valid).
+
+    Parameters
+    ----------
+    path
+        Path to a YAML instrument file.
+
+    Returns
+    -------
+    list of InstrumentProblem
+        Each with ``file``, ``field`` (e.g. ``scales[brs].bands``) and ``message``.
+
+    Examples
+    --------
+    >>> from evaltool._resources import scales_dir
+    >>> check_instrument_file(scales_dir() / "brs.yaml")
+    []
+    """
+    path = Path(path)
+    data = _read_yaml(path)
+    inst, problems = _validate(data, str(path))
+    if inst is not None and inst.id != path.stem and path.parent == scales_dir():
+        problems.append(InstrumentProblem(str(path), "id", f"id '{inst.id}' must equal the file name '{path.stem}'"))
+    return problems
+
+
+@lru_cache(maxsize=128)
+def _load_path(path: Path, mtime: float) -> Instrument:
+    data = _read_yaml(path)
+    inst, problems = _validate(data, str(path))
+    if inst is None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InstrumentError(
+            f"{first.message}{more}.", file=path, field=first.field,
+            fix=f"run 'evaltool instruments check {path}' to list every problem.",
+        )
+    return inst
+
+
+def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
+    """Load a packaged instrument by name, or a user's instrument file by path.
+
+    Parameters
+    ----------
+    name_or_path
+        A packaged instrument id (``"brs"``, ``"cbi"``, ...; see :func:`list_instruments`),
+        a path to a YAML file, or an :class:`Instrument` (returned unchanged).
+
+    Returns
+    -------
+    Instrument
+        The validated instrument.
+
+    Raises
+    ------
+    InstrumentError
+        If the name is unknown (the message lists the known names) or the file is invalid.
+
+    Examples
+    --------
+    >>> brs = load_instrument("brs")
+    >>> brs.short_name, [i.id for i in brs.items if i.reverse]
+    ('BRS', ['brs_2', 'brs_4', 'brs_6'])
+    """
+    if isinstance(name_or_path, Instrument):
+        return name_or_path
+    text = str(name_or_path)
+    path = Path(text)
+    if text.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise InstrumentError(
+                "instrument file not found.", file=path,
+                fix="check the path, or use a packaged name from 'evaltool instruments list'.",
+            )
+        return _load_path(path.resolve(), path.stat().st_mtime)
+    available = _available()
+    key = text.strip().lower().replace("-", "_")
+    if key not in available:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(available), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise InstrumentError(
+            f"unknown instrument '{text}'.{hint}",
+            fix=f"use one of: {', '.join(available)}; or give the path to your own YAML file.",
+        )
+    p = available[key]
+    return _load_path(p.resolve(), p.stat().st_mtime)
+
+
+def list_instruments() -> pd.DataFrame:
+    """List the packaged instruments.
+
+    Returns
+    -------
+    DataFrame
+        One row per instrument: ``id``, ``short_name``, ``name``, ``measures``, ``n_items``,
+        ``scales`` (comma-separated scale ids), ``licence_tier``, ``item_text`` (shipped or not).
+
+    Examples
+    --------
+    >>> table = list_instruments()
+    >>> "brs" in set(table["id"])
+    True
+    """
+    rows = []
+    for name in _available():
+        inst = load_instrument(name)
+        rows.append(
+            {
+                "id": inst.id,
+                "short_name": inst.short_name,
+                "name": inst.name,
+                "measures": inst.measures,
+                "n_items": len(inst.items),
+                "scales": ", ".join(s.id for s in inst.scales),
+                "licence_tier": inst.licence.tier,
+                "item_text": any(i.text for i in inst.items),
+            }
+        )
+    return pd.DataFrame(rows, columns=["id", "short_name", "name", "measures", "n_items", "scales", "licence_tier", "item_text"])
