@@ -7,6 +7,7 @@ import typer
 from .._version import __version__
 from . import instruments as _instruments
 from . import score as _score
+from . import validate as _validate
 
 app = typer.Typer(
     name="evaltool",
@@ -42,6 +43,7 @@ def _root(
 
 app.add_typer(_instruments.app, name="instruments")
 app.command("score")(_score.score_command)
+app.command("validate")(_validate.validate_command)
 
 
 def main() -> None:

@@ -11,10 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 from pydantic import ValidationError
 
 from .._resources import scales_dir
+from .._yaml import read_yaml, validation_problems
 from ..errors import InstrumentError
 from .schema import Instrument
 
@@ -42,47 +42,8 @@ def _available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scales_dir().glob("*.yaml"))}
 
 
-def _read_yaml(path: Path, error: type[Exception] = InstrumentError) -> object:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(
-            "file not found.", file=path, fix="check the path, or use a packaged name from "
-            "'evaltool instruments list'."
-        ) from None
-    except UnicodeDecodeError:
-        raise error("file is not UTF-8 text.", file=path, fix="save it as UTF-8.") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = None if mark is None else mark.line + 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise error(
-            f"is not valid YAML ({problem}).", file=path, row=row,
-            fix="correct the YAML syntax (indentation, colons, quotes) at that line.",
-        ) from None
-
-
-def _loc(loc: tuple[object, ...], data: object) -> str:
-    """Turn a pydantic error location into a readable field path (``scales[brs].bands``)."""
-    out: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int):
-            label = str(part)
-            if isinstance(node, list) and 0 <= part < len(node):
-                child = node[part]
-                if isinstance(child, dict) and "id" in child:
-                    label = str(child["id"])
-                node = child
-            else:
-                node = None
-            out.append(f"[{label}]")
-        else:
-            node = node.get(part) if isinstance(node, dict) else None
-            out.append(("." if out else "") + str(part))
-    return "".join(out) or "(top level)"
+def _read_yaml(path: Path) -> object:
+    return read_yaml(path, InstrumentError)
 
 
 def _validate(data: object, file: str) -> tuple[Instrument | None, list[InstrumentProblem]]:
@@ -91,13 +52,8 @@ def _validate(data: object, file: str) -> tuple[Instrument | None, list[Instrume
     try:
         return Instrument.model_validate(data), []
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see 'evaltool instruments show brs' for an example)"
-            problems.append(InstrumentProblem(file, _loc(tuple(err["loc"]), data), msg))
-        return None, problems
+        hint = "see 'evaltool instruments show brs' for an example"
+        return None, [InstrumentProblem(file, f, m) for f, m in validation_problems(exc, data, hint)]
 
 
 def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:

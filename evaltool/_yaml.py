@@ -1,0 +1,74 @@
+"""Reading YAML data files (instruments, codebooks, studies) with errors that say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .errors import EvaltoolError
+
+
+def read_yaml(path: Path, error: type[EvaltoolError]) -> Any:
+    """``yaml.safe_load`` a UTF-8 file; problems become ``error`` naming file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found.", file=path, fix="check the path.") from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file.", file=path, fix="give the path of the YAML file.") from None
+    except UnicodeDecodeError:
+        raise error("file is not UTF-8 text.", file=path, fix="save it as UTF-8.") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = None if mark is None else mark.line + 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise error(
+            f"is not valid YAML ({problem}).", file=path, row=row,
+            fix="correct the YAML syntax (indentation, colons, quotes) at that line.",
+        ) from None
+
+
+def field_path(loc: tuple[object, ...], data: object) -> str:
+    """Turn a pydantic error location into a readable field path (``scales[brs].bands``).
+
+    List positions are shown by the element's ``id`` (or ``name``) when it has one.
+    """
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            label = str(part)
+            if isinstance(node, list) and 0 <= part < len(node):
+                child = node[part]
+                if isinstance(child, dict):
+                    for key in ("id", "name"):
+                        if key in child:
+                            label = str(child[key])
+                            break
+                node = child
+            else:
+                node = None
+            out.append(f"[{label}]")
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+            out.append(("." if out else "") + str(part))
+    return "".join(out) or "(top level)"
+
+
+def validation_problems(exc: ValidationError, data: object, hint: str = "") -> list[tuple[str, str]]:
+    """``(field, message)`` for every error of a pydantic ValidationError."""
+    out = []
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling" + (f"; {hint}" if hint else "") + ")"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        out.append((field_path(tuple(err["loc"]), data), msg))
+    return out

@@ -1,0 +1,77 @@
+"""Shared look of evaltool figures: colour-blind-safe palette, clean axes, no pyplot state."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any
+
+# Okabe & Ito (2008) colour-blind-safe palette
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK = OKABE_ITO
+GREY = "#8C8C8C"
+LIGHT = "#D9D9D9"
+
+RC = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.8,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "evaltool",
+}
+
+
+@contextmanager
+def style() -> Any:
+    """Apply evaltool's rc settings for the duration of a plotting call."""
+    import matplotlib as mpl
+
+    with mpl.rc_context(RC):
+        yield
+
+
+def new_axes(ax: Any = None, *, figsize: tuple[float, float] = (6.0, 4.0)) -> Any:
+    """Return ``ax`` or a fresh Axes on a new (pyplot-free) Figure."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    with style():
+        fig = Figure(figsize=figsize, layout="constrained")
+        return fig.add_subplot()
+
+
+def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "svg")) -> list[Any]:
+    """Save a Figure as PNG and SVG next to each other; returns the paths written."""
+    from pathlib import Path
+
+    stem = Path(path_stem)
+    out = []
+    with style():
+        for fmt in formats:
+            p = stem.with_suffix("." + fmt)
+            fig.savefig(p, format=fmt, bbox_inches="tight", metadata=_metadata(fmt))
+            out.append(p)
+    return out
+
+
+def _metadata(fmt: str) -> dict[str, Any]:
+    # fixed metadata so that re-running an analysis writes identical figure files
+    if fmt == "svg":
+        return {"Date": None, "Creator": "evaltool"}
+    if fmt == "png":
+        return {"Software": "evaltool"}
+    return {}

@@ -1,0 +1,126 @@
+"""Participant ids: normalisation before linking, and near-miss suggestions (never merges).
+
+People type their participant code at every wave, so the same person appears as "P012",
+"p012", "P12 " or "P012 ". Normalisation (configured in ``study.yaml``) makes those equal;
+anything it cannot make equal is *suggested* as a possible match, never merged silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .model import IdSpec
+
+__all__ = ["near_misses", "normalise_ids"]
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PREFIX_DIGITS = re.compile(r"^([A-Za-z_-]*?)0*(\d+)$")
+
+
+def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
+    """Normalise typed participant ids according to the study's ``participant_id`` rules.
+
+    Steps, in order: strip surrounding white space; remove what ``remove`` matches (default:
+    inner white space); e-mail addresses lower-cased (``email_lower``); other ids upper- or
+    lower-cased (``case``); digits zero-padded to ``zero_pad`` (``P12`` → ``P012``). Blank
+    ids become missing. Vectorised; the input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.study.model import IdSpec
+    >>> normalise_ids(pd.Series([" p12", "P012 ", "Jo@NHS.net", ""]), IdSpec(zero_pad=3)).tolist()
+    ['P012', 'P012', 'jo@nhs.net', nan]
+    """
+    s = raw.astype("string")
+    if spec.strip:
+        s = s.str.strip()
+    if spec.remove:
+        s = s.str.replace(spec.remove, "", regex=True)
+    is_email = s.str.match(_EMAIL.pattern).fillna(False).astype(bool)
+    if spec.case == "upper":
+        s = s.where(is_email, s.str.upper())
+    elif spec.case == "lower":
+        s = s.where(is_email, s.str.lower())
+    if spec.email_lower:
+        s = s.where(~is_email, s.str.lower())
+    if spec.zero_pad:
+        width = spec.zero_pad
+        parts = s.str.extract(_PREFIX_DIGITS.pattern)
+        padded = parts[0].fillna("") + parts[1].str.zfill(width)
+        s = s.where(parts[1].isna() | is_email, padded)
+    s = s.where(s.notna() & (s != ""), None)
+    return s.astype(object).where(s.notna(), np.nan)
+
+
+def _skeleton(x: str) -> str:
+    """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding."""
+    y = x.upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2"}))
+    y = re.sub(r"[^A-Z0-9@.]", "", y)
+    return re.sub(r"(?<=\D)0+(?=\d)|^0+(?=\d)", "", y)
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        if len(diff) == 2 and diff[1] == diff[0] + 1:  # transposition
+            i = diff[0]
+            return a[i] == b[i + 1] and a[i + 1] == b[i]
+        return False
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: int = 20000) -> dict[str, list[str]]:
+    """Suggest known ids an unmatched id may have been meant as (one typo, O/0, I/1 ...).
+
+    Parameters
+    ----------
+    unmatched
+        Normalised ids found only at later waves (no baseline record).
+    known
+        Normalised ids that have a baseline record.
+    max_pairs
+        Above ``len(unmatched) * len(known)`` pairs only the skeleton match (O→0, I→1, padding)
+        is tried, so that national-scale data stay fast.
+
+    Returns
+    -------
+    dict
+        ``unmatched id -> suggested known ids`` (only ids with suggestions): first those equal
+        after the lenient skeleton (O→0, I/L→1, zero padding), then those one edit away.
+
+    Examples
+    --------
+    >>> near_misses(["P0O5", "P999"], ["P005", "P016"])
+    {'P0O5': ['P005']}
+    """
+    unmatched = list(dict.fromkeys(unmatched))
+    known = list(dict.fromkeys(known))
+    by_skel: dict[str, list[str]] = defaultdict(list)
+    for k in known:
+        by_skel[_skeleton(k)].append(k)
+    out: dict[str, list[str]] = {}
+    brute = len(unmatched) * len(known) <= max_pairs
+    for u in unmatched:
+        strong = sorted(set(by_skel.get(_skeleton(u), [])) - {u})
+        weak = sorted({k for k in known if _within_one_edit(u, k)} - set(strong) - {u}) if brute else []
+        if strong or weak:
+            out[u] = strong + weak
+    return out

@@ -1,0 +1,230 @@
+"""The study file (``study.yaml``): one evaluation described as data (ARCHITECTURE.md §5).
+
+A study names its exports (one per wave, or one long export with a timepoint column), the
+ordered timepoints, how participant ids are found and normalised, which columns hold which
+instrument items, group columns, free-text questions, exclusion rules and analysis options.
+Paths are relative to the study file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "AnalysisOptions",
+    "ExclusionRules",
+    "ExportSpec",
+    "FreeTextSpec",
+    "GroupSpec",
+    "IdSpec",
+    "InstrumentSpec",
+    "Study",
+    "Timepoint",
+]
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Timepoint(_Model):
+    """One measurement occasion, in study order (the first is the baseline by default)."""
+
+    id: Name
+    label: str | None = None
+    description: str | None = None
+
+
+class ExportSpec(_Model):
+    """One survey export (or several files of the same wave, e.g. two collectors).
+
+    Give ``timepoint`` for a one-wave export, or ``timepoint_column`` (+ optional
+    ``timepoint_values`` mapping its values to timepoint ids) for a long export such as
+    REDCap's ``redcap_event_name``.
+    """
+
+    file: str | None = None
+    files: list[str] | None = None
+    format: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    dictionary: str | None = None
+    timepoint: str | None = None
+    timepoint_column: str | None = None
+    timepoint_values: dict[str, str] | None = None
+    id_column: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    """Per-export item map ``item_id: column`` (overrides the instrument-level map)."""
+
+    @model_validator(mode="after")
+    def _check(self) -> ExportSpec:
+        if (self.file is None) == (self.files is None):
+            raise ValueError("give either 'file' or 'files' (a list of files of the same wave)")
+        if self.files is not None and not self.files:
+            raise ValueError("'files' must list at least one file")
+        if (self.timepoint is None) == (self.timepoint_column is None):
+            raise ValueError(
+                "give either 'timepoint' (one wave per export) or 'timepoint_column' (long export)"
+            )
+        if self.timepoint_values is not None and self.timepoint_column is None:
+            raise ValueError("'timepoint_values' needs 'timepoint_column'")
+        return self
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self.files) if self.files is not None else [self.file]  # type: ignore[list-item]
+
+
+class IdSpec(_Model):
+    """Where participant ids are and how they are normalised before linking waves."""
+
+    column: str | None = None
+    strip: bool = True
+    case: Literal["upper", "lower", "none"] = "upper"
+    email_lower: bool = True
+    zero_pad: int | None = Field(default=None, ge=1, le=12)
+    """Pad the digits of ids such as ``P12`` to this width (``P012``)."""
+    remove: str | None = r"\s+"
+    """A regular expression whose matches are removed (default: inner white space)."""
+    linking_table: str | None = None
+    """CSV with columns ``export_id`` and ``participant_id`` mapping typed ids to true ids."""
+
+
+class InstrumentSpec(_Model):
+    """An instrument used in the study and where its items are."""
+
+    id: str
+    """Packaged instrument name or path to a YAML file (relative to the study file)."""
+    columns: dict[str, str] | Literal["auto"] = "auto"
+    """``item_id: column``; ``auto`` finds columns named after the item ids."""
+    timepoints: list[str] | None = None
+    """Timepoints at which the instrument was given (default: wherever its columns exist)."""
+    scales: list[str] | None = None
+    primary: bool = True
+
+
+class GroupSpec(_Model):
+    """A participant attribute (cohort, profession ...) used for subgroups and reports."""
+
+    name: Name
+    column: str
+    labels: dict[str, str] | None = None
+    """Map stored codes to labels (``{"1": "Midwife"}``); export value labels are used if absent."""
+    timepoint: str | None = None
+    """Take the value from this timepoint (default: the first wave that has it)."""
+
+
+class FreeTextSpec(_Model):
+    """A free-text question: one column (the same in every export) or one column per timepoint."""
+
+    id: Name
+    label: str | None = None
+    column: str | None = None
+    columns: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> FreeTextSpec:
+        if (self.column is None) == (self.columns is None):
+            raise ValueError("give either 'column' or 'columns' (timepoint: column)")
+        return self
+
+
+class ExclusionRules(_Model):
+    """Which rows are set aside (each ends in the exclusions table with its reason)."""
+
+    unfinished: Literal["exclude", "keep"] = "exclude"
+    preview: Literal["exclude", "keep"] = "exclude"
+    duplicates: Literal["first", "last", "most_complete", "error"] = "most_complete"
+    empty: Literal["exclude", "keep"] = "exclude"
+    straightlining: Literal["flag", "exclude", "ignore"] = "flag"
+    min_progress: float | None = Field(default=None, ge=0, le=100)
+
+
+class AnalysisOptions(_Model):
+    """Options for ``evaltool analyse``."""
+
+    baseline: str | None = None
+    contrasts: list[tuple[str, str]] | None = None
+    correction: Literal["holm", "BH", "none"] = "holm"
+    effect_size: Literal["d_av", "d_z"] = "d_av"
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    cohort_random_effect: bool = False
+    reliability_for_rci: Literal["baseline_alpha", "published"] = "baseline_alpha"
+    suppression_threshold: int = Field(default=5, ge=3)
+    codebook: str | None = "resilience_training"
+    redact_names: list[str] = Field(default_factory=list)
+    redact_places: list[str] = Field(default_factory=list)
+    seed: int = 20251
+
+
+class Study(_Model):
+    """A whole evaluation: the root of ``study.yaml``."""
+
+    name: str
+    description: str | None = None
+    synthetic: bool = False
+    """True for made-up data: every output then says so."""
+    exports: list[ExportSpec] = Field(min_length=1)
+    timepoints: list[Timepoint] = Field(min_length=1)
+    participant_id: IdSpec = Field(default_factory=IdSpec)
+    instruments: list[InstrumentSpec] = Field(default_factory=list)
+    groups: list[GroupSpec] = Field(default_factory=list)
+    free_text: list[FreeTextSpec] = Field(default_factory=list)
+    exclusions: ExclusionRules = Field(default_factory=ExclusionRules)
+    analysis: AnalysisOptions = Field(default_factory=AnalysisOptions)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Study:
+        tps = [t.id for t in self.timepoints]
+        if len(set(tps)) != len(tps):
+            raise ValueError("timepoint ids must be unique")
+        for i, e in enumerate(self.exports):
+            if e.timepoint is not None and e.timepoint not in tps:
+                raise ValueError(f"exports[{i}] names timepoint '{e.timepoint}', not one of {tps}")
+            for v in (e.timepoint_values or {}).values():
+                if v not in tps:
+                    raise ValueError(f"exports[{i}].timepoint_values maps to '{v}', not one of {tps}")
+        seen: dict[str, int] = {}
+        for i, e in enumerate(self.exports):
+            if e.timepoint is None:
+                continue
+            if e.timepoint in seen:
+                raise ValueError(
+                    f"exports[{seen[e.timepoint]}] and exports[{i}] are both for timepoint "
+                    f"'{e.timepoint}': list several files of one wave under one export with "
+                    "'files: [...]', or give each export its own timepoint"
+                )
+            seen[e.timepoint] = i
+        if self.analysis.baseline is not None and self.analysis.baseline not in tps:
+            raise ValueError(f"analysis.baseline '{self.analysis.baseline}' is not one of {tps}")
+        for a, b in self.analysis.contrasts or []:
+            for t in (a, b):
+                if t not in tps:
+                    raise ValueError(f"analysis.contrasts names '{t}', not one of {tps}")
+        ids = [g.name for g in self.groups]
+        if len(set(ids)) != len(ids):
+            raise ValueError("group names must be unique")
+        ft = [f.id for f in self.free_text]
+        if len(set(ft)) != len(ft):
+            raise ValueError("free_text ids must be unique")
+        for f in self.free_text:
+            for t in f.columns or {}:
+                if t not in tps:
+                    raise ValueError(f"free_text '{f.id}' names timepoint '{t}', not one of {tps}")
+        for ins in self.instruments:
+            for t in ins.timepoints or []:
+                if t not in tps:
+                    raise ValueError(f"instrument '{ins.id}' names timepoint '{t}', not one of {tps}")
+        return self
+
+    @property
+    def timepoint_ids(self) -> list[str]:
+        return [t.id for t in self.timepoints]
+
+    @property
+    def baseline(self) -> str:
+        return self.analysis.baseline or self.timepoints[0].id
