@@ -1,0 +1,166 @@
+"""The report model: an immutable builder of sections holding text, tables and figures.
+
+A :class:`Report` never changes: every ``with_*``/``add_*`` call returns a new report, so a
+notebook can branch a report without surprises. It shows itself in Jupyter
+(``_repr_html_``) and saves through the same renderer to a self-contained HTML file (figures
+embedded, no network) or to PDF. Formatting and rounding live only here; statistics keep
+full precision.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+__all__ = ["Callout", "FigureBlock", "Report", "Section", "TableBlock", "TextBlock"]
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """Paragraphs of plain text (blank lines separate paragraphs; ``- `` starts a bullet)."""
+
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(frozen=True)
+class Callout:
+    """A highlighted box: ``note``, ``warning`` or ``privacy``."""
+
+    text: str
+    level: Literal["note", "warning", "privacy"] = "note"
+    kind: Literal["callout"] = "callout"
+
+
+@dataclass(frozen=True)
+class TableBlock:
+    """A table with display formatting; the frame itself keeps full precision.
+
+    ``formats`` maps column → format: a Python format spec (``".2f"``), ``"p"`` (APA p-value:
+    ``< .001`` / ``.023``), ``"int"``, ``"pct"``. Columns not listed: numbers to 2 decimals.
+    ``labels`` renames columns for display only.
+    """
+
+    frame: pd.DataFrame
+    caption: str = ""
+    note: str = ""
+    formats: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    kind: Literal["table"] = "table"
+
+    def display_rows(self) -> tuple[list[str], list[list[str]]]:
+        from .format import format_cell
+
+        cols = list(self.frame.columns)
+        header = [self.labels.get(c, c) for c in cols]
+        body = [[format_cell(v, self.formats.get(c)) for c, v in zip(cols, row, strict=True)]
+                for row in self.frame.itertuples(index=False, name=None)]
+        return header, body
+
+
+@dataclass(frozen=True)
+class FigureBlock:
+    """A figure stored as SVG text (preferred) or PNG bytes, with a caption and alt text."""
+
+    svg: str | None = None
+    png: bytes | None = None
+    caption: str = ""
+    alt: str = ""
+    kind: Literal["figure"] = "figure"
+
+    @classmethod
+    def from_matplotlib(cls, fig: Any, caption: str = "", alt: str = "", fmt: str = "svg") -> FigureBlock:
+        """Render a matplotlib Figure (or Axes) into an embeddable block."""
+        from ..plots._style import _metadata, style
+
+        fig = getattr(fig, "figure", fig)
+        buf = io.BytesIO()
+        with style():
+            fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=_metadata(fmt))
+        if fmt == "svg":
+            text = buf.getvalue().decode("utf-8")
+            text = text[text.find("<svg"):]  # drop the XML prolog and doctype for inline use
+            return cls(svg=text, caption=caption, alt=alt or caption)
+        return cls(png=buf.getvalue(), caption=caption, alt=alt or caption)
+
+    def data_uri(self) -> str:
+        if self.png is None:
+            return ""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+Block = TextBlock | Callout | TableBlock | FigureBlock
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a report."""
+
+    title: str
+    blocks: tuple[Block, ...] = ()
+    id: str = ""
+    level: int = 2
+
+    def add(self, *blocks: Block) -> Section:
+        return replace(self, blocks=self.blocks + tuple(blocks))
+
+    @property
+    def anchor(self) -> str:
+        import re
+
+        return self.id or re.sub(r"[^a-z0-9]+", "-", self.title.casefold()).strip("-")
+
+
+@dataclass(frozen=True)
+class Report:
+    """An immutable report.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = Report("Cohort C03").add_section(Section("Summary").add(TextBlock("All went well.")))
+    >>> r2 = r.add_section(Section("Table").add(TableBlock(pd.DataFrame({"n": [3]}))))
+    >>> len(r.sections), len(r2.sections)
+    (1, 2)
+    >>> "All went well." in r2.to_html()
+    True
+    """
+
+    title: str
+    subtitle: str = ""
+    sections: tuple[Section, ...] = ()
+    banner: str = ""
+    template: str = "study_report.html.j2"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def add_section(self, section: Section) -> Report:
+        return replace(self, sections=self.sections + (section,))
+
+    def with_banner(self, text: str) -> Report:
+        return replace(self, banner=text)
+
+    def with_meta(self, **meta: Any) -> Report:
+        return replace(self, meta={**self.meta, **meta})
+
+    def to_html(self, *, template_dirs: Sequence[str | Path] = ()) -> str:
+        """Render to one self-contained HTML string (CSS and figures inline, no network)."""
+        from .render import render_html
+
+        return render_html(self, template_dirs=template_dirs)
+
+    def save(self, path: str | Path, *, template_dirs: Sequence[str | Path] = ()) -> Path:
+        """Write ``.html`` or ``.pdf`` (chosen by the extension)."""
+        from .render import save_report
+
+        return save_report(self, Path(path), template_dirs=template_dirs)
+
+    def _repr_html_(self) -> str:
+        from .render import render_html
+
+        return render_html(self, fragment=True)

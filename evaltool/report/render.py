@@ -1,0 +1,76 @@
+"""Render reports with Jinja2 (autoescape on); user templates override packaged ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .._resources import reports_dir
+from .._version import __version__
+from ..errors import EvaltoolError, OutputError
+
+__all__ = ["render_html", "save_report", "template_environment"]
+
+
+@lru_cache(maxsize=8)
+def _env(dirs: tuple[str, ...]) -> Any:
+    import jinja2
+
+    loaders: list[Any] = [jinja2.FileSystemLoader(d) for d in dirs]
+    loaders.append(jinja2.FileSystemLoader(str(reports_dir())))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["paragraphs"] = _paragraphs
+    return env
+
+
+def template_environment(template_dirs: Sequence[str | Path] = ()) -> Any:
+    """The Jinja2 environment: the user's folders first, then evaltool's ``reports/``."""
+    return _env(tuple(str(Path(d)) for d in template_dirs))
+
+
+def _paragraphs(text: str) -> list[dict[str, Any]]:
+    """Split plain text into paragraphs and bullet lists (rendered escaped by the template)."""
+    out: list[dict[str, Any]] = []
+    for block in str(text).strip().split("\n\n"):
+        lines = [ln.rstrip() for ln in block.strip().splitlines() if ln.strip()]
+        if lines and all(ln.lstrip().startswith("- ") for ln in lines):
+            out.append({"bullets": [ln.lstrip()[2:] for ln in lines]})
+        elif lines:
+            out.append({"text": " ".join(ln.strip() for ln in lines)})
+    return out
+
+
+def render_html(report: Any, *, template_dirs: Sequence[str | Path] = (), fragment: bool = False) -> str:
+    env = template_environment(template_dirs)
+    css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
+    tmpl = env.get_template(report.template)
+    return tmpl.render(report=report, css=css, fragment=fragment, version=__version__)
+
+
+def save_report(report: Any, path: Path, *, template_dirs: Sequence[str | Path] = ()) -> Path:
+    html = render_html(report, template_dirs=template_dirs)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        path.write_text(html, encoding="utf-8")
+        return path
+    if suffix == ".pdf":
+        try:
+            import weasyprint
+        except (ImportError, OSError) as exc:  # missing Pango/cairo system libraries
+            raise EvaltoolError(
+                f"PDF output needs WeasyPrint and its system libraries ({type(exc).__name__}).",
+                fix="use the HTML report (open it in a browser and print to PDF), or install "
+                    "Pango (e.g. 'apt-get install libpango-1.0-0 libpangoft2-1.0-0').",
+            ) from None
+        weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(str(path))
+        return path
+    raise OutputError(f"cannot write a report as '{suffix or '(no extension)'}'.", file=path,
+                      fix="use a .html or .pdf file name.")
