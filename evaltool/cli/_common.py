@@ -26,9 +26,15 @@ def err_console() -> Any:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _esc(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
 def fail(message: str) -> None:
     """Print one error line (never a traceback) and exit with code 1."""
-    err_console().print(f"[bold red]Error:[/] {message}", markup=True, emoji=False)
+    err_console().print(f"[bold red]Error:[/] {_esc(message)}", markup=True, emoji=False)
     raise typer.Exit(code=1)
 
 
@@ -36,7 +42,7 @@ def report_problems(exc: DataProblemsError, out_dir: Path | None = None) -> None
     """Print a short problems summary (no answer values) and write the full table."""
     con = err_console()
     probs = exc.problems
-    con.print(f"[bold red]Error:[/] {exc}", markup=True, emoji=False)
+    con.print(f"[bold red]Error:[/] {_esc(exc)}", markup=True, emoji=False)
     if len(probs):
         show = probs.head(10)
         for rec in show.to_dict("records"):
@@ -72,7 +78,7 @@ def handle_errors(exc: BaseException) -> int:
         report_problems(exc)
         return 1
     if isinstance(exc, EvaltoolError):
-        err_console().print(f"[bold red]Error:[/] {exc}", markup=True, emoji=False)
+        err_console().print(f"[bold red]Error:[/] {_esc(exc)}", markup=True, emoji=False)
         return 1
     raise exc
 

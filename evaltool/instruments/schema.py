@@ -11,9 +11,10 @@ The rules follow ``INSTRUMENTS.md`` §6. Reverse keying always uses the *respons
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 __all__ = [
     "Band",
@@ -45,6 +46,28 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_leng
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Loc = tuple[str | int, ...]
+
+
+def _fail(title: str, problems: list[tuple[Loc, str]]) -> NoReturn:
+    """Raise every problem at once, each at its own field (e.g. ``items.3.text``).
+
+    pydantic prefixes the location with the parent's path, so a nested model's problem is
+    reported as ``scales[pss10].bands`` rather than at the model as a whole.
+    """
+    raise ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", "{reason}", {"reason": msg}),
+                loc=loc,
+                input=None,
+            )
+            for loc, msg in problems
+        ],
+    )
 
 
 class Licence(_Model):
@@ -206,19 +229,26 @@ class Scale(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
+        problems: list[tuple[Loc, str]] = []
         if len(set(self.items)) != len(self.items):
-            raise ValueError("an item is listed twice")
+            problems.append((("items",), "an item is listed twice"))
         if self.reverse_items is not None and not set(self.reverse_items) <= set(self.items):
             extra = sorted(set(self.reverse_items) - set(self.items))
-            raise ValueError(f"reverse_items {extra} are not items of this scale")
+            problems.append((("reverse_items",), f"reverse_items {extra} are not items of this scale"))
         if self.method == "lookup" and self.conversion is None:
-            raise ValueError("method 'lookup' needs a 'conversion' table")
+            problems.append((("conversion",), "method 'lookup' needs a 'conversion' table"))
         if self.method == "sum" and self.missing is not None:
             if self.missing.required(len(self.items)) < len(self.items):
-                raise ValueError(
-                    "method 'sum' needs every item; use 'prorated_sum' to allow missing items"
-                )
-        _check_bands(self.bands)
+                problems.append((
+                    ("missing",),
+                    "method 'sum' needs every item; use 'prorated_sum' to allow missing items",
+                ))
+        try:
+            _check_bands(self.bands)
+        except ValueError as exc:
+            problems.append((("bands",), str(exc)))
+        if problems:
+            _fail("Scale", problems)
         return self
 
     def min_answered(self) -> int:
@@ -277,41 +307,60 @@ class Instrument(_Model):
 
     @model_validator(mode="after")
     def _cross_check(self) -> Instrument:
+        problems: list[tuple[Loc, str]] = []
         ids = [i.id for i in self.items]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"item ids {dup} are used twice")
+            problems.append((("items",), f"item ids {dup} are used twice"))
         known = set(ids)
-        for it in self.items:
+        for n, it in enumerate(self.items):
             if it.response_set not in self.response_sets:
-                raise ValueError(
+                problems.append((
+                    ("items", n, "response_set"),
                     f"item '{it.id}' uses response_set '{it.response_set}', which is not defined "
-                    f"(defined: {sorted(self.response_sets)})"
-                )
+                    f"(defined: {sorted(self.response_sets)})",
+                ))
             if it.text is not None and not self.licence.item_text_shippable:
-                raise ValueError(
+                problems.append((
+                    ("items", n, "text"),
                     f"item '{it.id}' has text, but the licence (tier {self.licence.tier}) does not "
-                    "allow shipping item text; remove it or supply your own text in a local copy"
-                )
+                    "allow shipping item text; remove it or supply your own text in a local copy",
+                ))
         scale_ids = [s.id for s in self.scales]
         if len(set(scale_ids)) != len(scale_ids):
-            raise ValueError("scale ids must be unique")
-        for s in self.scales:
+            problems.append((("scales",), "scale ids must be unique"))
+        unscored = {i.id for i in self.items if not i.scored}
+        for n, s in enumerate(self.scales):
             unknown = [i for i in s.items if i not in known]
             if unknown:
-                raise ValueError(f"scale '{s.id}' lists unknown items {unknown}")
+                problems.append((("scales", n, "items"), f"scale '{s.id}' lists unknown items {unknown}"))
+                continue
+            listed = [i for i in s.items if i in unscored]
+            if listed:
+                problems.append((
+                    ("scales", n, "items"),
+                    f"scale '{s.id}' lists items {listed}, which are marked 'scored: false'",
+                ))
             if s.method in ("correct_count", "correct_percent"):
                 nokey = [i for i in s.items if self.item(i).correct is None]
                 if nokey:
-                    raise ValueError(f"scale '{s.id}' is a knowledge test but items {nokey} have no 'correct' answer")
-            sets = {self.item(i).response_set for i in s.items}
-            if s.method not in ("correct_count", "correct_percent"):
-                ranges = {(self.response_sets[r].scored_min, self.response_sets[r].scored_max) for r in sets}
-                if len(ranges) > 1 and s.method != "mean":
-                    raise ValueError(f"scale '{s.id}' mixes items with different scored ranges {sorted(ranges)}")
-        for f in self.flags:
+                    problems.append((
+                        ("scales", n, "items"),
+                        f"scale '{s.id}' is a knowledge test but items {nokey} have no 'correct' answer",
+                    ))
+                continue
+            sets = {self.item(i).response_set for i in s.items} & set(self.response_sets)
+            ranges = {(self.response_sets[r].scored_min, self.response_sets[r].scored_max) for r in sets}
+            if len(ranges) > 1 and s.method != "mean":
+                problems.append((
+                    ("scales", n, "method"),
+                    f"scale '{s.id}' mixes items with different scored ranges {sorted(ranges)}",
+                ))
+        for n, f in enumerate(self.flags):
             if f.item not in known:
-                raise ValueError(f"flag '{f.id}' refers to unknown item '{f.item}'")
+                problems.append((("flags", n, "item"), f"flag '{f.id}' refers to unknown item '{f.item}'"))
+        if problems:
+            _fail("Instrument", problems)
         return self
 
     def item(self, item_id: str) -> Item:
