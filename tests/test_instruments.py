@@ -638,12 +638,13 @@ def test_knowledge_quiz_counts_correct_answers():
     (unanswered questions prorated). Answer key written in the template's notes."""
     inst = load_instrument("resilience_knowledge")
     key = {i: inst.item(i).correct for i in inst.item_ids}
-    assert key == {"rk_1": [1], "rk_2": [4], "rk_3": [2], "rk_4": [3], "rk_5": [2],
-                   "rk_6": [4], "rk_7": [2], "rk_8": [1]}
+    # the key the bundled example study (evaltool/examples/_design.py) was generated with
+    assert key == {"rk_1": [2], "rk_2": [4], "rk_3": [1], "rk_4": [3], "rk_5": [2],
+                   "rk_6": [1], "rk_7": [4], "rk_8": [3]}
     rows = {
-        "rk_1": [1, 1, 2, 1, 1], "rk_2": [4, 1, 4, 4, 4], "rk_3": [2, 1, 1, 2, None],
-        "rk_4": [3, 1, 1, None, None], "rk_5": [2, 1, 1, 1, None], "rk_6": [4, 1, 1, 1, 4],
-        "rk_7": [2, 1, 1, None, 2], "rk_8": [1, 1, 1, 1, 1],
+        "rk_1": [2, 2, 1, 2, 1], "rk_2": [4, 1, 4, 4, 4], "rk_3": [1, 2, 2, 1, None],
+        "rk_4": [3, 1, 1, None, None], "rk_5": [2, 1, 1, 1, None], "rk_6": [1, 2, 2, 2, 1],
+        "rk_7": [4, 1, 1, None, 4], "rk_8": [3, 3, 3, 3, 3],
     }
     out = _score("resilience_knowledge", rows)
     # all correct; only rk_1 and rk_8 correct; rk_2 and rk_8; 6 answered with 4 correct -> 8 x 4/6;

@@ -1,0 +1,244 @@
+"""The example study's README and answer-key files (written by the generator)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from . import _design as d
+from . import _phrases as ph
+from ._writers import qualtrics_questions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .generate import Study
+
+
+def _csv(rows: list[list[object]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+def participants_csv(study: Study) -> str:
+    """One row per participant: cohort, profession, coaching call, waves with a usable response."""
+    pe = study.people
+    rows: list[list[object]] = [["participant_id", "cohort", "profession", "coaching_call",
+                                 *d.WAVES]]
+    for p, pid in enumerate(pe.pid):
+        rows.append([pid, d.COHORTS[int(pe.cohort[p])], int(pe.profession[p]),
+                     int(pe.call_happened[p]), *(int(pe.present[w][p]) for w in d.WAVES)])
+    return _csv(rows)
+
+
+def responses_csv(study: Study) -> str:
+    """One row per Qualtrics data row: the typed code, the true participant and the row's kind."""
+    rows: list[list[object]] = [["file", "data_row", "response_id", "typed_id", "participant_id",
+                                 "kind"]]
+    for wave, name in d.WAVE_FILES.items():
+        for k, r in enumerate(study.responses[wave], start=1):
+            pid = "" if r.person is None else study.people.pid[r.person]
+            rows.append([f"qualtrics/{name}", k, r.response_id, r.typed_id, pid, r.kind])
+    return _csv(rows)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _column_map() -> str:
+    seen: dict[str, list[str]] = {}
+    info: dict[str, tuple[str, str]] = {}
+    for wave in d.WAVES:
+        for tag, _, import_id, item in qualtrics_questions(wave):
+            seen.setdefault(tag, []).append(wave)
+            info[tag] = (import_id, item)
+    rows = [[f"`{tag}`", f"`{info[tag][0]}`", f"`{info[tag][1]}`", ", ".join(waves)]
+            for tag, waves in seen.items()]
+    return _table(["Qualtrics column", "ImportId", "item id / REDCap field", "waves"], rows)
+
+
+def _special(study: Study) -> list[str]:
+    pe, rs = study.people, study.responses
+    find = {kind: next(r for w in d.WAVES for r in rs[w] if r.kind == kind)
+            for kind in ("preview", "duplicate_first", "unfinished")}
+    dup = pe.pid[study.special["duplicate"]]
+    kept = next(r for r in rs["T2"] if r.kind == "ok" and r.person == study.special["duplicate"])
+    unf = pe.pid[study.special["unfinished"]]
+    out = [
+        f"- **Survey preview (T1).** One row with `Status` = 1 (Survey Preview), "
+        f"`DistributionChannel` = `preview`, participant code `TEST`, no IP address "
+        f"(`ResponseId` {find['preview'].response_id}). Drop it.",
+        f"- **Duplicate submission (T2).** {dup} answered twice: a first, less complete "
+        f"submission typed as `{dup.lower()}` (`ResponseId` {find['duplicate_first'].response_id}, "
+        f"35% of items blank, no free text, two answers differ by one point) and three hours later "
+        f"a complete one (`ResponseId` {kept.response_id}). Keep the second (most complete, and "
+        f"latest). The REDCap export holds only the second.",
+        f"- **Unfinished response (T3).** {unf} started the T3 survey and stopped at 40 %: "
+        f"`Finished` = 0, `Progress` = 40, only the resilience items and `cc_1`, `cc_2` answered, "
+        f"recorded a week later when Qualtrics closed it (`ResponseId` "
+        f"{find['unfinished'].response_id}). {unf} has no other T3 response, so T3 has 47 "
+        f"participants once it is dropped. In REDCap the row is there with "
+        f"`confidence_coping_complete` = 0 and `coaching_feedback_complete` = 0.",
+    ]
+    for wave, (typed, true) in study.near_miss.items():
+        out.append(f"- **Near-miss participant code ({wave}).** `{typed}` was typed by {true} "
+                   f"(a letter for a digit). Normalisation cannot repair it, so a linker must "
+                   f"report it as unmatched and suggest {true}.")
+    return out
+
+
+def readme(study: Study, seed: int) -> str:
+    pe = study.people
+    near = {(k, v[0]) for k, v in study.near_miss.items()}
+    n_messy = len([r for w in d.WAVES for r in study.responses[w]
+                   if r.kind == "ok" and r.person is not None
+                   and r.typed_id != pe.pid[r.person] and (w, r.typed_id) not in near])
+    rows_per_file = {w: len(study.responses[w]) for w in d.WAVES}
+    cohort_rows = []
+    for k, c in enumerate(d.COHORTS):
+        members = [p for p in range(len(pe.pid)) if pe.cohort[p] == k]
+        cohort_rows.append([c, k + 1, d.WORKSHOP_DATES[k], len(members),
+                            f"{pe.pid[members[0]]}-{pe.pid[members[-1]]}"])
+    prof_rows = [[code, label, int((pe.profession == code).sum())]
+                 for code, label in d.PROFESSIONS.items()]
+    quiz_rows = [[q.item, q.question, "; ".join(f"{k}: {o}" for k, o in enumerate(q.options, 1)),
+                  q.correct] for q in d.QUIZ_ITEMS]
+    cbi_rows = [[i.item, i.text, i.labels, "yes" if i.reverse else ""] for i in d.CBI_ITEMS]
+    pii = [f"  - `{q}`: " + "; ".join(f"{kind}: \"{s}\"" for kind, s in ph.PII[q])
+           for q in d.FREE_TEXT]
+    eff = d.TRUE_EFFECTS
+    parts = [
+        "# Example study: resilience training for health professionals",
+        "",
+        "> **SYNTHETIC DATA.** Every person, answer, date and identifying detail in this folder is "
+        "invented. The files were generated by `python -m evaltool.examples.generate` "
+        f"(numpy `default_rng`, seed **{seed}**) and can be rebuilt byte for byte. Any report made "
+        "from them must say that the data are synthetic.",
+        "",
+        "The study imitates a published UK evaluation: 66 health professionals (midwives, doctors, "
+        "paramedics, physician-associate, sonography and mammography students) took a 3.5-hour "
+        "CBT-informed group workshop in cohorts of 4-12 and a one-hour one-to-one coaching phone "
+        "call. Surveys: T1 baseline, T2 straight after the workshop, T3 after the coaching call, "
+        "T4 4-6 weeks after baseline. Retention 66 -> 62 -> 47 -> 33. Outcomes: resilience (BRS), "
+        "burnout (CBI, T1 and T4), confidence in coping with adverse events (`cc_1`-`cc_5`) and a "
+        "knowledge quiz (`rk_1`-`rk_8`); free-text feedback at T2-T4.",
+        "",
+        "## Files",
+        "",
+        _table(["file", "what it is"], [
+            ["`qualtrics/T1_baseline.csv`", f"Qualtrics export, T1 ({rows_per_file['T1']} rows)"],
+            ["`qualtrics/T2_post_workshop.csv`", f"Qualtrics export, T2 ({rows_per_file['T2']} rows)"],
+            ["`qualtrics/T3_post_coaching.csv`", f"Qualtrics export, T3 ({rows_per_file['T3']} rows)"],
+            ["`qualtrics/T4_follow_up.csv`", f"Qualtrics export, T4 ({rows_per_file['T4']} rows)"],
+            ["`redcap/resilience_study_redcap.csv`", "the same answers as a REDCap longitudinal raw export"],
+            ["`redcap/resilience_study_dictionary.csv`", "REDCap data dictionary (18 standard columns)"],
+            ["`redcap/resilience_study_instrument_designation.csv`", "REDCap instrument-event mapping"],
+            ["`answer_key/participants.csv`", "truth: cohort, profession, coaching call, waves answered"],
+            ["`answer_key/responses.csv`", "truth: every Qualtrics data row with its typed code, true participant and kind (`ok`, `preview`, `duplicate_first`, `unfinished`)"],
+        ]),
+        "",
+        "Qualtrics files: three header rows (export tags; question text; `{\"ImportId\":...}`), "
+        "the 17 standard metadata columns, numeric (recode) values, UTF-8 with a byte-order mark, "
+        "CRLF line ends, one file per wave. Multi-select answers (`Q_ATTEND`) are comma-joined "
+        "codes (`1,2`). Free text keeps commas, quotes and line breaks inside quoted cells.",
+        "",
+        "REDCap files: one header row, raw codes, one row per record x event "
+        "(`redcap_event_name` = `baseline_arm_1`, `post_workshop_arm_1`, `post_coaching_arm_1`, "
+        "`follow_up_arm_1`), blanks for forms not designated to the event, `<form>_complete` "
+        "(2 = complete, 0 = incomplete), checkbox `attend___1` / `attend___2`. `record_id` is the "
+        "clean participant code. Cohort is a dropdown coded 1-8 (labels `C01`-`C08`).",
+        "",
+        "## Participants and waves",
+        "",
+        _table(["wave", "when", "Qualtrics rows", "participants (usable)"],
+               [[w, d.WAVE_LABELS[w], rows_per_file[w], d.WAVE_SIZES[w]] for w in d.WAVES]),
+        "",
+        "Participant codes are `P001`-`P066`, typed by the participants into `Q_PID`. "
+        f"{n_messy} codes are typed untidily (lower case `p017`, stray spaces `P023 `, "
+        "missing zeros `P12`) and are recovered by normalisation: strip, upper-case, zero-pad "
+        "to three digits. Two are true near misses (below).",
+        "",
+        "Cohorts (workshop groups; `Q_COHORT` at T1, REDCap `cohort`):",
+        "",
+        _table(["cohort", "REDCap code", "workshop date", "size", "codes"], cohort_rows),
+        "",
+        "Professions (`Q_PROF` at T1, REDCap `profession`; same codes in both):",
+        "",
+        _table(["code", "label", "n"], prof_rows),
+        "",
+        "## Columns and items",
+        "",
+        _column_map(),
+        "",
+        "- **BRS** (`Q1_1`-`Q1_6` = `brs_1`-`brs_6`): 1 = strongly disagree ... 5 = strongly "
+        "agree; items 2, 4, 6 are negatively worded (reverse-keyed). The real wording is not "
+        "shipped (licence tier B): the question text says \"Resilience statement k\".",
+        "- **CBI** (T1, T4): codes in the printed order, 1 = Always / To a very high degree ... "
+        "5 = Never/almost never / To a very low degree (recode 1 -> 100, 2 -> 75, 3 -> 50, "
+        "4 -> 25, 5 -> 0). `Q2_*` personal (`cbi_p1`-`cbi_p6`), `Q3_*` work-related "
+        "(`cbi_w1`-`cbi_w7`), `Q4_*` patient-related (`cbi_c1`-`cbi_c6`). `cbi_w7` (energy for "
+        "family and friends) is reverse-keyed.",
+        "",
+        _table(["item", "text", "labels", "reverse"], cbi_rows),
+        "",
+        f"- **Confidence in coping** (`cc_1`-`cc_5`, all waves): 0-10. Stem: \"{d.CC_STEM}\"",
+        "",
+        _table(["item", "text"], [[i, t] for i, t in d.CC_ITEMS]),
+        "",
+        "- **Knowledge quiz** (`rk_1`-`rk_8`; T1, T2, T4): one answer of four, coded 1-4. Score = "
+        "number correct (0-8) against this key: "
+        + ", ".join(f"{k}={v}" for k, v in d.QUIZ_KEY.items()) + ".",
+        "",
+        _table(["item", "question", "options", "correct"], quiz_rows),
+        "",
+        "- **Attendance** (`Q_ATTEND` at T3 / REDCap `attend`): 1 = the group workshop, 2 = the "
+        "one-to-one coaching call (select all that apply).",
+        "- **Free text**: " + "; ".join(f"`{q}` ({w}) \"{t}\"" for q, (w, t) in d.FREE_TEXT.items())
+        + ". Qualtrics columns: `Q_USEFUL`, `Q_CHANGE`, `Q_COACH`, `Q_USED`, `Q_OTHER`.",
+        "",
+        "## Planted data problems",
+        "",
+        *_special(study),
+        "- **Missing item answers**: about 3 % of item answers are blank, completely at random.",
+        "- **Free text**: blank answers and `n/a`, `-`, `nothing` in every free-text column; "
+        "typos, line breaks, quotes and commas inside answers; some people's coaching call never "
+        "happened and they say so. Identifying details for redaction to catch (all invented: "
+        "phone numbers from Ofcom's drama ranges 07700 900xxx and 0113 496 0xxx, reserved "
+        "example e-mail domains, an NHS number from the 999 test range, a ward and hospital that "
+        "do not exist):",
+        *pii,
+        "",
+        "## True effects used by the simulation",
+        "",
+        "Change from T1 (population values; sample estimates differ by sampling error):",
+        "",
+        f"- confidence in coping (mean of `cc_1`-`cc_5`): +{eff['cc']['T2']} at T2, "
+        f"+{eff['cc']['T3']} at T3, +{eff['cc']['T4']} at T4 (baseline mean about 5.1, SD about "
+        "1.5, so d about 1.5-1.6; published T2 beta 2.43 [2.08, 2.79], d 1.55); person-specific "
+        "gains (SD 0.6) and cohort-specific gains (SD 0.3);",
+        f"- resilience (BRS mean): +{eff['brs']['T2']} at T2, +{eff['brs']['T3']} at T3, "
+        f"+{eff['brs']['T4']} at T4 (baseline mean about 3.3);",
+        f"- knowledge: log-odds of a correct answer +{eff['rk']['T2']} at T2 and "
+        f"+{eff['rk']['T4']} at T4 (about +2.5 and +1.7 correct answers of 8; baseline about 4);",
+        f"- burnout (CBI, 0-100): personal {eff['cbi_personal']['T4']}, work-related "
+        f"{eff['cbi_work']['T4']}, patient-related {eff['cbi_patient']['T4']} at T4.",
+        "",
+        "A person factor links the outcomes (higher resilience, confidence and knowledge, lower "
+        "burnout); cohorts add random intercepts. Drop-out is mildly more likely for people with "
+        "lower baseline confidence, and people whose coaching call did not happen answer T3 "
+        "less often. Free-text valence is a little more negative for people whose confidence "
+        "rose least.",
+        "",
+        "## Rebuilding",
+        "",
+        "```",
+        "python -m evaltool.examples.generate            # into this folder",
+        "python -m evaltool.examples.generate --out DIR  # somewhere else",
+        "```",
+        "",
+    ]
+    return "\n".join(parts)
