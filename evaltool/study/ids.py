@@ -103,8 +103,9 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
     Returns
     -------
     dict
-        ``unmatched id -> suggested known ids`` (only ids with suggestions): first those equal
-        after the lenient skeleton (O→0, I/L→1, zero padding), then those one edit away.
+        ``unmatched id -> suggested known ids`` (only ids with suggestions): those equal after
+        the lenient skeleton (O→0, I/L→1, zero padding) when there are any, else those one
+        edit (substitution, insertion, deletion or transposition) away.
 
     Examples
     --------
@@ -120,7 +121,7 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
     brute = len(unmatched) * len(known) <= max_pairs
     for u in unmatched:
         strong = sorted(set(by_skel.get(_skeleton(u), [])) - {u})
-        weak = sorted({k for k in known if _within_one_edit(u, k)} - set(strong) - {u}) if brute else []
+        weak = sorted({k for k in known if _within_one_edit(u, k)} - {u}) if brute and not strong else []
         if strong or weak:
             out[u] = strong + weak
     return out

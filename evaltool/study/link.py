@@ -127,6 +127,31 @@ def _column(data: pd.DataFrame, name: str) -> str | None:
     return low.get(name.casefold())
 
 
+def _redcap_incomplete(data: pd.DataFrame) -> np.ndarray:
+    """Rows with a REDCap form that holds answers but is marked Incomplete (``<form>_complete`` 0).
+
+    REDCap exports each form's fields followed by its ``<form>_complete`` column, so the fields
+    of a form are the columns since the previous ``_complete`` column. A form with no answers
+    also shows 0 (it was not used at that event) and does not count.
+    """
+    out = np.zeros(len(data), dtype=bool)
+    fields: list[str] = []
+    for col in data.columns:
+        name = str(col)
+        if name in (C.ROW, "redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance"):
+            continue
+        if not name.endswith("_complete"):
+            fields.append(name)
+            continue
+        if fields:
+            block = data[fields].astype("string").apply(lambda s: s.str.strip())
+            has_data = (block.notna() & (block != "")).any(axis=1).to_numpy(dtype=bool)
+            status = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+            out |= has_data & (status == 0)
+        fields = []
+    return out
+
+
 def _read(study: StudyFile, spec_idx: int, rel: str) -> tuple[str, Path, object]:
     from ..io import read_export
 
@@ -287,6 +312,8 @@ def link_study(
                     pv = pd.to_numeric(data[prog], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
                     exclude(pv < spec.exclusions.min_progress,
                             f"progress below {spec.exclusions.min_progress:g}%")
+            if fmt == "redcap" and spec.exclusions.unfinished == "exclude":
+                exclude(_redcap_incomplete(data), "unfinished response (REDCap form status incomplete)")
             exclude(pd.isna(tp.to_numpy(dtype=object)) | ~tp.isin(tps).to_numpy(dtype=bool),
                     "timepoint not in the study" if espec.timepoint_column else "no timepoint")
             # --- participant ids -----------------------------------------------------------
