@@ -29,6 +29,19 @@ _LAZY: dict[str, str] = {
     "score": "evaltool.scoring",
     "check_items": "evaltool.scoring",
     "reverse_items": "evaltool.scoring",
+    "prepost": "evaltool.stats",
+    "describe": "evaltool.stats",
+    "band_counts": "evaltool.stats",
+    "reliable_change": "evaltool.stats",
+    "reliable_change_summary": "evaltool.stats",
+    "p_adjust": "evaltool.stats",
+    "wilcoxon_signed_rank": "evaltool.stats",
+    "flow": "evaltool.stats",
+    "attrition": "evaltool.stats",
+    "load_study": "evaltool.study",
+    "link_study": "evaltool.study",
+    "draft_study": "evaltool.study.draft",
+    "Report": "evaltool.report",
 }
 
 __all__ = [
@@ -58,4 +71,18 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
+    from .report import Report
     from .scoring import check_items, reverse_items, score
+    from .stats import (
+        attrition,
+        band_counts,
+        describe,
+        flow,
+        p_adjust,
+        prepost,
+        reliable_change,
+        reliable_change_summary,
+        wilcoxon_signed_rank,
+    )
+    from .study import link_study, load_study
+    from .study.draft import draft_study

@@ -1,0 +1,407 @@
+"""Reliable and clinically significant change (Jacobson & Truax 1991), per participant.
+
+Reliable change is reported per person for the researcher's analysis; facilitator reports
+show only the cohort-level counts of :func:`reliable_change_summary` (ARCHITECTURE.md §1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ..errors import InstrumentError, ParameterError
+from . import _data
+
+__all__ = [
+    "RELIABLE_CHANGE_COLUMNS",
+    "RELIABLE_CHANGE_SUMMARY_COLUMNS",
+    "reliable_change",
+    "reliable_change_summary",
+]
+
+RELIABLE_CHANGE_COLUMNS: tuple[str, ...] = (
+    "participant_id", "scale", "time_from", "time_to", "score_from", "score_to", "change",
+    "direction", "sd_pre", "n_pre_for_sd", "r_xx", "reliability_source", "se_diff", "rci",
+    "rci_category", "cutoff", "clinical_category", "note",
+)
+"""Output columns of :func:`reliable_change` (``participant_id`` is named after ``subject``;
+with ``by``: the group columns first)."""
+
+RELIABLE_CHANGE_SUMMARY_COLUMNS: tuple[str, ...] = (
+    "scale", "time_from", "time_to", "n_pairs", "n_improved", "n_unchanged", "n_deteriorated",
+    "n_unclassified", "pct_improved", "pct_unchanged", "pct_deteriorated", "n_recovered",
+    "pct_recovered", "sd_pre", "r_xx", "reliability_source", "se_diff",
+)
+"""Output columns of :func:`reliable_change_summary` (with ``by``: group columns first,
+``small_group`` last)."""
+
+Direction = Literal["higher_better", "higher_worse"]
+_DIRECTIONS = ("higher_better", "higher_worse")
+BASELINE_ALPHA = "baseline alpha"
+
+
+def _instrument_scales(data: pd.DataFrame, scale: str | None, names: list[Any]) -> dict[Any, Any]:
+    """Scale objects of packaged instruments named in the data's ``instrument`` column."""
+    if scale is None or C.INSTRUMENT not in data.columns:
+        return {}
+    from ..instruments import load_instrument
+
+    out: dict[Any, Any] = {}
+    pairs = data[[C.INSTRUMENT, scale]].drop_duplicates().dropna()
+    for inst_id, sc in pairs.itertuples(index=False):
+        try:
+            out[sc] = load_instrument(str(inst_id)).scale(str(sc))
+        except (InstrumentError, KeyError):
+            continue
+    return {k: v for k, v in out.items() if k in names}
+
+
+def _as_mapping(value: object, param: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, pd.Series):
+        return value.to_dict()
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise ParameterError(
+        f"The '{param}' parameter of reliable_change() must be a mapping from scale to value "
+        f"(or a pandas Series indexed by scale). Got {type(value).__name__} instead.",
+        fix=f"e.g. {param}={{'brs': ...}}.",
+    )
+
+
+def _reliabilities(names: list[Any], given: dict[Any, Any], inst_scales: dict[Any, Any],
+                   use_published: bool) -> dict[Any, tuple[float, str]]:
+    out: dict[Any, tuple[float, str]] = {}
+    missing = []
+    for sc in names:
+        published = getattr(inst_scales.get(sc), "reliability", None)
+        if use_published and published is not None:
+            text = " ".join(str(published.source).split())
+            out[sc] = (float(published.value), f"published {published.statistic}: {text}")
+        elif sc in given:
+            val = given[sc]
+            if isinstance(val, tuple):
+                value, source = float(val[0]), str(val[1])
+            else:
+                value, source = float(val), BASELINE_ALPHA
+            out[sc] = (value, source)
+        else:
+            missing.append(sc)
+    if missing:
+        raise ParameterError(
+            f"reliable_change() has no reliability (r_xx) for scale(s) {missing}.",
+            fix="pass reliability={scale: baseline alpha} (e.g. from evaltool.reliability), a "
+            "(value, 'source') pair for a published value, or restrict scales=.",
+        )
+    bad = [sc for sc, (v, _) in out.items() if not (0 < v < 1) or np.isnan(v)]
+    if bad:
+        raise ParameterError(
+            f"The reliability of scale(s) {bad} passed to reliable_change() must lie strictly "
+            "between 0 and 1.",
+            fix="check the alpha of those scales; reliable change is not meaningful for a scale "
+            "with alpha <= 0.",
+        )
+    return out
+
+
+def reliable_change(
+    scores: pd.DataFrame,
+    reliability: Mapping[Hashable, float | tuple[float, str]] | pd.Series | None = None,
+    *,
+    dv: str = C.SCORE,
+    within: str = C.TIMEPOINT,
+    subject: str = C.PARTICIPANT_ID,
+    scale: str | None = C.SCALE,
+    baseline: Hashable | None = None,
+    scales: Sequence[Hashable] | None = None,
+    direction: Mapping[Hashable, Direction] | None = None,
+    cutoff: Mapping[Hashable, float] | None = None,
+    use_published: bool = True,
+    criterion: float = 1.96,
+    by: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Reliable change index per participant × scale × later timepoint (Jacobson & Truax 1991).
+
+    Parameters
+    ----------
+    scores
+        Tidy Scores (one row per participant × timepoint × scale). Not modified.
+    reliability
+        r_xx per scale: the baseline Cronbach's α of this sample (source "baseline alpha"),
+        or a ``(value, "source")`` pair. A pandas Series indexed by scale also works.
+    dv, within, subject, scale
+        Columns holding the score, timepoint, participant id and scale.
+    baseline
+        The baseline timepoint (default: the first category of ``within``). Every other
+        timepoint is compared with it.
+    scales
+        Scales to analyse (default: all in the data).
+    direction
+        ``{"scale": "higher_better" | "higher_worse"}``. Default: the ``direction`` of the
+        scale in its packaged instrument file (found through the data's ``instrument``
+        column); an explicit value wins.
+    cutoff
+        Clinical cut-off per scale for clinical significance. The cut-off belongs to the upper
+        side: for ``higher_better`` a score >= cut-off is in the functional range, for
+        ``higher_worse`` a score < cut-off is.
+    use_published
+        When the scale's packaged instrument file gives a published reliability, use it
+        instead of ``reliability`` (STATISTICS.md; default true). ``reliability_source`` says
+        which value was used.
+    criterion
+        |RCI| must exceed this (strictly) to count as reliable (default 1.96).
+    by
+        Participant attribute column(s) (e.g. ``"cohort"``) copied to the output, for
+        :func:`reliable_change_summary`.
+
+    Returns
+    -------
+    DataFrame
+        One row per participant with scores at the baseline and a later timepoint, per scale;
+        columns :data:`RELIABLE_CHANGE_COLUMNS`:
+
+        * ``participant_id`` (named after ``subject``), ``scale``, ``time_from``, ``time_to``;
+        * ``score_from``, ``score_to``, ``change`` = later − baseline;
+        * ``direction`` used; ``sd_pre`` — SD (n − 1) of **all** available baseline scores of
+          the scale, ``n_pre_for_sd``; ``r_xx``, ``reliability_source``;
+        * ``se_diff`` = SD_pre · √2 · √(1 − r_xx); ``rci`` = change / SE_diff;
+        * ``rci_category`` — ``improved`` / ``unchanged`` / ``deteriorated`` (|RCI| >
+          criterion, in the direction of improvement);
+        * ``cutoff``, ``clinical_category`` — ``recovered`` (reliable improvement that crosses
+          from the dysfunctional to the functional side of the cut-off) / ``improved`` /
+          ``unchanged`` / ``deteriorated``; empty without a cut-off;
+        * ``note`` — why a value is missing (empty otherwise).
+
+    Notes
+    -----
+    :math:`SE_{diff} = SD_{pre}\\sqrt{2}\\sqrt{1 - r_{xx}}`,
+    :math:`RCI = (x_t - x_{pre}) / SE_{diff}` (Jacobson & Truax 1991). Checked against the
+    ``reliable_change`` block of ``tests/reference/expected/prepost.json`` (by-hand R 4.2.2
+    computation with ``psych::alpha`` raw_alpha as r_xx): per-person RCIs to 1e-12 and the
+    category counts exactly.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "participant_id": ["a", "b", "c", "a", "b", "c"],
+    ...     "timepoint": pd.Categorical(["T1"] * 3 + ["T2"] * 3, categories=["T1", "T2"]),
+    ...     "scale": "wellbeing", "score": [20.0, 24.0, 28.0, 30.0, 24.0, 25.0],
+    ... })
+    >>> rc = reliable_change(df, {"wellbeing": 0.8}, direction={"wellbeing": "higher_better"})
+    >>> rc[["participant_id", "change", "rci", "rci_category"]]
+      participant_id  change       rci rci_category
+    0              a    10.0  3.952847     improved
+    1              b     0.0  0.000000    unchanged
+    2              c    -3.0 -1.185854    unchanged
+    """
+    func = "reliable_change"
+    data = _data.check_frame(scores, func)
+    _data.check_columns(data, func, dv=dv, within=within, subject=subject, scale=scale)
+    _data.check_numeric(data, dv, func)
+    if isinstance(criterion, bool) or not isinstance(criterion, (int, float)) or not criterion > 0:
+        raise ParameterError(
+            f"The 'criterion' parameter of reliable_change() must be a positive number. Got {criterion!r} instead."
+        )
+    by_cols = _data.as_by(by, data, func, [c for c in (dv, within, subject, scale) if c is not None])
+    levels = _data.timepoint_levels(data[within], baseline, None, func)
+    base = levels[0] if baseline is None else baseline
+    later = [lv for lv in levels if lv != base]
+    names, scale_codes = _data.scale_index(data, scale, dv, func)
+    if scales is not None:
+        unknown = [s for s in scales if s not in names]
+        if unknown:
+            raise ParameterError(
+                f"The 'scales' parameter of reliable_change() names scale(s) {unknown} that are not in the data.",
+                fix=f"choose from {names}.",
+            )
+        chosen = [s for s in names if s in set(scales)]
+    else:
+        chosen = names
+    inst_scales = _instrument_scales(data, scale, chosen)
+    dirs = _as_mapping(direction, "direction")
+    bad_dir = {k: v for k, v in dirs.items() if v not in _DIRECTIONS}
+    if bad_dir:
+        raise ParameterError(
+            f"The 'direction' parameter of reliable_change() must map scales to one of "
+            f"{set(_DIRECTIONS)}. Got {bad_dir!r}."
+        )
+    for sc in chosen:
+        if sc not in dirs and sc in inst_scales:
+            dirs[sc] = inst_scales[sc].direction
+    no_dir = [sc for sc in chosen if sc not in dirs]
+    if no_dir:
+        raise ParameterError(
+            f"reliable_change() does not know whether higher is better for scale(s) {no_dir}.",
+            fix="pass direction={'scale': 'higher_better' or 'higher_worse'} (packaged "
+            "instruments give it when the data have an 'instrument' column).",
+        )
+    rel = _reliabilities(chosen, _as_mapping(reliability, "reliability"), inst_scales, use_published)
+    cuts = {k: float(v) for k, v in _as_mapping(cutoff, "cutoff").items()}
+
+    pm = _data.PairMatrix(data, dv=dv, within=within, subject=subject,
+                          scale_codes=scale_codes, levels=levels, func=func)
+    ib = levels.index(base)
+    frames = []
+    for sc in chosen:
+        s = names.index(sc)
+        block = pm.values[pm.row_scale == s]
+        subj = pm.row_subject[pm.row_scale == s]
+        pre_all = block[:, ib]
+        pre_all = pre_all[~np.isnan(pre_all)]
+        n_pre = int(pre_all.size)
+        sd_pre = float(np.std(pre_all, ddof=1)) if n_pre >= 2 else np.nan
+        r_xx, source = rel[sc]
+        se_diff = sd_pre * np.sqrt(2) * np.sqrt(1 - r_xx)
+        sign = 1.0 if dirs[sc] == "higher_better" else -1.0
+        cut = cuts.get(sc, np.nan)
+        for lv in later:
+            it = levels.index(lv)
+            ok = ~(np.isnan(block[:, ib]) | np.isnan(block[:, it]))
+            x0, x1 = block[ok, ib], block[ok, it]
+            change = x1 - x0
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rci = change / se_diff
+            good = sign * rci
+            cat = np.where(good > criterion, "improved",
+                           np.where(good < -criterion, "deteriorated", "unchanged"))
+            note = ""
+            if np.isnan(se_diff):
+                cat = np.full(change.shape, "", dtype=object)
+                note = (f"SD of the baseline scores needs at least 2 scores (have {n_pre}): "
+                        "RCI undefined")
+            elif se_diff == 0:
+                cat = np.full(change.shape, "", dtype=object)
+                note = "every baseline score is the same (SD 0): RCI undefined"
+            if np.isnan(cut) or note:
+                clinical = np.full(change.shape, "", dtype=object)
+            else:
+                ok0 = x0 >= cut if sign > 0 else x0 < cut  # functional side at baseline
+                ok1 = x1 >= cut if sign > 0 else x1 < cut
+                recovered = (cat == "improved") & ~ok0 & ok1
+                clinical = np.where(recovered, "recovered", cat).astype(object)
+            frames.append(pd.DataFrame({
+                "_subj": subj[ok], "scale": [sc] * int(ok.sum()), "time_from": [base] * int(ok.sum()),
+                "time_to": [lv] * int(ok.sum()), "score_from": x0, "score_to": x1, "change": change,
+                "direction": dirs[sc], "sd_pre": sd_pre, "n_pre_for_sd": n_pre, "r_xx": r_xx,
+                "reliability_source": source, "se_diff": se_diff,
+                "rci": rci if not note else np.full(change.shape, np.nan),
+                "rci_category": np.asarray(cat, dtype=object), "cutoff": cut,
+                "clinical_category": clinical, "note": note,
+            }))
+    cols = list(RELIABLE_CHANGE_COLUMNS)
+    if frames:
+        out = pd.concat(frames, ignore_index=True)
+    else:
+        out = pd.DataFrame({c: [] for c in ["_subj", *cols[1:]]})
+    out.insert(0, "participant_id", pm.subjects.take(out["_subj"].to_numpy(dtype="int64")))
+    out["n_pre_for_sd"] = out["n_pre_for_sd"].astype("int64")
+    for c in ("direction", "reliability_source", "rci_category", "clinical_category", "note"):
+        out[c] = out[c].astype(str)
+    if by_cols:
+        group_of_subj, group_keys = _data.participant_groups(
+            data, pm.subject_codes, pm.n_subjects, by_cols, func)
+        gk = group_keys.iloc[group_of_subj[out["_subj"].to_numpy(dtype="int64")]].reset_index(drop=True)
+        out = pd.concat([gk, out], axis=1)
+        cols = by_cols + cols
+    out = out[cols]
+    if subject != "participant_id":
+        out = out.rename(columns={"participant_id": subject})
+    return out
+
+
+def reliable_change_summary(
+    changes: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    min_group_size: int = 5,
+) -> pd.DataFrame:
+    """Count reliable improvement, no change and deterioration per scale × timepoint (× group).
+
+    Parameters
+    ----------
+    changes
+        The output of :func:`reliable_change`. Not modified.
+    by
+        Column(s) of ``changes`` to count separately (e.g. ``"cohort"``, passed as ``by`` to
+        :func:`reliable_change`). Missing group values form their own group.
+    min_group_size
+        With ``by``: ``small_group`` is true when ``n_pairs`` is below this (default 5).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RELIABLE_CHANGE_SUMMARY_COLUMNS` (with ``by``: group columns first and
+        ``small_group`` last): ``n_pairs``; counts and percentages (of ``n_pairs``) of
+        ``improved``, ``unchanged``, ``deteriorated``; ``n_unclassified`` (RCI undefined);
+        ``n_recovered`` / ``pct_recovered`` (NaN when the scale has no cut-off); and the
+        ``sd_pre``, ``r_xx``, ``reliability_source`` and ``se_diff`` used.
+
+    Notes
+    -----
+    Counts reproduce the ``reliable_change`` block of
+    ``tests/reference/expected/prepost.json`` (R 4.2.2, by hand) exactly.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({
+    ...     "participant_id": ["a", "b", "c", "a", "b", "c"],
+    ...     "timepoint": pd.Categorical(["T1"] * 3 + ["T2"] * 3, categories=["T1", "T2"]),
+    ...     "scale": "wellbeing", "score": [20.0, 24.0, 28.0, 30.0, 24.0, 25.0],
+    ... })
+    >>> rc = reliable_change(df, {"wellbeing": 0.8}, direction={"wellbeing": "higher_better"})
+    >>> reliable_change_summary(rc)[["scale", "n_pairs", "n_improved", "n_unchanged", "n_deteriorated"]]
+           scale  n_pairs  n_improved  n_unchanged  n_deteriorated
+    0  wellbeing        3           1            2               0
+    """
+    func = "reliable_change_summary"
+    if not isinstance(changes, pd.DataFrame):
+        raise ParameterError(
+            f"The 'changes' parameter of {func}() must be the DataFrame returned by "
+            f"reliable_change(). Got {type(changes).__name__} instead."
+        )
+    need = ["scale", "time_from", "time_to", "rci_category", "clinical_category", "cutoff",
+            "sd_pre", "r_xx", "reliability_source", "se_diff"]
+    missing = [c for c in need if c not in changes.columns]
+    if missing:
+        raise ParameterError(
+            f"The table passed to {func}() lacks column(s) {missing}.",
+            fix="pass the output of reliable_change() unchanged.",
+        )
+    min_group_size = _data.check_min_group_size(min_group_size, func)
+    by_cols = _data.as_by(by, changes, func, need)
+    keys = by_cols + ["scale", "time_from", "time_to"]
+    cat = changes["rci_category"].astype(object)
+    frame = changes[keys + ["sd_pre", "r_xx", "reliability_source", "se_diff", "cutoff"]].assign(
+        _imp=(cat == "improved").astype("int64"),
+        _unc=(cat == "unchanged").astype("int64"),
+        _det=(cat == "deteriorated").astype("int64"),
+        _none=(cat == "").astype("int64"),
+        _rec=(changes["clinical_category"].astype(object) == "recovered").astype("int64"),
+        _one=1,
+    )
+    g = frame.groupby(keys, sort=False, dropna=False, observed=True)
+    out = g.agg(
+        n_pairs=("_one", "sum"), n_improved=("_imp", "sum"), n_unchanged=("_unc", "sum"),
+        n_deteriorated=("_det", "sum"), n_unclassified=("_none", "sum"),
+        n_recovered=("_rec", "sum"), _cut=("cutoff", "first"),
+        sd_pre=("sd_pre", "first"), r_xx=("r_xx", "first"),
+        reliability_source=("reliability_source", "first"), se_diff=("se_diff", "first"),
+    ).reset_index()
+    n = out["n_pairs"].to_numpy(dtype="float64")
+    for k in ("improved", "unchanged", "deteriorated", "recovered"):
+        out[f"pct_{k}"] = 100.0 * out[f"n_{k}"] / n
+    no_cut = out["_cut"].isna().to_numpy()
+    out["n_recovered"] = out["n_recovered"].astype("float64").where(~no_cut, np.nan)
+    out["pct_recovered"] = out["pct_recovered"].where(~no_cut, np.nan)
+    cols = list(RELIABLE_CHANGE_SUMMARY_COLUMNS)
+    if by_cols:
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_group_size
+        cols = by_cols + cols + [_data.SMALL_GROUP]
+    return out[cols].reset_index(drop=True)
