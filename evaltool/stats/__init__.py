@@ -62,3 +62,25 @@ __all__ = [
 from .flow import ATTRITION_COLUMNS, FLOW_COLUMNS, attrition, flow  # noqa: E402
 
 __all__ += ["ATTRITION_COLUMNS", "FLOW_COLUMNS", "attrition", "flow"]
+from .mixed import (  # noqa: E402
+    ANOVA_COLUMNS,
+    CHANGE_COLUMNS,
+    EMMEANS_COLUMNS,
+    EMMEANS_CONTRAST_COLUMNS,
+    MIXED_COLUMNS,
+    VARIANCE_COLUMNS,
+    MixedFit,
+    anova_type3,
+    change_vs_baseline,
+    emmeans,
+    emmeans_contrasts,
+    fit_mixed,
+    tidy_mixed,
+    variance_components,
+)
+
+__all__ += [
+    "ANOVA_COLUMNS", "CHANGE_COLUMNS", "EMMEANS_COLUMNS", "EMMEANS_CONTRAST_COLUMNS", "MIXED_COLUMNS",
+    "VARIANCE_COLUMNS", "MixedFit", "anova_type3", "change_vs_baseline", "emmeans", "emmeans_contrasts",
+    "fit_mixed", "tidy_mixed", "variance_components",
+]
