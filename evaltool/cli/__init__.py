@@ -5,6 +5,9 @@ from __future__ import annotations
 import typer
 
 from .._version import __version__
+from . import analyse as _analyse
+from . import demo as _demo
+from . import init as _init
 from . import instruments as _instruments
 from . import score as _score
 from . import validate as _validate
@@ -41,9 +44,12 @@ def _root(
     """Evaluate resilience-training interventions for healthcare staff."""
 
 
-app.add_typer(_instruments.app, name="instruments")
-app.command("score")(_score.score_command)
+app.command("demo")(_demo.demo_command)
+app.command("init")(_init.init_command)
 app.command("validate")(_validate.validate_command)
+app.command("analyse")(_analyse.analyse_command)
+app.command("score")(_score.score_command)
+app.add_typer(_instruments.app, name="instruments")
 
 
 def main() -> None:

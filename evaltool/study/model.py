@@ -153,7 +153,9 @@ class AnalysisOptions(_Model):
     effect_size: Literal["d_av", "d_z"] = "d_av"
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
     cohort_random_effect: bool = False
-    reliability_for_rci: Literal["baseline_alpha", "published"] = "baseline_alpha"
+    reliability_for_rci: Literal["baseline_alpha", "published"] = "published"
+    """``published``: the instrument file's reliability when it gives one, else baseline alpha
+    (STATISTICS.md); ``baseline_alpha``: always this sample's alpha at baseline."""
     suppression_threshold: int = Field(default=5, ge=3)
     codebook: str | None = "resilience_training"
     redact_names: list[str] = Field(default_factory=list)

@@ -1,0 +1,103 @@
+"""The results of an analysis: named tables, figures and run metadata, saved and reloaded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputError
+
+__all__ = ["PARTICIPANT_LEVEL_TABLES", "Results", "load_results"]
+
+PARTICIPANT_LEVEL_TABLES = frozenset({
+    "participants", "match_report", "exclusions", "problems", "scores", "reliable_change",
+    "free_text", "codings", "valence", "code_matrix",
+})
+"""Tables with one row per participant (or answer): for the research team only, never shown
+in shareable reports."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything ``evaltool analyse`` produced.
+
+    Attributes
+    ----------
+    tables
+        Name → DataFrame (full precision). ``results["prepost"]`` is a shortcut.
+    figures
+        Name → matplotlib Figure (empty when the results were loaded from disk).
+    meta
+        Study name, timepoints, baseline, whether the data are synthetic, counts, versions.
+    out_dir
+        Where the results were written (None if not saved).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    figures: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    out_dir: Path | None = None
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"no table {name!r}; tables: {sorted(self.tables)}") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tables
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta.get("synthetic", False))
+
+    @property
+    def timepoints(self) -> list[str]:
+        return list(self.meta.get("timepoints", []))
+
+    def _repr_html_(self) -> str:  # pragma: no cover - display only
+        from html import escape
+
+        banner = ("<p><b>SYNTHETIC EXAMPLE DATA</b> — not real participants.</p>" if self.synthetic else "")
+        rows = "".join(
+            f"<tr><td>{escape(n)}</td><td>{len(t)}</td><td>{escape(', '.join(map(str, t.columns[:8])))}"
+            f"{' …' if t.shape[1] > 8 else ''}</td></tr>" for n, t in self.tables.items()
+        )
+        return (f"<div><h4>evaltool results: {escape(str(self.meta.get('study_name', '')))}</h4>{banner}"
+                f"<table><tr><th>table</th><th>rows</th><th>columns</th></tr>{rows}</table></div>")
+
+
+_TP_TABLE_COLUMNS = ("timepoint", "time_from", "time_to")
+
+
+def load_results(folder: str | Path) -> Results:
+    """Reload results written by ``evaltool analyse`` (tables from ``tables/*.csv``).
+
+    Timepoint columns come back as ordered categoricals in the study's order.
+    """
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        raise InputError(
+            "is not an evaltool results folder (no manifest.json).", file=folder,
+            fix="give the --out folder of 'evaltool analyse'.",
+        )
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    info = meta.get("results", {})
+    tps = info.get("timepoints", [])
+    tables: dict[str, pd.DataFrame] = {}
+    for p in sorted((folder / "tables").glob("*.csv")):
+        t = pd.read_csv(p, keep_default_na=True)
+        for c in _TP_TABLE_COLUMNS:
+            if c in t.columns and tps:
+                t[c] = pd.Categorical(t[c], categories=tps, ordered=True)
+        tables[p.stem] = t
+    return Results(tables=tables, meta=info, out_dir=folder)

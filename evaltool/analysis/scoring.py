@@ -1,0 +1,86 @@
+"""Score every instrument of a linked study into one tidy Scores table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ..instruments import Instrument
+from ..scoring import score
+from ..study import LinkedStudy
+
+__all__ = ["administered", "score_study", "scale_info"]
+
+
+def administered(linked: LinkedStudy, inst: Instrument) -> list[str]:
+    """Timepoints at which an instrument was given: the study says so, or some item was answered."""
+    spec = next((i for i in linked.study.spec.instruments
+                 if i.id == inst.id or i.id.endswith((f"{inst.id}.yaml", f"{inst.id}.yml"))), None)
+    tps = linked.study.spec.timepoint_ids
+    if spec is not None and spec.timepoints:
+        return [t for t in tps if t in spec.timepoints]
+    items = [i for i in inst.item_ids if i in linked.wide.columns]
+    if not items:
+        return []
+    any_answer = linked.wide[items].notna().any(axis=1)
+    seen = set(linked.wide.loc[any_answer, C.TIMEPOINT].astype(object))
+    return [t for t in tps if t in seen]
+
+
+def score_study(linked: LinkedStudy) -> pd.DataFrame:
+    """Tidy Scores for every instrument and scale at the timepoints it was given.
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id, timepoint`` (ordered), group columns, then the columns of
+        :func:`evaltool.score` (``instrument, scale, score, n_answered, n_items, n_invalid,
+        prorated, band``). A participant who skipped a whole scale at a timepoint when it was
+        given has a row with a missing score (``n_answered`` 0); timepoints where the
+        instrument was not given have no row.
+    """
+    spec = linked.study.spec
+    groups = [g.name for g in spec.groups]
+    ids = [C.PARTICIPANT_ID, C.TIMEPOINT, *groups]
+    frames = []
+    for inst in linked.instruments.values():
+        tps = administered(linked, inst)
+        items = [i for i in inst.item_ids if i in linked.wide.columns]
+        if not tps or not items:
+            continue
+        rows = linked.wide[linked.wide[C.TIMEPOINT].isin(tps)]
+        # items never asked anywhere (e.g. an unscored extra) are all missing: add them empty
+        data = rows[ids + items].copy()
+        for it in inst.item_ids:
+            if it not in data.columns:
+                data[it] = np.nan
+        scored = score(data, inst, id_columns=ids, invalid="missing")
+        frames.append(scored)
+    if not frames:
+        return pd.DataFrame(columns=[*ids, *C.SCORES_COLUMNS])
+    out = pd.concat(frames, ignore_index=True)
+    tp_type = pd.CategoricalDtype(spec.timepoint_ids, ordered=True)
+    out[C.TIMEPOINT] = out[C.TIMEPOINT].astype(tp_type)
+    for col in (C.INSTRUMENT, C.SCALE, C.BAND):
+        out[col] = out[col].astype(object)
+    return out
+
+
+def scale_info(linked: LinkedStudy) -> pd.DataFrame:
+    """One row per scale: instrument, label, direction, range, primary, published reliability."""
+    rows = []
+    primary_inst = {i.id: i.primary for i in linked.study.spec.instruments}
+    for inst in linked.instruments.values():
+        for s in inst.scales:
+            lo, hi = inst.score_range(s)
+            rows.append({
+                "instrument": inst.id, "scale": s.id, "label": s.label, "short_name": inst.short_name,
+                "direction": s.direction, "method": s.method, "n_items": len(s.items),
+                "min_answered": s.min_answered(), "score_min": lo, "score_max": hi,
+                "primary": bool(s.primary and primary_inst.get(inst.id, True)),
+                "published_reliability": s.reliability.value if s.reliability else np.nan,
+                "reliability_source": s.reliability.source if s.reliability else "",
+                "licence_tier": inst.licence.tier,
+            })
+    return pd.DataFrame(rows)

@@ -1,0 +1,62 @@
+"""``evaltool analyse study.yaml``: the whole analysis, written to one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._common import console, guard
+
+
+def summarise(results: object, out: Path) -> None:
+    """Print where things are (no participant data)."""
+    con = console()
+    meta = results.meta  # type: ignore[attr-defined]
+    if meta.get("synthetic"):
+        con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
+    c = meta.get("counts", {})
+    con.print(f"[bold]{meta.get('study_name')}[/]: {c.get('participants', '?')} participants, "
+              f"{c.get('rows_kept', '?')} responses analysed, {c.get('rows_excluded', 0)} set aside "
+              f"(see tables/exclusions.csv).")
+    con.print(f"Results folder: {out}", markup=False)
+    for name, what in (("report.html", "Study report"), ("results.xlsx", "All tables (one workbook)"),
+                       ("reproduce.ipynb", "Notebook that re-runs and checks every number")):
+        if (out / name).exists():
+            con.print(f"  {what}: {out / name}", markup=False)
+    for p in sorted((out / "cohort_reports").glob("*.html")) if (out / "cohort_reports").exists() else []:
+        con.print(f"  Cohort report: {p}", markup=False)
+        break
+
+
+@guard
+def analyse_command(
+    study: Annotated[Path, typer.Argument(help="The study file (study.yaml).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Results folder (default ./evaltool-output/<study>-results).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the contents of a non-empty results folder.")] = False,
+) -> None:
+    """Run everything: link, score, reliability, flow, pre/post, models, reliable change,
+    themes, figures, reports, manifest and a reproduce notebook.
+
+    Refuses to write into a non-empty folder unless --overwrite is given. Stops with a problems
+    table (exit code 1) when the data have errors; run 'evaltool validate' first to see them.
+
+    Examples:
+
+      evaltool analyse study.yaml --out results/
+
+      evaltool analyse study.yaml --out results/ --overwrite
+    """
+    from ..analysis import analyse
+    from ..study import load_study
+    from ._progress import step_progress
+    from .validate import default_out
+
+    sf = load_study(study)
+    out_dir = out or default_out(sf.path, "results")
+    with step_progress("analyse") as update:
+        results = analyse(sf, out=out_dir, overwrite=overwrite, progress=update)
+    summarise(results, out_dir)
