@@ -29,6 +29,8 @@ _LAZY: dict[str, str] = {
     "score": "evaltool.scoring",
     "check_items": "evaltool.scoring",
     "reverse_items": "evaltool.scoring",
+    "reliability": "evaltool.scoring",
+    "item_statistics": "evaltool.scoring",
     "prepost": "evaltool.stats",
     "describe": "evaltool.stats",
     "band_counts": "evaltool.stats",
@@ -79,7 +81,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
     from .report import Report
-    from .scoring import check_items, reverse_items, score
+    from .scoring import check_items, item_statistics, reliability, reverse_items, score
     from .stats import (
         anova_type3,
         attrition,

@@ -46,7 +46,9 @@ def parse_column_map(text: str | None) -> dict[str, str] | None:
 
 @guard
 def score_command(
-    export: Annotated[Path, typer.Argument(help="A CSV or XLSX file with one row per respondent.")],
+    export: Annotated[Path, typer.Argument(
+        help="A survey export (Qualtrics, REDCap, SurveyMonkey, MS/Google Forms, SPSS .sav, or plain CSV/TSV/XLSX)."
+    )],
     instrument: Annotated[str, typer.Option("--instrument", "-i", help="Instrument id or YAML path.")],
     columns: Annotated[
         str | None,
@@ -62,7 +64,7 @@ def score_command(
         str, typer.Option(help="'raise': stop on invalid answers; 'missing': treat them as missing.")
     ] = "raise",
 ) -> None:
-    """Score a plain export with one instrument and print a summary.
+    """Score one survey export with one instrument and print a summary.
 
     Every invalid answer (out of range, not a number, unknown label) is listed with its row
     and column and nothing is scored, unless you choose --invalid missing.
@@ -74,14 +76,16 @@ def score_command(
       evaltool score survey.xlsx -i cbi --columns "Q5_1=cbi_p1,Q5_2=cbi_p2" --out scores.csv
     """
     from ..io import read_export
-    from ..scoring import score
     from ..output import check_output_file, write_table
+    from ..scoring import score
 
     if out is not None:
         check_output_file(out, inputs=[export])
     exp = read_export(export)
     data = exp.data
-    ids = [id_column] if id_column else [c for c in _guess_id(data.columns) if c]
+    ids = [id_column] if id_column else (
+        list(exp.info.id_column_candidates[:1]) or _guess_id(data.columns)
+    )
     if id_column and id_column not in data.columns:
         raise ParameterError(
             f"there is no column '{id_column}'.", file=export,

@@ -70,6 +70,55 @@ def _value_range(series: pd.Series) -> tuple[float, float, float] | None:
     return float(v.min()), float(v.max()), float(len(v)) / max(series.notna().sum(), 1)
 
 
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base))
+    except ValueError:
+        return str(path.resolve())
+
+
+def _is_redcap_dictionary(path: Path) -> bool:
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            head = fh.readline()
+    except OSError:
+        return False
+    return "Variable / Field Name" in head and "Field Type" in head
+
+
+_ID_WORDS = re.compile(r"participant|pseudonym|study.?code|staff.?(id|number)|identifier|\bid\b|"
+                       r"^pid$|_pid$|record_id|your code", re.I)
+
+
+def _id_candidates(loaded: list[_Export]) -> list[str]:
+    """Columns present in every export that look like participant codes, best first.
+
+    Scored on the name and question text (participant code, id ...), how often they are
+    filled in, and how unique they are within an export; the reader's own candidates
+    (ExternalReference, e-mail ...) follow when they are filled in.
+    """
+    common = [str(c) for c in loaded[0].data.columns if c != "row" and all(c in e.data.columns for e in loaded)]
+    scored = []
+    for c in common:
+        qt = " ".join(str((getattr(e.info, "question_text", {}) or {}).get(c, "")) for e in loaded)
+        named = bool(_ID_WORDS.search(c) or _ID_WORDS.search(qt))
+        fill, uniq = [], []
+        for e in loaded:
+            s = e.data[c].astype("string").str.strip()
+            keep = (s.notna() & (s != "")).to_numpy(dtype=bool)
+            fill.append(keep.sum() / max(len(e.data), 1))
+            tcol = getattr(e.info, "timepoint_column", None)
+            key = s[keep] if not tcol else s[keep] + "\x1f" + e.data.loc[keep, tcol].astype("string")
+            uniq.append(key.nunique() / max(int(keep.sum()), 1))
+        reader = c in (getattr(loaded[0].info, "id_column_candidates", ()) or ())
+        if min(fill) < 0.8 or min(uniq) < 0.8 or not (named or reader):
+            continue
+        if c in ("ResponseId", "ResponseID") and len(loaded) > 1:
+            continue  # a new id per response: cannot link waves
+        scored.append((named, reader, min(fill), c))
+    return [c for *_, c in sorted(scored, key=lambda t: (not t[0], not t[1], -t[2]))]
+
+
 def _free_text_columns(data: pd.DataFrame, skip: set[str]) -> list[str]:
     out = []
     for c in data.columns:
@@ -191,14 +240,16 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
         raise ParameterError("give at least one export file.", fix="evaltool init wave1.csv wave2.csv ...")
     paths = [Path(p) for p in exports]
     base = Path(out).resolve().parent if out is not None else Path.cwd()
+    dictionary = next((p for p in paths if _is_redcap_dictionary(p)), None)
+    if dictionary is not None:
+        paths = [p for p in paths if p != dictionary]
+        if not paths:
+            raise ParameterError("only a REDCap data dictionary was given.", file=dictionary,
+                                 fix="give the data export too: evaltool init export.csv dictionary.csv")
     loaded: list[_Export] = []
     for p in paths:
-        exp = read_export(p)
-        try:
-            rel = str(p.resolve().relative_to(base))
-        except ValueError:
-            rel = str(p.resolve())
-        loaded.append(_Export(rel, p, exp.data, exp.info))
+        exp = read_export(p, dictionary=dictionary) if dictionary is not None else read_export(p)
+        loaded.append(_Export(_rel(p, base), p, exp.data, exp.info))
 
     lines: list[str] = []
     add = lines.append
@@ -221,13 +272,8 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
         tp_labels = [v.removesuffix("_arm_1").replace("_", " ") for v in values]
         add(f"  - file: {_q(exp.rel)}")
         add(f"    format: {exp.info.format}  # guessed from the file's layout")  # type: ignore[attr-defined]
-        dict_path = getattr(exp.info, "dictionary_path", None)
-        if dict_path:
-            try:
-                rel = str(Path(dict_path).resolve().relative_to(base))
-            except ValueError:
-                rel = str(dict_path)
-            add(f"    dictionary: {_q(rel)}")
+        if dictionary is not None:
+            add(f"    dictionary: {_q(_rel(dictionary, base))}")
         add(f"    timepoint_column: {_q(tcol)}")
         add("    timepoint_values:  # guessed: in the order the values first appear; check the order")
         for v, t in zip(values, tp_ids, strict=True):
@@ -251,7 +297,7 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     add("")
 
     # --- participant id ----------------------------------------------------------------------
-    cands = [c for c in getattr(loaded[0].info, "id_column_candidates", ()) if all(c in e.data.columns for e in loaded)]
+    cands = _id_candidates(loaded)
     add("participant_id:")
     if cands:
         add(f"  column: {_q(cands[0])}  # guessed: present in every export; other candidates: "
@@ -318,7 +364,15 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
             if hit:
                 nun = e.data[hit].nunique()
                 if 1 < nun <= 60:
-                    add(f"  - {{name: {gname}, column: {_q(hit)}}}  # guessed from its name/question text ({nun} values)")
+                    labels = dict(re.findall(r"(\d+)\s*=\s*([^,;()\n]+?)\s*(?=[,;)]|$)", qt_all.get(hit, "")))
+                    values = {str(v).strip() for v in e.data[hit].dropna()}
+                    if len(labels) >= 2 and values <= set(labels):
+                        add(f"  - name: {gname}  # guessed from its name/question text ({nun} values)")
+                        add(f"    column: {_q(hit)}")
+                        add("    labels: {" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in labels.items())
+                            + "}  # guessed: read from the question text")
+                    else:
+                        add(f"  - {{name: {gname}, column: {_q(hit)}}}  # guessed from its name/question text ({nun} values)")
                     taken.add(hit)
                     n_groups += 1
                     break

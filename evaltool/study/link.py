@@ -33,9 +33,6 @@ ITEM_MAP_COLUMNS = ("source", "instrument", "item", "column", "how", "similarity
 INPUT_COLUMNS = ("source", "path", "format", "encoding", "rows", "sha256", "repairs")
 MATCH_REPORT_COLUMNS = MATCH_REPORT_COLUMNS_FIXED  # timepoint columns are inserted after id
 
-_PREVIEW_CODES = {"1", "2", "8", "9", "12", "survey preview", "survey test", "spam", "preview spam",
-                  "imported spam"}
-_FALSE = {"0", "false", "no", "f"}
 
 
 @dataclass(frozen=True)
@@ -294,26 +291,30 @@ def link_study(
                 raw_tp = data[col].astype("string").str.strip()
                 mapping = espec.timepoint_values or {t: t for t in tps}
                 tp = raw_tp.map(mapping).astype(object)
-            # --- platform exclusions -----------------------------------------------------
+            # --- platform exclusions (the reader's status rules; REDCap forms handled below) ---
+            from ..io import flag_status
+
+            flags = flag_status(exp)  # type: ignore[arg-type]
             fmt = str(info.format)
+            pos = pd.Series(np.arange(n), index=rownum)
+            for kind, why, rule in (("test", "preview or test response", spec.exclusions.preview),
+                                    ("spam", "spam response", spec.exclusions.preview),
+                                    ("incomplete", "unfinished response", spec.exclusions.unfinished)):
+                if rule != "exclude" or (kind == "incomplete" and fmt == "redcap"):
+                    continue
+                f = flags[flags["kind"] == kind]
+                if len(f):
+                    mask = np.zeros(n, dtype=bool)
+                    mask[pos.reindex(f[C.ROW]).dropna().to_numpy(dtype=int)] = True
+                    exclude(mask, f"{why} (Qualtrics {f[C.COLUMN].iloc[0]})" if fmt.startswith("qualtrics") else why)
             if fmt.startswith("qualtrics"):
-                st = _column(data, "Status")
-                if st is not None and spec.exclusions.preview == "exclude":
-                    v = data[st].astype("string").str.strip().str.casefold()
-                    exclude(v.isin(_PREVIEW_CODES).to_numpy(dtype=bool, na_value=False),
-                            "preview or test response (Qualtrics Status)")
-                fin = _column(data, "Finished")
-                if fin is not None and spec.exclusions.unfinished == "exclude":
-                    v = data[fin].astype("string").str.strip().str.casefold()
-                    exclude(v.isin(_FALSE).to_numpy(dtype=bool, na_value=False),
-                            "unfinished response (Qualtrics Finished = false)")
                 prog = _column(data, "Progress")
                 if prog is not None and spec.exclusions.min_progress is not None:
                     pv = pd.to_numeric(data[prog], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
                     exclude(pv < spec.exclusions.min_progress,
                             f"progress below {spec.exclusions.min_progress:g}%")
             if fmt == "redcap" and spec.exclusions.unfinished == "exclude":
-                exclude(_redcap_incomplete(data), "unfinished response (REDCap form status incomplete)")
+                exclude(_redcap_incomplete(data), "unfinished response (a REDCap form with answers is marked Incomplete)")
             exclude(pd.isna(tp.to_numpy(dtype=object)) | ~tp.isin(tps).to_numpy(dtype=bool),
                     "timepoint not in the study" if espec.timepoint_column else "no timepoint")
             # --- participant ids -----------------------------------------------------------
