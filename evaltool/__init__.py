@@ -47,7 +47,26 @@ _LAZY: dict[str, str] = {
     "emmeans_contrasts": "evaltool.stats",
     "variance_components": "evaltool.stats",
     "attrition": "evaltool.stats",
+    "read_export": "evaltool.io",
+    "read_qualtrics": "evaltool.io",
+    "read_redcap": "evaltool.io",
+    "read_surveymonkey": "evaltool.io",
+    "read_msforms": "evaltool.io",
+    "read_googleforms": "evaltool.io",
+    "read_spss": "evaltool.io",
+    "read_plain": "evaltool.io",
+    "detect_format": "evaltool.io",
+    "flag_status": "evaltool.io",
     "load_study": "evaltool.study",
+    "analyse": "evaltool.analysis",
+    "load_results": "evaltool.analysis",
+    "plot_trajectories": "evaltool.plots",
+    "plot_slopes": "evaltool.plots",
+    "plot_distribution": "evaltool.plots",
+    "plot_forest": "evaltool.plots",
+    "plot_reliable_change": "evaltool.plots",
+    "plot_flow": "evaltool.plots",
+    "example_study_path": "evaltool.examples",
     "link_study": "evaltool.study",
     "draft_study": "evaltool.study.draft",
     "Report": "evaltool.report",
@@ -80,6 +99,28 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
+    from .analysis import analyse, load_results
+    from .examples import example_study_path
+    from .io import (
+        detect_format,
+        flag_status,
+        read_export,
+        read_googleforms,
+        read_msforms,
+        read_plain,
+        read_qualtrics,
+        read_redcap,
+        read_spss,
+        read_surveymonkey,
+    )
+    from .plots import (
+        plot_distribution,
+        plot_flow,
+        plot_forest,
+        plot_reliable_change,
+        plot_slopes,
+        plot_trajectories,
+    )
     from .report import Report
     from .scoring import check_items, item_statistics, reliability, reverse_items, score
     from .stats import (
