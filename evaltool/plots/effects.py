@@ -36,7 +36,7 @@ def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | No
     >>> t = pd.DataFrame({"scale": ["brs", "brs"], "contrast": ["T2 - T1", "T3 - T1"],
     ...                   "d_av": [0.3, 0.4], "d_av_ci_low": [0.1, 0.15], "d_av_ci_high": [0.5, 0.65]})
     >>> [t.get_text() for t in plot_forest(t).get_yticklabels()]
-    ['brs · T3 - T1', 'brs · T2 - T1']
+    ['brs · T2 - T1', 'brs · T3 - T1']
     """
     lo = ci_low or (f"{estimate}_ci_low" if f"{estimate}_ci_low" in table.columns else "ci_low")
     hi = ci_high or (f"{estimate}_ci_high" if f"{estimate}_ci_high" in table.columns else "ci_high")
