@@ -81,7 +81,8 @@ _TP_TABLE_COLUMNS = ("timepoint", "time_from", "time_to")
 def load_results(folder: str | Path) -> Results:
     """Reload results written by ``evaltool analyse`` (tables from ``tables/*.csv``).
 
-    Timepoint columns come back as ordered categoricals in the study's order.
+    Timepoint columns come back as ordered categoricals in the study's order; missing text
+    comes back as ``""`` (a CSV file cannot tell the two apart).
     """
     folder = Path(folder)
     manifest = folder / "manifest.json"
@@ -96,6 +97,9 @@ def load_results(folder: str | Path) -> Results:
     tables: dict[str, pd.DataFrame] = {}
     for p in sorted((folder / "tables").glob("*.csv")):
         t = pd.read_csv(p, keep_default_na=True)
+        for c in t.columns:  # CSV cannot tell "" from missing text: text columns use ""
+            if t[c].dtype == object or pd.api.types.is_string_dtype(t[c].dtype):
+                t[c] = t[c].fillna("")
         for c in _TP_TABLE_COLUMNS:
             if c in t.columns and tps:
                 t[c] = pd.Categorical(t[c], categories=tps, ordered=True)
