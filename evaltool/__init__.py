@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
+    CodebookError,
     DataProblemsError,
     EvaltoolError,
     EvaltoolWarning,
@@ -57,6 +58,28 @@ _LAZY: dict[str, str] = {
     "read_plain": "evaltool.io",
     "detect_format": "evaltool.io",
     "flag_status": "evaltool.io",
+    "code": "evaltool.qual",
+    "code_valence": "evaltool.qual",
+    "coding_summary": "evaltool.qual",
+    "load_codebook": "evaltool.qual",
+    "list_codebooks": "evaltool.qual",
+    "check_codebook_file": "evaltool.qual",
+    "redact": "evaltool.qual",
+    "code_frequencies": "evaltool.qual",
+    "code_matrix": "evaltool.qual",
+    "exemplar_quotes": "evaltool.qual",
+    "agreement": "evaltool.qual",
+    "disagreements": "evaltool.qual",
+    "to_qdpx": "evaltool.qual",
+    "read_qdpx": "evaltool.qual",
+    "train_coder": "evaltool.qual",
+    "apply_coder": "evaltool.qual",
+    "suggest_themes": "evaltool.qual",
+    "export_review_sheet": "evaltool.qual",
+    "read_review_sheet": "evaltool.qual",
+    "build_study_report": "evaltool.report",
+    "build_cohort_report": "evaltool.report",
+    "joint_display": "evaltool.integrate",
     "load_study": "evaltool.study",
     "analyse": "evaltool.analysis",
     "load_results": "evaltool.analysis",
@@ -74,6 +97,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "__version__",
+    "CodebookError",
     "DataProblemsError",
     "EvaltoolError",
     "EvaltoolWarning",
@@ -121,7 +145,29 @@ if TYPE_CHECKING:  # pragma: no cover
         plot_slopes,
         plot_trajectories,
     )
-    from .report import Report
+    from .integrate import joint_display
+    from .qual import (
+        agreement,
+        apply_coder,
+        check_codebook_file,
+        code,
+        code_frequencies,
+        code_matrix,
+        code_valence,
+        coding_summary,
+        disagreements,
+        exemplar_quotes,
+        export_review_sheet,
+        list_codebooks,
+        load_codebook,
+        read_qdpx,
+        read_review_sheet,
+        redact,
+        suggest_themes,
+        to_qdpx,
+        train_coder,
+    )
+    from .report import Report, build_cohort_report, build_study_report
     from .scoring import check_items, item_statistics, reliability, reverse_items, score
     from .stats import (
         anova_type3,

@@ -177,6 +177,52 @@ def _step_reliable_change(run: _Run) -> None:
     run.tables["reliable_change_summary"] = reliable_change_summary(rc)
 
 
+def study_codebook(study: StudyFile) -> Any:
+    """The study's codebook (packaged name or a path relative to the study file), or None."""
+    from ..qual import load_codebook
+
+    ref = study.spec.analysis.codebook
+    if ref is None:
+        return None
+    return load_codebook(study.resolve(ref) if ref.endswith((".yaml", ".yml")) else ref)
+
+
+def _step_qual(run: _Run) -> None:
+    """Code free text with the study's codebook; frequencies, matrix, redacted quotes, themes."""
+    from ..qual import (
+        code,
+        code_frequencies,
+        code_matrix,
+        code_valence,
+        coding_summary,
+        exemplar_quotes,
+        suggest_themes,
+    )
+
+    assert run.linked is not None
+    ft = run.linked.free_text
+    run.tables["free_text"] = ft
+    cb = study_codebook(run.study)
+    if cb is None or ft.empty:
+        run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
+        return
+    a = run.spec.analysis
+    codings = code(ft, cb)
+    run.tables["codings"] = codings
+    run.tables["valence"] = code_valence(ft, cb)
+    run.tables["coding_summary"] = coding_summary(ft, codings, cb)
+    run.tables["code_frequencies"] = code_frequencies(codings, ft, codebook=cb)
+    run.tables["code_frequencies_by_timepoint"] = code_frequencies(codings, ft, by=C.TIMEPOINT, codebook=cb)
+    run.tables["code_matrix"] = code_matrix(codings, ft, codebook=cb)
+    redaction = {"names": list(a.redact_names), "places": list(a.redact_places)}
+    run.tables["exemplar_quotes"] = exemplar_quotes(codings, ft, n=3, redact=redaction, codebook=cb)
+    if len(ft) >= 20:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EvaltoolWarning)
+            run.tables["theme_suggestions"] = suggest_themes(ft, uncoded_only=True, codings=codings, seed=a.seed)
+        run.notes += [str(w.message) for w in caught]
+
+
 def _step_figures(run: _Run) -> None:
     from ..plots import plot_distribution, plot_flow, plot_forest, plot_reliable_change, plot_trajectories
 
@@ -223,6 +269,7 @@ STEPS: list[tuple[str, Callable[[_Run], None]]] = [
     ("pre/post comparisons", _step_prepost),
     ("longitudinal models", _step_models),
     ("reliable change", _step_reliable_change),
+    ("qualitative coding", _step_qual),
     ("figures", _step_figures),
 ]
 """The analysis steps in order (name, function)."""
@@ -299,5 +346,8 @@ def _meta(run: _Run) -> dict[str, Any]:
         "suppression_threshold": run.spec.analysis.suppression_threshold,
         "correction": run.spec.analysis.correction,
         "effect_size": run.spec.analysis.effect_size,
+        "codebook": run.spec.analysis.codebook,
+        "redact_names": list(run.spec.analysis.redact_names),
+        "redact_places": list(run.spec.analysis.redact_places),
         "notes": run.notes,
     }

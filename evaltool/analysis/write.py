@@ -55,6 +55,24 @@ def write_results(results: Results, study: StudyFile, out_dir: Path) -> dict[str
             written.append(str(p.relative_to(out_dir)))
     (out_dir / "study.yaml").write_text(study.path.read_text(encoding="utf-8"), encoding="utf-8")
     written.append("study.yaml")
+    if "codings" in results.tables and study.spec.analysis.codebook:
+        import warnings
+
+        from ..errors import EvaltoolWarning
+        from ..qual import to_qdpx
+        from .pipeline import study_codebook
+
+        groups = [g.name for g in study.spec.groups]
+        participants = results.tables["participants"][["participant_id", *groups]]
+        with warnings.catch_warnings():  # the data-loss notes are in the manifest instead
+            warnings.simplefilter("ignore", EvaltoolWarning)
+            to_qdpx(results.tables["free_text"], results.tables["codings"], study_codebook(study),
+                    out_dir / "free_text.qdpx", participants=participants, name=study.spec.name)
+        written.append("free_text.qdpx")
+    from ..report import write_reports
+
+    for p in write_reports(results, out_dir).values():
+        written.append(str(Path(p).relative_to(out_dir)))
     inputs = results.tables.get("inputs")
     manifest: dict[str, Any] = {
         "tool": "evaltool",

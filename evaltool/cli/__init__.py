@@ -9,6 +9,7 @@ from . import analyse as _analyse
 from . import demo as _demo
 from . import init as _init
 from . import instruments as _instruments
+from . import report as _report
 from . import score as _score
 from . import validate as _validate
 
@@ -48,6 +49,7 @@ app.command("demo")(_demo.demo_command)
 app.command("init")(_init.init_command)
 app.command("validate")(_validate.validate_command)
 app.command("analyse")(_analyse.analyse_command)
+app.add_typer(_report.app, name="report")
 app.command("score")(_score.score_command)
 app.add_typer(_instruments.app, name="instruments")
 

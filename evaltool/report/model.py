@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["Callout", "FigureBlock", "Report", "Section", "TableBlock", "TextBlock"]
+__all__ = ["Callout", "FigureBlock", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,16 @@ class FigureBlock:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-Block = TextBlock | Callout | TableBlock | FigureBlock
+@dataclass(frozen=True)
+class QuoteBlock:
+    """A quotation from a participant (already redacted) and where it came from."""
+
+    text: str
+    source: str = ""
+    kind: Literal["quote"] = "quote"
+
+
+Block = TextBlock | Callout | TableBlock | FigureBlock | QuoteBlock
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,23 @@ def _env(dirs: tuple[str, ...]) -> Any:
         lstrip_blocks=True,
     )
     env.filters["paragraphs"] = _paragraphs
+    env.filters["sub"] = subscripts
     return env
+
+
+_SUB = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z\u03b1-\u03c9]{1,2})_(av|z|rb|xx|diff|t|pre|adj|rm)(?![A-Za-z0-9_])")
+
+
+def subscripts(text: Any) -> Any:
+    """Escape ``text`` and write statistical subscripts as HTML: ``d_av`` → d<sub>av</sub>.
+
+    Only a fixed list of subscripts after a one- or two-letter symbol is converted (``d_av``,
+    ``g_z``, ``r_xx``, ``SE_diff``, ``M_diff``, ``ω_t`` …), so identifiers such as
+    ``participant_id`` are left alone. Everything else stays escaped.
+    """
+    from markupsafe import Markup, escape
+
+    return Markup(_SUB.sub(r"\1<sub>\2</sub>", str(escape(text))))
 
 
 def template_environment(template_dirs: Sequence[str | Path] = ()) -> Any:
@@ -63,7 +80,11 @@ def save_report(report: Any, path: Path, *, template_dirs: Sequence[str | Path] 
         return path
     if suffix == ".pdf":
         try:
-            import weasyprint
+            import warnings
+
+            with warnings.catch_warnings():  # WeasyPrint warns at import about optional libraries
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import weasyprint
         except (ImportError, OSError) as exc:  # missing Pango/cairo system libraries
             raise EvaltoolError(
                 f"PDF output needs WeasyPrint and its system libraries ({type(exc).__name__}).",

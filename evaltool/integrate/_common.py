@@ -1,0 +1,119 @@
+"""Shared helpers for the integration functions: argument checks, code presence, t intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ..errors import ParameterError
+
+PRESENT = "present"
+_META_COLUMNS = frozenset({C.PARTICIPANT_ID, C.TIMEPOINT, C.RESPONSE_ID, C.QUESTION, "cohort",
+                           "profession", "n_answers", "n_coded", PRESENT, "value", "n"})
+
+
+def check_frame(frame: Any, name: str, caller: str, needed: Iterable[str]) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(
+            f"The '{name}' parameter of {caller}() must be a pandas DataFrame. Got "
+            f"{type(frame).__name__} instead.")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"The '{name}' parameter of {caller}() needs the column(s) {missing}.",
+            fix=f"pass a table with them; columns given: {list(frame.columns)}.")
+    return frame
+
+
+def check_min_n(min_n: Any, caller: str) -> int:
+    from ..report.suppression import MIN_THRESHOLD
+
+    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < MIN_THRESHOLD:
+        raise ParameterError(
+            f"The 'min_n' parameter of {caller}() must be an integer >= {MIN_THRESHOLD}. "
+            f"Got {min_n!r} instead.",
+            fix="use the default 5 (PEERS.md: never below 3).")
+    return int(min_n)
+
+
+def check_confidence(confidence: Any, caller: str) -> float:
+    if not isinstance(confidence, (float, int)) or isinstance(confidence, bool) or not 0.5 < confidence < 1:
+        raise ParameterError(
+            f"The 'confidence' parameter of {caller}() must be a number between 0.5 and 1. "
+            f"Got {confidence!r} instead.")
+    return float(confidence)
+
+
+def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None = None,
+             by_timepoint: bool = False) -> pd.DataFrame:
+    """Long table of who has which code: ``participant_id, [timepoint,] code, present`` (bool).
+
+    Accepts the wide code × participant matrix (``participant_id`` [+ ``timepoint``] + one 0/1
+    column per code) or a long table (``participant_id, code`` [+ ``present``/``value``]).
+    Every participant in the table appears with every code (present False when absent), so
+    "without the code" means "answered, but did not mention it".
+    """
+    check_frame(code_matrix, "code_matrix", caller, [C.PARTICIPANT_ID])
+    keys = [C.PARTICIPANT_ID] + ([C.TIMEPOINT] if by_timepoint and C.TIMEPOINT in code_matrix.columns else [])
+    if C.CODE in code_matrix.columns:  # long form
+        flag = next((c for c in (PRESENT, "value", "n") if c in code_matrix.columns), None)
+        long = code_matrix[[*keys, C.CODE] + ([flag] if flag else [])].copy()
+        long[PRESENT] = (pd.to_numeric(long[flag], errors="coerce").fillna(0) > 0) if flag else True
+        long = long[[*keys, C.CODE, PRESENT]]
+    else:
+        code_cols = [c for c in code_matrix.columns if c not in _META_COLUMNS and (
+            pd.api.types.is_bool_dtype(code_matrix[c]) or pd.api.types.is_numeric_dtype(code_matrix[c]))]
+        num = code_matrix[code_cols].apply(pd.to_numeric, errors="coerce").fillna(0) > 0
+        long = pd.concat([code_matrix[keys].reset_index(drop=True), num.reset_index(drop=True)], axis=1)
+        long = long.melt(id_vars=keys, var_name=C.CODE, value_name=PRESENT)
+    for k in keys:
+        long[k] = long[k].astype(object)
+    long[C.CODE] = long[C.CODE].astype(object)
+    if codes is not None:
+        unknown = [c for c in codes if c not in set(long[C.CODE])]
+        if unknown:
+            raise ParameterError(
+                f"The 'codes' parameter of {caller}() names code(s) {unknown} that are not in "
+                "the code matrix.", fix=f"choose from {sorted(set(long[C.CODE]))}.")
+        long = long[long[C.CODE].isin(list(codes))]
+    # one row per participant (× timepoint) × code: present if any row says so
+    out = long.groupby([*keys, C.CODE], sort=False)[PRESENT].any().reset_index()
+    people = out[keys].drop_duplicates()
+    all_codes = pd.DataFrame({C.CODE: pd.unique(out[C.CODE])})
+    grid = people.merge(all_codes, how="cross")
+    out = grid.merge(out, on=[*keys, C.CODE], how="left")
+    out[PRESENT] = out[PRESENT].fillna(False).astype(bool)
+    return out
+
+
+def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """t-based CI of a mean (R ``t.test(x)``): mean ± t(1−α/2, n−1)·sd/√n; NaN when n < 2."""
+    from scipy import stats
+
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
+        half = q * np.asarray(sd, dtype=float) / np.sqrt(n)
+    return mean - half, mean + half
+
+
+def welch_interval(m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2: np.ndarray,
+                   n2: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Welch CI of m1 − m2 (R ``t.test(x, y)``, var.equal = FALSE) and its df."""
+    from scipy import stats
+
+    n1 = np.asarray(n1, dtype=float)
+    n2 = np.asarray(n2, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = v1 / n1
+        b = v2 / n2
+        se = np.sqrt(a + b)
+        df = (a + b) ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1))
+        ok = (n1 >= 2) & (n2 >= 2)
+        q = stats.t.ppf((1 + confidence) / 2, np.where(ok, df, np.nan))
+    d = m1 - m2
+    return d - q * se, d + q * se, np.where(ok, df, np.nan)

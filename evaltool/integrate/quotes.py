@@ -1,0 +1,143 @@
+"""Quotes grouped by reliable-change category (redacted; small categories suppressed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ..errors import ParameterError
+from ._common import check_frame, check_min_n
+from .redaction import default_redactor
+
+__all__ = ["QUOTES_BY_CHANGE_COLUMNS", "RCI_ORDER", "quotes_by_change"]
+
+QUOTES_BY_CHANGE_COLUMNS = (
+    C.SCALE, "time_from", "time_to", "rci_category", "n_category", C.CODE, C.TIMEPOINT,
+    C.QUESTION, "quote", "suppressed",
+)
+"""Columns of :func:`quotes_by_change`."""
+
+RCI_ORDER = ("improved", "unchanged", "deteriorated")
+"""Reliable-change categories in display order (others follow alphabetically)."""
+
+
+def quotes_by_change(
+    quotes: pd.DataFrame,
+    change: pd.DataFrame,
+    *,
+    scales: Sequence[str] | None = None,
+    time_to: str | None = None,
+    min_n: int = 5,
+    per_category: int = 3,
+    text: str | None = None,
+    redactor: Callable[[str], str] | None = None,
+) -> pd.DataFrame:
+    """Redacted quotes grouped by each participant's reliable-change category.
+
+    Parameters
+    ----------
+    quotes
+        One row per quote with ``participant_id`` and the quote text (column ``quote``, or
+        ``text``; choose with ``text``), optionally ``code``, ``timepoint``, ``question``: e.g.
+        the exemplar-quotes table, or coded answers. Not modified.
+    change
+        The ``reliable_change`` table (``participant_id, scale, time_from, time_to,
+        rci_category``). Not modified.
+    scales
+        Scales to use (default: all in ``change``).
+    time_to
+        Which later timepoint's category to use (default: the latest one per scale).
+    min_n
+        Categories with fewer people (and more than none) show no quotes and no count
+        (at least 3). If that leaves one hidden count among the categories, the next-smallest
+        count is hidden too, so it cannot be recovered from the published total.
+    per_category
+        At most this many quotes per category, each from a different participant.
+    text
+        The column holding the quote text.
+    redactor
+        Function applied to every quote before it is returned (default: evaltool's
+        redaction of names, contact details and places). Quotes are always redacted.
+
+    Returns
+    -------
+    DataFrame
+        ``scale, time_from, time_to, rci_category, n_category, code, timepoint, question,
+        quote, suppressed``: one row per quote; a suppressed category has one row with
+        ``suppressed`` True and no count and no quote. No participant ids.
+
+    Notes
+    -----
+    Quotes are taken in input order (the exemplar table is already ranked), one per person,
+    so a category's quotes come from ``per_category`` different people.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"participant_id": list("abcdef"),
+    ...                   "quote": ["More sessions please", "The call helped", "Good",
+    ...                             "Great", "Loved it", "Too long"]})
+    >>> rc = pd.DataFrame({"participant_id": list("abcdef"), "scale": "brs", "time_from": "T1",
+    ...                    "time_to": "T4", "rci_category": ["improved"] * 5 + ["unchanged"]})
+    >>> out = quotes_by_change(q, rc, redactor=str)
+    >>> out["rci_category"].tolist()[-1], bool(out["suppressed"].iloc[-1])
+    ('unchanged', True)
+    """
+    caller = "quotes_by_change"
+    k = check_min_n(min_n, caller)
+    if isinstance(per_category, bool) or not isinstance(per_category, (int, np.integer)) or per_category < 1:
+        raise ParameterError(
+            f"The 'per_category' parameter of {caller}() must be a positive integer. Got {per_category!r} instead.")
+    if text is None:
+        text = next((c for c in ("quote", C.TEXT) if c in quotes.columns), "quote")
+    check_frame(quotes, "quotes", caller, [C.PARTICIPANT_ID, text])
+    check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"])
+    redact = redactor if redactor is not None else default_redactor()
+    ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]].astype(object)
+    ch = ch.dropna(subset=["rci_category"])
+    if scales is not None:
+        ch = ch[ch[C.SCALE].isin(list(scales))]
+    if time_to is not None:
+        ch = ch[ch["time_to"] == time_to]
+    else:
+        tt = change["time_to"]
+        order = list(tt.cat.categories) if isinstance(tt.dtype, pd.CategoricalDtype) else None
+        rank = (lambda s: s.map({t: i for i, t in enumerate(order)})) if order else (lambda s: s.astype(str))
+        last = ch.assign(_r=rank(ch["time_to"])).groupby(C.SCALE)["_r"].transform("max")
+        ch = ch[rank(ch["time_to"]).to_numpy() == last.to_numpy()]
+    q = quotes.copy()
+    for c in (C.CODE, C.TIMEPOINT, C.QUESTION):
+        if c not in q.columns:
+            q[c] = None
+    q = q[[C.PARTICIPANT_ID, C.CODE, C.TIMEPOINT, C.QUESTION, text]].astype(object)
+    q = q.rename(columns={text: "quote"})
+    q = q[q["quote"].notna() & (q["quote"].astype(str).str.strip() != "")]
+    rows: list[dict[str, object]] = []
+    for (scale, t0, t1), grp in ch.groupby([C.SCALE, "time_from", "time_to"], sort=False):
+        counts = grp["rci_category"].value_counts()
+        cats = [c for c in RCI_ORDER if c in counts.index] + sorted(set(counts.index) - set(RCI_ORDER))
+        hidden = {c for c in cats if 0 < counts[c] < k}
+        hide_n = set(hidden)
+        if len(hidden) == 1:
+            rest = [c for c in cats if c not in hidden]
+            if rest:
+                hide_n.add(min(rest, key=lambda c: (counts[c], cats.index(c))))
+        for cat in cats:
+            base = {C.SCALE: scale, "time_from": t0, "time_to": t1, "rci_category": cat,
+                    "n_category": None if cat in hide_n else int(counts[cat])}
+            if cat in hidden:
+                rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
+                             "quote": None, "suppressed": True})
+                continue
+            people = grp.loc[grp["rci_category"] == cat, C.PARTICIPANT_ID]
+            pick = q[q[C.PARTICIPANT_ID].isin(set(people))].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
+            for r in pick.itertuples(index=False):
+                rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
+                             "quote": redact(str(r.quote)), "suppressed": False})
+    out = pd.DataFrame(rows, columns=list(QUOTES_BY_CHANGE_COLUMNS))
+    out["n_category"] = out["n_category"].astype("Int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out

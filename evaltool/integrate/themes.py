@@ -1,0 +1,108 @@
+"""Themes by timepoint: how many respondents mentioned each code at each timepoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ._common import check_frame, check_min_n
+
+__all__ = ["THEMES_BY_TIMEPOINT_COLUMNS", "themes_by_timepoint"]
+
+THEMES_BY_TIMEPOINT_COLUMNS = (
+    C.CODE, C.TIMEPOINT, "n_respondents", "n_participants", "percent", "n_answers", "suppressed",
+)
+"""Columns of :func:`themes_by_timepoint`."""
+
+
+def themes_by_timepoint(
+    codings: pd.DataFrame,
+    answers: pd.DataFrame,
+    *,
+    min_n: int = 5,
+    codes: Sequence[str] | None = None,
+    codebook: Any = "resilience_training",
+) -> pd.DataFrame:
+    """Share of respondents at each timepoint whose answers carry each code.
+
+    Parameters
+    ----------
+    codings
+        Output of :func:`evaltool.qual.code` (``response_id, code`` …). Not modified.
+    answers
+        The free-text answers (``response_id, participant_id, timepoint, text``). Not modified.
+    min_n
+        Counts of people below this (and above 0) are suppressed (at least 3).
+    codes
+        Codes to report, in this order (default: every code in ``codings``, first seen first).
+    codebook
+        Decides which answers are empty ("n/a", "-" …) and so who counts as a respondent.
+
+    Returns
+    -------
+    DataFrame
+        One row per code × timepoint (timepoints in the answers' order):
+
+        - ``code, timepoint``;
+        - ``n_respondents``: participants with at least one non-empty answer then;
+        - ``n_participants``: of those, how many had an answer with the code;
+        - ``percent``: 100 · n_participants / n_respondents;
+        - ``n_answers``: answers with the code (a person can answer several questions);
+        - ``suppressed``: True when 0 < n_participants < min_n (then n_participants,
+          percent and n_answers are missing).
+
+    Notes
+    -----
+    Codes are not mutually exclusive (an answer can carry several), so no published total is
+    the sum of the code counts and hiding the small cells alone cannot be undone by
+    subtraction. Counted from the codings directly: n_participants = number of distinct
+    participant ids among the coded answers at that timepoint.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ans = pd.DataFrame({"response_id": [f"r{i}" for i in range(6)],
+    ...                     "participant_id": list("abcdef"), "timepoint": "T2",
+    ...                     "text": ["The call helped", "good call", "useful call", "call was ok",
+    ...                              "liked the call", "n/a"]})
+    >>> cod = pd.DataFrame({"response_id": ["r0", "r1", "r2", "r3", "r4"], "code": "coaching_call"})
+    >>> row = themes_by_timepoint(cod, ans).iloc[0]
+    >>> int(row.n_respondents), int(row.n_participants), float(row.percent)
+    (5, 5, 100.0)
+    """
+    caller = "themes_by_timepoint"
+    k = check_min_n(min_n, caller)
+    check_frame(codings, "codings", caller, [C.RESPONSE_ID, C.CODE])
+    check_frame(answers, "answers", caller, [C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT])
+    from ..qual.coder import empty_mask
+
+    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
+    ans = ans[~empty_mask(ans, codebook)]
+    tp = answers[C.TIMEPOINT]
+    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
+           else list(pd.unique(tp.astype(object))))
+    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
+    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
+    resp = ans.groupby(C.TIMEPOINT)[C.PARTICIPANT_ID].nunique()
+    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
+        ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object), on=C.RESPONSE_ID, how="inner")
+    code_list = list(codes) if codes is not None else list(pd.unique(codings[C.CODE].astype(object)))
+    cod = cod[cod[C.CODE].isin(code_list)]
+    people = cod.groupby([C.CODE, C.TIMEPOINT])[C.PARTICIPANT_ID].nunique()
+    n_ans = cod.drop_duplicates([C.RESPONSE_ID, C.CODE]).groupby([C.CODE, C.TIMEPOINT]).size()
+    grid = pd.MultiIndex.from_product([code_list, tps], names=[C.CODE, C.TIMEPOINT])
+    out = grid.to_frame(index=False)
+    out["n_respondents"] = out[C.TIMEPOINT].map(resp).fillna(0).astype("Int64")
+    out["n_participants"] = people.reindex(grid).fillna(0).to_numpy().astype(float)
+    out["percent"] = 100.0 * out["n_participants"] / out["n_respondents"].astype(float)
+    out["n_answers"] = n_ans.reindex(grid).fillna(0).to_numpy().astype(float)
+    small = (out["n_participants"] > 0) & (out["n_participants"] < k)
+    out["suppressed"] = small.to_numpy()
+    out.loc[small, ["n_participants", "percent", "n_answers"]] = np.nan
+    out["n_participants"] = out["n_participants"].astype("Int64")
+    out["n_answers"] = out["n_answers"].astype("Int64")
+    return out[list(THEMES_BY_TIMEPOINT_COLUMNS)]

@@ -1,0 +1,107 @@
+"""Qualitative coding of free-text answers.
+
+Codebooks are data (``instruments/codebooks/*.yaml``, :mod:`evaltool.qual.codebook`); the
+rule coder (:func:`code`, :func:`code_valence`, :func:`coding_summary`) turns answers into
+Codings with character spans; :mod:`evaltool.qual.redact` removes identifying details from
+quotes; :mod:`evaltool.qual.outputs` builds frequency tables, the participant × code matrix
+and redacted exemplar quotes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .codebook import (
+    Code,
+    Codebook,
+    CodebookProblem,
+    check_codebook_file,
+    list_codebooks,
+    load_codebook,
+)
+from .coder import (
+    CODINGS_COLUMNS,
+    SUMMARY_COLUMNS,
+    VALENCE_COLUMNS,
+    code,
+    code_valence,
+    coding_summary,
+    empty_mask,
+)
+from .outputs import (
+    EXEMPLAR_COLUMNS,
+    FREQUENCY_COLUMNS,
+    code_frequencies,
+    code_matrix,
+    exemplar_quotes,
+)
+from .redact import REDACTION_REPORT_COLUMNS, redact, redact_text, redaction_report, redaction_spans
+
+# --- other members of the qualitative family -------------------------------------------------
+# (agreement.py, qdpx.py, learn.py, themes.py, review.py: owned by another module author.)
+# Add "public name": "evaltool.qual.<module>" entries here; they are imported on first use so
+# that a problem in one member never stops the coder from importing.
+_LAZY: dict[str, str] = {
+    "agreement": "evaltool.qual.agreement",
+    "disagreements": "evaltool.qual.agreement",
+    "AGREEMENT_COLUMNS": "evaltool.qual.agreement",
+    "DISAGREEMENT_COLUMNS": "evaltool.qual.agreement",
+    "to_qdpx": "evaltool.qual.qdpx",
+    "read_qdpx": "evaltool.qual.qdpx",
+    "to_qdc": "evaltool.qual.qdpx",
+    "read_qdc": "evaltool.qual.qdpx",
+    "QdaProject": "evaltool.qual.qdpx",
+    "codebook_table": "evaltool.qual.qdpx",
+    "CODEBOOK_TABLE_COLUMNS": "evaltool.qual.qdpx",
+    "train_coder": "evaltool.qual.learn",
+    "apply_coder": "evaltool.qual.learn",
+    "LearnedCoder": "evaltool.qual.learn",
+    "LEARN_REPORT_COLUMNS": "evaltool.qual.learn",
+    "LEARNED_CODINGS_COLUMNS": "evaltool.qual.learn",
+    "suggest_themes": "evaltool.qual.themes",
+    "THEMES_COLUMNS": "evaltool.qual.themes",
+    "export_review_sheet": "evaltool.qual.review",
+    "read_review_sheet": "evaltool.qual.review",
+    "REVIEW_CODINGS_COLUMNS": "evaltool.qual.review",
+}
+# --- end of other members ---------------------------------------------------------------------
+
+__all__ = [
+    "CODINGS_COLUMNS",
+    "Code",
+    "Codebook",
+    "CodebookProblem",
+    "EXEMPLAR_COLUMNS",
+    "FREQUENCY_COLUMNS",
+    "REDACTION_REPORT_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "VALENCE_COLUMNS",
+    "check_codebook_file",
+    "code",
+    "code_frequencies",
+    "code_matrix",
+    "code_valence",
+    "coding_summary",
+    "empty_mask",
+    "exemplar_quotes",
+    "list_codebooks",
+    "load_codebook",
+    "redact",
+    "redact_text",
+    "redaction_report",
+    "redaction_spans",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evaltool.qual' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

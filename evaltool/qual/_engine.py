@@ -1,0 +1,358 @@
+"""The rule engine behind :func:`evaltool.qual.code` (compiled codebooks and corpus scans).
+
+All answers are lower-cased (keeping every offset) and joined into one string with a
+separator that no phrase can cross. For each code,
+
+1. a prefilter (RE2 through ``pyarrow.compute``, over all answers at once) keeps the answers
+   that contain at least one *anchor* — a literal chunk every match of some phrase must
+   contain (:func:`evaltool.qual._patterns.phrase_anchors`);
+2. the code's phrases, merged into one regular expression (a trie on their first words), scan
+   the joined candidate answers; ``Match.lastgroup`` names the phrase that fired;
+3. exclusion patterns scan only the answers that had a match.
+
+Positions are mapped back to (answer, offset) with ``numpy.searchsorted``; clause membership
+and negation are decided with sorted position arrays. Python work is per *match*, never per
+rule × answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _patterns as P
+from .codebook import Code, Codebook
+
+# Separator between answers in the scanned corpus. "\x00" is excluded from every separator
+# class the phrase compiler emits, so no phrase can run from one answer into the next;
+# matches from user regexes that still do are dropped afterwards.
+JOIN = "\n\x00\n"
+_WORD = re.compile(r"\w+")
+NEVER = re.compile(r"(?!x)x")
+STRONG_ANCHOR = float("inf")
+"""Phrases whose anchors cost at most this (see ``_patterns._cost``) form the prefiltered unit;
+the others (and phrases without anchors) form a second unit. Splitting at lower values was
+measured on the benchmark corpus and was slower (two scans cost more than they save)."""
+
+
+def _trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> re.Pattern[str] | None:
+    if not alternatives:
+        return None
+    return re.compile(P.compile_trie(alternatives))
+
+
+@dataclass
+class CodeMatcher:
+    code: str
+    units: list[tuple[re.Pattern[str], str | None]]  # (phrase pattern on lower-cased text, prefilter)
+    regex: re.Pattern[str] | None            # user regex rules: original text, IGNORECASE
+    rule_of: dict[str, int]                  # marker -> index into labels
+    labels: list[str]
+    sensitive: np.ndarray                    # per label: negation-sensitive
+    excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = field(default_factory=list)
+    # (pattern, scans original text, scope, RE2 prefilter)
+
+
+@dataclass
+class Compiled:
+    codes: list[CodeMatcher]
+    negation: re.Pattern[str]
+    clause: re.Pattern[str]
+    window: int
+    valence: re.Pattern[str] | None
+    polarity_of: dict[str, str]
+    empty: frozenset[str]
+    min_letters: int
+    flip_negated: bool
+
+
+def _phrase_alts(phrases: list[str], prefix: str, counter: list[int]) -> list[tuple[tuple[object, ...], str]]:
+    out = []
+    for p in phrases:
+        for atoms in P.phrase_atoms(p):
+            out.append((atoms, f"{prefix}{counter[0]}"))
+            counter[0] += 1
+    return out
+
+
+def _prefilter(anchors: set[tuple[str, bool]] | None) -> str | None:
+    """An RE2 pattern matching every text that contains one of the anchors."""
+    if anchors is None:
+        return None
+    # RE2's \b is ASCII-only: use it only before chunks that start with an ASCII character
+    bounded = sorted({a for a, b in anchors if b and a[0].isascii()})
+    loose = sorted({a for a, b in anchors if not (b and a[0].isascii())})
+    parts = ([r"\b(?:" + "|".join(re.escape(a) for a in bounded) + ")"] if bounded else []) + [
+        re.escape(a) for a in loose]
+    return "|".join(parts) if parts else None
+
+
+def _compile_code(code: Code) -> CodeMatcher:
+    # phrases with anchors are scanned only in answers that contain one (a second unit holds
+    # phrases without usable anchors; see STRONG_ANCHOR)
+    alts: dict[bool, list[tuple[tuple[object, ...], str]]] = {True: [], False: []}
+    anchors: dict[bool, set[tuple[str, bool]] | None] = {True: set(), False: set()}
+    regex_parts: list[str] = []
+    rule_of: dict[str, int] = {}
+    labels: list[str] = []
+    sensitive: list[bool] = []
+    counter = [0]
+
+    def add(label: str, sens: bool, phrases: list[str]) -> None:
+        labels.append(label)
+        sensitive.append(sens)
+        k = len(labels) - 1
+        for p in phrases:
+            found = P.phrase_anchors(p)
+            strong = found is not None and P._cost(found) <= STRONG_ANCHOR
+            for a in _phrase_alts([p], "m", counter):
+                alts[strong].append(a)
+                rule_of[a[1]] = k
+            have = anchors[strong]
+            anchors[strong] = None if (found is None or have is None) else have | found
+
+    for rule in code.rules:
+        sens = rule.negation_sensitive
+        for p in rule.phrases:
+            add(rule.name or f"phrase:{p}", sens, [p])
+        for s in rule.stems:
+            s = s.strip()
+            s = s if s.endswith("*") else s + "*"
+            add(rule.name or f"stem:{s}", sens, [s])
+        if rule.near is not None:
+            add(rule.name or rule.near.label(), sens, rule.near.phrases())
+        for rx in rule.regex:
+            labels.append(rule.name or f"regex:{rx}")
+            sensitive.append(sens)
+            name = f"x{counter[0]}"
+            counter[0] += 1
+            regex_parts.append(f"(?:{rx})(?P<{name}>)")
+            rule_of[name] = len(labels) - 1
+    excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = []
+    for ex in code.exclude_patterns:
+        if ex.phrases:
+            pat = _trie(_phrase_alts(ex.phrases, "e", [0]))
+            assert pat is not None
+            ex_anchors: set[tuple[str, bool]] | None = set()
+            for p in ex.phrases:
+                found = P.phrase_anchors(p)
+                ex_anchors = None if (found is None or ex_anchors is None) else ex_anchors | found
+            excludes.append((pat, False, str(ex.scope), _prefilter(ex_anchors)))
+        if ex.regex:
+            excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
+                             True, str(ex.scope), None))
+    units = []
+    for strong in (True, False):
+        pattern = _trie(alts[strong])
+        if pattern is not None:
+            units.append((pattern, _prefilter(anchors[strong])))
+    return CodeMatcher(
+        code=code.id, units=units,  # regex rules scan every answer separately
+        regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
+        rule_of=rule_of, labels=labels,
+        sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
+    )
+
+
+def _normalise_empty(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+
+
+_CACHE: dict[int, tuple[Codebook, Compiled]] = {}
+
+
+def compile_codebook(book: Codebook) -> Compiled:
+    """Compile (and cache) every pattern a codebook needs."""
+    hit = _CACHE.get(id(book))
+    if hit is not None and hit[0] is book:
+        return hit[1]
+    codes = [_compile_code(c) for c in book.flat_codes() if c.codable and c.rules]
+    neg_alts = _phrase_alts(book.negation.cues, "c", [0]) + _phrase_alts(book.negation.pseudo, "p", [0])
+    negation = _trie(neg_alts) or NEVER
+    contrast = _trie(_phrase_alts(book.clauses.contrast, "k", [0]))
+    clause_src = f"[{book.clauses.punctuation}\\x00]+"
+    if contrast is not None:
+        clause_src += "|" + contrast.pattern
+    clause = re.compile(clause_src)
+    polarity_of: dict[str, str] = {}
+    val_alts: list[tuple[tuple[object, ...], str]] = []
+    lex = book.valence.lexicon
+    counter = [0]
+    for pol, phrases in (("positive", lex.positive), ("negative", lex.negative),
+                         ("mixed", lex.mixed), ("neutral", lex.neutral)):
+        for a in _phrase_alts(phrases, "v", counter):
+            val_alts.append(a)
+            polarity_of[a[1]] = pol
+    valence = _trie(val_alts) if book.valence.enabled else None
+    compiled = Compiled(
+        codes=codes, negation=negation, clause=clause, window=book.negation.window,
+        valence=valence, polarity_of=polarity_of,
+        empty=frozenset(_normalise_empty(e) for e in book.empty_answers),
+        min_letters=book.min_letters, flip_negated=book.valence.flip_negated,
+    )
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[id(book)] = (book, compiled)
+    return compiled
+
+
+# ------------------------------------------------------------------------------------------
+# corpus
+# ------------------------------------------------------------------------------------------
+@dataclass
+class Corpus:
+    """Non-empty answers, lower-cased and joined; positions map back with ``starts``."""
+
+    rows: np.ndarray          # input row of each kept (non-empty) answer
+    low: list[str]            # lower-cased kept answers
+    orig: list[str]           # original kept answers
+    starts: np.ndarray        # start of each kept answer in ``big``
+    lengths: np.ndarray
+    big: str                  # lower-cased, joined
+    big_orig: str             # original, joined
+    empty: np.ndarray         # bool per input row
+    clause_bounds: np.ndarray | None = None  # computed on first use
+    cue_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cue_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    _arrow: object = None
+    _clause: re.Pattern[str] = NEVER
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def empty_flags(texts: list[str], comp: Compiled) -> np.ndarray:
+    """Which answers are empty-ish: listed in ``empty_answers`` or with too few letters."""
+    out = np.zeros(len(texts), dtype=bool)
+    for i, t in enumerate(texts):
+        if len(t) >= 40:
+            continue
+        norm = _normalise_empty(t)
+        if norm in comp.empty or _letters(norm) < comp.min_letters:
+            out[i] = True
+    return out
+
+
+def _starts(lengths: np.ndarray) -> np.ndarray:
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    if len(lengths) > 1:
+        starts[1:] = np.cumsum(lengths[:-1] + len(JOIN))
+    return starts
+
+
+def build_corpus(texts: list[str], comp: Compiled, *, negation: bool = True) -> Corpus:
+    empty = empty_flags(texts, comp)
+    rows = np.flatnonzero(~empty).astype(np.int64)
+    orig = [texts[i] for i in rows.tolist()]
+    low = [P.lower_same_length(t).replace("\x00", " ") for t in orig]
+    lengths = np.fromiter((len(t) for t in orig), dtype=np.int64, count=len(orig))
+    corpus = Corpus(rows=rows, low=low, orig=orig, starts=_starts(lengths), lengths=lengths,
+                    big=JOIN.join(low), big_orig=JOIN.join(orig), empty=empty)
+    if negation:
+        cs, ce = [], []
+        for m in comp.negation.finditer(corpus.big):
+            if m.lastgroup and m.lastgroup[0] == "c":
+                cs.append(m.start())
+                ce.append(m.end())
+        corpus.cue_start = np.array(cs, dtype=np.int64)
+        corpus.cue_end = np.array(ce, dtype=np.int64)
+    corpus._clause = comp.clause
+    return corpus
+
+
+def clause_of(corpus: Corpus, pos: np.ndarray) -> np.ndarray:
+    """Clause number of global positions (clause boundaries are found on first use)."""
+    if corpus.clause_bounds is None:
+        corpus.clause_bounds = np.array([m.start() for m in corpus._clause.finditer(corpus.big)],
+                                        dtype=np.int64)
+    return np.searchsorted(corpus.clause_bounds, pos, side="right")
+
+
+def negated(corpus: Corpus, start: np.ndarray, window: int) -> np.ndarray:
+    """Whether a negation cue ends before ``start``, in its clause, within ``window`` words."""
+    out = np.zeros(len(start), dtype=bool)
+    if len(start) == 0 or len(corpus.cue_end) == 0:
+        return out
+    k = np.searchsorted(corpus.cue_end, start, side="right") - 1
+    has = k >= 0
+    kk = np.where(has, k, 0)
+    # the cue must be in the same answer and close: at most ~12 characters per word
+    ce = corpus.cue_end[kk]
+    near = has & (start - ce <= 12 * (window + 1))
+    big = corpus.big
+    findall = _WORD.findall
+    boundary = corpus._clause.search
+    for i in np.flatnonzero(near).tolist():
+        a, b = int(ce[i]), int(start[i])
+        if len(findall(big, a, b)) <= window and boundary(big, a, b) is None:
+            out[i] = True
+    return out
+
+
+def scan(pattern: re.Pattern[str], text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    spans: list[tuple[int, int]] = []
+    groups: list[str] = []
+    add_span, add_group = spans.append, groups.append
+    for m in pattern.finditer(text):
+        add_span(m.span())
+        add_group(m.lastgroup or "")
+    if not spans:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    arr = np.array(spans, dtype=np.int64)
+    return arr[:, 0].copy(), arr[:, 1].copy(), groups
+
+
+def scan_subset(
+    corpus: Corpus, pattern: re.Pattern[str], idx: np.ndarray, original: bool
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Scan only the answers ``idx`` (indices into the kept answers); global positions back.
+
+    Matches that run past the end of their answer are dropped.
+    """
+    if len(idx) == len(corpus.low):
+        s, e, g = scan(pattern, corpus.big_orig if original else corpus.big)
+        if len(s) == 0:
+            return s, e, g
+        ans = np.searchsorted(corpus.starts, s, side="right") - 1
+        ok = e <= corpus.starts[ans] + corpus.lengths[ans]
+        return s[ok], e[ok], [m for m, k in zip(g, ok.tolist(), strict=True) if k]
+    if len(idx) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    source = corpus.orig if original else corpus.low
+    il = idx.tolist()
+    sub = JOIN.join([source[i] for i in il])
+    sub_starts = _starts(corpus.lengths[idx])
+    s, e, g = scan(pattern, sub)
+    if len(s) == 0:
+        return s, e, g
+    k = np.searchsorted(sub_starts, s, side="right") - 1
+    ok = e <= sub_starts[k] + corpus.lengths[idx[k]]
+    shift = corpus.starts[idx[k]] - sub_starts[k]
+    return (s + shift)[ok], (e + shift)[ok], [m for m, keep in zip(g, ok.tolist(), strict=True) if keep]
+
+
+def candidates(corpus: Corpus, anchors: str | None) -> np.ndarray:
+    """Indices of kept answers containing an anchor (all answers when there is no prefilter)."""
+    n = len(corpus.low)
+    if anchors is None or n == 0:
+        return np.arange(n, dtype=np.int64)
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if corpus._arrow is None:
+            corpus._arrow = pa.array(corpus.low, type=pa.large_string())
+        mask = pc.match_substring_regex(corpus._arrow, anchors)
+        return np.flatnonzero(mask.to_numpy(zero_copy_only=False)).astype(np.int64)
+    except Exception:  # pragma: no cover - pyarrow missing or RE2 refused the pattern
+        return np.arange(n, dtype=np.int64)
+
+
+def locate(corpus: Corpus, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kept-answer index and local offset of global positions."""
+    idx = np.searchsorted(corpus.starts, start, side="right") - 1
+    return idx, start - corpus.starts[idx]

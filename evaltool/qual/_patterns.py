@@ -1,0 +1,450 @@
+"""The phrase syntax of codebook rules, and its compilation into fast regular expressions.
+
+A *phrase* is what a codebook author writes; it is matched case-insensitively against the
+answer, word by word, tolerant of punctuation:
+
+* words are separated by spaces; in the text any run of spaces or punctuation may stand
+  between them (``one to one`` matches "one-to-one", "one to one", "One, to one");
+* a hyphen inside a word makes the separator optional (``short-staffed`` matches
+  "short staffed", "short-staffed" and "shortstaffed");
+* an apostrophe inside a word is optional and may be straight or curly (``didn't`` matches
+  "didnt", "didn't", "didn’t");
+* other punctuation inside a word needs some separator in the text (``1:1`` matches "1:1",
+  "1-1", "1 1" but not "11");
+* ``*`` at the end of a word matches any ending (``stress*`` → "stress", "stressed",
+  "stressful");
+* ``(a|b c|d)`` gives alternatives (each may be several words), ``(...)?`` makes them
+  optional;
+* ``~N`` stands for up to N other words of the same clause (not across ``. ! ? ;``, a new line
+  or a contrast word such as "but").
+
+Phrases match whole words only. They are expanded into literal alternatives and merged into a
+character trie, so that one regular expression per code scans all answers at once; which
+phrase fired is recovered from an empty named group at the end of each alternative
+(``Match.lastgroup``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import cast
+
+__all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_anchors", "phrase_atoms"]
+
+MAX_EXPANSIONS = 5000
+
+# separators never match "\x00", which evaltool uses to join answers into one corpus
+SEP = ("SEP", r"[^\w\x00]+")
+OSEP = ("OSEP", r"[^\w\x00]*")
+APOS = ("APOS", r"['’‘`´]?")
+STEM = ("STEM", r"\w*")
+CLAUSE_BLOCKERS = ("but", "however", "although", "though", "whereas", "yet", "except")
+_GAP_SEP = r"[^\w.!?;\n\x00]+"
+_GAP_WORD = r"(?!(?:" + "|".join(CLAUSE_BLOCKERS) + r")\b)\w+"
+
+
+def gap_atom(n: int) -> tuple[str, str]:
+    return ("GAP", f"(?:{_GAP_SEP}{_GAP_WORD}){{0,{n}}}{_GAP_SEP}")
+
+
+class PhraseError(ValueError):
+    """A phrase does not follow the phrase syntax (message says why)."""
+
+
+@dataclass(frozen=True)
+class _Gap:
+    n: int
+
+
+@dataclass(frozen=True)
+class _Group:
+    alts: tuple[tuple[object, ...], ...]
+    optional: bool
+
+
+# ------------------------------------------------------------------------------------------
+# parsing: phrase -> sequence of words, gaps and groups
+# ------------------------------------------------------------------------------------------
+def _tokenize(phrase: str) -> list[str]:
+    tokens: list[str] = []
+    buf = ""
+    for ch in phrase:
+        if ch in "()|":
+            if buf:
+                tokens.append(buf)
+                buf = ""
+            tokens.append(ch)
+        elif ch == "?" and tokens and tokens[-1] == ")" and not buf:
+            tokens.append("?")
+        elif ch.isspace():
+            if buf:
+                tokens.append(buf)
+                buf = ""
+        else:
+            buf += ch
+    if buf:
+        tokens.append(buf)
+    return tokens
+
+
+def _parse_seq(tokens: list[str], i: int, depth: int) -> tuple[list[object], int]:
+    """Parse a sequence until ')' or '|' (at depth > 0) or the end."""
+    seq: list[object] = []
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok in (")", "|"):
+            if depth == 0:
+                raise PhraseError(f"unbalanced '{tok}'")
+            return seq, i
+        if tok == "(":
+            alts, i = _parse_group(tokens, i + 1, depth + 1)
+            optional = i < len(tokens) and tokens[i] == "?"
+            if optional:
+                i += 1
+            alts = [a for a in alts if a]
+            if alts:
+                seq.append(_Group(tuple(tuple(a) for a in alts), optional))
+        elif tok == "?":
+            raise PhraseError("'?' must follow a closing parenthesis")
+        elif re.fullmatch(r"~\d+", tok):
+            n = int(tok[1:])
+            if not 1 <= n <= 20:
+                raise PhraseError(f"gap '{tok}' must allow 1 to 20 words")
+            if depth > 0:
+                raise PhraseError("a gap '~N' cannot be inside parentheses")
+            seq.append(_Gap(n))
+            i += 1
+        else:
+            if _word_atoms(tok):
+                seq.append(tok)
+            i += 1
+    if depth > 0:
+        raise PhraseError("missing ')'")
+    return seq, i
+
+
+def _parse_group(tokens: list[str], i: int, depth: int) -> tuple[list[list[object]], int]:
+    options: list[list[object]] = []
+    while True:
+        seq, i = _parse_seq(tokens, i, depth)
+        options.append(seq)
+        if i >= len(tokens):
+            raise PhraseError("missing ')'")
+        if tokens[i] == "|":
+            i += 1
+            continue
+        return options, i + 1  # tokens[i] == ")"
+
+
+def parse_phrase(phrase: str) -> list[object]:
+    """Parse a phrase into a sequence of words, gaps and groups; raise PhraseError."""
+    if not isinstance(phrase, str) or not phrase.strip():
+        raise PhraseError("is empty")
+    seq, _ = _parse_seq(_tokenize(phrase.lower()), 0, 0)
+    if not seq:
+        raise PhraseError("has no word characters")
+    if isinstance(seq[-1], _Gap):
+        raise PhraseError("cannot end with a gap '~N'")
+    for a, b in itertools.pairwise(seq):
+        if isinstance(a, _Gap) and isinstance(b, _Gap):
+            raise PhraseError("two gaps in a row; use one larger gap")
+    return seq
+
+
+def _word_atoms(word: str) -> list[object]:
+    """Atoms of one word: single characters, optional/required separators, apostrophe, stem."""
+    stem = word.endswith("*")
+    core = word.rstrip("*")
+    if "*" in core:
+        raise PhraseError(f"'*' may only end a word (in '{word}')")
+    core = re.sub(r"^[\W_]+|[\W_]+$", "", core)
+    atoms: list[object] = []
+    pending: tuple[str, str] | None = None
+    for ch in core:
+        if re.match(r"\w", ch) and ch != "_":
+            if pending is not None and atoms:
+                atoms.append(pending)
+            pending = None
+            atoms.append(ch)
+        elif ch in "'’‘`´":
+            pending = pending if pending in (SEP, OSEP) else APOS
+        elif ch == "-":
+            pending = SEP if pending == SEP else OSEP
+        else:
+            pending = SEP
+    if stem and atoms:
+        atoms.append(STEM)
+    return atoms
+
+
+# ------------------------------------------------------------------------------------------
+# rendering: the first word of each alternative becomes trie atoms, the rest one regex
+# ------------------------------------------------------------------------------------------
+def _atoms_regex(atoms: Sequence[object]) -> str:
+    return "".join(re.escape(a) if isinstance(a, str) else cast(tuple[str, str], a)[1] for a in atoms)
+
+
+def _render_seq(seq: list[object] | tuple[object, ...], lead_sep: bool) -> str:
+    """Regex for a sequence; ``lead_sep``: a separator precedes its first element."""
+    out = []
+    sep_next = lead_sep
+    for n, item in enumerate(seq):
+        prefix = SEP[1] if sep_next else ""
+        if isinstance(item, _Gap):
+            out.append(gap_atom(item.n)[1])
+            sep_next = False
+            continue
+        if isinstance(item, str):
+            out.append(prefix + _atoms_regex(_word_atoms(item)))
+        elif isinstance(item, _Group):
+            alts = sorted({_render_seq(a, False) for a in item.alts}, key=lambda r: (-len(r), r))
+            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            if not item.optional:
+                out.append(prefix + body)
+            elif prefix or n == len(seq) - 1:
+                out.append(f"(?:{prefix}{body})?")
+            else:  # optional first element: its separator goes after it
+                out.append(f"(?:{body}{SEP[1]})?")
+                sep_next = False
+                continue
+        sep_next = True
+    return "".join(out)
+
+
+def _heads(seq: list[object]) -> list[tuple[str, list[object]]]:
+    """Split a sequence into (first word, rest) pairs, expanding leading groups."""
+    if not seq:
+        return []
+    first, rest = seq[0], list(seq[1:])
+    if isinstance(first, _Gap):
+        raise PhraseError("cannot start with a gap '~N' (after leaving out optional words)")
+    if isinstance(first, str):
+        return [(first, rest)]
+    if not isinstance(first, _Group):  # pragma: no cover - parse_phrase yields nothing else
+        raise PhraseError("unexpected element")
+    out: list[tuple[str, list[object]]] = []
+    for alt in first.alts:
+        out.extend(_heads(list(alt) + rest))
+        if len(out) > MAX_EXPANSIONS:
+            raise PhraseError(f"its first word has more than {MAX_EXPANSIONS} alternatives; split it")
+    if first.optional:
+        out.extend(_heads(rest))
+    return out
+
+
+EXPAND_LIMIT = 60
+
+
+def _weak(word: str) -> bool:
+    """A word too common to end the literal part of an alternative (expand the next word)."""
+    core = word.rstrip("*").lower()
+    return core in _STOP or len(core) <= 3 or word.endswith("*")
+
+
+@cache
+def phrase_atoms(phrase: str) -> tuple[tuple[object, ...], ...]:
+    """Trie input for a phrase: literal atoms of its first word(s) plus one RAW atom.
+
+    Leading words are written out as literal atoms (so that the trie merges them across
+    phrases and branches on single characters); while an alternative's last literal word is
+    a common word, the next word is written out too, up to ``EXPAND_LIMIT`` alternatives per
+    phrase. The RAW atom holds the regex of the rest of the phrase (ending in ``(?!\\w)``).
+    """
+    entries = [([head], rest) for head, rest in _heads(parse_phrase(phrase))]
+    while True:
+        grow = [i for i, (w, r) in enumerate(entries)
+                if r and not isinstance(r[0], _Gap) and _weak(w[-1])]
+        if not grow:
+            break
+        new: list[tuple[list[str], list[object]]] = []
+        for i, (words, rest) in enumerate(entries):
+            if i in grow:
+                new.extend((words + [h], r) for h, r in _heads(rest))
+            else:
+                new.append((words, rest))
+        if len(new) > EXPAND_LIMIT:
+            break
+        entries = new
+    out = []
+    for words, rest in entries:
+        atoms: list[object] = []
+        for n, w in enumerate(words):
+            if n:
+                atoms.append(SEP)
+            atoms.extend(_word_atoms(w))
+        if rest:
+            atoms.append(("RAW", _render_seq(rest, not isinstance(rest[0], _Gap)) + r"(?!\w)"))
+        out.append(tuple(atoms))
+    if not out:
+        raise PhraseError("has no word characters")
+    return tuple(out)
+
+
+def check_phrase(phrase: str) -> None:
+    """Raise PhraseError if a phrase does not follow the phrase syntax."""
+    phrase_atoms(phrase)
+
+
+def near_phrases(a: list[str], b: list[str], within: int, ordered: bool) -> list[str]:
+    """Proximity rule → phrases ``(a…) ~N (b…)`` (and the reverse order unless ``ordered``)."""
+    left = "(" + "|".join(a) + ")"
+    right = "(" + "|".join(b) + ")"
+    out = [f"{left} ~{within} {right}"]
+    if not ordered:
+        out.append(f"{right} ~{within} {left}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# trie → regex
+# ------------------------------------------------------------------------------------------
+_END = ("END",)
+
+
+def _order(key: object) -> tuple[int, str]:
+    if isinstance(key, str):
+        return (0, key)
+    if not isinstance(key, tuple):  # pragma: no cover
+        return (3, "")
+    if key[0] in ("SEP", "OSEP", "APOS", "GAP", "RAW"):
+        return (1, key[1])
+    if key[0] == "STEM":
+        return (2, "")
+    return (3, "")
+
+
+# Python's regex engine tries the alternatives of a group one after the other, so the most
+# frequent characters go first: word-initial letters at the root, letter frequency below.
+_INITIAL = "tasiowhbcmfpdrlengyuvjkqxz"
+_LETTERS = "etaoinsrhldcumfpgwybvkxjqz"
+
+
+def _char_rank(ch: str, initial: bool) -> int:
+    order = _INITIAL if initial else _LETTERS
+    i = order.find(ch)
+    return i if i >= 0 else len(order) + ord(ch)
+
+
+def compile_trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> str:
+    """Merge alternatives (atoms, marker name) into one regular expression (a string).
+
+    Each alternative must start with a word character; the expression starts with a word
+    boundary, then branches on the first character. An alternative that does not end in a stem
+    or a rendered rest ends with a word boundary. When two alternatives are identical the first
+    marker wins.
+    """
+    trie: dict = {}
+    for atoms, name in alternatives:
+        node = trie
+        for a in atoms:
+            node = node.setdefault(a, {})
+        if not any(isinstance(k, tuple) and k[0] == "END" for k in node):
+            node[("END", name)] = {}
+
+    def gen(node: dict, after: object) -> str:
+        parts = []
+        keys = sorted(node, key=lambda k: (_order(k)[0], _char_rank(k, after is None)
+                                           if isinstance(k, str) else 0, _order(k)[1]))
+        for key in keys:
+            if isinstance(key, tuple) and key[0] == "END":
+                open_end = after == STEM or (isinstance(after, tuple) and after[0] == "RAW")
+                parts.append(("" if open_end else r"\b") + f"(?P<{key[1]}>)")
+                continue
+            piece = re.escape(key) if isinstance(key, str) else key[1]
+            parts.append(piece + gen(node[key], key))
+        if len(parts) == 1:
+            return parts[0]
+        return "(?:" + "|".join(parts) + ")"
+
+    if not trie:
+        return r"(?!x)x"
+    first = "".join(sorted({re.escape(k) for k in trie if isinstance(k, str)}))
+    return r"\b(?=[" + first + "])" + gen(trie, None)
+
+
+# ------------------------------------------------------------------------------------------
+# anchors: literal chunks one of which every match must contain (for a fast prefilter)
+# ------------------------------------------------------------------------------------------
+_STOP = frozenset(
+    "a an the my our your their his her its i me we us you it to and of in on at is was were "
+    "are be been for with not no so as or but have has had do did more very really just all "
+    "this that d s t m ll re ve about after again also any because before being both by can "
+    "could each few from get got how if into like make made many most much must need now off "
+    "once only other out over own same should some such than then there these they those "
+    "through too under until up what when where which while who why will would good great "
+    "nice well help helped time work session sessions workshop training course day people "
+    "feel felt think thought way things thing lot bit quite one two know see use used going "
+    "love loved liked want able even still back take took "
+    "give gave find found say said tell told let keep kept come came go went".split()
+)
+
+
+def _chunk(word: str) -> tuple[str, bool]:
+    """A literal run every match of ``word`` contains: (run, starts at a word boundary).
+
+    The run a word starts with begins at a word boundary; if it is short and the word has a
+    longer run after an optional separator or apostrophe, that longer (unbounded) run is used.
+    """
+    runs, cur = [], ""
+    for a in _word_atoms(word):
+        if isinstance(a, str):
+            cur += a
+        else:
+            runs.append(cur)
+            cur = ""
+            if a == STEM:
+                break
+    runs.append(cur)
+    runs = [r for r in runs if r]
+    first = runs[0] if runs else ""
+    inner = max(runs[1:], key=len, default="")
+    if len(inner) > len(first) + 1:
+        return inner, False
+    return first, True
+
+
+def _cost(chunks: frozenset[tuple[str, bool]]) -> float:
+    """Rough share of answers a set of chunks lets through (lower is a better prefilter)."""
+    total = 0.0
+    for c, bounded in chunks:
+        f = 0.5 if c in _STOP else {1: 0.5, 2: 0.2, 3: 0.03, 4: 0.01, 5: 0.005}.get(len(c), 0.003)
+        total += f if bounded else min(1.0, 3 * f)
+    return total
+
+
+def _anchor_seq(seq: list[object] | tuple[object, ...]) -> frozenset[tuple[str, bool]] | None:
+    best: frozenset[tuple[str, bool]] | None = None
+    for item in seq:
+        cand: frozenset[tuple[str, bool]] | None
+        if isinstance(item, str):
+            cand = frozenset([_chunk(item)])
+        elif isinstance(item, _Group) and not item.optional:
+            parts = [_anchor_seq(a) for a in item.alts]
+            cand = None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+        else:
+            cand = None
+        if cand is None or not all(c for c, _ in cand):
+            continue
+        if best is None or _cost(cand) < _cost(best):
+            best = cand
+    return best
+
+
+def phrase_anchors(phrase: str) -> frozenset[tuple[str, bool]] | None:
+    """Literal chunks (lower case) of which every match of ``phrase`` contains at least one.
+
+    Each chunk comes with whether it starts at a word boundary of the text.
+    """
+    return _anchor_seq(parse_phrase(phrase))
+
+
+def lower_same_length(text: str) -> str:
+    """``text.lower()`` but never changing the length (so offsets stay valid)."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)

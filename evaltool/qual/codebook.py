@@ -1,0 +1,458 @@
+"""Codebooks as data: the YAML format (pydantic models), loading, listing and checking.
+
+A codebook file (``instruments/codebooks/<id>.yaml``) declares the codes a qualitative coder
+uses — label, definition, what to include and exclude, made-up examples — and the *rules* the
+automatic coder (:func:`evaltool.qual.code`) applies. Nothing about any code is hard-wired in
+Python: a user edits the YAML or brings their own file (a path works wherever a name does).
+
+Rule kinds (each entry of a code's ``rules`` may combine several):
+
+``phrases``
+    word sequences, matched case-insensitively and tolerant of punctuation; the phrase syntax
+    (``*`` endings, ``(a|b)`` alternatives, optional ``(...)?``, gaps ``~N``, optional hyphens
+    and apostrophes) is described in :mod:`evaltool.qual._patterns`.
+``stems``
+    single words matched by prefix (``stress`` or ``stress*`` → "stressed", "stressful").
+``regex``
+    Python regular expressions, matched case-insensitively.
+``near``
+    proximity: a term of ``a`` within ``within`` words of a term of ``b`` in the same clause
+    (either order unless ``ordered: true``).
+``negation_sensitive``
+    when true, a match preceded in its clause by a negation cue (``negation.cues``, within
+    ``negation.window`` words) is not evidence for the code ("I don't feel more confident").
+
+A code's ``exclude_patterns`` (phrases or regex) veto its matches that overlap them (or, with
+``scope: clause`` / ``answer``, that share their clause or answer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .._resources import codebooks_dir
+from .._yaml import read_yaml, validation_problems
+from ..errors import CodebookError
+from . import _patterns
+
+__all__ = [
+    "Code",
+    "Codebook",
+    "CodebookProblem",
+    "ExcludeRule",
+    "Lexicon",
+    "Near",
+    "Negation",
+    "Rule",
+    "Valence",
+    "check_codebook_file",
+    "list_codebooks",
+    "load_codebook",
+]
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_phrases(values: list[str]) -> list[str]:
+    for n, p in enumerate(values):
+        try:
+            _patterns.check_phrase(p)
+        except _patterns.PhraseError as exc:
+            raise ValueError(f"phrase {n} ({p!r}) {exc}") from None
+    return values
+
+
+def _check_regexes(values: list[str]) -> list[str]:
+    for n, p in enumerate(values):
+        try:
+            rx = re.compile(p, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"regex {n} ({p!r}) does not compile: {exc}") from None
+        if rx.fullmatch(""):
+            raise ValueError(f"regex {n} ({p!r}) matches the empty string")
+    return values
+
+
+class Near(_Model):
+    """Proximity: a term of ``a`` within ``within`` words of a term of ``b``, same clause."""
+
+    a: list[str] = Field(min_length=1)
+    b: list[str] = Field(min_length=1)
+    within: int = Field(default=5, ge=1, le=20)
+    ordered: bool = False
+
+    _phrases_a = field_validator("a", "b")(_check_phrases)
+
+    def phrases(self) -> list[str]:
+        return _patterns.near_phrases(self.a, self.b, self.within, self.ordered)
+
+    def label(self) -> str:
+        arrow = "->" if self.ordered else "~"
+        return f"near:({'|'.join(self.a)}) {arrow}{self.within} ({'|'.join(self.b)})"
+
+
+class Rule(_Model):
+    """One rule entry of a code: any of phrases, stems, regex, near (all optional)."""
+
+    name: str | None = None
+    phrases: list[str] = Field(default_factory=list)
+    stems: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    near: Near | None = None
+    negation_sensitive: bool = False
+
+    _phr = field_validator("phrases")(_check_phrases)
+    _rx = field_validator("regex")(_check_regexes)
+
+    @field_validator("stems")
+    @classmethod
+    def _stems(cls, values: list[str]) -> list[str]:
+        for n, s in enumerate(values):
+            if not re.fullmatch(r"[^\W_][\w'’-]*\*?", s.strip()):
+                raise ValueError(f"stem {n} ({s!r}) must be one word, optionally ending in '*'")
+        return values
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Rule:
+        if not (self.phrases or self.stems or self.regex or self.near):
+            raise ValueError("a rule needs at least one of phrases, stems, regex or near")
+        return self
+
+
+class ExcludeRule(_Model):
+    """Patterns that veto a code's matches: overlapping them, or in the same clause/answer."""
+
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    scope: Literal["overlap", "clause", "answer"] = "overlap"
+
+    _phr = field_validator("phrases")(_check_phrases)
+    _rx = field_validator("regex")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ExcludeRule:
+        if not (self.phrases or self.regex):
+            raise ValueError("an exclude rule needs phrases or regex")
+        return self
+
+
+class Code(_Model):
+    """One code: what it means (for people) and the rules that find it (for the coder)."""
+
+    id: Identifier
+    label: str
+    definition: str
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    parent: str | None = None
+    codable: bool = True
+    color: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
+    rules: list[Rule] = Field(default_factory=list)
+    exclude_patterns: list[ExcludeRule] = Field(default_factory=list)
+    children: list[Code] = Field(default_factory=list)
+
+
+class Lexicon(_Model):
+    """Valence word lists (phrase syntax)."""
+
+    positive: list[str] = Field(default_factory=list)
+    negative: list[str] = Field(default_factory=list)
+    mixed: list[str] = Field(default_factory=list)
+    neutral: list[str] = Field(default_factory=list)
+
+    _phr = field_validator("positive", "negative", "mixed", "neutral")(_check_phrases)
+
+
+class Valence(_Model):
+    """Valence settings: lexicons and how negation acts on them.
+
+    ``flip_negated``: a negated positive term counts as negative and a negated negative term as
+    positive. ``neutral`` phrases mask any polarity term they overlap ("would be good to").
+    ``mixed`` phrases make the answer mixed by themselves ("mixed feelings").
+    """
+
+    enabled: bool = True
+    lexicon: Lexicon = Field(default_factory=Lexicon)
+    flip_negated: bool = True
+
+
+class Negation(_Model):
+    """Negation cues, the phrases that look like negation but are not, and the scope."""
+
+    cues: list[str] = Field(default_factory=lambda: [
+        "not", "n't", "no", "never", "nothing", "without", "hardly", "barely", "neither", "nor",
+    ])
+    pseudo: list[str] = Field(default_factory=list)
+    window: int = Field(default=4, ge=1, le=20)
+
+    _phr = field_validator("cues", "pseudo")(_check_phrases)
+
+
+class Clauses(_Model):
+    """Where clauses end: punctuation (a regex character class body) and contrast words."""
+
+    punctuation: str = r".!?;,\n"
+    contrast: list[str] = Field(default_factory=lambda: list(_patterns.CLAUSE_BLOCKERS))
+
+    _phr = field_validator("contrast")(_check_phrases)
+
+    @field_validator("punctuation")
+    @classmethod
+    def _punct(cls, v: str) -> str:
+        try:
+            re.compile(f"[{v}]")
+        except re.error as exc:
+            raise ValueError(f"is not a valid character class body: {exc}") from None
+        return v
+
+
+_DEFAULT_EMPTY = [
+    "", "n/a", "na", "n a", "none", "nothing", "no", "nope", "nil", "no comment", "no comments",
+    "not applicable", "nothing to add", "nothing else", "nothing further", "nothing more",
+    "none thanks", "no thanks", "none really", "nothing really", "not really", "no thank you",
+    "x", "idk", "don't know", "dont know", "not sure", "nothing to say", "none at this time",
+]
+
+
+class Codebook(_Model):
+    """A codebook: codes (optionally hierarchical), valence, negation and empty-answer rules."""
+
+    id: Identifier
+    name: str
+    version: str
+    description: str | None = None
+    language: str = "en"
+    codes: list[Code] = Field(min_length=1)
+    valence: Valence = Field(default_factory=Valence)
+    negation: Negation = Field(default_factory=Negation)
+    clauses: Clauses = Field(default_factory=Clauses)
+    empty_answers: list[str] = Field(default_factory=lambda: list(_DEFAULT_EMPTY))
+    min_letters: int = Field(default=2, ge=0)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> Codebook:
+        ids = [c.id for c in self.flat_codes()]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"code ids {dup} are used twice")
+        known = set(ids)
+        for c in self.flat_codes():
+            if c.parent is not None and c.parent not in known:
+                raise ValueError(f"code '{c.id}' has parent '{c.parent}', which is not a code")
+        parents = {c.id: c.parent for c in self.flat_codes()}
+        for cid in ids:
+            seen: set[str] = set()
+            node: str | None = cid
+            while node is not None:
+                if node in seen:
+                    raise ValueError(f"code '{cid}' is its own ancestor (parent cycle)")
+                seen.add(node)
+                node = parents.get(node)
+        return self
+
+    def flat_codes(self) -> list[Code]:
+        """Every code, depth first, children after their parent, with ``parent`` filled in."""
+        out: list[Code] = []
+
+        def walk(codes: list[Code], parent: str | None) -> None:
+            for c in codes:
+                out.append(c if c.parent is not None or parent is None
+                           else c.model_copy(update={"parent": parent}))
+                walk(c.children, c.id)
+
+        walk(self.codes, None)
+        return out
+
+    @property
+    def code_ids(self) -> list[str]:
+        return [c.id for c in self.flat_codes()]
+
+    def code(self, code_id: str) -> Code:
+        for c in self.flat_codes():
+            if c.id == code_id:
+                return c
+        raise KeyError(code_id)
+
+    def ancestors(self, code_id: str) -> list[str]:
+        """Ids of the parent, grandparent, ... of a code (nearest first)."""
+        parents = {c.id: c.parent for c in self.flat_codes()}
+        out, node = [], parents[code_id]
+        while node is not None:
+            out.append(node)
+            node = parents[node]
+        return out
+
+
+Code.model_rebuild()
+
+
+# ------------------------------------------------------------------------------------------
+# loading and checking
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CodebookProblem:
+    """One schema problem in a codebook file."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: field '{self.field}': {self.message}"
+
+
+def _available() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(codebooks_dir().glob("*.yaml"))}
+
+
+def _validate(data: object, file: str) -> tuple[Codebook | None, list[CodebookProblem]]:
+    from pydantic import ValidationError
+
+    if not isinstance(data, dict):
+        return None, [CodebookProblem(file, "(top level)", "the file must be a YAML mapping")]
+    try:
+        return Codebook.model_validate(data), []
+    except ValidationError as exc:
+        hint = "see the packaged 'resilience_training' codebook for an example"
+        return None, [CodebookProblem(file, f, m) for f, m in validation_problems(exc, data, hint)]
+
+
+def check_codebook_file(path: str | Path) -> list[CodebookProblem]:
+    """Return every schema problem in a codebook file (an empty list means it is valid).
+
+    Parameters
+    ----------
+    path
+        Path to a YAML codebook file.
+
+    Returns
+    -------
+    list of CodebookProblem
+        Each with ``file``, ``field`` (e.g. ``codes[coaching_call].rules[0].regex``) and
+        ``message``.
+
+    Raises
+    ------
+    CodebookError
+        If the file cannot be read or is not valid YAML.
+
+    Examples
+    --------
+    >>> from evaltool._resources import codebooks_dir
+    >>> check_codebook_file(codebooks_dir() / "resilience_training.yaml")
+    []
+    """
+    path = Path(path)
+    data = read_yaml(path, CodebookError)
+    book, problems = _validate(data, str(path))
+    if book is not None and book.id != path.stem and path.parent == codebooks_dir():
+        problems.append(CodebookProblem(str(path), "id", f"id '{book.id}' must equal the file name '{path.stem}'"))
+    return problems
+
+
+@lru_cache(maxsize=64)
+def _load_path(path: Path, mtime: float) -> Codebook:
+    data = read_yaml(path, CodebookError)
+    book, problems = _validate(data, str(path))
+    if book is None:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise CodebookError(
+            f"{first.message}{more}.", file=path, field=first.field,
+            fix=f"call evaltool.qual.check_codebook_file('{path}') to list every problem.",
+        )
+    return book
+
+
+def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
+    """Load a packaged codebook by name, or a user's codebook file by path.
+
+    Parameters
+    ----------
+    name_or_path
+        A packaged codebook id (``"resilience_training"``; see :func:`list_codebooks`), a path
+        to a YAML file, or a :class:`Codebook` (returned unchanged).
+
+    Returns
+    -------
+    Codebook
+        The validated codebook.
+
+    Raises
+    ------
+    CodebookError
+        If the name is unknown (the message lists the known names) or the file is invalid
+        (the message names the file and the field).
+
+    Examples
+    --------
+    >>> book = load_codebook("resilience_training")
+    >>> len(book.code_ids), book.code_ids[0]
+    (12, 'reframing_resilience')
+    """
+    if isinstance(name_or_path, Codebook):
+        return name_or_path
+    text = str(name_or_path)
+    path = Path(text)
+    if text.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise CodebookError(
+                "codebook file not found.", file=path,
+                fix="check the path, or use a packaged name from list_codebooks().",
+            )
+        return _load_path(path.resolve(), path.stat().st_mtime)
+    available = _available()
+    key = text.strip().lower().replace("-", "_")
+    if key not in available:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(available), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise CodebookError(
+            f"unknown codebook '{text}'.{hint}",
+            fix=f"use one of: {', '.join(available)}; or give the path to your own YAML file.",
+        )
+    p = available[key]
+    return _load_path(p.resolve(), p.stat().st_mtime)
+
+
+LIST_CODEBOOKS_COLUMNS = ("id", "name", "version", "n_codes", "codes", "description")
+
+
+def list_codebooks() -> pd.DataFrame:
+    """List the packaged codebooks.
+
+    Returns
+    -------
+    DataFrame
+        One row per codebook: ``id``, ``name``, ``version``, ``n_codes``, ``codes``
+        (comma-separated code ids), ``description``.
+
+    Examples
+    --------
+    >>> table = list_codebooks()
+    >>> "resilience_training" in set(table["id"])
+    True
+    """
+    rows = []
+    for name in _available():
+        book = load_codebook(name)
+        rows.append({
+            "id": book.id, "name": book.name, "version": book.version,
+            "n_codes": len(book.code_ids), "codes": ", ".join(book.code_ids),
+            "description": book.description,
+        })
+    return pd.DataFrame(rows, columns=list(LIST_CODEBOOKS_COLUMNS))

@@ -1,0 +1,495 @@
+"""Rule-based coding of free-text answers with a codebook (codes, valence, summary).
+
+The unit is one answer. Each code's rules (phrases, stems, regex, proximity; see
+:mod:`evaltool.qual.codebook`) are compiled into one regular expression and run over all
+answers at once; every match becomes a coding with its character span, so a person can check
+each automatic decision. An answer can carry several codes. Very short or empty answers
+("n/a", "nothing", "-") get no code and are counted by :func:`coding_summary`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from .._version import __version__
+from ..errors import ParameterError
+from . import _engine as E
+from .codebook import Codebook, load_codebook
+
+__all__ = [
+    "CODINGS_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "VALENCE_COLUMNS",
+    "code",
+    "code_valence",
+    "coding_summary",
+    "empty_mask",
+]
+
+NEGATED = "negated"
+VALENCE = "valence"
+
+CODINGS_COLUMNS = (C.RESPONSE_ID, C.CODE, C.START, C.END, C.EVIDENCE, C.RULE, NEGATED, C.CODER)
+"""Columns of :func:`code` (the Codings table plus ``rule`` and ``negated``)."""
+VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, C.EVIDENCE)
+"""Columns of :func:`code_valence`."""
+SUMMARY_COLUMNS = ("n_answers", "n_empty", "n_coded", "n_uncoded", "n_codings")
+"""Columns of :func:`coding_summary`."""
+
+Valence = Literal["positive", "negative", "mixed", "neutral"]
+DEFAULT_CODER = f"evaltool-rules/{__version__}"
+
+
+def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str) -> tuple[list[object], list[str]]:
+    """Return (ids, texts) from a DataFrame (columns ``id``/``text``) or a Series (index = id)."""
+    if isinstance(answers, pd.Series):
+        ids = list(answers.index)
+        values = answers
+    elif isinstance(answers, pd.DataFrame):
+        for param, col in (("text", text), ("id", id)):
+            if col not in answers.columns:
+                raise ParameterError(
+                    f"The '{param}' parameter of {caller}() names column '{col}', which is not "
+                    "in the answers.",
+                    fix=f"choose from the columns that exist: {list(answers.columns)}.",
+                )
+        ids = list(answers[id])
+        values = answers[text]
+    else:
+        raise ParameterError(
+            f"The 'answers' parameter of {caller}() must be a pandas DataFrame or Series. "
+            f"Got {type(answers).__name__} instead.",
+        )
+    dup = pd.Series(ids).duplicated()
+    if dup.any():
+        raise ParameterError(
+            f"{int(dup.sum())} answer id(s) appear more than once in the '{id}' column.",
+            fix="give every answer its own id (e.g. participant, timepoint and question together).",
+        )
+    texts = ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
+             for v in values.tolist()]
+    return ids, texts
+
+
+def _book(codebook: str | Codebook) -> Codebook:
+    return load_codebook(codebook)
+
+
+def _empty_codings(coder: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        C.RESPONSE_ID: pd.Series([], dtype=object), C.CODE: pd.Series([], dtype=object),
+        C.START: pd.Series([], dtype="int64"), C.END: pd.Series([], dtype="int64"),
+        C.EVIDENCE: pd.Series([], dtype=object), C.RULE: pd.Series([], dtype=object),
+        NEGATED: pd.Series([], dtype=bool), C.CODER: pd.Series([], dtype=object),
+    })[list(CODINGS_COLUMNS)]
+
+
+def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | list]:
+    """All kept matches: code index, answer index, local start/end, rule label, negated."""
+    parts: dict[str, list] = {k: [] for k in ("code", "ans", "s", "e", "rule", "neg")}
+    for ci, cm in enumerate(comp.codes):
+        found = []
+        for pattern, prefilter in cm.units:
+            cand = E.candidates(corpus, prefilter)
+            found.append(E.scan_subset(corpus, pattern, cand, original=False))
+        if cm.regex is not None:
+            found.append(E.scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+        found = [f for f in found if len(f[0])]
+        if not found:
+            continue
+        gs = np.concatenate([f[0] for f in found])
+        ge = np.concatenate([f[1] for f in found])
+        marks = [m for f in found for m in f[2]]
+        rule_idx = np.fromiter((cm.rule_of[m] for m in marks), dtype=np.int64, count=len(marks))
+        # matches of one code never overlap: keep the earliest (then longest)
+        order = np.lexsort((-(ge - gs), gs))
+        gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
+        if len(found) > 1:
+            prev_end = np.maximum.accumulate(ge)
+            keep = np.ones(len(gs), dtype=bool)
+            keep[1:] = gs[1:] >= prev_end[:-1]
+            gs, ge, rule_idx = gs[keep], ge[keep], rule_idx[keep]
+        neg = E.negated(corpus, gs, comp.window)
+        keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
+        ans, ls = E.locate(corpus, gs)
+        if cm.excludes and keep.any():
+            hit_answers = np.unique(ans[keep])
+            for ex_pat, original, scope, ex_filter in cm.excludes:
+                where = hit_answers
+                if ex_filter is not None:
+                    where = np.intersect1d(where, E.candidates(corpus, ex_filter), assume_unique=True)
+                xs, xe, _ = E.scan_subset(corpus, ex_pat, where, original=original)
+                if len(xs) == 0:
+                    continue
+                if scope == "overlap":
+                    o = np.argsort(xs, kind="stable")
+                    xs, xe = xs[o], np.maximum.accumulate(xe[o])
+                    j = np.searchsorted(xs, ge, side="left") - 1
+                    keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
+                elif scope == "clause":
+                    keep &= ~np.isin(E.clause_of(corpus, gs), E.clause_of(corpus, xs))
+                else:
+                    keep &= ~np.isin(ans, E.locate(corpus, xs)[0])
+        parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
+        parts["ans"].append(ans[keep])
+        parts["s"].append(ls[keep])
+        parts["e"].append((ls + (ge - gs))[keep])
+        parts["rule"].extend(cm.labels[r] for r in rule_idx[keep].tolist())
+        parts["neg"].append(neg[keep])
+    out: dict[str, np.ndarray | list] = {}
+    for k, v in parts.items():
+        if k == "rule":
+            out[k] = v
+        else:
+            out[k] = np.concatenate(v) if v else np.zeros(0, dtype=bool if k == "neg" else np.int64)
+    return out
+
+
+def code(
+    answers: pd.DataFrame | pd.Series,
+    codebook: str | Codebook = "resilience_training",
+    *,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+    coder_name: str | None = None,
+    n_jobs: int | None = None,
+) -> pd.DataFrame:
+    """Code free-text answers with a codebook's rules.
+
+    Parameters
+    ----------
+    answers
+        Free text, one row per answer (``response_id, participant_id, timepoint, question,
+        text``), or a Series of texts whose index is the answer id. Not modified.
+    codebook
+        A packaged codebook name, a path to a codebook YAML file, or a :class:`Codebook`.
+    text, id
+        Columns holding the answer text and the answer id (ids must be unique).
+    coder_name
+        Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
+    n_jobs
+        Processes to use for large inputs (at least 10,000 distinct answers): ``None`` or 1
+        for one, ``-1`` for one per CPU. Needs the ``fork`` start method (Linux); elsewhere
+        coding runs in one process. The result does not depend on it.
+
+    Returns
+    -------
+    DataFrame
+        One row per piece of evidence (an answer may have several codes, and several rows per
+        code), ordered by answer then position:
+
+        - ``response_id``: the answer's id;
+        - ``code``: the code id;
+        - ``start``, ``end``: character offsets (Unicode code points, end exclusive) into the
+          original text, so ``text[start:end] == evidence``;
+        - ``evidence``: the matched span of the original text;
+        - ``rule``: which rule fired (its ``name``, or ``phrase:...``, ``stem:...``,
+          ``near:...``, ``regex:...``);
+        - ``negated``: a negation cue precedes the match within its clause (the coding is kept;
+          for rules marked ``negation_sensitive`` such matches are dropped instead);
+        - ``coder``: who coded (``coder_name``).
+
+    Notes
+    -----
+    Matching is case-insensitive and works on whole words; answers are split into clauses at
+    ``. ! ? ; ,``, new lines and contrast words ("but", "however", ...), and proximity rules and
+    negation only act within a clause. Negation: a cue from ``negation.cues`` ends at most
+    ``negation.window`` words before the match in the same clause ("the call *wasn't* useful").
+    Empty-ish answers (``codebook.empty_answers``, or fewer than ``min_letters`` letters) are not
+    coded. Matches of one code never overlap; a code's ``exclude_patterns`` veto matches.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.DataFrame({"response_id": ["r1", "r2"],
+    ...                         "text": ["The 1:1 call was useful but too long", "n/a"]})
+    >>> out = code(answers)
+    >>> sorted(out["code"].unique())
+    ['coaching_call', 'delivery_format']
+    >>> row = out.iloc[0]
+    >>> answers.text[0][row.start:row.end] == row.evidence
+    True
+    """
+    ids, texts = _answers(answers, text, id, "code")
+    book = _book(codebook)
+    coder = coder_name if coder_name is not None else DEFAULT_CODER
+    comp = E.compile_codebook(book)
+    unique, inv = _unique(texts)
+    hits = _hits(unique, comp, _n_jobs(n_jobs))
+    if len(hits["u"]) == 0:
+        return _empty_codings(coder)
+    code_ids = np.array([cm.code for cm in comp.codes], dtype=object)
+    # hits of each distinct text, sorted by (text, start, code)
+    u = hits["u"]
+    order = np.lexsort((hits["code"], hits["s"], u))
+    u, s, e = u[order], hits["s"][order], hits["e"][order]
+    evidence = np.empty(len(u), dtype=object)
+    evidence[:] = [unique[a][b:c] for a, b, c in zip(u.tolist(), s.tolist(), e.tolist(), strict=True)]
+    rules = np.array(hits["rule"], dtype=object)[order]
+    # repeat them for every answer with that text, in input order
+    counts = np.bincount(u, minlength=len(unique))
+    first = np.cumsum(counts) - counts
+    rep = counts[inv]
+    row_idx = np.repeat(np.arange(len(texts)), rep)
+    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    h = first[inv[row_idx]] + within
+    id_arr = np.empty(len(ids), dtype=object)
+    id_arr[:] = ids
+    out = pd.DataFrame({
+        C.RESPONSE_ID: pd.Series(id_arr[row_idx], dtype=object),
+        C.CODE: pd.Series(code_ids[hits["code"][order][h]], dtype=object),
+        C.START: s[h].astype("int64"),
+        C.END: e[h].astype("int64"),
+        C.EVIDENCE: pd.Series(evidence[h], dtype=object),
+        C.RULE: pd.Series(rules[h], dtype=object),
+        NEGATED: hits["neg"][order][h].astype(bool),
+        C.CODER: pd.Series([coder] * len(h), dtype=object),
+    })
+    return out[list(CODINGS_COLUMNS)]
+
+
+def _n_jobs(n_jobs: int | None) -> int:
+    import os
+
+    if n_jobs is None:
+        return 1
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
+        raise ParameterError(
+            f"The 'n_jobs' parameter of code() must be None, -1 or a positive integer. Got {n_jobs!r} instead."
+        )
+    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+
+
+_WORKER: E.Compiled | None = None
+_MIN_PARALLEL = 10_000
+
+
+def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
+    corpus = E.build_corpus(texts, comp)
+    hits = _code_corpus(corpus, comp)
+    hits["u"] = corpus.rows[hits.pop("ans")]
+    return hits
+
+
+def _hits_chunk(texts: list[str]) -> dict[str, Any]:
+    assert _WORKER is not None
+    return _hits_serial(texts, _WORKER)
+
+
+def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
+    """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes."""
+    import multiprocessing as mp
+
+    if n_jobs <= 1 or len(texts) < _MIN_PARALLEL or "fork" not in mp.get_all_start_methods():
+        return _hits_serial(texts, comp)
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER
+    size = -(-len(texts) // n_jobs)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    _WORKER = comp
+    try:
+        with ProcessPoolExecutor(len(chunks), mp_context=mp.get_context("fork")) as pool:
+            parts = list(pool.map(_hits_chunk, chunks))
+    finally:
+        _WORKER = None
+    out: dict[str, Any] = {}
+    for key in ("code", "s", "e", "neg"):
+        out[key] = np.concatenate([p[key] for p in parts])
+    out["u"] = np.concatenate([p["u"] + i * size for i, p in enumerate(parts)])
+    out["rule"] = [r for p in parts for r in p["rule"]]
+    return out
+
+
+def _unique(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """Distinct texts (first-seen order) and, per answer, the index of its text."""
+    index: dict[str, int] = {}
+    inv = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
+                      count=len(texts))
+    return list(index), inv
+
+
+def code_valence(
+    answers: pd.DataFrame | pd.Series,
+    codebook: str | Codebook = "resilience_training",
+    *,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+) -> pd.DataFrame:
+    """Valence of each answer: positive, negative, mixed or neutral, with its evidence.
+
+    Parameters
+    ----------
+    answers
+        As for :func:`code`. Not modified.
+    codebook
+        Its ``valence`` lexicons and ``negation`` cues are used.
+    text, id
+        Columns holding the answer text and the answer id.
+
+    Returns
+    -------
+    DataFrame
+        One row per answer, in input order:
+
+        - ``response_id``;
+        - ``valence``: ``positive``, ``negative``, ``mixed`` or ``neutral`` (also for empty
+          answers);
+        - ``evidence``: the polarity terms that decided it, joined by ``" | "``, negated terms
+          written with their cue (``"not … useful"`` is shown as the span from cue to term).
+
+    Notes
+    -----
+    Lexicon terms are matched like phrases (leftmost, longest first; a ``neutral`` phrase such
+    as "would be good to" masks the polarity words inside it). A positive or negative term with
+    a negation cue at most ``negation.window`` words before it in the same clause counts with
+    the opposite polarity ("wasn't useful" → negative, "not too long" → positive; with
+    ``flip_negated: false`` it does not count). Doubt phrases listed as cues ("not sure",
+    "unsure") act as negation; other hedges ("a bit", "maybe") leave polarity unchanged. An
+    answer with positive and negative evidence (usually in clauses split by "but") or with a
+    ``mixed`` phrase is ``mixed``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> answers = pd.Series(["Really useful", "The call wasn't useful",
+    ...                      "Useful but far too long", "n/a"], index=["a", "b", "c", "d"])
+    >>> code_valence(answers)["valence"].tolist()
+    ['positive', 'negative', 'mixed', 'neutral']
+    """
+    ids, texts = _answers(answers, text, id, "code_valence")
+    book = _book(codebook)
+    comp = E.compile_codebook(book)
+    corpus = E.build_corpus(texts, comp)
+    n = len(texts)
+    pos = np.zeros(n, dtype=bool)
+    neg = np.zeros(n, dtype=bool)
+    mixed = np.zeros(n, dtype=bool)
+    evidence: list[list[str]] = [[] for _ in range(n)]
+    if comp.valence is not None and len(corpus.rows):
+        gs, ge, marks = E.scan(comp.valence, corpus.big)
+        pol = np.array([comp.polarity_of[m] for m in marks], dtype=object)
+        keep = pol != "neutral"
+        gs, ge, pol = gs[keep], ge[keep], pol[keep]
+        negd = E.negated(corpus, gs, comp.window)
+        ans, _ = E.locate(corpus, gs)
+        is_pos = pol == "positive"
+        is_neg = pol == "negative"
+        if comp.flip_negated:
+            eff_pos = (is_pos & ~negd) | (is_neg & negd)
+            eff_neg = (is_neg & ~negd) | (is_pos & negd)
+        else:
+            eff_pos = is_pos & ~negd
+            eff_neg = is_neg & ~negd
+        eff_mix = pol == "mixed"
+        rows = corpus.rows[ans]
+        pos[rows[eff_pos]] = True
+        neg[rows[eff_neg]] = True
+        mixed[rows[eff_mix]] = True
+        counted = eff_pos | eff_neg | eff_mix
+        big = corpus.big_orig
+        for i in np.flatnonzero(counted).tolist():
+            evidence[int(rows[i])].append(big[int(gs[i]):int(ge[i])])
+    valence = np.where(mixed | (pos & neg), "mixed",
+                       np.where(pos, "positive", np.where(neg, "negative", "neutral")))
+    return pd.DataFrame({
+        C.RESPONSE_ID: pd.Series(ids, dtype=object),
+        VALENCE: pd.Series(valence.tolist(), dtype=object),
+        C.EVIDENCE: pd.Series([" | ".join(ev) for ev in evidence], dtype=object),
+    })[list(VALENCE_COLUMNS)]
+
+
+def coding_summary(
+    answers: pd.DataFrame | pd.Series,
+    codings: pd.DataFrame | None = None,
+    codebook: str | Codebook = "resilience_training",
+    *,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+) -> pd.DataFrame:
+    """Count answers that are empty, coded and left uncoded.
+
+    Parameters
+    ----------
+    answers
+        As for :func:`code`. Not modified.
+    codings
+        The output of :func:`code` (or any table with ``response_id``); computed when omitted.
+    codebook
+        Decides which answers are empty (``empty_answers``, ``min_letters``).
+    text, id
+        Columns holding the answer text and the answer id.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``n_answers`` (all answers), ``n_empty`` (empty-ish, never coded),
+        ``n_coded`` (non-empty with at least one code), ``n_uncoded`` (non-empty, no code),
+        ``n_codings`` (rows of ``codings``). ``n_answers = n_empty + n_coded + n_uncoded``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(["More refresher sessions please", "-", "Fine"], index=[1, 2, 3])
+    >>> coding_summary(s)[["n_answers", "n_empty", "n_coded", "n_uncoded"]].iloc[0].tolist()
+    [3, 1, 1, 1]
+    """
+    ids, texts = _answers(answers, text, id, "coding_summary")
+    book = _book(codebook)
+    if codings is None:
+        codings = code(answers, book, text=text, id=id)
+    elif C.RESPONSE_ID not in codings.columns:
+        raise ParameterError(
+            "The 'codings' parameter of coding_summary() needs a 'response_id' column.",
+            fix=f"pass the output of code(); columns given: {list(codings.columns)}.",
+        )
+    corpus_empty = E.empty_flags(texts, E.compile_codebook(book))
+    coded_ids = set(codings[C.RESPONSE_ID].tolist())
+    coded = np.array([i in coded_ids for i in ids], dtype=bool) & ~corpus_empty
+    n = len(ids)
+    n_empty = int(corpus_empty.sum())
+    n_coded = int(coded.sum())
+    return pd.DataFrame([{
+        "n_answers": n, "n_empty": n_empty, "n_coded": n_coded,
+        "n_uncoded": n - n_empty - n_coded, "n_codings": int(len(codings)),
+    }], columns=list(SUMMARY_COLUMNS))
+
+
+def empty_mask(
+    answers: pd.DataFrame | pd.Series,
+    codebook: str | Codebook = "resilience_training",
+    *,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+) -> np.ndarray:
+    """Which answers are empty-ish under the codebook's rules (they are never coded).
+
+    Parameters
+    ----------
+    answers, codebook, text, id
+        As for :func:`code`. Not modified.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per answer, in input order: True when the answer, lower-cased and stripped of
+        punctuation, is one of ``codebook.empty_answers`` ("n/a", "nothing", "-" ...) or has
+        fewer than ``codebook.min_letters`` letters.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> empty_mask(pd.Series(["n/a", "The call helped", "-"])).tolist()
+    [True, False, True]
+    """
+    ids, texts = _answers(answers, text, id, "empty_mask")
+    return E.empty_flags(texts, E.compile_codebook(_book(codebook)))
+
+
+def _seq(value: Sequence[str] | str) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)

@@ -1,0 +1,360 @@
+"""Tables built from Codings: code frequencies, the participant × code matrix, exemplar quotes.
+
+The matrix is the join key for mixed-methods integration (a 0/1 column per code next to
+``participant_id``, optionally per timepoint). Quotes are always redacted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ..errors import ParameterError
+from . import _engine as E
+from .codebook import Codebook, load_codebook
+from .redact import _apply, _options, _resolve, _spans_one
+
+__all__ = [
+    "EXEMPLAR_COLUMNS",
+    "FREQUENCY_COLUMNS",
+    "code_frequencies",
+    "code_matrix",
+    "exemplar_quotes",
+]
+
+LABEL = "label"
+FREQUENCY_COLUMNS = (C.CODE, LABEL, "n_answers", "n_nonempty", "n_with_code", "percent")
+"""Columns of :func:`code_frequencies` after the ``by`` columns."""
+EXEMPLAR_COLUMNS = (C.CODE, LABEL, "rank", C.RESPONSE_ID, "quote")
+"""Columns of :func:`exemplar_quotes`."""
+
+
+def _need(frame: pd.DataFrame, cols: Sequence[str], param: str, caller: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"The '{param}' parameter of {caller}() needs column(s) {missing}, which are not there.",
+            fix=f"choose from the columns that exist: {list(frame.columns)}.",
+        )
+
+
+def _code_order(book: Codebook, codings: pd.DataFrame) -> list[str]:
+    known = [c.id for c in book.flat_codes() if c.codable]
+    extra = [c for c in pd.unique(codings[C.CODE]) if c not in known] if len(codings) else []
+    return known + sorted(map(str, extra))
+
+
+def _check_codings(codings: pd.DataFrame, answers: pd.DataFrame, id: str, caller: str) -> None:
+    _need(codings, [C.RESPONSE_ID, C.CODE], "codings", caller)
+    _need(answers, [id], "answers", caller)
+    unknown = ~codings[C.RESPONSE_ID].isin(answers[id])
+    if unknown.any():
+        raise ParameterError(
+            f"{int(unknown.sum())} coding(s) refer to answers that are not in 'answers'.",
+            fix="pass the same answers the codings were made from.",
+        )
+
+
+def _empty(answers: pd.DataFrame, book: Codebook, text: str) -> np.ndarray:
+    values = ["" if not isinstance(v, str) else v for v in answers[text].tolist()]
+    return E.empty_flags(values, E.compile_codebook(book))
+
+
+def code_frequencies(
+    codings: pd.DataFrame,
+    answers: pd.DataFrame,
+    by: Sequence[str] | str | None = (C.TIMEPOINT, C.QUESTION),
+    *,
+    codebook: str | Codebook = "resilience_training",
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+) -> pd.DataFrame:
+    """How many answers carry each code, overall or by group.
+
+    Parameters
+    ----------
+    codings
+        Output of :func:`evaltool.qual.code` (``response_id``, ``code``, ...). Not modified.
+    answers
+        The answers that were coded (``response_id``, ``text`` and the ``by`` columns).
+    by
+        Grouping columns. The default uses whichever of ``timepoint`` and ``question`` exist;
+        columns named explicitly must exist. ``None`` or ``()`` gives one overall table.
+    codebook
+        Gives the code order, labels and which answers are empty.
+    text, id
+        Text and id columns of ``answers``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group × code (every code of the codebook, zeros included): the ``by``
+        columns, ``code``, ``label``, ``n_answers`` (answers in the group), ``n_nonempty``
+        (answers that are not empty-ish), ``n_with_code`` (answers with at least one coding of
+        the code), ``percent`` (``100 * n_with_code / n_nonempty``; missing when no answer is
+        non-empty).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.qual import code
+    >>> answers = pd.DataFrame({"response_id": [1, 2, 3], "timepoint": ["T2", "T2", "T3"],
+    ...                         "text": ["The call helped", "n/a", "Too long"]})
+    >>> f = code_frequencies(code(answers), answers)
+    >>> f[f.code == "coaching_call"][["timepoint", "n_answers", "n_with_code", "percent"]].values.tolist()
+    [['T2', 2, 1, 100.0], ['T3', 1, 0, 0.0]]
+    """
+    book = load_codebook(codebook)
+    _check_codings(codings, answers, id, "code_frequencies")
+    _need(answers, [text], "text", "code_frequencies")
+    if by is None:
+        groups: list[str] = []
+    elif isinstance(by, str):
+        groups = [by]
+    else:
+        groups = list(by)
+        if tuple(groups) == (C.TIMEPOINT, C.QUESTION):
+            groups = [g for g in groups if g in answers.columns]
+    _need(answers, groups, "by", "code_frequencies")
+    codes = _code_order(book, codings)
+    base = answers[[id, *groups]].copy()
+    base["_nonempty"] = ~_empty(answers, book, text)
+    key = ["_all"] if not groups else groups
+    if not groups:
+        base["_all"] = 0
+    sizes = base.groupby(key, sort=True, observed=True, dropna=False).agg(
+        n_answers=(id, "size"), n_nonempty=("_nonempty", "sum"))
+    present = codings[[C.RESPONSE_ID, C.CODE]].drop_duplicates()
+    present = present.merge(base, left_on=C.RESPONSE_ID, right_on=id, how="inner")
+    counts = present.groupby([*key, C.CODE], observed=True, dropna=False).size()
+    grid = pd.MultiIndex.from_product([sizes.index.unique() if len(key) == 1 else sizes.index, codes])
+    rows = []
+    labels = {c.id: c.label for c in book.flat_codes()}
+    for group in sizes.index:
+        gkey = group if isinstance(group, tuple) else (group,)
+        n_answers, n_nonempty = sizes.loc[group]
+        for c in codes:
+            k = (*gkey, c)
+            n_with = int(counts.get(k, 0))
+            rows.append((*gkey, c, labels.get(c, c), int(n_answers), int(n_nonempty), n_with,
+                         100.0 * n_with / n_nonempty if n_nonempty else np.nan))
+    del grid
+    out = pd.DataFrame(rows, columns=[*key, *FREQUENCY_COLUMNS])
+    if not groups:
+        out = out.drop(columns="_all")
+    out[C.CODE] = out[C.CODE].astype(object)
+    out[LABEL] = out[LABEL].astype(object)
+    return out.reset_index(drop=True)
+
+
+def code_matrix(
+    codings: pd.DataFrame,
+    answers: pd.DataFrame,
+    *,
+    by_timepoint: bool = False,
+    codebook: str | Codebook = "resilience_training",
+    participant: str = C.PARTICIPANT_ID,
+    timepoint: str = C.TIMEPOINT,
+    id: str = C.RESPONSE_ID,
+) -> pd.DataFrame:
+    """Participant × code 0/1 matrix: the join key for mixed-methods integration.
+
+    Parameters
+    ----------
+    codings
+        Output of :func:`evaltool.qual.code`. Not modified.
+    answers
+        The coded answers with ``response_id`` and ``participant_id`` (and ``timepoint`` when
+        ``by_timepoint``). Every participant in ``answers`` gets a row, coded or not.
+    by_timepoint
+        One row per participant × timepoint instead of per participant.
+    codebook
+        Gives the code columns (every codable code, in codebook order).
+    participant, timepoint, id
+        Column names in ``answers``.
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id`` (and ``timepoint``), then one integer column per code: 1 if any of
+        the participant's answers (at that timepoint) carries the code, else 0. Sorted by
+        participant (and timepoint, in its categorical order when it has one).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.qual import code
+    >>> answers = pd.DataFrame({"response_id": [1, 2, 3], "participant_id": ["P1", "P1", "P2"],
+    ...                         "text": ["The call helped", "More sessions please", "n/a"]})
+    >>> m = code_matrix(code(answers), answers)
+    >>> m[["participant_id", "coaching_call", "suggestions"]].values.tolist()
+    [['P1', 1, 1], ['P2', 0, 0]]
+    """
+    book = load_codebook(codebook)
+    _check_codings(codings, answers, id, "code_matrix")
+    keys = [participant, timepoint] if by_timepoint else [participant]
+    _need(answers, keys, "answers", "code_matrix")
+    codes = _code_order(book, codings)
+    units = answers[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
+    present = codings[[C.RESPONSE_ID, C.CODE]].drop_duplicates().merge(
+        answers[[id, *keys]], left_on=C.RESPONSE_ID, right_on=id, how="inner")
+    present = present[[*keys, C.CODE]].drop_duplicates()
+    present["_one"] = 1
+    wide = present.pivot_table(index=keys, columns=C.CODE, values="_one", aggfunc="max",
+                               fill_value=0, observed=True)
+    out = units.merge(wide.reset_index(), on=keys, how="left")
+    for c in codes:
+        out[c] = out[c].fillna(0).astype("int64") if c in out.columns else np.int64(0)
+        out[c] = out[c].astype("int64")
+    out.columns.name = None
+    return out[[*keys, *codes]]
+
+
+_SENT_END = re.compile(r"[.!?\n]+\s*")
+
+
+def exemplar_quotes(
+    codings: pd.DataFrame,
+    answers: pd.DataFrame,
+    n: int = 3,
+    redact: bool | Mapping[str, Any] = True,
+    *,
+    codebook: str | Codebook = "resilience_training",
+    max_chars: int = 160,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+    participant: str = C.PARTICIPANT_ID,
+) -> pd.DataFrame:
+    """Short, redacted quotes that illustrate each code.
+
+    Parameters
+    ----------
+    codings
+        Output of :func:`evaltool.qual.code`. Not modified.
+    answers
+        The coded answers (``response_id``, ``text``; ``participant_id`` when present is used
+        to take each quote from a different person).
+    n
+        At most this many quotes per code.
+    redact
+        Quotes are always redacted; ``True`` uses the default rules, a mapping passes options to
+        :func:`evaltool.qual.redact` (``names``, ``places``, ``tags``...). ``False`` is refused.
+    codebook
+        Gives the code order and labels.
+    max_chars
+        Longest quote; the sentence around the evidence is cut with "…" around it if needed.
+    text, id, participant
+        Column names in ``answers``.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``label``, ``rank`` (1..n), ``response_id``, ``quote``. Quotes come from
+        non-negated codings first, from different participants, in answer order.
+
+    Notes
+    -----
+    Redaction runs on the whole answer before the quote is cut, so that a name at the edge of
+    the quote is still recognised by its context; a redacted span that crosses the edge of the
+    quote widens the quote to contain it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.qual import code
+    >>> answers = pd.DataFrame({"response_id": [1], "text": ["Dr Patel's coaching call helped."]})
+    >>> exemplar_quotes(code(answers), answers)["quote"].tolist()
+    ["Dr [name]'s coaching call helped."]
+    """
+    if redact is False:
+        raise ParameterError(
+            "exemplar_quotes() always redacts; redact=False is not allowed.",
+            fix="read the unredacted evidence from the codings table itself when you need it.",
+        )
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"The 'n' parameter of exemplar_quotes() must be a positive integer. Got {n!r} instead.")
+    if not isinstance(max_chars, (int, np.integer)) or max_chars < 20:
+        raise ParameterError(
+            f"The 'max_chars' parameter of exemplar_quotes() must be an integer ≥ 20. Got {max_chars!r} instead.")
+    options = dict(redact) if isinstance(redact, Mapping) else {}
+    unknown = sorted(set(options) - {"names", "places", "tags", "use_word_lists"})
+    if unknown:
+        raise ParameterError(
+            f"The 'redact' parameter of exemplar_quotes() accepts the options names, places, tags, "
+            f"use_word_lists. Got {unknown} instead.")
+    name_rx, place_rx, tags = _options(options.get("names"), options.get("places"), options.get("tags"))
+    use_lists = bool(options.get("use_word_lists", True))
+    book = load_codebook(codebook)
+    _check_codings(codings, answers, id, "exemplar_quotes")
+    _need(answers, [text], "text", "exemplar_quotes")
+    labels = {c.id: c.label for c in book.flat_codes()}
+    pos = pd.Series(np.arange(len(answers)), index=pd.Index(answers[id]))
+    texts = answers[text].tolist()
+    people = answers[participant].tolist() if participant in answers.columns else list(range(len(answers)))
+    cand = codings.copy()
+    cand["q_row"] = pos.loc[cand[C.RESPONSE_ID]].to_numpy()
+    neg = cand["negated"].astype(bool) if "negated" in cand.columns else pd.Series(False, index=cand.index)
+    cand["q_neg"] = neg.to_numpy()
+    if C.START not in cand.columns:
+        cand[C.START] = 0
+        cand[C.END] = 0
+    cand = cand.sort_values(["q_neg", "q_row", C.START], kind="stable")
+    rows = []
+    for c in _code_order(book, codings):
+        sub = cand[cand[C.CODE] == c]
+        used_people: set[Any] = set()
+        used_rows: set[int] = set()
+        rank = 0
+        for r in sub.itertuples(index=False):
+            row = int(cast(int, r.q_row))
+            who = people[row]
+            if row in used_rows or who in used_people:
+                continue
+            t = texts[row] if isinstance(texts[row], str) else ""
+            quote = _quote(t, int(getattr(r, C.START)), int(getattr(r, C.END)), max_chars,
+                           name_rx, place_rx, tags, use_lists)
+            if not quote:
+                continue
+            rank += 1
+            used_people.add(who)
+            used_rows.add(row)
+            rows.append((c, labels.get(c, c), rank, getattr(r, C.RESPONSE_ID), quote))
+            if rank >= n:
+                break
+    out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))
+    out["rank"] = out["rank"].astype("int64")
+    for col in (C.CODE, LABEL, "quote"):
+        out[col] = out[col].astype(object)
+    return out
+
+
+def _quote(t: str, s: int, e: int, max_chars: int, name_rx: Any, place_rx: Any,
+           tags: frozenset[str], use_lists: bool) -> str:
+    """The sentence around [s, e), cut to ``max_chars`` around the evidence, redacted."""
+    if not t.strip():
+        return ""
+    starts = [0] + [m.end() for m in _SENT_END.finditer(t) if m.end() <= s]
+    a = max(starts)
+    nxt = _SENT_END.search(t, max(e, a))
+    b = nxt.end() if nxt else len(t)
+    if b - a > max_chars:
+        half = max(0, (max_chars - (e - s)) // 2)
+        a, b = max(a, s - half), min(b, e + half)
+        a = t.rfind(" ", 0, a) + 1 if a > 0 and t[a - 1] != " " else a
+        b = t.find(" ", b) if b < len(t) and t.find(" ", b) != -1 and t[b:b + 1] != " " else b
+    spans = _resolve(_spans_one(t, name_rx, place_rx, tags, use_lists))
+    for sa, sb, _, _ in spans:  # never cut through a redacted span
+        if sa < a < sb:
+            a = sa
+        if sa < b < sb:
+            b = sb
+    inside = [(max(sa, a) - a, min(sb, b) - a, tag, rule) for sa, sb, tag, rule in spans if sa >= a and sb <= b]
+    quote = _apply(t[a:b], inside).strip()
+    prefix = "…" if a > 0 and t[:a].strip() and not _SENT_END.search(t[max(0, a - 3):a]) else ""
+    suffix = "…" if b < len(t) and t[b:].strip() and not _SENT_END.match(t[b - 1:b + 2] or "") and not quote.endswith((".", "!", "?")) else ""
+    return (prefix + quote + suffix).strip()

@@ -1,0 +1,459 @@
+"""REFI-QDA exchange: projects (.qdpx) and codebooks (.qdc) for NVivo, ATLAS.ti, MAXQDA, QualCoder.
+
+A ``.qdpx`` is a ZIP holding ``project.qde`` (XML, namespace ``urn:QDA-XML:project:1.0``, the
+2019 Project schema) and a ``sources/`` folder of plain-text UTF-8 files named by GUID and
+referenced as ``internal://<guid>.txt``. Text selections are Unicode code-point offsets with
+an exclusive end — the same as Python ``str`` indices, so evaltool's ``start``/``end`` are
+written unchanged. Each coding records its coder (``creatingUser``), which is what lets
+:func:`evaltool.qual.agreement.agreement` compare a human coder working in another tool with
+evaltool's rule coder. GUIDs are UUID 5 from stable names, so the same data give the same
+file byte for byte.
+
+The format cannot carry everything (the spec asks software to say so): code labels, include /
+exclude notes, examples and rules, extra coding columns (rule, negated, probability) and the
+evidence string (rebuilt from the offsets on import) are not written; a warning lists what was
+dropped.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any, Literal
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from .._version import __version__
+from ..errors import DataProblemsError, EvaltoolWarning, OutputError, ParameterError
+from ._qdpx_read import (
+    CODEBOOK_TABLE_COLUMNS,
+    NS_CODEBOOK,
+    NS_PROJECT,
+    CodeNames,
+    QdaProject,
+    _guid,
+    _isna,
+    codebook_table,
+    read_qdc,
+    read_qdpx,
+)
+
+__all__ = [
+    "CODEBOOK_TABLE_COLUMNS",
+    "NS_CODEBOOK",
+    "NS_PROJECT",
+    "QdaProject",
+    "codebook_table",
+    "read_qdc",
+    "read_qdpx",
+    "to_qdc",
+    "to_qdpx",
+]
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_CODEBOOK_EXTRAS = ("label", "include", "exclude", "examples", "rules", "exclude_patterns")
+Unit = Literal["answer", "participant_question"]
+
+
+def _codes_xml(parent: ET.Element, table: pd.DataFrame, ns: str) -> None:
+    codes_el = ET.SubElement(parent, f"{{{ns}}}Codes")
+    children: dict[Any, list[dict]] = {}
+    for r in table.to_dict("records"):
+        children.setdefault(r["parent"], []).append(r)
+
+    def add(el: ET.Element, row: dict, depth: int) -> None:
+        if depth > len(table):
+            raise ParameterError("the codebook's parent references form a cycle.",
+                                 fix="make sure no code is its own ancestor.")
+        code = ET.SubElement(el, f"{{{ns}}}Code", {
+            "guid": row["guid"], "name": row[C.CODE],
+            "isCodable": "true" if row["is_codable"] else "false", "color": row["color"]})
+        if row["description"]:
+            ET.SubElement(code, f"{{{ns}}}Description").text = str(row["description"])
+        for child in children.get(row[C.CODE], []):
+            add(code, child, depth + 1)
+
+    for row in children.get(None, []):
+        add(codes_el, row, 0)
+    if len(codes_el) == 0 or sum(1 for _ in codes_el.iter(f"{{{ns}}}Code")) != len(table):
+        raise ParameterError("the codebook's parent references form a cycle.",
+                             fix="make sure no code is its own ancestor.")
+
+
+def _codebook_loss(codebook: Any) -> list[str]:
+    if codebook is None or isinstance(codebook, pd.DataFrame | list | tuple):
+        return []
+    items = codebook.flat_codes() if hasattr(codebook, "flat_codes") else getattr(codebook, "codes", [])
+    found = [f for f in _CODEBOOK_EXTRAS if any(getattr(c, f, None) for c in items)]
+    return [f"codebook fields {found}"] if found else []
+
+
+def _xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# --------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------
+def to_qdc(codebook: Any, path: str | Path, *, code_names: CodeNames = "id") -> Path:
+    """Write a codebook as a REFI-QDA ``.qdc`` file (namespace ``urn:QDA-XML:codebook:1.0``).
+
+    Parameters
+    ----------
+    codebook
+        A Codebook, a codebook table (:func:`read_qdc`) or a list of code ids.
+    path
+        Where to write (UTF-8 XML).
+    code_names
+        Name codes by ``"id"`` (default) or ``"label"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    Codes keep their hierarchy (nested ``Code``), description (= definition) and colour;
+    other codebook fields are not part of the format (an ``EvaltoolWarning`` lists them).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = to_qdc(["workload", "culture"], pathlib.Path(tempfile.mkdtemp()) / "book.qdc")
+    >>> read_qdc(p)["code"].tolist()
+    ['workload', 'culture']
+    """
+    table = codebook_table(codebook, code_names=code_names)
+    ET.register_namespace("", NS_CODEBOOK)
+    root = ET.Element(f"{{{NS_CODEBOOK}}}CodeBook", {"origin": f"evaltool {__version__}"})
+    _codes_xml(root, table, NS_CODEBOOK)
+    lost = _codebook_loss(codebook)
+    if lost:
+        warnings.warn(f"REFI-QDA cannot carry {'; '.join(lost)}; they are not in the .qdc file.",
+                      EvaltoolWarning, stacklevel=2)
+    path = Path(path)
+    try:
+        path.write_bytes(_xml_bytes(root))
+    except OSError as exc:
+        raise OutputError(f"cannot write the codebook ({exc.strerror}).", file=path,
+                          fix="choose a folder you can write to.") from None
+    return path
+
+
+def _problems(frame: pd.DataFrame, mask: np.ndarray, column: str, rule: str, message: str,
+              fix: str) -> list[dict]:
+    return [{C.SOURCE: "codings", C.ROW: int(i), C.COLUMN: column,
+             C.VALUE: None if column == C.RESPONSE_ID else str(frame[column].iloc[i]),
+             C.RULE: rule, C.MESSAGE: message, C.FIX: fix, C.SEVERITY: "error"}
+            for i in np.flatnonzero(mask)]
+
+
+def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame:
+    """Codings with integer offsets (whole answer where missing), or DataProblemsError."""
+    missing = [c for c in (C.RESPONSE_ID, C.CODE, C.CODER) if c not in codings.columns]
+    if missing:
+        raise ParameterError(f"The codings lack the column(s) {missing}.",
+                             fix=f"columns present: {list(codings.columns)}.")
+    key = answers[C.RESPONSE_ID].astype(str)
+    text = pd.Series(answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object), index=key)
+    rid = codings[C.RESPONSE_ID].astype(str)
+    known = rid.isin(key).to_numpy()
+    length = text.reindex(rid.to_numpy()).str.len().fillna(0).to_numpy(dtype="int64")
+    start = pd.to_numeric(codings[C.START], errors="coerce") if C.START in codings else pd.Series(np.nan, index=codings.index)
+    end = pd.to_numeric(codings[C.END], errors="coerce") if C.END in codings else pd.Series(np.nan, index=codings.index)
+    whole = (start.isna() & end.isna()).to_numpy()
+    s = np.where(whole, 0, start.fillna(-1).to_numpy(dtype="float64"))
+    e = np.where(whole, length, end.fillna(-1).to_numpy(dtype="float64"))
+    bad_span = known & ((s < 0) | (e > length) | (s >= e) | (s != np.floor(s)) | (e != np.floor(e)))
+    probs = _problems(codings, ~known, C.RESPONSE_ID, "unknown_answer",
+                      "the coding refers to an answer that is not in the answers",
+                      "export codings together with the answers they code")
+    probs += _problems(codings, bad_span, C.START, "bad_offsets",
+                       "start/end are not 0 <= start < end <= len(text)",
+                       "offsets are Python str indices (code points), end exclusive")
+    if probs:
+        raise DataProblemsError(f"{len(probs)} coding(s) cannot be exported.",
+                                pd.DataFrame(probs, columns=list(C.PROBLEM_COLUMNS)),
+                                fix="see the problems table.")
+    out = pd.DataFrame({C.RESPONSE_ID: rid.to_numpy(dtype=object),
+                        C.CODE: codings[C.CODE].astype(str).to_numpy(dtype=object),
+                        C.START: s.astype("int64"), C.END: e.astype("int64"),
+                        C.CODER: codings[C.CODER].astype(str).to_numpy(dtype=object)})
+    if C.EVIDENCE in codings.columns:
+        out[C.EVIDENCE] = codings[C.EVIDENCE].to_numpy(dtype=object)
+    return out
+
+
+def _variable_columns(answers: pd.DataFrame, participants: pd.DataFrame | None
+                      ) -> tuple[pd.DataFrame | None, list[str]]:
+    """(case variable table indexed by participant, per-answer variable columns)."""
+    base = {C.RESPONSE_ID, C.PARTICIPANT_ID, C.TEXT}
+    extra = [c for c in answers.columns if c not in base]
+    if C.PARTICIPANT_ID not in answers.columns:
+        return None, extra
+    if participants is not None:
+        if C.PARTICIPANT_ID not in participants.columns:
+            raise ParameterError("The 'participants' table lacks a 'participant_id' column.",
+                                 fix=f"columns present: {list(participants.columns)}.")
+        case = participants.drop_duplicates(C.PARTICIPANT_ID).set_index(C.PARTICIPANT_ID)
+        return case, [c for c in extra if c not in case.columns]
+    grouped = answers.groupby(C.PARTICIPANT_ID, sort=False, dropna=False)
+    constant = [c for c in extra if c not in (C.TIMEPOINT, C.QUESTION)
+                and (grouped[c].nunique(dropna=False) <= 1).all()]
+    case = grouped[constant].first() if constant else pd.DataFrame(index=grouped.size().index)
+    return case, [c for c in extra if c not in constant]
+
+
+def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Source table (key, name, participant, text, guid) and codings mapped onto sources."""
+    a = answers.reset_index(drop=True)
+    if unit == "answer":
+        src = pd.DataFrame({
+            "key": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
+            "name": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
+            "participant": a[C.PARTICIPANT_ID].to_numpy(dtype=object) if C.PARTICIPANT_ID in a else None,
+            "text": a[C.TEXT].fillna("").astype(str).to_numpy(dtype=object),
+            "row": np.arange(len(a)),
+        })
+        src["guid"] = [_guid("source", k) for k in src["key"]]
+        cod = codings.assign(key=codings[C.RESPONSE_ID], shift=0)
+        return src, cod
+    need = [c for c in (C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT) if c not in a.columns]
+    if need:
+        raise ParameterError(f"unit='participant_question' needs the answer column(s) {need}.",
+                             fix="use unit='answer' or add the columns.")
+    order = a.sort_values([C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT], kind="stable")
+    header = "[" + order[C.TIMEPOINT].astype(str) + "]\n"
+    body = order[C.TEXT].fillna("").astype(str)
+    piece = (header + body).to_numpy(dtype=object)
+    group = (order[C.PARTICIPANT_ID].astype(str) + " · " + order[C.QUESTION].astype(str)).to_numpy(dtype=object)
+    first = ~pd.Series(group).duplicated().to_numpy()
+    lengths = np.array([len(p) for p in piece]) + np.where(first, 0, 2)  # "\n\n" between pieces
+    ends = pd.Series(lengths).groupby(group, sort=False).cumsum().to_numpy()
+    offset = ends - lengths + np.where(first, 0, 2) + header.str.len().to_numpy()
+    texts = pd.Series(piece).groupby(group, sort=False).agg("\n\n".join)
+    src = pd.DataFrame({"key": texts.index.to_numpy(dtype=object), "name": texts.index.to_numpy(dtype=object),
+                        "participant": order.groupby(group, sort=False)[C.PARTICIPANT_ID].first().to_numpy(dtype=object),
+                        "text": texts.to_numpy(dtype=object),
+                        C.QUESTION: order.groupby(group, sort=False)[C.QUESTION].first().to_numpy(dtype=object)})
+    src["guid"] = [_guid("source", "pq", k) for k in src["key"]]
+    src["row"] = np.arange(len(src))
+    shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
+    gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
+    cod = codings.assign(key=gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy(),
+                         shift=shift.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy())
+    return src, cod
+
+
+def _value_el(parent: ET.Element, var_guid: str, value: Any) -> None:
+    vv = ET.SubElement(parent, f"{{{NS_PROJECT}}}VariableValue")
+    ET.SubElement(vv, f"{{{NS_PROJECT}}}VariableRef", {"targetGUID": var_guid})
+    ET.SubElement(vv, f"{{{NS_PROJECT}}}TextValue").text = str(value)
+
+
+def to_qdpx(
+    answers: pd.DataFrame,
+    codings: pd.DataFrame,
+    codebook: Any,
+    path: str | Path,
+    *,
+    participants: pd.DataFrame | None = None,
+    unit: Unit = "answer",
+    name: str = "evaltool project",
+    code_names: CodeNames = "id",
+) -> Path:
+    """Write answers, codings and codebook as a REFI-QDA project (``.qdpx``).
+
+    Parameters
+    ----------
+    answers
+        Free text: ``response_id, participant_id, timepoint, question, text`` and optional
+        group columns (cohort, profession, ...).
+    codings
+        ``response_id, code, start, end, coder`` (``evidence`` optional). Offsets are Python
+        ``str`` indices, end exclusive; missing offsets code the whole answer.
+    codebook
+        A Codebook, a codebook table or a list of code ids; ``None`` takes the codes used in
+        ``codings`` (flat, without descriptions).
+    path
+        The ``.qdpx`` file to write.
+    participants
+        Optional table ``participant_id`` + attributes, written as case variables. Without it,
+        answer columns that are constant within each participant become case variables and
+        the others (timepoint, question, ...) become variables of each text source.
+    unit
+        ``"answer"`` (one text source per answer, named by ``response_id``) or
+        ``"participant_question"`` (one source per participant × question, the answers in
+        timepoint order under ``[T2]``-style headers; offsets are shifted accordingly).
+    name
+        Project name.
+    code_names
+        Name codes by ``"id"`` (default; round-trips, survives relabelling) or ``"label"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Notes
+    -----
+    Layout: ``project.qde`` with Users (one per coder), CodeBook, Variables (Text), Cases
+    (participants, with VariableValues and SourceRefs) and Sources (TextSource with
+    ``plainTextPath="internal://<guid>.txt"``, one PlainTextSelection per coder × span holding
+    a Coding per code with ``creatingUser`` = the coder); ``sources/<guid>.txt`` in UTF-8
+    without BOM. No timestamps are written and ZIP entries carry a fixed date, so the output
+    is reproducible. Validated against the REFI-QDA Project schema (QDA-XML 1.0, 2019) in the
+    tests. Inputs are not modified.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, warnings, pandas as pd
+    >>> answers = pd.DataFrame({"response_id": ["r1"], "participant_id": ["P1"],
+    ...     "timepoint": ["T2"], "question": ["q1"], "text": ["Staffing was short."]})
+    >>> codings = pd.DataFrame({"response_id": ["r1"], "code": ["system_context"],
+    ...     "start": [0], "end": [8], "evidence": ["Staffing"], "coder": ["evaltool-rules"]})
+    >>> p = to_qdpx(answers, codings, None, pathlib.Path(tempfile.mkdtemp()) / "p.qdpx")
+    >>> read_qdpx(p).codings[["response_id", "code", "start", "end", "evidence", "coder"]]
+      response_id            code  start  end  evidence           coder
+    0          r1  system_context      0    8  Staffing  evaltool-rules
+    """
+    for what, frame, cols in (("answers", answers, (C.RESPONSE_ID, C.TEXT)),
+                              ("codings", codings, (C.RESPONSE_ID, C.CODE, C.CODER))):
+        if not isinstance(frame, pd.DataFrame):
+            raise ParameterError(f"The '{what}' parameter of to_qdpx() must be a DataFrame. "
+                                 f"Got {type(frame).__name__} instead.")
+        miss = [c for c in cols if c not in frame.columns]
+        if miss:
+            raise ParameterError(f"The '{what}' frame lacks the column(s) {miss}.",
+                                 fix=f"columns present: {list(frame.columns)}.")
+    if unit not in ("answer", "participant_question"):
+        raise ParameterError("The 'unit' parameter of to_qdpx() must be one of "
+                             f"{{'answer', 'participant_question'}}. Got {unit!r} instead.")
+    if answers[C.RESPONSE_ID].astype(str).duplicated().any():
+        raise ParameterError("response_id is not unique in the answers.",
+                             fix="give every answer its own response_id.")
+    cod = _check_codings(answers, codings)
+    if code_names == "label" and hasattr(codebook, "flat_codes"):
+        labels = {c.id: c.label for c in codebook.flat_codes()}
+        cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
+    table = codebook_table(pd.Series(sorted(set(cod[C.CODE])), name=C.CODE).to_frame()
+                           if codebook is None else codebook, code_names=code_names)
+    unknown = sorted(set(cod[C.CODE]) - set(table[C.CODE]))
+    if unknown:
+        raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
+                             fix="pass codebook=None to take the codes from the codings, or add "
+                                 "them to the codebook (with code_names matching).")
+    case_vars, source_cols = _variable_columns(answers, participants)
+    src, cod = _sources(answers, cod, unit)
+    lost = _codebook_loss(codebook)
+    extra = [c for c in codings.columns if c not in C.CODINGS_COLUMNS]
+    if extra:
+        lost.append(f"coding columns {extra}")
+    if unit == "participant_question":
+        lost.append("the split of each source into answers (response_id)")
+        dropped = [c for c in source_cols if c not in (C.TIMEPOINT, C.QUESTION)]
+        if dropped:
+            lost.append(f"answer columns {dropped}")
+        source_cols = [C.QUESTION]
+    if C.EVIDENCE in cod.columns:
+        spans = [t[s:e] for t, s, e in zip(
+            src.set_index("key")["text"].reindex(cod["key"]).to_numpy(),
+            cod[C.START] + cod["shift"], cod[C.END] + cod["shift"], strict=True)]
+        differs = (cod[C.EVIDENCE].astype(object).to_numpy() != np.array(spans, dtype=object))
+        if differs.any():
+            lost.append(f"evidence text of {int(differs.sum())} coding(s) that differs from the "
+                        "answer text at its offsets (import rebuilds evidence from the offsets)")
+    if pd.Series(src["text"], dtype=object).str.contains("[\U00010000-\U0010FFFF]", regex=True).any():
+        warnings.warn("Some answers contain characters outside the Basic Multilingual Plane "
+                      "(e.g. emoji). REFI-QDA offsets count code points, as written; tools that "
+                      "count UTF-16 units (reported for NVivo) may show later selections shifted.",
+                      EvaltoolWarning, stacklevel=2)
+    if lost:
+        warnings.warn("REFI-QDA cannot carry " + "; ".join(lost) + ". They are not in the "
+                      "exported project.", EvaltoolWarning, stacklevel=2)
+
+    ET.register_namespace("", NS_PROJECT)
+    P = f"{{{NS_PROJECT}}}"
+    coders = list(dict.fromkeys(cod[C.CODER]))
+    users = {c: _guid("user", c) for c in coders}
+    root = ET.Element(P + "Project", {"name": name, "origin": f"evaltool {__version__}"})
+    if coders:
+        users_el = ET.SubElement(root, P + "Users")
+        for c in coders:
+            ET.SubElement(users_el, P + "User", {"guid": users[c], "name": c})
+    _codes_xml(ET.SubElement(root, P + "CodeBook"), table, NS_PROJECT)
+    var_names = list(case_vars.columns) if case_vars is not None else []
+    var_names += [c for c in source_cols if c not in var_names]
+    var_guid = {str(v): _guid("variable", v) for v in var_names}
+    if var_names:
+        vars_el = ET.SubElement(root, P + "Variables")
+        for v in var_names:
+            ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
+                                                    "typeOfVariable": "Text"})
+    if case_vars is not None and src["participant"].notna().any():
+        cases_el = ET.SubElement(root, P + "Cases")
+        by_case = src.groupby("participant", sort=False)["guid"].agg(list)
+        case_dict = {pid: dict(zip(case_vars.columns, vals, strict=True)) for pid, vals in
+                     zip(case_vars.index, case_vars.to_numpy(dtype=object).tolist(), strict=True)}
+        for pid, guids in by_case.items():
+            case = ET.SubElement(cases_el, P + "Case", {"guid": _guid("case", pid), "name": str(pid)})
+            for var, val in case_dict.get(pid, {}).items():
+                if not _isna(val):
+                    _value_el(case, var_guid[str(var)], val)
+            for g in guids:
+                ET.SubElement(case, P + "SourceRef", {"targetGUID": g})
+    code_guid: dict[str, str] = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str),
+                                         strict=True))
+    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
+    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
+    by_source: dict[Any, list[tuple]] = {}
+    for key, s_, e_, coder_, code_ in zip(cod["key"].tolist(), cod["s"].tolist(), cod["e"].tolist(),
+                                          cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
+        by_source.setdefault(key, []).append((int(s_), int(e_), coder_, code_))
+    source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
+    sources_el = ET.SubElement(root, P + "Sources")
+    records = [{str(k): v for k, v in rec.items()} for rec in src.to_dict("records")]
+    for r in records:
+        ts = ET.SubElement(sources_el, P + "TextSource", {
+            "guid": r["guid"], "name": str(r["name"]), "plainTextPath": f"internal://{r['guid']}.txt"})
+        seen: dict[tuple, ET.Element] = {}
+        done: set[tuple] = set()
+        for s, e, coder, code in by_source.get(r["key"], []):
+            k = (s, e, coder)
+            if k not in seen:
+                seen[k] = ET.SubElement(ts, P + "PlainTextSelection", {
+                    "guid": _guid("selection", r["guid"], *k), "startPosition": str(s),
+                    "endPosition": str(e), "creatingUser": users[coder]})
+            if (k, code) not in done:
+                done.add((k, code))
+                coding = ET.SubElement(seen[k], P + "Coding", {
+                    "guid": _guid("coding", r["guid"], *k, code), "creatingUser": users[coder]})
+                ET.SubElement(coding, P + "CodeRef", {"targetGUID": code_guid[code]})
+        for v, val in zip(source_cols, source_vals[int(r["row"])], strict=True):
+            if not _isna(val):
+                _value_el(ts, var_guid[v], val)
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            _write(zf, "project.qde", _xml_bytes(root))
+            for r in records:
+                _write(zf, f"sources/{r['guid']}.txt", str(r["text"]).encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
+                          fix="choose a folder you can write to.") from None
+    return path
+
+
+def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+

@@ -1,0 +1,103 @@
+"""What every report builder needs to know about the results: scales, labels, timepoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Ctx", "at", "make_ctx", "table"]
+
+
+def at(frame: pd.DataFrame, row: Any, col: Any) -> Any:
+    """``frame.loc[row, col]`` as a plain value (typed ``Any`` for the type checker)."""
+    value: Any = frame.loc[row, col]
+    return value
+
+
+def table(results: Any, name: str) -> pd.DataFrame | None:
+    """A results table with timepoint-like columns as plain strings (None when absent/empty)."""
+    t = results.tables.get(name)
+    if t is None or len(t) == 0:
+        return None
+    t = t.copy()
+    for c in ("timepoint", "time_from", "time_to", "baseline"):
+        if c in t.columns:
+            t[c] = t[c].astype(object).where(t[c].notna(), None).map(lambda v: None if v is None else str(v))
+    return t
+
+
+@dataclass
+class Ctx:
+    results: Any
+    scales: pd.DataFrame
+    primary: list[str]
+    tps: list[str]
+    tp_labels: dict[str, str]
+    baseline: str
+    k: int
+    labels: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+
+    shorts: dict[str, str] = field(default_factory=dict)
+
+    def label(self, scale: str) -> str:
+        return self.labels.get(scale, scale)
+
+    def short(self, scale: str) -> str:
+        """A table-friendly name: the label when short, else the instrument's short name."""
+        return self.shorts.get(scale, self.label(scale))
+
+    def tp(self, t: Any) -> str:
+        """``T2 (After the workshop)``."""
+        t = str(t)
+        lab = self.tp_labels.get(t, t)
+        return t if lab == t else f"{t} ({lab})"
+
+    def tp_plain(self, t: Any) -> str:
+        """Plain words for a facilitator: ``after the workshop``."""
+        t = str(t)
+        lab = self.tp_labels.get(t, t)
+        return lab[0].lower() + lab[1:] if lab and lab != t and not lab[:2].isupper() else lab
+
+    def tp_at(self, t: Any) -> str:
+        """``at baseline`` / ``after the workshop`` (for "12 people answered …")."""
+        plain = self.tp_plain(t)
+        return plain if plain.split(" ")[0] in ("after", "before", "during", "at") else f"at {plain}"
+
+    def order_scales(self, frame: pd.DataFrame, col: str = "scale") -> pd.DataFrame:
+        """Primary scales first (in the study's order), then the others."""
+        rank = {s: i for i, s in enumerate(list(self.scales["scale"]))}
+        prim = set(self.primary)
+        key = frame[col].map(lambda s: (0 if s in prim else 1, rank.get(s, 999)))
+        return frame.assign(_k=key).sort_values("_k", kind="stable").drop(columns="_k")
+
+
+def make_ctx(results: Any) -> Ctx:
+    scales = table(results, "scales")
+    if scales is None:
+        scales = pd.DataFrame(columns=["scale", "label", "primary"])
+    prim = scales.loc[scales["primary"].astype(str).isin(["True", "true", "1"]), "scale"].tolist()
+    meta = results.meta
+    tps = [str(t) for t in meta.get("timepoints", [])]
+    labels = {str(r.scale): str(r.label) for r in scales.itertuples()} if len(scales) else {}
+    units = {}
+    for r in scales.itertuples():
+        lo: Any = r.score_min
+        hi: Any = r.score_max
+        try:
+            units[str(r.scale)] = f"{float(lo):g}–{float(hi):g}"
+        except (TypeError, ValueError, AttributeError):
+            pass
+    shorts = {}
+    if "short_name" in scales.columns:
+        sn = scales["short_name"].astype(str)
+        for r, short in zip(scales.itertuples(), sn, strict=True):
+            lab = str(r.label)
+            unique = (sn == short).sum() == 1
+            shorts[str(r.scale)] = short if len(lab) > 28 and unique and short not in ("", "nan") else lab
+    return Ctx(results=results, scales=scales, primary=prim, tps=tps, shorts=shorts,
+               tp_labels={str(k): str(v) for k, v in meta.get("timepoint_labels", {}).items()},
+               baseline=str(meta.get("baseline", tps[0] if tps else "")),
+               k=int(meta.get("suppression_threshold", 5) or 5), labels=labels, units=units)

@@ -1,0 +1,265 @@
+"""APA-style result tables, shared by the HTML/PDF study report and the DOCX export.
+
+Each builder returns an :class:`ApaTable` (title, a frame of display strings, a note) or None
+when the results do not have what it needs. Numbers are rounded here and only here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import _fmt as F
+from ._context import Ctx, table
+
+__all__ = [
+    "ApaTable", "attrition_table", "descriptives_table", "effect_size_table", "flow_table", "model_table",
+    "prepost_table", "reliability_table", "reliable_change_table", "study_tables", "wilcoxon_table",
+]
+
+
+@dataclass(frozen=True)
+class ApaTable:
+    key: str
+    title: str
+    frame: pd.DataFrame
+    note: str = ""
+
+
+_CORRECTION = {"holm": "Holm", "bh": "Benjamini–Hochberg", "fdr": "Benjamini–Hochberg",
+               "bonferroni": "Bonferroni", "none": "none"}
+
+
+def correction_name(ctx: Ctx) -> str:
+    pp = table(ctx.results, "prepost")
+    vals = [] if pp is None or "correction" not in pp else [
+        v for v in pp["correction"].dropna().unique() if str(v).casefold() != "none"]
+    raw = str(vals[0]) if vals else str(ctx.results.meta.get("correction", "none"))
+    return _CORRECTION.get(raw.casefold(), raw)
+
+
+def flow_table(ctx: Ctx) -> ApaTable | None:
+    flow = table(ctx.results, "flow")
+    if flow is None:
+        return None
+    rows, reasons = [], []
+    for t in [t for t in ctx.tps if (flow["timepoint"] == t).any()]:
+        f = flow[flow["timepoint"] == t]
+
+        def tot(stage: str, f: pd.DataFrame = f) -> int | None:
+            v = f.loc[f["stage"] == stage, "n"]
+            return int(v.sum()) if len(v) else None
+
+        ex = f[f["stage"] == "excluded"]
+        reasons += [f"{t}: {F.n(r.n)} {r.detail}" for r in ex.itertuples()]
+        rows.append({"Timepoint": ctx.tp(t), "Responses received": F.n(tot("received")),
+                     "Excluded": F.n(tot("excluded") or 0), "Analysed": F.n(tot("responded")),
+                     "Not seen since previous": F.n(tot("lost since previous")),
+                     "Returned after a gap": F.n(tot("returned"))})
+    note = ("Analysed = responses kept after exclusions; every excluded response is listed with its "
+            "reason in the exclusions table.")
+    if reasons:
+        note += " Excluded: " + "; ".join(reasons) + "."
+    return ApaTable("flow", "Participant flow by timepoint", pd.DataFrame(rows), note)
+
+
+def attrition_table(ctx: Ctx) -> ApaTable | None:
+    att = table(ctx.results, "attrition")
+    if att is None:
+        return None
+    sc = att[att["variable"].isin(list(ctx.labels))].copy()
+    if sc.empty:
+        return None
+    sc = ctx.order_scales(sc, "variable")
+    last = ctx.tps[-1] if ctx.tps else ""
+    frame = pd.DataFrame({
+        "Scale": sc["variable"].map(ctx.short),
+        "n stayed": sc["n_stayed"].map(F.n), "M (SD) stayed": [F.m_sd(m, s) for m, s in zip(sc["mean_stayed"], sc["sd_stayed"], strict=True)],
+        "n lost": sc["n_lost"].map(F.n), "M (SD) lost": [F.m_sd(m, s) for m, s in zip(sc["mean_lost"], sc["sd_lost"], strict=True)],
+        "SMD": sc["smd"].map(F.num),
+    })
+    method = "; ".join(sorted(set(map(str, sc["method"].dropna()))))
+    note = (f"Baseline ({ctx.baseline}) scores of participants seen at {last} (stayed) and not seen at "
+            f"{last} (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
+            "as a meaningful imbalance.")
+    return ApaTable("attrition", f"Baseline comparison of participants retained and lost by {last}",
+                    frame.reset_index(drop=True), note)
+
+
+def reliability_table(ctx: Ctx) -> ApaTable | None:
+    rel = table(ctx.results, "reliability")
+    if rel is None:
+        return None
+    rel = ctx.order_scales(rel)
+    frame = pd.DataFrame({
+        "Scale": rel["scale"].map(ctx.short), "Items": rel["n_items"].map(F.n),
+        "n": rel["n"].map(F.n), "Complete cases": rel["n_complete"].map(F.n),
+        "α [95% CI]": [F.est_ci(a, lo, hi, lead=False) for a, lo, hi in
+                       zip(rel["alpha"], rel["alpha_ci_low"], rel["alpha_ci_high"], strict=True)],
+        "ω_t": rel["omega_total"].map(F.nolead),
+    })
+    tp = str(rel["timepoint"].dropna().iloc[0]) if "timepoint" in rel and rel["timepoint"].notna().any() else ctx.baseline
+    note = (f"Responses at {ctx.tp(tp)}. α = Cronbach's alpha from pairwise-complete covariances "
+            "(as psych::alpha); 95% CI by Feldt (1965) with n = complete cases; ω_t = omega total from "
+            "a one-factor minres solution (as psych::omega).")
+    return ApaTable("reliability", "Internal consistency of the scales", frame.reset_index(drop=True), note)
+
+
+def descriptives_table(ctx: Ctx) -> ApaTable | None:
+    d = table(ctx.results, "descriptives")
+    if d is None:
+        return None
+    d = d[d["n"].fillna(0) > 0]
+    d = ctx.order_scales(d)
+    frame = pd.DataFrame({
+        "Scale": d["scale"].map(ctx.short), "Timepoint": d["timepoint"],
+        "n": d["n"].map(F.n), "M (SD)": [F.m_sd(m, s) for m, s in zip(d["mean"], d["sd"], strict=True)],
+        "Mdn [Q1, Q3]": [f"{F.num(m)} {F.ci(a, b)}" for m, a, b in zip(d["median"], d["q1"], d["q3"], strict=True)],
+        "Range": [f"{F.num(a)}–{F.num(b)}" for a, b in zip(d["min"], d["max"], strict=True)],
+    })
+    note = "Quartiles by R's type 7 rule. Only timepoints at which a scale was given are shown."
+    return ApaTable("descriptives", "Scale scores by timepoint", frame.reset_index(drop=True), note)
+
+
+def prepost_table(ctx: Ctx) -> ApaTable | None:
+    pp = table(ctx.results, "prepost")
+    if pp is None:
+        return None
+    pp = ctx.order_scales(pp)
+    corr = correction_name(ctx)
+    frame = pd.DataFrame({
+        "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
+        "n": pp["n_pairs"].map(F.n),
+        "M_diff [95% CI]": [F.est_ci(*v) for v in zip(pp["mean_diff"], pp["mean_diff_ci_low"], pp["mean_diff_ci_high"], strict=True)],
+        "t": pp["t"].map(F.num), "df": pp["df"].map(_df),
+        "p": pp["p_t"].map(F.p), f"p ({corr})": pp["p_t_adj"].map(F.p),
+    })
+    fam = int(pp["p_t_adj"].notna().sum())
+    note = (f"Complete pairs; M_diff = mean of later − earlier. Paired t-tests, two-sided. p ({corr}): adjusted "
+            f"over the family of {fam} primary-scale comparisons; – = outside the family (not adjusted).")
+    return ApaTable("prepost", "Pre/post comparisons: paired t-tests", frame.reset_index(drop=True), note)
+
+
+def effect_size_table(ctx: Ctx) -> ApaTable | None:
+    pp = table(ctx.results, "prepost")
+    if pp is None or "d_av" not in pp:
+        return None
+    pp = ctx.order_scales(pp)
+    frame = pd.DataFrame({
+        "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
+        "n": pp["n_pairs"].map(F.n),
+        "d_av [95% CI]": [F.est_ci(*v) for v in zip(pp["d_av"], pp["d_av_ci_low"], pp["d_av_ci_high"], strict=True)],
+        "g_av": pp["g_av"].map(F.num),
+        "d_z [95% CI]": [F.est_ci(*v) for v in zip(pp["d_z"], pp["d_z_ci_low"], pp["d_z_ci_high"], strict=True)],
+        "g_z": pp["g_z"].map(F.num),
+    })
+    note = ("d_av = M_diff / mean of the two SDs (Cumming 2012; Lakens 2013), CI = d_av ± z·SE; "
+            "d_z = M_diff / SD of the differences, CI from the noncentral t distribution; g = d × Hedges' J "
+            "(exact). The headline effect size is d_av.")
+    return ApaTable("effect_sizes", "Pre/post effect sizes", frame.reset_index(drop=True), note)
+
+
+def _df(v: float) -> str:
+    if F.isna(v):
+        return "–"
+    return F.n(v) if abs(float(v) - round(float(v))) < 1e-9 else F.num(v, 1)
+
+
+def _wmethod(m: object) -> str:
+    s = str(m).casefold()
+    if F.isna(m):
+        return "–"
+    return "exact" if "exact" in s else ("normal, cc" if "continuity" in s else "normal")
+
+
+def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
+    pp = table(ctx.results, "prepost")
+    if pp is None or "wilcoxon_v" not in pp:
+        return None
+    pp = ctx.order_scales(pp)
+    corr = correction_name(ctx)
+    frame = pd.DataFrame({
+        "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
+        "n": pp["n_pairs"].map(F.n), "V": pp["wilcoxon_v"].map(lambda v: F.num(v, 1)),
+        "p": pp["p_wilcoxon"].map(F.p), f"p ({corr})": pp["p_wilcoxon_adj"].map(F.p),
+        "r_rb [95% CI]": [F.est_ci(*v) for v in zip(pp["rank_biserial"], pp["rank_biserial_ci_low"], pp["rank_biserial_ci_high"], strict=True)],
+        "p method": pp["wilcoxon_method"].map(_wmethod),
+    })
+    methods = "; ".join(sorted(set(map(str, pp["wilcoxon_method"].dropna()))))
+    note = ("V = sum of the ranks of positive differences (as R's wilcox.test); zero differences dropped. "
+            f"p method: exact, or normal approximation with continuity (cc) and tie correction ({methods}). "
+            "r_rb = matched-pairs rank-biserial correlation with its Fisher-z CI.")
+    return ApaTable("wilcoxon", "Pre/post comparisons: Wilcoxon signed-rank tests", frame.reset_index(drop=True), note)
+
+
+def model_table(ctx: Ctx, scales: list[str] | None = None) -> ApaTable | None:
+    m = table(ctx.results, "change_vs_baseline")
+    if m is None:
+        return None
+    if scales is not None:
+        m = m[m["scale"].isin(scales)]
+    m = ctx.order_scales(m)
+    frame = pd.DataFrame({
+        "Scale": m["scale"].map(ctx.short), "Timepoint": m["timepoint"],
+        "β [95% CI]": [F.est_ci(*v) for v in zip(m["beta"], m["ci_low"], m["ci_high"], strict=True)],
+        "d": m["d"].map(F.num), "p": m["p"].map(F.p), "df": m["df"].map(lambda v: F.num(v, 1)),
+        "n": m["n_timepoint"].map(F.n),
+    })
+    models = "; ".join(sorted(set(map(str, m["model"].dropna()))))
+    dfm = "; ".join(sorted(set(map(str, m["df_method"].dropna()))))
+    sing = m.loc[m["singular"].astype(str).isin(["True", "true"]), "scale"].map(ctx.short).unique().tolist() \
+        if "singular" in m else []
+    note = (f"Linear mixed model {models}, fitted by REML on all available data; β = change from "
+            f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and 95% CI (unadjusted); "
+            "d = β / SD of all baseline scores; n = scores at the timepoint.")
+    if sing:
+        note += " Singular (boundary) fit for: " + ", ".join(sing) + "."
+    return ApaTable("model", "Change against baseline (mixed model, as reported in the published study)",
+                    frame.reset_index(drop=True), note)
+
+
+def reliable_change_table(ctx: Ctx) -> ApaTable | None:
+    rc = table(ctx.results, "reliable_change_summary")
+    if rc is None:
+        return None
+    rc = ctx.order_scales(rc)
+
+    def npct(nv: float, pv: float) -> str:
+        return "–" if F.isna(nv) else f"{F.n(nv)} ({F.pct(pv)})"
+
+    frame = pd.DataFrame({
+        "Scale": rc["scale"].map(ctx.short),
+        "Contrast": [f"{b} − {a}" for a, b in zip(rc["time_from"], rc["time_to"], strict=True)],
+        "n": rc["n_pairs"].map(F.n),
+        "Improved": [npct(a, b) for a, b in zip(rc["n_improved"], rc["pct_improved"], strict=True)],
+        "Unchanged": [npct(a, b) for a, b in zip(rc["n_unchanged"], rc["pct_unchanged"], strict=True)],
+        "Deteriorated": [npct(a, b) for a, b in zip(rc["n_deteriorated"], rc["pct_deteriorated"], strict=True)],
+        "r_xx": rc["r_xx"].map(F.nolead), "SE_diff": rc["se_diff"].map(F.num),
+    })
+    sources = []
+    for s, src in rc[["scale", "reliability_source"]].drop_duplicates("scale").itertuples(index=False):
+        sources.append(f"{ctx.label(s)}: {_short_source(src)}")
+    note = ("Jacobson & Truax (1991): SE_diff = SD_pre·√2·√(1 − r_xx), SD_pre = SD of all baseline scores; "
+            "|RCI| > 1.96 = reliable change, direction from the instrument. Reliability used: "
+            + "; ".join(sources) + ".")
+    return ApaTable("reliable_change", "Reliable change (Jacobson–Truax)", frame.reset_index(drop=True), note)
+
+
+def _short_source(src: object) -> str:
+    s = " ".join(str(src).split()) if not F.isna(src) else "not stated"
+    cut = s.split(". ")[0]
+    return cut if len(cut) < 140 else cut[:137].rsplit(" ", 1)[0] + " …"
+
+
+def study_tables(ctx: Ctx) -> list[ApaTable]:
+    """The APA tables of the study report, in order (absent ones left out)."""
+    out = [flow_table(ctx), attrition_table(ctx), reliability_table(ctx), descriptives_table(ctx),
+           prepost_table(ctx), effect_size_table(ctx), wilcoxon_table(ctx), model_table(ctx),
+           reliable_change_table(ctx)]
+    return [t for t in out if t is not None]
+
+
+def as_float(x: pd.Series) -> np.ndarray:
+    return pd.to_numeric(x, errors="coerce").to_numpy(dtype=float)

@@ -1,0 +1,158 @@
+"""The methods paragraph of the study report, written from what was actually run.
+
+Every statement is read off the result tables (method columns, correction, model formula,
+degrees-of-freedom method, reliability sources) or the run manifest (software versions), never
+assumed, so the text cannot drift from the numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import _fmt as F
+from ._context import Ctx, table
+from ._tables import _short_source, correction_name
+
+__all__ = ["methods_text", "software_versions"]
+
+_PACKAGES = ("evaltool", "numpy", "pandas", "scipy", "statsmodels", "matplotlib", "scikit-learn",
+             "jinja2", "weasyprint", "python-docx")
+
+
+def software_versions(results: Any) -> dict[str, str]:
+    """Package versions: from the run manifest when the results were saved, else this Python."""
+    out_dir = getattr(results, "out_dir", None)
+    if out_dir is not None and (Path(out_dir) / "manifest.json").is_file():
+        try:
+            man = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
+            vers = dict(man.get("packages", {}))
+            if man.get("python"):
+                vers = {"python": str(man["python"]), **vers}
+            if vers:
+                return vers
+        except (OSError, ValueError):
+            pass
+    import sys
+
+    vers = {"python": sys.version.split()[0]}
+    for name in _PACKAGES:
+        try:
+            vers[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return vers
+
+
+def _join(items: list[str]) -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def methods_text(ctx: Ctx, qual: Any = None) -> dict[str, str]:
+    """Paragraphs keyed by topic: design, measures, statistics, qualitative, integration, software."""
+    res = ctx.results
+    meta = res.meta
+    out: dict[str, str] = {}
+    counts = meta.get("counts", {})
+    tps = ", ".join(ctx.tp(t) for t in ctx.tps)
+    n_all = counts.get("participants")
+    per_tp = _join([f"{counts.get(f'participants_at_{t}')} at {t}" for t in ctx.tps
+                    if counts.get(f"participants_at_{t}") is not None])
+    out["design"] = (
+        f"Uncontrolled longitudinal evaluation with {len(ctx.tps)} survey timepoints: {tps}. "
+        + (f"{n_all} participants took part ({per_tp}). " if n_all is not None else "")
+        + "Waves were linked by participant code; every response set aside (test, unfinished or "
+          "duplicate responses) is listed with its reason.")
+    scales = ctx.scales
+    rel = table(res, "reliability")
+    meas = []
+    for r in scales.itertuples():
+        if str(r.scale) not in ctx.primary:
+            continue
+        a = ""
+        if rel is not None and (rel["scale"] == r.scale).any():
+            a = f", α = {F.nolead(rel.loc[rel['scale'] == r.scale, 'alpha'].iloc[0])}"
+        meas.append(f"{r.label} ({F.n(r.n_items)} items, {r.method} score {ctx.units.get(str(r.scale), '')}{a})")
+    other = [str(r.label) for r in scales.itertuples() if str(r.scale) not in ctx.primary]
+    out["measures"] = ("Primary outcomes: " + "; ".join(meas) + "."
+                       + (f" Secondary: {_join(other)}." if other else "")
+                       + " Scale scores follow each instrument's scoring rules (reverse keys, minimum "
+                         "number of answered items); internal consistency was estimated at baseline.")
+    out["statistics"] = _statistics(ctx)
+    if qual is not None and qual.available:
+        coders = sorted(set(map(str, qual.codings["coder"].dropna()))) if "coder" in qual.codings else []
+        book = qual.codebook
+        book_txt = f"the codebook “{book.name}” (version {book.version}, {len(book.code_ids)} codes)" if book is not None else "a codebook"
+        out["qualitative"] = (
+            f"Free-text answers ({len(qual.answers)} answers to {qual.answers['question'].nunique()} questions) "
+            f"were coded deductively with {book_txt} by {_join(coders) or 'the automatic coder'}: "
+            "transparent phrase rules, with each coding's text span kept for checking; negation "
+            "and very short answers (\"n/a\") were handled by rule. Codes are counted per participant. "
+            "Quotes were redacted (names, contact details, places) before display.")
+        out["integration"] = (
+            "The strands were integrated in joint displays: the change in each primary scale from "
+            f"baseline ({ctx.baseline}) among participants whose answers carried a code versus those whose "
+            "answers did not (mean change with t-based 95% CI per group; difference with Welch's interval), "
+            "and redacted quotes grouped by reliable-change category. Groups of fewer than "
+            f"{ctx.k} people are suppressed.")
+    vers = software_versions(res)
+    main = ["python", "evaltool", "numpy", "pandas", "scipy", "statsmodels", "matplotlib"]
+    out["software"] = ("Analysed with " + _join([f"{k} {vers[k]}" for k in main if k in vers])
+                       + ". Statistics were checked against R (psych, effectsize, lme4/lmerTest) in "
+                         "evaltool's test suite.")
+    return out
+
+
+def _statistics(ctx: Ctx) -> str:
+    res = ctx.results
+    parts = []
+    pp = table(res, "prepost")
+    if pp is not None:
+        contrasts = _join(list(dict.fromkeys(pp["contrast"].astype(str).str.replace("-", "−"))))
+        wm = sorted(set(map(str, pp["wilcoxon_method"].dropna()))) if "wilcoxon_method" in pp else []
+        headline = str(pp["effect_size"].dropna().iloc[0]) if "effect_size" in pp and pp["effect_size"].notna().any() else "d_av"
+        corr = correction_name(ctx)
+        fam = int(pp["p_t_adj"].notna().sum())
+        parts.append(
+            f"Pre/post change ({contrasts}; complete pairs, difference = later − earlier) was tested with "
+            "paired t-tests and Wilcoxon signed-rank tests"
+            + (f" ({'; '.join(wm)})" if wm else "") + ". "
+            f"The headline effect size is {_es(headline)}, reported with g_av (Hedges' correction) and d_z "
+            "with 95% CIs. "
+            + (f"p-values were adjusted with the {corr} method over the family of {fam} primary-scale "
+               "comparisons; raw and adjusted p are both reported." if corr != "none" else
+               "p-values were not adjusted for multiplicity."))
+    m = table(res, "change_vs_baseline")
+    if m is not None:
+        models = _join(sorted(set(map(str, m["model"].dropna()))))
+        dfm = _join(sorted(set(map(str, m["df_method"].dropna()))))
+        parts.append(
+            f"To use all available data, including participants lost to follow-up, each scale was modelled "
+            f"with a linear mixed model with a random intercept per participant ({models}), fitted by "
+            f"restricted maximum likelihood (REML), time treatment-coded against baseline ({ctx.baseline}); "
+            f"fixed effects were tested with {dfm} degrees of freedom. Change against baseline is reported "
+            "as β with 95% CI, unadjusted p and d = β / SD of all baseline scores.")
+    rc = table(res, "reliable_change_summary")
+    if rc is not None:
+        src = "; ".join(f"{ctx.label(s)}: {_short_source(x)}"
+                        for s, x in rc[["scale", "reliability_source"]].drop_duplicates("scale").itertuples(index=False)
+                        if s in ctx.primary)
+        parts.append(
+            "Reliable change was classified with the Jacobson–Truax index (|RCI| > 1.96), SE_diff = "
+            "SD_pre·√2·√(1 − r_xx) with SD_pre the SD of all baseline scores; reliability used — "
+            f"{src}.")
+    att = table(res, "attrition")
+    if att is not None:
+        parts.append("Participants retained and lost at the last timepoint were compared at baseline with "
+                     "standardised mean differences (Austin 2009).")
+    return " ".join(parts)
+
+
+def _es(name: str) -> str:
+    return {"d_av": "d_av (mean difference / average SD; Cumming 2012, Lakens 2013)",
+            "d_z": "d_z (mean difference / SD of differences)"}.get(name, name)

@@ -1,0 +1,173 @@
+"""Tests for evaltool.qual.redact.
+
+Recall and precision per tag are measured on tests/data/qual/redaction_cases.yaml (94 made-up
+sentences with planted identifiers, written for this module; a found span counts when it
+overlaps an expected span of the same tag). The floors below are the values measured when the
+tests were written, not widened: e-mail, phone and NHS-number recall must be 1.0.
+The NHS number check digit follows the NHS Data Dictionary "NHS Number" Modulus 11 rule.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from evaltool.errors import ParameterError
+from evaltool.qual.redact import (
+    REDACTION_REPORT_COLUMNS,
+    REDACTION_SPANS_COLUMNS,
+    TAGS,
+    nhs_number_valid,
+    redact,
+    redact_text,
+    redaction_report,
+    redaction_spans,
+)
+
+CASES = Path(__file__).parent / "data" / "qual" / "redaction_cases.yaml"
+
+# measured on redaction_cases.yaml when written (recall, precision)
+FLOORS = {
+    "email": (1.0, 1.0),
+    "phone": (1.0, 1.0),
+    "nhs_number": (1.0, 1.0),
+    "id": (1.0, 1.0),
+    "place": (1.0, 1.0),
+    "name": (0.95, 1.0),
+}
+
+
+def _expected(case: dict) -> list[tuple[int, int, str]]:
+    out = []
+    for sp in case["spans"]:
+        pos = -1
+        for _ in range(sp.get("occurrence", 1)):
+            pos = case["text"].index(sp["text"], pos + 1)
+        out.append((pos, pos + len(sp["text"]), sp["tag"]))
+    return out
+
+
+def _scores() -> dict[str, tuple[float, float, int, int]]:
+    cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]
+    found = redaction_spans([c["text"] for c in cases])
+    tp, fn, fp = Counter(), Counter(), Counter()
+    for i, case in enumerate(cases):
+        exp = _expected(case)
+        got = [(r.start, r.end, r.tag) for r in found[found.row == i].itertuples()]
+        overlap = lambda a, b: a[2] == b[2] and a[0] < b[1] and b[0] < a[1]  # noqa: E731
+        for e in exp:
+            (tp if any(overlap(e, g) for g in got) else fn)[e[2]] += 1
+        for g in got:
+            if not any(overlap(g, e) for e in exp):
+                fp[g[2]] += 1
+    out = {}
+    for t in TAGS:
+        out[t] = (tp[t] / (tp[t] + fn[t]), tp[t] / (tp[t] + fp[t]) if tp[t] + fp[t] else 1.0,
+                  tp[t] + fn[t], tp[t] + fp[t])
+    return out
+
+
+def test_the_case_file_is_big_enough_and_consistent():
+    cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]
+    assert len(cases) >= 80
+    assert sum(1 for c in cases if not c["spans"]) >= 15
+    for c in cases:
+        for s, e, tag in _expected(c):
+            assert tag in TAGS and e > s
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_recall_and_precision_per_tag(tag):
+    recall, precision, n_expected, _ = _scores()[tag]
+    min_recall, min_precision = FLOORS[tag]
+    assert n_expected >= 3
+    assert recall >= min_recall, f"{tag} recall {recall:.3f}"
+    assert precision >= min_precision, f"{tag} precision {precision:.3f}"
+
+
+def test_nhs_modulus_11():
+    """Worked by hand: 943 476 5919 → 9·10+4·9+3·8+4·7+7·6+6·5+5·4+9·3+1·2 = 299; 299 mod 11 = 2;
+    11 − 2 = 9 = the tenth digit (NHS Data Dictionary, NHS Number, Modulus 11)."""
+    assert nhs_number_valid("9434765919")
+    assert not nhs_number_valid("9434765918")
+    assert not nhs_number_valid("943476591")
+    assert not nhs_number_valid("94347659a9")
+    # remainder 0 gives check digit 11 → 0: 0000000000 sums to 0
+    assert nhs_number_valid("0000000000")
+    # 1000000060: 1·10 + 6·2 = 22, remainder 0 → check digit 0: valid
+    assert nhs_number_valid("1000000060")
+    # 000000006x: 6·2 = 12, remainder 1 → check digit 10, never valid whatever the last digit
+    assert not any(nhs_number_valid(f"000000006{d}") for d in range(10))
+
+
+def test_examples_of_each_tag():
+    text = ("Thanks to Sarah Jones on Ward 7 at St Mary's Hospital, email sarah.jones@nhs.net, "
+            "ring 07700 900123, NHS no 943 476 5919, ref 123 456 7890.")
+    assert redact(text) == ("Thanks to [name] on [place] at [place], email [email], ring [phone], "
+                            "NHS no [nhs_number], ref [id].")
+
+
+def test_titles_are_kept_and_possessives_too():
+    assert redact("Dr Patel's call was great") == "Dr [name]'s call was great"
+    assert redact("Sister Murphy and Mr Lewis") == "Sister [name] and Mr [name]"
+
+
+def test_user_lists_of_names_and_places():
+    text = "Ask Blessing on Kestrel Unit at Lowfield"
+    assert redact(text, names=["Blessing"], places=["Kestrel Unit", "Lowfield"]) == "Ask [name] on [place] at [place]"
+    assert redact("ask blessing", names=["Blessing"]) == "ask [name]"
+
+
+def test_tags_subset_and_word_lists_switch():
+    text = "Sarah said ring 07700 900123"
+    assert redact(text, tags=["phone"]) == "Sarah said ring [phone]"
+    assert redact(text, use_word_lists=False) == "Sarah said ring [phone]"
+    with pytest.raises(ParameterError, match="subset"):
+        redact(text, tags=["postcode"])
+    with pytest.raises(ParameterError, match="non-empty"):
+        redact(text, names=[""])
+
+
+def test_return_types_follow_the_input():
+    s = pd.Series(["Thanks Jo", None, "fine"], index=[10, 11, 12], name="text")
+    out = redact(s)
+    assert isinstance(out, pd.Series) and out.index.tolist() == [10, 11, 12] and out.name == "text"
+    assert out.iloc[0] == "Thanks [name]" and pd.isna(out.iloc[1]) and out.iloc[2] == "fine"
+    df = pd.DataFrame({"response_id": [1], "text": ["email a.b@c.org"], "other": ["a.b@c.org"]})
+    before = df.copy(deep=True)
+    red = redact(df)
+    pd.testing.assert_frame_equal(df, before)
+    assert red["text"].tolist() == ["email [email]"] and red["other"].tolist() == ["a.b@c.org"]
+    assert redact_text("Ring 07700 900123") == "Ring [phone]"
+    with pytest.raises(ParameterError):
+        redact(123)
+    with pytest.raises(ParameterError, match="not in the data"):
+        redact(df, text="answer")
+
+
+def test_spans_never_carry_the_text():
+    spans = redaction_spans(["Call Dr Patel on 07700 900123", np.nan, ""])
+    assert tuple(spans.columns) == REDACTION_SPANS_COLUMNS == ("row", "start", "end", "tag", "rule")
+    assert spans[["row", "start", "end", "tag"]].values.tolist() == [[0, 8, 13, "name"], [0, 17, 29, "phone"]]
+
+
+def test_redaction_report_counts_per_tag():
+    rep = redaction_report(["Thanks Jo and Tom", "ring 07700 900123", "fine", "a@b.com a@b.org"])
+    assert tuple(rep.columns) == REDACTION_REPORT_COLUMNS
+    assert rep["tag"].tolist() == list(TAGS)
+    got = rep.set_index("tag")
+    assert got.loc["name"].tolist() == [2, 1]
+    assert got.loc["phone"].tolist() == [1, 1]
+    assert got.loc["email"].tolist() == [2, 1]
+    assert got.loc["place"].tolist() == [0, 0]
+
+
+def test_offsets_with_emoji_and_accents():
+    text = "The café 😊 with Zoë, ring 07700 900111"
+    spans = redaction_spans([text])
+    assert [text[s:e] for s, e in zip(spans.start, spans.end, strict=True)] == ["Zoë", "07700 900111"]

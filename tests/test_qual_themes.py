@@ -1,0 +1,116 @@
+"""Tests for evaltool.qual.themes (inductive theme suggestions).
+
+Synthetic answers made here, deterministically, from three disjoint vocabularies plus shared
+filler, so the "true" themes are known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaltool.errors import ParameterError
+from evaltool.qual.themes import THEMES_COLUMNS, suggest_themes
+
+VOCAB = {
+    "staffing": ["rota", "staffing", "shifts", "understaffed", "overtime", "workload", "breaks"],
+    "family": ["family", "children", "partner", "home", "weekend", "kids", "husband"],
+    "sleep": ["sleep", "tired", "insomnia", "nightmares", "rest", "exhausted", "bedtime"],
+}
+FILLER = ["really", "quite", "think", "helped", "felt", "course", "session"]
+
+
+def _answers(n_per: int = 30, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    rows, truth = [], []
+    for t, words in enumerate(VOCAB.values()):
+        for _ in range(n_per):
+            text = " ".join([*rng.choice(words, 4, replace=False), *rng.choice(FILLER, 2)])
+            rows.append(text.capitalize() + ".")
+            truth.append(t)
+    order = rng.permutation(len(rows))
+    answers = pd.DataFrame({"response_id": [f"r{i}" for i in range(len(rows))],
+                            "text": np.array(rows, dtype=object)[order]})
+    return answers, np.array(truth)[order]
+
+
+def test_columns_pinned():
+    assert THEMES_COLUMNS == ("theme", "top_terms", "n_answers", "share", "stability",
+                              "example_ids", "examples", "method")
+
+
+def test_recovers_three_themes_and_chooses_k():
+    answers, truth = _answers()
+    res = suggest_themes(answers, seed=0)
+    assert list(res.columns) == list(THEMES_COLUMNS)
+    assert len(res) == 3 and res["theme"].tolist() == [1, 2, 3]
+    assert "k=3 chosen by top-term stability" in res.loc[0, "method"]
+    found = set()
+    for r in res.itertuples():
+        top = r.top_terms.split(", ")[:5]
+        which = {name for name, words in VOCAB.items() if set(top) <= set(words)}
+        assert len(which) == 1, top
+        found |= which
+        # every example answer belongs to the theme's vocabulary
+        for rid in r.example_ids.split(" | "):
+            i = int(rid[1:])
+            assert list(VOCAB)[truth[i]] in which
+    assert found == set(VOCAB)
+    assert res["n_answers"].sum() == 90 and res["share"].sum() == pytest.approx(1.0)
+    assert (res["n_answers"] == 30).all()
+    assert (res["stability"] > 0.9).all()
+
+
+def test_deterministic_and_not_applied():
+    answers, _ = _answers()
+    a0 = answers.copy()
+    r1 = suggest_themes(answers, n_themes=4, seed=3)
+    r2 = suggest_themes(answers, n_themes=4, seed=3)
+    pd.testing.assert_frame_equal(r1, r2)
+    pd.testing.assert_frame_equal(answers, a0)          # nothing added to the data
+    assert len(r1) == 4 and "k=4 given" in r1.loc[0, "method"]
+
+
+def test_uncoded_only():
+    answers, truth = _answers()
+    coded = answers.loc[truth == 0, ["response_id"]].assign(code="workload")
+    res = suggest_themes(answers, uncoded_only=True, codings=coded, n_themes=2)
+    assert res["n_answers"].sum() == 60
+    terms = set(", ".join(res["top_terms"]).split(", "))
+    assert not terms & set(VOCAB["staffing"])
+
+
+def test_quotes_are_short():
+    answers, _ = _answers()
+    long = answers.copy()
+    long.loc[:, "text"] = long["text"] + " " + "and then some more words " * 20
+    res = suggest_themes(long, n_themes=3, n_examples=2)
+    for quotes in res["examples"]:
+        parts = quotes.split(" | ")
+        assert len(parts) == 2
+        assert all(len(q) <= 142 and q.endswith("…") for q in parts)
+
+
+def test_errors():
+    answers, _ = _answers()
+    with pytest.raises(ParameterError, match="needs the codings"):
+        suggest_themes(answers, uncoded_only=True)
+    with pytest.raises(ParameterError, match="'n_themes'"):
+        suggest_themes(answers, n_themes=1)
+    with pytest.raises(ParameterError, match="at least"):
+        suggest_themes(answers.iloc[:5])
+    with pytest.raises(ParameterError, match="'text'"):
+        suggest_themes(answers.drop(columns="text"))
+
+
+def test_quotes_are_redacted():
+    answers, _ = _answers()
+    answers = answers.copy()
+    answers["text"] = answers["text"] + " Ask Mrs Okafor on 07700 900123."
+    res = suggest_themes(answers, n_themes=3, n_examples=3)
+    joined = " ".join(res["examples"])
+    assert "Okafor" not in joined and "900123" not in joined
+    assert "[name]" in joined
+    # a name in every answer is too common (max_df) to become a theme word
+    assert "okafor" not in " ".join(res["top_terms"]).lower()
