@@ -11,6 +11,7 @@ from . import init as _init
 from . import instruments as _instruments
 from . import report as _report
 from . import score as _score
+from . import themes as _themes
 from . import validate as _validate
 
 app = typer.Typer(
@@ -50,6 +51,7 @@ app.command("init")(_init.init_command)
 app.command("validate")(_validate.validate_command)
 app.command("analyse")(_analyse.analyse_command)
 app.add_typer(_report.app, name="report")
+app.add_typer(_themes.app, name="themes")
 app.command("score")(_score.score_command)
 app.add_typer(_instruments.app, name="instruments")
 

@@ -89,11 +89,26 @@ def guard(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (EvaltoolError,) as exc:
-            code = handle_errors(exc)
-            raise typer.Exit(code=code) from None
+        import warnings
+
+        from ..errors import EvaltoolWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", EvaltoolWarning)
+            try:
+                return func(*args, **kwargs)
+            except (EvaltoolError,) as exc:
+                code = handle_errors(exc)
+                raise typer.Exit(code=code) from None
+            finally:
+                seen: set[str] = set()
+                for w in caught:
+                    msg = str(w.message)
+                    if issubclass(w.category, EvaltoolWarning) and msg not in seen:
+                        seen.add(msg)
+                        err_console().print(f"[yellow]Note:[/] {_esc(msg)}", markup=True, emoji=False)
+                    elif not issubclass(w.category, EvaltoolWarning):
+                        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     return wrapper  # type: ignore[return-value]
 
