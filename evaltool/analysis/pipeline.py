@@ -317,18 +317,21 @@ def analyse(study: StudyFile | str | Path, *, out: str | Path | None = None, ove
         out_dir = check_output_dir(Path(out), overwrite=overwrite, inputs=inputs)
     run = _Run(sf)
     steps = list(STEPS)
+    total = len(steps) + (out_dir is not None)
     for i, (name, fn) in enumerate(steps):
         if progress:
-            progress(name, i, len(steps))
+            progress(name, i, total)
         fn(run)
-    if progress:
-        progress("done", len(steps), len(steps))
     meta = _meta(run)
     results = Results(tables=dict(run.tables), figures=dict(run.figures), meta=meta, out_dir=out_dir)
     if out_dir is not None:
         from .write import write_results
 
+        if progress:
+            progress("writing tables, figures, reports", len(steps), total)
         write_results(results, sf, out_dir)
+    if progress:
+        progress("done", total, total)
     return results
 
 

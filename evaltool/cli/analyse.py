@@ -25,9 +25,15 @@ def summarise(results: object, out: Path) -> None:
                        ("reproduce.ipynb", "Notebook that re-runs and checks every number")):
         if (out / name).exists():
             con.print(f"  {what}: {out / name}", markup=False)
-    for p in sorted((out / "cohort_reports").glob("*.html")) if (out / "cohort_reports").exists() else []:
-        con.print(f"  Cohort report: {p}", markup=False)
-        break
+    cohort_dir = out / "cohort_reports"
+    reports = sorted(cohort_dir.glob("*.html")) if cohort_dir.exists() else []
+    if reports:
+        parts = results.tables.get("participants")  # type: ignore[attr-defined]
+        pick = reports[0]
+        if parts is not None and "cohort" in parts.columns:  # show the largest cohort's report
+            biggest = parts["cohort"].value_counts().index[0]
+            pick = next((p for p in reports if p.stem == str(biggest)), pick)
+        con.print(f"  Cohort reports ({len(reports)}), e.g.: {pick}", markup=False)
 
 
 @guard
