@@ -113,6 +113,8 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
     {'P0O5': ['P005']}
     """
     unmatched = list(dict.fromkeys(unmatched))
+    if not unmatched:
+        return {}
     known = list(dict.fromkeys(known))
     by_skel: dict[str, list[str]] = defaultdict(list)
     for k in known:

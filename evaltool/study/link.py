@@ -487,7 +487,10 @@ def link_study(
 
     # --- participants & match report ------------------------------------------------------------
     kept[C.TIMEPOINT] = kept[C.TIMEPOINT].astype(tp_type)
-    present = pd.crosstab(kept[C.PARTICIPANT_ID], kept[C.TIMEPOINT]).reindex(columns=tps, fill_value=0) > 0
+    pid_codes, pid_uniques = pd.factorize(kept[C.PARTICIPANT_ID], sort=True)
+    mat = np.zeros((len(pid_uniques), len(tps)), dtype=bool)
+    mat[pid_codes, kept[C.TIMEPOINT].cat.codes.to_numpy()] = True
+    present = pd.DataFrame(mat, columns=tps, index=pd.Index(pid_uniques, name=C.PARTICIPANT_ID))
     participants = present.reset_index().rename_axis(columns=None)
     for g in spec.groups:
         gcol = "_g_" + g.name
@@ -506,7 +509,13 @@ def link_study(
                                      f"(the first wave's value is used)",
                                      "correct the group value in the export or the linking table", "warning"))
     participants["n_timepoints"] = present.sum(axis=1).to_numpy()
-    raw_ids = kept.groupby(C.PARTICIPANT_ID)["_raw_id"].agg(lambda s: ", ".join(sorted({str(x).strip() for x in s})))
+    typed = pd.DataFrame({C.PARTICIPANT_ID: kept[C.PARTICIPANT_ID].to_numpy(),
+                          "raw": kept["_raw_id"].astype("string").str.strip().to_numpy()}).drop_duplicates()
+    multi = typed.duplicated(C.PARTICIPANT_ID, keep=False).to_numpy()
+    raw_ids = pd.Series(typed.loc[~multi, "raw"].to_numpy(), index=typed.loc[~multi, C.PARTICIPANT_ID].to_numpy())
+    if multi.any():  # few participants typed their code in more than one way
+        joined = typed[multi].sort_values("raw").groupby(C.PARTICIPANT_ID)["raw"].agg(", ".join)
+        raw_ids = pd.concat([raw_ids, joined])
     dup_counts = dups_removed.groupby(C.PARTICIPANT_ID).size() if len(dups_removed) else pd.Series(dtype=int)
     base = spec.baseline
     with_base = set(participants.loc[participants[base], C.PARTICIPANT_ID]) if base in participants else set()
