@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ..errors import DataProblemsError, EvaltoolWarning
+from ..errors import DataProblemsError, EvaltoolWarning, ParameterError
 from ..study import LinkedStudy, StudyFile, link_study, load_study
 from .results import Results
 from .scoring import scale_info, score_study
@@ -151,12 +151,48 @@ def _step_prepost(run: _Run) -> None:
 
 
 def _step_models(run: _Run) -> None:
-    from ..stats import change_vs_baseline
+    """Random-intercept model per scale (the published table), its fixed effects, variance
+    components, marginal means; group × time type III tables for ``analysis.group_by_time``."""
+    from ..stats import (
+        anova_type3,
+        change_vs_baseline,
+        emmeans,
+        emmeans_contrasts,
+        fit_mixed,
+        tidy_mixed,
+        variance_components,
+    )
 
     scores = run.tables["scores"]
-    cohort = "cohort" if run.spec.analysis.cohort_random_effect and "cohort" in scores.columns else None
+    a = run.spec.analysis
+    cohort = "cohort" if a.cohort_random_effect and "cohort" in scores.columns else None
+    fits, anovas = [], []
+    for scale in scores[C.SCALE].unique():
+        d = scores[scores[C.SCALE] == scale].dropna(subset=[C.SCORE])
+        d = d.assign(**{C.TIMEPOINT: d[C.TIMEPOINT].cat.remove_unused_categories()})
+        if d[C.TIMEPOINT].nunique() < 2:
+            continue
+        try:
+            fits.append(fit_mixed(d, baseline=run.spec.baseline, cohort=cohort))
+        except ParameterError as exc:
+            run.notes.append(f"{scale}: mixed model not fitted ({exc.message})")
+            continue
+        for g in a.group_by_time:
+            try:
+                anovas.append(anova_type3(fit_mixed(d, baseline=run.spec.baseline, group=g)))
+            except ParameterError as exc:
+                run.notes.append(f"{scale}: {g} × time model not fitted ({exc.message})")
     run.tables["change_vs_baseline"] = _given(run, change_vs_baseline(
-        scores, baseline=run.spec.baseline, cohort=cohort, confidence=run.spec.analysis.confidence), "timepoint")
+        scores, baseline=run.spec.baseline, cohort=cohort, confidence=a.confidence), "timepoint")
+    if fits:
+        run.tables["mixed_fixed_effects"] = pd.concat([tidy_mixed(f, confidence=a.confidence) for f in fits],
+                                                      ignore_index=True)
+        run.tables["mixed_variance"] = pd.concat([variance_components(f) for f in fits], ignore_index=True)
+        run.tables["emmeans"] = pd.concat([emmeans(f, confidence=a.confidence) for f in fits], ignore_index=True)
+        run.tables["emmeans_contrasts"] = pd.concat([emmeans_contrasts(f, confidence=a.confidence) for f in fits],
+                                                    ignore_index=True)
+    if anovas:
+        run.tables["anova_group_by_time"] = pd.concat(anovas, ignore_index=True)
 
 
 def _step_reliable_change(run: _Run) -> None:
@@ -171,8 +207,10 @@ def _step_reliable_change(run: _Run) -> None:
                 given[r.scale] = (float(r.alpha), f"Cronbach's alpha at {run.spec.baseline} (this sample)")
     use_pub = run.spec.analysis.reliability_for_rci == "published"
     scales = [s for s in scores[C.SCALE].unique() if s in given or use_pub]
+    info = run.tables["scales"]
+    cutoffs = {r.scale: r.clinical_cutoff for r in info.itertuples() if not np.isnan(r.clinical_cutoff)}
     rc = reliable_change(scores, given, baseline=run.spec.baseline, scales=scales or None,
-                         use_published=use_pub)
+                         use_published=use_pub, cutoff={k: v for k, v in cutoffs.items() if k in scales})
     run.tables["reliable_change"] = rc
     run.tables["reliable_change_summary"] = reliable_change_summary(rc)
 

@@ -81,6 +81,8 @@ def scale_info(linked: LinkedStudy) -> pd.DataFrame:
                 "primary": bool(s.primary and primary_inst.get(inst.id, True)),
                 "published_reliability": s.reliability.value if s.reliability else np.nan,
                 "reliability_source": s.reliability.source if s.reliability else "",
+                "clinical_cutoff": s.clinical_cutoff if s.clinical_cutoff is not None else np.nan,
+                "clinical_cutoff_source": s.clinical_cutoff_source or "",
                 "licence_tier": inst.licence.tier,
             })
     return pd.DataFrame(rows)

@@ -224,6 +224,10 @@ class Scale(_Model):
     bands_source: str | None = None
     bands_authoritative: bool = False
     reliability: Reliability | None = None
+    clinical_cutoff: float | None = None
+    """Jacobson–Truax clinical cut-off: scores on the ``direction``'s good side of it (≥ for
+    higher_better, < for higher_worse) count as the functional range."""
+    clinical_cutoff_source: str | None = None
     primary: bool = True
     note: str | None = None
 

@@ -153,6 +153,8 @@ class AnalysisOptions(_Model):
     effect_size: Literal["d_av", "d_z"] = "d_av"
     confidence: float = Field(default=0.95, gt=0.5, lt=1)
     cohort_random_effect: bool = False
+    group_by_time: list[str] = Field(default_factory=list)
+    """Group columns for ``score ~ group * time + (1|participant)`` type III tables."""
     reliability_for_rci: Literal["baseline_alpha", "published"] = "published"
     """``published``: the instrument file's reliability when it gives one, else baseline alpha
     (STATISTICS.md); ``baseline_alpha``: always this sample's alpha at baseline."""
@@ -210,6 +212,9 @@ class Study(_Model):
         ids = [g.name for g in self.groups]
         if len(set(ids)) != len(ids):
             raise ValueError("group names must be unique")
+        for g in self.analysis.group_by_time:
+            if g not in ids:
+                raise ValueError(f"analysis.group_by_time names '{g}', not one of the groups {ids}")
         ft = [f.id for f in self.free_text]
         if len(set(ft)) != len(ft):
             raise ValueError("free_text ids must be unique")
