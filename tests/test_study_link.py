@@ -197,3 +197,12 @@ def test_rows_in_equal_kept_plus_excluded(tmp_path, w1, w2, rule):
     assert c["rows_in"] == c["rows_kept"] + c["rows_excluded"]
     assert c["rows_kept"] == len(linked.wide)
     assert not linked.wide.duplicated(["participant_id", "timepoint"]).any()
+
+
+def test_unknown_mapped_column_is_a_clear_error(tmp_path):
+    study = STUDY.replace("instruments: [{id: brs}]",
+                          "instruments: [{id: brs, columns: {brs_1: Q9_1, brs_2: brs_2, brs_3: brs_3, "
+                          "brs_4: brs_4, brs_5: brs_5, brs_6: brs_6}}]")
+    with pytest.raises(StudyError, match=r"no column\(s\) \['Q9_1'\]") as exc:
+        link_study(_write(tmp_path, study))
+    assert "t1.csv" in str(exc.value) and "Fix:" in str(exc.value)
