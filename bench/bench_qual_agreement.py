@@ -91,7 +91,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     from sklearn.base import clone
     from sklearn.metrics import cohen_kappa_score
 
-    from evaltool.qual.agreement import agreement
+    from evaltool.qual.intercoder import agreement
     from evaltool.qual.learn import _pipeline, train_coder
     from evaltool.qual.qdpx import read_qdpx, to_qdpx
 

@@ -1,4 +1,4 @@
-"""Tests for evaltool.qual.agreement (STATISTICS.md, "Agreement between coders").
+"""Tests for evaltool.qual.intercoder (STATISTICS.md, "Agreement between coders").
 
 References: Cohen (1960) Table 1; the statpsych::ci.kappa documentation example (Bonett,
 CRAN statpsych 1.7.0); Krippendorff (2011) "Computing Krippendorff's Alpha-Reliability",
@@ -15,7 +15,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from evaltool.errors import EvaltoolWarning, ParameterError
-from evaltool.qual.agreement import (
+from evaltool.qual.intercoder import (
     AGREEMENT_COLUMNS,
     DISAGREEMENT_COLUMNS,
     OVERALL,

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from evaltool.errors import DataProblemsError, EvaltoolWarning, InputError, ParameterError
-from evaltool.qual.agreement import agreement
+from evaltool.qual.intercoder import agreement
 from evaltool.qual.codebook import Code, Codebook
 from evaltool.qual.review import (
     REVIEW_CODINGS_COLUMNS,

@@ -43,10 +43,10 @@ from .redact import REDACTION_REPORT_COLUMNS, redact, redact_text, redaction_rep
 # Add "public name": "evaltool.qual.<module>" entries here; they are imported on first use so
 # that a problem in one member never stops the coder from importing.
 _LAZY: dict[str, str] = {
-    "agreement": "evaltool.qual.agreement",
-    "disagreements": "evaltool.qual.agreement",
-    "AGREEMENT_COLUMNS": "evaltool.qual.agreement",
-    "DISAGREEMENT_COLUMNS": "evaltool.qual.agreement",
+    "agreement": "evaltool.qual.intercoder",
+    "disagreements": "evaltool.qual.intercoder",
+    "AGREEMENT_COLUMNS": "evaltool.qual.intercoder",
+    "DISAGREEMENT_COLUMNS": "evaltool.qual.intercoder",
     "to_qdpx": "evaltool.qual.qdpx",
     "read_qdpx": "evaltool.qual.qdpx",
     "to_qdc": "evaltool.qual.qdpx",

@@ -304,7 +304,7 @@ def train_coder(
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    from .agreement import cohen_kappa_table
+    from .intercoder import cohen_kappa_table
 
     train, y, code_list = _labels(answers, human_codings, codes)
     texts = train[C.TEXT].to_numpy(dtype=object)

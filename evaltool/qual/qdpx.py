@@ -5,7 +5,7 @@ A ``.qdpx`` is a ZIP holding ``project.qde`` (XML, namespace ``urn:QDA-XML:proje
 referenced as ``internal://<guid>.txt``. Text selections are Unicode code-point offsets with
 an exclusive end — the same as Python ``str`` indices, so evaltool's ``start``/``end`` are
 written unchanged. Each coding records its coder (``creatingUser``), which is what lets
-:func:`evaltool.qual.agreement.agreement` compare a human coder working in another tool with
+:func:`evaltool.qual.intercoder.agreement` compare a human coder working in another tool with
 evaltool's rule coder. GUIDs are UUID 5 from stable names, so the same data give the same
 file byte for byte.
 

@@ -3,7 +3,7 @@
 :func:`export_review_sheet` writes an XLSX with one row per answer and one 0/1 column per code,
 pre-filled from existing codings (the rule coder's, say) with their evidence; the reviewer
 changes cells and saves. :func:`read_review_sheet` turns the edited sheet back into a codings
-table with the reviewer as coder, ready for :func:`evaltool.qual.agreement.agreement`.
+table with the reviewer as coder, ready for :func:`evaltool.qual.intercoder.agreement`.
 """
 
 from __future__ import annotations
@@ -283,7 +283,7 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     Notes
     -----
     Every answer on the sheet counts as seen by the reviewer, so pass the same answers to
-    :func:`~evaltool.qual.agreement.agreement` (``answers=``). An empty code cell counts as
+    :func:`~evaltool.qual.intercoder.agreement` (``answers=``). An empty code cell counts as
     0, with a warning.
     """
     from openpyxl import load_workbook
