@@ -54,7 +54,6 @@ def _study(paths: list[Path], folder: Path) -> Path:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    import pandas as pd
     import pyarrow.csv as pacsv
 
     from evaltool.study import link_study

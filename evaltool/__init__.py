@@ -122,9 +122,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
     from .analysis import analyse, load_results
     from .examples import example_study_path
+    from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
+    from .integrate import joint_display
     from .io import (
         detect_format,
         flag_status,
@@ -145,7 +146,6 @@ if TYPE_CHECKING:  # pragma: no cover
         plot_slopes,
         plot_trajectories,
     )
-    from .integrate import joint_display
     from .qual import (
         agreement,
         apply_coder,
@@ -174,17 +174,17 @@ if TYPE_CHECKING:  # pragma: no cover
         attrition,
         band_counts,
         change_vs_baseline,
+        describe,
         emmeans,
         emmeans_contrasts,
         fit_mixed,
-        tidy_mixed,
-        variance_components,
-        describe,
         flow,
         p_adjust,
         prepost,
         reliable_change,
         reliable_change_summary,
+        tidy_mixed,
+        variance_components,
         wilcoxon_signed_rank,
     )
     from .study import link_study, load_study

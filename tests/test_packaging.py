@@ -49,12 +49,12 @@ def test_wheel_installed_in_fresh_venv_works_outside_repo(wheel, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     code = (
-        "import evaltool, pathlib; assert str(pathlib.Path(evaltool.__file__)).startswith(%r);"
+        f"import evaltool, pathlib; assert str(pathlib.Path(evaltool.__file__)).startswith({str(site)!r});"
         "from evaltool.instruments import list_instruments; print(len(list_instruments()));"
         "from evaltool.report import Report, Section, TextBlock;"
         "html = Report('x').add_section(Section('s').add(TextBlock('hello'))).to_html();"
         "assert 'hello' in html and '<style>' in html; print('ok')"
-    ) % str(site)
+    )
     res = subprocess.run([str(py), "-c", code], cwd=work, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     n, ok = res.stdout.split()

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaltool.errors import DataProblemsError, EvaltoolWarning, InputError, ParameterError
-from evaltool.qual.intercoder import agreement
 from evaltool.qual.codebook import Code, Codebook
+from evaltool.qual.intercoder import agreement
 from evaltool.qual.qdpx import (
     CODEBOOK_TABLE_COLUMNS,
     NS_CODEBOOK,

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from evaltool.errors import DataProblemsError, EvaltoolWarning, InputError, ParameterError
-from evaltool.qual.intercoder import agreement
 from evaltool.qual.codebook import Code, Codebook
+from evaltool.qual.intercoder import agreement
 from evaltool.qual.review import (
     REVIEW_CODINGS_COLUMNS,
     REVIEW_SHEET,

@@ -262,7 +262,13 @@ def _step_qual(run: _Run) -> None:
 
 
 def _step_figures(run: _Run) -> None:
-    from ..plots import plot_distribution, plot_flow, plot_forest, plot_reliable_change, plot_trajectories
+    from ..plots import (
+        plot_distribution,
+        plot_flow,
+        plot_forest,
+        plot_reliable_change,
+        plot_trajectories,
+    )
 
     scores = run.tables["scores"]
     info = run.tables["scales"].set_index("scale")

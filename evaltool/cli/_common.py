@@ -97,7 +97,7 @@ def guard(func: F) -> F:
             warnings.simplefilter("always", EvaltoolWarning)
             try:
                 return func(*args, **kwargs)
-            except (EvaltoolError,) as exc:
+            except EvaltoolError as exc:
                 code = handle_errors(exc)
                 raise typer.Exit(code=code) from None
             finally:

@@ -57,6 +57,15 @@ class LinkedStudy:
         See :data:`MATCH_REPORT_COLUMNS`, :data:`evaltool.columns.EXCLUSION_COLUMNS`,
         :data:`evaltool.columns.PROBLEM_COLUMNS`, :data:`ITEM_MAP_COLUMNS`,
         :data:`INPUT_COLUMNS`.
+
+    Examples
+    --------
+    >>> from evaltool.examples import example_study_path
+    >>> linked = link_study(example_study_path())
+    >>> linked.wide.shape, sorted(linked.instruments)
+    ((208, 44), ['brs', 'cbi', 'coping_confidence', 'resilience_knowledge'])
+    >>> linked.counts["rows_in"], linked.counts["rows_kept"], linked.counts["rows_excluded"]
+    (211, 208, 3)
     """
 
     study: StudyFile
@@ -252,8 +261,6 @@ def link_study(
     problems: list[dict] = []
     excl_frames: list[pd.DataFrame] = []
     kept_frames: list[pd.DataFrame] = []
-    text_frames: list[pd.DataFrame] = []
-    group_frames: list[pd.DataFrame] = []
     item_map_rows: list[dict] = []
     input_rows: list[dict] = []
     rows_in = 0
@@ -274,7 +281,7 @@ def link_study(
             rownum = data[C.ROW].to_numpy() if C.ROW in data.columns else np.arange(2, n + 2)
             reason = np.full(n, None, dtype=object)
 
-            def exclude(mask: np.ndarray, why: str) -> None:
+            def exclude(mask: np.ndarray, why: str, reason: np.ndarray = reason) -> None:
                 sel = mask & pd.isna(reason)
                 reason[sel] = why
 
@@ -503,8 +510,9 @@ def link_study(
         first = gk.sort_values(C.TIMEPOINT).drop_duplicates(C.PARTICIPANT_ID)
         participants[g.name] = participants[C.PARTICIPANT_ID].map(dict(zip(first[C.PARTICIPANT_ID], first[gcol], strict=True)))
         nun = gk.groupby(C.PARTICIPANT_ID)[gcol].nunique()
-        for p_id in nun[nun > 1].index:
-            problems.append(_problem(None, None, g.column, None, "group_conflict",
+        conflicted = gk[gk[C.PARTICIPANT_ID].isin(nun[nun > 1].index)].drop_duplicates(C.PARTICIPANT_ID, keep="last")
+        for src, rw in zip(conflicted[C.SOURCE], conflicted[C.ROW], strict=True):
+            problems.append(_problem(src, int(rw), g.column, None, "group_conflict",
                                      f"a participant has different '{g.name}' values at different waves "
                                      f"(the first wave's value is used)",
                                      "correct the group value in the export or the linking table", "warning"))
@@ -530,8 +538,10 @@ def link_study(
     mr["duplicates_removed"] = mr[C.PARTICIPANT_ID].map(dup_counts).fillna(0).astype(int)
     mr["typed_ids"] = mr[C.PARTICIPANT_ID].map(raw_ids)
     mr["suggestion"] = mr[C.PARTICIPANT_ID].map(lambda p: ("may be " + " or ".join(sugg[p])) if p in sugg else "")
+    first_row = kept.drop_duplicates(C.PARTICIPANT_ID).set_index(C.PARTICIPANT_ID)[[C.SOURCE, C.ROW]]
     for p_id, cands in sugg.items():
-        problems.append(_problem(None, None, None, None, "near_miss_id",
+        src, rw = first_row.loc[p_id, C.SOURCE], int(first_row.loc[p_id, C.ROW])
+        problems.append(_problem(src, rw, spec.participant_id.column, f"{p_id} → {' or '.join(cands)}", "near_miss_id",
                                  f"an id found only after {base} is close to {len(cands)} baseline id(s); not merged",
                                  "if it is the same person, add the pair to a linking table "
                                  "(participant_id.linking_table) or correct the id", "warning"))
