@@ -36,6 +36,15 @@ class EvaltoolError(Exception):
         What the user should do about it.
     file, row, column, field
         Where the problem is, when known. ``row`` is the line number a spreadsheet would show.
+
+    Examples
+    --------
+    >>> err = EvaltoolError("has no participant-id column 'pid'.", file="t1.csv",
+    ...                     fix="set participant_id.column in study.yaml.")
+    >>> str(err)
+    "t1.csv: has no participant-id column 'pid'. Fix: set participant_id.column in study.yaml."
+    >>> err.file, err.fix
+    ('t1.csv', 'set participant_id.column in study.yaml.')
     """
 
     def __init__(
@@ -77,27 +86,86 @@ class EvaltoolError(Exception):
 
 
 class InputError(EvaltoolError):
-    """An input file cannot be read: missing, empty, wrong format or encoding, bad layout."""
+    """An input file cannot be read: missing, empty, wrong format or encoding, bad layout.
+
+    Examples
+    --------
+    >>> from evaltool import read_export
+    >>> read_export("no_such_export.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evaltool.errors.InputError: ...no_such_export.csv: ...
+    """
 
 
 class InstrumentError(EvaltoolError):
-    """An instrument file is invalid, or an instrument name is unknown."""
+    """An instrument file is invalid, or an instrument name is unknown.
+
+    Examples
+    --------
+    >>> from evaltool import load_instrument
+    >>> load_instrument("brsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    evaltool.errors.InstrumentError: unknown instrument 'brsx'. Did you mean 'brs'? Fix: ...
+    """
 
 
 class CodebookError(EvaltoolError):
-    """A codebook file is invalid, or a codebook name is unknown."""
+    """A codebook file is invalid, or a codebook name is unknown.
+
+    Examples
+    --------
+    >>> from evaltool import load_codebook
+    >>> try:
+    ...     load_codebook("no_such_codebook")
+    ... except CodebookError as err:
+    ...     print(type(err).__name__)
+    CodebookError
+    """
 
 
 class StudyError(EvaltoolError):
-    """A study file (study.yaml) is invalid or refers to something that does not exist."""
+    """A study file (study.yaml) is invalid or refers to something that does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evaltool import load_study
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "study.yaml"
+    >>> _ = bad.write_text("name: pilot\\n")
+    >>> try:
+    ...     load_study(bad)
+    ... except StudyError as err:
+    ...     print(type(err).__name__, "study.yaml" in str(err))
+    StudyError True
+    """
 
 
 class ParameterError(EvaltoolError, ValueError):
-    """A function was called with an argument it cannot use (scikit-learn style message)."""
+    """A function was called with an argument it cannot use (scikit-learn style message).
+
+    Also a :class:`ValueError`, so ``except ValueError`` catches it.
+
+    Examples
+    --------
+    >>> from evaltool import example_study_path
+    >>> example_study_path("spss")
+    Traceback (most recent call last):
+    ...
+    evaltool.errors.ParameterError: The 'variant' parameter of example_study_path() must be one of {'qualtrics', 'redcap'}. Got 'spss' instead.
+    """
 
 
 class OutputError(EvaltoolError):
-    """An output location cannot be written (not empty, would overwrite an input, ...)."""
+    """An output location cannot be written (not empty, would overwrite an input, ...).
+
+    Examples
+    --------
+    >>> str(OutputError("the output folder is not empty.", file="results",
+    ...                 fix="choose a new --out folder, or pass --overwrite."))
+    'results: the output folder is not empty. Fix: choose a new --out folder, or pass --overwrite.'
+    """
 
 
 class DataProblemsError(EvaltoolError):
@@ -105,6 +173,17 @@ class DataProblemsError(EvaltoolError):
 
     ``problems`` is a DataFrame with the columns of :data:`evaltool.columns.PROBLEM_COLUMNS`
     (source, row, column, value, rule, message, fix, severity).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> problems = pd.DataFrame({"source": ["t1.csv"], "row": [2], "column": ["brs_6"],
+    ...                          "value": ["7"], "rule": ["out_of_range"],
+    ...                          "message": ["BRS item 'brs_6' is outside 1..5"],
+    ...                          "fix": ["correct the answer"], "severity": ["error"]})
+    >>> err = DataProblemsError("1 data problem(s) must be fixed.", problems)
+    >>> str(err), err.problems["rule"].tolist()
+    ('1 data problem(s) must be fixed.', ['out_of_range'])
     """
 
     def __init__(self, message: str, problems: pd.DataFrame, *, fix: str | None = None) -> None:
@@ -113,4 +192,14 @@ class DataProblemsError(EvaltoolError):
 
 
 class EvaltoolWarning(UserWarning):
-    """Something the user should know about that does not stop the analysis."""
+    """Something the user should know about that does not stop the analysis.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("2 answers were empty.", EvaltoolWarning)
+    >>> caught[0].category.__name__, str(caught[0].message)
+    ('EvaltoolWarning', '2 answers were empty.')
+    """

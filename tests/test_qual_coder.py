@@ -301,6 +301,16 @@ def test_exclude_scopes(scope, expected):
     assert code(answers_of(*texts), book)[C.RESPONSE_ID].tolist() == expected
 
 
+def test_clause_scope_compares_clauses_of_the_same_answer_only():
+    """Clauses are compared within an answer: the same clause number in another answer, or
+    another clause of the same answer, does not veto."""
+    book = _user_book(rules=[{"phrases": ["family"]}],
+                      exclude_patterns=[{"phrases": ["patients"], "scope": "clause"}])
+    texts = ["patients. my family", "my family. patients", "so, my family and patients",
+             "family", "patients, patients. family"]
+    assert code(answers_of(*texts), book)[C.RESPONSE_ID].tolist() == ["r0", "r1", "r3", "r4"]
+
+
 def test_parallel_coding_gives_the_same_codings(book):
     rng = np.random.default_rng(3)
     pool = ["The call helped", "Too long", "my team debrief", "n/a", "more sessions please",

@@ -36,6 +36,18 @@ class Results:
         Study name, timepoints, baseline, whether the data are synthetic, counts, versions.
     out_dir
         Where the results were written (None if not saved).
+
+    In Jupyter a Results shows the list of its tables (and says when the data are synthetic).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> res = Results(tables={"prepost": pd.DataFrame({"scale": ["brs"], "d_av": [0.2]})},
+    ...               meta={"synthetic": True, "timepoints": ["T1", "T2"]})
+    >>> res["prepost"]["d_av"].tolist(), "prepost" in res, list(res)
+    ([0.2], True, ['prepost'])
+    >>> res.synthetic, res.timepoints
+    (True, ['T1', 'T2'])
     """
 
     tables: Mapping[str, pd.DataFrame]
@@ -63,6 +75,11 @@ class Results:
     def timepoints(self) -> list[str]:
         return list(self.meta.get("timepoints", []))
 
+    def __repr__(self) -> str:
+        synth = ", SYNTHETIC data" if self.synthetic else ""
+        return (f"<Results {self.meta.get('study_name', '')!r}{synth}: {len(self.tables)} tables, "
+                f"{len(self.figures)} figures; results['prepost'], list(results) for names>")
+
     def _repr_html_(self) -> str:  # pragma: no cover - display only
         from html import escape
 
@@ -83,6 +100,36 @@ def load_results(folder: str | Path) -> Results:
 
     Timepoint columns come back as ordered categoricals in the study's order; missing text
     comes back as ``""`` (a CSV file cannot tell the two apart).
+
+    Parameters
+    ----------
+    folder
+        The results folder (``evaltool analyse --out``; it holds ``manifest.json``).
+
+    Returns
+    -------
+    Results
+        Every table of ``tables/``, the run metadata from the manifest, no figures.
+
+    Raises
+    ------
+    InputError
+        When the folder has no ``manifest.json``.
+
+    Examples
+    --------
+    A minimal folder as ``evaltool analyse`` writes it (``manifest.json`` and one table):
+
+    >>> import json, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> (folder / "tables").mkdir()
+    >>> _ = (folder / "tables" / "flow.csv").write_text(
+    ...     "timepoint,stage,detail,n\\nT2,responded,,62\\nT1,responded,,66\\n")
+    >>> _ = (folder / "manifest.json").write_text(
+    ...     json.dumps({"results": {"timepoints": ["T1", "T2"], "synthetic": True}}))
+    >>> saved = load_results(folder)
+    >>> saved.synthetic, saved["flow"]["timepoint"].cat.categories.tolist()
+    (True, ['T1', 'T2'])
     """
     folder = Path(folder)
     manifest = folder / "manifest.json"
@@ -96,7 +143,7 @@ def load_results(folder: str | Path) -> Results:
     tps = info.get("timepoints", [])
     tables: dict[str, pd.DataFrame] = {}
     for p in sorted((folder / "tables").glob("*.csv")):
-        t = pd.read_csv(p, keep_default_na=True)
+        t = pd.read_csv(p, keep_default_na=False, na_values=[""])  # "N/A" in an answer is text
         for c in t.columns:  # CSV cannot tell "" from missing text: text columns use ""
             if t[c].dtype == object or pd.api.types.is_string_dtype(t[c].dtype):
                 t[c] = t[c].fillna("")

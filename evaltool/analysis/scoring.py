@@ -31,6 +31,13 @@ def administered(linked: LinkedStudy, inst: Instrument) -> list[str]:
 def score_study(linked: LinkedStudy) -> pd.DataFrame:
     """Tidy Scores for every instrument and scale at the timepoints it was given.
 
+    The pipeline's scoring step (``evaltool analyse`` calls it on the linked study).
+
+    Parameters
+    ----------
+    linked
+        The output of :func:`evaltool.link_study`. Not modified.
+
     Returns
     -------
     DataFrame
@@ -39,6 +46,14 @@ def score_study(linked: LinkedStudy) -> pd.DataFrame:
         prorated, band``). A participant who skipped a whole scale at a timepoint when it was
         given has a row with a missing score (``n_answered`` 0); timepoints where the
         instrument was not given have no row.
+
+    Examples
+    --------
+    >>> from evaltool import link_study
+    >>> from evaltool.examples import example_study_path
+    >>> scores = score_study(link_study(example_study_path()))
+    >>> len(scores), scores["scale"].unique().tolist()[:3]
+    (874, ['brs', 'coping_confidence', 'resilience_knowledge'])
     """
     spec = linked.study.spec
     groups = [g.name for g in spec.groups]

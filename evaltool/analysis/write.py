@@ -13,6 +13,7 @@ from typing import Any
 
 from ..output import write_workbook
 from ..study import StudyFile
+from .reproduce import write_reproduce_notebook
 from .results import Results
 
 __all__ = ["MANIFEST_PACKAGES", "write_results"]
@@ -73,6 +74,7 @@ def write_results(results: Results, study: StudyFile, out_dir: Path) -> dict[str
 
     for p in write_reports(results, out_dir).values():
         written.append(str(Path(p).relative_to(out_dir)))
+    written.append(write_reproduce_notebook(out_dir, study.path).name)
     inputs = results.tables.get("inputs")
     manifest: dict[str, Any] = {
         "tool": "evaltool",

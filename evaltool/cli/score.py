@@ -83,9 +83,8 @@ def score_command(
         check_output_file(out, inputs=[export])
     exp = read_export(export)
     data = exp.data
-    ids = [id_column] if id_column else (
-        list(exp.info.id_column_candidates[:1]) or _guess_id(data.columns)
-    )
+    filled = [c for c in exp.info.id_column_candidates if data[c].notna().mean() >= 0.8]
+    ids = [id_column] if id_column else (filled[:1] or _guess_id(data.columns))
     if id_column and id_column not in data.columns:
         raise ParameterError(
             f"there is no column '{id_column}'.", file=export,

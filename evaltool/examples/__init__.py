@@ -39,6 +39,11 @@ def example_study_dir() -> Path:
     pathlib.Path
         ``.../evaltool/examples/resilience_study`` with sub-folders ``qualtrics/``,
         ``redcap/`` and ``answer_key/``.
+
+    Examples
+    --------
+    >>> sorted(p.name for p in example_study_dir().glob("qualtrics/*.csv"))
+    ['T1_baseline.csv', 'T2_post_workshop.csv', 'T3_post_coaching.csv', 'T4_follow_up.csv']
     """
     return Path(str(files("evaltool.examples").joinpath("resilience_study")))
 
@@ -46,6 +51,19 @@ def example_study_dir() -> Path:
 def example_study_path(variant: str = "qualtrics") -> Path:
     """Return the example study's study file: ``"qualtrics"`` (four wave exports, default) or
     ``"redcap"`` (one longitudinal REDCap export with its data dictionary).
+
+    The data are synthetic (:data:`EXAMPLE_STUDY_IS_SYNTHETIC`); the study file says so, and so
+    does every report made from it.
+
+    Parameters
+    ----------
+    variant
+        ``"qualtrics"`` or ``"redcap"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The study file, inside :func:`example_study_dir`.
 
     Examples
     --------

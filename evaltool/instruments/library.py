@@ -28,7 +28,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class InstrumentProblem:
-    """One schema problem in an instrument file."""
+    """One schema problem in an instrument file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evaltool import check_instrument_file
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "my_scale.yaml"
+    >>> _ = path.write_text("id: my_scale\\nname: My scale\\n")
+    >>> problem = check_instrument_file(path)[0]
+    >>> problem.field, problem.message
+    ('short_name', 'required field is missing')
+    """
 
     file: str
     field: str

@@ -87,6 +87,15 @@ class ResponseSet(_Model):
     ``min``/``max`` bound the codes an export may contain (integers unless ``step`` says
     otherwise). ``recode`` maps codes to scored values (CBI 1..5 → 100..0); the scored range
     used for reverse keying is then the range of the recoded values.
+
+    Examples
+    --------
+    >>> from evaltool import load_instrument
+    >>> rs = load_instrument("cbi").response_sets["cbi_frequency"]
+    >>> rs.min, rs.max, rs.labels[1.0], rs.recode[1.0]
+    (1.0, 5.0, 'Always', 100.0)
+    >>> ResponseSet(min=0, max=10).max
+    10.0
     """
 
     min: float
@@ -128,7 +137,15 @@ class ResponseSet(_Model):
 
 
 class Item(_Model):
-    """One question. ``text`` only where the licence allows (``Licence.item_text_shippable``)."""
+    """One question. ``text`` only where the licence allows (``Licence.item_text_shippable``).
+
+    Examples
+    --------
+    >>> from evaltool import load_instrument
+    >>> item = load_instrument("brs").item("brs_2")
+    >>> item.id, item.reverse, item.response_set
+    ('brs_2', True, 'agree5')
+    """
 
     id: Identifier
     number: int | None = None
@@ -169,7 +186,14 @@ class MissingRule(_Model):
 
 
 class Band(_Model):
-    """A labelled interval of scores. ``closed`` says which ends belong to the band."""
+    """A labelled interval of scores. ``closed`` says which ends belong to the band.
+
+    Examples
+    --------
+    >>> low = Band(label="low", lower=1.0, upper=3.0)  # closed="left": 1 <= score < 3
+    >>> low.contains_lower(), low.contains_upper()
+    (True, False)
+    """
 
     label: str
     lower: float | None = None
@@ -210,7 +234,18 @@ class Flag(_Model):
 
 
 class Scale(_Model):
-    """A score built from items: a whole questionnaire or one of its subscales."""
+    """A score built from items: a whole questionnaire or one of its subscales.
+
+    Examples
+    --------
+    >>> from evaltool import load_instrument
+    >>> brs = load_instrument("brs")
+    >>> scale = brs.scale("brs")
+    >>> scale.method, scale.min_answered(), [b.label for b in scale.bands]
+    ('mean', 5, ['low', 'normal', 'high'])
+    >>> [i for i in scale.items if brs.is_reversed(scale, i)]
+    ['brs_2', 'brs_4', 'brs_6']
+    """
 
     id: Identifier
     label: str
@@ -292,7 +327,20 @@ def _check_bands(bands: list[Band]) -> None:
 
 
 class Instrument(_Model):
-    """A questionnaire: items, response sets, scales and the facts needed to score it."""
+    """A questionnaire: items, response sets, scales and the facts needed to score it.
+
+    Loaded from YAML by :func:`evaltool.load_instrument` (a packaged id or a path to your own
+    file); validated on load, with every problem named by its field.
+
+    Examples
+    --------
+    >>> from evaltool import load_instrument
+    >>> cbi = load_instrument("cbi")
+    >>> cbi.short_name, len(cbi.items), [s.id for s in cbi.scales]
+    ('CBI', 19, ['cbi_personal', 'cbi_work', 'cbi_client'])
+    >>> cbi.licence.tier
+    'A-'
+    """
 
     id: Identifier
     name: str

@@ -58,6 +58,13 @@ class StatusRule:
     """Rows whose ``column`` holds one of ``values`` are test, spam or incomplete responses.
 
     ``values`` are compared as text after :func:`code_key` (``1.0`` → ``"1"``).
+
+    Examples
+    --------
+    >>> rule = StatusRule(column="Finished", values=frozenset({"0", "False"}),
+    ...                   kind="incomplete", reason="the respondent did not finish the survey")
+    >>> code_key(0.0) in rule.values, rule.kind
+    (True, 'incomplete')
     """
 
     column: str
@@ -113,6 +120,16 @@ class ExportInfo:
         Special values the format defines → meaning (e.g. ``"[not completed]"``).
     missing_values
         SPSS user-missing codes per column (set to missing unless kept).
+
+    Examples
+    --------
+    >>> from evaltool import read_export
+    >>> from evaltool.examples import example_study_dir
+    >>> info = read_export(example_study_dir() / "qualtrics" / "T1_baseline.csv").info
+    >>> info.format, info.encoding, info.header_rows
+    ('qualtrics', 'utf-8-sig', 3)
+    >>> info.question_text["Q_PID"]
+    'Please enter your participant code (from your invitation e-mail)'
     """
 
     path: str
@@ -141,7 +158,18 @@ class ExportInfo:
 
 @dataclass(frozen=True)
 class Export:
-    """A survey export: ``data`` (one row per record, first column ``row``) and ``info``."""
+    """A survey export: ``data`` (one row per record, first column ``row``) and ``info``.
+
+    ``row`` is the line number a spreadsheet would show, so problems can point at it.
+
+    Examples
+    --------
+    >>> from evaltool import read_export
+    >>> from evaltool.examples import example_study_dir
+    >>> export = read_export(example_study_dir() / "qualtrics" / "T1_baseline.csv")
+    >>> export.data.shape, export.data.columns[0], int(export.data["row"].iloc[0])
+    ((67, 59), 'row', 4)
+    """
 
     data: pd.DataFrame
     info: ExportInfo
@@ -154,6 +182,16 @@ class Export:
 
 def code_key(value: Any) -> str:
     """A code as text, the way :attr:`ExportInfo.value_labels` keys are written.
+
+    Parameters
+    ----------
+    value
+        A code as read from an export (number, boolean or text).
+
+    Returns
+    -------
+    str
+        Whole numbers without a decimal point, other numbers as ``repr``, text stripped.
 
     Examples
     --------

@@ -55,7 +55,34 @@ def new_axes(ax: Any = None, *, figsize: tuple[float, float] = (6.0, 4.0)) -> An
 
 
 def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "svg")) -> list[Any]:
-    """Save a Figure as PNG and SVG next to each other; returns the paths written."""
+    """Save a Figure as PNG and SVG next to each other; returns the paths written.
+
+    Parameters
+    ----------
+    fig
+        A matplotlib Figure.
+    path_stem
+        Path without extension; each format's extension is added.
+    formats
+        File formats to write.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in the order of ``formats``. Metadata are fixed (no date), so
+        re-running an analysis writes identical files.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from evaltool.plots import plot_trajectories
+    >>> s = pd.DataFrame({"participant_id": ["a", "a", "b", "b"], "timepoint": ["T1", "T2"] * 2,
+    ...                   "scale": "brs", "score": [3.0, 3.5, 2.5, 3.2]})
+    >>> paths = save_figure(plot_trajectories(s).figure, pathlib.Path(tempfile.mkdtemp()) / "brs")
+    >>> [p.name for p in paths]
+    ['brs.png', 'brs.svg']
+    """
     from pathlib import Path
 
     stem = Path(path_stem)

@@ -79,6 +79,28 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
     (vermilion) given the instrument's direction. An optional clinical cut-off is drawn on
     both axes. Jacobson & Truax (1991), Figure 2.
 
+    Parameters
+    ----------
+    pre, post
+        Each person's baseline and later score (same order). Not modified.
+    se_diff
+        SE of the difference, e.g. the ``se_diff`` column of
+        :func:`evaltool.stats.reliable_change`.
+    higher_is_better
+        The scale's direction (colours improvement accordingly).
+    cutoff
+        Clinical cut-off, drawn on both axes when given.
+    ax
+        Axes to draw on; a new Figure is made when None.
+    labels
+        Axis labels (x, y).
+    z
+        Half-width of the band in SE_diff (1.96 for a 95% criterion).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
     Examples
     --------
     >>> import numpy as np
@@ -126,6 +148,20 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
 
     One box per timepoint with the number who responded, and a side box with the numbers
     excluded (by reason) and lost since the previous timepoint.
+
+    Parameters
+    ----------
+    flow_table
+        The output of :func:`evaltool.stats.flow` (``timepoint, stage, detail, n``). Not
+        modified.
+    ax
+        Axes to draw on; a new Figure is made when None.
+    title
+        Title (default "Participant flow").
+
+    Returns
+    -------
+    matplotlib.axes.Axes
 
     Examples
     --------

@@ -138,6 +138,23 @@ def plot_slopes(scores: pd.DataFrame, scale: str | None = None, *, time_from: An
     Pairs are matched by ``participant_id`` (never row order). Lines going up are blue,
     down orange, unchanged grey; the mean pair is drawn on top.
 
+    Parameters
+    ----------
+    scores
+        Tidy Scores. Not modified.
+    scale
+        Which scale to draw (needed when ``scores`` holds several).
+    time_from, time_to
+        The two timepoints (default: the first and the last, in study order).
+    ax
+        Axes to draw on; a new Figure is made when None.
+    label
+        Y-axis label (default: the scale id).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
     Examples
     --------
     >>> import pandas as pd
@@ -177,6 +194,25 @@ def plot_distribution(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
 
     A "raincloud" layout: density above, box and median, jittered points below. With
     ``individual=False`` only the density and box are drawn.
+
+    Parameters
+    ----------
+    scores
+        Tidy Scores. Not modified.
+    scale
+        Which scale to draw (needed when ``scores`` holds several).
+    ax
+        Axes to draw on; a new Figure is made when None.
+    individual
+        Draw each participant's point. Set False for shareable reports.
+    label
+        Y-axis label (default: the scale id).
+    min_n
+        Timepoints with fewer scores are not drawn (for small-cell suppression).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
 
     Examples
     --------

@@ -4,8 +4,9 @@ All answers are lower-cased (keeping every offset) and joined into one string wi
 separator that no phrase can cross. For each code,
 
 1. a prefilter (RE2 through ``pyarrow.compute``, over all answers at once) keeps the answers
-   that contain at least one *anchor* — a literal chunk every match of some phrase must
-   contain (:func:`evaltool.qual._patterns.phrase_anchors`);
+   that contain at least one *fragment* — a word or two adjacent words, with their word
+   boundaries, that every match of some phrase must contain
+   (:func:`evaltool.qual._prefilter.phrase_fragments`);
 2. the code's phrases, merged into one regular expression (a trie on their first words), scan
    the joined candidate answers; ``Match.lastgroup`` names the phrase that fired;
 3. exclusion patterns scan only the answers that had a match.
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _patterns as P
+from . import _prefilter as F
 from .codebook import Code, Codebook
 
 # Separator between answers in the scanned corpus. "\x00" is excluded from every separator
@@ -33,7 +35,7 @@ JOIN = "\n\x00\n"
 _WORD = re.compile(r"\w+")
 NEVER = re.compile(r"(?!x)x")
 STRONG_ANCHOR = float("inf")
-"""Phrases whose anchors cost at most this (see ``_patterns._cost``) form the prefiltered unit;
+"""Phrases whose fragments cost at most this (see ``_prefilter.fragments_cost``) form the prefiltered unit;
 the others (and phrases without anchors) form a second unit. Splitting at lower values was
 measured on the benchmark corpus and was slower (two scans cost more than they save)."""
 
@@ -67,6 +69,14 @@ class Compiled:
     empty: frozenset[str]
     min_letters: int
     flip_negated: bool
+    # question context: (code id, question pattern, "evaluation" | "any"), in code order
+    question_context: list[tuple[str, re.Pattern[str], str]] = field(default_factory=list)
+    # question vetoes: (code id, question pattern)
+    question_veto: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+
+
+def _any_regex(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def _phrase_alts(phrases: list[str], prefix: str, counter: list[int]) -> list[tuple[tuple[object, ...], str]]:
@@ -78,23 +88,18 @@ def _phrase_alts(phrases: list[str], prefix: str, counter: list[int]) -> list[tu
     return out
 
 
-def _prefilter(anchors: set[tuple[str, bool]] | None) -> str | None:
-    """An RE2 pattern matching every text that contains one of the anchors."""
-    if anchors is None:
+def _prefilter(frags: set[tuple[str, float]] | None) -> str | None:
+    """An RE2 pattern matching every text in which one of the phrases can match."""
+    if not frags:
         return None
-    # RE2's \b is ASCII-only: use it only before chunks that start with an ASCII character
-    bounded = sorted({a for a, b in anchors if b and a[0].isascii()})
-    loose = sorted({a for a, b in anchors if not (b and a[0].isascii())})
-    parts = ([r"\b(?:" + "|".join(re.escape(a) for a in bounded) + ")"] if bounded else []) + [
-        re.escape(a) for a in loose]
-    return "|".join(parts) if parts else None
+    return "|".join(sorted({f for f, _ in frags}))
 
 
 def _compile_code(code: Code) -> CodeMatcher:
     # phrases with anchors are scanned only in answers that contain one (a second unit holds
     # phrases without usable anchors; see STRONG_ANCHOR)
     alts: dict[bool, list[tuple[tuple[object, ...], str]]] = {True: [], False: []}
-    anchors: dict[bool, set[tuple[str, bool]] | None] = {True: set(), False: set()}
+    anchors: dict[bool, set[tuple[str, float]] | None] = {True: set(), False: set()}
     regex_parts: list[str] = []
     rule_of: dict[str, int] = {}
     labels: list[str] = []
@@ -106,8 +111,8 @@ def _compile_code(code: Code) -> CodeMatcher:
         sensitive.append(sens)
         k = len(labels) - 1
         for p in phrases:
-            found = P.phrase_anchors(p)
-            strong = found is not None and P._cost(found) <= STRONG_ANCHOR
+            found = F.phrase_fragments(p)
+            strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
             for a in _phrase_alts([p], "m", counter):
                 alts[strong].append(a)
                 rule_of[a[1]] = k
@@ -133,12 +138,14 @@ def _compile_code(code: Code) -> CodeMatcher:
             rule_of[name] = len(labels) - 1
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = []
     for ex in code.exclude_patterns:
+        if ex.questions:  # applied per answer by the coder (needs the question column)
+            continue
         if ex.phrases:
             pat = _trie(_phrase_alts(ex.phrases, "e", [0]))
             assert pat is not None
-            ex_anchors: set[tuple[str, bool]] | None = set()
+            ex_anchors: set[tuple[str, float]] | None = set()
             for p in ex.phrases:
-                found = P.phrase_anchors(p)
+                found = F.phrase_fragments(p)
                 ex_anchors = None if (found is None or ex_anchors is None) else ex_anchors | found
             excludes.append((pat, False, str(ex.scope), _prefilter(ex_anchors)))
         if ex.regex:
@@ -169,7 +176,17 @@ def compile_codebook(book: Codebook) -> Compiled:
     hit = _CACHE.get(id(book))
     if hit is not None and hit[0] is book:
         return hit[1]
-    codes = [_compile_code(c) for c in book.flat_codes() if c.codable and c.rules]
+    codes = [_compile_code(c) for c in book.flat_codes()
+             if c.codable and (c.rules or c.question_context is not None)]
+    question_context: list[tuple[str, re.Pattern[str], str]] = []
+    question_veto: list[tuple[str, re.Pattern[str]]] = []
+    for c in book.flat_codes():
+        if not c.codable:
+            continue
+        if c.question_context is not None:
+            qc = c.question_context
+            question_context.append((c.id, _any_regex(qc.questions), str(qc.when)))
+        question_veto.extend((c.id, _any_regex(ex.questions)) for ex in c.exclude_patterns if ex.questions)
     neg_alts = _phrase_alts(book.negation.cues, "c", [0]) + _phrase_alts(book.negation.pseudo, "p", [0])
     negation = _trie(neg_alts) or NEVER
     contrast = _trie(_phrase_alts(book.clauses.contrast, "k", [0]))
@@ -182,7 +199,8 @@ def compile_codebook(book: Codebook) -> Compiled:
     lex = book.valence.lexicon
     counter = [0]
     for pol, phrases in (("positive", lex.positive), ("negative", lex.negative),
-                         ("mixed", lex.mixed), ("neutral", lex.neutral)):
+                         ("mixed", lex.mixed), ("neutral", lex.neutral),
+                         ("evaluative", lex.evaluative), ("sarcasm", lex.sarcasm)):
         for a in _phrase_alts(phrases, "v", counter):
             val_alts.append(a)
             polarity_of[a[1]] = pol
@@ -192,6 +210,7 @@ def compile_codebook(book: Codebook) -> Compiled:
         valence=valence, polarity_of=polarity_of,
         empty=frozenset(_normalise_empty(e) for e in book.empty_answers),
         min_letters=book.min_letters, flip_negated=book.valence.flip_negated,
+        question_context=question_context, question_veto=question_veto,
     )
     if len(_CACHE) > 16:
         _CACHE.clear()
@@ -214,7 +233,7 @@ class Corpus:
     big: str                  # lower-cased, joined
     big_orig: str             # original, joined
     empty: np.ndarray         # bool per input row
-    clause_bounds: np.ndarray | None = None  # computed on first use
+    clause_bounds: dict[int, list[int]] | None = None  # per answer, on first use
     cue_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cue_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _arrow: object = None
@@ -265,23 +284,43 @@ def build_corpus(texts: list[str], comp: Compiled, *, negation: bool = True) -> 
 
 
 def clause_of(corpus: Corpus, pos: np.ndarray) -> np.ndarray:
-    """Clause number of global positions (clause boundaries are found on first use)."""
+    """Clause of global positions, given as the position where that clause starts (the start
+    of its answer or of the boundary that opens it): equal values = same clause.
+
+    Clause boundaries are found only in the answers that hold ``pos`` (and cached), so a
+    clause-scoped rule costs in proportion to the answers it touches.
+    """
     if corpus.clause_bounds is None:
-        corpus.clause_bounds = np.array([m.start() for m in corpus._clause.finditer(corpus.big)],
-                                        dtype=np.int64)
-    return np.searchsorted(corpus.clause_bounds, pos, side="right")
+        corpus.clause_bounds = {}
+    cache: dict[int, list[int]] = corpus.clause_bounds
+    ans, _ = locate(corpus, pos)
+    finditer = corpus._clause.finditer
+    bounds: list[int] = []
+    for a in np.unique(ans).tolist():
+        got = cache.get(a)
+        if got is None:
+            start = int(corpus.starts[a])
+            got = cache[a] = [start] + [m.start() for m in finditer(corpus.big, start, start + int(corpus.lengths[a]))]
+        bounds.extend(got)
+    arr = np.array(sorted(bounds), dtype=np.int64)
+    return arr[np.searchsorted(arr, pos, side="right") - 1]  # where the clause starts
 
 
-def negated(corpus: Corpus, start: np.ndarray, window: int) -> np.ndarray:
-    """Whether a negation cue ends before ``start``, in its clause, within ``window`` words."""
+def negated(corpus: Corpus, start: np.ndarray, window: int,
+            cue_end: np.ndarray | None = None) -> np.ndarray:
+    """Whether a negation cue ends before ``start``, in its clause, within ``window`` words.
+
+    ``cue_end``: sorted end positions of the cues to use (default: every cue of the corpus).
+    """
     out = np.zeros(len(start), dtype=bool)
-    if len(start) == 0 or len(corpus.cue_end) == 0:
+    cues = corpus.cue_end if cue_end is None else cue_end
+    if len(start) == 0 or len(cues) == 0:
         return out
-    k = np.searchsorted(corpus.cue_end, start, side="right") - 1
+    k = np.searchsorted(cues, start, side="right") - 1
     has = k >= 0
     kk = np.where(has, k, 0)
     # the cue must be in the same answer and close: at most ~12 characters per word
-    ce = corpus.cue_end[kk]
+    ce = cues[kk]
     near = has & (start - ce <= 12 * (window + 1))
     big = corpus.big
     findall = _WORD.findall

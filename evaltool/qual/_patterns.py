@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
-__all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_anchors", "phrase_atoms"]
+__all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_atoms"]
 
 MAX_EXPANSIONS = 5000
 
@@ -305,16 +305,21 @@ def near_phrases(a: list[str], b: list[str], within: int, ordered: bool) -> list
 _END = ("END",)
 
 
-def _order(key: object) -> tuple[int, str]:
+def _order(key: object) -> tuple[int, tuple[int, str]]:
+    """Sort key of trie branches: characters, then separators and rests (a longer rest first,
+    so that of two phrases sharing their first words the longer one is tried first), then
+    stems, then the end."""
     if isinstance(key, str):
-        return (0, key)
+        return (0, (0, key))
     if not isinstance(key, tuple):  # pragma: no cover
-        return (3, "")
-    if key[0] in ("SEP", "OSEP", "APOS", "GAP", "RAW"):
-        return (1, key[1])
+        return (3, (0, ""))
+    if key[0] == "RAW":
+        return (1, (-len(key[1]), key[1]))
+    if key[0] in ("SEP", "OSEP", "APOS", "GAP"):
+        return (1, (0, key[1]))
     if key[0] == "STEM":
-        return (2, "")
-    return (3, "")
+        return (2, (0, ""))
+    return (3, (0, ""))
 
 
 # Python's regex engine tries the alternatives of a group one after the other, so the most
@@ -367,7 +372,7 @@ def compile_trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> str:
 
 
 # ------------------------------------------------------------------------------------------
-# anchors: literal chunks one of which every match must contain (for a fast prefilter)
+# common words (a word is "weak" for trie expansion; prefilter costs in evaltool.qual._prefilter)
 # ------------------------------------------------------------------------------------------
 _STOP = frozenset(
     "a an the my our your their his her its i me we us you it to and of in on at is was were "
@@ -381,65 +386,6 @@ _STOP = frozenset(
     "love loved liked want able even still back take took "
     "give gave find found say said tell told let keep kept come came go went".split()
 )
-
-
-def _chunk(word: str) -> tuple[str, bool]:
-    """A literal run every match of ``word`` contains: (run, starts at a word boundary).
-
-    The run a word starts with begins at a word boundary; if it is short and the word has a
-    longer run after an optional separator or apostrophe, that longer (unbounded) run is used.
-    """
-    runs, cur = [], ""
-    for a in _word_atoms(word):
-        if isinstance(a, str):
-            cur += a
-        else:
-            runs.append(cur)
-            cur = ""
-            if a == STEM:
-                break
-    runs.append(cur)
-    runs = [r for r in runs if r]
-    first = runs[0] if runs else ""
-    inner = max(runs[1:], key=len, default="")
-    if len(inner) > len(first) + 1:
-        return inner, False
-    return first, True
-
-
-def _cost(chunks: frozenset[tuple[str, bool]]) -> float:
-    """Rough share of answers a set of chunks lets through (lower is a better prefilter)."""
-    total = 0.0
-    for c, bounded in chunks:
-        f = 0.5 if c in _STOP else {1: 0.5, 2: 0.2, 3: 0.03, 4: 0.01, 5: 0.005}.get(len(c), 0.003)
-        total += f if bounded else min(1.0, 3 * f)
-    return total
-
-
-def _anchor_seq(seq: list[object] | tuple[object, ...]) -> frozenset[tuple[str, bool]] | None:
-    best: frozenset[tuple[str, bool]] | None = None
-    for item in seq:
-        cand: frozenset[tuple[str, bool]] | None
-        if isinstance(item, str):
-            cand = frozenset([_chunk(item)])
-        elif isinstance(item, _Group) and not item.optional:
-            parts = [_anchor_seq(a) for a in item.alts]
-            cand = None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
-        else:
-            cand = None
-        if cand is None or not all(c for c, _ in cand):
-            continue
-        if best is None or _cost(cand) < _cost(best):
-            best = cand
-    return best
-
-
-def phrase_anchors(phrase: str) -> frozenset[tuple[str, bool]] | None:
-    """Literal chunks (lower case) of which every match of ``phrase`` contains at least one.
-
-    Each chunk comes with whether it starts at a word boundary of the text.
-    """
-    return _anchor_seq(parse_phrase(phrase))
 
 
 def lower_same_length(text: str) -> str:

@@ -136,7 +136,18 @@ def _isna(v: Any) -> bool:
 
 
 class QdaProject(NamedTuple):
-    """What :func:`read_qdpx` returns: tidy ``answers``, ``codings`` and the ``codebook`` table."""
+    """What :func:`read_qdpx` returns: tidy ``answers``, ``codings`` and the ``codebook`` table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> project = QdaProject(answers=pd.DataFrame({"response_id": ["r1"], "text": ["Fine."]}),
+    ...                      codings=pd.DataFrame(columns=["response_id", "code"]),
+    ...                      codebook=pd.DataFrame({"code": ["workload"]}))
+    >>> answers, codings, codebook = project
+    >>> len(answers), len(codings), codebook["code"].tolist()
+    (1, 0, ['workload'])
+    """
 
     answers: pd.DataFrame
     codings: pd.DataFrame
@@ -335,7 +346,21 @@ def read_qdpx(path: str | Path, *, codebook: Any = None) -> QdaProject:
 
     Examples
     --------
-    See :func:`evaltool.qual.qdpx.to_qdpx`.
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from evaltool.qual import to_qdpx
+    >>> answers = pd.DataFrame({"response_id": ["r1", "r2"], "participant_id": ["P1", "P2"],
+    ...                         "text": ["Staffing was short.", "The call helped."]})
+    >>> codings = pd.DataFrame({"response_id": ["r1"], "code": ["system_context"], "start": [0],
+    ...                         "end": [8], "evidence": ["Staffing"], "coder": ["rules"]})
+    >>> path = to_qdpx(answers, codings, None, pathlib.Path(tempfile.mkdtemp()) / "p.qdpx")
+    >>> project = read_qdpx(path)
+    >>> project.answers[["response_id", "participant_id", "text"]]
+      response_id participant_id                 text
+    0          r1             P1  Staffing was short.
+    1          r2             P2     The call helped.
+    >>> project.codings[["response_id", "code", "evidence", "coder"]]
+      response_id            code  evidence  coder
+    0          r1  system_context  Staffing  rules
     """
     path = Path(path)
     try:

@@ -23,7 +23,27 @@ Rule kinds (each entry of a code's ``rules`` may combine several):
     ``negation.window`` words) is not evidence for the code ("I don't feel more confident").
 
 A code's ``exclude_patterns`` (phrases or regex) veto its matches that overlap them (or, with
-``scope: clause`` / ``answer``, that share their clause or answer).
+``scope: clause`` / ``answer``, that share their clause or answer). An exclude rule with
+``questions`` (and no phrases or regex) vetoes every match of the code in answers to the
+questions those patterns match (used only when the answers have a ``question`` column).
+
+Question context (opt-in, per code)
+    ``question_context: {questions: [...], when: evaluation}`` gives the code to any
+    non-empty answer to a question whose id or label matches one of the ``questions`` regular
+    expressions (case-insensitive search), when the answer *evaluates* something — it has a
+    valence term (positive, negative, mixed, sarcasm; negated or not) or an ``evaluative``
+    lexicon word such as "ok" or "fine" (``when: any``: every non-empty answer). The evidence
+    is the whole answer (``start`` 0, ``end`` its length) and the rule is ``"question
+    context"``; an answer whose text already has a match for the code gets no second coding.
+    It acts only when the answers have a ``question`` column, because the automatic coder
+    otherwise sees only the text: "Felt rushed", given to "How did you find the coaching
+    call?", is about the call.
+
+Valence lexicons (``valence.lexicon``): ``positive``, ``negative``, ``mixed`` (the answer is
+mixed by itself), ``neutral`` (masks the polarity words inside it: "would be good to"),
+``evaluative`` (evaluates without polarity: "ok", "fine"; counted only by question context)
+and ``sarcasm`` (conservative markers such as "the irony": the answer is negative and its
+positive terms do not count).
 """
 
 from __future__ import annotations
@@ -50,6 +70,7 @@ __all__ = [
     "Lexicon",
     "Near",
     "Negation",
+    "QuestionContext",
     "Rule",
     "Valence",
     "check_codebook_file",
@@ -131,24 +152,56 @@ class Rule(_Model):
 
 
 class ExcludeRule(_Model):
-    """Patterns that veto a code's matches: overlapping them, or in the same clause/answer."""
+    """Patterns that veto a code's matches: overlapping them, or in the same clause/answer.
+
+    With ``questions`` (regular expressions searched, case-insensitively, in the question id
+    or label) instead of phrases or regex, every match of the code in answers to a matching
+    question is vetoed (only when the answers have a ``question`` column).
+    """
 
     phrases: list[str] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
     scope: Literal["overlap", "clause", "answer"] = "overlap"
 
     _phr = field_validator("phrases")(_check_phrases)
-    _rx = field_validator("regex")(_check_regexes)
+    _rx = field_validator("regex", "questions")(_check_regexes)
 
     @model_validator(mode="after")
     def _not_empty(self) -> ExcludeRule:
-        if not (self.phrases or self.regex):
-            raise ValueError("an exclude rule needs phrases or regex")
+        if not (self.phrases or self.regex or self.questions):
+            raise ValueError("an exclude rule needs phrases, regex or questions")
+        if self.questions and (self.phrases or self.regex):
+            raise ValueError("an exclude rule with questions cannot also have phrases or regex; "
+                             "write them as two exclude rules")
         return self
 
 
+class QuestionContext(_Model):
+    """Opt-in: code evaluating answers to some questions (see the module docstring).
+
+    ``questions`` are regular expressions searched, case-insensitively, in the question id or
+    label of each answer; ``when`` is ``"evaluation"`` (the answer has a valence or evaluative
+    term) or ``"any"`` (every non-empty answer).
+    """
+
+    questions: list[str] = Field(min_length=1)
+    when: Literal["evaluation", "any"] = "evaluation"
+
+    _rx = field_validator("questions")(_check_regexes)
+
+
 class Code(_Model):
-    """One code: what it means (for people) and the rules that find it (for the coder)."""
+    """One code: what it means (for people) and the rules that find it (for the coder).
+
+    Examples
+    --------
+    >>> code = Code(id="workload", label="Workload and staffing",
+    ...             definition="Workload, staffing levels or time pressure.",
+    ...             rules=[{"name": "workload", "phrases": ["work-load*", "short-staffed"]}])
+    >>> code.id, code.label, len(code.rules)
+    ('workload', 'Workload and staffing', 1)
+    """
 
     id: Identifier
     label: str
@@ -161,18 +214,28 @@ class Code(_Model):
     color: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
     rules: list[Rule] = Field(default_factory=list)
     exclude_patterns: list[ExcludeRule] = Field(default_factory=list)
+    question_context: QuestionContext | None = None
     children: list[Code] = Field(default_factory=list)
 
 
 class Lexicon(_Model):
-    """Valence word lists (phrase syntax)."""
+    """Valence word lists (phrase syntax).
+
+    ``evaluative``: words that evaluate without a polarity ("ok", "fine"); they do not change
+    the valence but count as an evaluation for question context. ``sarcasm``: conservative
+    markers ("the irony", "yeah right"); an answer with one is negative and its positive terms
+    do not count.
+    """
 
     positive: list[str] = Field(default_factory=list)
     negative: list[str] = Field(default_factory=list)
     mixed: list[str] = Field(default_factory=list)
     neutral: list[str] = Field(default_factory=list)
+    evaluative: list[str] = Field(default_factory=list)
+    sarcasm: list[str] = Field(default_factory=list)
 
-    _phr = field_validator("positive", "negative", "mixed", "neutral")(_check_phrases)
+    _phr = field_validator("positive", "negative", "mixed", "neutral", "evaluative",
+                           "sarcasm")(_check_phrases)
 
 
 class Valence(_Model):
@@ -227,7 +290,18 @@ _DEFAULT_EMPTY = [
 
 
 class Codebook(_Model):
-    """A codebook: codes (optionally hierarchical), valence, negation and empty-answer rules."""
+    """A codebook: codes (optionally hierarchical), valence, negation and empty-answer rules.
+
+    Loaded from YAML by :func:`evaltool.load_codebook` (a packaged id or a path to your own
+    file) and validated on load.
+
+    Examples
+    --------
+    >>> from evaltool import load_codebook
+    >>> cb = load_codebook("resilience_training")
+    >>> cb.id, len(cb.codes), cb.code("system_context").label
+    ('resilience_training', 12, 'Resilience as contextual and multi-layered')
+    """
 
     id: Identifier
     name: str
@@ -304,7 +378,18 @@ Code.model_rebuild()
 # ------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CodebookProblem:
-    """One schema problem in a codebook file."""
+    """One schema problem in a codebook file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from evaltool import check_codebook_file
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.yaml"
+    >>> _ = path.write_text("id: mine\\nname: Mine\\nversion: '1'\\ncodes: []\\n")
+    >>> problem = check_codebook_file(path)[0]
+    >>> problem.field, problem.message
+    ('codes', 'List should have at least 1 item after validation, not 0')
+    """
 
     file: str
     field: str

@@ -19,6 +19,7 @@ from .. import columns as C
 from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
+from . import _valence as V
 from .codebook import Codebook, load_codebook
 
 __all__ = [
@@ -71,9 +72,27 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
             f"{int(dup.sum())} answer id(s) appear more than once in the '{id}' column.",
             fix="give every answer its own id (e.g. participant, timepoint and question together).",
         )
-    texts = ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
-             for v in values.tolist()]
-    return ids, texts
+    return ids, _strings(values)
+
+
+def _strings(values: pd.Series) -> list[str]:
+    return ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
+            for v in values.tolist()]
+
+
+def _questions(answers: pd.DataFrame | pd.Series, question: str | None, caller: str) -> list[str] | None:
+    """The question (id or label) of each answer, or None when there is no question column."""
+    if question is None or not isinstance(answers, pd.DataFrame):
+        return None
+    if question not in answers.columns:
+        if question == C.QUESTION:
+            return None
+        raise ParameterError(
+            f"The 'question' parameter of {caller}() names column '{question}', which is not in "
+            "the answers.",
+            fix=f"choose from the columns that exist: {list(answers.columns)}, or pass question=None.",
+        )
+    return _strings(answers[question])
 
 
 def _book(codebook: str | Codebook) -> Codebook:
@@ -132,7 +151,10 @@ def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | l
                     j = np.searchsorted(xs, ge, side="left") - 1
                     keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
                 elif scope == "clause":
-                    keep &= ~np.isin(E.clause_of(corpus, gs), E.clause_of(corpus, xs))
+                    # only matches in answers with an exclusion hit can share its clause
+                    near = np.flatnonzero(np.isin(ans, E.locate(corpus, xs)[0]))
+                    veto = np.isin(E.clause_of(corpus, gs[near]), E.clause_of(corpus, xs))
+                    keep[near[veto]] = False
                 else:
                     keep &= ~np.isin(ans, E.locate(corpus, xs)[0])
         parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
@@ -156,6 +178,7 @@ def code(
     *,
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
+    question: str | None = C.QUESTION,
     coder_name: str | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
@@ -170,6 +193,11 @@ def code(
         A packaged codebook name, a path to a codebook YAML file, or a :class:`Codebook`.
     text, id
         Columns holding the answer text and the answer id (ids must be unique).
+    question
+        Column holding the question (id or label) each answer answers. Used only by codes
+        that declare a ``question_context`` or an exclude rule with ``questions``; when the
+        default column ``question`` is absent (or ``question=None``, or a Series is given)
+        those rules do nothing.
     coder_name
         Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
     n_jobs
@@ -187,9 +215,10 @@ def code(
         - ``code``: the code id;
         - ``start``, ``end``: character offsets (Unicode code points, end exclusive) into the
           original text, so ``text[start:end] == evidence``;
-        - ``evidence``: the matched span of the original text;
+        - ``evidence``: the matched span of the original text (the whole answer for a
+          question-context coding);
         - ``rule``: which rule fired (its ``name``, or ``phrase:...``, ``stem:...``,
-          ``near:...``, ``regex:...``);
+          ``near:...``, ``regex:...``, or ``question context``);
         - ``negated``: a negation cue precedes the match within its clause (the coding is kept;
           for rules marked ``negation_sensitive`` such matches are dropped instead);
         - ``coder``: who coded (``coder_name``).
@@ -203,6 +232,11 @@ def code(
     Empty-ish answers (``codebook.empty_answers``, or fewer than ``min_letters`` letters) are not
     coded. Matches of one code never overlap; a code's ``exclude_patterns`` veto matches.
 
+    Question context (opt-in per code, see :mod:`evaltool.qual.codebook`): a code with
+    ``question_context`` is given to every non-empty answer to a matching question that
+    evaluates something (a valence or ``evaluative`` lexicon term), with the whole answer as
+    evidence, unless its text already carries the code.
+
     Examples
     --------
     >>> import pandas as pd
@@ -214,15 +248,22 @@ def code(
     >>> row = out.iloc[0]
     >>> answers.text[0][row.start:row.end] == row.evidence
     True
+
+    With a ``question`` column, an evaluating answer to the coaching-call question is about
+    the call even if it does not name it:
+
+    >>> asked = pd.DataFrame({"response_id": ["a", "b"], "question": ["fb_coaching", "fb_useful"],
+    ...                       "text": ["Felt rushed", "Felt rushed"]})
+    >>> code(asked)[["response_id", "code", "rule"]].values.tolist()
+    [['a', 'coaching_call', 'question context'], ['b', 'delivery_format', 'length-pace-timing']]
     """
     ids, texts = _answers(answers, text, id, "code")
+    questions = _questions(answers, question, "code")
     book = _book(codebook)
     coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(book)
     unique, inv = _unique(texts)
     hits = _hits(unique, comp, _n_jobs(n_jobs))
-    if len(hits["u"]) == 0:
-        return _empty_codings(coder)
     code_ids = np.array([cm.code for cm in comp.codes], dtype=object)
     # hits of each distinct text, sorted by (text, start, code)
     u = hits["u"]
@@ -238,17 +279,23 @@ def code(
     row_idx = np.repeat(np.arange(len(texts)), rep)
     within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
     h = first[inv[row_idx]] + within
+    rows = {"row": row_idx, "code": hits["code"][order][h], "s": s[h], "e": e[h],
+            "evidence": evidence[h], "rule": rules[h], "neg": hits["neg"][order][h]}
+    if questions is not None and (comp.question_veto or comp.question_context):
+        rows = V.question_rules(rows, texts, questions, comp)
+    if len(rows["row"]) == 0:
+        return _empty_codings(coder)
     id_arr = np.empty(len(ids), dtype=object)
     id_arr[:] = ids
     out = pd.DataFrame({
-        C.RESPONSE_ID: pd.Series(id_arr[row_idx], dtype=object),
-        C.CODE: pd.Series(code_ids[hits["code"][order][h]], dtype=object),
-        C.START: s[h].astype("int64"),
-        C.END: e[h].astype("int64"),
-        C.EVIDENCE: pd.Series(evidence[h], dtype=object),
-        C.RULE: pd.Series(rules[h], dtype=object),
-        NEGATED: hits["neg"][order][h].astype(bool),
-        C.CODER: pd.Series([coder] * len(h), dtype=object),
+        C.RESPONSE_ID: pd.Series(id_arr[rows["row"]], dtype=object),
+        C.CODE: pd.Series(code_ids[rows["code"]], dtype=object),
+        C.START: rows["s"].astype("int64"),
+        C.END: rows["e"].astype("int64"),
+        C.EVIDENCE: pd.Series(rows["evidence"], dtype=object),
+        C.RULE: pd.Series(rows["rule"], dtype=object),
+        NEGATED: rows["neg"].astype(bool),
+        C.CODER: pd.Series([coder] * len(rows["row"]), dtype=object),
     })
     return out[list(CODINGS_COLUMNS)]
 
@@ -354,6 +401,9 @@ def code_valence(
     answer with positive and negative evidence (usually in clauses split by "but") or with a
     ``mixed`` phrase is ``mixed``.
 
+    A ``sarcasm`` marker ("the irony", "yeah right") makes the answer negative and its positive
+    terms do not count. ``evaluative`` terms ("ok", "fine") do not change the valence.
+
     Examples
     --------
     >>> import pandas as pd
@@ -363,44 +413,12 @@ def code_valence(
     ['positive', 'negative', 'mixed', 'neutral']
     """
     ids, texts = _answers(answers, text, id, "code_valence")
-    book = _book(codebook)
-    comp = E.compile_codebook(book)
-    corpus = E.build_corpus(texts, comp)
-    n = len(texts)
-    pos = np.zeros(n, dtype=bool)
-    neg = np.zeros(n, dtype=bool)
-    mixed = np.zeros(n, dtype=bool)
-    evidence: list[list[str]] = [[] for _ in range(n)]
-    if comp.valence is not None and len(corpus.rows):
-        gs, ge, marks = E.scan(comp.valence, corpus.big)
-        pol = np.array([comp.polarity_of[m] for m in marks], dtype=object)
-        keep = pol != "neutral"
-        gs, ge, pol = gs[keep], ge[keep], pol[keep]
-        negd = E.negated(corpus, gs, comp.window)
-        ans, _ = E.locate(corpus, gs)
-        is_pos = pol == "positive"
-        is_neg = pol == "negative"
-        if comp.flip_negated:
-            eff_pos = (is_pos & ~negd) | (is_neg & negd)
-            eff_neg = (is_neg & ~negd) | (is_pos & negd)
-        else:
-            eff_pos = is_pos & ~negd
-            eff_neg = is_neg & ~negd
-        eff_mix = pol == "mixed"
-        rows = corpus.rows[ans]
-        pos[rows[eff_pos]] = True
-        neg[rows[eff_neg]] = True
-        mixed[rows[eff_mix]] = True
-        counted = eff_pos | eff_neg | eff_mix
-        big = corpus.big_orig
-        for i in np.flatnonzero(counted).tolist():
-            evidence[int(rows[i])].append(big[int(gs[i]):int(ge[i])])
-    valence = np.where(mixed | (pos & neg), "mixed",
-                       np.where(pos, "positive", np.where(neg, "negative", "neutral")))
+    comp = E.compile_codebook(_book(codebook))
+    v = V.scan_valence(texts, comp)
     return pd.DataFrame({
         C.RESPONSE_ID: pd.Series(ids, dtype=object),
-        VALENCE: pd.Series(valence.tolist(), dtype=object),
-        C.EVIDENCE: pd.Series([" | ".join(ev) for ev in evidence], dtype=object),
+        VALENCE: pd.Series(V.valence_labels(v).tolist(), dtype=object),
+        C.EVIDENCE: pd.Series([" | ".join(ev) for ev in v.evidence], dtype=object),
     })[list(VALENCE_COLUMNS)]
 
 

@@ -62,6 +62,18 @@ class LearnedCoder:
         Probability from which a model marks a code present.
     seed, cv, method, version
         How it was made.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> learned = train_coder(answers, pd.DataFrame({"response_id": range(6), "code": "workload"}), cv=3)
+    >>> learned.codes, learned.threshold, learned.cv
+    (('workload',), 0.5, 3)
     """
 
     codes: tuple[str, ...]
@@ -374,6 +386,21 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     kept, with its span as evidence, even when the model disagrees; a code found by the model
     alone is evidenced by the whole answer (``start = 0``, ``end = len(text)``). Answers
     without any letter are never coded by the model. Inputs are not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> learned = train_coder(answers, pd.DataFrame({"response_id": range(6), "code": "workload"}), cv=3)
+    >>> new = pd.DataFrame({"response_id": ["n1", "n2"],
+    ...                     "text": ["the workload was heavy today", "lovely people"]})
+    >>> apply_coder(learned, new)[["response_id", "code", "evidence", "basis"]]
+      response_id      code                      evidence  basis
+    0          n1  workload  the workload was heavy today  model
     """
     if not isinstance(learned, LearnedCoder):
         raise ParameterError("The 'learned' parameter of apply_coder() must be a LearnedCoder "

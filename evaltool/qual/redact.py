@@ -506,8 +506,24 @@ def redact(
 def redact_text(text: str, **options: Any) -> str:
     """Redact one string (same options as :func:`redact`).
 
+    Parameters
+    ----------
+    text
+        The string to redact.
+    **options
+        ``names``, ``places``, ``tags``, ``use_word_lists``: as for :func:`redact`.
+
+    Returns
+    -------
+    str
+        The text with each detected span replaced by ``[tag]``.
+
+    Examples
+    --------
     >>> redact_text("Ask Mrs Okafor in St Mary's Hospital")
     'Ask Mrs [name] in [place]'
+    >>> redact_text("Ring me on 07700 900123", tags=["phone"])
+    'Ring me on [phone]'
     """
     if not isinstance(text, str):
         raise ParameterError(

@@ -285,6 +285,29 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     Every answer on the sheet counts as seen by the reviewer, so pass the same answers to
     :func:`~evaltool.qual.intercoder.agreement` (``answers=``). An empty code cell counts as
     0, with a warning.
+
+    Examples
+    --------
+    The reviewer keeps the rule coder's "workload" on r1 and adds it to r2 (here with
+    openpyxl; a person would do it in Excel):
+
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from openpyxl import load_workbook
+    >>> answers = pd.DataFrame({"response_id": ["r1", "r2"],
+    ...                         "text": ["Too busy.", "Short-staffed again."]})
+    >>> codings = pd.DataFrame({"response_id": ["r1"], "code": ["workload"], "start": [4],
+    ...                         "end": [8], "evidence": ["busy"], "coder": ["rules"]})
+    >>> path = export_review_sheet(answers, codings, ["workload"],
+    ...                            pathlib.Path(tempfile.mkdtemp()) / "review.xlsx")
+    >>> wb = load_workbook(path)
+    >>> ws = wb["coding"]
+    >>> header = [c.value for c in ws[1]]
+    >>> ws.cell(3, header.index("workload") + 1).value = 1  # row 3 is r2
+    >>> wb.save(path)
+    >>> read_review_sheet(path)[["response_id", "code", "start", "end", "review"]]
+      response_id      code  start  end review
+    0          r1  workload      4    8   kept
+    1          r2  workload      0   20  added
     """
     from openpyxl import load_workbook
 

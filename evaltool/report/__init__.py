@@ -67,8 +67,9 @@ def write_reports(results: Any, out_dir: str | Path, *, threshold: int | None = 
     --------
     >>> from evaltool.analysis import analyse
     >>> from evaltool.examples import example_study_path
-    >>> paths = write_reports(analyse(example_study_path()), "out")  # doctest: +SKIP
-    >>> sorted(paths)[:3]  # doctest: +SKIP
+    >>> import tempfile
+    >>> paths = write_reports(analyse(example_study_path()), tempfile.mkdtemp())
+    >>> sorted(paths)[:3]
     ['cohort:C01', 'cohort:C02', 'cohort:C03']
     """
     out = Path(out_dir)

@@ -41,8 +41,10 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
     --------
     >>> from evaltool.analysis import analyse
     >>> from evaltool.examples import example_study_path
-    >>> write_apa_docx(analyse(example_study_path()), "tables.docx")  # doctest: +SKIP
-    PosixPath('tables.docx')
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tables.docx"
+    >>> write_apa_docx(analyse(example_study_path()), path).name
+    'tables.docx'
     """
     from docx import Document
     from docx.enum.section import WD_ORIENT

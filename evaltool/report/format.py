@@ -13,7 +13,7 @@ def format_p(p: float) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "–"
     if p < 0.001:
-        return "< .001"
+        return "<\u00a0.001"  # no line break inside "< .001"
     return f"{p:.3f}".lstrip("0") if p < 1 else "1.000"
 
 

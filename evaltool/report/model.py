@@ -23,7 +23,14 @@ __all__ = ["Callout", "FigureBlock", "QuoteBlock", "Report", "Section", "TableBl
 
 @dataclass(frozen=True)
 class TextBlock:
-    """Paragraphs of plain text (blank lines separate paragraphs; ``- `` starts a bullet)."""
+    """Paragraphs of plain text (blank lines separate paragraphs; ``- `` starts a bullet).
+
+    Examples
+    --------
+    >>> block = TextBlock("Most people found the call useful.\\n\\n- short\\n- practical")
+    >>> "<li>practical</li>" in Report("R").add_section(Section("S").add(block)).to_html()
+    True
+    """
 
     text: str
     kind: Literal["text"] = "text"
@@ -31,7 +38,14 @@ class TextBlock:
 
 @dataclass(frozen=True)
 class Callout:
-    """A highlighted box: ``note``, ``warning`` or ``privacy``."""
+    """A highlighted box: ``note``, ``warning`` or ``privacy``.
+
+    Examples
+    --------
+    >>> box = Callout("Groups of fewer than 5 people are hidden.", level="privacy")
+    >>> box.level, box.kind
+    ('privacy', 'callout')
+    """
 
     text: str
     level: Literal["note", "warning", "privacy"] = "note"
@@ -45,6 +59,14 @@ class TableBlock:
     ``formats`` maps column → format: a Python format spec (``".2f"``), ``"p"`` (APA p-value:
     ``< .001`` / ``.023``), ``"int"``, ``"pct"``. Columns not listed: numbers to 2 decimals.
     ``labels`` renames columns for display only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> block = TableBlock(pd.DataFrame({"scale": ["brs"], "d_av": [0.20445], "p": [0.0301]}),
+    ...                    formats={"p": "p"}, labels={"d_av": "d (av)"})
+    >>> block.display_rows()
+    (['scale', 'd (av)', 'p'], [['brs', '0.20', '.030']])
     """
 
     frame: pd.DataFrame
@@ -66,7 +88,18 @@ class TableBlock:
 
 @dataclass(frozen=True)
 class FigureBlock:
-    """A figure stored as SVG text (preferred) or PNG bytes, with a caption and alt text."""
+    """A figure stored as SVG text (preferred) or PNG bytes, with a caption and alt text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.plots import plot_trajectories
+    >>> s = pd.DataFrame({"participant_id": ["a", "a", "b", "b"], "timepoint": ["T1", "T2"] * 2,
+    ...                   "scale": "brs", "score": [3.0, 3.5, 2.5, 3.2]})
+    >>> fig = FigureBlock.from_matplotlib(plot_trajectories(s), caption="BRS over time")
+    >>> fig.svg.startswith("<svg"), fig.alt
+    (True, 'BRS over time')
+    """
 
     svg: str | None = None
     png: bytes | None = None
@@ -97,7 +130,14 @@ class FigureBlock:
 
 @dataclass(frozen=True)
 class QuoteBlock:
-    """A quotation from a participant (already redacted) and where it came from."""
+    """A quotation from a participant (already redacted) and where it came from.
+
+    Examples
+    --------
+    >>> q = QuoteBlock("The call helped me plan what to do next time.", source="T3, coaching call")
+    >>> "plan what to do" in Report("R").add_section(Section("Quotes").add(q)).to_html()
+    True
+    """
 
     text: str
     source: str = ""
@@ -109,7 +149,15 @@ Block = TextBlock | Callout | TableBlock | FigureBlock | QuoteBlock
 
 @dataclass(frozen=True)
 class Section:
-    """A titled part of a report."""
+    """A titled part of a report; ``add`` returns a new section (sections never change).
+
+    Examples
+    --------
+    >>> s = Section("What changed")
+    >>> s2 = s.add(TextBlock("Confidence rose."), Callout("Synthetic data.", level="warning"))
+    >>> len(s.blocks), len(s2.blocks), s2.anchor
+    (0, 2, 'what-changed')
+    """
 
     title: str
     blocks: tuple[Block, ...] = ()

@@ -78,9 +78,11 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
     --------
     >>> from evaltool.analysis import analyse
     >>> from evaltool.examples import example_study_path
-    >>> rep = build_study_report(analyse(example_study_path()))  # doctest: +SKIP
-    >>> [s.title for s in rep.sections][:3]  # doctest: +SKIP
+    >>> rep = build_study_report(analyse(example_study_path()))
+    >>> [s.title for s in rep.sections][:3]
     ['Summary', 'Methods', 'Participant flow']
+    >>> "SYNTHETIC EXAMPLE DATA" in rep.to_html()
+    True
     """
     _check_results(results, "build_study_report")
     from .methods import methods_text
@@ -165,7 +167,7 @@ def _summary(ctx: Ctx, qual: QualTables) -> Section:
             sub = m[m["scale"] == s]
             if sub.empty:
                 continue
-            parts = [f"{r.timepoint} β {F.est_ci(r.beta, r.ci_low, r.ci_high)}, d {F.num(r.d)}, p {F.p(r.p)}"
+            parts = [f"{r.timepoint} β {F.est_ci(r.beta, r.ci_low, r.ci_high)}, d\u00a0{F.num(r.d)}, p\u00a0{F.p(r.p)}"
                      for r in sub.itertuples() if not F.isna(r.beta)]
             if parts:
                 bullets.append(f"- {ctx.label(s)} (change from {ctx.baseline}): " + "; ".join(parts) + ".")

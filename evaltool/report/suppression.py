@@ -71,6 +71,23 @@ class Suppression:
         never show which hidden cells are primary, that would narrow them down).
     k
         The threshold used.
+
+    Examples
+    --------
+    C02 at T2 (3) and C03 at T4 (2) are below 5; one more cell in each column is hidden so
+    that neither can be worked out from the column total:
+
+    >>> import pandas as pd
+    >>> counts = pd.DataFrame({"T2": [12, 3, 9], "T4": [8, 6, 2]}, index=["C01", "C02", "C03"])
+    >>> s = suppress_counts(counts, k=5)
+    >>> s.mask
+              T2     T4
+    C01    False  False
+    C02     True   True
+    C03     True   True
+    Total  False  False
+    >>> s.any, s.k
+    (True, 5)
     """
 
     counts: pd.DataFrame

@@ -149,13 +149,36 @@ def alpha_stats(C: np.ndarray) -> AlphaStats:
 def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
     """Feldt (1965) confidence interval for Cronbach's α.
 
+    Parameters
+    ----------
+    alpha
+        The estimate α̂.
+    n
+        Number of respondents it was computed from (complete cases).
+    k
+        Number of items.
+    level
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``; NaN when ``n < 2``, ``k < 2`` or α̂ is NaN.
+
+    Notes
+    -----
     ``(1 − α)/(1 − α̂)`` follows an F distribution with ``n − 1`` and ``(n − 1)(k − 1)`` degrees
     of freedom, so with ``F_p`` its ``p`` quantile and ``γ = 1 − level``
     (Feldt, Woodruff & Salih 1987, formulas 6–7):
 
     ``lower = 1 − (1 − α̂) · F_{1−γ/2}``, ``upper = 1 − (1 − α̂) · F_{γ/2}``.
 
-    NaN when ``n < 2``, ``k < 2`` or α̂ is NaN.
+    Examples
+    --------
+    The BRS at baseline in the example study (α̂ = .8197 from 56 complete answers to 6 items):
+
+    >>> [round(x, 4) for x in feldt_ci(0.819742, 56, 6)]
+    [0.7353, 0.8841]
     """
     if not (np.isfinite(alpha) and n >= 2 and k >= 2):
         return np.nan, np.nan

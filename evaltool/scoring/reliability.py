@@ -305,7 +305,10 @@ def item_statistics(
 ) -> pd.DataFrame:
     """Item statistics of each scale: item–rest correlation and α if the item were dropped.
 
-    Parameters are those of :func:`reliability` (without ``ci_level``).
+    Parameters
+    ----------
+    data, instrument, scales, items, reverse, response_range, columns, invalid
+        As for :func:`reliability` (which also has ``ci_level``). ``data`` is not modified.
 
     Returns
     -------

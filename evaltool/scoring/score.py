@@ -89,6 +89,18 @@ def reverse_items(values: np.ndarray, response_set: ResponseSet) -> np.ndarray:
 
     The range always comes from the instrument, never from the data (STATISTICS.md).
 
+    Parameters
+    ----------
+    values
+        Scored answers (after any recode); NaN stays NaN. Not modified.
+    response_set
+        The item's response set; its scored minimum and maximum are used.
+
+    Returns
+    -------
+    numpy.ndarray
+        The reversed values (float).
+
     Examples
     --------
     >>> import numpy as np

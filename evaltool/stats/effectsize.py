@@ -48,6 +48,12 @@ class EffectSize:
         Short name of the estimator and interval (e.g. ``"d_z, noncentral t"``).
     note
         Why the value is missing, or ``""``.
+
+    Examples
+    --------
+    >>> es = cohens_d_z([3.0, 2.5, 4.0, 3.5], [3.5, 3.5, 4.2, 3.9])
+    >>> round(es.estimate, 3), es.n, es.method
+    (-1.543, 4, 'd_z, noncentral t')
     """
 
     estimate: float

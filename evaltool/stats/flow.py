@@ -120,6 +120,20 @@ def attrition(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequ
     Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline
     covariates between treatment groups in propensity-score matched samples. *Statistics in
     Medicine, 28*, 3083-3107 (equations 1 and 2). |SMD| > 0.1 is the usual flag.
+
+    Examples
+    --------
+    Those who stayed scored 3, 4, 5 at baseline (mean 4, SD 1), those lost 2, 3, 4 (mean 3,
+    SD 1), so SMD = (4 − 3) / √((1 + 1) / 2) = 1:
+
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"participant_id": list("abcdef"), "timepoint": "T1",
+    ...                        "scale": "brs", "score": [3.0, 4.0, 5.0, 2.0, 3.0, 4.0]})
+    >>> parts = pd.DataFrame({"participant_id": list("abcdef"), "T1": True,
+    ...                       "T2": [True, True, True, False, False, False]})
+    >>> attrition(scores, parts, ["T1", "T2"])[["variable", "n_stayed", "n_lost", "smd"]]
+      variable  n_stayed  n_lost  smd
+    0      brs         3       3  1.0
     """
     base = timepoints[0]
     last = last or timepoints[-1]

@@ -63,6 +63,17 @@ class WilcoxonResult:
         Whether some non-zero |differences| are tied.
     n_zero
         Number of zero differences dropped.
+
+    Examples
+    --------
+    The depression data of R's ``?wilcox.test`` (Hollander & Wolfe 1973, p. 29), for which R
+    prints ``V = 40, p-value = 0.03906``:
+
+    >>> x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+    >>> y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+    >>> res = wilcoxon_signed_rank(x, y)
+    >>> res.statistic, round(res.p, 5), res.method
+    (40.0, 0.03906, 'Wilcoxon signed rank exact test')
     """
 
     statistic: float

@@ -77,6 +77,16 @@ def _rel(path: Path, base: Path) -> str:
         return str(path.resolve())
 
 
+def _is_bundled_example(paths: Sequence[Path]) -> bool:
+    """True when every export is a file of the bundled synthetic example (or a copy of one)."""
+    import hashlib
+
+    from ..examples import example_study_dir
+
+    bundled = {hashlib.sha256(p.read_bytes()).hexdigest() for p in example_study_dir().rglob("*.csv")}
+    return all(hashlib.sha256(p.read_bytes()).hexdigest() in bundled for p in paths)
+
+
 def _is_redcap_dictionary(path: Path) -> bool:
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
@@ -257,6 +267,8 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     add("# evaltool study file, drafted by 'evaltool init'. Lines marked '# guessed' are guesses:")
     add("# check them, then run 'evaltool validate' on this file. Paths are relative to this file.")
     add(f"name: {_q(study_name)}")
+    if _is_bundled_example(paths):
+        add("synthetic: true  # these are evaltool's bundled synthetic example exports")
     add("")
 
     # --- exports and timepoints --------------------------------------------------------------

@@ -24,6 +24,15 @@ class StudyFile:
         The :class:`~evaltool.study.model.Study` (everything in ``study.yaml``).
     path
         The study file itself.
+
+    Examples
+    --------
+    >>> from evaltool.examples import example_study_path
+    >>> sf = load_study(example_study_path())
+    >>> sf.path.name, sf.spec.synthetic, sf.spec.baseline, sf.spec.timepoint_ids
+    ('study.yaml', True, 'T1', ['T1', 'T2', 'T3', 'T4'])
+    >>> sf.resolve("qualtrics/T1_baseline.csv").is_file()  # paths are relative to the file
+    True
     """
 
     spec: Study
@@ -60,7 +69,31 @@ class StudyFile:
 
 
 def check_study_file(path: str | Path) -> list[tuple[str, str]]:
-    """Every schema problem in a study file as ``(field, message)`` pairs (empty if valid)."""
+    """Every schema problem in a study file as ``(field, message)`` pairs (empty if valid).
+
+    Parameters
+    ----------
+    path
+        The study file (``study.yaml``).
+
+    Returns
+    -------
+    list of tuple
+        ``(field path, message)`` for every problem, all at once.
+
+    Raises
+    ------
+    StudyError
+        When the file cannot be read or is not YAML.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.yaml"
+    >>> _ = path.write_text("name: pilot\\ntimepoints: [{id: T1}]\\n")
+    >>> check_study_file(path)
+    [('exports', 'required field is missing')]
+    """
     path = Path(path)
     data = read_yaml(path, StudyError)
     if not isinstance(data, dict):

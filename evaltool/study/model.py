@@ -166,7 +166,18 @@ class AnalysisOptions(_Model):
 
 
 class Study(_Model):
-    """A whole evaluation: the root of ``study.yaml``."""
+    """A whole evaluation: the root of ``study.yaml``.
+
+    Examples
+    --------
+    >>> study = Study.model_validate({
+    ...     "name": "Pilot", "exports": [{"file": "t1.csv", "timepoint": "T1"},
+    ...                                  {"file": "t2.csv", "timepoint": "T2"}],
+    ...     "timepoints": [{"id": "T1"}, {"id": "T2"}],
+    ...     "participant_id": {"column": "pid"}, "instruments": [{"id": "brs"}]})
+    >>> study.baseline, study.timepoint_ids, study.analysis.correction
+    ('T1', ['T1', 'T2'], 'holm')
+    """
 
     name: str
     description: str | None = None

@@ -63,6 +63,18 @@ class MixedFit:
         Sample SD (n − 1) and number of the baseline scores used in the model.
     n_missing, n_incomplete
         Rows dropped because the score was missing, or the group/cohort value was.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({
+    ...     "participant_id": ["a", "a", "b", "b", "c", "c", "d"],
+    ...     "timepoint": pd.Categorical(["pre", "post"] * 3 + ["pre"],
+    ...                                 categories=["pre", "post"], ordered=True),
+    ...     "score": [3.0, 3.6, 2.5, 3.4, 4.0, 4.1, 3.1]})
+    >>> fit = fit_mixed(scores, scale=None)
+    >>> fit.formula, fit.n_obs, fit.n_participants, [round(float(b), 4) for b in fit.beta]
+    ('score ~ timepoint + (1 | participant_id)', 7, 4, [3.15, 0.5382])
     """
 
     formula: str

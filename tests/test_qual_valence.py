@@ -1,0 +1,224 @@
+"""Tests for evaltool.qual._valence: valence of answers and the opt-in question context.
+
+Conventions checked are those of shared/design/CODEBOOK.md and the coder conventions agreed
+for the default codebook: negation and hedging change meaning; an answer to the coaching-call
+question that evaluates something is about the call even if it does not name it; call
+logistics belong to the call, not to delivery; empty answers are never coded. The example
+answers are development examples (not an agreement estimate; the blind set is kept apart).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from evaltool import columns as C
+from evaltool.errors import ParameterError
+from evaltool.qual import CODINGS_COLUMNS, code, code_valence, coding_summary, load_codebook
+from evaltool.qual.codebook import Code, Codebook
+
+DEV = Path(__file__).parent / "data" / "qual" / "dev_coded_answers_2.yaml"
+COACH, USEFUL = "fb_coaching", "fb_useful"
+
+
+@pytest.fixture(scope="module")
+def book() -> Codebook:
+    return load_codebook("resilience_training")
+
+
+def valence_of(text: str, book: Codebook) -> str:
+    return code_valence(pd.Series([text], index=["r"]), book)["valence"].iloc[0]
+
+
+def asked(*pairs: tuple[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({"response_id": [f"r{i}" for i in range(len(pairs))],
+                         "question": [q for q, _ in pairs], "text": [t for _, t in pairs]})
+
+
+# --- valence ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # broadened lexicons
+        ("Really helpful and worthwhile", "positive"),
+        ("Loved it, eye-opening", "positive"),
+        ("Honestly a waste of time", "negative"),
+        ("Felt a bit patronising", "negative"),
+        ("Boring and rushed", "negative"),
+        ("The role play was awkward and frustrating", "negative"),
+        ("Exactly what I needed", "positive"),
+        ("I'm much kinder to myself now", "positive"),
+        ("Still waiting for my call", "negative"),
+        ("Felt forced", "negative"),
+        # negation
+        ("Not useful", "negative"),
+        ("It didn't help", "negative"),
+        ("Not useful or interesting", "negative"),
+        ("Wasn't rushed at all", "positive"),
+        ("She didn't make me feel stupid", "positive"),
+        ("Not feeling like such a failure now", "positive"),
+        ("I wouldn't change a thing", "positive"),
+        # a cue inside a term is used up by it
+        ("My call never happened which was disappointing", "negative"),
+        ("Not much, it was patronising", "negative"),
+        # contrast
+        ("Useful but far too long", "mixed"),
+        ("All good apart from the car park", "mixed"),
+        ("Great venue, shame about the parking", "mixed"),
+        # suggestions only: neutral unless evaluative
+        ("More sessions please", "neutral"),
+        ("It would be good to have a refresher", "neutral"),
+        ("I'd like it to be offered to HCAs too", "neutral"),
+        ("Would have been better face to face, zoom just isn't the same", "negative"),
+        # evaluative words without polarity
+        ("It was ok", "neutral"),
+        ("fine", "neutral"),
+        # context words are not evaluations
+        ("I use it when I'm feeling overwhelmed", "neutral"),
+        ("The stats on burnout were eye opening", "positive"),
+    ],
+)
+def test_valence(book, text, expected):
+    assert valence_of(text, book) == expected
+
+
+@pytest.mark.parametrize("text", ["Resilience training for staff who can't get a lunch break. The irony.",
+                                  "Oh great, another course telling us to breathe",
+                                  "Yeah right, as if a workshop fixes the rota"])
+def test_sarcasm_markers_make_the_answer_negative(book, text):
+    v = code_valence(pd.Series([text]), book)
+    assert v["valence"].iloc[0] == "negative"
+
+
+def test_sarcasm_drops_positive_terms_from_the_evidence(book):
+    v = code_valence(pd.Series(["Oh great, really helpful"]), book)
+    assert v["valence"].iloc[0] == "negative"
+    assert v["evidence"].iloc[0] == "Oh great"
+
+
+def test_sarcasm_and_evaluative_lexicons_are_data():
+    """Nothing is hard-wired: without the lists, the words do nothing."""
+    bare = Codebook(id="b", name="B", version="1", codes=[
+        Code(id="c", label="C", definition="C.", rules=[{"phrases": ["call"]}])],
+        valence={"lexicon": {"positive": ["great"], "sarcasm": ["the irony"], "evaluative": ["ok"]}})
+    texts = pd.Series(["great", "great. The irony.", "ok"])
+    assert code_valence(texts, bare)["valence"].tolist() == ["positive", "negative", "neutral"]
+
+
+# --- question context ------------------------------------------------------------------------
+def test_question_context_codes_evaluating_answers_to_the_call_question(book):
+    df = asked((COACH, "Felt rushed"), (USEFUL, "Felt rushed"), (COACH, "Really useful"),
+               (COACH, "Still waiting"), (COACH, "ok"))
+    out = code(df, book)
+    assert tuple(out.columns) == CODINGS_COLUMNS
+    call = out[out[C.CODE] == "coaching_call"]
+    assert call[C.RESPONSE_ID].tolist() == ["r0", "r2", "r3", "r4"]
+    assert set(call[C.RULE]) == {"question context"}
+    for r in call.itertuples():
+        text = df.set_index("response_id").loc[r.response_id, "text"]
+        assert (r.start, r.end, r.evidence) == (0, len(text), text)
+        assert text[r.start:r.end] == r.evidence
+    # call logistics are not delivery_format in answers to the call question ...
+    assert not ((out[C.RESPONSE_ID] == "r0") & (out[C.CODE] == "delivery_format")).any()
+    # ... but stay delivery_format elsewhere
+    assert ((out[C.RESPONSE_ID] == "r1") & (out[C.CODE] == "delivery_format")).any()
+
+
+def test_question_context_needs_an_evaluation(book):
+    out = code(asked((COACH, "We talked about my rota and my manager")), book)
+    assert "coaching_call" not in set(out[C.CODE])
+    assert "system_context" in set(out[C.CODE])
+
+
+def test_question_context_never_codes_empty_answers(book):
+    empties = ["", "n/a", "-", "Nothing", "  ", None, "N/A."]
+    df = pd.DataFrame({"response_id": range(len(empties)), "question": COACH, "text": empties})
+    assert len(code(df, book)) == 0
+    assert coding_summary(df, codebook=book)["n_coded"].iloc[0] == 0
+
+
+def test_question_context_does_not_duplicate_a_rule_match(book):
+    out = code(asked((COACH, "The coaching call was great")), book)
+    call = out[out[C.CODE] == "coaching_call"]
+    assert len(call) == 1 and call[C.RULE].iloc[0] != "question context"
+
+
+def test_without_a_question_column_only_the_text_counts(book):
+    texts = ["Felt rushed", "Really useful"]
+    no_q = code(pd.DataFrame({"response_id": ["a", "b"], "text": texts}), book)
+    assert "coaching_call" not in set(no_q[C.CODE])
+    assert "delivery_format" in set(no_q[C.CODE])
+    series = code(pd.Series(texts, index=["a", "b"]), book)
+    pd.testing.assert_frame_equal(no_q, series)
+    switched_off = code(asked((COACH, "Felt rushed")), book, question=None)
+    assert "coaching_call" not in set(switched_off[C.CODE])
+
+
+def test_question_parameter(book):
+    df = asked((COACH, "Useful")).rename(columns={"question": "q_id"})
+    assert "coaching_call" in set(code(df, book, question="q_id")[C.CODE])
+    with pytest.raises(ParameterError, match="'question' parameter of code\\(\\) names column 'qq'") as err:
+        code(df, book, question="qq")
+    assert "q_id" in str(err.value)
+
+
+def test_question_labels_work_as_well_as_ids(book):
+    df = asked(("How did you find the one-to-one coaching call?", "Really useful"),
+               ("What would you change about the workshop?", "Really useful"))
+    out = code(df, book)
+    assert out[out[C.CODE] == "coaching_call"][C.RESPONSE_ID].tolist() == ["r0"]
+
+
+def test_order_and_inputs_with_question_context(book):
+    df = asked((COACH, "Felt rushed. My family noticed I was calmer"), (USEFUL, "Thinking traps"),
+               (COACH, "Really useful"))
+    before = df.copy(deep=True)
+    out = code(df, book)
+    pd.testing.assert_frame_equal(df, before)
+    key = list(zip(out[C.RESPONSE_ID], out[C.START], strict=True))
+    assert key == sorted(key)
+    first = out[out[C.RESPONSE_ID] == "r0"]
+    assert first[C.CODE].tolist()[0] == "coaching_call" and first[C.START].tolist()[0] == 0
+
+
+def _user_book(**extra) -> Codebook:
+    return Codebook(id="u", name="U", version="1", codes=[
+        Code(id="feedback_on_call", label="Call", definition="D.", **extra),
+        Code(id="length", label="Length", definition="L.", rules=[{"phrases": ["too long"]}],
+             exclude_patterns=[{"questions": ["^q_call$"]}])],
+        valence={"lexicon": {"positive": ["good"], "negative": ["too long"], "evaluative": ["ok"]}})
+
+
+def test_user_codebook_question_context_and_veto():
+    """A code may have question context and no rules; `when: any` codes every non-empty answer."""
+    df = asked(("q_call", "good"), ("q_call", "we spoke about shifts"), ("q_call", "too long"),
+               ("q_other", "too long"), ("q_call", "n/a"))
+    ev = code(df, _user_book(question_context={"questions": ["call"]}))
+    assert sorted(zip(ev[C.RESPONSE_ID], ev[C.CODE], strict=True)) == [
+        ("r0", "feedback_on_call"), ("r2", "feedback_on_call"), ("r3", "length")]
+    anyq = code(df, _user_book(question_context={"questions": ["call"], "when": "any"}))
+    assert sorted(anyq[anyq[C.CODE] == "feedback_on_call"][C.RESPONSE_ID]) == ["r0", "r1", "r2"]
+
+
+# --- the development set (regression guard) ----------------------------------------------------
+def test_development_set_agreement_does_not_regress(book):
+    """tests/data/qual/dev_coded_answers_2.yaml: 267 answers written and hand-coded before the
+    rules were changed (CODEBOOK.md and the coder conventions). The rules were then tuned on
+    it, so agreement here is optimistic; the floors only guard against regressions (measured
+    at the time of writing: pooled κ 0.95, valence agreement 84 %)."""
+    from evaltool.qual import agreement
+
+    dev = yaml.safe_load(DEV.read_text(encoding="utf-8"))["answers"]
+    answers = pd.DataFrame({"response_id": [a["id"] for a in dev], "question": [a["question"] for a in dev],
+                            "text": [a["text"] for a in dev]})
+    human = pd.DataFrame([(a["id"], c, "human") for a in dev for c in a["codes"]],
+                         columns=["response_id", "code", "coder"])
+    rules = code(answers, book).assign(coder="rules")[["response_id", "code", "coder"]]
+    res = agreement(human, rules, answers=answers, codes=book.code_ids).set_index("code")
+    assert res.loc["(all codes)", "kappa"] >= 0.85
+    assert (res.drop(index="(all codes)")["kappa"] >= 0.6).all()
+    v = code_valence(answers, book)["valence"]
+    assert (v.to_numpy() == [a["valence"] for a in dev]).mean() >= 0.75
