@@ -285,7 +285,9 @@ def _step_figures(run: _Run) -> None:
     pp = run.tables["prepost"]
     ok = pp.dropna(subset=["d_av"])
     if len(ok):
-        figs["forest_d_av"] = plot_forest(ok, estimate="d_av").figure
+        ok = ok.assign(label=[label_of(info, s) for s in ok["scale"]])
+        figs["forest_d_av"] = plot_forest(ok, estimate="d_av", label_columns=("label", "contrast"),
+                                          xlabel="d_av (mean change / mean of the two SDs) with 95% CI").figure
     rc = run.tables.get("reliable_change")
     if rc is not None and len(rc):
         last = run.tps[-1]
