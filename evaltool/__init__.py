@@ -122,6 +122,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    # A function named like its own module is imported from that module: through the
+    # package, mypy (import cycle evaltool <-> subpackage) can bind the submodule instead.
     from .analysis import analyse, load_results
     from .examples import example_study_path
     from .instruments import Instrument, check_instrument_file, list_instruments, load_instrument
@@ -162,30 +164,32 @@ if TYPE_CHECKING:  # pragma: no cover
         load_codebook,
         read_qdpx,
         read_review_sheet,
-        redact,
         suggest_themes,
         to_qdpx,
         train_coder,
     )
+    from .qual.redact import redact
     from .report import Report, build_cohort_report, build_study_report
-    from .scoring import check_items, item_statistics, reliability, reverse_items, score
+    from .scoring import check_items, item_statistics, reverse_items
+    from .scoring.reliability import reliability
+    from .scoring.score import score
     from .stats import (
         anova_type3,
         attrition,
         band_counts,
         change_vs_baseline,
-        describe,
         emmeans,
         emmeans_contrasts,
         fit_mixed,
-        flow,
         p_adjust,
-        prepost,
-        reliable_change,
         reliable_change_summary,
         tidy_mixed,
         variance_components,
         wilcoxon_signed_rank,
     )
+    from .stats.describe import describe
+    from .stats.flow import flow
+    from .stats.prepost import prepost
+    from .stats.reliable_change import reliable_change
     from .study import link_study, load_study
     from .study.draft import draft_study

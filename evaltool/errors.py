@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+
     import pandas as pd
 
 __all__ = [
@@ -22,7 +24,19 @@ __all__ = [
     "DataProblemsError",
     "OutputError",
     "EvaltoolWarning",
+    "one_of",
 ]
+
+
+def one_of(values: Iterable[object]) -> str:
+    """``{'a', 'b'}`` in the given order (a set's order changes between runs).
+
+    Examples
+    --------
+    >>> one_of(("holm", "BH"))
+    "{'holm', 'BH'}"
+    """
+    return "{" + ", ".join(repr(v) for v in values) + "}"
 
 
 class EvaltoolError(Exception):

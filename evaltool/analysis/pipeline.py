@@ -202,13 +202,15 @@ def _step_reliable_change(run: _Run) -> None:
     rel = run.tables.get("reliability")
     given: dict[str, tuple[float, str]] = {}
     if rel is not None and len(rel):
-        for r in rel.itertuples():
-            if not np.isnan(r.alpha):
-                given[r.scale] = (float(r.alpha), f"Cronbach's alpha at {run.spec.baseline} (this sample)")
+        alphas = rel["alpha"].to_numpy(dtype=float)
+        for scale, alpha in zip(rel["scale"], alphas, strict=True):
+            if not np.isnan(alpha):
+                given[scale] = (float(alpha), f"Cronbach's alpha at {run.spec.baseline} (this sample)")
     use_pub = run.spec.analysis.reliability_for_rci == "published"
     scales = [s for s in scores[C.SCALE].unique() if s in given or use_pub]
     info = run.tables["scales"]
-    cutoffs = {r.scale: r.clinical_cutoff for r in info.itertuples() if not np.isnan(r.clinical_cutoff)}
+    cuts = info["clinical_cutoff"].to_numpy(dtype=float)
+    cutoffs = {s: float(c) for s, c in zip(info["scale"], cuts, strict=True) if not np.isnan(c)}
     rc = reliable_change(scores, given, baseline=run.spec.baseline, scales=scales or None,
                          use_published=use_pub, cutoff={k: v for k, v in cutoffs.items() if k in scales})
     run.tables["reliable_change"] = rc
@@ -279,7 +281,8 @@ def _step_figures(run: _Run) -> None:
         if d[C.SCORE].notna().sum() == 0:
             continue
         label = str(info.loc[s, "label"])
-        rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
+        lo, hi = info.loc[s, ["score_min", "score_max"]].to_numpy(dtype=float)
+        rng = (float(lo), float(hi))
         figs[f"trajectories_{s}"] = plot_trajectories(d, s, label=label, score_range=rng).figure
         figs[f"distribution_{s}"] = plot_distribution(d, s, label=label).figure
     pp = run.tables["prepost"]
@@ -297,7 +300,7 @@ def _step_figures(run: _Run) -> None:
                 continue
             figs[f"reliable_change_{s}"] = plot_reliable_change(
                 sub["score_from"].to_numpy(), sub["score_to"].to_numpy(), float(sub["se_diff"].iloc[0]),
-                higher_is_better=(info.loc[s, "direction"] == "higher_better"),
+                higher_is_better=str(info.loc[s, "direction"]) == "higher_better",
                 labels=(f"{label_of(info, s)} at {run.spec.baseline}", f"at {last}"),
             ).figure
 

@@ -75,7 +75,7 @@ def example_study_path(variant: str = "qualtrics") -> Path:
         from ..errors import ParameterError
 
         raise ParameterError(
-            f"The 'variant' parameter of example_study_path() must be one of {set(names)}. "
+            f"The 'variant' parameter of example_study_path() must be one of {{{', '.join(repr(k) for k in names)}}}. "
             f"Got {variant!r} instead."
         )
     return example_study_dir() / names[variant]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, one_of
 from ._base import (
     FLAG_COLUMNS,
     FORMATS,
@@ -114,7 +114,7 @@ def read_export(path: str | Path, *, format: ExportFormat | None = None,  # noqa
     """
     if format is not None and format not in FORMATS:
         raise ParameterError(
-            f"The 'format' parameter of read_export() must be one of {set(FORMATS)} or None. "
+            f"The 'format' parameter of read_export() must be one of {one_of(FORMATS)} or None. "
             f"Got {format!r} instead."
         )
     if dictionary is not None and format not in (None, "redcap"):

@@ -10,7 +10,7 @@ and redacted exemplar quotes.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codebook import (
     Code,
@@ -65,6 +65,29 @@ _LAZY: dict[str, str] = {
     "read_review_sheet": "evaltool.qual.review",
     "REVIEW_CODINGS_COLUMNS": "evaltool.qual.review",
 }
+if TYPE_CHECKING:  # pragma: no cover
+    # the same names for type checkers (the module __getattr__ below would make them Any)
+    from .intercoder import AGREEMENT_COLUMNS as AGREEMENT_COLUMNS
+    from .intercoder import DISAGREEMENT_COLUMNS as DISAGREEMENT_COLUMNS
+    from .intercoder import agreement as agreement
+    from .intercoder import disagreements as disagreements
+    from .learn import LEARN_REPORT_COLUMNS as LEARN_REPORT_COLUMNS
+    from .learn import LEARNED_CODINGS_COLUMNS as LEARNED_CODINGS_COLUMNS
+    from .learn import LearnedCoder as LearnedCoder
+    from .learn import apply_coder as apply_coder
+    from .learn import train_coder as train_coder
+    from .qdpx import CODEBOOK_TABLE_COLUMNS as CODEBOOK_TABLE_COLUMNS
+    from .qdpx import QdaProject as QdaProject
+    from .qdpx import codebook_table as codebook_table
+    from .qdpx import read_qdc as read_qdc
+    from .qdpx import read_qdpx as read_qdpx
+    from .qdpx import to_qdc as to_qdc
+    from .qdpx import to_qdpx as to_qdpx
+    from .review import REVIEW_CODINGS_COLUMNS as REVIEW_CODINGS_COLUMNS
+    from .review import export_review_sheet as export_review_sheet
+    from .review import read_review_sheet as read_review_sheet
+    from .themes import THEMES_COLUMNS as THEMES_COLUMNS
+    from .themes import suggest_themes as suggest_themes
 # --- end of other members ---------------------------------------------------------------------
 
 __all__ = [

@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from .. import columns as C
-from ..errors import ParameterError
+from ..errors import ParameterError, one_of
 
 __all__ = [
     "REDACTION_REPORT_COLUMNS",
@@ -356,7 +356,7 @@ def _options(names: Iterable[str] | None, places: Iterable[str] | None,
     unknown = sorted(chosen - set(TAGS))
     if unknown:
         raise ParameterError(
-            f"The 'tags' parameter of redact() must be a subset of {set(TAGS)}. Got {unknown} instead.",
+            f"The 'tags' parameter of redact() must be a subset of {one_of(TAGS)}. Got {unknown} instead.",
         )
     return _word_patterns(names, "names"), _word_patterns(places, "places"), chosen
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, one_of
 
 SMALL_GROUP = "small_group"
 
@@ -69,7 +69,7 @@ def check_min_group_size(value: object, func: str) -> int:
 def check_choice(value: object, allowed: Sequence[str], param: str, func: str) -> None:
     if value not in allowed:
         raise ParameterError(
-            f"The '{param}' parameter of {func}() must be one of {set(allowed)}. "
+            f"The '{param}' parameter of {func}() must be one of {one_of(allowed)}. "
             f"Got {value!r} instead."
         )
 

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, special, stats
 
-from ..errors import ParameterError
+from ..errors import ParameterError, one_of
 from .wilcoxon import wilcoxon_signed_rank
 
 __all__ = [
@@ -72,7 +72,7 @@ def _check(confidence: float, alternative: str, func: str) -> None:
         )
     if alternative not in _ALTERNATIVES:
         raise ParameterError(
-            f"The 'alternative' parameter of {func}() must be one of {set(_ALTERNATIVES)}. "
+            f"The 'alternative' parameter of {func}() must be one of {one_of(_ALTERNATIVES)}. "
             f"Got {alternative!r} instead."
         )
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, one_of
 
 __all__ = ["CORRECTIONS", "Correction", "p_adjust"]
 
@@ -60,7 +60,7 @@ def p_adjust(p: Sequence[float] | np.ndarray, method: Correction = "holm") -> np
     """
     if method not in CORRECTIONS:
         raise ParameterError(
-            f"The 'method' parameter of p_adjust() must be one of {set(CORRECTIONS)}. "
+            f"The 'method' parameter of p_adjust() must be one of {one_of(CORRECTIONS)}. "
             f"Got {method!r} instead."
         )
     arr = np.array(p, dtype="float64", copy=True).reshape(-1)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ..errors import InstrumentError, ParameterError
+from ..errors import InstrumentError, ParameterError, one_of
 from . import _data
 
 __all__ = [
@@ -111,7 +111,7 @@ def _reliabilities(names: list[Any], given: dict[Any, Any], inst_scales: dict[An
 
 def reliable_change(
     scores: pd.DataFrame,
-    reliability: Mapping[Hashable, float | tuple[float, str]] | pd.Series | None = None,
+    reliability: Mapping[Any, float | tuple[float, str]] | pd.Series | None = None,
     *,
     dv: str = C.SCORE,
     within: str = C.TIMEPOINT,
@@ -119,8 +119,8 @@ def reliable_change(
     scale: str | None = C.SCALE,
     baseline: Hashable | None = None,
     scales: Sequence[Hashable] | None = None,
-    direction: Mapping[Hashable, Direction] | None = None,
-    cutoff: Mapping[Hashable, float] | None = None,
+    direction: Mapping[Any, Direction] | None = None,
+    cutoff: Mapping[Any, float] | None = None,
     use_published: bool = True,
     criterion: float = 1.96,
     by: str | Sequence[str] | None = None,
@@ -229,7 +229,7 @@ def reliable_change(
     if bad_dir:
         raise ParameterError(
             f"The 'direction' parameter of reliable_change() must map scales to one of "
-            f"{set(_DIRECTIONS)}. Got {bad_dir!r}."
+            f"{one_of(_DIRECTIONS)}. Got {bad_dir!r}."
         )
     for sc in chosen:
         if sc not in dirs and sc in inst_scales:

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from scipy import special, stats
 
-from ..errors import EvaltoolWarning, ParameterError
+from ..errors import EvaltoolWarning, ParameterError, one_of
 
 __all__ = [
     "METHOD_APPROX",
@@ -209,7 +209,7 @@ def wilcoxon_signed_rank(
     if alternative not in ALTERNATIVES:
         raise ParameterError(
             "The 'alternative' parameter of wilcoxon_signed_rank() must be one of "
-            f"{set(ALTERNATIVES)}. Got {alternative!r} instead."
+            f"{one_of(ALTERNATIVES)}. Got {alternative!r} instead."
         )
     xa = np.asarray(x, dtype="float64")
     if y is None:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from ..errors import ParameterError
 from ..instruments import Instrument, list_instruments, load_instrument
 from ..scoring.answers import coerce_answers
 from .columns_map import match_items
+
+if TYPE_CHECKING:
+    from ..io import ExportInfo
 
 __all__ = ["draft_study"]
 
@@ -39,7 +43,7 @@ class _Export:
     rel: str
     path: Path
     data: pd.DataFrame
-    info: object
+    info: ExportInfo
     timepoints: list[str] = field(default_factory=list)
 
 
@@ -141,7 +145,8 @@ def _free_text_columns(data: pd.DataFrame, skip: set[str]) -> list[str]:
         numeric = pd.to_numeric(s, errors="coerce").notna().mean()
         if numeric > 0.2:
             continue
-        words = s.str.split().str.len().mean()
+        tokens: pd.Series = s.str.split()  # lists; pandas-stubs types .str.len() for text only
+        words = tokens.str.len().mean()
         distinct = s.nunique() / len(s)
         if words >= 3 and distinct > 0.5:
             out.append(str(c))
@@ -258,8 +263,8 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
                                  fix="give the data export too: evaltool init export.csv dictionary.csv")
     loaded: list[_Export] = []
     for p in paths:
-        exp = read_export(p, dictionary=dictionary) if dictionary is not None else read_export(p)
-        loaded.append(_Export(_rel(p, base), p, exp.data, exp.info))
+        read = read_export(p, dictionary=dictionary) if dictionary is not None else read_export(p)
+        loaded.append(_Export(_rel(p, base), p, read.data, read.info))
 
     lines: list[str] = []
     add = lines.append
@@ -272,18 +277,18 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     add("")
 
     # --- exports and timepoints --------------------------------------------------------------
-    long_export = len(loaded) == 1 and getattr(loaded[0].info, "timepoint_column", None)
+    long_export = loaded[0].info.timepoint_column if len(loaded) == 1 else None  # its wave column
     tp_ids: list[str] = []
     tp_labels: list[str] = []
     add("exports:")
     if long_export:
         exp = loaded[0]
-        tcol = exp.info.timepoint_column  # type: ignore[attr-defined]
+        tcol = long_export
         values = [str(v) for v in pd.unique(exp.data[tcol].dropna().astype(str))]
         tp_ids = [f"T{i + 1}" for i in range(len(values))]
         tp_labels = [v.removesuffix("_arm_1").replace("_", " ") for v in values]
         add(f"  - file: {_q(exp.rel)}")
-        add(f"    format: {exp.info.format}  # guessed from the file's layout")  # type: ignore[attr-defined]
+        add(f"    format: {exp.info.format}  # guessed from the file's layout")
         if dictionary is not None:
             add(f"    dictionary: {_q(_rel(dictionary, base))}")
         add(f"    timepoint_column: {_q(tcol)}")
@@ -301,7 +306,7 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
             exp.timepoints.append(t)
             add(f"  - file: {_q(exp.rel)}")
             add(f"    timepoint: {t}  # guessed from the file name / order")
-            add(f"    format: {exp.info.format}  # guessed from the file's layout")  # type: ignore[attr-defined]
+            add(f"    format: {exp.info.format}  # guessed from the file's layout")
     add("")
     add("timepoints:  # in study order; the first is the baseline")
     for t, lab in zip(tp_ids, tp_labels, strict=True):
@@ -371,21 +376,21 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     taken = set().union(*used_cols.values())
     for gname, pat in _GROUP_WORDS.items():
         for e in loaded:
-            hit = next((str(c) for c in e.data.columns if str(c) not in taken and str(c) != "row" and
-                        re.search(pat, f"{c} {qt_all.get(str(c), '')}", re.I)), None)
-            if hit:
-                nun = e.data[hit].nunique()
+            gcol = next((str(c) for c in e.data.columns if str(c) not in taken and str(c) != "row" and
+                         re.search(pat, f"{c} {qt_all.get(str(c), '')}", re.I)), None)
+            if gcol:
+                nun = e.data[gcol].nunique()
                 if 1 < nun <= 60:
-                    labels = dict(re.findall(r"(\d+)\s*=\s*([^,;()\n]+?)\s*(?=[,;)]|$)", qt_all.get(hit, "")))
-                    values = {str(v).strip() for v in e.data[hit].dropna()}
-                    if len(labels) >= 2 and values <= set(labels):
+                    labels = dict(re.findall(r"(\d+)\s*=\s*([^,;()\n]+?)\s*(?=[,;)]|$)", qt_all.get(gcol, "")))
+                    codes = {str(v).strip() for v in e.data[gcol].dropna()}
+                    if len(labels) >= 2 and codes <= set(labels):
                         add(f"  - name: {gname}  # guessed from its name/question text ({nun} values)")
-                        add(f"    column: {_q(hit)}")
+                        add(f"    column: {_q(gcol)}")
                         add("    labels: {" + ", ".join(f"{_q(k)}: {_q(v)}" for k, v in labels.items())
                             + "}  # guessed: read from the question text")
                     else:
-                        add(f"  - {{name: {gname}, column: {_q(hit)}}}  # guessed from its name/question text ({nun} values)")
-                    taken.add(hit)
+                        add(f"  - {{name: {gname}, column: {_q(gcol)}}}  # guessed from its name/question text ({nun} values)")
+                    taken.add(gcol)
                     n_groups += 1
                     break
     if not n_groups:

@@ -58,9 +58,12 @@ def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
     return s.astype(object).where(s.notna(), np.nan)
 
 
+_LOOKALIKES = str.maketrans("OILSZ", "01152")  # O→0, I→1, L→1, S→5, Z→2
+
+
 def _skeleton(x: str) -> str:
     """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding."""
-    y = x.upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2"}))
+    y = x.upper().translate(_LOOKALIKES)
     y = re.sub(r"[^A-Z0-9@.]", "", y)
     return re.sub(r"(?<=\D)0+(?=\d)|^0+(?=\d)", "", y)
 

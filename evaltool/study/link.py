@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,10 @@ from .checks import date_problems, straightlining
 from .columns_map import match_items
 from .ids import near_misses, normalise_ids
 from .load import StudyFile, load_study
+
+if TYPE_CHECKING:
+    from ..io import Export, ExportFormat
+    from .model import InstrumentSpec
 
 __all__ = ["LinkedStudy", "link_study", "MATCH_REPORT_COLUMNS", "ITEM_MAP_COLUMNS", "INPUT_COLUMNS"]
 
@@ -158,21 +163,15 @@ def _redcap_incomplete(data: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _read(study: StudyFile, spec_idx: int, rel: str) -> tuple[str, Path, object]:
+def _read(study: StudyFile, spec_idx: int, rel: str) -> tuple[str, Path, Export]:
     from ..io import read_export
 
     spec = study.spec.exports[spec_idx]
     path = study.resolve(rel)
-    kwargs: dict[str, object] = {}
-    if spec.format:
-        kwargs["format"] = spec.format
-    if spec.encoding:
-        kwargs["encoding"] = spec.encoding
-    if spec.sheet:
-        kwargs["sheet"] = spec.sheet
-    if spec.dictionary:
-        kwargs["dictionary"] = study.resolve(spec.dictionary)
-    exp = read_export(path, **kwargs)
+    # the study file's format is free text: read_export checks it (ParameterError if unknown)
+    fmt = cast("ExportFormat | None", spec.format or None)
+    exp = read_export(path, format=fmt, encoding=spec.encoding or None, sheet=spec.sheet or None,
+                      dictionary=study.resolve(spec.dictionary) if spec.dictionary else None)
     return rel, path, exp
 
 
@@ -227,7 +226,7 @@ def link_study(
     tp_type = pd.CategoricalDtype(tps, ordered=True)
 
     instruments: dict[str, Instrument] = {}
-    used: list[tuple[object, Instrument]] = []  # (InstrumentSpec, Instrument)
+    used: list[tuple[InstrumentSpec, Instrument]] = []
     for ins in spec.instruments:
         ref = ins.id
         inst = load_instrument(study.resolve(ref) if ref.endswith((".yaml", ".yml")) else ref)
@@ -254,9 +253,9 @@ def link_study(
         if not need <= set(lt.columns):
             raise StudyError("the linking table needs columns 'export_id' and 'participant_id'.",
                              file=lt_path, fix=f"rename its columns; it has {list(lt.columns)}.")
-        keys = normalise_ids(lt["export_id"], spec.participant_id)
-        vals = normalise_ids(lt["participant_id"], spec.participant_id)
-        linking = dict(zip(keys, vals, strict=True))
+        export_ids = normalise_ids(lt["export_id"], spec.participant_id)
+        study_ids = normalise_ids(lt["participant_id"], spec.participant_id)
+        linking = dict(zip(export_ids, study_ids, strict=True))
 
     problems: list[dict] = []
     excl_frames: list[pd.DataFrame] = []
@@ -269,8 +268,8 @@ def link_study(
         for rel in espec.paths:
             say(f"reading {rel}")
             source, path, exp = _read(study, ei, rel)
-            data: pd.DataFrame = exp.data  # type: ignore[attr-defined]
-            info = exp.info  # type: ignore[attr-defined]
+            data = exp.data
+            info = exp.info
             n = len(data)
             rows_in += n
             input_rows.append({
@@ -301,13 +300,13 @@ def link_study(
             # --- platform exclusions (the reader's status rules; REDCap forms handled below) ---
             from ..io import flag_status
 
-            flags = flag_status(exp)  # type: ignore[arg-type]
+            flags = flag_status(exp)
             fmt = str(info.format)
             pos = pd.Series(np.arange(n), index=rownum)
-            for kind, why, rule in (("test", "preview or test response", spec.exclusions.preview),
-                                    ("spam", "spam response", spec.exclusions.preview),
-                                    ("incomplete", "unfinished response", spec.exclusions.unfinished)):
-                if rule != "exclude" or (kind == "incomplete" and fmt == "redcap"):
+            for kind, why, setting in (("test", "preview or test response", spec.exclusions.preview),
+                                       ("spam", "spam response", spec.exclusions.preview),
+                                       ("incomplete", "unfinished response", spec.exclusions.unfinished)):
+                if setting != "exclude" or (kind == "incomplete" and fmt == "redcap"):
                     continue
                 f = flags[flags["kind"] == kind]
                 if len(f):
@@ -385,11 +384,11 @@ def link_study(
                     })
                     rs = inst.response_sets[inst.item(m["item"]).response_set]
                     vals, nonnum, outset = coerce_answers(data[m["column"]], rs)
-                    for mask, rule, what in ((nonnum, "not_numeric", "is not a number or a known answer label"),
-                                             (outset, "out_of_range", f"is outside {rs.min:g}..{rs.max:g}")):
+                    for mask, check, what in ((nonnum, "not_numeric", "is not a number or a known answer label"),
+                                              (outset, "out_of_range", f"is outside {rs.min:g}..{rs.max:g}")):
                         for i in np.flatnonzero(mask & pd.isna(reason)):
                             problems.append(_problem(
-                                source, int(rownum[i]), m["column"], str(data[m["column"]].iloc[i]), rule,
+                                source, int(rownum[i]), m["column"], str(data[m["column"]].iloc[i]), check,
                                 f"{inst.short_name} item '{m['item']}' {what}",
                                 "correct the answer in a copy of the export (or blank it) and re-run",
                             ))
@@ -398,22 +397,22 @@ def link_study(
                     values[m["item"]] = vals
             # --- free text -----------------------------------------------------------------------
             texts: dict[str, pd.Series] = {}
-            for ft in spec.free_text:
-                colname = ft.column
-                if ft.columns is not None:
-                    cands = [ft.columns[t] for t in set(tp_arr) if isinstance(t, str) and t in ft.columns]
+            for fspec in spec.free_text:
+                colname = fspec.column
+                if fspec.columns is not None:
+                    cands = [fspec.columns[t] for t in set(tp_arr) if isinstance(t, str) and t in fspec.columns]
                     colname = cands[0] if cands else None
                 if colname is None:
                     continue
                 c = _column(data, colname)
                 if c is None:
-                    if ft.columns is not None and espec.timepoint is not None:
+                    if fspec.columns is not None and espec.timepoint is not None:
                         raise StudyError(
-                            f"export has no free-text column '{colname}' (free_text '{ft.id}').", file=path,
+                            f"export has no free-text column '{colname}' (free_text '{fspec.id}').", file=path,
                             fix="correct free_text[].columns in the study file.",
                         )
                     continue
-                texts[ft.id] = data[c].astype("string")
+                texts[fspec.id] = data[c].astype("string")
             # --- empty rows -------------------------------------------------------------------
             answered = np.zeros(n, dtype="int32")
             for v in values.values():
@@ -487,10 +486,10 @@ def link_study(
                                  severity="warning"))
     if spec.exclusions.straightlining == "exclude" and sl:
         flagged = {(r["source"], r["row"]) for r in sl}
-        m = np.array([(s, r) in flagged for s, r in zip(kept[C.SOURCE], kept[C.ROW], strict=True)], dtype=bool)
-        extra = kept.loc[m, [C.SOURCE, C.ROW, C.PARTICIPANT_ID, C.TIMEPOINT]].assign(reason="straight-lining")
+        sl_mask = np.array([(s, r) in flagged for s, r in zip(kept[C.SOURCE], kept[C.ROW], strict=True)], dtype=bool)
+        extra = kept.loc[sl_mask, [C.SOURCE, C.ROW, C.PARTICIPANT_ID, C.TIMEPOINT]].assign(reason="straight-lining")
         excl = pd.concat([excl, extra], ignore_index=True)
-        kept = kept.loc[~m]
+        kept = kept.loc[~sl_mask]
 
     # --- participants & match report ------------------------------------------------------------
     kept[C.TIMEPOINT] = kept[C.TIMEPOINT].astype(tp_type)
@@ -540,7 +539,7 @@ def link_study(
     mr["suggestion"] = mr[C.PARTICIPANT_ID].map(lambda p: ("may be " + " or ".join(sugg[p])) if p in sugg else "")
     first_row = kept.drop_duplicates(C.PARTICIPANT_ID).set_index(C.PARTICIPANT_ID)[[C.SOURCE, C.ROW]]
     for p_id, cands in sugg.items():
-        src, rw = first_row.loc[p_id, C.SOURCE], int(first_row.loc[p_id, C.ROW])
+        src, rw = first_row[C.SOURCE].loc[p_id], int(first_row[C.ROW].loc[p_id])
         problems.append(_problem(src, rw, spec.participant_id.column, f"{p_id} → {' or '.join(cands)}", "near_miss_id",
                                  f"an id found only after {base} is close to {len(cands)} baseline id(s); not merged",
                                  "if it is the same person, add the pair to a linking table "
