@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,18 @@ import yaml
 from pydantic import ValidationError
 
 from .errors import EvaltoolError
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One schema problem in a data file: the file, the field path and what is wrong."""
+
+    file: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: field '{self.field}': {self.message}"
 
 
 def read_yaml(path: Path, error: type[EvaltoolError]) -> Any:
@@ -72,3 +85,14 @@ def validation_problems(exc: ValidationError, data: object, hint: str = "") -> l
             msg = "required field is missing"
         out.append((field_path(tuple(err["loc"]), data), msg))
     return out
+
+
+def validate_file_data(model: Any, data: object, file: str, problem: type[FileProblem],
+                       hint: str) -> tuple[Any, list[Any]]:
+    """Validate parsed YAML against a pydantic ``model``; ``(instance, [])`` or ``(None, problems)``."""
+    if not isinstance(data, dict):
+        return None, [problem(file, "(top level)", "the file must be a YAML mapping")]
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, [problem(file, f, m) for f, m in validation_problems(exc, data, hint)]

@@ -6,15 +6,13 @@ everywhere a name does, so licensed scales (with the user's own item text) can b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-from pydantic import ValidationError
 
 from .._resources import scales_dir
-from .._yaml import read_yaml, validation_problems
+from .._yaml import FileProblem, read_yaml, validate_file_data
 from ..errors import InstrumentError
 from .schema import Instrument
 
@@ -26,8 +24,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class InstrumentProblem:
+class InstrumentProblem(FileProblem):
     """One schema problem in an instrument file.
 
     Examples
@@ -41,13 +38,6 @@ class InstrumentProblem:
     ('short_name', 'required field is missing')
     """
 
-    file: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: field '{self.field}': {self.message}"
-
 
 def _available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(scales_dir().glob("*.yaml"))}
@@ -58,13 +48,7 @@ def _read_yaml(path: Path) -> object:
 
 
 def _validate(data: object, file: str) -> tuple[Instrument | None, list[InstrumentProblem]]:
-    if not isinstance(data, dict):
-        return None, [InstrumentProblem(file, "(top level)", "the file must be a YAML mapping")]
-    try:
-        return Instrument.model_validate(data), []
-    except ValidationError as exc:
-        hint = "see 'evaltool instruments show brs' for an example"
-        return None, [InstrumentProblem(file, f, m) for f, m in validation_problems(exc, data, hint)]
+    return validate_file_data(Instrument, data, file, InstrumentProblem, "see 'evaltool instruments show brs' for an example")
 
 
 def check_instrument_file(path: str | Path) -> list[InstrumentProblem]:

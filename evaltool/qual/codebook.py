@@ -49,7 +49,6 @@ positive terms do not count).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -58,7 +57,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._resources import codebooks_dir
-from .._yaml import read_yaml, validation_problems
+from .._yaml import FileProblem, read_yaml, validate_file_data
 from ..errors import CodebookError
 from . import _patterns
 
@@ -376,8 +375,7 @@ Code.model_rebuild()
 # ------------------------------------------------------------------------------------------
 # loading and checking
 # ------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CodebookProblem:
+class CodebookProblem(FileProblem):
     """One schema problem in a codebook file.
 
     Examples
@@ -391,28 +389,13 @@ class CodebookProblem:
     ('codes', 'List should have at least 1 item after validation, not 0')
     """
 
-    file: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: field '{self.field}': {self.message}"
-
 
 def _available() -> dict[str, Path]:
     return {p.stem: p for p in sorted(codebooks_dir().glob("*.yaml"))}
 
 
 def _validate(data: object, file: str) -> tuple[Codebook | None, list[CodebookProblem]]:
-    from pydantic import ValidationError
-
-    if not isinstance(data, dict):
-        return None, [CodebookProblem(file, "(top level)", "the file must be a YAML mapping")]
-    try:
-        return Codebook.model_validate(data), []
-    except ValidationError as exc:
-        hint = "see the packaged 'resilience_training' codebook for an example"
-        return None, [CodebookProblem(file, f, m) for f, m in validation_problems(exc, data, hint)]
+    return validate_file_data(Codebook, data, file, CodebookProblem, "see the packaged 'resilience_training' codebook for an example")
 
 
 def check_codebook_file(path: str | Path) -> list[CodebookProblem]:
