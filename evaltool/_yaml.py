@@ -96,3 +96,27 @@ def validate_file_data(model: Any, data: object, file: str, problem: type[FilePr
         return model.model_validate(data), []
     except ValidationError as exc:
         return None, [problem(file, f, m) for f, m in validation_problems(exc, data, hint)]
+
+
+def resolve_data_file(name_or_path: object, available: dict[str, Path], error: type[EvaltoolError],
+                      kind: str, list_hint: str) -> Path:
+    """The file for a packaged name (``available``) or a user's YAML path, or ``error``.
+
+    Unknown names get close-match suggestions and the list of known names.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if text.endswith((".yaml", ".yml")) or path.is_file():
+        if not path.is_file():
+            raise error(f"{kind} file not found.", file=path,
+                        fix=f"check the path, or use a packaged name from {list_hint}.")
+        return path
+    key = text.strip().lower().replace("-", "_")
+    if key not in available:
+        import difflib
+
+        close = difflib.get_close_matches(key, list(available), n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise error(f"unknown {kind} '{text}'.{hint}",
+                    fix=f"use one of: {', '.join(available)}; or give the path to your own YAML file.")
+    return available[key]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._resources import scales_dir
-from .._yaml import FileProblem, read_yaml, validate_file_data
+from .._yaml import FileProblem, read_yaml, resolve_data_file, validate_file_data
 from ..errors import InstrumentError
 from .schema import Instrument
 
@@ -119,27 +119,7 @@ def load_instrument(name_or_path: str | Path | Instrument) -> Instrument:
     """
     if isinstance(name_or_path, Instrument):
         return name_or_path
-    text = str(name_or_path)
-    path = Path(text)
-    if text.endswith((".yaml", ".yml")) or path.is_file():
-        if not path.is_file():
-            raise InstrumentError(
-                "instrument file not found.", file=path,
-                fix="check the path, or use a packaged name from 'evaltool instruments list'.",
-            )
-        return _load_path(path.resolve(), path.stat().st_mtime)
-    available = _available()
-    key = text.strip().lower().replace("-", "_")
-    if key not in available:
-        import difflib
-
-        close = difflib.get_close_matches(key, list(available), n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise InstrumentError(
-            f"unknown instrument '{text}'.{hint}",
-            fix=f"use one of: {', '.join(available)}; or give the path to your own YAML file.",
-        )
-    p = available[key]
+    p = resolve_data_file(name_or_path, _available(), InstrumentError, "instrument", "'evaltool instruments list'")
     return _load_path(p.resolve(), p.stat().st_mtime)
 
 

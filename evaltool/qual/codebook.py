@@ -57,7 +57,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._resources import codebooks_dir
-from .._yaml import FileProblem, read_yaml, validate_file_data
+from .._yaml import FileProblem, read_yaml, resolve_data_file, validate_file_data
 from ..errors import CodebookError
 from . import _patterns
 
@@ -473,27 +473,7 @@ def load_codebook(name_or_path: str | Path | Codebook) -> Codebook:
     """
     if isinstance(name_or_path, Codebook):
         return name_or_path
-    text = str(name_or_path)
-    path = Path(text)
-    if text.endswith((".yaml", ".yml")) or path.is_file():
-        if not path.is_file():
-            raise CodebookError(
-                "codebook file not found.", file=path,
-                fix="check the path, or use a packaged name from list_codebooks().",
-            )
-        return _load_path(path.resolve(), path.stat().st_mtime)
-    available = _available()
-    key = text.strip().lower().replace("-", "_")
-    if key not in available:
-        import difflib
-
-        close = difflib.get_close_matches(key, list(available), n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise CodebookError(
-            f"unknown codebook '{text}'.{hint}",
-            fix=f"use one of: {', '.join(available)}; or give the path to your own YAML file.",
-        )
-    p = available[key]
+    p = resolve_data_file(name_or_path, _available(), CodebookError, "codebook", 'list_codebooks()')
     return _load_path(p.resolve(), p.stat().st_mtime)
 
 
