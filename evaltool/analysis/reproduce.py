@@ -8,7 +8,6 @@ in the same order.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._files import sha256_file
 from ..errors import InputError, ParameterError
 
 __all__ = [
@@ -285,12 +285,6 @@ def assert_reproduced(check: pd.DataFrame) -> None:
 
 # ------------------------------------------------------------------------------------------
 # provenance
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def provenance(results_folder: str | Path, study_file: str | Path | None = None) -> pd.DataFrame:
@@ -341,7 +335,7 @@ def provenance(results_folder: str | Path, study_file: str | Path | None = None)
 
     def file_row(item: str, recorded: str, where: str | Path | None) -> None:
         p = Path(where) if where else None
-        now = _sha256(p) if p is not None and p.is_file() else "missing"
+        now = sha256_file(p) if p is not None and p.is_file() else "missing"
         rows.append((item, recorded, now))
 
     sf = manifest.get("study_file", {})

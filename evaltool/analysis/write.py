@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import platform
 import sys
@@ -11,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .._files import sha256_file
 from ..output import write_workbook
 from ..study import StudyFile
 from .reproduce import write_reproduce_notebook
@@ -32,8 +32,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def write_results(results: Results, study: StudyFile, out_dir: Path) -> dict[str, Any]:
@@ -80,7 +78,7 @@ def write_results(results: Results, study: StudyFile, out_dir: Path) -> dict[str
         "tool": "evaltool",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "synthetic_data": results.synthetic,
-        "study_file": {"path": str(study.path), "sha256": _sha256(study.path), "copy": "study.yaml"},
+        "study_file": {"path": str(study.path), "sha256": sha256_file(study.path), "copy": "study.yaml"},
         "inputs": [] if inputs is None else [
             {"source": r["source"], "path": r["path"], "format": r["format"], "encoding": r["encoding"],
              "rows": int(r["rows"]), "sha256": r["sha256"]} for r in inputs.to_dict("records")

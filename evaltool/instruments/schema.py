@@ -11,6 +11,7 @@ The rules follow ``INSTRUMENTS.md`` §6. Reverse keying always uses the *respons
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Annotated, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -426,6 +427,25 @@ class Instrument(_Model):
             if s.id == scale_id:
                 return s
         raise KeyError(scale_id)
+
+    def select_scales(self, scales: Sequence[str] | None = None) -> list[Scale]:
+        """The scales with these ids (all when None); unknown ids raise ``ParameterError``.
+
+        Examples
+        --------
+        >>> from evaltool.instruments import load_instrument
+        >>> [s.id for s in load_instrument("cbi").select_scales(["cbi_work"])]
+        ['cbi_work']
+        """
+        if scales is None:
+            return list(self.scales)
+        known = {s.id for s in self.scales}
+        bad = [s for s in scales if s not in known]
+        if bad:
+            from ..errors import ParameterError
+
+            raise ParameterError(f"{self.short_name} has no scale(s) {bad}.", fix=f"choose from {sorted(known)}.")
+        return [self.scale(s) for s in scales]
 
     def is_reversed(self, scale: Scale, item_id: str) -> bool:
         """Whether ``item_id`` is reverse-keyed when scoring ``scale``."""

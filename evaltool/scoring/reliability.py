@@ -129,14 +129,7 @@ def _select(data: pd.DataFrame, instrument: str | Instrument | None, scales: Seq
         )
     if instrument is not None:
         inst = load_instrument(instrument)
-        if scales is None:
-            chosen = list(inst.scales)
-        else:
-            known = {s.id for s in inst.scales}
-            bad = [s for s in scales if s not in known]
-            if bad:
-                raise ParameterError(f"{inst.short_name} has no scale(s) {bad}.", fix=f"choose from {sorted(known)}.")
-            chosen = [inst.scale(s) for s in scales]
+        chosen = inst.select_scales(scales)
         name: str | None = inst.id
     else:
         if scales is not None:

@@ -293,16 +293,7 @@ def score(
             f"The 'invalid' parameter of score() must be one of {{'raise', 'missing'}}. Got {invalid!r} instead."
         )
     inst = load_instrument(instrument)
-    if scales is None:
-        chosen = list(inst.scales)
-    else:
-        known = {s.id for s in inst.scales}
-        bad = [s for s in scales if s not in known]
-        if bad:
-            raise ParameterError(
-                f"{inst.short_name} has no scale(s) {bad}.", fix=f"choose from {sorted(known)}."
-            )
-        chosen = [inst.scale(s) for s in scales]
+    chosen = inst.select_scales(scales)
     wide, ids = as_wide(data, id_columns)
     prepared, problems = prepare(wide, inst, chosen, columns, source)
     if problems and invalid == "raise":

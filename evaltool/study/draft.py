@@ -83,12 +83,11 @@ def _rel(path: Path, base: Path) -> str:
 
 def _is_bundled_example(paths: Sequence[Path]) -> bool:
     """True when every export is a file of the bundled synthetic example (or a copy of one)."""
-    import hashlib
-
+    from .._files import sha256_file
     from ..examples import example_study_dir
 
-    bundled = {hashlib.sha256(p.read_bytes()).hexdigest() for p in example_study_dir().rglob("*.csv")}
-    return all(hashlib.sha256(p.read_bytes()).hexdigest() in bundled for p in paths)
+    bundled = {sha256_file(p) for p in example_study_dir().rglob("*.csv")}
+    return all(sha256_file(p) in bundled for p in paths)
 
 
 def _is_redcap_dictionary(path: Path) -> bool:

@@ -8,7 +8,6 @@ near-miss ids are *suggested*, and every data problem is collected in one proble
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from .._files import sha256_file
 from ..errors import StudyError
 from ..instruments import Instrument, load_instrument
 from ..scoring.answers import coerce_answers
@@ -117,12 +117,6 @@ class LinkedStudy:
         return f"<div><h4>Linked study: {self.study.name}</h4><ul>{items}</ul></div>"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _problem(source: object, row: object, column: object, value: object, rule: str, message: str,
@@ -274,7 +268,7 @@ def link_study(
             rows_in += n
             input_rows.append({
                 "source": source, "path": str(path), "format": info.format,
-                "encoding": info.encoding, "rows": n, "sha256": _sha256(path),
+                "encoding": info.encoding, "rows": n, "sha256": sha256_file(path),
                 "repairs": "; ".join(getattr(info, "repairs", []) or []),
             })
             rownum = data[C.ROW].to_numpy() if C.ROW in data.columns else np.arange(2, n + 2)
