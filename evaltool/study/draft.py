@@ -428,7 +428,7 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     add(f"  baseline: {tp_ids[0]}")
     add("  correction: holm       # or BH / none")
     add("  effect_size: d_av      # headline pre/post effect size (d_z is reported beside it)")
-    add("  suppression_threshold: 5   # smallest group shown in shareable reports")
+    add("  min_cell_size: 5   # smallest group shown in shareable reports")
     add("  codebook: resilience_training")
     text = "\n".join(lines) + "\n"
     Study.model_validate(yaml.safe_load(text))  # the draft must be a valid study file
