@@ -151,14 +151,16 @@ def _step_prepost(run: _Run) -> None:
 
 
 def _step_models(run: _Run) -> None:
-    """Random-intercept model per scale (the published table), its fixed effects, variance
-    components, marginal means; group × time type III tables for ``analysis.group_by_time``."""
+    """Random-intercept model per scale, fitted once: the published table (change vs baseline),
+    fixed effects, variance components, fit statistics, marginal means; group × time type III
+    tables for ``analysis.group_by_time``."""
     from ..stats import (
         anova_type3,
         change_vs_baseline,
         emmeans,
         emmeans_contrasts,
         fit_mixed,
+        model_fit_statistics,
         tidy_mixed,
         variance_components,
     )
@@ -168,8 +170,8 @@ def _step_models(run: _Run) -> None:
     cohort = "cohort" if a.cohort_random_effect and "cohort" in scores.columns else None
     fits, anovas = [], []
     for scale in scores[C.SCALE].unique():
+        # every declared timepoint stays a category: change_vs_baseline gives it a row
         d = scores[scores[C.SCALE] == scale].dropna(subset=[C.SCORE])
-        d = d.assign(**{C.TIMEPOINT: d[C.TIMEPOINT].cat.remove_unused_categories()})
         if d[C.TIMEPOINT].nunique() < 2:
             continue
         try:
@@ -182,8 +184,8 @@ def _step_models(run: _Run) -> None:
                 anovas.append(anova_type3(fit_mixed(d, baseline=run.spec.baseline, group=g)))
             except ParameterError as exc:
                 run.notes.append(f"{scale}: {g} × time model not fitted ({exc.message})")
-    run.tables["change_vs_baseline"] = _given(run, change_vs_baseline(
-        scores, baseline=run.spec.baseline, cohort=cohort, confidence=a.confidence), "timepoint")
+    run.tables["change_vs_baseline"] = _given(run, change_vs_baseline(fits, confidence=a.confidence), "timepoint")
+    run.tables["model_fit"] = model_fit_statistics(fits)
     if fits:
         run.tables["mixed_fixed_effects"] = pd.concat([tidy_mixed(f, confidence=a.confidence) for f in fits],
                                                       ignore_index=True)
