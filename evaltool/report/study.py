@@ -128,6 +128,8 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
             sec = sec.add(TextBlock(intro))
         if key in tabs:
             sec = sec.add(num.table(tabs[key]))
+        if key == "model" and "model_fit" in tabs:
+            sec = sec.add(num.table(tabs["model_fit"]))
         if key == "prepost":
             for extra in ("effect_sizes", "wilcoxon"):
                 if extra in tabs:

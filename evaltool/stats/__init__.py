@@ -68,6 +68,7 @@ from .mixed import (  # noqa: E402
     EMMEANS_COLUMNS,
     EMMEANS_CONTRAST_COLUMNS,
     MIXED_COLUMNS,
+    MODEL_FIT_COLUMNS,
     VARIANCE_COLUMNS,
     MixedFit,
     anova_type3,
@@ -75,6 +76,7 @@ from .mixed import (  # noqa: E402
     emmeans,
     emmeans_contrasts,
     fit_mixed,
+    model_fit_statistics,
     tidy_mixed,
     variance_components,
 )
@@ -82,5 +84,5 @@ from .mixed import (  # noqa: E402
 __all__ += [
     "ANOVA_COLUMNS", "CHANGE_COLUMNS", "EMMEANS_COLUMNS", "EMMEANS_CONTRAST_COLUMNS", "MIXED_COLUMNS",
     "VARIANCE_COLUMNS", "MixedFit", "anova_type3", "change_vs_baseline", "emmeans", "emmeans_contrasts",
-    "fit_mixed", "tidy_mixed", "variance_components",
+    "fit_mixed", "tidy_mixed", "variance_components", "MODEL_FIT_COLUMNS", "model_fit_statistics",
 ]
