@@ -84,7 +84,7 @@ def _scale_figures(run: Run, s: str, d: pd.DataFrame, info: Any, rc: pd.DataFram
     rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
     _draw(run, f"trajectories_{s}", f"{label}: each participant's scores (grey lines) with the mean and "
           f"{o.level} CI at each timepoint.",
-          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng), scale=s)
+          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence), scale=s)
     _draw(run, f"distribution_{s}", f"{label}: distribution of scores at each timepoint.",
           lambda: plots.plot_distribution(d, s, label=label), scale=s)
     if rc is None:
