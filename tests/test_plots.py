@@ -49,19 +49,29 @@ def test_draws_on_given_axes(scores):
     assert plot_trajectories(scores, ax=ax) is ax
 
 
+def _individual_segments(ax) -> int:
+    from matplotlib.collections import LineCollection
+
+    return sum(len(c.get_segments()) for c in ax.collections
+               if isinstance(c, LineCollection) and c.get_label() != "_nolegend_" and len(c.get_segments()) > 3)
+
+
 def test_cohort_level_only_has_no_individual_points(scores):
     ax = plot_trajectories(scores, individual=False)
     n_tp = 3
     assert len(ax.lines) <= 3  # the mean line and the two error-bar cap lines
     assert all(len(line.get_xdata()) <= n_tp for line in ax.lines)
     assert all(len(c.get_offsets()) <= n_tp for c in ax.collections if hasattr(c, "get_offsets"))
-    assert len(plot_trajectories(scores, individual=True).lines) > 30  # one line per participant
+    assert _individual_segments(ax) == 0
+    # one line per participant with two or more scores (five were seen only at T1)
+    assert _individual_segments(plot_trajectories(scores, individual=True)) == 25
+    assert not any(len(c.get_offsets()) > n_tp for c in plot_distribution(scores, individual=False).collections)
 
 
 def test_small_timepoints_suppressed(scores):
     ax = plot_trajectories(scores, individual=False, min_n=22)
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels[2] == "T3\n(n<22)"
+    assert labels[2] == "T3\nn < 22"
     y = ax.lines[0].get_ydata()
     assert np.isnan(y[2]) and not np.isnan(y[0])
 
@@ -76,12 +86,12 @@ def test_slopes_pair_by_id_not_row_order(scores):
 def test_forest_and_flow_and_jt():
     t = pd.DataFrame({"scale": ["a", "b"], "contrast": ["T2 - T1"] * 2, "d_av": [0.5, -0.1],
                       "d_av_ci_low": [0.2, -0.4], "d_av_ci_high": [0.8, 0.2]})
-    assert len(plot_forest(t).get_yticklabels()) == 2
+    assert [x.get_text() for x in plot_forest(t).get_yticklabels()] == ["a", "T2 − T1", "b", "T2 − T1"]
     with pytest.raises(ParameterError, match="no column 'd_z'"):
         plot_forest(t, estimate="d_z")
     ax = plot_reliable_change(np.array([1.0, 2, 3, 4]), np.array([3.0, 2, 3, 1]), 0.5, higher_is_better=True)
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "improved (1)" in texts and "deteriorated (1)" in texts
+    assert "improved: 1 (25%)" in texts and "deteriorated: 1 (25%)" in texts
     f = pd.DataFrame({"timepoint": ["T1", "T2"], "stage": ["responded", "responded"], "detail": ["", ""], "n": [5, 4]})
     assert plot_flow(f).get_title(loc="left") == "Participant flow"
 

@@ -31,10 +31,15 @@ RC: dict[RcKeyType, Any] = {
     "legend.frameon": False,
     "legend.fontsize": 9,
     "figure.dpi": 100,
-    "savefig.dpi": 200,
+    "savefig.dpi": 300,  # journals ask for 300 dpi or more
     "svg.fonttype": "none",
     "svg.hashsalt": "evaltool",
+    "axes.unicode_minus": True,  # tick labels with U+2212, never a hyphen
+    "text.parse_math": True,  # evaltool's own markup only: user text goes through _text.escape
 }
+
+# layers with more elements than this are rasterised in vector files (SVG stays light)
+RASTERIZE_ABOVE = 500
 
 
 @contextmanager
