@@ -114,3 +114,23 @@ def test_flow_layout_and_text_inside_boxes():
         assert any(b.x0 <= bb.x0 and bb.x1 <= b.x1 and b.y0 <= bb.y0 and bb.y1 <= b.y1 for b in boxes), \
             f"{t.get_text()!r} runs outside its box"
     assert fig.get_figheight() > 8  # eight timepoints: the figure grew instead of squeezing
+
+
+def test_the_checker_sees_overlaps_escapes_legends_over_data_and_the_zero_line():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 3))
+    ax = fig.add_subplot()
+    ax.scatter([0.08, 0.9], [0.95, 0.9], label="points")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.52, 0.5, "second label")
+    ax.text(0.95, 0.1, "runs off the right edge of the figure")
+    ax.axvline(0.55)
+    problems = "\n".join(layout_problems(fig))
+    assert "'first label' overlaps 'second label'" in problems
+    assert "leaves the figure" in problems
+    assert "the legend covers 1 data point(s)" in problems
+    assert "'second label' is crossed by the line at x = 0.55" in problems

@@ -76,7 +76,8 @@ def axis_label(ax: Any, text: str, which: str = "y", *, fraction: float = 1.0) -
 def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = None) -> None:
     """Category tick labels on the x axis that never overlap, and a y label that fits its axis.
 
-    Each label is wrapped to its slot. If neighbours still touch after layout, every second
+    Each label is wrapped to its slot (again after layout, when the legend has taken its
+    share of the width). If neighbours still touch, every second
     label moves to a second row (wrapped to two slots); if even that is too crowded, the labels
     are set on one line each and turned 40°. The y label (if given) is then wrapped to the
     laid-out axes height, so it never runs off the figure.
@@ -92,6 +93,10 @@ def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = N
     if ylabel is not None:
         axis_label(ax, ylabel, "y", fraction=0.8)
     fig.draw_without_rendering()
+    if _crowded(ax, "major"):  # wrap again to the slot the layout left
+        slot_pt = ax.bbox.width * 72 / fig.dpi / k
+        ax.set_xticklabels([wrap_to_width(lab, 0.9 * slot_pt, fontsize) for lab in labels])
+        fig.draw_without_rendering()
     if _crowded(ax, "major"):
         slot_pt = ax.bbox.width * 72 / fig.dpi / k
         wrapped = [wrap_to_width(lab, 1.8 * slot_pt, fontsize) for lab in labels]
