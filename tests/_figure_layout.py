@@ -28,6 +28,8 @@ def _drawn_tick_labels(fig: Any) -> tuple[set[int], set[int]]:
             ticks = axis.get_major_ticks() + axis.get_minor_ticks()
             for tick in ticks:
                 every.update({id(tick.label1), id(tick.label2)})
+            if not (ax.axison and axis.get_visible()):
+                continue
             lo, hi = sorted(axis.get_view_interval())
             eps = 1e-9 * max(hi - lo, 1.0)
             for tick, loc in zip(axis.get_major_ticks(), axis.get_majorticklocs(), strict=False):

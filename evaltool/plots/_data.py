@@ -67,30 +67,41 @@ def dodge(values: np.ndarray, *, half_width: float, tie_tol: float, max_step: fl
     return out
 
 
-def density(values: np.ndarray, grid: np.ndarray, *, min_bandwidth: float = 0.0) -> np.ndarray:
-    """Gaussian kernel density on ``grid`` by binning (linear in the number of values).
+def density(values: np.ndarray, *, min_bandwidth: float = 0.0, limits: tuple[float, float] | None = None,
+            points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian kernel density by binning (linear in the number of values): ``(grid, density)``.
 
-    Scott's bandwidth, but never narrower than ``min_bandwidth`` (so integer scores give one
-    smooth shape rather than a comb).
+    Scott's bandwidth (robust spread), never narrower than ``min_bandwidth`` (so integer scores
+    give one smooth shape rather than a comb). The grid runs two bandwidths past the data, so
+    the shape tapers, but never past ``limits`` (the scale's possible range).
+
+    Examples
+    --------
+    >>> grid, dens = density(np.array([1.0, 2, 2, 3, 3, 3, 4]), limits=(1, 5))
+    >>> float(grid[0]), round(float((dens * (grid[1] - grid[0])).sum()), 3)
+    (1.0, 1.0)
     """
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     n = len(v)
-    if n < 2 or len(grid) < 2:
-        return np.zeros(len(grid))
+    if n < 2:
+        return np.array([]), np.array([])
     sd = float(v.std(ddof=1))
     iqr = float(np.subtract(*np.percentile(v, [75, 25])))
     spread = min(sd, iqr / 1.349) if iqr > 0 else sd
     bw = max(1.06 * spread * n ** (-1 / 5), min_bandwidth, 1e-9)
+    lo, hi = float(v.min()) - 2 * bw, float(v.max()) + 2 * bw
+    if limits is not None:
+        lo, hi = max(lo, float(limits[0])), min(hi, float(limits[1]))
+    grid = np.linspace(lo, hi, points)
     step = float(grid[1] - grid[0])
     edges = np.r_[grid - step / 2, grid[-1] + step / 2]
     counts, _ = np.histogram(np.clip(v, grid[0], grid[-1]), bins=edges)
     half = int(np.ceil(4 * bw / step))
-    kx = np.arange(-half, half + 1) * step
-    kernel = np.exp(-0.5 * (kx / bw) ** 2)
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) * step / bw) ** 2)
     dens = np.convolve(counts, kernel, mode="full")[half:half + len(counts)]
     total = dens.sum() * step
-    return dens / total if total > 0 else dens
+    return grid, (dens / total if total > 0 else dens)
 
 
 def mean_ci(values: Any, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -24,6 +24,7 @@ _EXPLAIN = {
     "g_z": "mean change / SD of the changes, small-sample corrected",
 }
 _LABEL_IN = 2.3  # widest label column, inches
+_MIN_AREA = 3.0  # smallest marker area in the reliable-change plot, points²
 _HIGHER = ("higher_better",)
 _LOWER = ("higher_worse", "lower_better")
 
@@ -275,7 +276,8 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
                          higher_is_better: bool = True, cutoff: float | None = None,
                          ax: Any = None, labels: tuple[str, str] = ("baseline", "follow-up"),
                          z: float = 1.96, scale_label: str | None = None,
-                         time_labels: tuple[str, str] | None = None) -> Any:
+                         time_labels: tuple[str, str] | None = None,
+                         score_range: tuple[float, float] | None = None) -> Any:
     """Jacobson–Truax scatter: baseline vs later score, identity line and the ±z·SE_diff band.
 
     Points outside the band changed reliably; colours say improved (blue) or deteriorated
@@ -309,6 +311,8 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
         The scale's name; with ``time_labels`` the axes read "<scale> at <timepoint>".
     time_labels
         The two timepoints' labels (default "baseline", "follow-up").
+    score_range
+        The instrument's possible range, to draw both axes over it (default: the data's range).
 
     Returns
     -------
@@ -339,11 +343,12 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
             ylab = escape(labels[0].rsplit(" at ", 1)[0] + " " + labels[1])
     ax = new_axes(ax, figsize=(7.0, 4.6))
     with style():
-        lo = float(np.min(np.r_[pre, post])) if len(pre) else 0.0
-        hi = float(np.max(np.r_[pre, post])) if len(pre) else 1.0
+        both = np.r_[pre, post, list(score_range or [])]
+        lo = float(np.min(both)) if len(both) else 0.0
+        hi = float(np.max(both)) if len(both) else 1.0
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        pad = (hi - lo) * 0.08
+        pad = (hi - lo) * (0.04 if score_range else 0.08)
         grid = np.array([lo - pad, hi + pad])
         band = z * se_diff
         ax.fill_between(grid, grid - band, grid + band, color="#EEEEEE", zorder=0, lw=0)
@@ -359,7 +364,7 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
                                                                 n=("x", "size")).reset_index()
         max_n = int(agg["n"].max()) if len(agg) else 1
         per_person = min(24.0, 120.0 / max_n)
-        sizes = np.maximum(per_person * agg["n"].to_numpy(dtype=float), 3.0)
+        sizes = np.maximum(per_person * agg["n"].to_numpy(dtype=float), _MIN_AREA)
         colours = np.array([BLUE, VERMILION, GREY])[agg["cat"].to_numpy(dtype=int)]
         markers = {0: "o", 1: "v", 2: "o"}
         for c in (2, 0, 1):  # unchanged under the others
@@ -385,10 +390,11 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
             handles.append(Line2D([], [], color=ORANGE, lw=1, ls="--"))
             names.append(f"clinical cut-off ({num(cutoff)})")
         if max_n > 1:
-            for k in _size_key(max_n):
+            floor_n = max(1, int(_MIN_AREA / per_person))  # markers for up to this many share one size
+            for k in _size_key(max_n, floor_n):
                 handles.append(Line2D([], [], color=GREY, marker="o", lw=0,
-                                      ms=float(np.sqrt(max(per_person * k, 3.0)))))
-                names.append(f"{k:,} {'person' if k == 1 else 'people'}")
+                                      ms=float(np.sqrt(max(per_person * k, _MIN_AREA)))))
+                names.append("1 person" if k == 1 else f"1\u2013{k:,} people" if k == floor_n else f"{k:,} people")
         ax.set_xlim(grid)
         ax.set_ylim(grid)
         ax.set_aspect("equal")
@@ -398,12 +404,20 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
     return ax
 
 
-def _size_key(max_n: int) -> list[int]:
-    """Counts for the marker-size key: 1, then round numbers up to the largest count."""
-    keys = [1]
-    for k in (2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
-        if k <= max_n and (k >= keys[-1] * 4 or k == max_n):
+def _size_key(max_n: int, floor_n: int = 1) -> list[int]:
+    """Counts for the marker-size key: the smallest marker, then round numbers up to the largest.
+
+    Examples
+    --------
+    >>> _size_key(3), _size_key(150, 4), _size_key(2400, 60)
+    ([1, 3], [4, 20, 100], [60, 500, 2000])
+    """
+    keys = [floor_n]
+    for k in (2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000):
+        if k <= max_n and k >= keys[-1] * 4:
             keys.append(k)
-    if max_n >= 2 and keys[-1] < max_n / 2:
+    if max_n > keys[-1] * 2:
+        keys.append(max_n)
+    elif len(keys) == 1 and max_n > floor_n:
         keys.append(max_n)
     return keys[:4]

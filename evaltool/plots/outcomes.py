@@ -368,19 +368,19 @@ def plot_distribution(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
     yr = y_limits(d[C.SCORE].to_numpy(dtype=float), score_range)
     res = _resolution(d[C.SCORE].to_numpy(dtype=float))
     show_points = individual and 0 < int(d[C.PARTICIPANT_ID].nunique()) <= max_individual
+    shift = 0.0 if show_points else -0.12  # keep each timepoint's group centred on its tick
     ax = new_axes(ax, figsize=(_width(k) - 1.2, 4.0))
     with style():
         for i, v in enumerate(by_t):
             if len(v) < max(min_n, 1):
                 continue
             if len(v) >= max(min_n, BAND_MIN_N) and np.ptp(v) > 0:
-                grid = np.linspace(v.min(), v.max(), 200)
-                dens = _density(v, grid, min_bandwidth=0.6 * res)
+                grid, dens = _density(v, min_bandwidth=res, limits=score_range or (v.min(), v.max()))
                 if dens.max() > 0:
-                    ax.fill_betweenx(grid, i, i + 0.4 * dens / dens.max(), color=BLUE, alpha=0.35, lw=0,
-                                     zorder=1)
+                    ax.fill_betweenx(grid, i + shift, i + shift + 0.4 * dens / dens.max(), color=BLUE,
+                                     alpha=0.35, lw=0, zorder=1)
             if len(v) >= max(min_n, BOX_MIN_N):
-                ax.boxplot([v], positions=[i - 0.1], widths=0.1, showfliers=False, patch_artist=True,
+                ax.boxplot([v], positions=[i + shift - 0.1], widths=0.1, showfliers=False, patch_artist=True,
                            manage_ticks=False, boxprops={"facecolor": "white", "edgecolor": "black"},
                            medianprops={"color": ORANGE, "linewidth": 2}, zorder=2)
             if show_points:
