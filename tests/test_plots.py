@@ -302,6 +302,8 @@ def test_dense_reliable_change_is_rasterised_and_light(tmp_path):
     assert any(c.get_rasterized() for c in ax.collections)
     png, svg = save_figure(ax.figure, tmp_path / "rc")
     assert svg.stat().st_size < 600_000
+    again = save_figure(plot_reliable_change(pre, post, 5.0).figure, tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [png.read_bytes(), svg.read_bytes()]  # rasters too
 
 
 @pytest.mark.parametrize("kind", ["trajectories", "distribution", "slopes", "reliable_change", "forest", "flow"])
@@ -325,3 +327,11 @@ def test_every_figure_type_saves_identical_files(big, tmp_path, kind):
     b = save_figure(make().figure, tmp_path / "b")
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_study_order_comes_from_the_timepoint_labels_when_timepoints_are_plain_strings():
+    s = pd.DataFrame({"participant_id": list("abc") * 3, "timepoint": ["T10"] * 3 + ["T2"] * 3 + ["T9"] * 3,
+                      "score": np.arange(9.0)})
+    tpl = {"T2": "Start", "T9": "Middle", "T10": "End"}
+    labels = [t.get_text().split("\n")[0] for t in plot_trajectories(s, timepoint_labels=tpl).get_xticklabels()]
+    assert labels == ["Start", "Middle", "End"]

@@ -64,12 +64,16 @@ def _one_scale(scores: pd.DataFrame, scale: str | None) -> tuple[pd.DataFrame, s
     return scores.dropna(subset=[C.SCORE]), name
 
 
-def _levels(scores: pd.DataFrame) -> list[Any]:
+def _levels(scores: pd.DataFrame, timepoint_labels: Mapping[Any, Any] | None = None) -> list[Any]:
+    """Timepoints with data, in study order: the categorical order, else the order of
+    ``timepoint_labels`` (the study file's), else sorted."""
     tp = scores[C.TIMEPOINT]
+    present = set(pd.unique(tp.dropna()))
     if isinstance(tp.dtype, pd.CategoricalDtype):
-        present = set(pd.unique(tp.dropna()))
         return [t for t in tp.cat.categories if t in present]
-    return sorted(pd.unique(tp.astype(object)), key=str)
+    if timepoint_labels and present <= set(timepoint_labels):
+        return [t for t in timepoint_labels if t in present]
+    return sorted(present, key=str)
 
 
 def _by_level(d: pd.DataFrame, levels: list[Any]) -> list[np.ndarray]:
@@ -150,7 +154,7 @@ def plot_trajectories(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
     ('Resilience (BRS)', ['Baseline\\nn = 2', 'T2\\nn = 2'])
     """
     d, name = _one_scale(scores, scale)
-    levels = _levels(d)
+    levels = _levels(d, timepoint_labels)
     k = len(levels)
     x = np.arange(k, dtype=float)
     by_t = _by_level(d, levels)
@@ -265,7 +269,7 @@ def plot_slopes(scores: pd.DataFrame, scale: str | None = None, *, time_from: An
     from matplotlib.lines import Line2D
 
     d, name = _one_scale(scores, scale)
-    levels = _levels(d)
+    levels = _levels(d, timepoint_labels)
     if len(levels) < 2:
         raise ParameterError("a slope plot needs two timepoints with data.")
     t0 = levels[0] if time_from is None else time_from
@@ -361,7 +365,7 @@ def plot_distribution(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
     [0.84, 5.16]
     """
     d, name = _one_scale(scores, scale)
-    levels = _levels(d)
+    levels = _levels(d, timepoint_labels)
     k = len(levels)
     by_t = _by_level(d, levels)
     counts = [len(v) for v in by_t]
