@@ -80,8 +80,10 @@ def typeset(text: object) -> str:
     return _IN_TEXT.sub(lambda m: rf"${m.group(1)}_{{\mathrm{{{m.group(2)}}}}}$", escape(text))
 
 
-def num(value: Any, digits: int = 2) -> str:
+def num(value: Any, digits: int | None = 2) -> str:
     """Format a number with a real minus sign (U+2212); NaN as an en dash.
+
+    ``digits=None`` gives the shortest form (``50``, ``1.96``).
 
     Examples
     --------
@@ -89,6 +91,8 @@ def num(value: Any, digits: int = 2) -> str:
     '−0.01'
     >>> num(0.004, 2)
     '0.00'
+    >>> num(-50.0, None), num(1.96, None)
+    ('−50', '1.96')
     """
     try:
         v = float(value)
@@ -96,7 +100,7 @@ def num(value: Any, digits: int = 2) -> str:
         return escape(value)
     if math.isnan(v):
         return EN_DASH
-    s = f"{v:.{digits}f}"
+    s = f"{v:g}" if digits is None else f"{v:.{digits}f}"
     if float(s) == 0:  # never "−0.00"
         s = s.lstrip("-")
     return s.replace("-", MINUS)

@@ -173,7 +173,10 @@ def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | No
         entries.append(("row", cur - (h - 1) / 2, text, r))
         cur -= h
     bottom = cur + 0.4
-    ax = new_axes(ax, figsize=(7.0, 0.27 * (0.6 - bottom) + 1.5))
+    header = "" if common_from is None else wrap_to_width(
+        f"change from {tp_label(common_from, timepoint_labels)} to", _LABEL_IN * 72, 9.0)
+    top = 0.35 + 0.25 * (header.count("\n") + 1)
+    ax = new_axes(ax, figsize=(7.0, 0.27 * (top - bottom) + 1.5))
     with style():
         est = d[estimate].to_numpy(dtype=float)
         low, high = d[lo].to_numpy(dtype=float), d[hi].to_numpy(dtype=float)
@@ -205,7 +208,7 @@ def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | No
             value_texts.append((yy, f"{num(e)} {interval(a, b)}"))
         ticks = [(yy, text, kind) for kind, yy, text, _ in entries]
         if common_from is not None:
-            ticks.insert(0, (0.0, f"change from {tp_label(common_from, timepoint_labels)} to", "header"))
+            ticks.insert(0, (0.0, header, "header"))
         ax.set_yticks([t[0] for t in ticks])
         ax.set_yticklabels([t[1] for t in ticks])
         for lab, (_, _, kind) in zip(ax.get_yticklabels(), ticks, strict=True):
@@ -215,7 +218,7 @@ def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | No
                 lab.set_fontstyle("italic")
         ax.tick_params(axis="y", length=0)
         ax.spines["left"].set_visible(False)
-        ax.set_ylim(bottom, 0.6)
+        ax.set_ylim(bottom, top)
         ax.grid(axis="x", color="#E5E5E5")
         ax.grid(axis="y", visible=False)
         est_lab = estimate_label(estimate)
@@ -383,12 +386,12 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
         ]
         names = [f"{w}: {c:,} ({c / n:.0%})" for w, c in
                  zip(("improved", "deteriorated", "no reliable change"), counts, strict=True)]
-        names.append(f"grey band: |RCI| \u2264 {num(z)}")
+        names.append(f"grey band: |RCI| \u2264 {num(z, None)}")
         if cutoff is not None:
             ax.axvline(cutoff, color=ORANGE, lw=1, ls="--")
             ax.axhline(cutoff, color=ORANGE, lw=1, ls="--")
             handles.append(Line2D([], [], color=ORANGE, lw=1, ls="--"))
-            names.append(f"clinical cut-off ({num(cutoff)})")
+            names.append(f"clinical cut-off ({num(cutoff, None)})")
         if max_n > 1:
             floor_n = max(1, int(_MIN_AREA / per_person))  # markers for up to this many share one size
             for k in _size_key(max_n, floor_n):
