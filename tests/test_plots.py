@@ -335,3 +335,10 @@ def test_study_order_comes_from_the_timepoint_labels_when_timepoints_are_plain_s
     tpl = {"T2": "Start", "T9": "Middle", "T10": "End"}
     labels = [t.get_text().split("\n")[0] for t in plot_trajectories(s, timepoint_labels=tpl).get_xticklabels()]
     assert labels == ["Start", "Middle", "End"]
+
+
+def test_declared_timepoints_without_data_are_left_out_quietly(scores):
+    s = scores.assign(timepoint=pd.Categorical(scores["timepoint"].astype(str), ["T0", "T1", "T2", "T3", "T9"],
+                                               ordered=True))
+    for ax in (plot_trajectories(s), plot_distribution(s)):
+        assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["T1", "T2", "T3"]

@@ -78,7 +78,13 @@ def _levels(scores: pd.DataFrame, timepoint_labels: Mapping[Any, Any] | None = N
 
 def _by_level(d: pd.DataFrame, levels: list[Any]) -> list[np.ndarray]:
     """Scores at each timepoint, in ``levels`` order (one pass, linear)."""
-    codes = pd.Categorical(d[C.TIMEPOINT], categories=levels).codes
+    tp = d[C.TIMEPOINT]
+    if isinstance(tp.dtype, pd.CategoricalDtype):
+        pos = {t: i for i, t in enumerate(levels)}
+        lut = np.array([pos.get(c, -1) for c in tp.cat.categories] + [-1])
+        codes = lut[tp.cat.codes.to_numpy()]  # code -1 (missing) maps to -1
+    else:
+        codes = pd.Index(levels).get_indexer(tp)
     v = d[C.SCORE].to_numpy(dtype=float)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(levels) + 1))
