@@ -106,7 +106,7 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
         if meth.get(key):
             sec = sec.add(TextBlock(f"{head}. {meth[key]}"))
     rep = rep.add_section(sec)
-    figs = dict(results.figures)
+    figs = {k: f for k, f in results.figures.items() if f.shareable}  # no individual scores in reports
     sec = Section("Participant flow")
     if "flow" in figs:
         sec = sec.add(num.figure(figs.pop("flow")))
