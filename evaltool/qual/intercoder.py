@@ -1,4 +1,4 @@
-"""Agreement between coders of free-text answers (STATISTICS.md, "Agreement between coders").
+"""Agreement between coders of free-text answers (docs/statistics.md, "Agreement between coders").
 
 The unit is one answer × one code, valued *present* (the coder gave the code to the answer at
 least once) or *absent* (the coder saw the answer and did not give the code). An answer that

@@ -2,7 +2,8 @@
 
 Every function takes a long DataFrame with the canonical column names as defaults and returns
 one row per scale × contrast (or term), with the method used written into the rows. The R
-reference each statistic is checked against is named in its docstring (STATISTICS.md).
+reference each statistic is checked against is named in its docstring and in
+docs/statistics.md.
 """
 
 from .describe import BAND_COUNT_COLUMNS, DESCRIBE_COLUMNS, band_counts, describe

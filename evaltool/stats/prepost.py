@@ -1,4 +1,4 @@
-"""Pre/post comparisons of scale scores on complete pairs (STATISTICS.md, "Pre/post").
+"""Pre/post comparisons of scale scores on complete pairs (docs/statistics.md, section 3).
 
 For each scale × contrast (later timepoint vs earlier), participants with a score at both
 timepoints are paired **by participant id** (never by row order), and one row reports the
