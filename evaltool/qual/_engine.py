@@ -56,6 +56,21 @@ class CodeMatcher:
     sensitive: np.ndarray                    # per label: negation-sensitive
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = field(default_factory=list)
     # (pattern, scans original text, scope, RE2 prefilter)
+    context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per label, -1: none
+    contexts: list[ContextMatcher] = field(default_factory=list)
+    start_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))      # per label
+    question_of: dict[str, re.Pattern[str]] = field(default_factory=dict)          # label -> questions
+
+
+@dataclass
+class ContextMatcher:
+    """What a rule's match needs around it (``Rule.requires``)."""
+
+    phrases: re.Pattern[str] | None   # on lower-cased text
+    prefilter: str | None
+    regex: re.Pattern[str] | None     # on original text
+    scope: str
+    within: int
 
 
 @dataclass
@@ -73,6 +88,8 @@ class Compiled:
     question_context: list[tuple[str, re.Pattern[str], str]] = field(default_factory=list)
     # question vetoes: (code id, question pattern)
     question_veto: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    # rules restricted to some questions: (code index, rule label, question pattern)
+    rule_questions: list[tuple[int, str, re.Pattern[str]]] = field(default_factory=list)
 
 
 def _any_regex(patterns: list[str]) -> re.Pattern[str]:
@@ -104,11 +121,18 @@ def _compile_code(code: Code) -> CodeMatcher:
     rule_of: dict[str, int] = {}
     labels: list[str] = []
     sensitive: list[bool] = []
+    context_of: list[int] = []
+    start_only: list[bool] = []
+    contexts: list[ContextMatcher] = []
+    question_of: dict[str, re.Pattern[str]] = {}
     counter = [0]
+    current: dict[str, object] = {"ctx": -1, "start": False}
 
     def add(label: str, sens: bool, phrases: list[str]) -> None:
         labels.append(label)
         sensitive.append(sens)
+        context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
+        start_only.append(bool(current["start"]))
         k = len(labels) - 1
         for p in phrases:
             found = F.phrase_fragments(p)
@@ -121,6 +145,13 @@ def _compile_code(code: Code) -> CodeMatcher:
 
     for rule in code.rules:
         sens = rule.negation_sensitive
+        current["ctx"] = -1
+        if rule.requires is not None:
+            contexts.append(_compile_context(rule.requires))
+            current["ctx"] = len(contexts) - 1
+        current["start"] = rule.position == "clause_start"
+        if rule.questions and rule.name:
+            question_of[rule.name] = _any_regex(rule.questions)
         for p in rule.phrases:
             add(rule.name or f"phrase:{p}", sens, [p])
         for s in rule.stems:
@@ -132,6 +163,8 @@ def _compile_code(code: Code) -> CodeMatcher:
         for rx in rule.regex:
             labels.append(rule.name or f"regex:{rx}")
             sensitive.append(sens)
+            context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
+            start_only.append(bool(current["start"]))
             name = f"x{counter[0]}"
             counter[0] += 1
             regex_parts.append(f"(?:{rx})(?P<{name}>)")
@@ -161,6 +194,23 @@ def _compile_code(code: Code) -> CodeMatcher:
         regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
         rule_of=rule_of, labels=labels,
         sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
+        context_of=np.array(context_of, dtype=np.int64), contexts=contexts,
+        start_only=np.array(start_only, dtype=bool), question_of=question_of,
+    )
+
+
+def _compile_context(ctx: object) -> ContextMatcher:
+    phrases: list[str] = list(getattr(ctx, "phrases", []))
+    regex: list[str] = list(getattr(ctx, "regex", []))
+    pat = _trie(_phrase_alts(phrases, "q", [0])) if phrases else None
+    anchors: set[tuple[str, float]] | None = set()
+    for p in phrases:
+        found = F.phrase_fragments(p)
+        anchors = None if (found is None or anchors is None) else anchors | found
+    return ContextMatcher(
+        phrases=pat, prefilter=_prefilter(anchors) if phrases else None,
+        regex=re.compile("|".join(f"(?:{r})" for r in regex), re.IGNORECASE) if regex else None,
+        scope=str(getattr(ctx, "scope", "clause")), within=int(getattr(ctx, "within", 6)),
     )
 
 
@@ -180,6 +230,7 @@ def compile_codebook(book: Codebook) -> Compiled:
              if c.codable and (c.rules or c.question_context is not None)]
     question_context: list[tuple[str, re.Pattern[str], str]] = []
     question_veto: list[tuple[str, re.Pattern[str]]] = []
+    rule_questions = [(ci, label, pat) for ci, cm in enumerate(codes) for label, pat in cm.question_of.items()]
     for c in book.flat_codes():
         if not c.codable:
             continue
@@ -211,6 +262,7 @@ def compile_codebook(book: Codebook) -> Compiled:
         empty=frozenset(_normalise_empty(e) for e in book.empty_answers),
         min_letters=book.min_letters, flip_negated=book.valence.flip_negated,
         question_context=question_context, question_veto=question_veto,
+        rule_questions=rule_questions,
     )
     if len(_CACHE) > 16:
         _CACHE.clear()
@@ -395,3 +447,89 @@ def locate(corpus: Corpus, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kept-answer index and local offset of global positions."""
     idx = np.searchsorted(corpus.starts, start, side="right") - 1
     return idx, start - corpus.starts[idx]
+
+
+# ------------------------------------------------------------------------------------------
+# rule context (requires) and position
+# ------------------------------------------------------------------------------------------
+def _context_hits(corpus: Corpus, ctx: ContextMatcher, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Global (start, end) of the context's matches in the given kept answers."""
+    starts, ends = [], []
+    if ctx.phrases is not None:
+        where = answers
+        if ctx.prefilter is not None:
+            where = np.intersect1d(where, candidates(corpus, ctx.prefilter), assume_unique=True)
+        s, e, _ = scan_subset(corpus, ctx.phrases, where, original=False)
+        starts.append(s)
+        ends.append(e)
+    if ctx.regex is not None:
+        s, e, _ = scan_subset(corpus, ctx.regex, answers, original=True)
+        starts.append(s)
+        ends.append(e)
+    if not starts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    s, e = np.concatenate(starts), np.concatenate(ends)
+    o = np.argsort(s, kind="stable")
+    return s[o], e[o]
+
+
+def context_ok(corpus: Corpus, ctx: ContextMatcher, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
+    """Whether each match (global start/end) has the context it requires.
+
+    ``clause``: a context match in the same clause; ``answer``: anywhere in the same answer;
+    ``window``: a context match (not the match itself) at most ``within`` words before the
+    match's start or after its end, in the same answer.
+    """
+    out = np.zeros(len(gs), dtype=bool)
+    if len(gs) == 0:
+        return out
+    ans, _ = locate(corpus, gs)
+    xs, xe = _context_hits(corpus, ctx, np.unique(ans))
+    if len(xs) == 0:
+        return out
+    if ctx.scope == "answer":
+        return np.isin(ans, locate(corpus, xs)[0])
+    if ctx.scope == "clause":
+        return np.isin(clause_of(corpus, gs), clause_of(corpus, xs))
+    xans = locate(corpus, xs)[0]
+    big = corpus.big
+    findall = _WORD.findall
+    for i in range(len(gs)):
+        a, s, e = ans[i], int(gs[i]), int(ge[i])
+        lo = np.searchsorted(xans, a, side="left")
+        hi = np.searchsorted(xans, a, side="right")
+        for j in range(lo, hi):
+            cs, ce = int(xs[j]), int(xe[j])
+            if cs >= s and ce <= e:
+                continue  # the match itself
+            if ce <= s:
+                gap = len(findall(big, ce, s))
+            elif cs >= e:
+                gap = len(findall(big, e, cs))
+            else:
+                gap = 0  # overlapping but not inside: adjacent enough
+            if gap <= ctx.within:
+                out[i] = True
+                break
+    return out
+
+
+_HAS_WORD = re.compile(r"\w")
+
+
+def at_clause_start(corpus: Corpus, gs: np.ndarray) -> np.ndarray:
+    """Whether each match opens its clause: only punctuation, spaces or the clause's opening
+    boundary (a contrast word) stand between the clause start and the match."""
+    out = np.zeros(len(gs), dtype=bool)
+    if len(gs) == 0:
+        return out
+    cs = clause_of(corpus, gs)
+    big = corpus.big
+    match = corpus._clause.match
+    for i in range(len(gs)):
+        a, b = int(cs[i]), int(gs[i])
+        m = match(big, a, b)
+        if m is not None and m.end() > a:
+            a = m.end()
+        out[i] = _HAS_WORD.search(big, a, b) is None
+    return out

@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import _engine as E
 
-__all__ = ["QUESTION_CONTEXT", "ValenceScan", "question_mask", "question_rules", "scan_valence", "valence_labels"]
+__all__ = ["QUESTION_CONTEXT", "ValenceScan", "question_mask", "question_rules", "rule_questions", "scan_valence",
+           "valence_labels"]
 
 
 @dataclass
@@ -108,6 +109,25 @@ def question_mask(questions: list[str], pattern: re.Pattern[str]) -> np.ndarray:
 
 
 QUESTION_CONTEXT = "question context"
+
+
+def rule_questions(rows: dict[str, np.ndarray], questions: list[str] | None,
+                   comp: E.Compiled) -> dict[str, np.ndarray]:
+    """Drop the matches of question-restricted rules in answers to other questions (all of
+    them when there is no question column)."""
+    drop = np.zeros(len(rows["row"]), dtype=bool)
+    rule = rows["rule"]
+    for ci, label, pattern in comp.rule_questions:
+        sel = (rows["code"] == ci) & (rule == label)
+        if not sel.any():
+            continue
+        if questions is None:
+            drop |= sel
+        else:
+            drop |= sel & ~question_mask(questions, pattern)[rows["row"]]
+    if not drop.any():
+        return rows
+    return {k: v[~drop] for k, v in rows.items()}
 
 
 def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: list[str],

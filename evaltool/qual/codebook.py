@@ -21,6 +21,22 @@ Rule kinds (each entry of a code's ``rules`` may combine several):
 ``negation_sensitive``
     when true, a match preceded in its clause by a negation cue (``negation.cues``, within
     ``negation.window`` words) is not evidence for the code ("I don't feel more confident").
+``requires``
+    context for a loose trigger: a match counts only when one of the context ``phrases`` (or
+    ``regex``) also occurs in the same clause (``scope: clause``), within ``within`` words on
+    either side (``scope: window``) or anywhere in the answer (``scope: answer``) — "incident"
+    is evidence of humanising error only near feelings, blame or what happened to the person.
+``position``
+    ``clause_start``: the match must open its clause (only punctuation, a contrast word or a
+    line break before it) — an imperative such as "Start later" or "Cut the intro".
+``questions``
+    regular expressions searched (case-insensitive) in each answer's question id or label:
+    the rule fires only for answers to matching questions (and never when the answers have
+    no question column). A rule with ``questions`` needs a ``name`` unique within its code.
+
+Named vocabularies (``vocab``, at the top of the codebook) are lists of phrases; ``{name}``
+inside any phrase of the codebook (rules, context, exclusions, lexicons, negation cues)
+stands for ``(phrase 1|phrase 2|...)``, so one list of roles or professions serves many rules.
 
 A code's ``exclude_patterns`` (phrases or regex) veto its matches that overlap them (or, with
 ``scope: clause`` / ``answer``, that share their clause or answer). An exclude rule with
@@ -65,6 +81,7 @@ __all__ = [
     "Code",
     "Codebook",
     "CodebookProblem",
+    "Context",
     "ExcludeRule",
     "Lexicon",
     "Near",
@@ -122,8 +139,27 @@ class Near(_Model):
         return f"near:({'|'.join(self.a)}) {arrow}{self.within} ({'|'.join(self.b)})"
 
 
+class Context(_Model):
+    """Context a rule's match needs: a phrase or regex in the same clause, window or answer."""
+
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    scope: Literal["clause", "window", "answer"] = "clause"
+    within: int = Field(default=6, ge=1, le=30)
+
+    _phr = field_validator("phrases")(_check_phrases)
+    _rx = field_validator("regex")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Context:
+        if not (self.phrases or self.regex):
+            raise ValueError("a context ('requires') needs phrases or regex")
+        return self
+
+
 class Rule(_Model):
-    """One rule entry of a code: any of phrases, stems, regex, near (all optional)."""
+    """One rule entry of a code: any of phrases, stems, regex, near (all optional), with an
+    optional context (``requires``), position and question restriction."""
 
     name: str | None = None
     phrases: list[str] = Field(default_factory=list)
@@ -131,6 +167,11 @@ class Rule(_Model):
     regex: list[str] = Field(default_factory=list)
     near: Near | None = None
     negation_sensitive: bool = False
+    requires: Context | None = None
+    position: Literal["any", "clause_start"] = "any"
+    questions: list[str] = Field(default_factory=list)
+
+    _qrx = field_validator("questions")(_check_regexes)
 
     _phr = field_validator("phrases")(_check_phrases)
     _rx = field_validator("regex")(_check_regexes)
@@ -147,6 +188,8 @@ class Rule(_Model):
     def _not_empty(self) -> Rule:
         if not (self.phrases or self.stems or self.regex or self.near):
             raise ValueError("a rule needs at least one of phrases, stems, regex or near")
+        if self.questions and not self.name:
+            raise ValueError("a rule with 'questions' needs a 'name'")
         return self
 
 
@@ -215,6 +258,15 @@ class Code(_Model):
     exclude_patterns: list[ExcludeRule] = Field(default_factory=list)
     question_context: QuestionContext | None = None
     children: list[Code] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _question_rule_names(self) -> Code:
+        names = [r.name for r in self.rules]
+        for r in self.rules:
+            if r.questions and names.count(r.name) > 1:
+                raise ValueError(f"rule name '{r.name}' is used twice; a rule with 'questions' "
+                                 "needs a name unique within its code")
+        return self
 
 
 class Lexicon(_Model):
@@ -313,7 +365,16 @@ class Codebook(_Model):
     clauses: Clauses = Field(default_factory=Clauses)
     empty_answers: list[str] = Field(default_factory=lambda: list(_DEFAULT_EMPTY))
     min_letters: int = Field(default=2, ge=0)
+    vocab: dict[Identifier, list[str]] = Field(default_factory=dict)
     notes: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_vocab(cls, data: object) -> object:
+        """Replace ``{name}`` in every phrase by the alternatives of ``vocab[name]``."""
+        if not isinstance(data, dict) or not isinstance(data.get("vocab"), dict) or not data["vocab"]:
+            return data
+        return _expand(data, data["vocab"])
 
     @model_validator(mode="after")
     def _cross_check(self) -> Codebook:
@@ -370,6 +431,38 @@ class Codebook(_Model):
 
 
 Code.model_rebuild()
+
+_VOCAB_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+# keys whose string values (or lists of strings) are phrases in the phrase syntax
+_PHRASE_KEYS = frozenset({"phrases", "a", "b", "positive", "negative", "mixed", "neutral",
+                          "evaluative", "sarcasm", "administrative", "denial", "cues", "pseudo",
+                          "contrast"})
+
+
+def _expand_phrase(phrase: str, vocab: dict, seen: tuple[str, ...] = ()) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in vocab:
+            raise ValueError(f"phrase {phrase!r} uses '{{{name}}}', which is not in vocab "
+                             f"(known: {sorted(vocab)})")
+        if name in seen:
+            raise ValueError(f"vocab '{name}' refers to itself")
+        items = vocab[name]
+        if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+            raise ValueError(f"vocab '{name}' must be a non-empty list of phrases")
+        return "(" + "|".join(_expand_phrase(x, vocab, (*seen, name)) for x in items) + ")"
+
+    return _VOCAB_REF.sub(sub, phrase)
+
+
+def _expand(node: object, vocab: dict, key: str | None = None) -> object:
+    if isinstance(node, dict):
+        return {k: (v if k == "vocab" else _expand(v, vocab, k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(v, vocab, key) for v in node]
+    if isinstance(node, str) and key in _PHRASE_KEYS and "{" in node:
+        return _expand_phrase(node, vocab)
+    return node
 
 
 # ------------------------------------------------------------------------------------------

@@ -135,6 +135,16 @@ def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | l
             gs, ge, rule_idx = gs[keep], ge[keep], rule_idx[keep]
         neg = E.negated(corpus, gs, comp.window)
         keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
+        if cm.contexts:
+            ctx_idx = cm.context_of[rule_idx]
+            for k, ctx in enumerate(cm.contexts):
+                sel = np.flatnonzero(keep & (ctx_idx == k))
+                if len(sel):
+                    keep[sel[~E.context_ok(corpus, ctx, gs[sel], ge[sel])]] = False
+        if cm.start_only.any():
+            sel = np.flatnonzero(keep & cm.start_only[rule_idx])
+            if len(sel):
+                keep[sel[~E.at_clause_start(corpus, gs[sel])]] = False
         ans, ls = E.locate(corpus, gs)
         if cm.excludes and keep.any():
             hit_answers = np.unique(ans[keep])
@@ -281,6 +291,8 @@ def code(
     h = first[inv[row_idx]] + within
     rows = {"row": row_idx, "code": hits["code"][order][h], "s": s[h], "e": e[h],
             "evidence": evidence[h], "rule": rules[h], "neg": hits["neg"][order][h]}
+    if comp.rule_questions:
+        rows = V.rule_questions(rows, questions, comp)
     if questions is not None and (comp.question_veto or comp.question_context):
         rows = V.question_rules(rows, texts, questions, comp)
     if len(rows["row"]) == 0:
