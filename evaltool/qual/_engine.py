@@ -60,6 +60,7 @@ class CodeMatcher:
     contexts: list[ContextMatcher] = field(default_factory=list)
     start_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))      # per label
     question_of: dict[str, re.Pattern[str]] = field(default_factory=dict)          # label -> questions
+    question_rule: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # per label
 
 
 @dataclass
@@ -113,10 +114,13 @@ def _prefilter(frags: set[tuple[str, float]] | None) -> str | None:
 
 
 def _compile_code(code: Code) -> CodeMatcher:
+    # Unconditional rules share one expression per code (a trie on their first words);
     # phrases with anchors are scanned only in answers that contain one (a second unit holds
-    # phrases without usable anchors; see STRONG_ANCHOR)
-    alts: dict[bool, list[tuple[tuple[object, ...], str]]] = {True: [], False: []}
-    anchors: dict[bool, set[tuple[str, float]] | None] = {True: set(), False: set()}
+    # phrases without usable anchors; see STRONG_ANCHOR). A rule with a context, a position or
+    # a question restriction gets units of its own, so that a phrase it shares with another
+    # rule is matched (and then kept or dropped) independently.
+    groups: dict[object, dict[bool, list[tuple[tuple[object, ...], str]]]] = {}
+    anchors: dict[object, dict[bool, set[tuple[str, float]] | None]] = {}
     regex_parts: list[str] = []
     rule_of: dict[str, int] = {}
     labels: list[str] = []
@@ -126,49 +130,54 @@ def _compile_code(code: Code) -> CodeMatcher:
     contexts: list[ContextMatcher] = []
     question_of: dict[str, re.Pattern[str]] = {}
     counter = [0]
-    current: dict[str, object] = {"ctx": -1, "start": False}
+    current: dict[str, object] = {"ctx": -1, "start": False, "group": None}
 
-    def add(label: str, sens: bool, phrases: list[str]) -> None:
-        labels.append(label)
+    def label(name: str, sens: bool) -> int:
+        labels.append(name)
         sensitive.append(sens)
         context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
         start_only.append(bool(current["start"]))
-        k = len(labels) - 1
+        return len(labels) - 1
+
+    def add(name: str, sens: bool, phrases: list[str]) -> None:
+        k = label(name, sens)
+        g = current["group"]
+        alts = groups.setdefault(g, {True: [], False: []})
+        anch = anchors.setdefault(g, {True: set(), False: set()})
         for p in phrases:
             found = F.phrase_fragments(p)
             strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
             for a in _phrase_alts([p], "m", counter):
                 alts[strong].append(a)
                 rule_of[a[1]] = k
-            have = anchors[strong]
-            anchors[strong] = None if (found is None or have is None) else have | found
+            have = anch[strong]
+            anch[strong] = None if (found is None or have is None) else have | found
 
-    for rule in code.rules:
+    for n, rule in enumerate(code.rules):
         sens = rule.negation_sensitive
         current["ctx"] = -1
         if rule.requires is not None:
             contexts.append(_compile_context(rule.requires))
             current["ctx"] = len(contexts) - 1
         current["start"] = rule.position == "clause_start"
+        conditional = rule.requires is not None or rule.position != "any" or bool(rule.questions)
+        current["group"] = n if conditional else None
         if rule.questions and rule.name:
             question_of[rule.name] = _any_regex(rule.questions)
         for p in rule.phrases:
             add(rule.name or f"phrase:{p}", sens, [p])
-        for s in rule.stems:
-            s = s.strip()
-            s = s if s.endswith("*") else s + "*"
-            add(rule.name or f"stem:{s}", sens, [s])
+        for st in rule.stems:
+            st = st.strip()
+            st = st if st.endswith("*") else st + "*"
+            add(rule.name or f"stem:{st}", sens, [st])
         if rule.near is not None:
             add(rule.name or rule.near.label(), sens, rule.near.phrases())
         for rx in rule.regex:
-            labels.append(rule.name or f"regex:{rx}")
-            sensitive.append(sens)
-            context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
-            start_only.append(bool(current["start"]))
+            k = label(rule.name or f"regex:{rx}", sens)
             name = f"x{counter[0]}"
             counter[0] += 1
             regex_parts.append(f"(?:{rx})(?P<{name}>)")
-            rule_of[name] = len(labels) - 1
+            rule_of[name] = k
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = []
     for ex in code.exclude_patterns:
         if ex.questions:  # applied per answer by the coder (needs the question column)
@@ -185,10 +194,11 @@ def _compile_code(code: Code) -> CodeMatcher:
             excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
                              True, str(ex.scope), None))
     units = []
-    for strong in (True, False):
-        pattern = _trie(alts[strong])
-        if pattern is not None:
-            units.append((pattern, _prefilter(anchors[strong])))
+    for g, alts in groups.items():
+        for strong in (True, False):
+            pattern = _trie(alts[strong])
+            if pattern is not None:
+                units.append((pattern, _prefilter(anchors[g][strong])))
     return CodeMatcher(
         code=code.id, units=units,  # regex rules scan every answer separately
         regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
@@ -196,6 +206,7 @@ def _compile_code(code: Code) -> CodeMatcher:
         sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
         context_of=np.array(context_of, dtype=np.int64), contexts=contexts,
         start_only=np.array(start_only, dtype=bool), question_of=question_of,
+        question_rule=np.array([lab in question_of for lab in labels], dtype=bool),
     )
 
 

@@ -261,11 +261,20 @@ def phrase_atoms(phrase: str) -> tuple[tuple[object, ...], ...]:
         if not grow:
             break
         new: list[tuple[list[str], list[object]]] = []
+        grown = False
         for i, (words, rest) in enumerate(entries):
             if i in grow:
-                new.extend((words + [h], r) for h, r in _heads(rest))
-            else:
-                new.append((words, rest))
+                try:  # an optional word followed by a gap cannot be written out
+                    heads = _heads(rest)
+                except PhraseError:
+                    heads = None
+                if heads is not None:
+                    new.extend((words + [h], r) for h, r in heads)
+                    grown = True
+                    continue
+            new.append((words, rest))
+        if not grown:
+            break
         if len(new) > EXPAND_LIMIT:
             break
         entries = new

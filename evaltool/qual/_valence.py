@@ -114,17 +114,31 @@ QUESTION_CONTEXT = "question context"
 def rule_questions(rows: dict[str, np.ndarray], questions: list[str] | None,
                    comp: E.Compiled) -> dict[str, np.ndarray]:
     """Drop the matches of question-restricted rules in answers to other questions (all of
-    them when there is no question column)."""
+    them when there is no question column), then those that overlap another match of the
+    same code in the same answer (matches of one code never overlap)."""
     drop = np.zeros(len(rows["row"]), dtype=bool)
+    is_q = np.zeros(len(rows["row"]), dtype=bool)
     rule = rows["rule"]
     for ci, label, pattern in comp.rule_questions:
         sel = (rows["code"] == ci) & (rule == label)
         if not sel.any():
             continue
+        is_q |= sel
         if questions is None:
             drop |= sel
         else:
             drop |= sel & ~question_mask(questions, pattern)[rows["row"]]
+    if not is_q.any():
+        return rows
+    keep_q = np.flatnonzero(is_q & ~drop)
+    if len(keep_q):
+        others = ~is_q
+        key = rows["row"] * (len(comp.codes) + 1) + rows["code"]
+        o_idx = np.flatnonzero(others)
+        for i in keep_q.tolist():
+            same = o_idx[key[o_idx] == key[i]]
+            if len(same) and ((rows["s"][same] < rows["e"][i]) & (rows["s"][i] < rows["e"][same])).any():
+                drop[i] = True
     if not drop.any():
         return rows
     return {k: v[~drop] for k, v in rows.items()}
