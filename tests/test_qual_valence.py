@@ -127,10 +127,13 @@ def test_question_context_codes_evaluating_answers_to_the_call_question(book):
     assert ((out[C.RESPONSE_ID] == "r1") & (out[C.CODE] == "delivery_format")).any()
 
 
-def test_question_context_needs_an_evaluation(book):
+def test_question_context_covers_what_the_call_was_about(book):
+    """CODEBOOK.md: coaching_call is the call's "value, content, privacy, timing or absence",
+    so an answer to the call question that only says what was discussed is about the call
+    (the default codebook uses ``when: any``; ``when: evaluation`` is tested with a user
+    codebook below)."""
     out = code(asked((COACH, "We talked about my rota and my manager")), book)
-    assert "coaching_call" not in set(out[C.CODE])
-    assert "system_context" in set(out[C.CODE])
+    assert {"coaching_call", "system_context"} <= set(out[C.CODE])
 
 
 def test_question_context_never_codes_empty_answers(book):

@@ -127,7 +127,8 @@ def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | l
         rule_idx = np.fromiter((cm.rule_of[m] for m in marks), dtype=np.int64, count=len(marks))
         order = np.lexsort((-(ge - gs), gs))
         gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
-        # rule conditions first (negation-sensitive rules, context, position) ...
+        # every candidate match is judged alone first: rule conditions (negation-sensitive
+        # rules, context, position) ...
         neg = E.negated(corpus, gs, comp.window)
         keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
         if cm.contexts:
@@ -140,17 +141,6 @@ def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | l
             sel = np.flatnonzero(keep & cm.start_only[rule_idx])
             if len(sel):
                 keep[sel[~E.at_clause_start(corpus, gs[sel])]] = False
-        # ... then matches of one code never overlap: keep the earliest (then longest), apart
-        # for question-restricted rules (resolved once the question is known)
-        qr = cm.question_rule[rule_idx]
-        for group in (keep & ~qr, keep & qr):
-            idx = np.flatnonzero(group)
-            if len(idx) > 1:
-                prev_end = np.maximum.accumulate(ge[idx])
-                drop = np.zeros(len(idx), dtype=bool)
-                drop[1:] = gs[idx[1:]] < prev_end[:-1]
-                keep[idx[drop]] = False
-        gs, ge, rule_idx, neg, keep = gs[keep], ge[keep], rule_idx[keep], neg[keep], keep[keep]
         ans, ls = E.locate(corpus, gs)
         if cm.excludes and keep.any():
             hit_answers = np.unique(ans[keep])
@@ -173,6 +163,18 @@ def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | l
                     keep[near[veto]] = False
                 else:
                     keep &= ~np.isin(ans, E.locate(corpus, xs)[0])
+        # ... and exclusions, then matches of one code never overlap: keep the earliest (then
+        # longest), apart for question-restricted rules (resolved once the question is known)
+        qr = cm.question_rule[rule_idx]
+        for group in (keep & ~qr, keep & qr):
+            idx = np.flatnonzero(group)
+            if len(idx) > 1:
+                prev_end = np.maximum.accumulate(ge[idx])
+                drop = np.zeros(len(idx), dtype=bool)
+                drop[1:] = gs[idx[1:]] < prev_end[:-1]
+                keep[idx[drop]] = False
+        gs, ge, rule_idx, neg, keep = gs[keep], ge[keep], rule_idx[keep], neg[keep], keep[keep]
+        ans, ls = E.locate(corpus, gs)
         parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
         parts["ans"].append(ans[keep])
         parts["s"].append(ls[keep])
