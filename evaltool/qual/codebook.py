@@ -32,7 +32,8 @@ Rule kinds (each entry of a code's ``rules`` may combine several):
 ``questions``
     regular expressions searched (case-insensitive) in each answer's question id or label:
     the rule fires only for answers to matching questions (and never when the answers have
-    no question column). A rule with ``questions`` needs a ``name`` unique within its code.
+    no question column); ``^(?!.*call)`` means every question but the call's. A rule with
+    ``questions`` needs a ``name`` unique within its code.
 
 Named vocabularies (``vocab``, at the top of the codebook) are lists of phrases; ``{name}``
 inside any phrase of the codebook (rules, context, exclusions, lexicons, negation cues)
@@ -121,6 +122,17 @@ def _check_regexes(values: list[str]) -> list[str]:
     return values
 
 
+def _check_question_regexes(values: list[str]) -> list[str]:
+    """Question patterns only need to compile (a negative lookahead such as
+    ``^(?!.*call)`` — every question but the call's — matches the empty string)."""
+    for n, p in enumerate(values):
+        try:
+            re.compile(p, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"regex {n} ({p!r}) does not compile: {exc}") from None
+    return values
+
+
 class Near(_Model):
     """Proximity: a term of ``a`` within ``within`` words of a term of ``b``, same clause."""
 
@@ -171,7 +183,7 @@ class Rule(_Model):
     position: Literal["any", "clause_start"] = "any"
     questions: list[str] = Field(default_factory=list)
 
-    _qrx = field_validator("questions")(_check_regexes)
+    _qrx = field_validator("questions")(_check_question_regexes)
 
     _phr = field_validator("phrases")(_check_phrases)
     _rx = field_validator("regex")(_check_regexes)
