@@ -82,6 +82,7 @@ class Compiled:
     window: int
     valence: re.Pattern[str] | None
     polarity_of: dict[str, str]
+    valence_mask: re.Pattern[str] | None
     empty: frozenset[str]
     min_letters: int
     flip_negated: bool
@@ -91,6 +92,11 @@ class Compiled:
     question_veto: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
     # rules restricted to some questions: (code index, rule label, question pattern)
     rule_questions: list[tuple[int, str, re.Pattern[str]]] = field(default_factory=list)
+    # valence: per-question defaults (pattern, default, denial), denial answers, proposal codes
+    valence_questions: list[tuple[re.Pattern[str], str | None, str, str | None]] = field(default_factory=list)
+    denials: frozenset[str] = frozenset()
+    denial_start: re.Pattern[str] | None = None
+    proposal_codes: list[int] = field(default_factory=list)
 
 
 def _any_regex(patterns: list[str]) -> re.Pattern[str]:
@@ -225,6 +231,21 @@ def _compile_context(ctx: object) -> ContextMatcher:
     )
 
 
+_OPENERS = r"(?:(?:honestly|tbh|to be honest|um+|erm+|hmm+|sadly|unfortunately|well|oh|ah|no|so|ok|okay)\W+)?"
+
+
+def _denial_start(denials: list[str]) -> re.Pattern[str] | None:
+    """An answer that opens with a denial ("Honestly no. ...", "Nothing, it was great")."""
+    # "not sure", "don't know" are doubt, not a denial that approves or disapproves
+    words = sorted({_normalise_empty(d) for d in denials if _normalise_empty(d)
+                    and not re.search(r"\b(?:sure|know|idk|dunno|unsure)\b", _normalise_empty(d))},
+                   key=len, reverse=True)
+    if not words:
+        return None
+    alts = "|".join(r"\W+".join(re.escape(w) for w in d.split()) for d in words)
+    return re.compile(r"^\W*" + _OPENERS + r"(?:" + alts + r")(?![\w'’])", re.IGNORECASE)
+
+
 def _normalise_empty(text: str) -> str:
     return re.sub(r"[\W_]+", " ", text.lower()).strip()
 
@@ -253,6 +274,8 @@ def compile_codebook(book: Codebook) -> Compiled:
     negation = _trie(neg_alts) or NEVER
     contrast = _trie(_phrase_alts(book.clauses.contrast, "k", [0]))
     clause_src = f"[{book.clauses.punctuation}\\x00]+"
+    if book.clauses.spaced_dash:
+        clause_src += r"|(?<=\s)[-–—~]{1,2}(?=\s)"
     if contrast is not None:
         clause_src += "|" + contrast.pattern
     clause = re.compile(clause_src)
@@ -261,19 +284,28 @@ def compile_codebook(book: Codebook) -> Compiled:
     lex = book.valence.lexicon
     counter = [0]
     for pol, phrases in (("positive", lex.positive), ("negative", lex.negative),
-                         ("mixed", lex.mixed), ("neutral", lex.neutral),
-                         ("evaluative", lex.evaluative), ("sarcasm", lex.sarcasm)):
+                         ("mixed", lex.mixed),
+                         ("evaluative", lex.evaluative), ("sarcasm", lex.sarcasm),
+                         ("administrative", lex.administrative)):
         for a in _phrase_alts(phrases, "v", counter):
             val_alts.append(a)
             polarity_of[a[1]] = pol
     valence = _trie(val_alts) if book.valence.enabled else None
+    # neutral phrases are scanned on their own and mask every term they overlap
+    mask_alts = _phrase_alts(lex.neutral, "n", [0]) + _phrase_alts(lex.circumstance, "c", [0])
+    valence_mask = _trie(mask_alts) if book.valence.enabled else None
     compiled = Compiled(
         codes=codes, negation=negation, clause=clause, window=book.negation.window,
-        valence=valence, polarity_of=polarity_of,
+        valence=valence, polarity_of=polarity_of, valence_mask=valence_mask,
         empty=frozenset(_normalise_empty(e) for e in book.empty_answers),
         min_letters=book.min_letters, flip_negated=book.valence.flip_negated,
         question_context=question_context, question_veto=question_veto,
         rule_questions=rule_questions,
+        valence_questions=[(_any_regex(q.questions), q.default, q.denial, q.opening_denial)
+                           for q in book.valence.questions],
+        denials=frozenset(_normalise_empty(d) for d in book.valence.denials),
+        denial_start=_denial_start(book.valence.denials),
+        proposal_codes=[i for i, cm in enumerate(codes) if cm.code in set(book.valence.proposal_codes)],
     )
     if len(_CACHE) > 16:
         _CACHE.clear()
@@ -458,6 +490,141 @@ def locate(corpus: Corpus, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kept-answer index and local offset of global positions."""
     idx = np.searchsorted(corpus.starts, start, side="right") - 1
     return idx, start - corpus.starts[idx]
+
+
+# ------------------------------------------------------------------------------------------
+# coding a corpus
+# ------------------------------------------------------------------------------------------
+def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) -> dict[str, np.ndarray | list]:
+    """All kept matches: code index, answer index, local start/end, rule label, negated.
+
+    ``only``: indices of the codes to scan (default every code).
+    """
+    parts: dict[str, list] = {k: [] for k in ("code", "ans", "s", "e", "rule", "neg")}
+    for ci, cm in enumerate(comp.codes):
+        if only is not None and ci not in only:
+            continue
+        found = []
+        for pattern, prefilter in cm.units:
+            cand = candidates(corpus, prefilter)
+            found.append(scan_subset(corpus, pattern, cand, original=False))
+        if cm.regex is not None:
+            found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+        found = [f for f in found if len(f[0])]
+        if not found:
+            continue
+        gs = np.concatenate([f[0] for f in found])
+        ge = np.concatenate([f[1] for f in found])
+        marks = [m for f in found for m in f[2]]
+        rule_idx = np.fromiter((cm.rule_of[m] for m in marks), dtype=np.int64, count=len(marks))
+        order = np.lexsort((-(ge - gs), gs))
+        gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
+        # every candidate match is judged alone first: rule conditions (negation-sensitive
+        # rules, context, position) ...
+        neg = negated(corpus, gs, comp.window)
+        keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
+        if cm.contexts:
+            ctx_idx = cm.context_of[rule_idx]
+            for k, ctx in enumerate(cm.contexts):
+                sel = np.flatnonzero(keep & (ctx_idx == k))
+                if len(sel):
+                    keep[sel[~context_ok(corpus, ctx, gs[sel], ge[sel])]] = False
+        if cm.start_only.any():
+            sel = np.flatnonzero(keep & cm.start_only[rule_idx])
+            if len(sel):
+                keep[sel[~at_clause_start(corpus, gs[sel])]] = False
+        ans, ls = locate(corpus, gs)
+        if cm.excludes and keep.any():
+            hit_answers = np.unique(ans[keep])
+            for ex_pat, original, scope, ex_filter in cm.excludes:
+                where = hit_answers
+                if ex_filter is not None:
+                    where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
+                xs, xe, _ = scan_subset(corpus, ex_pat, where, original=original)
+                if len(xs) == 0:
+                    continue
+                if scope == "overlap":
+                    o = np.argsort(xs, kind="stable")
+                    xs, xe = xs[o], np.maximum.accumulate(xe[o])
+                    j = np.searchsorted(xs, ge, side="left") - 1
+                    keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
+                elif scope == "clause":
+                    # only matches in answers with an exclusion hit can share its clause
+                    near = np.flatnonzero(np.isin(ans, locate(corpus, xs)[0]))
+                    veto = np.isin(clause_of(corpus, gs[near]), clause_of(corpus, xs))
+                    keep[near[veto]] = False
+                else:
+                    keep &= ~np.isin(ans, locate(corpus, xs)[0])
+        # ... and exclusions, then matches of one code never overlap: keep the earliest (then
+        # longest), apart for question-restricted rules (resolved once the question is known)
+        qr = cm.question_rule[rule_idx]
+        for group in (keep & ~qr, keep & qr):
+            idx = np.flatnonzero(group)
+            if len(idx) > 1:
+                prev_end = np.maximum.accumulate(ge[idx])
+                drop = np.zeros(len(idx), dtype=bool)
+                drop[1:] = gs[idx[1:]] < prev_end[:-1]
+                keep[idx[drop]] = False
+        gs, ge, rule_idx, neg, keep = gs[keep], ge[keep], rule_idx[keep], neg[keep], keep[keep]
+        ans, ls = locate(corpus, gs)
+        parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
+        parts["ans"].append(ans[keep])
+        parts["s"].append(ls[keep])
+        parts["e"].append((ls + (ge - gs))[keep])
+        parts["rule"].extend(cm.labels[r] for r in rule_idx[keep].tolist())
+        parts["neg"].append(neg[keep])
+    out: dict[str, np.ndarray | list] = {}
+    for k, v in parts.items():
+        if k == "rule":
+            out[k] = v
+        else:
+            out[k] = np.concatenate(v) if v else np.zeros(0, dtype=bool if k == "neg" else np.int64)
+    return out
+
+
+def lexicon_terms(corpus: Corpus, comp: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Valence lexicon terms (global start, end, polarity) not covered by a ``neutral`` or
+    ``circumstance`` phrase (circumstances are returned too, with polarity
+    ``"circumstance"``), and the end positions of the negation cues free to negate them (a cue
+    inside any lexicon term, neutral ones included, is used up by it: "never got", "no
+    problem")."""
+    empty = np.zeros(0, np.int64)
+    if comp.valence is None or len(corpus.rows) == 0:
+        return empty, empty, np.zeros(0, dtype=object), corpus.cue_end
+    gs, ge, marks = scan(comp.valence, corpus.big)
+    pol = np.array([comp.polarity_of[m] for m in marks], dtype=object)
+    ns, ne = empty, empty
+    circ = np.zeros(0, dtype=bool)
+    if comp.valence_mask is not None:
+        ns, ne, nmarks = scan(comp.valence_mask, corpus.big)
+        circ = np.array([m[0] == "c" for m in nmarks], dtype=bool)
+    spans_s, spans_e = np.concatenate([gs, ns]), np.concatenate([ge, ne])
+    o = np.argsort(spans_s, kind="stable")
+    cue_end = free_cues(corpus, spans_s[o], spans_e[o])
+    if len(ns) and len(gs):
+        ne_max = np.maximum.accumulate(ne)
+        j = np.searchsorted(ns, ge, side="left") - 1
+        masked = (j >= 0) & (ne_max[np.clip(j, 0, None)] > gs)
+        gs, ge, pol = gs[~masked], ge[~masked], pol[~masked]
+    if circ.any():
+        gs = np.concatenate([gs, ns[circ]])
+        ge = np.concatenate([ge, ne[circ]])
+        pol = np.concatenate([pol, np.full(int(circ.sum()), "circumstance", dtype=object)])
+        o = np.argsort(gs, kind="stable")
+        gs, ge, pol = gs[o], ge[o], pol[o]
+    return gs, ge, pol, cue_end
+
+
+def free_cues(corpus: Corpus, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
+    """End positions of the negation cues that are not part of a lexicon term (``gs``
+    sorted)."""
+    cs, ce = corpus.cue_start, corpus.cue_end
+    if len(cs) == 0 or len(gs) == 0:
+        return ce
+    ge_max = np.maximum.accumulate(ge)
+    j = np.searchsorted(gs, cs, side="right") - 1   # last term starting at or before the cue
+    inside = (j >= 0) & (ce <= ge_max[np.clip(j, 0, None)])  # the whole cue lies in a term
+    return ce[~inside]
 
 
 # ------------------------------------------------------------------------------------------

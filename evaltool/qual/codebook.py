@@ -90,6 +90,7 @@ __all__ = [
     "QuestionContext",
     "Rule",
     "Valence",
+    "ValenceQuestion",
     "check_codebook_file",
     "list_codebooks",
     "load_codebook",
@@ -287,7 +288,11 @@ class Lexicon(_Model):
     ``evaluative``: words that evaluate without a polarity ("ok", "fine"); they do not change
     the valence but count as an evaluation for question context. ``sarcasm``: conservative
     markers ("the irony", "yeah right"); an answer with one is negative and its positive terms
-    do not count.
+    do not count. ``administrative``: what an administrative request asks for ("the slides",
+    "a certificate", "CPD hours"); a proposal in the same clause is not a wish for change.
+    ``circumstance``: a circumstance that explains an answer ("been off on mat leave", "was on
+    nights that week"); like ``neutral`` it masks the terms it overlaps, and the answer is not
+    given its question's default.
     """
 
     positive: list[str] = Field(default_factory=list)
@@ -296,9 +301,33 @@ class Lexicon(_Model):
     neutral: list[str] = Field(default_factory=list)
     evaluative: list[str] = Field(default_factory=list)
     sarcasm: list[str] = Field(default_factory=list)
+    administrative: list[str] = Field(default_factory=list)
+    circumstance: list[str] = Field(default_factory=list)
 
     _phr = field_validator("positive", "negative", "mixed", "neutral", "evaluative",
-                           "sarcasm")(_check_phrases)
+                           "sarcasm", "administrative", "circumstance")(_check_phrases)
+
+
+ValenceLabel = Literal["positive", "negative", "mixed", "neutral"]
+
+
+class ValenceQuestion(_Model):
+    """How valence reads answers to some questions (regexes searched in the question id or
+    label): ``default`` for a non-empty answer without any polarity evidence (naming what was
+    most useful approves; an answer to "what would you change" proposes a change), ``denial``
+    for an answer that only says no or nothing ("Nothing" as the most useful part is negative;
+    as what to change it is neutral) or that opens with a denial and says nothing else that
+    counts ("Honestly no. Forgot about it"). ``opening_denial``: the evidence a denial adds when
+    the answer goes on ("Nothing, Sam was brilliant" / "No changes, maybe a bit shorter" under
+    "what would you change": approval, so positive or mixed; "Not yet, but..." under "have
+    you used anything": negative)."""
+
+    questions: list[str] = Field(min_length=1)
+    default: ValenceLabel | None = None
+    denial: ValenceLabel = "neutral"
+    opening_denial: Literal["positive", "negative"] | None = None
+
+    _rx = field_validator("questions")(_check_question_regexes)
 
 
 class Valence(_Model):
@@ -307,11 +336,21 @@ class Valence(_Model):
     ``flip_negated``: a negated positive term counts as negative and a negated negative term as
     positive. ``neutral`` phrases mask any polarity term they overlap ("would be good to").
     ``mixed`` phrases make the answer mixed by themselves ("mixed feelings").
+
+    ``proposal_codes``: codes whose evidence is a proposal for the intervention (CODEBOOK.md:
+    "a suggestion that implies something was missing or wrong" is negative, mixed with
+    approval); a proposal that overlaps a positive term ("more of these please") approves, and
+    one in a clause with an ``administrative`` term ("could we get the slides?") is neutral.
+    ``denials``: whole answers that only say no or nothing ("no", "not really", "nothing");
+    ``questions``: per-question defaults (:class:`ValenceQuestion`), first match wins.
     """
 
     enabled: bool = True
     lexicon: Lexicon = Field(default_factory=Lexicon)
     flip_negated: bool = True
+    proposal_codes: list[str] = Field(default_factory=list)
+    denials: list[str] = Field(default_factory=list)
+    questions: list[ValenceQuestion] = Field(default_factory=list)
 
 
 class Negation(_Model):
@@ -327,10 +366,13 @@ class Negation(_Model):
 
 
 class Clauses(_Model):
-    """Where clauses end: punctuation (a regex character class body) and contrast words."""
+    """Where clauses end: punctuation (a regex character class body), contrast words and,
+    with ``spaced_dash`` (default), a dash with a space on each side ("used it - it helped";
+    "short-staffed" is one word)."""
 
     punctuation: str = r".!?;,\n"
     contrast: list[str] = Field(default_factory=lambda: list(_patterns.CLAUSE_BLOCKERS))
+    spaced_dash: bool = True
 
     _phr = field_validator("contrast")(_check_phrases)
 
@@ -398,6 +440,9 @@ class Codebook(_Model):
         for c in self.flat_codes():
             if c.parent is not None and c.parent not in known:
                 raise ValueError(f"code '{c.id}' has parent '{c.parent}', which is not a code")
+        unknown = [c for c in self.valence.proposal_codes if c not in known]
+        if unknown:
+            raise ValueError(f"valence.proposal_codes {unknown} are not codes")
         parents = {c.id: c.parent for c in self.flat_codes()}
         for cid in ids:
             seen: set[str] = set()
