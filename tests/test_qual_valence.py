@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from evaltool import columns as C
 from evaltool.errors import ParameterError

@@ -574,11 +574,11 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
         parts["rule"].extend(cm.labels[r] for r in rule_idx[keep].tolist())
         parts["neg"].append(neg[keep])
     out: dict[str, np.ndarray | list] = {}
-    for k, v in parts.items():
-        if k == "rule":
-            out[k] = v
+    for key, v in parts.items():
+        if key == "rule":
+            out[key] = v
         else:
-            out[k] = np.concatenate(v) if v else np.zeros(0, dtype=bool if k == "neg" else np.int64)
+            out[key] = np.concatenate(v) if v else np.zeros(0, dtype=bool if key == "neg" else np.int64)
     return out
 
 

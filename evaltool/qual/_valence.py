@@ -276,9 +276,9 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
             evidence[int(rows[i])].append(big[int(gs[i]):int(ge[i])])
         proposals = (ps[keep_p], pe[keep_p], prow[keep_p])
     ps, pe, prow = proposals
-    for a, b, r in zip(ps.tolist(), pe.tolist(), prow.tolist(), strict=True):
+    for p_start, p_end, r in zip(ps.tolist(), pe.tolist(), prow.tolist(), strict=True):
         counts[r, 4] += 1
-        evidence[r].append("proposal: " + big[a:b])
+        evidence[r].append("proposal: " + big[p_start:p_end])
     pos = counts[:, 0] > 0
     neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
     mixed = (counts[:, 2] > 0) | (pos & neg)
