@@ -34,6 +34,10 @@ from .codebook import Code, Codebook
 JOIN = "\n\x00\n"
 _WORD = re.compile(r"\w+")
 NEVER = re.compile(r"(?!x)x")
+FACTOR_CHARS = 3000
+"""A phrase whose trie form would add more regex than this (a long rest copied for every
+alternative of its first words, typically a vocabulary) is compiled as one factored
+expression instead; such phrases of a code share a unit of their own."""
 STRONG_ANCHOR = float("inf")
 """Phrases whose fragments cost at most this (see ``_prefilter.fragments_cost``) form the prefiltered unit;
 the others (and phrases without anchors) form a second unit. Splitting at lower values was
@@ -61,6 +65,8 @@ class CodeMatcher:
     start_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))      # per label
     question_of: dict[str, re.Pattern[str]] = field(default_factory=dict)          # label -> questions
     question_rule: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # per label
+    # per unit: a second prefilter every candidate must also pass (a rule's context), or None
+    unit_context: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +133,9 @@ def _compile_code(code: Code) -> CodeMatcher:
     # rule is matched (and then kept or dropped) independently.
     groups: dict[object, dict[bool, list[tuple[tuple[object, ...], str]]]] = {}
     anchors: dict[object, dict[bool, set[tuple[str, float]] | None]] = {}
+    factored: dict[object, list[str]] = {}
+    factored_anchors: dict[object, list[str] | None] = {}
+    group_context: dict[object, str | None] = {}
     regex_parts: list[str] = []
     rule_of: dict[str, int] = {}
     labels: list[str] = []
@@ -152,6 +161,15 @@ def _compile_code(code: Code) -> CodeMatcher:
         anch = anchors.setdefault(g, {True: set(), False: set()})
         for p in phrases:
             found = F.phrase_fragments(p)
+            if P.trie_chars(p) > FACTOR_CHARS:
+                name = f"m{counter[0]}"
+                counter[0] += 1
+                factored.setdefault(g, []).append(f"(?:{P.phrase_regex(p)})(?P<{name}>)")
+                rule_of[name] = k
+                have_f = factored_anchors.get(g, [])
+                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(found))
+                factored_anchors[g] = None if (pf is None or have_f is None) else [*have_f, pf]
+                continue
             strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
             for a in _phrase_alts([p], "m", counter):
                 alts[strong].append(a)
@@ -168,6 +186,9 @@ def _compile_code(code: Code) -> CodeMatcher:
         current["start"] = rule.position == "clause_start"
         conditional = rule.requires is not None or rule.position != "any" or bool(rule.questions)
         current["group"] = n if conditional else None
+        if rule.requires is not None:
+            # every match needs its context in the same answer: scan only answers with one
+            group_context[n] = contexts[-1].prefilter if not rule.requires.regex else None
         if rule.questions and rule.name:
             question_of[rule.name] = _any_regex(rule.questions)
         for p in rule.phrases:
@@ -200,13 +221,19 @@ def _compile_code(code: Code) -> CodeMatcher:
             excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
                              True, str(ex.scope), None))
     units = []
+    unit_context: list[str | None] = []
     for g, alts in groups.items():
         for strong in (True, False):
             pattern = _trie(alts[strong])
             if pattern is not None:
                 units.append((pattern, _prefilter(anchors[g][strong])))
+                unit_context.append(group_context.get(g))
+    for g, parts in factored.items():
+        fa = factored_anchors[g]
+        units.append((re.compile("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
+        unit_context.append(group_context.get(g))
     return CodeMatcher(
-        code=code.id, units=units,  # regex rules scan every answer separately
+        code=code.id, units=units, unit_context=unit_context,  # regex rules scan every answer
         regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
         rule_of=rule_of, labels=labels,
         sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
@@ -505,8 +532,10 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
         if only is not None and ci not in only:
             continue
         found = []
-        for pattern, prefilter in cm.units:
+        for u, (pattern, prefilter) in enumerate(cm.units):
             cand = candidates(corpus, prefilter)
+            if cm.unit_context and cm.unit_context[u] is not None and len(cand):
+                cand = np.intersect1d(cand, candidates(corpus, cm.unit_context[u]), assume_unique=True)
             found.append(scan_subset(corpus, pattern, cand, original=False))
         if cm.regex is not None:
             found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
