@@ -8,8 +8,9 @@
 * **valence evidence** of :func:`evaltool.qual._valence.answer_valence`: counts of positive,
   negative, mixed, sarcasm, proposal and administrative terms (capped at 3) and the rule
   valence as one-hot;
-* **word** 1–2-grams and **character** 2–5-grams within word boundaries (TF-IDF, sublinear tf,
-  each block L2-normalised), fitted on the training answers only;
+* **word** 1–2-grams and **character** 3–5-grams within word boundaries (TF-IDF, sublinear tf,
+  characters seen in two answers or more; each block L2-normalised), fitted on the training
+  answers only;
 * the **question** (one-hot on its id or label; unseen questions are all zeros).
 
 Rule and valence features do not depend on the training data (no fitting), so they are
@@ -95,8 +96,8 @@ class Featurizer:
 
         self.words = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                                      lowercase=True, token_pattern=r"(?u)\b\w[\w'’]*\b")
-        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                     lowercase=True)
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                     lowercase=True, min_df=2)
         docs = [t if t.strip() else "_" for t in texts]
         self.words.fit(docs)
         self.chars.fit(docs)

@@ -63,10 +63,13 @@ LEARNED_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, PROBABILITY, BASIS, C.RULE)
 LEARNED_VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, PROBABILITY, BASIS, C.EVIDENCE)
 LEARNING_CURVE_COLUMNS = ("n_coded", "repeat", C.CODE, "kappa", "kappa_rules", DECISION)
 MIN_POSITIVE = 5
+MARGIN = 0.05
+"""A code leaves its rules only when a model beats them by this much in cross-validated κ (the
+best of several options on the same folds is optimistic; the margin pays for the choice)."""
 Decision = str  # "rules" | "model" | "rules_or_model" | "not trained"
 _THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
-_METHOD = ("per code: CalibratedClassifierCV(LogisticRegression(class_weight='balanced', "
-           "liblinear), sigmoid) on rule hits (+ negated, question context), valence evidence, "
+_METHOD = ("per code: LogisticRegression(class_weight='balanced', liblinear) with Platt "
+           "scaling fitted on its out-of-fold decision values, on rule hits (+ negated, question context), valence evidence, "
            "TF-IDF word 1-2-grams, char_wb 2-5-grams and the question; threshold and decision "
            "(rules / model / rules_or_model) by cross-validated kappa, ties to the rules")
 
@@ -87,6 +90,10 @@ class LearnedCoder:
         One row per code requested, then ``valence`` when learned (``LEARN_REPORT_COLUMNS``).
     models
         ``{code: fitted classifier}``; ``"valence"`` holds the valence classifier if any.
+    cv_predictions
+        The out-of-fold predictions behind the report: ``response_id``, ``code``,
+        ``probability`` (calibrated), ``rule`` (a rule hit), ``predicted`` (the chosen decision),
+        ``human`` (the team's coding) — to check any row of the report by hand.
     codebook
         The codebook whose rules are features (None: text only).
     """
@@ -97,6 +104,7 @@ class LearnedCoder:
     cv_report: pd.DataFrame = field(repr=False)
     models: dict[str, Any] = field(repr=False)
     featurizer: Featurizer = field(repr=False)
+    cv_predictions: pd.DataFrame | None = field(default=None, repr=False)
     codebook: Codebook | None = field(default=None, repr=False)
     valence_decision: str | None = None
     seed: int = 0
@@ -118,13 +126,33 @@ class LearnedCoder:
 # --------------------------------------------------------------------------------------
 # models and scores
 # --------------------------------------------------------------------------------------
-def _classifier(seed: int, n_min: int) -> Any:
-    from sklearn.calibration import CalibratedClassifierCV
+def _base(seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
 
-    base = LogisticRegression(class_weight="balanced", solver="liblinear", C=4.0,
+    return LogisticRegression(class_weight="balanced", solver="liblinear", C=1.0,
                               max_iter=2000, random_state=seed)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=max(2, min(3, n_min)))
+
+
+class PlattModel:
+    """A classifier with a sigmoid (Platt) calibration fitted on its out-of-fold decision
+    values (as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the
+    cross-validation that chose the threshold instead of a second one)."""
+
+    def __init__(self, base: Any, a: float, b: float) -> None:
+        self.base, self.a, self.b = base, a, b
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        d = self.base.decision_function(x)
+        p = 1.0 / (1.0 + np.exp(-(self.a * d + self.b)))
+        return np.column_stack([1.0 - p, p])
+
+
+def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: a 1-D logistic regression of the labels on the decision values."""
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(decision.reshape(-1, 1), y)
+    return float(m.coef_[0, 0]), float(m.intercept_[0])
 
 
 def _kappa(y: np.ndarray, p: np.ndarray) -> float:
@@ -222,10 +250,15 @@ def train_coder(
     Notes
     -----
     Per fold the vectorisers are fitted on the training answers only; for each code a
-    logistic regression (``class_weight="balanced"``) is calibrated with
-    ``CalibratedClassifierCV(method="sigmoid")``. On the out-of-fold probabilities the
+    logistic regression (``class_weight="balanced"``, liblinear) gives out-of-fold decision
+    values, on which a sigmoid (Platt 1999) is fitted: the calibration of
+    ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the same folds. On
+    the calibrated out-of-fold probabilities the
     threshold maximising Cohen's κ is chosen (grid 0.05–0.95), for the model alone and for
-    "rule hit OR model"; the decision with the highest κ wins, ties going to the rules. The
+    "rule hit OR model"; the decision with the highest κ wins, but a model replaces the rules
+    only when it beats them by ``MARGIN`` (0.05) and the code has at least ``2 × min_positive``
+    positive answers — a choice made on the same folds is optimistic, and a team's rules
+    should not be dropped for noise. The
     reported κ is the one of the chosen decision on the same out-of-fold predictions, so it is
     slightly optimistic; :func:`learning_curve` measures on answers held out of training. The
     final classifiers are fitted on all coded answers. Inputs are not modified.
@@ -271,6 +304,8 @@ def train_coder(
         return folds_cache[key]
 
     rows, models, decisions, thresholds = [], {}, {}, {}
+    preds: list[pd.DataFrame] = []
+    ids = data.frame[C.RESPONSE_ID].to_numpy(dtype=object)
     final = Featurizer().fit(texts, questions, rule_cols)
     x_all = final.transform(texts, questions, rules)
     for k, code in enumerate(code_list):
@@ -296,11 +331,12 @@ def train_coder(
             rows.append(row)
             continue
         folds = _folds(target, cv, seed)
-        prob = np.zeros(len(target))
+        dec = np.zeros(len(target))
         for tr, te in folds:
             xtr, xte = fold_matrices(tr, te)
-            clf = _classifier(seed, int(min(target[tr].sum(), (~target[tr]).sum())))
-            prob[te] = clf.fit(xtr, target[tr]).predict_proba(xte)[:, 1]
+            dec[te] = _base(seed).fit(xtr, target[tr]).decision_function(xte)
+        a, b = _platt(dec, target)
+        prob = 1.0 / (1.0 + np.exp(-(a * dec + b)))
         t_model, k_model = _best_threshold(target, prob)
         options: list[tuple[float, str, float, np.ndarray]] = []
         if base is not None and code in book_codes:
@@ -310,8 +346,10 @@ def train_coder(
             t_or, k_or = _best_threshold(target, prob, base)
             options.append((k_or, "rules_or_model", t_or, base | (prob >= t_or)))
         best = options[0]
+        if best[1] == "rules" and n_pos < 2 * min_positive:
+            options = options[:1]  # too few examples to trust a model over the rules
         for opt in options[1:]:
-            if opt[0] > best[0] + 1e-9:
+            if opt[0] > best[0] + (MARGIN if best[1] == "rules" else 1e-9):
                 best = opt
         row.update(n_folds=len(folds), trained=True, kappa_model=k_model, threshold=best[2])
         row[DECISION] = best[1]
@@ -323,8 +361,10 @@ def train_coder(
                            "or code more examples")
         decisions[code] = best[1]
         thresholds[code] = best[2] if best[1] != "rules" else np.nan
-        clf = _classifier(seed, min(n_pos, n_neg))
-        models[code] = clf.fit(x_all, target)
+        preds.append(pd.DataFrame({C.RESPONSE_ID: ids, C.CODE: code, PROBABILITY: prob,
+                                   C.RULE: base if base is not None else np.zeros(len(ids), bool),
+                                   "predicted": np.asarray(best[3], bool), "human": target}))
+        models[code] = PlattModel(_base(seed).fit(x_all, target), a, b)
         rows.append(row)
     valence_decision = None
     if data.valence is not None:
@@ -337,7 +377,8 @@ def train_coder(
         {C.CODE: object, "note": object, "trained": bool, DECISION: object})
     return LearnedCoder(codes=tuple(c for c in code_list if c in decisions), decisions=decisions,
                         thresholds=thresholds, cv_report=report, models=models, featurizer=final,
-                        codebook=book, valence_decision=valence_decision, seed=seed, cv=cv)
+                        codebook=book, valence_decision=valence_decision, seed=seed, cv=cv,
+                        cv_predictions=pd.concat(preds, ignore_index=True) if preds else None)
 
 
 def _scores(row: dict[str, Any], y: np.ndarray, pred: np.ndarray) -> None:
@@ -351,7 +392,6 @@ def _scores(row: dict[str, Any], y: np.ndarray, pred: np.ndarray) -> None:
 
 def _train_valence(data: Any, rules: np.ndarray, rule_cols: list[str], x_all: Any, fold_matrices: Any,
                    cv: int, seed: int, min_positive: int) -> tuple[dict[str, Any], Any, str | None]:
-    from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
 
     has = data.valence != ""
@@ -374,8 +414,10 @@ def _train_valence(data: Any, rules: np.ndarray, rule_cols: list[str], x_all: An
         return row, None, "rules"
 
     def clf(n_min: int) -> Any:
-        base = LogisticRegression(class_weight="balanced", C=4.0, max_iter=3000, random_state=seed)
-        return CalibratedClassifierCV(base, method="sigmoid", cv=max(2, min(3, n_min)))
+        from sklearn.multiclass import OneVsRestClassifier
+
+        return OneVsRestClassifier(LogisticRegression(class_weight="balanced", solver="liblinear",
+                                                      C=1.0, max_iter=2000, random_state=seed))
 
     folds = _folds(yv[idx], cv, seed)
     pred = np.empty(len(idx), dtype=object)
@@ -385,7 +427,7 @@ def _train_valence(data: Any, rules: np.ndarray, rule_cols: list[str], x_all: An
         pred[te] = m.fit(xtr, yv[idx][tr]).predict(xte)
     k_model = _kappa_multi(yv[idx], pred)
     row.update(n_folds=len(folds), trained=True, kappa_model=k_model)
-    if k_model > row["kappa_rules"] + 1e-9:
+    if k_model > row["kappa_rules"] + MARGIN:
         row[DECISION], row["kappa"] = "model", k_model
     else:
         row["note"] = "the model was not better than the rules in cross-validation: valence by rule"
@@ -608,8 +650,9 @@ def learning_curve(
     -------
     pandas.DataFrame
         One row per repeat × size × code (``LEARNING_CURVE_COLUMNS``): ``n_coded``, ``repeat``,
-        ``code`` (and ``valence`` when coded), ``kappa`` (the learned coder on the held-out
-        answers), ``kappa_rules`` (the rules on the same answers), ``decision``.
+        ``code``, ``kappa`` (the learned coder on the held-out answers; a code it could not
+        train yet codes nothing, which counts), ``kappa_rules`` (the rules on the same
+        answers), ``decision``.
 
     Notes
     -----
@@ -647,7 +690,7 @@ def learning_curve(
             ref = _presence(base, test_frame, learned_codes) if base is not None else None
             for k, code in enumerate(learned_codes):
                 rows.append({"n_coded": size, "repeat": r, C.CODE: code,
-                             "kappa": _kappa(y_test[:, k], got[:, k]) if code in learned.codes else np.nan,
+                             "kappa": _kappa(y_test[:, k], got[:, k]),
                              "kappa_rules": _kappa(y_test[:, k], ref[:, k]) if ref is not None else np.nan,
                              DECISION: learned.decisions.get(code, "not trained")})
     return pd.DataFrame(rows, columns=list(LEARNING_CURVE_COLUMNS))
