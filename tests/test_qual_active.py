@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from test_qual_devsets import load_dev
 
 from evaltool.errors import ParameterError
 from evaltool.qual.active import REVIEW_NEXT_COLUMNS, select_for_review
@@ -24,8 +25,6 @@ from evaltool.qual.learn import (
     learning_curve,
     train_coder,
 )
-
-from test_qual_devsets import load_dev
 
 
 @pytest.fixture(scope="module")

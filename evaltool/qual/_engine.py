@@ -167,7 +167,7 @@ def _compile_code(code: Code) -> CodeMatcher:
                 factored.setdefault(g, []).append(f"(?:{P.phrase_regex(p)})(?P<{name}>)")
                 rule_of[name] = k
                 have_f = factored_anchors.get(g, [])
-                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(found))
+                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(set(found)))
                 factored_anchors[g] = None if (pf is None or have_f is None) else [*have_f, pf]
                 continue
             strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR

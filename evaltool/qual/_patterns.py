@@ -365,10 +365,10 @@ def phrase_regex(phrase: str) -> str:
         key = _render_seq(rest, not isinstance(rest[0], _Gap)) if rest else ""
         by_rest.setdefault(key, []).append(tuple(_word_atoms(head)))
     out = []
-    for rest, heads in by_rest.items():
+    for tail, heads in by_rest.items():
         first = "".join(sorted({re.escape(h[0]) for h in heads if h and isinstance(h[0], str)}))
-        body = _atoms_trie(heads, open_end=bool(rest))
-        out.append(rf"\b(?=[{first}])" + body + rest + (r"(?!\w)" if rest else ""))
+        body = _atoms_trie(heads, open_end=bool(tail))
+        out.append(rf"\b(?=[{first}])" + body + tail + (r"(?!\w)" if tail else ""))
     return out[0] if len(out) == 1 else "(?:" + "|".join(out) + ")"
 
 

@@ -104,7 +104,9 @@ def select_for_review(
     questions = pool[C.QUESTION].fillna("").astype(str).tolist() if C.QUESTION in pool.columns else None
     rules, _, _ = rule_features(texts, questions, learned.codebook)
     x = learned.featurizer.transform(texts, questions, rules)
-    rep = learned.cv_report.set_index(C.CODE)
+    rep = learned.cv_report
+    kappa_of = dict(zip(rep[C.CODE].astype(str), rep["kappa"].astype(float), strict=True))
+    npos_of = dict(zip(rep[C.CODE].astype(str), rep["n_positive"].astype(float), strict=True))
     scores: list[tuple[str, np.ndarray, np.ndarray, float]] = []
     for code in learned.codes:
         model = learned.models.get(code)
@@ -113,14 +115,14 @@ def select_for_review(
         p = model.predict_proba(x)[:, 1]
         t = learned.thresholds.get(code)
         t = 0.5 if t is None or not np.isfinite(t) else float(t)
-        k = rep.loc[code, "kappa"]
+        k = kappa_of.get(code, np.nan)
         u = _uncertainty(p, t)
-        if rep.loc[code, "n_positive"] < RARE:
+        if npos_of.get(code, 0.0) < RARE:
             u = np.maximum(u, np.minimum(p / t, 1.0))  # rare code: likely positives teach most
         scores.append((code, p, u, float(k) if np.isfinite(k) else -1.0))
     if VALENCE in learned.models:
         pv = np.sort(learned.models[VALENCE].predict_proba(x), axis=1)
-        k = rep.loc[VALENCE, "kappa"] if VALENCE in rep.index else np.nan
+        k = kappa_of.get(VALENCE, np.nan)
         scores.append((VALENCE, pv[:, -1], 1.0 - (pv[:, -1] - pv[:, -2]),
                        float(k) if np.isfinite(k) else -1.0))
     if not scores:

@@ -506,8 +506,8 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     0          n1  workload  the workload was heavy today  model
     """
     texts, questions, rules, cols, own_rules, x = _prepare(learned, answers, "apply_coder")
-    rep = learned.cv_report.set_index(C.CODE)
-    weak = [c for c in learned.codes if learned.decisions[c] != "rules" and not rep.loc[c, "kappa"] >= 0.4]
+    kappa_of = dict(zip(learned.cv_report[C.CODE].astype(str), learned.cv_report["kappa"].astype(float), strict=True))
+    weak = [c for c in learned.codes if learned.decisions[c] != "rules" and not kappa_of.get(c, np.nan) >= 0.4]
     if weak:
         warnings.warn(f"code(s) {weak} had weak cross-validated agreement with the human coding "
                       "(kappa < 0.4; see learned.cv_report): check their codings.",
