@@ -72,9 +72,13 @@ def valence_kappa(path: Path) -> tuple[float, float]:
 
 def model_agreement(path: Path, splits: int = 5, seed: int = 0, mode: str = "model") -> pd.Series:
     """Coding by example, trained on a random half of the blind set and tested on the other half
-    (``splits`` times; κ per code averaged). ``mode``: what the trained coder applies (the
-    model alone, or the coder's chosen rules/model combination)."""
-    from evaltool.qual import apply_coder, load_codebook, train_coder
+    (``splits`` times; κ per code averaged). ``mode``: ``"model"`` applies every trained
+    classifier alone (rule hits are among its features, but a rule hit the classifier rejects
+    is dropped); ``"chosen"`` applies what the coder chose per code (rules, model or both);
+    ``"rules"`` is the rule coder on the same halves, for comparison."""
+    import dataclasses
+
+    from evaltool.qual import apply_coder, code, load_codebook, train_coder
 
     answers, human = load_coded(path)
     codes = load_codebook("resilience_training").code_ids
@@ -84,13 +88,16 @@ def model_agreement(path: Path, splits: int = 5, seed: int = 0, mode: str = "mod
         ids = answers["response_id"].to_numpy()
         train = set(rng.choice(ids, size=len(ids) // 2, replace=False))
         tr, te = answers[answers["response_id"].isin(train)], answers[~answers["response_id"].isin(train)]
-        coder = train_coder(tr, human[human["response_id"].isin(train)], codes="resilience_training", seed=seed)
-        kwargs: dict[str, Any] = {"mode": mode} if mode != "model" else {}
-        try:
-            pred = apply_coder(coder, te, **kwargs)
-        except TypeError:
-            pred = apply_coder(coder, te)
-        ks.append(per_code_kappa(te, human[~human["response_id"].isin(train)], pred, codes))
+        te_human = human[~human["response_id"].isin(train)]
+        if mode == "rules":
+            ks.append(per_code_kappa(te, te_human, code(te), codes))
+            continue
+        coder = train_coder(tr, human[human["response_id"].isin(train)], codes=codes, seed=seed)
+        if mode == "model":
+            decisions = {c: ("model" if d in ("model", "rules", "rules_or_model") and c in coder.models else d)
+                         for c, d in coder.decisions.items()}
+            coder = dataclasses.replace(coder, decisions=decisions)
+        ks.append(per_code_kappa(te, te_human, apply_coder(coder, te), codes))
     return pd.concat(ks, axis=1).mean(axis=1)
 
 
