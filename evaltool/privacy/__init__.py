@@ -1,8 +1,9 @@
 """Privacy at the bottom layer: disclosure control, the attacker that checks it, safe files.
 
 - :data:`DEFAULT_MIN_CELL_SIZE` — the one privacy floor (``min_cell_size`` in the API);
-- :func:`summary_cells`, :func:`decide_cells`, :func:`cohort_summaries` — which numbers of
-  all cohort reports and the study report may be shown, decided together, with reasons;
+- :func:`cohort_summaries` — the pipeline step: per cohort and for all participants, n, mean,
+  CI and change, with what may be shown and why (built on :func:`summary_cells` and
+  :func:`decide_cells`, which decide every cohort report and the study report together);
 - :func:`audit_disclosure` — an attacker solving the published numbers as linear constraints;
 - :func:`suppress_counts` — primary and complementary suppression of count tables.
 
@@ -24,6 +25,7 @@ from .rule import (
     check_protection,
     explain_rule,
 )
+from .summaries import SUMMARY_COLUMNS, as_study_cells, attrition_cells, cohort_summaries
 
 __all__ = [
     "AUDIT_COLUMNS",
@@ -34,12 +36,16 @@ __all__ = [
     "DISCLOSURE_RULE",
     "MIN_CELL_SIZE_FLOOR",
     "MIN_THRESHOLD",
+    "SUMMARY_COLUMNS",
     "TERM_COLUMNS",
     "CellSet",
     "Suppression",
+    "as_study_cells",
+    "attrition_cells",
     "audit_disclosure",
     "check_min_cell_size",
     "check_protection",
+    "cohort_summaries",
     "decide_cells",
     "explain_rule",
     "group_labels",

@@ -108,6 +108,29 @@ def _fails(pattern: Pattern, subset: int, k: int) -> bool:
     return any(n < k for n in groups.values())
 
 
+def _feasible_parts(pattern: Pattern, k: int) -> list[tuple[int, frozenset[int]]]:
+    """Per variable: the cells touching it, and which subsets of them pass there (the rule is
+    checked one variable at a time, so a subset passes when each of its parts does)."""
+    by_var: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for e in pattern:
+        by_var[e[0]].append(e)
+    parts = []
+    for entries in by_var.values():
+        bits = 0
+        for _v, m, _sm, _n in entries:
+            bits |= m
+        ok = set()
+        sub = bits
+        while True:      # every subset of ``bits``
+            if not _fails(tuple(entries), sub, k):
+                ok.add(sub)
+            if sub == 0:
+                break
+            sub = (sub - 1) & bits
+        parts.append((bits, frozenset(ok)))
+    return parts
+
+
 @lru_cache(maxsize=65536)
 def _solve(structure: Structure, k: int) -> tuple[int, dict[int, int]]:
     """The best subset (as a bit mask) and, for each cell left out, a shown cell it clashes with."""
@@ -118,11 +141,12 @@ def _solve(structure: Structure, k: int) -> tuple[int, dict[int, int]]:
             if mask >> b & 1:
                 people[b] += n / (2 if is_change[b] else 1)
     best = 0
+    parts = _feasible_parts(pattern, k)
     by_size: dict[int, list[int]] = defaultdict(list)
     for subset in range(1 << m):
         by_size[bin(subset).count("1")].append(subset)
     for size in range(m, -1, -1):   # hiding cells never breaks the rule: the first size that works is best
-        ok = [x for x in by_size[size] if not _fails(pattern, x, k)]
+        ok = [x for x in by_size[size] if all(x & bits in good for bits, good in parts)]
         if ok:
             best = max(ok, key=lambda x: (sum(people[b] for b in range(m) if x >> b & 1), -x))
             break

@@ -88,7 +88,7 @@ class Problem:
         n_tp = max(len(tp_uni), 1)
         var_key = sc_codes.astype(np.int64) * n_tp + tp_codes
         slot_key = pid_codes.astype(np.int64) * (max(len(sc_uni), 1) * n_tp) + var_key
-        slot_of_term, slot_uni = pd.factorize(slot_key, sort=False)
+        slot_of_term, slot_uni = pd.factorize(slot_key, sort=True)
         n_slots = len(slot_uni)
         first = np.full(n_slots, -1, dtype=np.int64)
         first[slot_of_term[::-1]] = np.arange(len(slot_of_term))[::-1]
@@ -155,20 +155,27 @@ class Problem:
 
 
 def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes and their labels (as strings), without building strings for every row."""
+    """Integer codes of the labels in sorted order (so the row order never matters), without
+    building a string for every row when the column is categorical."""
     if isinstance(col.dtype, pd.CategoricalDtype):
-        cats = pd.Index(col.cat.categories.astype(str), dtype=object)
-        return col.cat.codes.to_numpy().astype(np.int64), cats
-    codes, uni = pd.factorize(col.astype(str), sort=False)
+        cats = np.asarray(col.cat.categories.astype(str), dtype=object)
+        order = np.argsort(cats, kind="stable")
+        rank = np.empty(len(cats), dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        return np.where(codes >= 0, rank[codes], -1), pd.Index(cats[order], dtype=object)
+    codes, uni = pd.factorize(col.astype(str), sort=True)
     return codes.astype(np.int64), pd.Index(uni, dtype=object)
 
 
 def _cell_positions(cells: pd.DataFrame, terms: pd.DataFrame) -> np.ndarray:
     col = terms["cell"]
     ids = pd.Index(cells["cell"], dtype=object)
-    if isinstance(col.dtype, pd.CategoricalDtype) and col.cat.categories.equals(ids):
-        return col.cat.codes.to_numpy().astype(np.int64)
-    return ids.get_indexer(col.astype(object))
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        where = ids.get_indexer(pd.Index(col.cat.categories, dtype=object))
+        codes = col.cat.codes.to_numpy().astype(np.int64)
+        return np.where(codes >= 0, where[codes], -1)
+    return ids.get_indexer(pd.Index(col.astype(object), dtype=object))
 
 
 def _values_of(values: pd.DataFrame, pid_uni: pd.Index, sc_uni: pd.Index, tp_uni: pd.Index,

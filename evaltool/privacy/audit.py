@@ -12,10 +12,10 @@ A value is *exactly determined* when its unit vector lies in the row space of th
 polytope, by two linear programmes (``scipy.optimize.linprog``, HiGHS). People whose columns
 in the equations are identical have the same interval (swapping them keeps every equation),
 so one pair of programmes per class of identical columns suffices. A value is *disclosed* when
-its interval is shorter than the protection interval; a hidden cell is *recoverable* when the
-equations determine it, or when it describes fewer than ``min_cell_size`` people (a primary
-cell) and the interval of its total (n × mean) is shorter than the protection interval (so
-its mean's protection is the protection interval / n, shown in ``protection``).
+its interval is shorter than the protection interval; a hidden cell over fewer than
+``min_cell_size`` people is *recoverable* when the equations determine it or the interval of
+its total (n × mean) is shorter than the protection interval (so its mean's protection is the
+protection interval / n, shown in ``protection``).
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def audit_disclosure(cells: CellSet, bounds: object, *, shown: object = None,
         ``shown`` column if it has one, else all). Hidden cells are attacked too.
     min_cell_size
         Hidden cells over fewer people than this are *sensitive*: they count as disclosed when
-        their interval is shorter than the protection interval. Any hidden cell counts as
-        disclosed when the equations determine it exactly.
+        the equations determine them or their total's interval is shorter than the protection
+        interval. A larger hidden cell that the equations determine is reported (``exact``) but
+        is no disclosure: it describes at least ``min_cell_size`` people.
     protection
         The protection interval as a share of the scale's range.
 
@@ -67,7 +68,7 @@ def audit_disclosure(cells: CellSet, bounds: object, *, shown: object = None,
         cell (``target = "cell"``), columns :data:`AUDIT_COLUMNS`: the feasible interval
         ``low``–``high`` and its ``width``, the ``protection`` interval, ``exact`` (determined
         by the equations alone) and ``disclosed`` (a value: ``width < protection``; a hidden
-        cell: determined exactly, or sensitive with ``width < protection``).
+        cell over fewer than ``min_cell_size`` people: determined, or ``width < protection``).
 
     Examples
     --------
@@ -193,7 +194,7 @@ class _System:
             rows.append({"target": "cell", "cell": self.table.loc[i, "cell"], C.PARTICIPANT_ID: None,
                          C.SCALE: str(self.table.loc[i, "scale"]), C.TIMEPOINT: _when(self.table.loc[i]),
                          "low": s_min, "high": s_max, "width": width, "protection": prot, "exact": exact,
-                         "disclosed": exact or (sensitive and width < prot - _TOL)})
+                         "disclosed": bool(sensitive and (exact or width < prot - _TOL))})
         return pd.DataFrame(rows)
 
 

@@ -126,9 +126,12 @@ def decide_cells(cells: CellSet, scores: pd.DataFrame, bounds: object, *,
     p = check_protection(protection, "decide_cells")
     if not isinstance(cells, CellSet):
         raise _type_error("cells", cells)
-    table = cells.cells.reset_index(drop=True)
+    given = cells.cells.reset_index(drop=True)
+    order = np.argsort(given["cell"].astype(str).to_numpy(dtype=object), kind="stable")
+    table = given.iloc[order].reset_index(drop=True)      # cell-id order: the row order never matters
     scales = sorted(set(map(str, table["scale"].dropna())))
-    prob = Problem.build(cells, scores, scale_bounds(bounds, scales, "decide_cells"), p, "decide_cells")
+    prob = Problem.build(CellSet(table, cells.terms), scores, scale_bounds(bounds, scales, "decide_cells"), p,
+                         "decide_cells")
     active = (table["n"].to_numpy(dtype=np.int64) > 0) & _has_terms(prob)
     reason = np.array([""] * len(table), dtype=object)
     note = np.array([""] * len(table), dtype=object)
@@ -143,7 +146,9 @@ def decide_cells(cells: CellSet, scores: pd.DataFrame, bounds: object, *,
     empty = (~active) & (out["reason"] == "")
     out.loc[empty, "reason"] = "nobody to describe"
     out.loc[empty, "note"] = "no answers"
-    return out
+    back = np.empty(len(order), dtype=np.int64)
+    back[order] = np.arange(len(order))
+    return out.iloc[back].reset_index(drop=True)
 
 
 def _type_error(name: str, value: object) -> Exception:
@@ -291,9 +296,11 @@ def _rounds(prob: Problem, table: pd.DataFrame, active: np.ndarray, reason: np.n
             return
         chooser = Chooser(prob, table, seen, atoms, k)
         touched = np.zeros(prob.n_cells, dtype=bool)
-        for c in cells:
-            hide, why = _complement_cell(prob, table, active, c)
-            _hide(active, touched, reason, note, [hide], why, "hidden to protect another group")
+        if cells:   # complements first; the atoms are checked again next round
+            for c in cells:
+                hide, why = _complement_cell(prob, table, active, c)
+                _hide(active, touched, reason, note, [hide], why, "hidden to protect another group")
+            continue
         order = bad[np.lexsort((atoms.rep[bad], atoms.var[bad], atoms.size[bad]))] if len(bad) else bad
         for a in order.tolist():
             sig = chooser.sig(a)
@@ -315,15 +322,24 @@ def _hide(active: np.ndarray, touched: np.ndarray, reason: np.ndarray, note: np.
             note[c] = public
 
 
+def _kinds(table: pd.DataFrame) -> np.ndarray:
+    got = table.attrs.get("_kinds")
+    if got is None or len(got) != len(table):
+        cols = ["scale", "statistic", "timepoint", "contrast"]
+        got = np.array(["|".join(map(str, row)) for row in table[cols].itertuples(index=False)], dtype=object)
+        table.attrs["_kinds"] = got
+    return np.asarray(got)
+
+
 def _complement_cell(prob: Problem, table: pd.DataFrame, active: np.ndarray, c: int) -> tuple[int, str]:
     """A shown cell to hide so that hidden cell ``c`` (fewer than k people) stops being
     recoverable: the cheapest shown cell of the same kind (scale, statistic, timepoint or
     contrast) in another group, else that kind's all-participants cell, else the cheapest shown
     cell of the scale."""
-    kind = ["scale", "statistic", "timepoint", "contrast"]
-    me = table.loc[c, kind].astype(str)
-    same = (table[kind].astype(str) == me).all(axis=1).to_numpy() & active
-    pool = np.flatnonzero(same) if same.any() else np.flatnonzero(active & (table["scale"].astype(str) == me["scale"]).to_numpy())
+    kinds = _kinds(table)
+    same = (kinds == kinds[c]) & active
+    scale = table["scale"].astype(str).to_numpy()
+    pool = np.flatnonzero(same) if same.any() else np.flatnonzero(active & (scale == scale[c]))
     pick = int(min(pool.tolist(), key=lambda x: (prob.cost[x], x)))
     label = str(table.loc[c, "label"])
     return pick, f"hidden to protect another group: otherwise '{label}' could be worked out from the other shown numbers"
