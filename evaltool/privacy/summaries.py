@@ -33,7 +33,7 @@ HIDDEN_COUNT = ("hidden with its count: fewer than {k} people, or needed so that
 
 def _check_confidence(value: object) -> float:
     ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < float(value) < 1
-    if not ok:
+    if not ok or not isinstance(value, (int, float, np.floating)):
         raise ParameterError(f"The 'confidence' parameter of cohort_summaries() must be a number between 0 and 1 "
                              f"(exclusive). Got {value!r} instead.", fix="use 0.95 for 95% intervals.")
     return float(value)
@@ -94,11 +94,19 @@ def cohort_summaries(scores: pd.DataFrame, participants: pd.DataFrame | None = N
     >>> from evaltool.examples import example_study_path
     >>> res = analyse(example_study_path())
     >>> t = cohort_summaries(res["scores"], res["participants"], bounds=res["scales"], scales=["brs"])
-    >>> t.loc[t["group_value"] == "C03", ["statistic", "timepoint", "contrast", "n", "shown"]].head(3)
-      statistic timepoint contrast   n  shown
-    16      mean        T1     None  12  False
-    17      mean        T2     None  11   True
-    18      mean        T3     None  10   True
+    >>> c03 = t[t["group_value"] == "C03"]
+    >>> print(c03[["statistic", "timepoint", "contrast", "n", "shown"]].to_string(index=False))
+      statistic timepoint contrast  n  shown
+           mean        T1     None 12   True
+           mean        T2     None 11   True
+           mean        T3     None 10   True
+           mean        T4     None  5   True
+    mean_change      None  T2 - T1 11  False
+    mean_change      None  T3 - T1 10  False
+    mean_change      None  T4 - T1  5   True
+
+    Twelve people answered at T1 and eleven of them at T2, so the change T1→T2 would differ
+    from the mean at T1 by one person; it is hidden.
     """
     k = check_min_cell_size(min_cell_size, "cohort_summaries")
     level = _check_confidence(confidence)
@@ -112,40 +120,35 @@ def cohort_summaries(scores: pd.DataFrame, participants: pd.DataFrame | None = N
 
 
 def _count_suppression(d: pd.DataFrame, k: int) -> np.ndarray:
-    """Whether each row's count may be shown (count suppression per scale and kind)."""
-    ok = (d["n"].to_numpy() >= k)
+    """Whether each row's count may be shown (count suppression per scale and kind of number)."""
+    ok = d["n"].to_numpy() >= k
     grp = (d["level"] != STUDY).to_numpy() & d["group_value"].notna().to_numpy()
-    tables = [("mean", "timepoint"), (CHANGE, "contrast")]
     hidden_tp: dict[tuple[str, str, str], bool] = {}
-    for stat, col in tables:
+    for stat, col in (("mean", "timepoint"), (CHANGE, "contrast")):
         for scale in pd.unique(d["scale"]):
-            rows = np.flatnonzero(grp & (d["statistic"] == stat).to_numpy() & (d["scale"] == scale).to_numpy())
+            kind = (d["statistic"] == stat).to_numpy() & (d["scale"] == scale).to_numpy()
+            rows = np.flatnonzero(grp & kind)
             if not len(rows):
                 continue
             sub = d.iloc[rows]
-            tab = sub.pivot_table(index="group_value", columns=col, values="n", aggfunc="sum").fillna(0).astype(int)
+            sub = sub.assign(g=sub["group_value"].astype(object).map(str), c=sub[col].astype(object).map(str))
+            tab = sub.pivot_table(index="g", columns="c", values="n", aggfunc="sum").fillna(0).astype(int)
             hide = None
             if stat == CHANGE:
-                hide = pd.DataFrame(False, index=tab.index, columns=tab.columns)
-                ends = sub.drop_duplicates(col).set_index(col)[["time_from", "time_to"]]
-                for con in tab.columns:
-                    for t in ends.loc[con]:
-                        hide[con] = hide[con].to_numpy() | np.array(
-                            [hidden_tp.get((scale, g, t), False) for g in tab.index], dtype=bool)
-            sup = suppress_counts(tab, min_cell_size=k, hide=hide)
-            mask = sup.mask
-            for r in rows:
-                g, c = d.at[r, "group_value"], d.at[r, col]
-                if bool(mask.loc[g, c]):
+                ends = sub.drop_duplicates("c").set_index("c")[["time_from", "time_to"]].astype(object)
+                flags = {con: np.array([any(hidden_tp.get((str(scale), g, str(t)), False) for t in ends.loc[con])
+                                        for g in tab.index], dtype=bool) for con in tab.columns}
+                hide = pd.DataFrame(flags, index=tab.index)
+            mask = suppress_counts(tab, min_cell_size=k, hide=hide).mask
+            for r, g, c in zip(rows.tolist(), sub["g"].tolist(), sub["c"].tolist(), strict=True):
+                if bool(mask.at[g, c]):
                     ok[r] = False
                 if stat == "mean":
-                    hidden_tp[(scale, g, c)] = not ok[r]
-            total_hidden = mask.loc[sup.counts.index[-1]]
-            study_rows = np.flatnonzero((~grp) & (d["statistic"] == stat).to_numpy() & (d["scale"] == scale).to_numpy()
-                                        & (d["group"].isna()).to_numpy())
-            for r in study_rows:
-                c = d.at[r, col]
-                if c in total_hidden.index and bool(total_hidden[c]):
+                    hidden_tp[(str(scale), g, c)] = not ok[r]
+            total = mask.iloc[-1]
+            for r in np.flatnonzero(~grp & kind & d["group"].isna().to_numpy()).tolist():
+                c = str(d[col].iloc[r])
+                if c in total.index and bool(total[c]):
                     ok[r] = False
     return ok
 
