@@ -57,12 +57,14 @@ def analyse_command(
       evaltool analyse study.yaml --out results/ --overwrite
     """
     from ..analysis import analyse
+    from ..privacy.paths import OutputGuard, study_inputs
     from ..study import load_study
     from ._progress import step_progress
     from .validate import default_out
 
     sf = load_study(study)
     out_dir = out or default_out(sf.path, "results")
+    OutputGuard(study_inputs(sf)).folder(out_dir, overwrite=overwrite)  # before any work, --overwrite or not
     with step_progress("analyse") as update:
         results = analyse(sf, out=out_dir, overwrite=overwrite, progress=update)
     summarise(results, out_dir)

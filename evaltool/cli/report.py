@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,6 +32,33 @@ TemplatesOpt = Annotated[
 
 def _with_suffix(path: Path, suffix: str) -> Path:
     return path.with_suffix(suffix) if path.suffix.lower() in (".html", ".htm", ".pdf", ".docx") else path
+
+
+_REPORTS = ("report.html", "report.pdf", "report.docx")
+
+
+def _paths(results: Path) -> Any:
+    """An output guard for a report: every file of the results folder is an input except the
+    reports themselves (study report, cohort_reports/), and so is every input the manifest
+    names; reports named after data stay inside the results folder."""
+    import json
+
+    from ..privacy.paths import OutputGuard
+
+    root = Path(results)
+    inputs: list[Path] = []
+    if root.is_dir():
+        for p in root.rglob("*"):
+            rel = p.relative_to(root).parts
+            if p.is_file() and p.name not in _REPORTS and rel[0] != "cohort_reports":
+                inputs.append(p)
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        inputs += [Path(i["path"]) for i in manifest.get("inputs", []) if i.get("path")]
+        inputs.append(Path(manifest["study_file"]["path"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return OutputGuard(inputs, root=root)
 
 
 @app.command("cohort")
@@ -64,17 +91,21 @@ def cohort_command(
       evaltool report cohort results/ --cohort C03 --pdf --out c03.html
     """
     from ..analysis import load_results
-    from ..report import build_cohort_report
+    from ..privacy.paths import unique_names
+    from ..report import build_cohort_report, list_cohorts
 
     res = load_results(results)
     k = threshold if threshold is not None else int(res.meta.get("suppression_threshold", 5) or 5)
     dirs = [str(p) for p in templates or []]
     rep = build_cohort_report(res, cohort, threshold=k, template_dirs=dirs)
-    target = out or Path(results) / "cohort_reports" / f"{cohort}.html"
+    paths = _paths(results)
+    target = paths.file(out) if out else paths.child(cohort, ".html", folder=Path(results) / "cohort_reports",
+                                                     names=unique_names(list_cohorts(res)))
+    also = paths.file(_with_suffix(target, ".pdf")) if pdf and target.suffix.lower() != ".pdf" else None
     target.parent.mkdir(parents=True, exist_ok=True)
     written = [rep.save(target, template_dirs=dirs)]
-    if pdf and target.suffix.lower() != ".pdf":
-        written.append(rep.save(_with_suffix(target, ".pdf"), template_dirs=dirs))
+    if also is not None:
+        written.append(rep.save(also, template_dirs=dirs))
     con = console()
     if res.synthetic:
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
@@ -107,13 +138,16 @@ def study_command(
     res = load_results(results)
     dirs = [str(p) for p in templates or []]
     rep = build_study_report(res, template_dirs=dirs)
-    target = out or Path(results) / "report.html"
+    paths = _paths(results)
+    target = paths.file(out or Path(results) / "report.html")
+    also_pdf = paths.file(_with_suffix(target, ".pdf")) if pdf and target.suffix.lower() != ".pdf" else None
+    also_docx = paths.file(_with_suffix(target, ".docx")) if docx else None
     target.parent.mkdir(parents=True, exist_ok=True)
     written = [rep.save(target, template_dirs=dirs)]
-    if pdf and target.suffix.lower() != ".pdf":
-        written.append(rep.save(_with_suffix(target, ".pdf"), template_dirs=dirs))
-    if docx:
-        written.append(write_apa_docx(res, _with_suffix(target, ".docx")))
+    if also_pdf is not None:
+        written.append(rep.save(also_pdf, template_dirs=dirs))
+    if also_docx is not None:
+        written.append(write_apa_docx(res, also_docx))
     con = console()
     if res.synthetic:
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
