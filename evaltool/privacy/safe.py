@@ -7,7 +7,8 @@ machine. OWASP's advice (CSV Injection, owasp.org/www-community/attacks/CSV_Inje
 followed: such text gets a leading single quote, which spreadsheets show as text. Only text is
 changed: numbers, including negative ones, stay numbers. Control characters (a vertical tab
 from Word's soft line break, NUL …) are not valid in XLSX at all; line-like ones become a line
-break and the others are removed.
+break and the others are removed. A carriage return becomes a line break too: unquoted in a
+CSV it would end the row, and the rest of the text would start a new cell.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def safe_text(text: str) -> str:
     ("'-1+2", 'fine')
     """
     clean = _CONTROL.sub("", _LINE_LIKE.sub("\n", text))
-    return "'" + clean if clean.startswith(FORMULA_START) else clean
+    lead = "'" if clean.startswith(FORMULA_START) else ""
+    return lead + clean.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def safe_cell(value: Any) -> Any:
