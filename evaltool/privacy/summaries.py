@@ -123,33 +123,37 @@ def _count_suppression(d: pd.DataFrame, k: int) -> np.ndarray:
     """Whether each row's count may be shown (count suppression per scale and kind of number)."""
     ok = d["n"].to_numpy() >= k
     grp = (d["level"] != STUDY).to_numpy() & d["group_value"].notna().to_numpy()
-    hidden_tp: dict[tuple[str, str, str], bool] = {}
-    for stat, col in (("mean", "timepoint"), (CHANGE, "contrast")):
-        for scale in pd.unique(d["scale"]):
+    study_rows = ~grp & d["group"].isna().to_numpy()
+    for scale in pd.unique(d["scale"]):
+        hidden_means: pd.DataFrame | None = None
+        for stat, col in (("mean", "timepoint"), (CHANGE, "contrast")):
             kind = (d["statistic"] == stat).to_numpy() & (d["scale"] == scale).to_numpy()
             rows = np.flatnonzero(grp & kind)
             if not len(rows):
                 continue
             sub = d.iloc[rows]
-            sub = sub.assign(g=sub["group_value"].astype(object).map(str), c=sub[col].astype(object).map(str))
-            tab = sub.pivot_table(index="g", columns="c", values="n", aggfunc="sum").fillna(0).astype(int)
+            g = sub["group_value"].astype(object).map(str).to_numpy()
+            c = sub[col].astype(object).map(str).to_numpy()
+            tab = (pd.DataFrame({"g": g, "c": c, "n": sub["n"].to_numpy()})
+                   .pivot_table(index="g", columns="c", values="n", aggfunc="sum").fillna(0).astype(int))
             hide = None
-            if stat == CHANGE:
-                ends = sub.drop_duplicates("c").set_index("c")[["time_from", "time_to"]].astype(object)
-                flags = {con: np.array([any(hidden_tp.get((str(scale), g, str(t)), False) for t in ends.loc[con])
-                                        for g in tab.index], dtype=bool) for con in tab.columns}
-                hide = pd.DataFrame(flags, index=tab.index)
+            if stat == CHANGE and hidden_means is not None:
+                ends = sub.drop_duplicates(col).set_index(col)[["time_from", "time_to"]].astype(object)
+                hm = hidden_means.reindex(index=tab.index)
+                hide = pd.DataFrame({con: np.column_stack([
+                    hm.get(str(t), pd.Series(False, index=tab.index)).fillna(False).to_numpy(dtype=bool)
+                    for t in ends.loc[con]]).any(axis=1) for con in tab.columns}, index=tab.index)
             mask = suppress_counts(tab, min_cell_size=k, hide=hide).mask
-            for r, g, c in zip(rows.tolist(), sub["g"].tolist(), sub["c"].tolist(), strict=True):
-                if bool(mask.at[g, c]):
-                    ok[r] = False
-                if stat == "mean":
-                    hidden_tp[(str(scale), g, c)] = not ok[r]
+            cells = mask.iloc[:-1]
+            hit = cells.to_numpy(dtype=bool)[cells.index.get_indexer(pd.Index(g)), cells.columns.get_indexer(pd.Index(c))]
+            ok[rows] &= ~hit
+            if stat == "mean":
+                shown = pd.DataFrame({"g": g, "c": c, "hidden": ~ok[rows]})
+                hidden_means = shown.pivot_table(index="g", columns="c", values="hidden", aggfunc="max")
             total = mask.iloc[-1]
-            for r in np.flatnonzero(~grp & kind & d["group"].isna().to_numpy()).tolist():
-                c = str(d[col].iloc[r])
-                if c in total.index and bool(total[c]):
-                    ok[r] = False
+            srows = np.flatnonzero(study_rows & kind)
+            sc = d[col].iloc[srows].astype(object).map(str)
+            ok[srows] &= ~total.reindex(sc.to_numpy()).fillna(False).to_numpy(dtype=bool)
     return ok
 
 
