@@ -22,12 +22,29 @@ Conditions 1–2 make the linear attack of :func:`audit_disclosure` fail by cons
 quadratic information in SDs (not proven against a non-linear solver). Each condition only gets
 easier when atoms merge, so hiding more cells never breaks it.
 
+All-participants numbers cut everyone by attendance pattern (T1 and T3 but not T2 …), which in
+a small study makes many tiny atoms whose sums nobody can actually work out (four equations,
+sixteen patterns). So the atom rule is applied in full only where it is cheap to be exact about
+the rest:
+
+- **Stage A (each cohort × scale, exactly).** Cohort cells of different cohorts never share a
+  person's value, so the atom rule over one cohort's cells is a small problem: every subset of
+  its cells is tried and the largest passing one kept (more people first, then table order);
+  identical problems share one answer (``_local.py``).
+- **Stage B (with the all-participants cells).** For a scale with at most
+  ``EXACT_LIMIT`` units (people in exactly the same cells), the published numbers are solved
+  as the attacker would, over unit sums (null space + HiGHS, ``_exact.py``): a unit fails when
+  its sum is determined and it breaks 1–3, or a person in it is narrowed below p; a hidden cell
+  over fewer than k people fails when it is determined or its total is narrowed below p. For a
+  larger scale the atom rule is applied with the all-participants cells as well (sound, and at
+  that size attendance patterns are populous). Each round hides the cheapest cell that tells a
+  failing group apart — a cohort cell if there is one, an all-participants cell only as a last
+  resort — and checks again.
+
 Suppression order: first every cell over fewer than k people, or whose own group fails 2–3
-(primary); then, while some atom fails, the cheapest way to merge it with a neighbouring atom
-(hiding the cells that tell them apart), where a cell costs its number of people and cells
-about all participants cost more than any cohort cell (they go last). Ties are broken by cell
-order, so the same input always gets the same decision. The work per round is a few grouped
-passes over the terms; rounds repeat until nothing fails (typically two to four).
+(primary); then stage A; then stage B rounds, where a cell costs its number of people and cells
+about all participants cost more than any cohort cell. Cells and people are processed in
+sorted order, so the same numbers always get the same decision whatever the row order.
 
 References: Hundepool et al. (2012), *Statistical Disclosure Control*, §4.2–4.4 (linked
 tables, the differencing problem, protection intervals); de Wolf (2002) on τ-ARGUS' modular

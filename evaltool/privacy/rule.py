@@ -40,17 +40,19 @@ How numbers are protected in shareable reports
 
 - No number describes fewer than {k} people. Counts below {k} are hidden, and so are the counts
   that would let a hidden count be worked out from a total.
-- Averages, changes and their confidence intervals are shown only when no one's score can be
+- Averages, changes and their confidence intervals are shown only when nobody's score can be
   worked out by combining them, across every cohort report and the study report together. For
-  example, if the average at the first survey covers 7 people and the average change covers 6
-  of them, the difference between the two numbers is one person's score; so whenever two groups
-  of people behind published numbers differ by fewer than {k} people (for instance "everyone who
-  answered at T1" and "everyone who answered at both T1 and T2"), one of the numbers is hidden.
+  example, if a cohort's average at the first survey covers 7 people and its average change
+  covers 6 of them, subtracting one from the other gives the seventh person's score. So within
+  a cohort, whenever two groups of people behind its numbers differ by fewer than {k} people
+  (for instance "everyone who answered at T1" and "everyone who answered at both T1 and T2"),
+  one of the numbers is hidden. Numbers about all participants are checked by solving all the
+  published numbers together as equations, the way an attacker would.
 - A number is also hidden when it would show that a group's answers are all at (or very near)
   the top or bottom of the scale, or all nearly the same: then it would tell each person's
   answer. Nobody's score can be narrowed down to less than {protection:.0%} of the scale's range.
-- When a number has to be hidden to protect another one, the one based on fewer people is hidden
-  first; numbers about all participants are hidden only as a last resort.
+- When numbers have to be hidden to protect others, as many as possible are kept (preferring
+  those about more people); numbers about all participants are hidden only as a last resort.
 - Lowest and highest values, and percentages of a single person, are never shown.
 """
 """The rule in plain words; fill in with :func:`explain_rule`."""
