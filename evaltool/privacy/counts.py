@@ -135,6 +135,7 @@ def suppress_counts(
     sensitive_zeros: bool = False,
     total_label: str = "Total",
     hide: pd.DataFrame | None = None,
+    prefer: pd.DataFrame | None = None,
 ) -> Suppression:
     """Decide which cells of a count table to hide: primary and complementary suppression.
 
@@ -160,6 +161,9 @@ def suppress_counts(
         Optional booleans aligned with ``counts``: cells that must be hidden whatever their
         value (e.g. because a count they are bounded by is hidden in another table). They count
         as hidden when complementary cells are chosen, but are not primary.
+    prefer
+        Optional booleans aligned with ``counts``: cells to use first as complementary cells
+        (e.g. counts whose statistic is hidden anyway), before any other.
 
     Returns
     -------
@@ -215,7 +219,10 @@ def suppress_counts(
     if hide is not None:
         forced = hide.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
         seed[:r, :c] |= forced
-    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals)
+    cheap = np.zeros_like(seed)
+    if prefer is not None:
+        cheap[:r, :c] = prefer.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
+    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals, cheap=cheap)
     frame = pd.DataFrame(full, index=index, columns=columns)
     return Suppression(
         counts=frame,
@@ -314,7 +321,8 @@ def hidden_bridges(mask: np.ndarray, *, row_totals: bool, column_totals: bool) -
     return [cells[hid[b]] for b in sorted(br)]
 
 
-def _complement(full: np.ndarray, primary: np.ndarray, *, row_totals: bool, column_totals: bool) -> np.ndarray:
+def _complement(full: np.ndarray, primary: np.ndarray, *, row_totals: bool, column_totals: bool,
+                cheap: np.ndarray | None = None) -> np.ndarray:
     R, Cn = full.shape
     mask = primary.copy()
     if not mask.any():
@@ -326,6 +334,8 @@ def _complement(full: np.ndarray, primary: np.ndarray, *, row_totals: bool, colu
     if column_totals:
         is_margin[-1, :] = True
     cost = np.where(full == 0, _ZERO_COST, full.astype(float)) + np.where(is_margin, _MARGIN_COST, 0.0)
+    if cheap is not None:
+        cost = np.where(cheap & (full > 0), full.astype(float) * 1e-3, cost)
     for _ in range(R * Cn + 1):
         hid = [e for e, (i, j) in enumerate(cells) if mask[i, j]]
         br = _bridges(n_nodes, [edges[e] for e in hid])

@@ -86,7 +86,9 @@ def cohort_summaries(scores: pd.DataFrame, participants: pd.DataFrame | None = N
     A number is shown when :func:`decide_cells` allows it *and* its count survives count
     suppression (:func:`suppress_counts` on the groups × timepoints table of counts with the
     all-participants count as its total, and the groups × contrasts table of pairs, where a
-    hidden count at either survey hides the pairs). Interval: mean ± t(1 − α/2, n − 1) · SD/√n.
+    hidden count at either survey hides the pairs; counts whose numbers are hidden anyway are
+    used first as complementary cells). A hidden count hides its number too: with the SD and
+    interval shown, the count could be worked out from the interval's width. Interval: mean ± t(1 − α/2, n − 1) · SD/√n.
 
     Examples
     --------
@@ -134,8 +136,9 @@ def _count_suppression(d: pd.DataFrame, k: int) -> np.ndarray:
             sub = d.iloc[rows]
             g = sub["group_value"].astype(object).map(str).to_numpy()
             c = sub[col].astype(object).map(str).to_numpy()
-            tab = (pd.DataFrame({"g": g, "c": c, "n": sub["n"].to_numpy()})
-                   .pivot_table(index="g", columns="c", values="n", aggfunc="sum").fillna(0).astype(int))
+            frame = pd.DataFrame({"g": g, "c": c, "n": sub["n"].to_numpy(), "off": ~sub["shown"].to_numpy(dtype=bool)})
+            tab = frame.pivot_table(index="g", columns="c", values="n", aggfunc="sum").fillna(0).astype(int)
+            prefer = frame.pivot_table(index="g", columns="c", values="off", aggfunc="max").reindex_like(tab)
             hide = None
             if stat == CHANGE and hidden_means is not None:
                 ends = sub.drop_duplicates(col).set_index(col)[["time_from", "time_to"]].astype(object)
@@ -143,7 +146,7 @@ def _count_suppression(d: pd.DataFrame, k: int) -> np.ndarray:
                 hide = pd.DataFrame({con: np.column_stack([
                     hm.get(str(t), pd.Series(False, index=tab.index)).fillna(False).to_numpy(dtype=bool)
                     for t in ends.loc[con]]).any(axis=1) for con in tab.columns}, index=tab.index)
-            mask = suppress_counts(tab, min_cell_size=k, hide=hide).mask
+            mask = suppress_counts(tab, min_cell_size=k, hide=hide, prefer=prefer.fillna(False).astype(bool)).mask
             cells = mask.iloc[:-1]
             hit = cells.to_numpy(dtype=bool)[cells.index.get_indexer(pd.Index(g)), cells.columns.get_indexer(pd.Index(c))]
             ok[rows] &= ~hit
