@@ -1,33 +1,25 @@
-"""Writing results safely: never over an input, never into a non-empty folder by accident."""
+"""Writing results safely: never over an input, never into a non-empty folder by accident, and
+every cell safe to open in a spreadsheet (:func:`evaltool.privacy.safe.safe_cell`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .errors import OutputError, ParameterError
+from .privacy.paths import OutputGuard
+from .privacy.safe import safe_cell, safe_frame, safe_sheet_name
 
-__all__ = ["check_output_dir", "check_output_file", "safe_frame", "write_csv", "write_table", "write_workbook"]
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:  # pragma: no cover
-        return False
+__all__ = ["check_output_dir", "check_output_file", "write_csv", "write_table", "write_workbook"]
 
 
 def check_output_file(path: Path, *, inputs: Iterable[Path] = ()) -> None:
-    """Refuse to write over an input file or into a folder that does not exist."""
+    """Refuse to write over (or through a link to) an input file, or into a missing folder."""
     path = Path(path)
-    for inp in inputs:
-        if _same(path, Path(inp)):
-            raise OutputError(
-                "the output would overwrite an input file.", file=path,
-                fix="choose another --out path; evaltool never modifies its inputs.",
-            )
+    OutputGuard(inputs).file(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
         raise ParameterError(
             f"cannot write a table as '{path.suffix or '(no extension)'}'.", file=path,
@@ -41,81 +33,76 @@ def check_output_file(path: Path, *, inputs: Iterable[Path] = ()) -> None:
 
 
 def check_output_dir(path: Path, *, overwrite: bool = False, inputs: Iterable[Path] = ()) -> Path:
-    """Create ``path`` if needed; refuse a non-empty folder unless ``overwrite``."""
+    """Create ``path`` if needed; refuse a folder that is or holds an input (even with
+    ``overwrite``), and a non-empty folder unless ``overwrite`` and it is a results folder."""
     path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise OutputError("the output path is a file, not a folder.", file=path,
-                          fix="choose a folder name for --out.")
-    for inp in inputs:
-        inp = Path(inp).resolve()
-        if inp.parent == path.resolve() and path.exists() and not overwrite:
-            raise OutputError(
-                "the output folder holds an input file.", file=path,
-                fix="choose a separate --out folder; evaltool never writes next to its inputs.",
-            )
-    if path.exists() and any(path.iterdir()) and not overwrite:
-        raise OutputError(
-            "the output folder is not empty.", file=path,
-            fix="choose a new --out folder, or pass --overwrite to replace its contents.",
-        )
+    OutputGuard(inputs).folder(path, overwrite=overwrite)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> Path:
-    """Write one table as CSV (UTF-8) or XLSX, chosen by the file extension."""
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        frame.to_excel(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-    return path
-
-
-def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
-    """Write several tables into one XLSX workbook, one sheet each (names cut to 31 chars)."""
-    path = Path(path)
-    used: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for name, frame in tables.items():
-            sheet = name[:31]
-            i = 2
-            while sheet in used:
-                sheet = f"{name[:28]}_{i}"
-                i += 1
-            used.add(sheet)
-            frame.to_excel(xl, sheet_name=sheet, index=False)
-    return path
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as spreadsheet formulas (OWASP CSV injection).
-
-    Text beginning with ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers
-    (including negative ones) are left as numbers. ``frame`` is not modified.
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a table as UTF-8 CSV with every text cell made safe (no formulas, no control
+    characters); numbers, negative ones included, stay numbers. ``frame`` is not modified.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> safe_frame(pd.DataFrame({"a": ["=1+1", "ok", "-2"], "b": [-1.5, 2.0, 3.0]}))["a"].tolist()
-    ["'=1+1", 'ok', "'-2"]
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = write_csv(pd.DataFrame({"text": ["=1+1", "ok"], "x": [-1.5, 2.0]}), p)
+    >>> print(p.read_text(encoding="utf-8"), end="")
+    text,x
+    '=1+1,-1.5
+    ok,2.0
     """
-    out = frame.copy()
-    for c in out.columns:
-        col = out[c]
-        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype):
-            vals = col.astype(object)
-            bad = vals.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START)).astype(bool)
-            if bad.any():
-                out[c] = vals.where(~bad, "'" + vals.astype(str))
-    return out
-
-
-def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write a table as UTF-8 CSV with formula-safe text cells (see :func:`safe_frame`)."""
     path = Path(path)
-    safe_frame(frame).to_csv(path, index=False)
+    safe_frame(frame).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> Path:
+    """Write one table as CSV (UTF-8) or XLSX, chosen by the file extension (cells made safe)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return write_workbook({"table": frame}, path)
+    return write_csv(frame, path)
+
+
+def _cells(ws: Any, frame: pd.DataFrame) -> None:
+    ws.append([safe_cell(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False, name=None):
+        ws.append([safe_cell(v) for v in row])
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+
+
+def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
+    """Write several tables into one XLSX workbook, one sheet each.
+
+    Every text cell is a string cell (never a formula) made safe by
+    :func:`~evaltool.privacy.safe.safe_cell`; sheet names are made valid and unique.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from openpyxl import load_workbook
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "w.xlsx"
+    >>> _ = write_workbook({"a/b": pd.DataFrame({"x": ["=HYPERLINK(1)", -1]})}, p)
+    >>> ws = load_workbook(p)["a_b"]
+    >>> [(c.value, c.data_type) for c in ws["A"]]
+    [('x', 's'), ("'=HYPERLINK(1)", 's'), (-1, 'n')]
+    """
+    from openpyxl import Workbook
+
+    path = Path(path)
+    wb = Workbook(write_only=False)
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for name, frame in tables.items():
+        _cells(wb.create_sheet(safe_sheet_name(name, used)), frame)
+    if not tables:
+        wb.create_sheet("empty")
+    wb.save(path)
     return path

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evaltool.analysis import analyse, load_results
-from evaltool.analysis.names import is_shareable
+from evaltool.analysis.names import is_masked, is_shareable
 from evaltool.cli import app
 from evaltool.errors import OutputError
 from evaltool.examples import example_study_path
@@ -51,14 +51,14 @@ def test_every_table_is_written_with_pinned_columns(results):
     }
     for name, cols in expected.items():
         assert tuple(res[name].columns) == tuple(cols), name
-        folder = out / ("tables" if is_shareable(name) else "research/tables")
+        folder = out / ("tables" if is_shareable(name) and not is_masked(name) else "research/tables")
         on_disk = pd.read_csv(folder / f"{name}.csv", nrows=0)
         assert tuple(on_disk.columns) == tuple(cols), name
     for name in ("scores", "participants", "free_text", "codings", "reliable_change", "exclusions",
-                 "problems", "descriptives_by_cohort", "prepost_by_cohort", "exemplar_quotes"):
+                 "problems", "descriptives_by_cohort", "prepost_by_cohort", "exemplar_quotes", "joint_display"):
         assert not (out / "tables" / f"{name}.csv").exists(), name
         assert (out / "research" / "tables" / f"{name}.parquet").is_file(), name
-    for name in ("scales", "reliability", "item_statistics", "descriptives", "cohort_scales", "joint_display"):
+    for name in ("scales", "reliability", "item_statistics", "descriptives", "cohort_scales", "disclosure"):
         assert (out / "tables" / f"{name}.csv").is_file(), name
     assert "min" not in pd.read_csv(out / "tables" / "descriptives.csv", nrows=0).columns
     assert "min" in pd.read_csv(out / "research" / "tables" / "descriptives.csv", nrows=0).columns
@@ -136,10 +136,10 @@ def test_manifest_records_inputs_options_versions_and_every_file(results):
     prov = m["provenance"]
     assert len(prov["inputs"]) == 4 and all(len(i["sha256"]) == 64 for i in prov["inputs"])
     assert prov["packages"]["evaltool"] and prov["packages"]["numpy"]
-    files = {f["path"]: f for f in m["files"]}
-    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
-    assert set(files) == on_disk
-    assert files["research/study.yaml"]["kind"] == "research" and files["report.html"]["kind"] == "shareable"
+    files = m["files"]
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    assert set(files) == on_disk and all(len(h) == 64 for h in files.values())
+    assert "research/study.yaml" in files and "report.html" in files
     assert (out / "research" / "study.yaml").read_text() == example_study_path().read_text()
     assert "redact_names" not in json.dumps(m) and len(m["redaction_sha256"]) == 64
 
@@ -199,12 +199,12 @@ def test_load_results_refuses_an_altered_or_incomplete_folder(results, tmp_path)
     shutil.copytree(out, copy)
     csv = copy / "tables" / "prepost.csv"
     csv.write_text(csv.read_text().replace("0.", "9.", 1))
-    with pytest.raises(InputError, match="changed after the analysis: tables/prepost.csv"):
+    with pytest.raises(InputError, match="tables/prepost.csv: has changed since evaltool wrote it"):
         load_results(copy)
     shutil.rmtree(copy)
     shutil.copytree(out, copy)
     (copy / "figures" / "flow.svg").unlink()
-    with pytest.raises(InputError, match="incomplete: figures/flow.svg is missing"):
+    with pytest.raises(InputError, match="figures/flow.svg: is missing from the results folder"):
         load_results(copy)
     shutil.rmtree(copy)
     shutil.copytree(out, copy)

@@ -124,7 +124,7 @@ def test_analyse_writes_reproduce_notebook(fresh_results):
 
     assert (fresh_results / NOTEBOOK_NAME).is_file()
     manifest = json.loads((fresh_results / "manifest.json").read_text(encoding="utf-8"))
-    assert NOTEBOOK_NAME in {f["path"] for f in manifest["files"]}
+    assert NOTEBOOK_NAME in manifest["files"]
 
 
 @pytest.mark.slow

@@ -219,8 +219,8 @@ def test_complementary_suppression_holds_for_every_count_table() -> None:
 
 def test_no_hidden_count_is_pinned_by_totals_and_bounds_across_tables() -> None:
     """All count tables at once, with the bounds linking them (n with a score at T <= people
-    responding at T; pairs <= n at both ends): every hidden count keeps two feasible integer
-    values (scipy milp / HiGHS)."""
+    responding at T; pairs <= n at both ends): every hidden count of fewer than 5 people keeps
+    two feasible integer values (scipy milp / HiGHS)."""
     res = example_results()
     ctx = make_ctx(res)
     tabs = {"part": _participation(res)}
@@ -240,7 +240,10 @@ def test_no_hidden_count_is_pinned_by_totals_and_bounds_across_tables() -> None:
                     le.append(((f"pairs:{s}", c, con), (f"n:{s}", c, t)))
     ranges = joint_integer_ranges(tabs, le)
     assert len(ranges) > 20
-    assert {k: v for k, v in ranges.items() if v[1] - v[0] < 1 - 1e-9} == {}
+    # a hidden count of 1–4 people must keep at least two feasible values; a hidden count of 5
+    # or more (hidden only because its mean is) may follow from the others: it is not sensitive
+    small = {key: v for key, v in ranges.items() if 0 < tabs[key[0]].counts.loc[key[1], key[2]] < 5}
+    assert small and {key: v for key, v in small.items() if v[1] - v[0] < 1 - 1e-9} == {}
 
 
 def test_higher_threshold_hides_more() -> None:

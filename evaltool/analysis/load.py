@@ -8,7 +8,6 @@ from typing import Any
 
 import pandas as pd
 
-from .._files import sha256_file
 from ..errors import InputError
 from . import names as N
 from .results import Figure, Options, Provenance, Results, StudySummary
@@ -41,7 +40,7 @@ def _manifest(folder: Path) -> dict[str, Any]:
 
 
 def verify_folder(folder: str | Path, *, research: bool = False) -> list[str]:
-    """Check every file listed in the manifest against its SHA-256.
+    """Check every file of a results folder against the SHA-256 in its manifest.
 
     Parameters
     ----------
@@ -58,34 +57,15 @@ def verify_folder(folder: str | Path, *, research: bool = False) -> list[str]:
     Raises
     ------
     InputError
-        Naming the first file that is missing or altered, or a file that is not in the manifest
-        where results belong (a stale report from an earlier run).
+        Naming the first file that is missing, changed, or not in the manifest (a stale report
+        from an earlier run, a file copied in).
     """
+    from ..privacy.atomic import verify_results_folder
+
     folder = Path(folder)
-    manifest = _manifest(folder)
-    absent: list[str] = []
-    listed = set()
-    for f in manifest.get("files", []):
-        rel = str(f["path"])
-        listed.add(rel)
-        p = folder / rel
-        if not p.is_file():
-            if f.get("kind") == "research" and not research:
-                absent.append(rel)
-                continue
-            raise InputError(f"is incomplete: {rel} is missing.", file=folder,
-                             fix="re-run 'evaltool analyse', or copy the whole results folder again.")
-        if sha256_file(p) != f["sha256"]:
-            raise InputError(f"was changed after the analysis: {rel} differs from the file evaltool wrote.",
-                             file=folder, fix="re-run 'evaltool analyse' to write the results again; never edit "
-                                              "the files of a results folder (copy a table to edit it).")
-    for sub in ("tables", "figures", "cohort_reports"):
-        for p in sorted((folder / sub).glob("*")) if (folder / sub).is_dir() else []:
-            rel = str(p.relative_to(folder))
-            if p.is_file() and rel not in listed:
-                raise InputError(f"holds a file the analysis did not write: {rel}.", file=folder,
-                                 fix="re-run 'evaltool analyse' into a new folder; never mix files of two runs.")
-    return absent
+    _manifest(folder)
+    data = verify_results_folder(folder, optional=() if research else (f"{_RESEARCH}/",))
+    return sorted(rel for rel in data["files"] if rel.startswith(f"{_RESEARCH}/") and not (folder / rel).is_file())
 
 
 def _table(folder: Path, info: dict[str, Any], name: str) -> pd.DataFrame | None:
@@ -194,18 +174,7 @@ def research_tables(results: Results) -> list[str]:
 
 
 def record_files(folder: str | Path, paths: list[Path]) -> None:
-    """Add (or update) files written into a results folder by a report command in its manifest.
+    """Record files written into a results folder by a report command in its manifest."""
+    from ..privacy.atomic import add_to_manifest
 
-    Only shareable report files may be recorded this way; the folder was verified before.
-    """
-    folder = Path(folder)
-    path = folder / _MANIFEST
-    manifest = _manifest(folder)
-    files = {f["path"]: f for f in manifest.get("files", [])}
-    for p in paths:
-        rel = str(Path(p).resolve().relative_to(folder.resolve()))
-        files[rel] = {"path": rel, "sha256": sha256_file(Path(p)), "kind": "shareable"}
-    manifest["files"] = [files[k] for k in sorted(files)]
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
-    tmp.replace(path)
+    add_to_manifest(folder, [Path(p).resolve() for p in paths])

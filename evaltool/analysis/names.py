@@ -26,6 +26,7 @@ __all__ = [
     "TableKind",
     "by_group",
     "is_shareable",
+    "is_masked",
     "private_columns",
     "table_kind",
 ]
@@ -78,6 +79,8 @@ JOINT_DISPLAY = "joint_display"
 THEMES_BY_TIMEPOINT = "themes_by_timepoint"
 QUOTES_BY_CHANGE = "quotes_by_change"
 # --- cohort summaries (what facilitator reports show; disclosure-controlled) ---------------
+DISCLOSURE = "disclosure"
+HIDDEN_COUNTS = "hidden_counts"
 COHORTS = "cohorts"
 COHORT_RESPONSES = "cohort_responses"
 COHORT_SCALES = "cohort_scales"
@@ -88,9 +91,18 @@ COHORT_QUOTES = "cohort_quotes"
 _RESEARCH_TABLES = frozenset({
     INPUTS, EXCLUSIONS, PROBLEMS, MATCH_REPORT, PARTICIPANTS, SCORES, RELIABLE_CHANGE,
     FREE_TEXT, CODINGS, VALENCE, CODE_MATRIX, EXEMPLAR_QUOTES,
+    # change among people who mentioned a theme and who did not: with the cohort reports'
+    # numbers these groups could single people out, so the display stays with the research team
+    JOINT_DISPLAY,
 })
 _RESEARCH_PREFIXES = ("descriptives_by_", "prepost_by_")
-_PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {DESCRIPTIVES: ("min", "max")}
+_MASKED = frozenset({DESCRIPTIVES, PREPOST, ATTRITION, RELIABLE_CHANGE_SUMMARY, BAND_COUNTS})
+_PRIVATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    DESCRIPTIVES: ("min", "max"),
+    # the means of each end over the pairs: with the means over everyone who answered, they
+    # could single out the people who answered one survey only
+    PREPOST: ("mean_from", "sd_from", "mean_to", "sd_to"),
+}
 
 
 def by_group(table: str, group: str) -> str:
@@ -109,6 +121,12 @@ def table_kind(name: str) -> TableKind:
 def is_shareable(name: str) -> bool:
     """True when the table may appear in shareable outputs (after dropping private columns)."""
     return table_kind(name) == SHAREABLE
+
+
+def is_masked(name: str) -> bool:
+    """True when shareable outputs show the table with some cells hidden (the research copy
+    keeps every value)."""
+    return name in _MASKED
 
 
 def private_columns(name: str) -> tuple[str, ...]:

@@ -124,8 +124,11 @@ def _steps() -> list[Step]:
         Step("integration", integrate.integration, reads=(N.CODE_MATRIX, N.RELIABLE_CHANGE, N.CODINGS,
                                                           N.FREE_TEXT, N.CODE_COUNTS),
              writes=(N.JOINT_DISPLAY, N.THEMES_BY_TIMEPOINT, N.QUOTES_BY_CHANGE)),
+        Step("disclosure control", cohorts.disclosure,
+             reads=(N.SCORES, N.PARTICIPANTS, N.SCALES, N.PREPOST, N.RELIABLE_CHANGE_SUMMARY, N.BAND_COUNTS),
+             writes=(N.DISCLOSURE, N.HIDDEN_COUNTS)),
         Step("cohort summaries", cohorts.cohort_summaries,
-             reads=(N.PARTICIPANTS, N.SCORES, N.SCALES, N.ADMINISTRATION, N.FREE_TEXT, N.CODINGS),
+             reads=(N.PARTICIPANTS, N.DISCLOSURE, N.FREE_TEXT, N.CODINGS),
              writes=(N.COHORTS, N.COHORT_RESPONSES, N.COHORT_SCALES, N.COHORT_CHANGES, N.COHORT_THEMES, N.COHORT_QUOTES)),
         Step("figures", figures.figures, reads=(N.SCALES, N.SCORES, N.FLOW, N.PREPOST, N.RELIABLE_CHANGE)),
     ]

@@ -299,13 +299,23 @@ class Results:
 
         return apa_table(self, name)
 
+    def shareable(self, name: str) -> pd.DataFrame | None:
+        """A table as shareable outputs show it (private columns dropped, cells the disclosure
+        decision hides blanked); None for a research-only or absent table."""
+        from .masks import shareable_view
+
+        t = self.tables.get(name)
+        if t is None or not N.is_shareable(name):
+            return None
+        return shareable_view(name, t, self.tables)
+
     def shareable_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables that may leave the research team, without their private columns."""
+        """Every table that may leave the research team, as shareable outputs show it."""
         out = {}
-        for name, t in self.tables.items():
-            if N.is_shareable(name):
-                drop = [c for c in N.private_columns(name) if c in t.columns]
-                out[name] = t.drop(columns=drop) if drop else t
+        for name in self.tables:
+            view = self.shareable(name)
+            if view is not None:
+                out[name] = view
         return out
 
     # --- convenience -------------------------------------------------------------------------

@@ -21,17 +21,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .._files import sha256_file
-from ..errors import OutputError
 from ..output import write_csv
 from ..study import StudyFile
 from . import names as N
@@ -59,70 +54,14 @@ study's governance allows.
 """
 
 
-def _inputs(sf: StudyFile) -> list[Path]:
-    paths = [Path(sf.path)]
-    for e in sf.spec.exports:
-        paths += [sf.resolve(p) for p in e.paths]
-        if e.dictionary:
-            paths.append(sf.resolve(e.dictionary))
-    for i in sf.spec.instruments:
-        if str(i.id).endswith((".yaml", ".yml")):
-            paths.append(sf.resolve(i.id))
-    cb = sf.spec.analysis.codebook
-    if cb and str(cb).endswith((".yaml", ".yml")):
-        paths.append(sf.resolve(cb))
-    if sf.spec.participant_id.linking_table:
-        paths.append(sf.resolve(sf.spec.participant_id.linking_table))
-    return paths
-
-
 def check_destination(sf: StudyFile, out: str | Path, *, overwrite: bool) -> Path:
-    """The results folder to write, after every safety check (nothing is created yet).
+    """The results folder to write, after every safety check (nothing is created yet): never a
+    link, a file, a folder that is or holds an input of the study, or a folder inside one; a
+    non-empty folder only with ``overwrite``, and then only an evaltool results folder (it is
+    replaced as a whole)."""
+    from ..privacy.paths import OutputGuard, study_inputs
 
-    Refuses: a symlink; a file; a folder that holds (or is) an input of the study; a non-empty
-    folder without ``overwrite``; with ``overwrite``, a non-empty folder that is not an evaltool
-    results folder (it would be replaced as a whole).
-    """
-    given = Path(out).expanduser()
-    if given.is_symlink():
-        raise OutputError("the results folder is a symbolic link.", file=given,
-                          fix="give the real folder, or a new folder name for --out.")
-    target = given.absolute()
-    if target.exists() and not target.is_dir():
-        raise OutputError("the output path is a file, not a folder.", file=given, fix="choose a folder name for --out.")
-    real = Path(os.path.realpath(target))
-    for p in _inputs(sf):
-        rp = Path(os.path.realpath(p))
-        if rp == real or real in rp.parents:
-            raise OutputError("the results folder holds an input of the study (it would be replaced).",
-                              file=given, fix="choose a separate --out folder; evaltool never writes over its inputs.")
-    if target.exists() and any(target.iterdir()):
-        if not overwrite:
-            raise OutputError("the output folder is not empty.", file=given,
-                              fix="choose a new --out folder, or pass --overwrite to replace the previous results.")
-        if not (target / MANIFEST).is_file():
-            raise OutputError("--overwrite would replace a folder that is not an evaltool results folder.",
-                              file=given, fix="choose a new --out folder; evaltool only replaces its own results.")
-    return target
-
-
-@contextmanager
-def _atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target`` as a whole."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.replace(target, old / "previous")
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return OutputGuard(study_inputs(sf)).folder(out, overwrite=overwrite)
 
 
 def _write_table(name: str, frame: pd.DataFrame, folder: Path) -> list[Path]:
@@ -152,7 +91,7 @@ def _tables(results: Results, root: Path) -> dict[str, dict[str, Any]]:
         files: list[Path] = []
         if kind == N.SHAREABLE:
             files += _write_table(name, shareable[name], root / "tables")
-            if N.private_columns(name):
+            if N.private_columns(name) or N.is_masked(name):
                 files += _write_table(name, frame, root / RESEARCH_DIR / "tables")
         else:
             files += _write_table(name, frame, root / RESEARCH_DIR / "tables")
@@ -199,7 +138,8 @@ def _research(results: Results, sf: StudyFile, root: Path) -> None:
     shutil.copyfile(sf.path, r / "study.yaml")
     (r / "redaction.json").write_text(json.dumps({k: list(v) for k, v in results.redaction.items()}, indent=1),
                                       encoding="utf-8")
-    research = {n: t for n, t in results.tables.items() if not N.is_shareable(n) or N.private_columns(n)}
+    research = {n: t for n, t in results.tables.items()
+                if not N.is_shareable(n) or N.private_columns(n) or N.is_masked(n)}
     write_formatted_workbook(research, r / "research.xlsx", title=f"{results.study.name}: research-only tables",
                              banner="RESEARCH ONLY — participant-level data; do not share.")
     if N.CODINGS in results.tables and results.codebook is not None:
@@ -239,7 +179,8 @@ def _provenance(results: Results, target: Path) -> dict[str, Any]:
 
 def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Path) -> dict[str, Any]:
     """The manifest: what the results are and every file with its SHA-256."""
-    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+    from ..privacy.atomic import manifest_files
+
     redaction = json.dumps({k: sorted(v) for k, v in results.redaction.items()}, sort_keys=True)
     import hashlib
 
@@ -251,19 +192,18 @@ def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Pat
         "tables": index,
         "provenance": _provenance(results, target),
         "redaction_sha256": hashlib.sha256(redaction.encode("utf-8")).hexdigest(),
-        "files": [{"path": str(p.relative_to(root)), "sha256": sha256_file(p),
-                   "kind": "research" if p.relative_to(root).parts[0] == RESEARCH_DIR else "shareable"}
-                  for p in files],
+        "files": manifest_files(root),
     }
 
 
 def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: bool = False) -> Results:
     """Write every output of ``results`` into ``target`` (see the module docstring); return the
     results with ``out_dir`` set. ``target`` has passed :func:`check_destination`."""
+    from ..privacy.atomic import atomic_folder
     from ..report import write_reports
     from .reproduce import write_reproduce_notebook
 
-    with _atomic_folder(target) as root:
+    with atomic_folder(target, overwrite=overwrite) as root:
         index = _tables(results, root)
         _figures(results, root)
         _definitions(results, root)

@@ -7,7 +7,7 @@ wrote them, after the folder is checked against its manifest.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -45,10 +45,12 @@ def _targets(html: Path, pdf: bool, docx: bool = False) -> list[Path]:
     return out
 
 
-def _check_targets(targets: list[Path], overwrite: bool) -> None:
+def _check_targets(targets: list[Path], overwrite: bool, results: Path) -> None:
     from ..errors import OutputError
 
+    guard_paths = _paths(results)
     for t in targets:
+        guard_paths.file(t)  # never an input, a file of the results folder other than a report, or via a link
         if t.suffix.lower() not in (".html", ".htm", ".pdf", ".docx"):
             raise OutputError(f"cannot write a report as '{t.suffix or '(no extension)'}'.", file=t,
                               fix="use a .html file name for --out (a .pdf is written beside it with --pdf).")
@@ -75,6 +77,33 @@ def _load(results: Path):  # type: ignore[no-untyped-def]
     from ..analysis import load_results
 
     return load_results(results)
+
+
+_REPORTS = ("report.html", "report.pdf", "report.docx")
+
+
+def _paths(results: Path) -> Any:
+    """An output guard for a report: every file of the results folder is an input except the
+    reports themselves (study report, cohort_reports/), and so is every input the manifest
+    names; reports named after data stay inside the results folder."""
+    import json
+
+    from ..privacy.paths import OutputGuard
+
+    root = Path(results)
+    inputs: list[Path] = []
+    if root.is_dir():
+        for p in root.rglob("*"):
+            rel = p.relative_to(root).parts
+            if p.is_file() and p.name not in _REPORTS and rel[0] != "cohort_reports":
+                inputs.append(p)
+    try:
+        prov = json.loads((root / "manifest.json").read_text(encoding="utf-8")).get("provenance", {})
+        inputs += [Path(i["path"]) for i in prov.get("inputs", []) if i.get("path")]
+        inputs.append(Path(prov["study_file"]["path"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return OutputGuard(inputs, root=root)
 
 
 @app.command("cohort")
@@ -113,7 +142,7 @@ def cohort_command(
         cohorts = res.tables["cohorts"].set_index("cohort")
         target = out or Path(results) / "cohort_reports" / f"{cohorts.loc[cohort, 'file']}.html"
         targets = _targets(target, pdf)
-        _check_targets(targets, overwrite)
+        _check_targets(targets, overwrite, Path(results))
         dirs = [str(p) for p in templates or []]
         update("building the report", 1, 3)
         rep = build_cohort_report(res, cohort, template_dirs=dirs)
@@ -156,7 +185,7 @@ def study_command(
         res = _load(results)
         target = out or Path(results) / "report.html"
         targets = _targets(target, pdf, docx)
-        _check_targets(targets, overwrite)
+        _check_targets(targets, overwrite, Path(results))
         dirs = [str(p) for p in templates or []]
         update("building the report", 1, 3)
         rep = build_study_report(res, template_dirs=dirs)

@@ -69,12 +69,31 @@ def _codebook(choice: str | None, study_cb: str | None) -> Any:
     return load_codebook(choice or study_cb or "resilience_training")
 
 
-def _write(frame: Any, out: Path | None) -> None:
+def _guard(*inputs: Path | None, codebook: str | None = None) -> Any:
+    """An output guard that protects every file this command reads (a study file brings its
+    exports, instrument and codebook files; a codebook given as a path is read too)."""
+    from ..privacy.paths import OutputGuard, study_inputs
+
+    paths: list[Path] = []
+    for p in inputs:
+        if p is None:
+            continue
+        paths.append(Path(p))
+        if Path(p).suffix.lower() in (".yaml", ".yml") and Path(p).is_file():
+            from ..study import load_study
+
+            paths += study_inputs(load_study(p))
+    if codebook and codebook.endswith((".yaml", ".yml")):
+        paths.append(Path(codebook))
+    return OutputGuard(paths)
+
+
+def _write(frame: Any, out: Path | None, paths: Any) -> None:
     if out is None:
         return
     from ..output import write_table
 
-    write_table(frame, out)
+    write_table(frame, paths.file(out))
     console().print(f"Written: {out}", markup=False)
 
 
@@ -102,6 +121,8 @@ def code_command(
     """
     from ..qual import code, code_frequencies, coding_summary, export_review_sheet, redaction_report
 
+    paths = _guard(input, codebook=codebook)
+    paths.files(out, review)                      # checked before any work
     answers, study_cb = load_answers(input, text, id_column)
     cb = _codebook(codebook, study_cb)
     codings = code(answers, cb)
@@ -123,9 +144,9 @@ def code_command(
     found = found[found["n_found"] > 0]
     if len(found):
         print_table(found, title="Identifying details found (redacted from every quote)")
-    _write(codings, out)
+    _write(codings, out, paths)
     if review is not None:
-        export_review_sheet(answers, codings, cb, review)
+        export_review_sheet(answers, codings, cb, paths.file(review))
         console().print(f"Review sheet: {review} (edit the 0/1 cells, then 'evaltool themes agree')", markup=False)
 
 
@@ -151,6 +172,8 @@ def suggest_command(
     """
     from ..qual import code, suggest_themes
 
+    paths = _guard(input, codebook=codebook)
+    paths.files(out)                              # checked before any work
     answers, study_cb = load_answers(input, text, id_column)
     codings = code(answers, _codebook(codebook, study_cb)) if uncoded_only else None
     themes = suggest_themes(answers, n_themes=n, uncoded_only=uncoded_only, codings=codings)
@@ -158,7 +181,7 @@ def suggest_command(
         console().print(f"[bold]Theme {r.theme}[/] ({r.n_answers} answers): {r.top_terms}")
         for q in str(r.examples).split(" | ")[:2]:
             console().print(f"    “{q}”", markup=False)
-    _write(themes, out)
+    _write(themes, out, paths)
 
 
 def _read_codings(path: Path, coder: str) -> Any:
@@ -210,6 +233,8 @@ def agree_command(
 
     from ..qual import agreement, disagreements
 
+    paths = _guard(*codings, answers)
+    paths.files(out, disagreements_out)           # checked before any work
     frames = [_read_codings(p, f"coder_{i + 1}") for i, p in enumerate(codings)]
     allc = pd.concat(frames, ignore_index=True)
     if allc["coder"].nunique() < 2:
@@ -220,9 +245,9 @@ def agree_command(
     show = table[["code", "n_units", "percent_agreement", "kappa", "alpha"]].round(3)
     print_table(show.rename(columns={"percent_agreement": "agree"}), title="Agreement between coders")
     console().print("kappa: Cohen (two coders; CI in --out); alpha: Krippendorff, nominal.", markup=False)
-    _write(table, out)
+    _write(table, out, paths)
     if disagreements_out is not None:
-        _write(disagreements(allc, answers=ans), disagreements_out)
+        _write(disagreements(allc, answers=ans), disagreements_out, paths)
 
 
 @app.command("export")
@@ -248,6 +273,7 @@ def export_command(
 
     if out.suffix.lower() not in (".qdpx", ".qdc"):
         raise ParameterError(f"cannot export as '{out.suffix or '(none)'}'.", file=out, fix="use .qdpx or .qdc.")
+    out = _guard(input, codebook=codebook).file(out)
     answers, study_cb = load_answers(input, text, id_column)
     cb = _codebook(codebook, study_cb)
     if out.suffix.lower() == ".qdc":

@@ -25,6 +25,8 @@ def validate_command(
 ) -> None:
     """Import every export, link waves by participant and check the data; nothing is analysed.
 
+    The tables go into a new or empty folder only, never next to the exports.
+
     Writes match_report.csv (who was found at which timepoint, duplicates, near-miss ids),
     exclusions.csv (every row set aside, with its reason), problems.csv (every data problem
     with file, row, column, rule and fix), item_map.csv (which column is which item, and
@@ -37,10 +39,13 @@ def validate_command(
 
       evaltool validate study.yaml --out checks/
     """
+    from ..output import write_csv
+    from ..privacy.paths import OutputGuard, study_inputs
     from ..study import link_study, load_study
 
     sf = load_study(study)
-    out_dir = out or default_out(sf.path, "validate")
+    guard = OutputGuard(study_inputs(sf))
+    out_dir = guard.folder(out or default_out(sf.path, "validate"), empty=True)
     con = console()
     with err_console().status("Linking exports ...") as status:
         linked = link_study(sf, progress=lambda m: status.update(m))
@@ -51,7 +56,7 @@ def validate_command(
         "participants": linked.participants, "inputs": linked.inputs,
     }
     for name, frame in tables.items():
-        frame.to_csv(out_dir / f"{name}.csv", index=False)
+        write_csv(frame, guard.file(out_dir / f"{name}.csv"))
     print_summary(linked, con)
     con.print(f"Tables written to {out_dir}", markup=False)
     if linked.has_errors:

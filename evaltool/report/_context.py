@@ -21,8 +21,9 @@ def at(frame: pd.DataFrame, row: Any, col: Any) -> Any:
 
 
 def table(results: Any, name: str) -> pd.DataFrame | None:
-    """A results table with timepoint-like columns as plain strings (None when absent/empty)."""
-    t = results.tables.get(name)
+    """A results table as shareable outputs show it, timepoint-like columns as plain strings
+    (None when absent, empty or research-only: reports never show research-only tables)."""
+    t = results.shareable(name)
     if t is None or len(t) == 0:
         return None
     t = t.copy()

@@ -30,6 +30,24 @@ class ApaTable:
     note: str = ""
 
 
+def _mask(frame: pd.DataFrame, source: pd.DataFrame, keep: tuple[str, ...]) -> pd.DataFrame:
+    """Rows the disclosure decision hides read "hidden" (identifying columns kept, and a count
+    kept when the decision shows it)."""
+    if "shown" not in source.columns:
+        return frame
+    hide = ~source["shown"].astype(bool).to_numpy()
+    if not hide.any():
+        return frame
+    out = frame.copy()
+    for c in out.columns:
+        if c in keep:
+            continue
+        counts = c.startswith("n")
+        out[c] = [F.HIDDEN if h and not (counts and v not in ("–", "")) else v
+                  for h, v in zip(hide, out[c], strict=True)]
+    return out
+
+
 _CORRECTION = {"holm": "Holm", "bh": "Benjamini–Hochberg", "fdr": "Benjamini–Hochberg",
                "bonferroni": "Bonferroni", "none": "none"}
 
@@ -82,6 +100,7 @@ def attrition_table(ctx: Ctx) -> ApaTable | None:
         "n lost": sc["n_lost"].map(F.n), "M (SD) lost": [F.m_sd(m, s) for m, s in zip(sc["mean_lost"], sc["sd_lost"], strict=True)],
         "SMD": sc["smd"].map(F.num),
     })
+    frame = _mask(frame, sc, ("Scale",))
     method = "; ".join(sorted(set(map(str, sc["method"].dropna()))))
     note = (f"Baseline ({ctx.baseline}) scores of participants seen at {last} (stayed) and not seen at "
             f"{last} (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
@@ -121,8 +140,11 @@ def descriptives_table(ctx: Ctx) -> ApaTable | None:
         "n": d["n"].map(F.n), "M (SD)": [F.m_sd(m, s) for m, s in zip(d["mean"], d["sd"], strict=True)],
         "Mdn [Q1, Q3]": [f"{F.num(m)} {F.ci(a, b)}" for m, a, b in zip(d["median"], d["q1"], d["q3"], strict=True)],
     })
+    frame = _mask(frame, d, ("Scale", "Timepoint"))
     note = ("Quartiles by R's type 7 rule. Only timepoints at which a scale was given are shown. The lowest and "
             "highest scores are not shown in shareable outputs (each is one person's score).")
+    if "shown" in d.columns and not d["shown"].all():
+        note += f" {F.HIDDEN}: withheld so that no one's score can be worked out from the published numbers."
     return ApaTable("descriptives", "Scale scores by timepoint", frame.reset_index(drop=True), note)
 
 
@@ -139,6 +161,7 @@ def prepost_table(ctx: Ctx) -> ApaTable | None:
         "t": pp["t"].map(F.num), "df": pp["df"].map(_df),
         "p": pp["p_t"].map(F.p), f"p ({corr})": pp["p_t_adj"].map(F.p),
     })
+    frame = _mask(frame, pp, ("Scale", "Contrast"))
     fam = int(pp["p_t_adj"].notna().sum())
     note = (f"Complete pairs; M_diff = mean of later − earlier. Paired t-tests, two-sided. p ({corr}): adjusted "
             f"over the family of {fam} primary-scale comparisons; – = outside the family (not adjusted).")
@@ -164,6 +187,7 @@ def effect_size_table(ctx: Ctx) -> ApaTable | None:
         "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
         "n": pp["n_pairs"].map(F.n), **cols(head), **cols(other),
     })
+    frame = _mask(frame, pp, ("Scale", "Contrast"))
     note = ("d_av = M_diff / mean of the two SDs (Cumming 2012; Lakens 2013), CI = d_av ± z·SE; "
             "d_z = M_diff / SD of the differences, CI from the noncentral t distribution; g = d × Hedges' J "
             f"(exact). The headline effect size (the study's choice) is {head}; {other} is shown beside it.")
@@ -196,6 +220,7 @@ def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
         f"r_rb [{ctx.level} CI]": [F.est_ci(*v) for v in zip(pp["rank_biserial"], pp["rank_biserial_ci_low"], pp["rank_biserial_ci_high"], strict=True)],
         "p method": pp["wilcoxon_method"].map(_wmethod),
     })
+    frame = _mask(frame, pp, ("Scale", "Contrast"))
     methods = "; ".join(sorted(set(map(str, pp["wilcoxon_method"].dropna()))))
     note = ("V = sum of the ranks of positive differences (as R's wilcox.test); zero differences dropped. "
             f"p method: exact, or normal approximation with continuity (cc) and tie correction ({methods}). "
@@ -279,7 +304,7 @@ def reliable_change_table(ctx: Ctx) -> ApaTable | None:
     rc = ctx.order_scales(rc)
 
     def npct(nv: float, pv: float) -> str:
-        return "–" if F.isna(nv) else f"{F.n(nv)} ({F.pct(pv)})"
+        return F.HIDDEN if F.isna(nv) else f"{F.n(nv)} ({F.pct(pv)})"
 
     frame = pd.DataFrame({
         "Scale": rc["scale"].map(ctx.short),

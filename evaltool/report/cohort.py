@@ -261,13 +261,14 @@ class _View:
                 lab = ctx.tp(t)
                 pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
                 shown = t in mine.index and bool(mine.loc[t, "shown"])
+                n_shown = t in mine.index and bool(mine.loc[t, "n_shown"])
                 if shown:
                     pts_c[lab] = (mine.loc[t, "mean"], mine.loc[t, "ci_low"], mine.loc[t, "ci_high"])
                 else:
                     self.hidden_any = True
                 rows.append({
                     "Survey": lab,
-                    f"{self.name}: people": F.n(mine.loc[t, "n"]) if shown else F.HIDDEN,
+                    f"{self.name}: people": F.n(mine.loc[t, "n"]) if n_shown else F.HIDDEN,
                     f"{self.name}: average [{ctx.level} CI]": F.est_ci(*pts_c[lab]) if shown else F.HIDDEN,
                     "All participants: people": F.n(r.n),
                     f"All participants: average [{ctx.level} CI]": F.est_ci(r.mean, r.ci_low, r.ci_high)})
@@ -304,10 +305,13 @@ class _View:
         a: Any
         for a in every.itertuples():
             shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
+            n_shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "n_shown"])
             r = mine.loc[a.contrast] if shown else None
+            if not shown:
+                self.hidden_any = True
             rows.append({
                 "Change": f"{self.ctx.tp(a.time_from)} → {self.ctx.tp(a.time_to)}",
-                f"{self.name}: people": F.n(r["n_pairs"]) if r is not None else F.HIDDEN,
+                f"{self.name}: people": F.n(mine.loc[a.contrast, "n_pairs"]) if n_shown else F.HIDDEN,
                 f"{self.name}: change [{lv} CI]": F.est_ci(r["mean_diff"], r["ci_low"], r["ci_high"])
                 if r is not None else F.HIDDEN,
                 "All participants: people": F.n(a.n_pairs),
@@ -380,18 +384,21 @@ class _View:
                 f"{self.name} answered in their own words, and only for themes at least {self.k} of them mentioned.")
 
     def about(self) -> Section:
+        from ..privacy import explain_rule
+
         k = self.k
         return Section("About this report").add(TextBlock(
             "- Group results only: no names, participant codes or individual scores.\n"
-            f"- Any number based on fewer than {k} people (but more than none) is hidden, and so is any other number that would let a "
-            "hidden one be worked out by subtraction (for example from the all-participants totals and other "
-            "cohorts' reports). All cohort reports and the study report hide consistently.\n"
+            f"- Any number based on fewer than {k} people (but more than none) is hidden, and so is any other number "
+            "that would let a hidden one, or one person's score, be worked out by combining numbers (for example "
+            "from the all-participants figures and other cohorts' reports). All cohort reports and the study report "
+            "hide consistently.\n"
             f"- Quotes are shown only from surveys that at least {k} people in this cohort answered; names, contact "
             "details, places and job titles are removed.\n"
             f"- Averages: mean score with a {self.ctx.level} confidence interval from the t distribution. Change: "
             "people who answered both surveys.\n"
             "- Themes were found by evaltool's automatic coding with the study's codebook; a researcher "
-            "checks the coding."), Callout(_VALUES, level="privacy"))
+            "checks the coding."), TextBlock(explain_rule(k)), Callout(_VALUES, level="privacy"))
 
 
 def _rows(frame: pd.DataFrame | None, cohort: str) -> pd.DataFrame:

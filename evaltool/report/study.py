@@ -146,6 +146,9 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
         rep = rep.add_section(sec)
     rep = rep.add_section(_qualitative(ctx, num))
     rep = rep.add_section(_joint(ctx, num))
+    from ..privacy import explain_rule
+
+    rep = rep.add_section(Section("How numbers are protected").add(TextBlock(explain_rule(ctx.k))))
     rep = rep.add_section(_checklists(ctx, num, template_dirs))
     rep = rep.add_section(_software(ctx, num))
     return rep
@@ -243,44 +246,17 @@ def _qualitative(ctx: Ctx, num: _Numbering) -> Section:
 def _joint(ctx: Ctx, num: _Numbering) -> Section:
     sec = Section("Joint displays")
     res = ctx.results
-    jd = table(res, N.JOINT_DISPLAY)
-    if jd is None:
-        return sec.add(Callout("Joint displays need coded free text and per-person change in a primary scale; "
-                               "one of them is missing.", level="note"))
-    counts = table(res, N.CODE_COUNTS)
-    labels = {} if counts is None else dict(zip(counts[C.CODE], counts["label"], strict=True))
-    order = {c: i for i, c in enumerate(labels)}
-    last = ctx.tps[-1] if ctx.tps else None
-    lv = ctx.level
-    sec = sec.add(TextBlock(
-        f"Change from {ctx.tp(ctx.baseline)} to {ctx.tp(last)} among participants whose free-text answers carried "
-        "each code and among those whose answers did not. These are descriptive: mentioning a theme is not a "
-        "cause of change."))
-    for s in ctx.primary:
-        sub = jd[(jd[C.SCALE] == s) & (jd["time_to"] == last)]
-        if sub.empty:
-            continue
-        sub = sub.assign(_o=sub[C.CODE].map(order)).sort_values("_o")
-        hid = sub["suppressed"].to_numpy()
-
-        def cells(cols: tuple[str, ...], hid: Any = hid, sub: pd.DataFrame = sub) -> list[str]:
-            return [F.HIDDEN if h else F.est_ci(*v) for h, *v in zip(hid, *(sub[c] for c in cols), strict=True)]
-
-        frame = pd.DataFrame({
-            "Code": sub[C.CODE].map(lambda c: labels.get(c, c)),
-            "n with": [F.HIDDEN if h else F.n(v) for h, v in zip(hid, sub["n_with"], strict=True)],
-            f"Change with [{lv} CI]": cells(("mean_with", "ci_low_with", "ci_high_with")),
-            "n without": [F.HIDDEN if h else F.n(v) for h, v in zip(hid, sub["n_without"], strict=True)],
-            f"Change without [{lv} CI]": cells(("mean_without", "ci_low_without", "ci_high_without")),
-            f"Difference [{lv} CI]": cells(("difference", "difference_ci_low", "difference_ci_high")),
-        })
-        sec = sec.add(num.tb(frame.reset_index(drop=True),
-                             f"Joint display: change in {ctx.label(s)} ({ctx.tp(ctx.baseline)} to {ctx.tp(last)}) by code",
-                             f"Mean change (later − earlier) with t-based {lv} CI; difference = with − without, Welch "
-                             f"interval. {F.HIDDEN}: a group had fewer than {ctx.k} people (both groups are hidden, "
-                             "since their sizes add up to a published total)."))
+    if N.JOINT_DISPLAY in res.tables:
+        sec = sec.add(Callout(
+            "The joint display (change in each primary scale among participants who mentioned each theme and "
+            "among those who did not) is in the research team's files (research/tables/joint_display.csv): "
+            "together with the cohort reports, its groups could single out individual people, so it is not "
+            "part of this shareable report.", level="note"))
     qb = table(res, N.QUOTES_BY_CHANGE)
     if qb is None:
+        if N.JOINT_DISPLAY not in res.tables:
+            sec = sec.add(Callout("Joint displays need coded free text and per-person change in a primary scale; "
+                                  "one of them is missing.", level="note"))
         return sec
     for (scale, t1), by_scale in qb.groupby([C.SCALE, "time_to"], sort=False):
         sec = sec.add(TextBlock(f"Quotes by reliable change in {ctx.label(str(scale))} ({ctx.tp(ctx.baseline)} to "

@@ -25,9 +25,9 @@ RESPONDENTS = "__respondents__"
 COHORTS_COLUMNS = ("cohort", "reportable", "reason", "file")
 COHORT_RESPONSES_COLUMNS = ("cohort", C.TIMEPOINT, "n", "shown", "reason")
 COHORT_SCALES_COLUMNS = ("scope", "cohort", C.SCALE, C.TIMEPOINT, "n", "mean", "ci_low", "ci_high", "shown",
-                         "reason")
+                         "n_shown", "reason")
 COHORT_CHANGES_COLUMNS = ("scope", "cohort", C.SCALE, "contrast", "time_from", "time_to", "n_pairs", "mean_diff",
-                          "ci_low", "ci_high", "shown", "reason")
+                          "ci_low", "ci_high", "shown", "n_shown", "reason")
 COHORT_THEMES_COLUMNS = ("scope", "cohort", C.CODE, "label", "n_people", "n_respondents", "percent", "shown",
                          "reason")
 COHORT_QUOTES_COLUMNS = ("cohort", "kind", C.CODE, "rank", "quote", C.TIMEPOINT, C.QUESTION, "source")
@@ -55,15 +55,18 @@ def cohort_summaries(run: Run) -> None:
     cohorts = sorted(members[group].unique())
     if not cohorts:
         return
+    from ...privacy import unique_names
+
+    names = unique_names(cohorts)
     size = members.groupby(group).size().reindex(cohorts).fillna(0).astype(int)
-    responses = _responses(run, parts, group, cohorts, k)
+    scales, changes = _scale_tables(run, members, group, cohorts, k, pd.DataFrame())
+    responses, scales, changes = _consistent_counts(run, parts, group, cohorts, k, scales, changes)
     run.tables[N.COHORTS] = pd.DataFrame({
         "cohort": cohorts, "reportable": (size >= k).to_numpy(),
         "reason": ["" if n >= k else f"fewer than {k} people took part" for n in size],
-        "file": file_stems(cohorts),
+        "file": [names[c] for c in cohorts],
     }, columns=list(COHORTS_COLUMNS))
     run.tables[N.COHORT_RESPONSES] = responses
-    scales, changes = _scale_tables(run, members, group, cohorts, k, responses)
     run.tables[N.COHORT_SCALES] = scales
     run.tables[N.COHORT_CHANGES] = changes
     themes, quotable = _themes(run, members, group, cohorts, k)
@@ -71,25 +74,6 @@ def cohort_summaries(run: Run) -> None:
         run.tables[N.COHORT_THEMES] = themes
         run.tables[N.COHORT_QUOTES] = _quotes(run, members, group, cohorts, k, themes, quotable,
                                               run.tables[N.COHORTS])
-
-
-def file_stems(names: list[str]) -> list[str]:
-    """Safe, distinct file names for cohort reports (ASCII letters, digits, ``._-``); two names
-    that would map to the same file get a short hash of the original name appended."""
-    import hashlib
-    import re
-    import unicodedata
-
-    stems = []
-    for n in names:
-        ascii_ = unicodedata.normalize("NFKD", str(n)).encode("ascii", "ignore").decode("ascii")
-        stems.append(re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_).strip("._") or "cohort")
-    folded = [s.casefold() for s in stems]
-    out = []
-    for n, s, f in zip(names, stems, folded, strict=True):
-        clash = folded.count(f) > 1
-        out.append(f"{s}-{hashlib.sha256(str(n).encode()).hexdigest()[:6]}" if clash else s)
-    return out
 
 
 def _labels(values: pd.Series) -> pd.Series:
@@ -101,138 +85,131 @@ def _labels(values: pd.Series) -> pd.Series:
 
 def _suppressed(counts: pd.DataFrame, k: int, hide: pd.DataFrame | None = None) -> pd.DataFrame:
     """cohorts × columns booleans: True where a count must be hidden (with all-cohort totals)."""
-    from ...report.suppression import suppress_counts  # moves to evaltool.privacy (issue 14)
+    from ...privacy import suppress_counts
 
     sup = suppress_counts(counts, k=k, hide=hide)
     return sup.mask.loc[counts.index, counts.columns]
 
 
-def _responses(run: Run, parts: pd.DataFrame, group: str, cohorts: list[str], k: int) -> pd.DataFrame:
-    """People in each cohort who answered each survey."""
+def _consistent_counts(run: Run, parts: pd.DataFrame, group: str, cohorts: list[str], k: int,
+                       scales: pd.DataFrame, changes: pd.DataFrame
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """People answering each survey per cohort, hidden consistently with the scale counts.
+
+    A scale's count at a survey is at most the people who answered it, and the pairs at most
+    the count at either end: such bounds between tables can pin a hidden count. So a cohort's
+    counts at a survey are shown or hidden together — people answering and every scale's
+    count — and pairs are hidden when a count at either end is; the people-answering table
+    gets its own complementary suppression, repeated until nothing changes.
+    """
     p = parts.assign(**{group: _labels(parts[group])}).dropna(subset=[group])
     tps = [t for t in run.tps if t in p.columns]
     counts = p.groupby(group)[tps].sum().reindex(cohorts).fillna(0).astype(int)
-    mask = _suppressed(counts, k)
+    mine = scales["scope"] == COHORT
+    hide = pd.DataFrame(False, index=cohorts, columns=tps)
+    for _ in range(len(cohorts) * len(tps) + 1):
+        for c, t in zip(scales.loc[mine & ~scales["n_shown"].astype(bool), "cohort"],
+                        scales.loc[mine & ~scales["n_shown"].astype(bool), C.TIMEPOINT].astype(str), strict=True):
+            if c in hide.index and t in hide.columns:
+                hide.loc[c, t] = True
+        mask = _suppressed(counts, k, hide=hide)
+        hidden = {(c, t) for c in cohorts for t in tps if bool(mask.loc[c, t])}
+        key = list(zip(scales["cohort"], scales[C.TIMEPOINT].astype(str), strict=True))
+        newly = mine & np.array([(c, t) in hidden for c, t in key]) & scales["n_shown"].astype(bool)
+        if not newly.any():
+            break
+        scales = scales.copy()
+        scales.loc[newly, "n_shown"] = False
+        scales.loc[newly, ["n", "mean", "ci_low", "ci_high"]] = np.nan
+        scales.loc[newly, "shown"] = False
+        scales.loc[newly, "reason"] = hidden_reason(k)
+    ends = [(c, str(a), str(b)) for c, a, b in zip(changes["cohort"], changes["time_from"], changes["time_to"],
+                                                   strict=True)]
+    cmine = changes["scope"] == COHORT
+    gone = cmine & np.array([(c, a) in hidden or (c, b) in hidden for c, a, b in ends])
+    if gone.any():
+        changes = changes.copy()
+        changes.loc[gone, ["n_pairs", "mean_diff", "ci_low", "ci_high"]] = np.nan
+        changes.loc[gone, ["shown", "n_shown"]] = False
+        changes.loc[gone & (changes["reason"].astype(str) == ""), "reason"] = hidden_reason(k)
     long = counts.stack().reset_index()
     long.columns = pd.Index(["cohort", C.TIMEPOINT, "n"])
-    hidden = mask.stack().to_numpy()
-    long["shown"] = ~hidden
-    long["reason"] = np.where(hidden, hidden_reason(k), "")
-    long["n"] = long["n"].astype("Int64").mask(hidden)
-    return long[list(COHORT_RESPONSES_COLUMNS)]
-
-
-def _t_ci(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mean ± t(1 − α/2, n − 1)·sd/√n (R ``t.test(x)``); missing for n < 2."""
-    from scipy import stats
-
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
-        half = q * np.asarray(sd, dtype=float) / np.sqrt(n)
-    return mean - half, mean + half
-
-
-def _stats(frame: pd.DataFrame, keys: list[str], value: str, confidence: float) -> pd.DataFrame:
-    g = frame.groupby(keys, observed=True, sort=False)[value]
-    out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std(ddof=1)}).reset_index()
-    lo, hi = _t_ci(out["mean"].to_numpy(float), out["sd"].to_numpy(float), out["n"].to_numpy(float), confidence)
-    return out.assign(ci_low=lo, ci_high=hi)
+    flags = mask.stack().to_numpy()
+    long["shown"] = ~flags
+    long["reason"] = np.where(flags, hidden_reason(k), "")
+    long["n"] = long["n"].astype("Int64").mask(flags)
+    return long[list(COHORT_RESPONSES_COLUMNS)], scales, changes
 
 
 def _scale_tables(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: int,
                   responses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Means at each survey and change over the same people, per cohort and for everyone."""
-    scores = run.tables[N.SCORES]
-    conf = run.options.confidence
-    primary = [s for s in run.primary_scales() if s in set(scores[C.SCALE])]
-    s = scores[scores[C.SCALE].isin(primary)][[C.PARTICIPANT_ID, C.TIMEPOINT, C.SCALE, C.SCORE]].dropna(subset=[C.SCORE])
-    s = s.assign(**{C.TIMEPOINT: s[C.TIMEPOINT].astype(object).map(str)})
-    s = s.merge(members.rename(columns={group: "cohort"}), on=C.PARTICIPANT_ID, how="left")
-    resp_mask = responses.pivot(index="cohort", columns=C.TIMEPOINT, values="shown").reindex(cohorts)
-    level_rows, change_rows = [], []
+    """Means at each survey and changes, per cohort and for everyone, as the disclosure
+    decision across every report allows (:func:`evaltool.privacy.cohort_summaries`)."""
+    decided = run.tables[N.DISCLOSURE]
+    primary = run.primary_scales()
+    d = decided[((decided["level"] == "study") | (decided["group"] == group)) & decided["scale"].isin(primary)].copy()
+    d["scope"] = np.where(d["level"] == "study", EVERYONE, COHORT)
+    d["cohort"] = d["group_value"].where(d["scope"] == COHORT, "").astype(object).fillna("")
+    levels = d[d["statistic"] == "mean"]
+    changes = d[d["statistic"] == "mean_change"].rename(columns={"n": "n_pairs", "mean": "mean_diff"})
+    return (levels.reindex(columns=list(COHORT_SCALES_COLUMNS)).reset_index(drop=True),
+            changes.reindex(columns=list(COHORT_CHANGES_COLUMNS)).reset_index(drop=True))
+
+
+def disclosure(run: Run) -> None:
+    """One disclosure decision for every mean, change and interval any shareable output shows:
+    cohort reports (each cohort) and the study report (all participants, retained vs lost)."""
+    from ...privacy import cohort_summaries
+    from ...privacy.cells import CellSet
+    from ...privacy.summaries import attrition_cells
+
+    scores, parts = run.tables[N.SCORES], run.tables[N.PARTICIPANTS]
+    scales = [s for s in run.tables[N.SCALES]["scale"] if s in set(scores[C.SCALE])]  # the study report shows all
+    if not scales:
+        return
+    group = run.cohort_group
     pp = run.table(N.PREPOST)
-    contrasts = ([] if pp is None else
-                 pp[["contrast", "time_from", "time_to"]].astype(str).drop_duplicates().itertuples(index=False))
-    contrasts = list(contrasts)
-    for scale in primary:
-        d = s[s[C.SCALE] == scale]
-        tps = [t for t in run.tps if (d[C.TIMEPOINT] == t).any()]
-        if not tps:
-            continue
-        every = _stats(d, [C.TIMEPOINT], C.SCORE, conf).assign(scope=EVERYONE, cohort="", **{C.SCALE: scale})
-        mine = _stats(d.dropna(subset=["cohort"]), ["cohort", C.TIMEPOINT], C.SCORE, conf).assign(
-            scope=COHORT, **{C.SCALE: scale})
-        counts = mine.pivot(index="cohort", columns=C.TIMEPOINT, values="n").reindex(index=cohorts, columns=tps)
-        counts = counts.fillna(0).astype(int)
-        hide = ~resp_mask.reindex(columns=tps).fillna(True).astype(bool)  # n(scale, T) <= n(responded, T)
-        mask = _suppressed(counts, k, hide=hide)
-        level_rows.append(_with_mask(every, None, k))
-        level_rows.append(_with_mask(mine, mask, k, col=C.TIMEPOINT))
-        wide = d.pivot_table(index=[C.PARTICIPANT_ID], columns=C.TIMEPOINT, values=C.SCORE, aggfunc="first")
-        who = d.drop_duplicates(C.PARTICIPANT_ID).set_index(C.PARTICIPANT_ID)["cohort"]
-        for con, t0, t1 in [c for c in contrasts if c[1] in wide.columns and c[2] in wide.columns]:
-            diff = (wide[t1] - wide[t0]).dropna().rename("diff").to_frame()
-            diff["cohort"] = who.reindex(diff.index).to_numpy()
-            base = {C.SCALE: scale, "contrast": con, "time_from": t0, "time_to": t1}
-            change_rows.append(_stats(diff.assign(_all=1), ["_all"], "diff", conf).drop(columns="_all")
-                               .assign(scope=EVERYONE, cohort="", **base))
-            change_rows.append(_stats(diff.dropna(subset=["cohort"]), ["cohort"], "diff", conf)
-                               .assign(scope=COHORT, **base))
-    levels = _finish(level_rows, COHORT_SCALES_COLUMNS)
-    changes = _change_masks(change_rows, cohorts, k, levels)
-    return levels, changes
+    contrasts = None if pp is None else [tuple(x) for x in pp[["time_from", "time_to"]].astype(str)
+                                         .drop_duplicates().itertuples(index=False)]
+    extra: list[CellSet] = []
+    if len(run.tps) > 1:  # retained vs lost: decided with the others, hidden before the study's own numbers
+        ex = attrition_cells(scores, parts, run.tps, scales=scales)
+        extra.append(CellSet(ex.cells.assign(level="group"), ex.terms))
+    run.tables[N.HIDDEN_COUNTS] = _hidden_counts(run)
+    p = parts.assign(cohort=None) if group is None else parts.assign(**{group: _labels(parts[group])})
+    run.tables[N.DISCLOSURE] = cohort_summaries(
+        scores, p, bounds=run.tables[N.SCALES], group=group or "cohort", min_cell_size=run.options.min_cell_size,
+        confidence=run.options.confidence, timepoints=run.tps, baseline=run.options.baseline, contrasts=contrasts,
+        scales=scales, study=True, extra_cells=extra[0].concat(*extra[1:]) if extra else None)
 
 
-def _with_mask(frame: pd.DataFrame, mask: pd.DataFrame | None, k: int, col: str = C.TIMEPOINT) -> pd.DataFrame:
-    out = frame.copy()
-    if mask is None:
-        hidden = np.zeros(len(out), bool)
-    else:
-        hidden = np.array([bool(mask.at[c, t]) if c in mask.index and t in mask.columns else True
-                           for c, t in zip(out["cohort"], out[col], strict=True)], dtype=bool)
-    out["shown"] = ~hidden
-    out["reason"] = np.where(hidden, hidden_reason(k), "")
-    for c in ("n", "mean", "ci_low", "ci_high"):
-        out[c] = out[c].astype(float).mask(hidden)
-    return out
+def _hidden_counts(run: Run) -> pd.DataFrame:
+    """Counts of people in the study-level summary tables that shareable outputs must hide:
+    reliable-change categories (their row total is published) and score bands (within each
+    scale and timepoint), with complementary cells so no hidden count follows from a total."""
+    from ...privacy import suppress_counts
 
-
-def _finish(rows: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
-    if not rows:
-        return pd.DataFrame(columns=list(columns))
-    out = pd.concat(rows, ignore_index=True)
-    out = out.rename(columns={"n_pairs": "n_pairs"})
-    if "n" in out.columns:
-        out["n"] = out["n"].astype("Int64")
-    return out.reindex(columns=list(columns))
-
-
-def _change_masks(rows: list[pd.DataFrame], cohorts: list[str], k: int, levels: pd.DataFrame) -> pd.DataFrame:
-    """Suppress pair counts across cohorts; a hidden level at either end hides the change."""
-    if not rows:
-        return pd.DataFrame(columns=list(COHORT_CHANGES_COLUMNS))
-    allrows = pd.concat(rows, ignore_index=True).rename(columns={"n": "n_pairs"})
-    out = []
-    lv = levels[levels["scope"] == COHORT].set_index(["cohort", C.SCALE, C.TIMEPOINT])["shown"]
-    for scale, sub in allrows.groupby(C.SCALE, sort=False):
-        mine = sub[sub["scope"] == COHORT]
-        order = list(dict.fromkeys(sub["contrast"]))
-        counts = mine.pivot(index="cohort", columns="contrast", values="n_pairs").reindex(index=cohorts, columns=order)
-        counts = counts.fillna(0).astype(int)
-        ends = sub.drop_duplicates("contrast").set_index("contrast")[["time_from", "time_to"]]
-        hide = pd.DataFrame(False, index=cohorts, columns=order)
-        for con in order:
-            for t in ends.loc[con]:
-                shown = np.array([bool(lv.get((c, scale, t), False)) for c in cohorts])
-                hide[con] |= ~shown
-        mask = _suppressed(counts, k, hide=hide)
-        every = sub[sub["scope"] == EVERYONE].rename(columns={"n_pairs": "n"})
-        out.append(_with_mask(every, None, k))
-        out.append(_with_mask(mine.rename(columns={"n_pairs": "n"}), mask, k, col="contrast"))
-    res = pd.concat(out, ignore_index=True).rename(columns={"n": "n_pairs", "mean": "mean_diff"})
-    res["n_pairs"] = res["n_pairs"].astype("Int64")
-    return res.reindex(columns=list(COHORT_CHANGES_COLUMNS))
+    k = run.options.min_cell_size
+    rows: list[tuple[str, int, str]] = []
+    rc = run.table(N.RELIABLE_CHANGE_SUMMARY)
+    if rc is not None:
+        cats = [c for c in ("n_improved", "n_unchanged", "n_deteriorated", "n_unclassified") if c in rc.columns]
+        counts = rc[cats].fillna(0).astype(int).reset_index(drop=True)
+        mask = suppress_counts(counts, min_cell_size=k, row_totals=True, column_totals=False).mask
+        for i, c in zip(*np.nonzero(mask.loc[counts.index, cats].to_numpy()), strict=True):
+            rows.append((N.RELIABLE_CHANGE_SUMMARY, int(i), cats[c]))
+        if "n_recovered" in rc.columns:  # a subset of the improved: hidden when small
+            rec = rc["n_recovered"].fillna(0).astype(int).to_numpy()
+            rows += [(N.RELIABLE_CHANGE_SUMMARY, int(i), "n_recovered") for i in np.flatnonzero((rec > 0) & (rec < k))]
+    bands = run.table(N.BAND_COUNTS)
+    if bands is not None:
+        b = bands.reset_index(drop=True)
+        for _, grp in b.groupby(["scale", b["timepoint"].astype(str)], sort=False):
+            counts = grp[["n"]].T.astype(int)
+            counts.columns = list(grp.index)
+            mask = suppress_counts(counts, min_cell_size=k, row_totals=True, column_totals=False).mask
+            rows += [(N.BAND_COUNTS, int(i), "n") for i in grp.index if bool(mask.iloc[0][i])]
+    return pd.DataFrame(rows, columns=["table", "row", "column"])
 
 
 def _themes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: int
