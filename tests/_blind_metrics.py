@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,7 +122,7 @@ def redaction_recall(path: Path = BLIND2_PII) -> tuple[pd.DataFrame, float]:
             for _ in range(occ):
                 start = text.find(sp["text"], start + 1)
             spans.append((start, start + len(sp["text"]), sp))
-        for s, e, sp in spans:
+        for _s, _e, sp in spans:
             tokens = re.findall(r"\w+", sp["text"])
             leaked = [t for t in tokens if len(t) > 1 and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", out)]
             rows.append({"kind": sp["kind"], "removed": not leaked})
