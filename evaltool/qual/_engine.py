@@ -177,6 +177,7 @@ class Compiled:
     valence_questions: list[tuple[re.Pattern[str], str | None, str, str | None]] = field(default_factory=list)
     denials: frozenset[str] = frozenset()
     denial_start: re.Pattern[str] | None = None
+    attempt_start: re.Pattern[str] | None = None
     proposal_codes: list[int] = field(default_factory=list)
 
 
@@ -431,6 +432,7 @@ def _compile(book: Codebook) -> Compiled:
                            for q in book.valence.questions],
         denials=frozenset(_normalise_empty(d) for d in book.valence.denials),
         denial_start=_denial_start(book.valence.denials),
+        attempt_start=_denial_start(book.valence.attempts),
         proposal_codes=[i for i, cm in enumerate(codes) if cm.code in set(book.valence.proposal_codes)],
     )
     return compiled
@@ -822,6 +824,16 @@ def lexicon_terms(corpus: Corpus, comp: Compiled) -> tuple[np.ndarray, np.ndarra
         ne_max = np.maximum.accumulate(ne)
         j = np.searchsorted(ns, ge, side="left") - 1
         masked = (j >= 0) & (ne_max[np.clip(j, 0, None)] > gs)
+        # a term that holds a whole neutral phrase and more says more than it ("would love a
+        # reunion" is not masked by "would love a"): it is not masked by that phrase
+        longest = int((ne - ns).max())
+        for i in np.flatnonzero(masked).tolist():
+            a, b = int(gs[i]), int(ge[i])
+            lo, hi = np.searchsorted(ns, a - longest, side="left"), np.searchsorted(ns, b, side="left")
+            s_, e_ = ns[lo:hi], ne[lo:hi]
+            over = e_ > a
+            if over.any() and ((s_[over] >= a) & (e_[over] <= b) & ((e_[over] - s_[over]) < b - a)).all():
+                masked[i] = False
         gs, ge, pol = gs[~masked], ge[~masked], pol[~masked]
     if circ.any():
         gs = np.concatenate([gs, ns[circ]])
