@@ -1,5 +1,7 @@
 """Qualitative arm, first half: rule coding, valence and redaction of free-text answers.
 
+* ``code()`` on 200,000 DISTINCT generated answers (no duplicates), in one process and with
+  ``n_jobs=-1``, beside the figure for the 100,000 answers with duplicates below;
 * ``code()`` with the default codebook (12 codes, ~600 phrases) on 100,000 generated answers,
   against the naive route a user would write: one ``re.search`` per rule per answer (each
   phrase compiled on its own, case-insensitive), run on a 5,000-answer subset and extrapolated.
@@ -111,6 +113,23 @@ def make_answers(n: int, seed: int = SEED) -> list[str]:
     return out
 
 
+def make_distinct_answers(n: int, seed: int = SEED) -> list[str]:
+    """``n`` generated answers, all different (deterministic): the answers of
+    :func:`make_answers` in order, each kept only the first time it appears, with further
+    seeds until there are ``n``. Short and empty answers repeat in real data; here they are
+    used once, so the set leans to longer answers (harder to code)."""
+    seen: dict[str, None] = {}
+    k = 0
+    while len(seen) < n:
+        for t in make_answers(n, seed + k):
+            if t not in seen:
+                seen[t] = None
+                if len(seen) == n:
+                    break
+        k += 1
+    return list(seen)
+
+
 def _naive_coder(codebook: Any) -> Any:
     """The baseline: every phrase of every rule as its own case-insensitive regex."""
     from evaltool.qual import _patterns as P
@@ -172,6 +191,31 @@ def run(quick: bool = False) -> list[dict]:
         "code() in one process", t_code, "≥ 20,000 answers/s", goal_seconds=n / 20_000,
         note=f"{n / t_jobs:,.0f} answers/s; same codings as one process: {'yes' if same else 'NO'}",
     )]
+    # distinct texts: code() codes each distinct text once, so duplicates flatter the figure
+    n_distinct = 2_000 if quick else 200_000
+    distinct_texts = make_distinct_answers(n_distinct)
+    assert len(set(distinct_texts)) == n_distinct
+    dist = pd.DataFrame({"response_id": range(n_distinct), "text": distinct_texts})
+    timed_d = best_of_each({
+        "one": lambda: code(dist, book),
+        "jobs": lambda: code(dist, book, n_jobs=-1),
+    }, repeat=repeat)
+    t_d, cod_d = timed_d["one"]
+    t_dj, cod_dj = timed_d["jobs"]
+    rows.append(row(
+        f"code() on {n_distinct:,} DISTINCT answers, one process", t_d,
+        f"code() on {n:,} answers, {distinct:.0%} distinct (per answer)", t_code * n_distinct / n,
+        "≥ 20,000 answers/s", goal_seconds=n_distinct / 20_000,
+        note=(f"{n_distinct / t_d:,.0f} answers/s distinct vs {n / t_code:,.0f} answers/s with "
+              f"duplicates; {len(cod_d):,} codings"),
+    ))
+    rows.append(row(
+        f"code(n_jobs=-1) on {n_distinct:,} DISTINCT answers, {cpus} CPU(s)", t_dj,
+        "code() in one process, distinct answers", t_d, "≥ 20,000 answers/s",
+        goal_seconds=n_distinct / 20_000,
+        note=(f"{n_distinct / t_dj:,.0f} answers/s; same codings as one process: "
+              f"{'yes' if cod_d.equals(cod_dj) else 'NO'}"),
+    ))
     t_val, _ = best_of(lambda: code_valence(answers, book), repeat)
     rows.append(row(f"code_valence() ({n:,} answers)", t_val, "none", None, "information",
                     note=f"{n / t_val:,.0f} answers/s"))

@@ -66,3 +66,37 @@ def test_suggest_and_bad_export_name(tmp_path):
     assert len(pd.read_csv(tmp_path / "t.csv")) == 3
     res = runner.invoke(app, ["themes", "export", STUDY, "--out", str(tmp_path / "p.zip")])
     assert res.exit_code == 1 and ".qdpx" in res.output
+
+
+def test_code_learn_from_a_review_sheet_trains_on_every_answer_of_it(tmp_path, monkeypatch):
+    """--learn with a review sheet: every answer on the sheet is a training example (one
+    with no code is a negative of every code), its valence column too; the other answers of
+    the input are not. The table says which codes fell back to rules."""
+    import evaltool.qual.learn as learn_module
+    from evaltool.qual import code, code_valence, export_review_sheet, load_codebook
+
+    book = load_codebook("resilience_training")
+    rows = [("a%02d" % i, t) for i, t in enumerate(
+        ["The call was useful", "Too long", "was on nights", "thinking traps helped", "n/a",
+         "great group", "the call came too late", "more sessions please", "loved the breathing",
+         "short staffed again", "nothing", "useful day"] * 3)]
+    answers = pd.DataFrame(rows, columns=["response_id", "text"])
+    answers["response_id"] = [f"r{i}" for i in range(len(answers))]
+    csv = tmp_path / "answers.csv"
+    answers.to_csv(csv, index=False)
+    sheet_answers = answers.iloc[:30]
+    sheet = export_review_sheet(sheet_answers, code(sheet_answers, book), book, tmp_path / "team.xlsx",
+                                valence=code_valence(sheet_answers, book))
+    seen = {}
+    real = learn_module.train_coder
+
+    def spy(answers_, human, *args, **kwargs):
+        seen["n"] = len(human)
+        seen["valence"] = "valence" in human.columns
+        return real(answers_, human, *args, **kwargs)
+
+    monkeypatch.setattr(learn_module, "train_coder", spy)
+    res = runner.invoke(app, ["themes", "code", str(csv), "--id", "response_id", "--learn", str(sheet)])
+    assert res.exit_code == 0, res.output
+    assert seen == {"n": 30, "valence": True}
+    assert "fallback" in res.output and "36 answers" in res.output

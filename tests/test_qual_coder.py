@@ -321,6 +321,10 @@ def test_parallel_coding_gives_the_same_codings(book):
     serial = code(df, book)
     parallel = code(df, book, n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel)
+    from evaltool.qual import coder as coder_module
+
+    # three chunks, put back in input order
+    assert len(set(texts)) > 2 * coder_module.CHUNK
 
 
 def test_performance_smoke(book):

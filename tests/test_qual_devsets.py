@@ -43,7 +43,7 @@ def book():
 
 
 # (macro kappa, every code, valence kappa), measured when written
-FLOORS = {2: (0.94, 0.79, 0.88), 3: (0.92, 0.85, 0.88)}
+FLOORS = {2: (0.94, 0.79, 0.90), 3: (0.92, 0.85, 0.91)}  # valence raised in round 2 of issue 13
 
 
 @pytest.mark.parametrize("n", [2, 3])
@@ -73,3 +73,16 @@ def _kappa(a: np.ndarray, b: np.ndarray) -> float:
     t /= t.sum()
     po, pe = np.trace(t), float(t.sum(1) @ t.sum(0))
     return (po - pe) / (1 - pe)
+
+
+def test_valence_development_set_4():
+    """Set 4 (valence only, 96 answers written and coded before round 2's valence changes):
+    the 78 ``tune`` answers were used to change the rules; the 18 ``aside`` answers were not
+    looked at (a check that the changes generalise). Floors = measured, rounded down."""
+    rows = yaml.safe_load((DATA / "dev_valence_4.yaml").read_text(encoding="utf-8"))["answers"]
+    frame = pd.DataFrame(rows).rename(columns={"id": "response_id"})
+    frame["part"] = frame.get("part", pd.Series(index=frame.index, dtype=object)).fillna("tune")
+    got = code_valence(frame[["response_id", "question", "text"]], load_codebook("resilience_training"))
+    for part, floor in (("tune", 0.98), ("aside", 0.76)):
+        sel = (frame["part"] == part).to_numpy()
+        assert _kappa(frame["valence"].to_numpy()[sel], got["valence"].to_numpy()[sel]) >= floor, part

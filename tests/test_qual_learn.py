@@ -236,3 +236,40 @@ def test_long_csv_and_review_sheet_as_input(tmp_path, data, learned):
     sheet = export_review_sheet(answers, human, codes, tmp_path / "review.xlsx")
     got = train_coder(None, sheet, cv=5, seed=0, codebook=None)
     pd.testing.assert_frame_equal(got.cv_report, learned.cv_report)
+
+
+def test_model_alone_trained_on_130_answers_codes_other_answers():
+    """Every trained classifier applied alone (mode="model": its own threshold, rule hits among
+    its features but not OR-ed in) codes new answers sensibly: a code that fell back to the
+    rules still has a classifier with a threshold (once NaN, so the model alone coded nothing)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_qual_devsets import load_dev
+
+    from evaltool.qual import load_codebook
+    from evaltool.qual.learn import _kappa
+
+    book = load_codebook("resilience_training")
+    answers, human, _ = load_dev(3)
+    train, test = answers.iloc[:130], answers.iloc[130:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvaltoolWarning)
+        learned = train_coder(train, human[human.response_id.isin(set(train.response_id))],
+                              book.code_ids, codebook=book, seed=0)
+        alone = apply_coder(learned, test, mode="model")
+    trained = [c for c in learned.codes if c in learned.models]
+    assert trained and all(np.isfinite(learned.model_thresholds[c]) for c in trained)
+    assert set(alone["basis"]) <= {"model", "rule+model", "rule"}
+    kappas = []
+    for c in trained:
+        truth = test.response_id.isin(set(human.response_id[human.code == c])).to_numpy()
+        got = test.response_id.isin(set(alone.response_id[alone.code == c])).to_numpy()
+        assert got.sum() >= 0.5 * truth.sum(), c   # it predicts, not "almost nothing"
+        kappas.append(_kappa(truth, got))
+    assert np.mean(kappas) >= 0.7
+    assert learned.decision_table["fallback"].tolist() == [learned.decisions[c] == "rules"
+                                                           for c in learned.decision_table["code"]]
+    with pytest.raises(ParameterError, match="mode"):
+        apply_coder(learned, test, mode="both")

@@ -142,3 +142,34 @@ def test_user_codebook_phrases_are_prefiltered_safely():
     texts = ["just get on with it", "prefer f2f", "the call", "a  call!", "recall", "on without"]
     got = code(pd.Series(texts, index=range(len(texts))), book)
     assert sorted(got["response_id"].tolist()) == [0, 1, 2, 3]
+
+
+def test_codings_are_the_same_with_and_without_re2(monkeypatch):
+    """RE2 scans the units with word gaps (and user regexes) where google-re2 is installed; the
+    codings must equal the Python engine's, answers with non-ASCII letters (scanned by Python)
+    and curly apostrophes or emoji (mapped to ASCII for RE2) included."""
+    from bench.bench_qual import make_answers
+
+    if E._re2 is None:  # pragma: no cover
+        pytest.skip("google-re2 not installed")
+    dev = yaml.safe_load(DEV.read_text(encoding="utf-8"))["answers"]
+    extra = ["Zoë said the café was useful but far too long", "It’s ok to cry after a mistake ’cause we’re human 😊",
+             "the call – honestly – helped… loads", "résumé: resilience isn’t about toughing it out",
+             "Not very relevant to paramedics — more examples from our area please"]
+    texts = [a["text"] for a in dev] + extra + make_answers(3000, seed=12)
+    df = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
+    book = load_codebook("resilience_training")
+    fast = code(df, book)
+    assert any(E._prefer_re2(p.pattern) and E.re2_pattern(p.pattern) is not None
+               for cm in E.compile_codebook(book).codes for p, _ in cm.units)
+    monkeypatch.setattr(E, "USE_RE2", False)
+    slow = code(df, book)
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_not_in_words_regex():
+    rx = re.compile(r"^" + E._not_in(("but", "yet", "though")) + r"$")
+    for w in ("but", "yet", "though"):
+        assert not rx.match(w)
+    for w in ("butter", "bu", "b", "yes", "yeti", "tho", "thoughts", "although", "x", "9"):
+        assert rx.match(w), w

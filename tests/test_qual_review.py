@@ -60,12 +60,13 @@ def test_sheet_layout(tmp_path):
     ws = wb[REVIEW_SHEET]
     header = [c.value for c in ws[1]]
     assert header[:5] == ["response_id", "participant_id", "timepoint", "question", "text"]
-    assert header[5:8] == CODES and header[8:10] == ["evidence", "reviewer_note"]
+    assert header[5:8] == CODES and header[8:11] == ["valence", "evidence", "reviewer_note"]
     assert ws.freeze_panes == "F2"
     assert ws.protection.sheet is True
     assert ws.cell(2, 6).protection.locked is False and ws.cell(2, 5).protection.locked is True
     dv = ws.data_validations.dataValidation
-    assert len(dv) == 1 and str(dv[0].sqref) == "F2:H5" and dv[0].type == "whole"
+    assert len(dv) == 2 and str(dv[0].sqref) == "F2:H5" and dv[0].type == "whole"
+    assert str(dv[1].sqref) == "I2:I5" and dv[1].type == "list"
     assert [_cell(ws, "r4", c).value for c in CODES] == [0, 1, 1]
     assert _cell(ws, "r4", "evidence").value == "coaching_call: the call\npeer_support: staff"
     # text that looks like a formula stays text
@@ -173,3 +174,37 @@ def test_empty_codings(tmp_path):
     got = read_review_sheet(path)
     assert got.empty and list(got.columns) == list(REVIEW_CODINGS_COLUMNS)
     assert np.all(got.dtypes.index == list(REVIEW_CODINGS_COLUMNS))
+
+
+def test_valence_column_and_the_table_for_learning(tmp_path):
+    """The sheet has a valence column (prefilled from code_valence when given, a list to
+    choose from); read_review_table gives every answer of the sheet (no code = 0 everywhere)
+    with the reviewer's valence, which train_coder learns from."""
+    from openpyxl import load_workbook
+
+    from evaltool.qual import code_valence
+    from evaltool.qual.review import read_review_table
+
+    answers = pd.DataFrame({"response_id": ["a", "b", "c"], "question": ["q", "q", "q"],
+                            "text": ["The call was useful", "Too long", "was on nights"]})
+    codings = pd.DataFrame({"response_id": ["a"], "code": ["coaching_call"], "start": [4], "end": [8],
+                            "evidence": ["call"], "coder": ["rules"]})
+    path = export_review_sheet(answers, codings, ["coaching_call", "delivery_format"], tmp_path / "r.xlsx",
+                               valence=code_valence(answers))
+    wb = load_workbook(path)
+    ws = wb["coding"]
+    header = [c.value for c in ws[1]]
+    vcol = header.index("valence") + 1
+    assert [ws.cell(r, vcol).value for r in (2, 3, 4)] == ["positive", "negative", "neutral"]
+    assert any("positive" in str(dv.formula1) for dv in ws.data_validations.dataValidation)
+    ws.cell(4, vcol).value = "Mixed"           # the reviewer changes one (case does not matter)
+    ws.cell(3, header.index("delivery_format") + 1).value = 1
+    wb.save(path)
+    table = read_review_table(path)
+    assert table["response_id"].tolist() == ["a", "b", "c"]
+    assert table[["coaching_call", "delivery_format"]].values.tolist() == [[1, 0], [0, 1], [0, 0]]
+    assert table["valence"].tolist() == ["positive", "negative", "mixed"]
+    ws.cell(4, vcol).value = "great"
+    wb.save(path)
+    with pytest.raises(DataProblemsError, match="valence"):
+        read_review_table(path)

@@ -119,7 +119,7 @@ def code_command(
 
       evaltool themes code answers.csv --text comment --review review.xlsx
     """
-    from ..qual import code, code_frequencies, coding_summary, export_review_sheet, redaction_report
+    from ..qual import code, code_frequencies, code_valence, coding_summary, export_review_sheet, redaction_report
 
     paths = _guard(input, codebook=codebook)
     paths.files(out, review)                      # checked before any work
@@ -129,8 +129,8 @@ def code_command(
     if learn is not None:
         from ..qual import apply_coder, train_coder
 
-        learned = train_coder(answers, _read_codings(learn, "team"), cb, codebook=cb)
-        rep = learned.cv_report[["code", "n_positive", "decision", "kappa", "kappa_rules", "kappa_model"]]
+        learned = train_coder(*_team_coding(answers, learn), cb, codebook=cb)
+        rep = learned.decision_table[["code", "decision", "fallback", "kappa", "kappa_rules", "kappa_model"]]
         print_table(rep.round(3), title="Learned from your coding (cross-validated kappa)")
         if learned.fallback:
             console().print(f"Coded by rule (the model was not better): {', '.join(learned.fallback)}", markup=False)
@@ -146,8 +146,9 @@ def code_command(
         print_table(found, title="Identifying details found (redacted from every quote)")
     _write(codings, out, paths)
     if review is not None:
-        export_review_sheet(answers, codings, cb, paths.file(review))
-        console().print(f"Review sheet: {review} (edit the 0/1 cells, then 'evaltool themes agree')", markup=False)
+        export_review_sheet(answers, codings, cb, paths.file(review), valence=code_valence(answers, cb))
+        console().print(f"Review sheet: {review} (edit the 0/1 cells and the valence, then 'evaltool themes agree' "
+                        "or 'evaltool themes code --learn')", markup=False)
 
 
 @app.command("suggest")
@@ -182,6 +183,24 @@ def suggest_command(
         for q in str(r.examples).split(" | ")[:2]:
             console().print(f"    “{q}”", markup=False)
     _write(themes, out, paths)
+
+
+def _team_coding(answers: Any, path: Path) -> tuple[Any, Any]:
+    """(answers, coding) to learn from: a review sheet gives every answer on it (an answer
+    without a code is a negative example; its valence column when filled); other files give
+    long codings of the answers they name."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        if "instructions" in [s.lower() for s in load_workbook(path, read_only=True).sheetnames]:
+            from ..qual.review import read_review_table
+
+            return answers, read_review_table(path)
+    human = _read_codings(path, "team")
+    if "code" in human.columns and "value" not in human.columns:
+        seen = set(human["response_id"].astype(str))
+        answers = answers[answers["response_id"].astype(str).isin(seen)]
+    return answers, human
 
 
 def _read_codings(path: Path, coder: str) -> Any:
@@ -302,16 +321,15 @@ def review_command(
 
       evaltool themes review study.yaml --coded review.xlsx --next 30 --out review_next.xlsx
     """
-    from ..qual import code, export_review_sheet, select_for_review, train_coder
+    from ..qual import code, code_valence, export_review_sheet, select_for_review, train_coder
 
+    out = _guard(input, coded, codebook=codebook).file(out)   # checked before any work
     answers, study_cb = load_answers(input, text, id_column)
     cb = _codebook(codebook, study_cb)
-    human = _read_codings(coded, "team")
-    learned = train_coder(answers[answers["response_id"].astype(str).isin(set(human["response_id"].astype(str)))]
-                          if "code" in human.columns else answers, human, cb, codebook=cb)
+    learned = train_coder(*_team_coding(answers, coded), cb, codebook=cb)
     picked = select_for_review(learned, answers, next_n)
     chosen = answers[answers["response_id"].isin(picked["response_id"])]
     chosen = chosen.set_index("response_id").loc[picked["response_id"]].reset_index()
-    export_review_sheet(chosen, code(chosen, cb), cb, out)
+    export_review_sheet(chosen, code(chosen, cb), cb, out, valence=code_valence(chosen, cb))
     print_table(picked[["rank", "response_id", "code", "uncertainty"]].round(2), title=f"Next {len(picked)} to code")
     console().print(f"Review sheet: {out} (code these, then 'evaltool themes code --learn')", markup=False)

@@ -1,4 +1,4 @@
-"""The rule engine behind :func:`evaltool.qual.code` (compiled codebooks and corpus scans).
+r"""The rule engine behind :func:`evaltool.qual.code` (compiled codebooks and corpus scans).
 
 All answers are lower-cased (keeping every offset) and joined into one string with a
 separator that no phrase can cross. For each code,
@@ -14,6 +14,16 @@ separator that no phrase can cross. For each code,
 Positions are mapped back to (answer, offset) with ``numpy.searchsorted``; clause membership
 and negation are decided with sorted position arrays. Python work is per *match*, never per
 rule × answer.
+
+Where the ``google-re2`` package is installed, each unit (and each code's user regexes) is also
+compiled for RE2 (:func:`re2_pattern`: the same expression without its lookaheads — the
+first-character hints are dropped, ``(?!\w)`` after a word becomes ``\b``, and a gap word
+that must not be a contrast word becomes a regular expression for "any word but these"),
+without capture groups. RE2 finds the match spans over the whole corpus in linear time; the
+Python pattern, anchored at each match start, says which phrase fired. RE2's ``\w`` and
+``\b`` are ASCII, Python's are Unicode, so answers with a non-ASCII letter or digit are
+blanked out of the RE2 scan and scanned by the Python pattern (same results either way:
+``tests/test_qual_prefilter.py`` compares the two paths).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +54,69 @@ STRONG_ANCHOR = float("inf")
 """Phrases whose fragments cost at most this (see ``_prefilter.fragments_cost``) form the prefiltered unit;
 the others (and phrases without anchors) form a second unit. Splitting at lower values was
 measured on the benchmark corpus and was slower (two scans cost more than they save)."""
+
+
+# ------------------------------------------------------------------------------------------
+# RE2 (optional)
+# ------------------------------------------------------------------------------------------
+def _not_in(words: Sequence[str]) -> str:
+    r"""A regular expression for one word (``\w+``, maximal in context) that is none of
+    ``words`` — what ``(?!(?:w1|w2)\b)\w+`` says, without a lookahead."""
+    trie: dict[str, dict] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node["$"] = {}
+
+    def gen(node: dict, root: bool) -> str:
+        kids = sorted(k for k in node if k != "$")
+        parts = ["[^\\W" + "".join(re.escape(k) for k in kids) + "]\\w*"] if kids else ["\\w+"]
+        parts += [re.escape(k) + gen(node[k], False) for k in kids]
+        if not root and "$" not in node:
+            parts.append("")
+        return "(?:" + "|".join(parts) + ")"
+
+    return gen(trie, True)
+
+
+def _re2_source(src: str) -> str | None:
+    """``src`` rewritten for RE2, or None when it keeps a construct RE2 lacks."""
+    out = re.sub(r"\(\?=\[[^\]]*\]\)", "", src)             # first-character hints
+    out = out.replace(P._GAP_WORD, _not_in(P.CLAUSE_BLOCKERS))
+    out = out.replace(r"(?!\w)", r"\b")
+    for ch in "’‘´":
+        out = out.replace(ch, "'")
+    if not out.isascii() or "\\x01" in out or "\x01" in out or "(?=" in out or "(?!" in out or "(?<" in out or re.search(r"\\[1-9]", out):
+        return None
+    return out
+
+
+try:  # pragma: no cover - depends on the installation
+    import re2 as _re2
+except ImportError:  # pragma: no cover
+    _re2 = None
+USE_RE2 = _re2 is not None
+"""Whether units are scanned with RE2 (tests switch it off to compare the two paths)."""
+
+
+@lru_cache(maxsize=1024)
+def re2_pattern(src: str, ignorecase: bool = False) -> Any:
+    """An RE2 pattern (no capture groups) equivalent to ``src`` on ASCII text, or None."""
+    if _re2 is None:
+        return None
+    out = _re2_source(src)
+    if out is None:
+        return None
+    try:
+        opts = _re2.Options()
+        opts.never_capture = True
+        opts.log_errors = False
+        opts.case_sensitive = not ignorecase
+        opts.max_mem = 256 << 20
+        return _re2.compile(out, opts)
+    except Exception:  # pragma: no cover - RE2 refused it: the Python pattern scans
+        return None
 
 
 def _trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> re.Pattern[str] | None:
@@ -102,6 +177,7 @@ class Compiled:
     valence_questions: list[tuple[re.Pattern[str], str | None, str, str | None]] = field(default_factory=list)
     denials: frozenset[str] = frozenset()
     denial_start: re.Pattern[str] | None = None
+    attempt_start: re.Pattern[str] | None = None
     proposal_codes: list[int] = field(default_factory=list)
 
 
@@ -278,13 +354,37 @@ def _normalise_empty(text: str) -> str:
 
 
 _CACHE: dict[int, tuple[Codebook, Compiled]] = {}
+_BY_CONTENT: dict[str, Compiled] = {}
+
+
+def _content_key(book: Codebook) -> str:
+    import hashlib
+
+    return hashlib.sha256(book.model_dump_json().encode("utf-8")).hexdigest()
 
 
 def compile_codebook(book: Codebook) -> Compiled:
-    """Compile (and cache) every pattern a codebook needs."""
+    """Compile (and cache) every pattern a codebook needs.
+
+    Cached by object and by content (a SHA-256 of the codebook's JSON), so an equal codebook
+    loaded again, or copied, is compiled once per process."""
     hit = _CACHE.get(id(book))
     if hit is not None and hit[0] is book:
         return hit[1]
+    key = _content_key(book)
+    compiled = _BY_CONTENT.get(key)
+    if compiled is None:
+        compiled = _compile(book)
+        if len(_BY_CONTENT) > 8:
+            _BY_CONTENT.clear()
+        _BY_CONTENT[key] = compiled
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[id(book)] = (book, compiled)
+    return compiled
+
+
+def _compile(book: Codebook) -> Compiled:
     codes = [_compile_code(c) for c in book.flat_codes()
              if c.codable and (c.rules or c.question_context is not None)]
     question_context: list[tuple[str, re.Pattern[str], str]] = []
@@ -332,11 +432,9 @@ def compile_codebook(book: Codebook) -> Compiled:
                            for q in book.valence.questions],
         denials=frozenset(_normalise_empty(d) for d in book.valence.denials),
         denial_start=_denial_start(book.valence.denials),
+        attempt_start=_denial_start(book.valence.attempts),
         proposal_codes=[i for i, cm in enumerate(codes) if cm.code in set(book.valence.proposal_codes)],
     )
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[id(book)] = (book, compiled)
     return compiled
 
 
@@ -360,6 +458,46 @@ class Corpus:
     cue_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     _arrow: object = None
     _clause: re.Pattern[str] = NEVER
+    _re2_view: tuple[bytes, bytes, np.ndarray] | None = None
+
+    def re2_view(self) -> tuple[bytes, bytes, np.ndarray]:
+        """(lower-cased, original) joined texts for RE2, as ASCII bytes with the same offsets:
+        answers with a non-ASCII letter or digit (RE2's ``\\w`` is ASCII) are blanked to
+        spaces and their indices returned (Python scans them); other non-ASCII characters
+        become ``'`` (apostrophes) or ``\\x01`` (a non-word character no pattern names)."""
+        if self._re2_view is None:
+            bad: list[int] = []
+            low, orig = list(self.low), list(self.orig)
+            for i, t in enumerate(self.orig):
+                if t.isascii():
+                    continue
+                if _unicode_word(t):
+                    bad.append(i)
+                    low[i] = orig[i] = " " * len(t)
+                else:
+                    low[i], orig[i] = low[i].translate(_ASCII), t.translate(_ASCII)
+            self._re2_view = (JOIN.join(low).encode("ascii"), JOIN.join(orig).encode("ascii"),
+                              np.array(bad, dtype=np.int64))
+        return self._re2_view
+
+
+class _AsciiTable(dict):
+    """``str.translate`` table: apostrophes to ``'``, any other non-ASCII character to
+    ``\\x01``."""
+
+    def __missing__(self, key: int) -> str:
+        value = chr(key) if key < 128 else ("'" if chr(key) in _APOSTROPHES else "\x01")
+        self[key] = value
+        return value
+
+
+_APOSTROPHES = "’‘´"
+_ASCII = _AsciiTable()
+
+
+def _unicode_word(text: str) -> bool:
+    """Whether a text has a non-ASCII character that Python's ``\\w`` counts as a word character."""
+    return any(not ch.isascii() and (ch.isalnum() or ch == "_") for ch in text)
 
 
 def _letters(text: str) -> int:
@@ -496,6 +634,50 @@ def scan_subset(
     return (s + shift)[ok], (e + shift)[ok], [m for m, keep in zip(g, ok.tolist(), strict=True) if keep]
 
 
+def _prefer_re2(src: str) -> bool:
+    """RE2 for units with word gaps ("a ~4 b": Python backtracks through every gap word and
+    every alternative after it); plain tries of phrases are as fast in Python after the
+    prefilter, and RE2's automaton for a large trie with word boundaries is slower (measured
+    on the benchmark corpus)."""
+    return USE_RE2 and P._GAP_SEP in src
+
+
+def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
+             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Matches of ``pattern`` in every kept answer: RE2 (``fast``) finds the spans in the
+    answers it may scan, ``pattern`` anchored at each start names the phrase; the other
+    answers are scanned by ``pattern`` alone. Same result as :func:`scan_subset` on all
+    answers."""
+    low_view, orig_view, rest = corpus.re2_view()  # ASCII bytes: byte offsets = str offsets
+    text = corpus.big_orig if original else corpus.big
+    view = orig_view if original else low_view
+    match = pattern.match
+    spans: list[tuple[int, int]] = []
+    groups: list[str] = []
+    add_span, add_group = spans.append, groups.append
+    for m in fast.finditer(view):
+        got = match(text, m.start())
+        if got is None:  # pragma: no cover - the two engines disagree: trust Python
+            continue
+        add_span(got.span())
+        add_group(got.lastgroup or "")
+    if spans:
+        arr = np.array(spans, dtype=np.int64)
+        s, e = arr[:, 0].copy(), arr[:, 1].copy()
+        ans = np.searchsorted(corpus.starts, s, side="right") - 1
+        ok = e <= corpus.starts[ans] + corpus.lengths[ans]
+        s, e, groups = s[ok], e[ok], [g for g, k in zip(groups, ok.tolist(), strict=True) if k]
+    else:
+        s, e = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(rest):
+        s2, e2, g2 = scan_subset(corpus, pattern, rest, original=original)
+        if len(s2):
+            s, e, groups = np.concatenate([s, s2]), np.concatenate([e, e2]), groups + g2
+            o = np.argsort(s, kind="stable")
+            s, e, groups = s[o], e[o], [groups[i] for i in o.tolist()]
+    return s, e, groups
+
+
 def candidates(corpus: Corpus, anchors: str | None) -> np.ndarray:
     """Indices of kept answers containing an anchor (all answers when there is no prefilter)."""
     n = len(corpus.low)
@@ -533,12 +715,20 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
             continue
         found = []
         for u, (pattern, prefilter) in enumerate(cm.units):
+            fast = re2_pattern(pattern.pattern) if _prefer_re2(pattern.pattern) else None
+            if fast is not None:
+                found.append(scan_re2(corpus, pattern, fast, original=False))
+                continue
             cand = candidates(corpus, prefilter)
             if cm.unit_context and cm.unit_context[u] is not None and len(cand):
                 cand = np.intersect1d(cand, candidates(corpus, cm.unit_context[u]), assume_unique=True)
             found.append(scan_subset(corpus, pattern, cand, original=False))
         if cm.regex is not None:
-            found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+            fast = re2_pattern(cm.regex.pattern, True) if USE_RE2 else None
+            if fast is not None:
+                found.append(scan_re2(corpus, cm.regex, fast, original=True))
+            else:
+                found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
         found = [f for f in found if len(f[0])]
         if not found:
             continue
@@ -634,6 +824,16 @@ def lexicon_terms(corpus: Corpus, comp: Compiled) -> tuple[np.ndarray, np.ndarra
         ne_max = np.maximum.accumulate(ne)
         j = np.searchsorted(ns, ge, side="left") - 1
         masked = (j >= 0) & (ne_max[np.clip(j, 0, None)] > gs)
+        # a term that holds a whole neutral phrase and more says more than it ("would love a
+        # reunion" is not masked by "would love a"): it is not masked by that phrase
+        longest = int((ne - ns).max())
+        for i in np.flatnonzero(masked).tolist():
+            a, b = int(gs[i]), int(ge[i])
+            lo, hi = np.searchsorted(ns, a - longest, side="left"), np.searchsorted(ns, b, side="left")
+            s_, e_ = ns[lo:hi], ne[lo:hi]
+            over = e_ > a
+            if over.any() and ((s_[over] >= a) & (e_[over] <= b) & ((e_[over] - s_[over]) < b - a)).all():
+                masked[i] = False
         gs, ge, pol = gs[~masked], ge[~masked], pol[~masked]
     if circ.any():
         gs = np.concatenate([gs, ns[circ]])

@@ -196,6 +196,27 @@ def _question_rule(questions: list[str] | None, comp: E.Compiled) -> list[int]:
     return out.tolist()
 
 
+def _names_before(text: str, first: int, comp: E.Compiled) -> bool:
+    """Whether ``text`` opens with a clause of its own, before the clause of its first
+    counted term (offset ``first``), that names something: words, not a denial or a doubt
+    ("no, too busy" and "not really, forgot" do not)."""
+    if first <= 0:
+        return False
+    bounds = [m.start() for m in comp.clause.finditer(text, 0, first)]
+    if not bounds:
+        return False
+    opening = text[:bounds[-1]]
+    norm = E._normalise_empty(opening)
+    if not re.search(r"[^\W\d_]{2,}", norm) or norm in comp.denials or norm in comp.empty:
+        return False
+    if re.search(r"\b(?:sure|know|idk|dunno|unsure|maybe|perhaps)\b", norm):
+        return False  # a doubt names nothing
+    for pattern in (comp.denial_start, comp.attempt_start):
+        if pattern is not None and pattern.match(opening) is not None:
+            return False
+    return True
+
+
 def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compiled) -> AnswerValence:
     """Valence of each answer by the codebook's lexicons, proposals and question defaults.
 
@@ -217,6 +238,8 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     any_term = np.zeros(n, dtype=bool)
     corpus = E.build_corpus(texts, comp)
     big = corpus.big_orig
+    corpus_index = np.full(n, -1, dtype=np.int64)   # input row -> kept answer
+    corpus_index[corpus.rows] = np.arange(len(corpus.rows))
     term: dict[str, np.ndarray] | None = None
     if comp.valence is not None and len(corpus.rows):
         gs, ge, pol, cue_end = E.lexicon_terms(corpus, comp)
@@ -250,20 +273,23 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
             a = rows_d["ans"]
             proposals = (corpus.starts[a] + rows_d["s"], corpus.starts[a] + rows_d["e"], rows_d["row"])
     admin_request = np.zeros(n, dtype=bool)
+    first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
     if term is not None:
         gs, ge, rows = term["gs"], term["ge"], term["rows"]
         ps, pe, prow = proposals
         pos_mask = term["pos"].copy()
         keep_p = np.ones(len(ps), dtype=bool)
         if len(ps):
-            # a positive term inside a proposal is its object ("more practical, less theory");
-            # a proposal inside a positive term approves ("more of these please")
-            inside = np.array([((ps <= a) & (pe >= b)).any() for a, b in
+            # a positive term strictly inside a proposal is its object ("more practical, less
+            # theory"); a proposal inside (or equal to) a positive term approves ("more of
+            # these please", "every band 5 should do this")
+            pg, pge = gs[pos_mask], ge[pos_mask]
+            approves = np.array([((pg <= a) & (pge >= b)).any() for a, b in
+                                 zip(ps.tolist(), pe.tolist(), strict=True)], dtype=bool)
+            inside = np.array([((ps <= a) & (pe >= b) & ((pe - ps) > (b - a))).any() for a, b in
                                zip(gs.tolist(), ge.tolist(), strict=True)], dtype=bool)
             pos_mask &= ~inside
-            pg, pge = gs[pos_mask], ge[pos_mask]
-            keep_p &= ~np.array([((pg <= a) & (pge >= b)).any() for a, b in
-                                 zip(ps.tolist(), pe.tolist(), strict=True)], dtype=bool)
+            keep_p &= ~approves
             if term["admin"].any():
                 admin_clauses = E.clause_of(corpus, gs[term["admin"]])
                 in_admin = np.isin(E.clause_of(corpus, ps), admin_clauses)
@@ -273,12 +299,19 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
         for col, mask in ((0, pos_mask), (1, neg_t), (2, mixed_t), (3, sarc), (5, term["admin"])):
             np.add.at(counts[:, col], rows[mask], 1)
         for i in np.flatnonzero(pos_mask | neg_t | mixed_t | sarc).tolist():
-            evidence[int(rows[i])].append(big[int(gs[i]):int(ge[i])])
+            r = int(rows[i])
+            evidence[r].append(big[int(gs[i]):int(ge[i])])
+            local = int(gs[i] - corpus.starts[corpus_index[r]])
+            if first_term[r] < 0 or local < first_term[r]:
+                first_term[r] = local
         proposals = (ps[keep_p], pe[keep_p], prow[keep_p])
     ps, pe, prow = proposals
     for p_start, p_end, r in zip(ps.tolist(), pe.tolist(), prow.tolist(), strict=True):
         counts[r, 4] += 1
         evidence[r].append("proposal: " + big[p_start:p_end])
+        local = int(p_start - corpus.starts[corpus_index[r]])
+        if first_term[r] < 0 or local < first_term[r]:
+            first_term[r] = local
     pos = counts[:, 0] > 0
     neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
     mixed = (counts[:, 2] > 0) | (pos & neg)
@@ -315,5 +348,12 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
                 label[i] = default
                 basis[i] = "question default"
                 evidence[i].append(f"question default ({label[i]})")
+            elif (default == "positive" and label[i] == "negative" and basis[i] == "terms"
+                  and counts[i, 4] == 0 and _names_before(texts[i], int(first_term[i]), comp)):
+                # "the breathing stuff, although the rest went over old ground" asked what was
+                # most useful: the first clause names something (the question's approval),
+                # the criticism comes after it
+                label[i] = "mixed"
+                evidence[i].append("question default (positive) before the criticism")
     return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
                          features=counts)

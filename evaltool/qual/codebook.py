@@ -343,6 +343,9 @@ class Valence(_Model):
     one in a clause with an ``administrative`` term ("could we get the slides?") is neutral.
     ``denials``: whole answers that only say no or nothing ("no", "not really", "nothing");
     ``questions``: per-question defaults (:class:`ValenceQuestion`), first match wins.
+    ``attempts``: openings that report an attempt, not a use ("tried", "gave it a go"): an
+    answer that opens with one and then criticises is negative, not mixed, even where the
+    question approves what an answer names ("Tried, but hard to keep up").
     """
 
     enabled: bool = True
@@ -350,6 +353,7 @@ class Valence(_Model):
     flip_negated: bool = True
     proposal_codes: list[str] = Field(default_factory=list)
     denials: list[str] = Field(default_factory=list)
+    attempts: list[str] = Field(default_factory=list)
     questions: list[ValenceQuestion] = Field(default_factory=list)
 
 

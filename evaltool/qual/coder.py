@@ -138,8 +138,10 @@ def code(
         Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
     n_jobs
         Processes to use for large inputs (at least 10,000 distinct answers): ``None`` or 1
-        for one, ``-1`` for one per CPU. Needs the ``fork`` start method (Linux); elsewhere
-        coding runs in one process. The result does not depend on it.
+        for one, ``-1`` for one per CPU (``os.cpu_count()``), or a number. The distinct
+        answers are coded in chunks of 5,000 by forked workers and put back in input order,
+        so the result does not depend on it; Ctrl-C stops the workers at once. Needs the
+        ``fork`` start method (Linux); elsewhere coding runs in one process.
 
     Returns
     -------
@@ -266,8 +268,19 @@ def _hits_chunk(texts: list[str]) -> dict[str, Any]:
     return _hits_serial(texts, _WORKER)
 
 
+CHUNK = 5_000
+"""Answers per task when coding in several processes (small enough that Ctrl-C stops the
+work within a chunk, large enough that each task amortises its start)."""
+
+
 def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
-    """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes."""
+    """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes.
+
+    Several processes: the texts are cut into chunks of :data:`CHUNK` in input order, coded
+    by ``n_jobs`` forked workers (which inherit the compiled codebook) and put back in chunk
+    order, so the result is the same as in one process. Ctrl-C (KeyboardInterrupt) cancels
+    the chunks not started and terminates the workers at once.
+    """
     import multiprocessing as mp
 
     if n_jobs <= 1 or len(texts) < _MIN_PARALLEL or "fork" not in mp.get_all_start_methods():
@@ -275,12 +288,20 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     from concurrent.futures import ProcessPoolExecutor
 
     global _WORKER
-    size = -(-len(texts) // n_jobs)
+    size = CHUNK
     chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
     _WORKER = comp
+    pool = ProcessPoolExecutor(min(n_jobs, len(chunks)), mp_context=mp.get_context("fork"))
     try:
-        with ProcessPoolExecutor(len(chunks), mp_context=mp.get_context("fork")) as pool:
-            parts = list(pool.map(_hits_chunk, chunks))
+        parts = list(pool.map(_hits_chunk, chunks))
+    except BaseException:
+        procs = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
         _WORKER = None
     out: dict[str, Any] = {}

@@ -85,7 +85,12 @@ class LearnedCoder:
     decisions
         ``{code: "rules" | "model" | "rules_or_model"}`` — how each code is decided.
     thresholds
-        ``{code: probability threshold}`` for the codes a model decides.
+        ``{code: probability threshold}`` of the chosen decision (``model`` or
+        ``rules_or_model``); NaN for a code decided by rule.
+    model_thresholds
+        ``{code: probability threshold}`` of the classifier used alone, for every trained
+        code (also those that fell back to the rules): what :func:`apply_coder` uses with
+        ``mode="model"``.
     cv_report
         One row per code requested, then ``valence`` when learned (``LEARN_REPORT_COLUMNS``).
     models
@@ -104,6 +109,7 @@ class LearnedCoder:
     cv_report: pd.DataFrame = field(repr=False)
     models: dict[str, Any] = field(repr=False)
     featurizer: Featurizer = field(repr=False)
+    model_thresholds: dict[str, float] = field(default_factory=dict, repr=False)
     cv_predictions: pd.DataFrame | None = field(default=None, repr=False)
     codebook: Codebook | None = field(default=None, repr=False)
     valence_decision: str | None = None
@@ -121,6 +127,18 @@ class LearnedCoder:
         """Codes decided by the codebook's rules (the model was not better, or too few
         examples) — say so when reporting."""
         return tuple(c for c in self.codes if self.decisions[c] == "rules")
+
+    @property
+    def decision_table(self) -> pd.DataFrame:
+        """One row per code: ``code``, ``decision`` (``rules``, ``model``, ``rules_or_model``
+        or ``not trained``), ``fallback`` (decided by the codebook's rules), ``kappa``,
+        ``kappa_rules``, ``kappa_model`` (cross-validated) and ``note`` — the table a report
+        shows to say which codes fell back to rules."""
+        rep = self.cv_report
+        rep = rep[rep[C.CODE] != VALENCE]
+        out = rep[[C.CODE, DECISION, "kappa", "kappa_rules", "kappa_model", "note"]].copy()
+        out.insert(2, "fallback", (out[DECISION] == "rules").to_numpy())
+        return out.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -304,6 +322,7 @@ def train_coder(
         return folds_cache[key]
 
     rows, models, decisions, thresholds = [], {}, {}, {}
+    model_thresholds: dict[str, float] = {}
     preds: list[pd.DataFrame] = []
     ids = data.frame[C.RESPONSE_ID].to_numpy(dtype=object)
     final = Featurizer().fit(texts, questions, rule_cols)
@@ -341,15 +360,24 @@ def train_coder(
         options: list[tuple[float, str, float, np.ndarray]] = []
         if base is not None and code in book_codes:
             options.append((row["kappa_rules"], "rules", np.nan, base))
-        options.append((k_model, "model", t_model, prob >= t_model))
+        # the options are compared on honest out-of-fold predictions: each fold's threshold is
+        # chosen on the other folds, so the choice of threshold does not flatter a model
+        honest = _honest(target, prob, folds, None)
+        options.append((_kappa(target, honest), "model", t_model, honest))
         if base is not None and code in book_codes:
-            t_or, k_or = _best_threshold(target, prob, base)
-            options.append((k_or, "rules_or_model", t_or, base | (prob >= t_or)))
+            t_or, _ = _best_threshold(target, prob, base)
+            honest_or = _honest(target, prob, folds, base)
+            options.append((_kappa(target, honest_or), "rules_or_model", t_or, honest_or))
         best = options[0]
         if best[1] == "rules" and n_pos < 2 * min_positive:
             options = options[:1]  # too few examples to trust a model over the rules
         for opt in options[1:]:
-            if opt[0] > best[0] + (MARGIN if best[1] == "rules" else 1e-9):
+            if best[1] == "rules" and opt[1] != "rules":
+                # leave the rules only for a model that beats them by MARGIN overall and is
+                # no worse in any fold (a gain in one lucky fold is noise)
+                if opt[0] > best[0] + MARGIN and _no_fold_worse(target, opt[3], best[3], folds):
+                    best = opt
+            elif opt[0] > best[0] + 1e-9 and (best[1] != "rules" or opt[1] == "rules"):
                 best = opt
         row.update(n_folds=len(folds), trained=True, kappa_model=k_model, threshold=best[2])
         row[DECISION] = best[1]
@@ -361,6 +389,7 @@ def train_coder(
                            "or code more examples")
         decisions[code] = best[1]
         thresholds[code] = best[2] if best[1] != "rules" else np.nan
+        model_thresholds[code] = t_model
         preds.append(pd.DataFrame({C.RESPONSE_ID: ids, C.CODE: code, PROBABILITY: prob,
                                    C.RULE: base if base is not None else np.zeros(len(ids), bool),
                                    "predicted": np.asarray(best[3], bool), "human": target}))
@@ -377,8 +406,25 @@ def train_coder(
         {C.CODE: object, "note": object, "trained": bool, DECISION: object})
     return LearnedCoder(codes=tuple(c for c in code_list if c in decisions), decisions=decisions,
                         thresholds=thresholds, cv_report=report, models=models, featurizer=final,
+                        model_thresholds=model_thresholds,
                         codebook=book, valence_decision=valence_decision, seed=seed, cv=cv,
                         cv_predictions=pd.concat(preds, ignore_index=True) if preds else None)
+
+
+def _honest(y: np.ndarray, prob: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
+            base: np.ndarray | None) -> np.ndarray:
+    """Out-of-fold decisions whose threshold is chosen on the other folds' probabilities."""
+    pred = np.zeros(len(y), dtype=bool)
+    for tr, te in folds:
+        t, _ = _best_threshold(y[tr], prob[tr], None if base is None else base[tr])
+        pred[te] = prob[te] >= t if base is None else (base[te] | (prob[te] >= t))
+    return pred
+
+
+def _no_fold_worse(y: np.ndarray, pred: np.ndarray, ref: np.ndarray,
+                   folds: list[tuple[np.ndarray, np.ndarray]]) -> bool:
+    """Whether ``pred`` agrees with ``y`` at least as well as ``ref`` in every test fold."""
+    return all(_kappa(y[te], pred[te]) >= _kappa(y[te], ref[te]) - 1e-9 for _, te in folds)
 
 
 def _scores(row: dict[str, Any], y: np.ndarray, pred: np.ndarray) -> None:
@@ -460,7 +506,7 @@ def _prepare(learned: LearnedCoder, answers: pd.DataFrame, caller: str
 
 
 def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
-                rule_codings: pd.DataFrame | None = None) -> pd.DataFrame:
+                rule_codings: pd.DataFrame | None = None, *, mode: str = "chosen") -> pd.DataFrame:
     """Code answers with a learned coder (each code decided as ``learned.decisions`` says).
 
     Parameters
@@ -472,6 +518,11 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     rule_codings
         Codings of the same answers by :func:`evaltool.qual.code` to use as evidence; by
         default they are computed with ``learned.codebook``.
+    mode
+        ``"chosen"`` (default): each code as ``learned.decisions`` says. ``"model"``: every
+        trained classifier alone at its own threshold (``learned.model_thresholds``; rule
+        hits stay among its features but are not OR-ed in), codes without a classifier by
+        rule — to measure what the model learned. ``"rules"``: the codebook's rules alone.
 
     Returns
     -------
@@ -505,10 +556,22 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
       response_id      code                      evidence  basis
     0          n1  workload  the workload was heavy today  model
     """
+    if not isinstance(learned, LearnedCoder):
+        raise ParameterError("The 'learned' parameter of apply_coder() must be a LearnedCoder "
+                             f"from train_coder(). Got {type(learned).__name__} instead.")
+    if mode not in ("chosen", "model", "rules"):
+        raise ParameterError(f"The 'mode' parameter of apply_coder() must be 'chosen', 'model' or "
+                             f"'rules'. Got {mode!r} instead.")
+    decisions = dict(learned.decisions)
+    if mode == "model":
+        decisions = {c: ("model" if c in learned.models and c in learned.model_thresholds else d)
+                     for c, d in decisions.items()}
+    elif mode == "rules":
+        decisions = {c: "rules" for c in decisions}
     texts, questions, rules, cols, own_rules, x = _prepare(learned, answers, "apply_coder")
     kappa_of = dict(zip(learned.cv_report[C.CODE].astype(str), learned.cv_report["kappa"].astype(float), strict=True))
-    weak = [c for c in learned.codes if learned.decisions[c] != "rules" and not kappa_of.get(c, np.nan) >= 0.4]
-    if weak:
+    weak = [c for c in learned.codes if decisions[c] != "rules" and not kappa_of.get(c, np.nan) >= 0.4]
+    if weak and mode == "chosen":
         warnings.warn(f"code(s) {weak} had weak cross-validated agreement with the human coding "
                       "(kappa < 0.4; see learned.cv_report): check their codings.",
                       EvaltoolWarning, stacklevel=2)
@@ -529,13 +592,13 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
         rpos = np.zeros(0, dtype=np.int64)
     lettered = np.array([any(ch.isalpha() for ch in t) for t in texts], dtype=bool)
     probs = {c: learned.models[c].predict_proba(x)[:, 1] for c in learned.codes
-             if c in learned.models and learned.decisions[c] != "rules"} if len(texts) else {}
+             if c in learned.models and decisions[c] != "rules"} if len(texts) else {}
     parts = []
     for code in learned.codes:
-        how = learned.decisions[code]
+        how = decisions[code]
         p = probs.get(code)
         hit = (np.zeros(len(texts), bool) if p is None
-               else (p >= learned.thresholds[code]) & lettered)
+               else (p >= _threshold(learned, code, how)) & lettered)
         sel = np.flatnonzero((rc[C.CODE].astype(str) == code).to_numpy()) if len(rc) else np.zeros(0, np.int64)
         if how in ("rules", "rules_or_model"):
             keep_rule = sel
@@ -571,6 +634,18 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     out = out.astype({C.START: "int64", C.END: "int64", C.CODER: object, BASIS: object,
                       C.RULE: object, C.EVIDENCE: object, C.CODE: object, PROBABILITY: "float64"})
     return out.loc[:, list(LEARNED_CODINGS_COLUMNS)].reset_index(drop=True)
+
+
+def _threshold(learned: LearnedCoder, code: str, how: str) -> float:
+    """The probability threshold of a code decided ``how`` (the model-alone threshold for
+    ``model`` when the chosen decision was another; never NaN for a trained code)."""
+    chosen = learned.thresholds.get(code, np.nan)
+    alone = learned.model_thresholds.get(code, np.nan)
+    if how == "model" and (learned.decisions.get(code) != "model" or not np.isfinite(chosen)):
+        return float(alone) if np.isfinite(alone) else 0.5
+    if np.isfinite(chosen):
+        return float(chosen)
+    return float(alone) if np.isfinite(alone) else 0.5
 
 
 def apply_valence(learned: LearnedCoder, answers: pd.DataFrame) -> pd.DataFrame:

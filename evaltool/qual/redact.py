@@ -1,7 +1,9 @@
 """Remove identifying details from free text: names, e-mails, phones, NHS numbers, places.
 
 No statistical model is used (none can be downloaded here); detection is by patterns and
-word lists (``evaltool/qual/data/names.yaml``):
+word lists: ``evaltool/qual/data/names.yaml`` (curated), and vendored as data (licences in
+``data/NOTICE-wordlists.txt``) the given names and surnames of Faker's Latin-script locales
+and the 20,000 most frequent English words of wordfreq:
 
 * ``[email]`` — e-mail addresses;
 * ``[phone]`` — UK numbers (``07700 900123``, ``+44 (0)7700 900 123``, ``(0161) 496 0000``,
@@ -25,7 +27,13 @@ word lists (``evaltool/qual/data/names.yaml``):
   Prof, Sister, Nurse, Matron ...: the title is kept); after a cue ("my colleague", "thanks
   to", "called", signed "- Tom"); a given name from the word list (capitalised, and not one
   that is also an English word unless a cue or a surname comes with it), with the surname
-  that follows it.
+  that follows it; and names in no list: a capitalised word that is not an everyday English
+  word or a domain term (mid-sentence; at a sentence start only when it is a listed name or
+  begins a full name), with the capitalised words and particles after it ("Nguyen Thi Lan",
+  "Aoife Ní Bhriain"), lower-case after a cue ("with tunde");
+* ``[place]`` also: such a word after "at", "in", "from", "near" or "moved to"
+  ("Pinderfields", "at Jimmy's"), "St Mary's", "Royal Derby", "University of Salford",
+  "Edge Hill Uni", street addresses ("14 Laburnum Grove").
 
 Tags are replaced by ``[tag]``. Redaction favours recall: it is run before quotes leave the
 tool, and the facilitator report only ever shows redacted text.
@@ -80,16 +88,37 @@ class _Lists:
     ambiguous_surnames: frozenset[str]
     places: tuple[str, ...]
     not_names: frozenset[str]
+    english: frozenset[str] = frozenset()        # ordinary English words (not names)
+    any_name: frozenset[str] = frozenset()       # given names and surnames of every list
+
+
+ORDINARY_RANK = 3000
+"""A name from the broad (Faker) lists that is also among this many most frequent English
+words ("will", "grace", "long") is treated as an everyday word: redacted with context only."""
+
+
+def _word_file(name: str) -> list[str]:
+    text = (files("evaltool.qual") / "data" / name).read_text(encoding="utf-8")
+    return [w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")]
 
 
 @cache
 def _lists() -> _Lists:
     data = yaml.safe_load((files("evaltool.qual") / "data" / "names.yaml").read_text(encoding="utf-8"))
     low = lambda key: frozenset(str(x).lower() for x in data[key])  # noqa: E731
+    english_ranked = _word_file("english_words.txt")
+    faker = frozenset(_word_file("given_names_faker.txt")) | frozenset(_word_file("surnames_faker.txt"))
+    given, surnames = low("given_names"), low("surnames")
+    frequent = frozenset(english_ranked[:ORDINARY_RANK])
+    names = given | surnames | frozenset(_fold(w) for w in faker)
+    # ordinary English: frequent words that are not names, and every listed word that is
+    # frequent enough to be an everyday word even if it is also a name
+    english = (frozenset(english_ranked) - names) | (frequent - given - surnames)
     return _Lists(
-        given=low("given_names"), ambiguous=low("ambiguous_given"), surnames=low("surnames"),
+        given=given, ambiguous=low("ambiguous_given"), surnames=surnames,
         ambiguous_surnames=low("ambiguous_surnames"),
         places=tuple(str(x) for x in data["places"]), not_names=low("not_names"),
+        english=english, any_name=names,
     )
 
 
@@ -123,7 +152,7 @@ _ID_LABEL = re.compile(
     r"id|i\.d\.|gmc|nmc|hcpc|pin|registration|reg)"
     r"(?:\s+(?:no|nr|number|num|id|ref|reference|code|badge|card|pin))?\.?"
     r"(?:\s+(?:is|was|=|under|as|of))?\s*[:#=\-–]?\s*(?:number\s+)?"
-    r"([A-Z]{0,2}\d[\d ]{3,11}\d(?:-\d{1,2})?|[A-Z]{1,2}\d{4,10})(?![\w/:.]\d)")
+    r"(\d{2}[A-Z]\d{4}[A-Z]|[A-Z]{0,2}\d[\d ]{3,11}\d(?:-\d{1,2})?|[A-Z]{1,2}\d{4,10})(?![\w/:.]\d)")
 _BARE_DIGITS = re.compile(r"(?<![\w/.:,£$€#-])\d{6,10}(?![\w/.:,%-]|\s?(?:am|pm|hrs?|hours?|mins?|minutes?|staff|people|patients|nurses)\b)")
 _CUE = re.compile(
     r"(?i:\b(?:my|our|the|a|lovely|great|brilliant|amazing|fab|fabulous|kind|wonderful)\s+"
@@ -173,6 +202,26 @@ february march april may june july august september october november december am
 foundation trust practice primary secondary tertiary specialist regional national
 a&e ae ed icu itu nicu scbu mau amu cdu sdec this that ward unit suite wing bay
 """.split())
+
+
+# places without a suffix: "St Mary's", "Royal Derby", "the Queen Elizabeth"; universities;
+# street addresses ("14 Laburnum Grove", "Beech Road")
+_NAMED_SITE = re.compile(
+    r"\b(?:St\.?|Saint|Royal|Queen|King|King's|Kings|Princess|Prince)\s+"
+    r"[A-Z][\w'’]*(?:\s+(?!(?:Hospital|Infirmary|College|Society|Mail|Navy|Air)\b)[A-Z][\w'’]+)?")
+_UNIVERSITY = re.compile(
+    r"\b(?:(?:University|Uni)\s+of\s+(?:the\s+)?[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)?"
+    r"|(?:[A-Z][\w'’]+\s+){1,2}(?:University|Uni|College)\b)")
+_STREETS = (r"(?:Road|Rd|Street|Lane|Ln|Avenue|Ave|Close|Drive|Crescent|Cres|Grove|Place|"
+            r"Terrace|Court|Gardens|Gdns|Square|Mews|Row|Walk|Rise|Way)")
+_STREET = re.compile(rf"\b(?:\d{{1,4}}[A-Za-z]?,?\s+)?(?:[A-Z][\w'’]+\s+){{1,2}}{_STREETS}\b")
+_NAME_TOKEN = re.compile(r"(?<![\w'’@.\-/])[^\W\d_]\w*(?:['’][^\W\d_]+)*(?:-[^\W\d_]\w*(?:['’][^\W\d_]+)*)*")
+_PLACE_PREPS = frozenset({"at", "in", "from", "near", "outside", "into"})
+_PLACE_VERBS = re.compile(r"(?i)\b(?:moved|move|moving|transferred|transfer|went|go|going|commute|commuting|"
+                          r"travel|travelling|drive|driving|back)\s+(?:over\s+)?to\s*$")
+_PARTICLES = frozenset({"ní", "ni", "nic", "mac", "mc", "van", "von", "de", "der", "den", "del", "della",
+                        "di", "da", "du", "la", "le", "bin", "binti", "ibn", "al", "el", "thi", "van der",
+                        "ter", "ten", "dos", "das", "ó", "o"})
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -283,6 +332,9 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
             if first.lower() != "ward" and (first.lower() in _GENERIC_PLACE or first.lower() in L.not_names):
                 continue
             add((m.start(), m.end(), "place", "named-ward"))
+        for rx, rule in ((_NAMED_SITE, "saint-royal-site"), (_UNIVERSITY, "university"), (_STREET, "street")):
+            for m in rx.finditer(text):
+                add((m.start(), m.end(), "place", rule))
         if use_lists:
             for m in _city_pattern().finditer(text):
                 add((m.start(), m.end(), "place", "town-list"))
@@ -347,6 +399,99 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
                 elif (base in L.surnames and base not in L.ambiguous_surnames
                       and not _sentence_start(text, m.start())):
                     add((m.start(), m.end(), "name", "surname"))
+        if use_lists:
+            for span in _unlisted_names(text, L, tags):
+                add(span)
+    return out
+
+
+def _ordinary(word: str, L: _Lists) -> bool:
+    """An everyday English word, a domain term, or an ambiguous name (context needed)."""
+    return word in L.english or word in L.not_names or word in L.ambiguous or word in L.ambiguous_surnames
+
+
+def _unknown(token: str, L: _Lists) -> tuple[bool, bool]:
+    """(not an ordinary word, in a name list) for a token (possessive dropped, accents folded;
+    a hyphenated token by its parts)."""
+    low = token.lower()
+    if low.endswith(("'s", "’s")):
+        low = low[:-2]
+    folded = _fold(low).replace("’", "'")
+    parts = [p for p in folded.split("-") if p]
+    if not parts or len(folded) < 2 or folded in L.not_names:
+        return False, False
+    namey = folded in L.any_name or all(p in L.any_name for p in parts)
+    if _ordinary(folded, L):
+        return False, namey
+    if len(parts) > 1:
+        unknown = not all(_ordinary(p, L) for p in parts) or namey
+    else:
+        unknown = True
+    return unknown, namey
+
+
+_NAME_PART = r"(?:Mc|Mac|O['’]|D['’]|Fitz)?[^\W\d_][^\W\d_A-Z]*(?:['’][^\W\d_][^\W\d_A-Z]*)*"
+_NAME_SHAPE = re.compile(rf"{_NAME_PART}(?:-{_NAME_PART})*")
+
+
+def _name_shape(word: str) -> bool:
+    """Capitalised like a name: no digits, no capitals inside a part except after Mc, Mac,
+    O', D' or a hyphen ("McDonald", "O'Neill", "Smith-Jones"; not "GCSEs", "F1s", "iPad")."""
+    return _NAME_SHAPE.fullmatch(word) is not None
+
+
+def _unlisted_names(text: str, L: _Lists, tags: frozenset[str]) -> list[tuple[int, int, str, str]]:
+    """Names and places that are in no list: a capitalised word that is not an everyday
+    English word or a domain term (vendored word lists), mid-sentence, or at the start of a
+    sentence when it is a listed name or begins a full name; the capitalised words (and name
+    particles) after it join it. After "at", "in", "from" ... or "moved to" it is a place.
+    Measured on ordinary feedback (the development sets): see tests/test_qual_redact.py."""
+    out: list[tuple[int, int, str, str]] = []
+    toks = list(_NAME_TOKEN.finditer(text))
+    i = 0
+    while i < len(toks):
+        m = toks[i]
+        word = m.group()
+        i += 1
+        if not word[0].isupper() or (word.isupper() and len(word) > 1) or not _name_shape(word):
+            continue
+        unknown, namey = _unknown(word, L)
+        if not unknown:
+            continue
+        j = i
+        end = m.end()
+        while j < len(toks) and j - i < 3:
+            gap = text[end:toks[j].start()]
+            nxt = toks[j].group()
+            if gap not in (" ", "\u00a0"):
+                break
+            if nxt.lower() in _PARTICLES and j + 1 < len(toks) and toks[j + 1].group()[:1].isupper() \
+                    and text[toks[j].end():toks[j + 1].start()] == " ":
+                j += 1
+                end = toks[j].end()
+                j += 1
+                continue
+            u2, n2 = _unknown(nxt, L)
+            if not (nxt[0].isupper() and not nxt.isupper() and (u2 or n2)):
+                break
+            end = toks[j].end()
+            j += 1
+        full = j > i
+        if _sentence_start(text, m.start()) and not (namey or full):
+            continue
+        before = text[:m.start()]
+        prev = re.findall(r"[\w']+", before[-20:])
+        is_place = bool(prev) and (prev[-1].lower() in _PLACE_PREPS or _PLACE_VERBS.search(before) is not None)
+        tag = "place" if is_place else "name"
+        if tag not in tags:
+            tag = "name" if "name" in tags else "place"
+            if tag not in tags:
+                i = j
+                continue
+        if tag == "name" and end == m.end() and word.lower().endswith(("'s", "’s")):
+            end -= 2
+        out.append((m.start(), end, tag, "unlisted-capitalised"))
+        i = j
     return out
 
 

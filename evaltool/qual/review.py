@@ -19,7 +19,8 @@ from .. import columns as C
 from .._version import __version__
 from ..errors import DataProblemsError, EvaltoolWarning, InputError, OutputError, ParameterError
 
-__all__ = ["REVIEW_CODINGS_COLUMNS", "REVIEW_SHEET", "export_review_sheet", "read_review_sheet"]
+__all__ = ["REVIEW_CODINGS_COLUMNS", "REVIEW_SHEET", "VALENCE_COLUMN", "export_review_sheet",
+           "read_review_sheet", "read_review_table"]
 
 REVIEW = "review"
 REVIEW_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, REVIEW)
@@ -28,6 +29,9 @@ REVIEW_SHEET = "coding"
 _META = "_evaltool"
 _ORIGINAL = "_original_codings"
 _LENGTH = "_n_chars"
+VALENCE_COLUMN = "valence"
+"""The review sheet's valence column (positive, negative, mixed, neutral; empty = not valued)."""
+_VALENCES = ("positive", "negative", "mixed", "neutral")
 _NOTE = "reviewer_note"
 _ID_COLUMNS = (C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT)
 _MAX_CELL = 32767  # Excel's limit on characters in a cell
@@ -88,7 +92,7 @@ def _set(cell: Any, value: Any) -> None:
 
 
 def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: Any,
-                        path: str | Path) -> Path:
+                        path: str | Path, *, valence: pd.DataFrame | pd.Series | None = None) -> Path:
     """Write an XLSX on which a person reviews (and corrects) the coding of every answer.
 
     Parameters
@@ -104,6 +108,10 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
         definitions), a list of code ids, or ``None`` for the codes used in ``codings``.
     path
         The ``.xlsx`` file to write.
+    valence
+        Optional first-pass valence per answer to prefill the ``valence`` column: the output
+        of :func:`evaltool.qual.code_valence` (``response_id, valence``) or a Series indexed
+        by response_id. Without it the column is empty for the reviewer to fill.
 
     Returns
     -------
@@ -113,7 +121,8 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
     Notes
     -----
     Sheet ``coding``: ``response_id, participant_id, timepoint, question, text``, one 0/1
-    column per code (data validation allows only 0 or 1), ``evidence`` ("code: evidence" per
+    column per code (data validation allows only 0 or 1), ``valence`` (a list: positive,
+    negative, mixed, neutral), ``evidence`` ("code: evidence" per
     coding, one per line) and ``reviewer_note``; header frozen, ids and text locked (sheet
     protected without password; sorting, filtering and resizing allowed). Sheets
     ``instructions`` and ``codes``; hidden sheets keep the original codings so that a kept
@@ -178,7 +187,8 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
     ws = wb.active
     ws.title = REVIEW_SHEET
     id_cols = [c for c in _ID_COLUMNS if c in answers.columns or c in (C.RESPONSE_ID, C.TEXT)]
-    header = [*id_cols, *codes, C.EVIDENCE, _NOTE, _LENGTH]
+    header = [*id_cols, *codes, VALENCE_COLUMN, C.EVIDENCE, _NOTE, _LENGTH]
+    val = _valence_for(valence, keys)
     ws.append(header)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -195,9 +205,11 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
         for k in range(n_code):
             cell = ws.cell(r, n_id + k + 1, int(present[i, k]))
             cell.protection = unlocked
-        _set(ws.cell(r, n_id + n_code + 1), evidence[i])
-        ws.cell(r, n_id + n_code + 2).protection = unlocked
-        ws.cell(r, n_id + n_code + 3, int(lengths[i]))
+        _set(ws.cell(r, n_id + n_code + 1), val[i])
+        ws.cell(r, n_id + n_code + 1).protection = unlocked
+        _set(ws.cell(r, n_id + n_code + 2), evidence[i])
+        ws.cell(r, n_id + n_code + 3).protection = unlocked
+        ws.cell(r, n_id + n_code + 4, int(lengths[i]))
     wrap = Alignment(wrap_text=True, vertical="top")
     widths = {C.RESPONSE_ID: 14, C.PARTICIPANT_ID: 14, C.TIMEPOINT: 10, C.QUESTION: 14, C.TEXT: 60,
               C.EVIDENCE: 40, _NOTE: 30}
@@ -214,6 +226,13 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
                             error="Type 1 if the code applies to this answer, 0 if it does not.")
         dv.add(f"{get_column_letter(n_id + 1)}2:{get_column_letter(n_id + n_code)}{len(keys) + 1}")
         ws.add_data_validation(dv)
+    if len(keys):
+        vl = get_column_letter(n_id + n_code + 1)
+        dvv = DataValidation(type="list", formula1='"' + ",".join(_VALENCES) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="valence",
+                             error="positive, negative, mixed or neutral (or leave it empty).")
+        dvv.add(f"{vl}2:{vl}{len(keys) + 1}")
+        ws.add_data_validation(dvv)
     ws.freeze_panes = ws.cell(2, n_id + 1)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header) - 1)}{len(keys) + 1}"
     ws.protection.sheet = True
@@ -381,6 +400,82 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     out[C.CODER] = out[C.CODER].astype(object)
     out[REVIEW] = out[REVIEW].astype(object)
     return out.loc[:, list(REVIEW_CODINGS_COLUMNS)].reset_index(drop=True)
+
+
+def _valence_for(valence: pd.DataFrame | pd.Series | None, keys: pd.Series) -> np.ndarray:
+    out = np.full(len(keys), None, dtype=object)
+    if valence is None:
+        return out
+    if isinstance(valence, pd.DataFrame):
+        if C.RESPONSE_ID not in valence.columns or VALENCE_COLUMN not in valence.columns:
+            raise ParameterError("The 'valence' parameter of export_review_sheet() needs columns "
+                                 "'response_id' and 'valence' (the output of code_valence()).")
+        series = pd.Series(valence[VALENCE_COLUMN].to_numpy(dtype=object),
+                           index=valence[C.RESPONSE_ID].map(_key_text))
+    else:
+        series = pd.Series(valence.to_numpy(dtype=object), index=valence.index.map(_key_text))
+    got = series[~series.index.duplicated()].reindex(keys.to_numpy())
+    out[:] = [v if isinstance(v, str) and v in _VALENCES else None for v in got.tolist()]
+    return out
+
+
+def read_review_table(path: str | Path) -> pd.DataFrame:
+    """A review sheet as one row per answer on it: the team's whole coding, for learning.
+
+    Parameters
+    ----------
+    path
+        An ``.xlsx`` written by :func:`export_review_sheet` and coded by the team.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``response_id`` (text), ``question`` (when on the sheet), ``text``, one 0/1 column per
+        code — every answer of the sheet, an answer without a code being a negative example
+        of every code — and ``valence`` when the sheet has a valence column with at least one
+        value (empty = not valued). This is what :func:`evaltool.qual.train_coder` learns
+        from (``evaltool themes code --learn``).
+
+    Raises
+    ------
+    InputError, DataProblemsError
+        As :func:`read_review_sheet`; a valence cell that is not one of positive, negative,
+        mixed, neutral is a problem too.
+    """
+    from openpyxl import load_workbook
+
+    codings = read_review_sheet(path)
+    wb = load_workbook(Path(path), data_only=True, read_only=True)
+    meta = {row[0]: list(row[1:]) for row in wb[_META].iter_rows(values_only=True) if row and row[0]}
+    codes = [str(c) for c in meta.get("codes", []) if c is not None]
+    rows = list(wb[REVIEW_SHEET].iter_rows(values_only=True))
+    wb.close()
+    header = [None if h is None else str(h) for h in rows[0]]
+    sheet = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    sheet = sheet[sheet[C.RESPONSE_ID].notna()].reset_index(drop=True)
+    keys = sheet[C.RESPONSE_ID].map(_key_text)
+    out = pd.DataFrame({C.RESPONSE_ID: keys.to_numpy(dtype=object)})
+    if C.QUESTION in sheet.columns:
+        out[C.QUESTION] = sheet[C.QUESTION].to_numpy(dtype=object)
+    out[C.TEXT] = sheet[C.TEXT].fillna("").astype(str).to_numpy(dtype=object)
+    have = set(zip(codings[C.RESPONSE_ID], codings[C.CODE], strict=True))
+    for code in codes:
+        out[code] = [int((k, code) in have) for k in keys]
+    if VALENCE_COLUMN in sheet.columns:
+        raw = sheet[VALENCE_COLUMN].map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+        bad = raw.notna() & ~raw.isin(_VALENCES)
+        if bad.any():
+            problems = [{C.SOURCE: str(path), C.ROW: int(i) + 2, C.COLUMN: VALENCE_COLUMN,
+                         C.VALUE: str(sheet[VALENCE_COLUMN].iloc[i]), C.RULE: "not_a_valence",
+                         C.MESSAGE: "a valence cell must be positive, negative, mixed or neutral",
+                         C.FIX: "choose from the list, or leave it empty", C.SEVERITY: "error"}
+                        for i in np.flatnonzero(bad.to_numpy())]
+            raise DataProblemsError(f"{len(problems)} valence cell(s) of the review sheet are not a valence.",
+                                    pd.DataFrame(problems, columns=list(C.PROBLEM_COLUMNS)),
+                                    fix="see the problems table.")
+        if raw.notna().any():
+            out[VALENCE_COLUMN] = raw.fillna("").to_numpy(dtype=object)
+    return out
 
 
 def _key_text(v: Any) -> str:
