@@ -77,3 +77,25 @@ def test_study_html_docx(results_dir: Path) -> None:
     assert (results_dir / "report.html").is_file() and (results_dir / "report.docx").is_file()
     text = (results_dir / "report.html").read_text(encoding="utf-8")
     assert "Figure 1. Participant flow" in text and "<svg" in text
+
+
+def test_pooled_cohort_report(results_dir: Path) -> None:
+    from evaltool.analysis import load_results
+
+    r = runner.invoke(app, ["cohort", str(results_dir), "--cohort", "c06", "--with", "C04"])
+    assert r.exit_code == 0, r.output
+    html = results_dir / "cohort_reports" / "pooled_C04_C06.html"
+    assert str(html) in r.output and "Pooled cohort report" in r.output
+    assert "Cohorts C04 and C06 (pooled): feedback report" in html.read_text(encoding="utf-8")
+    load_results(results_dir)  # recorded in the manifest
+
+
+def test_pooled_report_without_research_folder_says_so(results_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shared = tmp_path / "shared"
+    shutil.copytree(results_dir, shared, ignore=shutil.ignore_patterns("research"))
+    r = runner.invoke(app, ["cohort", str(shared), "--cohort", "C06", "--with", "C04", "--out",
+                            str(tmp_path / "p.html")])
+    assert r.exit_code == 1
+    assert "research/" in r.output and "participant-level" in r.output

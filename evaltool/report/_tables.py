@@ -201,7 +201,7 @@ def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
             f"p method: exact, or normal approximation with continuity (cc) and tie correction ({methods}). "
             "r_rb = matched-pairs rank-biserial correlation with its Fisher-z CI.")
     if "note" in pp.columns:
-        warned = [f"{ctx.short(r.scale)} {str(r.contrast).replace('-', '−')}" for r in pp.itertuples()
+        warned = [f"{ctx.short(str(r.scale))} {str(r.contrast).replace('-', '−')}" for r in pp.itertuples()
                   if "cannot compute exact" in str(r.note)]
         if warned:
             note += (" Ties or zero differences (R warns \u201ccannot compute exact p-value with ties/zeroes\u201d), "
@@ -234,7 +234,7 @@ def model_table(ctx: Ctx, scales: list[str] | None = None) -> ApaTable | None:
     sizes = ""
     if fit is not None:
         sizes = " Observations (participants): " + "; ".join(
-            f"{ctx.short(r.scale)} {F.n(r.n_obs)} ({F.n(r.n_participants)})"
+            f"{ctx.short(str(r.scale))} {F.n(r.n_obs)} ({F.n(r.n_participants)})"
             for r in ctx.order_scales(fit).itertuples()) + "."
     note = (f"Linear mixed model {models}, fitted by REML on all available data; β = change from "
             f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and {lv} CI. These p-values "
