@@ -83,10 +83,10 @@ def attrition_table(ctx: Ctx) -> ApaTable | None:
         "SMD": sc["smd"].map(F.num),
     })
     method = "; ".join(sorted(set(map(str, sc["method"].dropna()))))
-    note = (f"Baseline ({ctx.baseline}) scores of participants seen at {last} (stayed) and not seen at "
-            f"{last} (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
+    note = (f"{ctx.tp_id(ctx.baseline)} scores of participants seen at {ctx.tp_id(last)} (stayed) and not seen "
+            f"then (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
             "as a meaningful imbalance.")
-    return ApaTable("attrition", f"Baseline comparison of participants retained and lost by {last}",
+    return ApaTable("attrition", f"Baseline comparison of participants retained and lost by {ctx.tp_plain(last)}",
                     frame.reset_index(drop=True), note)
 
 
