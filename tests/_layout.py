@@ -203,6 +203,7 @@ SPLITS = [
     (re.compile(r"\d[–-]$"), re.compile(r"^\d")),
     (re.compile(r"\[[\d.,\s−-]*$"), re.compile(r"^[\d.,\s−-]*\]")),
     (re.compile(r"\b[A-Za-z]{1,2}_$"), re.compile(r"^[a-z]")),
+    (re.compile(r"\[\d+(?:\.\d+)?%$"), re.compile(r"^CI\]")),
 ]
 
 

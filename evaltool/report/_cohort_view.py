@@ -76,6 +76,11 @@ class CohortView:
         """True when no number about this group can be shown."""
         return not any(self._flags())
 
+    def mostly_hidden(self) -> bool:
+        """True when more than half of the numbers about this group are hidden."""
+        flags = self._flags()
+        return sum(flags) < len(flags) / 2
+
     def some_hidden(self) -> bool:
         """True when at least one number about this group is hidden."""
         return not all(self._flags())
@@ -241,7 +246,7 @@ class CohortView:
             shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
             r = mine.loc[a.contrast] if shown else None
             rows.append({
-                "Change": f"{self.ctx.tp(a.time_from)} → {self.ctx.tp(a.time_to)}",
+                "Change": f"{self.ctx.tp(a.time_from)} to {self.ctx.tp_plain(a.time_to)}",
                 f"{self.name}: people": F.n(r["n_pairs"]) if r is not None else F.HIDDEN,
                 f"{self.name}: change [{lv} CI]": F.est_ci(r["mean_diff"], r["ci_low"], r["ci_high"])
                 if r is not None else F.HIDDEN,

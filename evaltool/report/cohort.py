@@ -138,8 +138,8 @@ def build_cohort_report(results: Any, cohort: str | Sequence[str], *,
         return _too_small(rep, results, name, members, ctx.k)
     view = CohortView(ctx, cid, name, pooled=len(members) > 1)
     advice = None
-    if view.everything_hidden() or (len(members) > 1 and view.some_hidden()):
-        advice = _pool_advice(results, members, everything=view.everything_hidden())
+    if view.everything_hidden() or (len(members) > 1 and view.mostly_hidden()):
+        advice = _pool_advice(results, members)
     rep = rep.add_section(view.summary(advice))
     for sec in (*view.changes(), view.said(), view.suggested(), view.about()):
         rep = rep.add_section(sec)
@@ -155,14 +155,14 @@ def _partners(results: Any, members: list[str]) -> list[str]:
     return out
 
 
-def _pool_advice(results: Any, members: list[str], *, everything: bool) -> Callout:
-    """What to do when a group's numbers are hidden: the pooled report to ask for."""
+def _pool_advice(results: Any, members: list[str]) -> Callout:
+    """What to do when a group's numbers are (mostly) hidden: the pooled report to ask for."""
     partners = _partners(results, members)
     one = members[0]
     if len(members) > 1:
-        text = (f"Pooling {join_words(members)} cannot show {'their' if everything else 'all their'} numbers "
-                "safely: where one of them has its own number shown, the pooled number would reveal the others' "
-                "by subtraction.")
+        text = ("Most of the pooled numbers are hidden. Pooling helps only where the cohorts' own numbers are hidden "
+                "too: where one of them has its own number shown, the pooled number would reveal the others' by "
+                "subtraction.")
         if partners:
             text += (f" Cohorts whose numbers are hidden in the same places pool better; for {one}, ask the "
                      f"evaluation team for `evaltool report cohort RESULTS --cohort {one} --with {partners[0]}`.")
