@@ -220,7 +220,7 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
         import matplotlib as mpl
 
         cmap = mpl.colormaps["viridis"]
-        fig = Figure(figsize=(max(6.5, 1.6 + 0.5 * len(cols)), 1.6 + 0.34 * len(rows)), layout="constrained")
+        fig = Figure(figsize=(2.6 + 0.3 * len(cols), 1.4 + 0.28 * len(rows)), layout="constrained")
         ax = fig.add_subplot()
         ax.set_xlim(0, len(cols))
         ax.set_ylim(len(rows), 0)
@@ -238,7 +238,7 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
                     continue
                 v = float(r["percent"])
                 ax.add_patch(Rectangle((j, i), 1, 1, facecolor=cmap(norm(v)), edgecolor="white", linewidth=0.8))
-                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
                         color="white" if v < 55 else "black")
         ax.set_yticks([i + 0.5 for i, c in enumerate(rows) if c is not None],
                       [label.get(c, c) for c in rows if c is not None], fontsize=8)
