@@ -65,8 +65,6 @@ def report_problems(exc: DataProblemsError, out_dir: Path | None = None) -> None
         sev = probs["severity"].astype(str) if "severity" in probs.columns else None
         n_err = int((sev == "error").sum()) if sev is not None else len(probs)
         n_warn = int((sev == "warning").sum()) if sev is not None else 0
-        con.print(f"  {n_err} error{'' if n_err == 1 else 's'} to fix and {n_warn} warning{'' if n_warn == 1 else 's'} "
-                  "to check:", markup=False)
         order = probs.assign(_e=(sev != "error").to_numpy() if sev is not None else False)
         order = order.sort_values("_e", kind="stable").drop(columns="_e")
         show = order.head(10)
@@ -77,6 +75,8 @@ def report_problems(exc: DataProblemsError, out_dir: Path | None = None) -> None
                       markup=False)
         if len(probs) > len(show):
             con.print(f"  ... and {len(probs) - len(show)} more.", markup=False)
+        con.print(f"  In all: {n_err} error{'' if n_err == 1 else 's'} to fix and {n_warn} "
+                  f"warning{'' if n_warn == 1 else 's'} to check.", markup=False)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "problems.csv"
