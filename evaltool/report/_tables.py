@@ -292,7 +292,7 @@ def reliable_change_table(ctx: Ctx) -> ApaTable | None:
     })
     sources = []
     for s, src in rc[["scale", "reliability_source"]].drop_duplicates("scale").itertuples(index=False):
-        sources.append(f"{ctx.label(s)}: {_short_source(src)}")
+        sources.append(f"{ctx.label(s)}: {_short_source(src).rstrip('.')}")
     note = ("Jacobson & Truax (1991): SE_diff = SD_pre·√2·√(1 − r_xx), SD_pre = SD of all baseline scores; "
             "|RCI| > 1.96 = reliable change, direction from the instrument. Reliability used: "
             + "; ".join(sources) + ".")
