@@ -154,6 +154,18 @@ def _sharing() -> Section:
 def write_index(results: Any, out_dir: str | Path) -> Path:
     """Write ``index.html`` into a results folder (see :func:`build_index`).
 
+    Parameters
+    ----------
+    results
+        :class:`evaltool.analysis.Results`. Not modified.
+    out_dir
+        The results folder (the links are relative to it).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
     Examples
     --------
     >>> import tempfile
