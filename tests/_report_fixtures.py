@@ -94,7 +94,9 @@ def check_snapshot(name: str, structure: dict) -> None:
     """Compare with tests/snapshots/<name>.json; EVALTOOL_UPDATE_SNAPSHOTS=1 rewrites it."""
     path = SNAPSHOTS / f"{name}.json"
     text = json.dumps(structure, indent=1, ensure_ascii=False) + "\n"
-    if os.environ.get("EVALTOOL_UPDATE_SNAPSHOTS") or not path.exists():
+    if os.environ.get("EVALTOOL_UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no snapshot {path}: run with EVALTOOL_UPDATE_SNAPSHOTS=1, review and commit it"
     assert json.loads(path.read_text(encoding="utf-8")) == structure, (
         f"report structure changed; if intended, rerun with EVALTOOL_UPDATE_SNAPSHOTS=1 and review {path}")

@@ -36,6 +36,22 @@ def test_wheel_contains_data_folders(wheel):
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
 
 
+def test_wheel_ships_the_licence_and_the_questionnaire_notice(wheel):
+    """The MIT licence (pyproject says MIT) and the questionnaires' notice travel with the wheel,
+    as licence files in its metadata (PEP 639) and the notice beside the scales it covers."""
+    z = zipfile.ZipFile(wheel)
+    names = set(z.namelist())
+    info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+    assert f"{info}/licenses/LICENSE" in names
+    assert f"{info}/licenses/instruments/scales/NOTICE.md" in names
+    assert "evaltool/_data/instruments/scales/NOTICE.md" in names
+    text = z.read(f"{info}/licenses/LICENSE").decode("utf-8")
+    assert text.startswith("MIT License") and "evaltool developers" in text
+    assert text == (ROOT / "LICENSE").read_text(encoding="utf-8")
+    meta = z.read(f"{info}/METADATA").decode("utf-8")
+    assert "License-Expression: MIT" in meta and "License-File: LICENSE" in meta
+
+
 def test_wheel_installed_in_fresh_venv_works_outside_repo(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)

@@ -77,3 +77,65 @@ def test_study_html_docx(results_dir: Path) -> None:
     assert (results_dir / "report.html").is_file() and (results_dir / "report.docx").is_file()
     text = (results_dir / "report.html").read_text(encoding="utf-8")
     assert "Figure 1. Participant flow" in text and "<svg" in text
+
+
+def test_pooled_cohort_report(results_dir: Path) -> None:
+    from evaltool.analysis import load_results
+
+    r = runner.invoke(app, ["cohort", str(results_dir), "--cohort", "c06", "--with", "C04"])
+    assert r.exit_code == 0, r.output
+    html = results_dir / "cohort_reports" / "pooled_C04_C06.html"
+    assert str(html) in r.output and "Pooled cohort report" in r.output
+    assert "Cohorts C04 and C06 (pooled): feedback report" in html.read_text(encoding="utf-8")
+    load_results(results_dir)  # recorded in the manifest
+
+
+def test_pooled_report_without_research_folder_says_so(results_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    shared = tmp_path / "shared"
+    shutil.copytree(results_dir, shared, ignore=shutil.ignore_patterns("research"))
+    r = runner.invoke(app, ["cohort", str(shared), "--cohort", "C06", "--with", "C04", "--out",
+                            str(tmp_path / "p.html")])
+    assert r.exit_code == 1
+    assert "research/" in r.output and "participant-level" in r.output
+
+
+def test_index_links_every_report_table_and_figure_and_says_what_may_be_shared(results_dir: Path) -> None:
+    """results/index.html (written with the reports): the headline, errors and warnings apart, a
+    link that resolves for every report, table and figure, and what may not be shared."""
+    import html as _html
+    import re
+
+    res = example_results()
+    page = (results_dir / "index.html").read_text(encoding="utf-8")
+    links = set(re.findall(r'href="([^"#]+)"', page))
+    for href in links:
+        assert (results_dir / _html.unescape(href)).exists(), href
+    assert {"report.html", "report.docx", "reproduce.ipynb"} <= links
+    assert {f"cohort_reports/{c}.html" for c in res["cohorts"]["file"]} <= links
+    for name in res.tables:
+        assert f"tables/{name}.csv" in links or f"research/tables/{name}.csv" in links, name
+    assert {f"figures/{n}.png" for n in res.figures} <= links
+    text = re.sub(r"<sub>", "_", page)
+    text = re.sub(r"</?(sub|span|code)[^>]*>", "", text)  # inline tags: no space in the text
+    text = re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", text)))
+    assert "0 errors and 4 warnings" in text
+    assert "Must not be shared: research/" in text
+    for line in res.headline()[1:3]:
+        assert line in text
+
+
+def test_analyse_console_summary_counts_errors_and_warnings_apart(results_dir: Path, capsys) -> None:
+    from evaltool.cli.analyse import summarise
+
+    summarise(example_results(), results_dir)
+    out = capsys.readouterr().out
+    assert "Checks of the data: 0 errors, 4 warnings" in out
+    assert "Headline findings:" in out and "Resilience (BRS): +0.20" in out
+    assert f"{results_dir / 'index.html'}" in out and "research/tables/exclusions.csv" in out
+
+
+def test_results_repr_has_the_headline_with_errors_and_warnings_apart() -> None:
+    text = repr(example_results())
+    assert "Checks of the data: 0 errors, 4 warnings" in text and "Resilience (BRS): +0.20" in text

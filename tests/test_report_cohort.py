@@ -115,8 +115,8 @@ def test_c06_too_small_shows_nothing_derivable() -> None:
     assert [s.title for s in rep.sections] == ["Summary"]
     assert not any(b.kind in ("table", "figure", "quote") for s in rep.sections for b in s.blocks)
     body = _main(cohort_html("C06"))
-    assert "too small" in body and "--with" in body
-    assert set(re.findall(r"\d+(?:\.\d+)?", body.replace("C06", ""))) == {"5"}  # "fewer than 5 people"
+    assert "too small" in body and "--cohort C06 --with C04" in re.sub(r"\s+", " ", body)  # C04 is hidden where C06 is
+    assert set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"C\d\d", "", body))) == {"5"}  # "fewer than 5 people"
     assert SYNTHETIC_BANNER in _text(cohort_html("C06"))
 
 
@@ -338,6 +338,128 @@ def test_reports_without_free_text_skip_the_qualitative_parts(tmp_path: Path) ->
     assert said.blocks[0].kind == "callout"
     no_groups = dataclasses.replace(bare, tables={k: v for k, v in bare.tables.items() if not k.startswith("cohort")})
     paths = write_reports(no_groups, tmp_path)
-    assert set(paths) == {"study", "docx"}
+    assert set(paths) == {"study", "docx", "index"}
     with pytest.raises(EvaltoolError, match="no cohorts"):
         build_cohort_report(no_groups, "C03")
+
+
+# --- pooled reports ---------------------------------------------------------------------------
+def _true_participation(res) -> pd.DataFrame:
+    p = res["participants"].merge(_members(res), on=["participant_id", "cohort"])
+    return p.groupby("cohort")[["T1", "T2", "T3", "T4"]].sum().reindex(COHORTS).fillna(0).astype(int)
+
+
+def _ranges_with_pool(true: pd.DataFrame, shown: pd.DataFrame, pool: list[str], pool_shown: pd.Series
+                      ) -> dict[tuple[str, str], tuple[float, float]]:
+    """An attacker's (min, max) of each hidden cohort count, per column, knowing the shown cells, the
+    all-cohort total and the pooled count where it is shown (integer programming, scipy milp)."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    out = {}
+    for col in true.columns:
+        hid = [c for c in true.index if not bool(shown.loc[c, col])]
+        if not hid:
+            continue
+        rows, rhs = [np.ones(len(hid))], [true.loc[hid, col].sum()]
+        if bool(pool_shown[col]):
+            rows.append(np.array([1.0 if c in pool else 0.0 for c in hid]))
+            rhs.append(true.loc[[c for c in hid if c in pool], col].sum())
+        cons = LinearConstraint(np.array(rows), rhs, rhs)
+        for i, c in enumerate(hid):
+            lims = []
+            for sign in (1.0, -1.0):
+                obj = np.zeros(len(hid))
+                obj[i] = sign
+                r = milp(obj, constraints=cons, integrality=np.ones(len(hid)),
+                         bounds=Bounds(np.zeros(len(hid)), np.full(len(hid), float(true[col].sum()))))
+                assert r.status == 0
+                lims.append(sign * r.fun)
+            out[(c, col)] = (lims[0], lims[1])
+    return out
+
+
+def test_pooled_counts_never_pin_a_hidden_count_for_any_pair_of_cohorts() -> None:
+    """For every pair of cohorts: beside the published cohort counts and totals, the pooled counts
+    leave every hidden cohort count at least two feasible values, and a shown pooled count is the
+    true number of the pool's people (recomputed here from participants)."""
+    from itertools import combinations
+
+    from evaltool.analysis.steps.pooled import pooled_summaries
+
+    res = example_results()
+    true = _true_participation(res)
+    r = res["cohort_responses"]
+    shown = r.pivot(index="cohort", columns="timepoint", values="shown").reindex(index=COHORTS, columns=true.columns)
+    some_shown = 0
+    for pool in combinations(COHORTS, 2):
+        pr = pooled_summaries(res, list(pool))["cohort_responses"].set_index("timepoint")
+        flags = pr["shown"].astype(bool)
+        for t in true.columns:
+            if flags[t]:
+                assert int(pr.loc[t, "n"]) == true.loc[list(pool), t].sum() >= 5
+        some_shown += int(flags.sum())
+        for cell, (lo, hi) in _ranges_with_pool(true, shown, list(pool), flags).items():
+            assert hi > lo, (pool, cell)
+    assert some_shown > 50  # pooling is not simply "hide everything"
+
+
+def test_pooled_report_c04_c06_shows_the_pool_as_one_group() -> None:
+    """C06 (4 people) pooled with C04, whose numbers are hidden in the same places: the pooled
+    means are the means of the two cohorts' people together (recomputed from scores)."""
+    res = example_results()
+    rep = build_cohort_report(res, ["c06", "C04"])
+    assert rep.title == "Cohorts C04 and C06 (pooled): feedback report"
+    html = rep.to_html()
+    body = _main(html)
+    assert "People in Cohorts C04 and C06 who answered each survey: 10 at baseline" in body
+    s = res["scores"].dropna(subset=["score"])
+    s = s[s["scale"] == "coping_confidence"].drop(columns="cohort").merge(_members(res), on="participant_id")
+    t1 = s[s["cohort"].isin(["C04", "C06"]) & (s["timepoint"].astype(str) == "T1")]["score"]
+    from evaltool.analysis.steps.pooled import pooled_summaries
+
+    lv = pooled_summaries(res, ["C04", "C06"])["cohort_scales"]
+    row = lv[(lv["scope"] == "cohort") & (lv["scale"] == "coping_confidence") & (lv["timepoint"] == "T1")].iloc[0]
+    assert row["cohort"] == "C04 + C06" and row["n"] == len(t1) == 10
+    assert row["mean"] == pytest.approx(t1.mean(), rel=1e-12)
+    assert F.est_ci(row["mean"], row["ci_low"], row["ci_high"]) in body
+    assert html.count(SYNTHETIC_BANNER) == 1
+    for n in re.findall(r"(\d+) people", body):
+        assert int(n) == 0 or int(n) >= 5
+
+
+def test_pooled_report_says_when_pooling_cannot_be_shown_and_names_a_better_partner() -> None:
+    res = example_results()
+    rep = build_cohort_report(res, ["C06", "C07"])
+    assert rep.title == "Cohorts C06 and C07 (pooled): feedback report"
+    text = re.sub(r"\s+", " ", _main(rep.to_html()))
+    assert "Most of the pooled numbers are hidden" in text
+    assert "--cohort C06 --with C04" in text
+
+
+def test_pooled_report_needs_the_research_tables() -> None:
+    import dataclasses
+
+    from evaltool.analysis import names as N
+
+    res = example_results()
+    shared = dataclasses.replace(res, tables={k: v for k, v in res.tables.items() if N.is_shareable(k)})
+    with pytest.raises(EvaltoolError, match="research/") as err:
+        build_cohort_report(shared, ["C06", "C04"])
+    assert "participant-level" in str(err.value)
+    with pytest.raises(EvaltoolError, match="at least two"):
+        build_cohort_report(res, ["C06", "c06"])
+
+
+def test_pooled_quotes_come_only_from_member_surveys_with_enough_own_respondents() -> None:
+    from evaltool.analysis.steps.pooled import pooled_summaries
+    from evaltool.qual.coder import empty_mask
+
+    res = example_results()
+    ft = res["free_text"]
+    ft = ft[~empty_mask(ft, res.codebook)].drop(columns="cohort").merge(_members(res), on="participant_id")
+    n = ft.groupby(["cohort", ft["timepoint"].astype(str)])["participant_id"].nunique()
+    q = pooled_summaries(res, ["C04", "C06"])["cohort_quotes"]
+    assert len(q)
+    for r in q.itertuples():
+        assert n.get(("C04", str(r.timepoint)), 0) >= 5 or n.get(("C06", str(r.timepoint)), 0) >= 5

@@ -220,3 +220,65 @@ def test_apa_docx(tmp_path: Path) -> None:
     assert any(r.text == "av" for r in subs)
     with pytest.raises(OutputError, match="docx"):
         write_apa_docx(res, tmp_path / "tables.pdf")
+
+
+def test_titles_and_captions_from_the_study_file(tmp_path: Path) -> None:
+    """study.yaml's optional ``report:`` section sets the title, subtitle, table titles and figure
+    captions of the study report and the DOCX; anything not given keeps evaltool's generic wording."""
+    import dataclasses
+
+    from docx import Document
+
+    res = example_results()
+    wording = {"title": "Resilience programme 2025", "subtitle": "Evaluation report",
+               "table_titles": {"model": "Change from baseline in each outcome"},
+               "captions": {"flow": "How many people answered each survey."}}
+    custom = dataclasses.replace(res, study=dataclasses.replace(res.study, report=wording))
+    rep = build_study_report(custom)
+    assert (rep.title, rep.subtitle) == ("Resilience programme 2025", "Evaluation report")
+    captions = [b.caption for s in rep.sections for b in s.blocks if b.kind in ("table", "figure")]
+    assert any(c.endswith(". Change from baseline in each outcome") for c in captions)
+    assert any(c.endswith(". How many people answered each survey.") for c in captions)
+    assert any(c.endswith(". Internal consistency of the scales") for c in captions)  # generic
+    text = "\n".join(p.text for p in Document(str(write_apa_docx(custom, tmp_path / "t.docx"))).paragraphs)
+    assert "Resilience programme 2025: result tables" in text and "Change from baseline in each outcome" in text
+
+
+def test_report_wording_in_the_study_file_is_checked_and_carried() -> None:
+    from evaltool.analysis.pipeline import Run, _summary, options_from_study
+    from evaltool.examples import example_study_path
+    from evaltool.study import load_study
+    from evaltool.study.model import ReportText
+
+    with pytest.raises(ValueError, match="report.table_titles names \\['modle'\\]"):
+        ReportText(table_titles={"modle": "x"})
+    sf = load_study(example_study_path())
+    spec = sf.spec.model_copy(update={"report": ReportText(title="T", table_titles={"model": "M"})})
+    run = Run(dataclasses_replace(sf, spec=spec), options_from_study(spec))
+    assert _summary(run).report == {"title": "T", "table_titles": {"model": "M"}}
+
+
+def dataclasses_replace(obj, **kw):  # noqa: ANN001, ANN201 - a tiny helper for the test above
+    import dataclasses
+
+    return dataclasses.replace(obj, **kw)
+
+
+def test_table_titles_are_generic() -> None:
+    """No table title speaks of a particular published study (every user's report shows them)."""
+    captions = [b.caption for s in study_report().sections for b in s.blocks if b.kind == "table"]
+    assert captions and not any("published" in c.casefold() for c in captions)
+
+
+def test_theme_heatmap_in_the_qualitative_findings() -> None:
+    sec = {s.title: s for s in study_report().sections}["Qualitative findings"]
+    figs = [b for b in sec.blocks if b.kind == "figure"]
+    assert len(figs) == 1 and "Where themes cluster" in figs[0].caption
+    assert "theme_heatmap" in " ".join(getattr(b, "text", "") for b in sec.blocks)
+
+
+def test_docx_is_a4(tmp_path: Path) -> None:
+    from docx import Document
+
+    s = Document(str(write_apa_docx(example_results(), tmp_path / "t.docx"))).sections[0]
+    assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)

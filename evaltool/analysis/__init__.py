@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from .pipeline import STEPS, analyse
     from .results import Figure, Options, Results, StudySummary
     from .scoring import score_study
+    from .steps.pooled import pooled_summaries
 
-__all__ = ["STEPS", "Figure", "Options", "Results", "StudySummary", "analyse", "load_results", "score_study"]
+__all__ = ["STEPS", "Figure", "Options", "Results", "StudySummary", "analyse", "load_results", "pooled_summaries",
+           "score_study"]
 
 _LAZY = {
     "STEPS": ".pipeline", "analyse": ".pipeline",
     "Figure": ".results", "Options": ".results", "Results": ".results", "StudySummary": ".results",
-    "load_results": ".load", "score_study": ".scoring",
+    "load_results": ".load", "score_study": ".scoring", "pooled_summaries": ".steps.pooled",
 }
 
 

@@ -78,6 +78,7 @@ QUOTES = "quotes"
 JOINT_DISPLAY = "joint_display"
 THEMES_BY_TIMEPOINT = "themes_by_timepoint"
 QUOTES_BY_CHANGE = "quotes_by_change"
+THEME_HEATMAP = "theme_heatmap"
 # --- cohort summaries (what facilitator reports show; disclosure-controlled) ---------------
 DISCLOSURE = "disclosure"
 HIDDEN_COUNTS = "hidden_counts"

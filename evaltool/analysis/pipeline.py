@@ -97,7 +97,7 @@ class Step:
 
 
 def _steps() -> list[Step]:
-    from .steps import cohorts, data, figures, integrate, qual, stats
+    from .steps import cohorts, data, figures, heatmap, integrate, qual, stats
 
     return [
         Step("import, link and validate", data.link,
@@ -130,7 +130,10 @@ def _steps() -> list[Step]:
         Step("cohort summaries", cohorts.cohort_summaries,
              reads=(N.PARTICIPANTS, N.DISCLOSURE, N.FREE_TEXT, N.CODINGS),
              writes=(N.COHORTS, N.COHORT_RESPONSES, N.COHORT_SCALES, N.COHORT_CHANGES, N.COHORT_THEMES, N.COHORT_QUOTES)),
-        Step("figures", figures.figures, reads=(N.SCALES, N.SCORES, N.FLOW, N.PREPOST, N.RELIABLE_CHANGE)),
+        Step("theme heatmap", heatmap.theme_heatmap,
+             reads=(N.CODE_COUNTS, N.CODINGS, N.FREE_TEXT, N.PARTICIPANTS, N.COHORT_THEMES), writes=(N.THEME_HEATMAP,)),
+        Step("figures", figures.figures, reads=(N.SCALES, N.SCORES, N.FLOW, N.PREPOST, N.RELIABLE_CHANGE,
+                                                N.THEME_HEATMAP)),
     ]
 
 
@@ -160,6 +163,7 @@ def _summary(run: Run) -> StudySummary:
         baseline_id=spec.baseline, groups=tuple(run.groups), cohort_group=run.cohort_group,
         questions={f.id: (f.label or f.id) for f in spec.free_text},
         counts=dict(linked.counts) if linked is not None else {},
+        report=spec.report.model_dump(exclude_defaults=True),
     )
 
 

@@ -112,6 +112,8 @@ class StudySummary:
     cohort_group: str | None = None
     questions: Mapping[str, str] = field(default_factory=dict)
     counts: Mapping[str, Any] = field(default_factory=dict)
+    report: Mapping[str, Any] = field(default_factory=dict)
+    """The study file's optional report wording: ``title``, ``subtitle``, ``table_titles``, ``captions``."""
 
     @property
     def baseline(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .._version import __version__
+from . import _help
 from . import analyse as _analyse
 from . import demo as _demo
 from . import init as _init
@@ -54,6 +55,8 @@ app.add_typer(_report.app, name="report")
 app.add_typer(_themes.app, name="themes")
 app.command("score")(_score.score_command)
 app.add_typer(_instruments.app, name="instruments")
+_help.plain_value_names()
+_help.tidy_help(app)
 
 
 def main() -> None:

@@ -38,22 +38,45 @@ def fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _where(rec: dict[str, Any]) -> str:
+    """``file, row 3, column 'Q5'`` from a problems row, leaving out what is missing."""
+    import pandas as pd
+
+    def given(v: Any) -> bool:
+        return v is not None and not (isinstance(v, float) and pd.isna(v)) and str(v) not in ("", "None", "nan")
+
+    parts = []
+    if given(rec.get("source")):
+        parts.append(str(rec["source"]))
+    if given(rec.get("row")):
+        parts.append(f"row {rec['row']}")
+    if given(rec.get("column")):
+        parts.append(f"column '{rec['column']}'")
+    return ", ".join(parts)
+
+
 def report_problems(exc: DataProblemsError, out_dir: Path | None = None) -> None:
-    """Print a short problems summary (no answer values) and write the full table."""
+    """Print a short problems summary (no answer values), errors and warnings counted and
+    marked apart (errors first), and write the full table."""
     con = err_console()
     probs = exc.problems
     con.print(f"[bold red]Error:[/] {_esc(exc)}", markup=True, emoji=False)
     if len(probs):
-        show = probs.head(10)
+        sev = probs["severity"].astype(str) if "severity" in probs.columns else None
+        n_err = int((sev == "error").sum()) if sev is not None else len(probs)
+        n_warn = int((sev == "warning").sum()) if sev is not None else 0
+        order = probs.assign(_e=(sev != "error").to_numpy() if sev is not None else False)
+        order = order.sort_values("_e", kind="stable").drop(columns="_e")
+        show = order.head(10)
         for rec in show.to_dict("records"):
-            where = ", ".join(
-                str(x) for x in (
-                    rec.get("source"), f"row {rec.get('row')}", f"column '{rec.get('column')}'",
-                ) if x and x != "None"
-            )
-            con.print(f"  - {where}: {rec.get('rule')}: {rec.get('message')}", markup=False)
+            kind = str(rec.get("severity") or "error")
+            where = _where({str(k): v for k, v in rec.items()})
+            con.print(f"  - {kind}: {where + ': ' if where else ''}{rec.get('rule')}: {rec.get('message')}",
+                      markup=False)
         if len(probs) > len(show):
             con.print(f"  ... and {len(probs) - len(show)} more.", markup=False)
+        con.print(f"  In all: {n_err} error{'' if n_err == 1 else 's'} to fix and {n_warn} "
+                  f"warning{'' if n_warn == 1 else 's'} to check.", markup=False)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "problems.csv"

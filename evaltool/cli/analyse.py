@@ -11,17 +11,31 @@ from ._common import console, guard
 
 
 def summarise(results: object, out: Path) -> None:
-    """Print where things are (no participant data)."""
+    """Print the headline findings, the checks (errors and warnings apart) and where things are
+    (no participant data)."""
+    from ..report.headline import headline_lines, problem_counts
+
     con = console()
     meta = results.meta  # type: ignore[attr-defined]
     if meta.get("synthetic"):
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
     c = meta.get("counts", {})
-    con.print(f"[bold]{meta.get('study_name')}[/]: {c.get('participants', '?')} participants, "
+    con.print(f"[bold]{_esc(meta.get('study_name'))}[/]: {c.get('participants', '?')} participants, "
               f"{c.get('rows_kept', '?')} responses analysed, {c.get('rows_excluded', 0)} set aside "
-              f"(see tables/exclusions.csv).")
+              "(see research/tables/exclusions.csv).")
+    errors, warnings = problem_counts(results)
+    colour = "yellow" if warnings or errors else "green"
+    con.print(f"[{colour}]Checks of the data: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}[/]"
+              + (" (research/tables/problems.csv lists each with its fix)." if errors or warnings else "."))
+    lines = [ln for ln in headline_lines(results)
+             if not ln.startswith(("Checks of the data", f"{c.get('participants')} participants"))]
+    if lines:
+        con.print("Headline findings:")
+        for ln in lines:
+            con.print(f"  {ln}", markup=False)
     con.print(f"Results folder: {out}", markup=False)
-    for name, what in (("report.html", "Study report"), ("results.xlsx", "All tables (one workbook)"),
+    for name, what in (("index.html", "Everything at a glance (open in a browser)"), ("report.html", "Study report"),
+                       ("results.xlsx", "Shareable tables (one workbook)"),
                        ("reproduce.ipynb", "Notebook that re-runs and checks every number")):
         if (out / name).exists():
             con.print(f"  {what}: {out / name}", markup=False)
@@ -34,6 +48,16 @@ def summarise(results: object, out: Path) -> None:
             biggest = parts["cohort"].value_counts().index[0]
             pick = next((p for p in reports if p.stem == str(biggest)), pick)
         con.print(f"  Cohort reports ({len(reports)}), e.g.: {pick}", markup=False)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _esc(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
 
 
 @guard

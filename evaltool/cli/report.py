@@ -22,6 +22,7 @@ app = typer.Typer(
         "Examples:\n\n"
         "  evaltool report cohort results/ --cohort C03 --out c03.html\n\n"
         "  evaltool report cohort results/ --cohort C03 --pdf --overwrite\n\n"
+        "  evaltool report cohort results/ --cohort C06 --with C04\n\n"
         "  evaltool report study results/ --pdf --docx --overwrite"
     ),
     no_args_is_help=True,
@@ -111,25 +112,39 @@ def _paths(results: Path) -> Any:
 def cohort_command(
     results: ResultsArg,
     cohort: Annotated[str, typer.Option("--cohort", "-c", help="The cohort id, e.g. C03 (any case).")],
+    with_: Annotated[
+        list[str] | None,
+        typer.Option("--with", "-w", help="Another cohort to pool with --cohort into one group (repeatable). A "
+                                          "pooled report is computed from the participant-level tables, so the "
+                                          "results folder must still have its research/ folder."),
+    ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF next to the HTML.")] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Report file (.html; default RESULTS/cohort_reports/<cohort>.html)."),
+        typer.Option("--out", "-o", help="Report file (.html; default RESULTS/cohort_reports/<cohort>.html, or "
+                                         "pooled_<cohorts>.html for a pooled report)."),
     ] = None,
     overwrite: OverwriteOpt = False,
     templates: TemplatesOpt = None,
 ) -> None:
-    """Write the facilitator report for one cohort (HTML, and PDF with --pdf).
+    """Write the facilitator report for one cohort, or for several cohorts pooled (HTML, and PDF with --pdf).
 
-    Plain language, group results only, this cohort next to all participants: what changed,
-    what participants said (redacted quotes), what they suggested. An unknown cohort lists the
-    cohorts that exist.
+    Plain language, group results only, this cohort next to all participants: what changed, what participants
+    said (redacted quotes), what they suggested. An unknown cohort lists the cohorts that exist.
+
+    A cohort too small for a report of its own can be pooled with another (--with): the pooled group is
+    summarised by the analysis with the same disclosure control, and a pooled number is shown only when,
+    beside every cohort's own report and the totals, it reveals no hidden number. The report names the
+    cohorts that pool best when pooling cannot be shown safely. Pool each small cohort once: two different
+    pools that share a cohort can together narrow its numbers down.
 
     Examples:
 
       evaltool report cohort results/ --cohort C03 --out c03.html
 
       evaltool report cohort results/ --cohort c03 --pdf --overwrite
+
+      evaltool report cohort results/ --cohort C06 --with C04
     """
     from ..report import build_cohort_report
     from ..report.cohort import resolve_cohort
@@ -138,14 +153,15 @@ def cohort_command(
     with step_progress("report") as update:
         update("checking the results folder", 0, 3)
         res = _load(results)
-        cohort = resolve_cohort(res, cohort)
-        cohorts = res.tables["cohorts"].set_index("cohort")
-        target = out or Path(results) / "cohort_reports" / f"{cohorts.loc[cohort, 'file']}.html"
+        members = sorted({resolve_cohort(res, c) for c in [cohort, *(with_ or [])]})
+        files = res.tables["cohorts"].set_index("cohort")["file"]
+        stem = str(files[members[0]]) if len(members) == 1 else "pooled_" + "_".join(str(files[m]) for m in members)
+        target = out or Path(results) / "cohort_reports" / f"{stem}.html"
         targets = _targets(target, pdf)
         _check_targets(targets, overwrite, Path(results))
         dirs = [str(p) for p in templates or []]
-        update("building the report", 1, 3)
-        rep = build_cohort_report(res, cohort, template_dirs=dirs)
+        update("building the report" + (" (pooling the cohorts)" if len(members) > 1 else ""), 1, 3)
+        rep = build_cohort_report(res, members[0] if len(members) == 1 else members, template_dirs=dirs)
         update("writing", 2, 3)
         written = [rep.save(t, template_dirs=dirs) for t in targets]
         _record(Path(results), written)
@@ -154,7 +170,7 @@ def cohort_command(
     if res.synthetic:
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
     for p in written:
-        con.print(f"Cohort report: {p}", markup=False)
+        con.print(f"{'Pooled cohort' if len(members) > 1 else 'Cohort'} report: {p}", markup=False)
 
 
 @app.command("study")

@@ -3,6 +3,7 @@
 - :func:`build_study_report` — the researchers' report (APA tables, methods, checklists);
 - :func:`build_cohort_report` — a facilitator's report for one cohort (suppressed, redacted);
 - :func:`write_apa_docx` — the APA tables as a Word document;
+- :func:`build_index` / :func:`write_index` — ``index.html``: the results at a glance;
 - :func:`write_reports` — all of them into a results folder;
 - :func:`suppress_counts` — primary and complementary small-cell suppression.
 """
@@ -15,13 +16,24 @@ from typing import Any
 
 from .cohort import build_cohort_report, list_cohorts
 from .docx import write_apa_docx
-from .model import Callout, FigureBlock, QuoteBlock, Report, Section, TableBlock, TextBlock
+from .index import build_index, write_index
+from .model import (
+    Callout,
+    FigureBlock,
+    LinkList,
+    QuoteBlock,
+    Report,
+    Section,
+    TableBlock,
+    TextBlock,
+)
 from .study import build_study_report
 from .suppression import Suppression, suppress_counts
 
 __all__ = [
     "Callout",
     "FigureBlock",
+    "LinkList",
     "QuoteBlock",
     "Report",
     "Section",
@@ -29,17 +41,19 @@ __all__ = [
     "TableBlock",
     "TextBlock",
     "build_cohort_report",
+    "build_index",
     "build_study_report",
     "list_cohorts",
     "suppress_counts",
     "write_apa_docx",
+    "write_index",
     "write_reports",
 ]
 
 
 def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
                   template_dirs: Sequence[str | Path] = ()) -> dict[str, Path]:
-    """Write the study report, its APA tables and one report per cohort into ``out_dir``.
+    """Write the study report, its APA tables, one report per cohort and the index into ``out_dir``.
 
     Parameters
     ----------
@@ -47,8 +61,9 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
         :class:`evaltool.analysis.Results`. Not modified.
     out_dir
         The folder to write into (created if needed). Files written: ``report.html``,
-        ``report.docx`` and ``cohort_reports/<cohort>.html`` (plus ``.pdf`` versions when
-        ``pdf``); cohort file names are the safe, distinct names the analysis chose.
+        ``report.docx``, ``cohort_reports/<cohort>.html`` (plus ``.pdf`` versions when
+        ``pdf``) and ``index.html``; cohort file names are the safe, distinct names the
+        analysis chose.
     pdf
         Also write PDFs (needs WeasyPrint's system libraries).
     template_dirs
@@ -57,7 +72,7 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
     Returns
     -------
     dict
-        ``{"study": …, "docx": …, "cohort:<id>": …}`` (and ``"study_pdf"``,
+        ``{"study": …, "docx": …, "index": …, "cohort:<id>": …}`` (and ``"study_pdf"``,
         ``"cohort_pdf:<id>"``) → paths written.
 
     Examples
@@ -86,4 +101,5 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
             paths[f"cohort:{c}"] = rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)
             if pdf:
                 paths[f"cohort_pdf:{c}"] = rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)
+    paths["index"] = write_index(results, out)
     return paths

@@ -21,6 +21,21 @@ def _fmt(v: float) -> str:
     return s.replace("-", MINUS)
 
 
+def _lines(label: str, width: int) -> list[str]:
+    """A label broken into at most two lines of about ``width`` characters, at spaces (before a
+    bracket when the two halves fit)."""
+    head, sep, rest = label.partition(" (")
+    if sep and len(label) > width and len(head) <= width and len(rest) + 1 <= width:
+        return [head, "(" + rest]
+    words, lines = label.split(), [""]
+    for w in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(w) > width and len(lines) < 2:
+            lines.append(w)
+        else:
+            lines[-1] = f"{lines[-1]} {w}".strip()
+    return lines
+
+
 def means_svg(levels: Sequence[str], cohort: dict[str, tuple[float, float, float]],
               everyone: dict[str, tuple[float, float, float]], *, score_range: tuple[float, float],
               cohort_name: str, scale_label: str, level: str) -> str:
@@ -36,8 +51,8 @@ def means_svg(levels: Sequence[str], cohort: dict[str, tuple[float, float, float
     >>> svg.startswith("<svg") and "C03" in svg and svg.count("<circle") == 3 + 2  # 3 means, 2 in the key
     True
     """
-    w, h = 520, 240
-    left, right, top, bottom = 64, 16, 34, 40
+    w, h = 520, 250
+    left, right, top, bottom = 64, 16, 34, 50
     lo, hi = float(score_range[0]), float(score_range[1])
     if not hi > lo:
         hi = lo + 1.0
@@ -59,9 +74,15 @@ def means_svg(levels: Sequence[str], cohort: dict[str, tuple[float, float, float
         yy = y(v)
         parts.append(f'<line x1="{left}" x2="{w - right}" y1="{yy:.1f}" y2="{yy:.1f}" stroke="#E5E5E5"/>')
         parts.append(f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="#444">{_fmt(round(v, 2))}</text>')
+    width = max(int(step / 6.4), 6)
     for i, lab in enumerate(levels):
+        spans = "".join(f'<tspan x="{x(i, 0):.1f}" dy="{0 if j == 0 else 13}">{escape(line)}</tspan>'
+                        for j, line in enumerate(_lines(lab, width)))
         parts.append(f'<text x="{x(i, 0):.1f}" y="{h - bottom + 16}" text-anchor="middle" fill="#222">'
-                     f'{escape(lab)}</text>')
+                     f'{spans}</text>')
+    mid = top + (h - top - bottom) / 2
+    parts.append(f'<text x="14" y="{mid:.1f}" text-anchor="middle" fill="#444" '
+                 f'transform="rotate(-90 14 {mid:.1f})">Average score</text>')
     for vals, colour, shift in ((everyone, _GREY, 7.0), (cohort, _BLUE, -7.0)):
         pts = [(i, vals[lab]) for i, lab in enumerate(levels) if lab in vals]
         if len(pts) > 1:

@@ -102,10 +102,10 @@ def attrition_table(ctx: Ctx) -> ApaTable | None:
     })
     frame = _mask(frame, sc, ("Scale",))
     method = "; ".join(sorted(set(map(str, sc["method"].dropna()))))
-    note = (f"Baseline ({ctx.baseline}) scores of participants seen at {last} (stayed) and not seen at "
-            f"{last} (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
+    note = (f"{ctx.tp_id(ctx.baseline)} scores of participants seen at {ctx.tp_id(last)} (stayed) and not seen "
+            f"then (lost). SMD = standardised mean difference ({method}); |SMD| > 0.1 is often read "
             "as a meaningful imbalance.")
-    return ApaTable("attrition", f"Baseline comparison of participants retained and lost by {last}",
+    return ApaTable("attrition", f"Baseline comparison of participants retained and lost by {ctx.tp_plain(last)}",
                     frame.reset_index(drop=True), note)
 
 
@@ -317,7 +317,7 @@ def reliable_change_table(ctx: Ctx) -> ApaTable | None:
     })
     sources = []
     for s, src in rc[["scale", "reliability_source"]].drop_duplicates("scale").itertuples(index=False):
-        sources.append(f"{ctx.label(s)}: {_short_source(src)}")
+        sources.append(f"{ctx.label(s)}: {_short_source(src).rstrip('.')}")
     note = ("Jacobson & Truax (1991): SE_diff = SD_pre·√2·√(1 − r_xx), SD_pre = SD of all baseline scores; "
             "|RCI| > 1.96 = reliable change, direction from the instrument. Reliability used: "
             + "; ".join(sources) + ".")

@@ -1,33 +1,28 @@
-"""The facilitator's cohort report: one cohort beside everyone, in plain language.
+"""The facilitator's cohort report: one cohort (or several pooled) beside everyone, in plain language.
 
 A view of the ``cohorts``, ``cohort_responses``, ``cohort_scales``, ``cohort_changes``,
 ``cohort_themes`` and ``cohort_quotes`` tables, where the analysis already decided (across all
-cohorts at once) which numbers may be shown and redacted every quote. Nothing is computed here.
+cohorts at once) which numbers may be shown and redacted every quote. A pooled report's rows
+come from :func:`evaltool.analysis.steps.pooled.pooled_summaries` (the analysis pools, with the
+same disclosure control); nothing is computed here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from .. import columns as C
 from ..analysis import names as N
 from ..errors import EvaltoolError
-from . import _fmt as F
-from ._context import Ctx, check_results, make_ctx, table
-from ._svg import means_svg
-from .model import Callout, FigureBlock, QuoteBlock, Report, Section, TableBlock, TextBlock
+from ._cohort_view import VALUES, CohortView, join_words
+from ._context import check_results, make_ctx
+from .model import Callout, Report, Section, TextBlock
 from .study import SYNTHETIC_BANNER
 
 __all__ = ["build_cohort_report", "list_cohorts"]
-
-_VALUES = ("These results describe the group, not individual people. Resilience depends on workload, "
-           "staffing, culture and support as much as on each person, so please do not use this report to "
-           "judge or compare individual staff.")
 
 
 def list_cohorts(results: Any) -> list[str]:
@@ -70,15 +65,20 @@ def resolve_cohort(results: Any, cohort: str) -> str:
     raise EvaltoolError(f"there is no cohort '{cohort}' in these results.", fix=f"choose one of: {', '.join(known)}.")
 
 
-def build_cohort_report(results: Any, cohort: str, *, template_dirs: Sequence[str | Path] = ()) -> Report:
-    """Build the facilitator report for one cohort.
+def build_cohort_report(results: Any, cohort: str | Sequence[str], *,
+                        template_dirs: Sequence[str | Path] = ()) -> Report:
+    """Build the facilitator report for one cohort, or for several cohorts pooled into one group.
 
     Parameters
     ----------
     results
         :class:`evaltool.analysis.Results` (from ``analyse()`` or ``load_results()``). Not modified.
     cohort
-        The cohort id (see :func:`list_cohorts`; matched case-insensitively).
+        The cohort id (see :func:`list_cohorts`; matched case-insensitively), or a list of two
+        or more ids for a pooled report (``["C06", "C07"]``). A pooled report is summarised by
+        the analysis (:func:`evaltool.analysis.steps.pooled.pooled_summaries`) from the
+        participant-level tables, so it needs results that still have them (``analyse()``, or
+        a results folder with its ``research/`` folder).
     template_dirs
         Folders searched first for templates.
 
@@ -86,322 +86,111 @@ def build_cohort_report(results: Any, cohort: str, *, template_dirs: Sequence[st
     -------
     Report
         Summary (page one, plain language), What changed, What participants said, What they
-        suggested, About this report. A cohort with fewer people than the study's smallest
-        reportable group gets a report that says so and shows no numbers about it.
+        suggested, About this report. A cohort (or pool) with fewer people than the study's
+        smallest reportable group gets a report that says so, shows no numbers about it and
+        names the cohorts it pools best with.
 
     Raises
     ------
     EvaltoolError
-        When the cohort is not in the results (the message lists the cohorts that are).
+        When a cohort is not in the results (the message lists the cohorts that are), or a
+        pooled report is asked of results without their research-only tables.
 
     Notes
     -----
     Shows only what the analysis's disclosure control allowed (the same decision for every
-    cohort report and the study report), and quotes redacted with role words masked.
+    cohort report and the study report; a pooled number only when, beside all of those, it
+    reveals no hidden number), and quotes redacted with role words masked.
 
     Examples
     --------
     >>> from evaltool.analysis import analyse
     >>> from evaltool.examples import example_study_path
-    >>> rep = build_cohort_report(analyse(example_study_path()), "C03")
+    >>> res = analyse(example_study_path())
+    >>> rep = build_cohort_report(res, "C03")
     >>> [s.title for s in rep.sections][:2], rep.sections[-1].title
     (['Summary', 'What changed'], 'About this report')
+    >>> build_cohort_report(res, ["C06", "C04"]).title
+    'Cohorts C04 and C06 (pooled): feedback report'
     """
     check_results(results, "build_cohort_report")
-    cohort = resolve_cohort(results, cohort)
-    ctx = make_ctx(results)
-    info = results.tables[N.COHORTS].set_index("cohort")
-    rep = Report(title=f"Cohort {cohort}: feedback report", subtitle=results.study.name,
-                 template="cohort_report.html.j2")
-    rep = rep.with_meta(generated=_dt.date.today().isoformat(), threshold=ctx.k, cohort=cohort)
+    ids = [cohort] if isinstance(cohort, str) else list(cohort)
+    if len(ids) == 1:
+        cid = resolve_cohort(results, ids[0])
+        name, members, res = f"Cohort {cid}", [cid], results
+    else:
+        from ..analysis.steps.pooled import pooled_summaries
+
+        pooled = pooled_summaries(results, ids)
+        cid = str(pooled[N.COHORTS]["cohort"].iloc[0])
+        members = cid.split(" + ")
+        name = f"Cohorts {join_words(members)}"
+        res = dataclasses.replace(results, tables={**results.tables, **pooled})
+    ctx = make_ctx(res)
+    info = res.tables[N.COHORTS].set_index("cohort")
+    title = f"{name}{' (pooled)' if len(members) > 1 else ''}: feedback report"
+    rep = Report(title=title, subtitle=results.study.name, template="cohort_report.html.j2")
+    rep = rep.with_meta(generated=_dt.date.today().isoformat(), threshold=ctx.k, cohort=cid,
+                        pooled=len(members) > 1)
     if results.synthetic:
         rep = rep.with_banner(SYNTHETIC_BANNER)
-    if not bool(info.loc[cohort, "reportable"]):
-        return _too_small(rep, cohort, ctx.k)
-    view = _View(ctx, cohort)
-    rep = rep.add_section(view.summary())
+    if not bool(info.loc[cid, "reportable"]):
+        return _too_small(rep, results, name, members, ctx.k)
+    view = CohortView(ctx, cid, name, pooled=len(members) > 1)
+    advice = None
+    if view.everything_hidden() or (len(members) > 1 and view.mostly_hidden()):
+        advice = _pool_advice(results, members)
+    rep = rep.add_section(view.summary(advice))
     for sec in (*view.changes(), view.said(), view.suggested(), view.about()):
         rep = rep.add_section(sec)
     return rep
 
 
-def _too_small(rep: Report, cohort: str, k: int) -> Report:
+def _partners(results: Any, members: list[str]) -> list[str]:
+    from ..analysis.steps.pooled import pooling_partners
+
+    out: list[str] = []
+    for m in members:
+        out += [c for c in pooling_partners(results, m) if c not in members and c not in out]
+    return out
+
+
+def _pool_advice(results: Any, members: list[str]) -> Callout:
+    """What to do when a group's numbers are (mostly) hidden: the pooled report to ask for."""
+    partners = _partners(results, members)
+    one = members[0]
+    if len(members) > 1:
+        text = ("Most of the pooled numbers are hidden. Pooling helps only where the cohorts' own numbers are hidden "
+                "too: where one of them has its own number shown, the pooled number would reveal the others' by "
+                "subtraction.")
+        if partners:
+            text += (f" Cohorts whose numbers are hidden in the same places pool better; for {one}, ask the "
+                     f"evaluation team for `evaltool report cohort RESULTS --cohort {one} --with {partners[0]}`.")
+        return Callout(text, level="warning")
+    text = ("A report that pools this cohort with another can show more, when their hidden numbers fall in the "
+            "same places")
+    if partners:
+        text += (f": ask the evaluation team for `evaltool report cohort RESULTS --cohort {one} --with "
+                 f"{partners[0]}`")
+    return Callout(text + ".", level="note")
+
+
+def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int) -> Report:
+    pooled = len(members) > 1
+    what = (f"{name} together are too small for a report: fewer than {k} people took part in them."
+            if pooled else f"{name} is too small for a report of its own: fewer than {k} people took part.")
     sec = Section("Summary").add(
-        Callout(f"Cohort {cohort} is too small for a report of its own: fewer than {k} people took part. "
-                "To protect their anonymity this report shows no results, no counts and no quotes for this "
-                "cohort.", level="warning"),
+        Callout(what + " To protect their anonymity this report shows no results, no counts and no quotes for "
+                + ("these cohorts." if pooled else "this cohort."), level="warning"))
+    partners = _partners(results, members)
+    pool = (f"`evaltool report cohort RESULTS --cohort {members[0]} --with {partners[0]}`" if partners
+            else f"`evaltool report cohort RESULTS --cohort {members[0]} --with` and another cohort")
+    sec = sec.add(
         TextBlock("What you can do instead:\n\n"
                   "- Use the study report, which shows everyone's results together.\n"
-                  f"- Ask the evaluation team for a report that pools this cohort with another one "
-                  f"(evaltool report cohort RESULTS --cohort {cohort} --with <other cohort>)."),
-        Callout(_VALUES, level="privacy"),
+                  f"- Ask the evaluation team for a report that pools {'them' if pooled else 'this cohort'} with "
+                  f"another cohort whose numbers are hidden in the same places ({pool}); the report says when "
+                  "pooling cannot be shown safely."),
+        Callout(VALUES, level="privacy"),
     )
     return rep.add_section(sec)
-
-
-def _join(items: list[str]) -> str:
-    items = [i for i in items if i]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
-
-
-class _View:
-    """Formats one cohort's rows of the cohort tables."""
-
-    def __init__(self, ctx: Ctx, cohort: str) -> None:
-        self.ctx, self.cohort, self.k = ctx, cohort, ctx.k
-        self.name = f"Cohort {cohort}"
-        res = ctx.results
-        self.responses = _rows(table(res, N.COHORT_RESPONSES), cohort)
-        self.levels = table(res, N.COHORT_SCALES)
-        self.changes_t = table(res, N.COHORT_CHANGES)
-        self.themes = table(res, N.COHORT_THEMES)
-        self.quotes = _rows(table(res, N.COHORT_QUOTES), cohort)
-        self.figures = 0
-        self.hidden_any = False
-
-    def _scope(self, frame: pd.DataFrame | None, scale: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if frame is None:
-            return pd.DataFrame(), pd.DataFrame()
-        f = frame if scale is None else frame[frame[C.SCALE] == scale]
-        return f[(f["scope"] == "cohort") & (f["cohort"] == self.cohort)], f[f["scope"] == "all"]
-
-    def _change_words(self, scale: str, diff: float, lo: float, hi: float) -> str:
-        """Plain words for a change; "improvement"/"worsening" only when the interval excludes zero."""
-        size = abs(diff)
-        if size < 0.05:
-            return "stayed about the same"
-        words = f"{'went up' if diff > 0 else 'went down'} by {F.num(size, 1)} points"
-        if F.isna(lo) or F.isna(hi):
-            return words
-        if lo <= 0 <= hi:
-            return words + " (this could be chance)"
-        d = self.ctx.directions.get(scale, "")
-        if d not in ("higher_better", "higher_worse"):
-            return words
-        good = (diff > 0) == (d == "higher_better")
-        return words + (" (an improvement)" if good else " (a worsening)")
-
-    def _scale_intro(self, s: str) -> str:
-        rng = self.ctx.units.get(s, "")
-        better = {"higher_better": "higher is better", "higher_worse": "lower is better"}.get(self.ctx.directions.get(s, ""), "")
-        bits = ", ".join(x for x in (f"scores {rng}" if rng else "", better) if x)
-        return self.ctx.label(s) + (f" ({bits})" if bits else "")
-
-    # --- sections ---------------------------------------------------------------------------
-    def summary(self) -> Section:
-        ctx = self.ctx
-        waves = []
-        for r in self.responses.itertuples():
-            n = F.n(r.n) if bool(r.shown) else F.HIDDEN
-            waves.append(f"{n} {ctx.tp_at(r.timepoint)}")
-        text = f"People in {self.name} who answered each survey: {_join(waves)}."
-        c = ctx.results.study.counts
-        alls = [f"{c[f'participants_at_{t}']} {ctx.tp_at(t)}" for t in ctx.tps if f"participants_at_{t}" in c]
-        if alls:
-            text += f" Across the whole study, {_join(alls)}."
-        sec = Section("Summary").add(TextBlock(text))
-        bullets = [f"- {line}" for line in (self._headline(s) for s in ctx.primary) if line]
-        if bullets:
-            sec = sec.add(TextBlock("What changed:\n\n" + "\n".join(bullets)))
-        top = [r for r in self._theme_rows() if r[1] is not None and r[1] > 0][:3]
-        if top:
-            sec = sec.add(TextBlock("What participants talked about most: "
-                                    + "; ".join(f"{lab} ({n} people)" for lab, n, _ in top) + "."))
-        sug = self.quotes[self.quotes["kind"] == "suggestion"].head(2) if len(self.quotes) else self.quotes
-        if len(sug):
-            sec = sec.add(TextBlock("Two of their suggestions:"),
-                          *[QuoteBlock(str(r.quote), str(r.source)) for r in sug.itertuples()])
-        if self.hidden_any or (len(self.responses) and not self.responses["shown"].all()):
-            sec = sec.add(Callout(
-                f"Some of this cohort's numbers are marked “{F.HIDDEN}”: fewer than {self.k} people are behind them, "
-                "or showing them would let a hidden number of this or another group be worked out from the "
-                "totals. Reports do not say which, since that too could narrow a hidden number down.",
-                level="note"))
-        sec = sec.add(Callout(
-            f"How to read this report: it shows the group only. Quotes have names, contact details, places and job "
-            f"titles removed. Intervals are {ctx.level} confidence intervals. " + _VALUES, level="privacy"))
-        return sec
-
-    def _headline(self, s: str) -> str | None:
-        mine, every = self._scope(self.changes_t, s)
-        if mine.empty:
-            return None
-        r: Any
-        for r in mine.iloc[::-1].itertuples():
-            if not bool(r.shown) or F.isna(r.mean_diff):
-                continue
-            txt = (f"{self.ctx.label(s)}: from {self.ctx.tp_plain(r.time_from)} to {self.ctx.tp_plain(r.time_to)} "
-                   f"the group's average {self._change_words(s, r.mean_diff, r.ci_low, r.ci_high)}")
-            a = every[every["contrast"] == r.contrast]
-            if len(a):
-                x = a.iloc[0]
-                txt += (f"; across all participants it "
-                        f"{self._change_words(s, x['mean_diff'], x['ci_low'], x['ci_high'])}")
-            return txt + "."
-        self.hidden_any = True
-        return (f"{self.ctx.label(s)}: this group's change is {F.HIDDEN} (see the note below); everyone's results are "
-                "in the tables.")
-
-    def changes(self) -> list[Section]:
-        ctx = self.ctx
-        out = [Section("What changed").add(TextBlock(
-            "For each questionnaire: the group's average at each survey next to everyone's, and the change over "
-            f"the people who answered both surveys. The bracket gives the {ctx.level} confidence interval: the range "
-            "the true average probably lies in. Small groups have wide ranges, so small differences between a "
-            "cohort and everyone may be chance."))]
-        for s in ctx.primary:
-            mine, every = self._scope(self.levels, s)
-            if every.empty:
-                continue
-            mine = mine.set_index(C.TIMEPOINT)
-            rows, pts_c, pts_a = [], {}, {}
-            r: Any
-            for r in every.itertuples():
-                t: Any = r.timepoint
-                lab = ctx.tp(t)
-                pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
-                shown = t in mine.index and bool(mine.loc[t, "shown"])
-                n_shown = t in mine.index and bool(mine.loc[t, "n_shown"])
-                if shown:
-                    pts_c[lab] = (mine.loc[t, "mean"], mine.loc[t, "ci_low"], mine.loc[t, "ci_high"])
-                else:
-                    self.hidden_any = True
-                rows.append({
-                    "Survey": lab,
-                    f"{self.name}: people": F.n(mine.loc[t, "n"]) if n_shown else F.HIDDEN,
-                    f"{self.name}: average [{ctx.level} CI]": F.est_ci(*pts_c[lab]) if shown else F.HIDDEN,
-                    "All participants: people": F.n(r.n),
-                    f"All participants: average [{ctx.level} CI]": F.est_ci(r.mean, r.ci_low, r.ci_high)})
-            sub = Section(self._scale_intro(s), level=3, id=f"change-{s}")
-            if pts_c:
-                sub = sub.add(self._figure(s, list(pts_a), pts_c, pts_a))
-            else:
-                sub = sub.add(TextBlock(f"{self.name}'s averages are {F.HIDDEN} for this questionnaire; everyone's "
-                                        "results are in the table."))
-            sub = sub.add(TableBlock(pd.DataFrame(rows), caption=f"{ctx.label(s)}: average score at each survey"))
-            ch = self._change_table(s)
-            if ch is not None:
-                sub = sub.add(ch)
-            out.append(sub)
-        return out
-
-    def _figure(self, s: str, levels: list[str], pts_c: dict, pts_a: dict) -> FigureBlock:
-        info: Any = self.ctx.scales.set_index("scale")
-        rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
-        self.figures += 1
-        cap = (f"Figure {self.figures}. {self.ctx.label(s)}: average with {self.ctx.level} confidence interval at each "
-               f"survey, {self.name} (blue) and all participants (grey). Group averages only.")
-        svg = means_svg(levels, pts_c, pts_a, score_range=rng, cohort_name=self.name,
-                        scale_label=self.ctx.label(s), level=self.ctx.level)
-        return FigureBlock(svg=svg, caption=cap, alt=cap)
-
-    def _change_table(self, s: str) -> TableBlock | None:
-        mine, every = self._scope(self.changes_t, s)
-        if every.empty:
-            return None
-        mine = mine.set_index("contrast")
-        lv = self.ctx.level
-        rows = []
-        a: Any
-        for a in every.itertuples():
-            shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
-            n_shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "n_shown"])
-            r = mine.loc[a.contrast] if shown else None
-            if not shown:
-                self.hidden_any = True
-            rows.append({
-                "Change": f"{self.ctx.tp(a.time_from)} → {self.ctx.tp(a.time_to)}",
-                f"{self.name}: people": F.n(mine.loc[a.contrast, "n_pairs"]) if n_shown else F.HIDDEN,
-                f"{self.name}: change [{lv} CI]": F.est_ci(r["mean_diff"], r["ci_low"], r["ci_high"])
-                if r is not None else F.HIDDEN,
-                "All participants: people": F.n(a.n_pairs),
-                f"All participants: change [{lv} CI]": F.est_ci(a.mean_diff, a.ci_low, a.ci_high)})
-        return TableBlock(pd.DataFrame(rows), caption=f"{self.ctx.label(s)}: change since the first survey",
-                          note="People who answered both surveys; change = later − earlier.")
-
-    def _theme_rows(self) -> list[tuple[str, int | None, str]]:
-        """(label, this cohort's people or None if hidden, all participants' %), shown ones first
-        (largest first), hidden ones after in codebook order, so the order never depends on a
-        hidden value."""
-        mine, every = self._scope(self.themes)
-        if mine.empty:
-            return []
-        share = dict(zip(every[C.CODE], every["percent"], strict=True))
-        shown_all = dict(zip(every[C.CODE], every["shown"], strict=True))
-        out = []
-        r: Any
-        for i, r in enumerate(mine.itertuples()):
-            n = int(r.n_people) if bool(r.shown) else None
-            pct = F.pct(share.get(r.code)) if shown_all.get(r.code, False) else F.HIDDEN
-            out.append((str(r.label), n, pct, i))
-        out.sort(key=lambda r: (r[1] is None, -(r[1] or 0), r[3]))
-        return [(lab, n, pct) for lab, n, pct, _ in out]
-
-    def said(self) -> Section:
-        sec = Section("What participants said")
-        mine, every = self._scope(self.themes)
-        if mine.empty:
-            return sec.add(Callout("There are no coded free-text answers to summarise.", level="note"))
-        n_resp = mine["n_respondents"].iloc[0]
-        n_all = every["n_respondents"].iloc[0] if len(every) else None
-        intro = (f"{F.n(n_resp)} people in {self.name} answered at least one open question. " if not F.isna(n_resp)
-                 else f"The number of people in {self.name} who answered open questions is {F.HIDDEN}. ")
-        intro += "Their answers were sorted into themes (an answer can touch several themes)."
-        rows = [{"Theme": lab,
-                 f"{self.name}: people who mentioned it (of {F.n(n_resp) if not F.isna(n_resp) else F.HIDDEN})":
-                     F.HIDDEN if n is None else str(n),
-                 f"All participants: % who mentioned it (of {F.n(n_all)})": pct}
-                for lab, n, pct in self._theme_rows()]
-        if any(n is None for _, n, _ in self._theme_rows()):
-            self.hidden_any = True
-        sec = sec.add(TextBlock(intro), TableBlock(
-            pd.DataFrame(rows), caption="Themes in the open answers",
-            note=f"{F.HIDDEN}: mentioned by at least one but fewer than {self.k} people, or needed to protect another hidden number. "
-                 "A 0 means nobody in the group mentioned it."))
-        q = self.quotes[self.quotes["kind"] == "theme"] if len(self.quotes) else self.quotes
-        if len(q):
-            labels = dict(zip(every[C.CODE], every["label"], strict=True))
-            blocks: list[Any] = [TextBlock("In their own words (redacted):")]
-            for code, grp in q.groupby(C.CODE, sort=False):
-                blocks.append(TextBlock(f"{labels.get(code, code)}:"))
-                blocks += [QuoteBlock(str(r.quote), str(r.source)) for r in grp.itertuples()]
-            sec = sec.add(*blocks)
-        else:
-            sec = sec.add(TextBlock(self._no_quotes()))
-        return sec
-
-    def suggested(self) -> Section:
-        sec = Section("What they suggested")
-        q = self.quotes[self.quotes["kind"] == "suggestion"] if len(self.quotes) else self.quotes
-        if len(q):
-            return sec.add(*[QuoteBlock(str(r.quote), str(r.source)) for r in q.itertuples()])
-        return sec.add(TextBlock("No suggestions can be shown: none were identified in this group's open answers, "
-                                 f"or fewer than {self.k} people made one, or too few people answered in their "
-                                 "own words at each survey."))
-
-    def _no_quotes(self) -> str:
-        return (f"No quotes are shown: quotes appear only from surveys that at least {self.k} people in "
-                f"{self.name} answered in their own words, and only for themes at least {self.k} of them mentioned.")
-
-    def about(self) -> Section:
-        from ..privacy import explain_rule
-
-        k = self.k
-        return Section("About this report").add(TextBlock(
-            "- Group results only: no names, participant codes or individual scores.\n"
-            f"- Any number based on fewer than {k} people (but more than none) is hidden, and so is any other number "
-            "that would let a hidden one, or one person's score, be worked out by combining numbers (for example "
-            "from the all-participants figures and other cohorts' reports). All cohort reports and the study report "
-            "hide consistently.\n"
-            f"- Quotes are shown only from surveys that at least {k} people in this cohort answered; names, contact "
-            "details, places and job titles are removed.\n"
-            f"- Averages: mean score with a {self.ctx.level} confidence interval from the t distribution. Change: "
-            "people who answered both surveys.\n"
-            "- Themes were found by evaltool's automatic coding with the study's codebook; a researcher "
-            "checks the coding."), TextBlock(explain_rule(k)), Callout(_VALUES, level="privacy"))
-
-
-def _rows(frame: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
-    if frame is None:
-        return pd.DataFrame(columns=["cohort", "kind", "shown"])
-    return frame[frame["cohort"].astype(str) == cohort]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
 
     Notes
     -----
-    APA 7 table layout: "Table N" in bold, the title in italics on the next line, horizontal
+    A4 pages, like the PDF. APA 7 table layout: "Table N" in bold, the title in italics on the next line, horizontal
     rules only (above and below the header, below the last row), a "Note." paragraph under the
     table; statistical symbols italic with subscripts (d_av → *d*ₐᵥ as a Word subscript). The
     tables are the same as in the HTML study report (same rounding).
@@ -48,7 +49,7 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
     """
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     path = Path(path)
     if path.suffix.lower() != ".docx":
@@ -61,8 +62,12 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
     st.font.size = Pt(11)
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.left_margin = sec.right_margin = Mm(20)
+    wording = dict(results.study.report or {})
+    titles = dict(wording.get("table_titles", {}))
     title = doc.add_paragraph()
-    r = title.add_run(str(results.study.name or "Evaluation") + ": result tables")
+    r = title.add_run(str(wording.get("title") or results.study.name or "Evaluation") + ": result tables")
     r.bold = True
     r.font.size = Pt(14)
     if results.synthetic:
@@ -70,7 +75,7 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
         w = p.add_run("SYNTHETIC EXAMPLE DATA — made up to show what evaltool does; not real participants.")
         w.bold = True
     for i, t in enumerate(study_tables(ctx), start=1):
-        _add_table(doc, i, t)
+        _add_table(doc, i, replace(t, title=titles.get(t.key, t.title)))
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         doc.save(str(path))

@@ -34,7 +34,8 @@ def headline_lines(results: Any) -> list[str]:
     s = results.study
     c = s.counts
     if c.get("participants") is not None:
-        per = ", ".join(f"{t}: {c[f'participants_at_{t}']}" for t in s.timepoints if f"participants_at_{t}" in c)
+        per = ", ".join(f"{s.label(t)}: {c[f'participants_at_{t}']}" for t in s.timepoints
+                        if f"participants_at_{t}" in c)
         line = f"{c['participants']} participants" + (f"; answered at {per}" if per else "")
         if c.get("rows_excluded"):
             line += f"; {c['rows_excluded']} responses set aside (exclusions table)"
@@ -47,11 +48,16 @@ def headline_lines(results: Any) -> list[str]:
             out.append("Themes mentioned most: " + "; ".join(
                 f"{r.label} ({int(r.n_participants)} people)" for r in top.itertuples()) + ".")
     errors, warnings = problem_counts(results)
-    if warnings:
-        out.append(f"{warnings} warning(s) in the problems table (e.g. possible id typos): check them.")
+    if errors or warnings:
+        out.append(f"Checks of the data: {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in the problems "
+                   "table (warnings, e.g. possible id typos, do not change the numbers): check them.")
     if results.notes:
-        out.append(f"{len(results.notes)} note(s) from the analysis (results.notes).")
+        out.append(f"{_plural(len(results.notes), 'note')} from the analysis (results.notes).")
     return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _changes(results: Any) -> list[str]:
@@ -69,8 +75,9 @@ def _changes(results: Any) -> list[str]:
         if sub.empty:
             continue
         r = sub.iloc[-1]
+        s = results.study
         line = (f"{labels.get(sc, sc)}: {F.signed(r['beta'])} {F.ci(r['ci_low'], r['ci_high'])} from "
-                f"{o.baseline} to {r['timepoint']} (mixed model, {o.level} CI)")
+                f"{s.label(o.baseline)} to {s.label(r['timepoint'])} (mixed model, {o.level} CI)")
         if pp is not None and o.effect_size in pp.columns:
             e = pp[(pp["scale"] == sc) & (pp["time_to"].astype(str) == str(r["timepoint"]))]
             if len(e) and not F.isna(e[o.effect_size].iloc[0]):

@@ -123,7 +123,7 @@ def _statistics(ctx: Ctx) -> str:
             f"as β with {ctx.level} CI, unadjusted p and d = β / SD of all baseline scores.")
     rc = table(res, "reliable_change_summary")
     if rc is not None:
-        src = "; ".join(f"{ctx.label(s)}: {_short_source(x)}"
+        src = "; ".join(f"{ctx.label(s)}: {_short_source(x).rstrip('.')}"
                         for s, x in rc[["scale", "reliability_source"]].drop_duplicates("scale").itertuples(index=False)
                         if s in ctx.primary)
         parts.append(

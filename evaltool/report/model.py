@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-__all__ = ["Callout", "FigureBlock", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock"]
+__all__ = ["Callout", "FigureBlock", "LinkList", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock"]
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,22 @@ class QuoteBlock:
     kind: Literal["quote"] = "quote"
 
 
-Block = TextBlock | Callout | TableBlock | FigureBlock | QuoteBlock
+@dataclass(frozen=True)
+class LinkList:
+    """Links to files beside the report (paths relative to it), each with a short note.
+
+    Examples
+    --------
+    >>> links = LinkList((("report.html", "Study report", "methods and tables"),))
+    >>> 'href="report.html"' in Report("R").add_section(Section("Files").add(links)).to_html()
+    True
+    """
+
+    items: tuple[tuple[str, str, str], ...]
+    kind: Literal["links"] = "links"
+
+
+Block = TextBlock | Callout | TableBlock | FigureBlock | QuoteBlock | LinkList
 
 
 @dataclass(frozen=True)

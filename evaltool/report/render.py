@@ -30,6 +30,7 @@ def _env(dirs: tuple[str, ...]) -> Any:
     )
     env.filters["paragraphs"] = _paragraphs
     env.filters["sub"] = subscripts
+    env.filters["prose"] = prose
     return env
 
 
@@ -46,6 +47,49 @@ def subscripts(text: Any) -> Any:
     from markupsafe import Markup, escape
 
     return Markup(_SUB.sub(r"\1<sub>\2</sub>", str(escape(text))))
+
+
+_TOKEN = re.compile(
+    r"`(?P<code>[^`\n]+)`"                                                       # `evaltool report …`
+    r"|(?:(?<![\w])(?:p|d|t|n|r|F|V|β|α|ω|g|M|SD|df)(?:_[a-z]{1,4})?\u00a0?\s?)?"  # a symbol, d_av …
+    r"[<>=≤≥]\s?[\u2212-]?\.?\d[\d.,]*\d*"                                       # … < .001, = 0.41
+    r"|(?<![\w])(?:p|d|t|n|β|g)(?:_[a-z]{1,4})?[\u00a0 ][\u2212-]?\.?\d[\d.]*"     # d 0.19, β 2.42
+    r"|\d+(?:\.\d+)?[–-]\d+(?:\.\d+)?(?![\d.])"                                  # 0–8, 4-6
+    r"|\[[\u2212\-]?[\d.]+, [\u2212\-]?[\d.]+\]"                                     # [0.00, 0.23]
+    r"|\[\d+(?:\.\d+)?% CI\]"                                                          # [95% CI]
+    r"|(?<![\w])[A-Za-zα-ω]{1,2}_(?:av|z|rb|xx|diff|t|pre|adj|rm)(?![A-Za-z0-9_])"    # d_av alone
+)
+
+
+def prose(text: Any) -> Any:
+    """Escape running text for HTML, keep each statistical token on one line, set subscripts.
+
+    A token (``p < .001``, ``d 0.19``, ``0–8``, ``[0.00, 0.23]``, ``d_av``) never breaks across
+    lines; a command in backticks becomes ``<code>`` whose words never break at a hyphen (so
+    ``--cohort`` stays whole), while the lines may still break between its words.
+
+    Examples
+    --------
+    >>> str(prose("p < .001 for `report cohort --with C07`"))
+    '<span class="nowrap">p &lt; .001</span> for <code><span class="nowrap">report</span> <span class="nowrap">cohort</span> <span class="nowrap">--with</span> <span class="nowrap">C07</span></code>'
+    >>> str(prose("d_av 0.41 [0.10, 0.72]"))
+    '<span class="nowrap">d<sub>av</sub> 0.41</span> <span class="nowrap">[0.10, 0.72]</span>'
+    """
+    from markupsafe import Markup, escape
+
+    raw = str(text)
+    out: list[str] = []
+    pos = 0
+    for m in _TOKEN.finditer(raw):
+        out.append(str(subscripts(raw[pos:m.start()])))
+        if m.group("code") is not None:
+            words = m.group("code").split(" ")
+            out.append("<code>" + " ".join(f'<span class="nowrap">{escape(w)}</span>' for w in words) + "</code>")
+        else:
+            out.append(f'<span class="nowrap">{subscripts(m.group(0))}</span>')
+        pos = m.end()
+    out.append(str(subscripts(raw[pos:])))
+    return Markup("".join(out))
 
 
 def template_environment(template_dirs: Sequence[str | Path] = ()) -> Any:

@@ -13,6 +13,7 @@ import pandas as pd
 from .. import columns as C
 from ..analysis import names as N
 from . import _fmt as F
+from ._cohort_view import join_words
 from ._context import Ctx, check_results, make_ctx, table
 from ._tables import ApaTable, study_tables
 from .headline import problem_counts
@@ -36,20 +37,25 @@ def figure_block(fig: Any, caption: str) -> FigureBlock:
 
 
 class _Numbering:
-    def __init__(self) -> None:
+    """Numbers tables and figures in order; titles and captions the study file gives win."""
+
+    def __init__(self, wording: Any = None) -> None:
         self.tables = 0
         self.figures = 0
+        wording = wording or {}
+        self.titles = dict(wording.get("table_titles", {}))
+        self.captions = dict(wording.get("captions", {}))
 
     def table(self, t: ApaTable) -> TableBlock:
         self.tables += 1
-        return TableBlock(t.frame, caption=f"Table {self.tables}. {t.title}", note=t.note)
+        return TableBlock(t.frame, caption=f"Table {self.tables}. {self.titles.get(t.key, t.title)}", note=t.note)
 
-    def tb(self, frame: pd.DataFrame, title: str, note: str = "") -> TableBlock:
-        return self.table(ApaTable("", title, frame, note))
+    def tb(self, frame: pd.DataFrame, title: str, note: str = "", key: str = "") -> TableBlock:
+        return self.table(ApaTable(key, title, frame, note))
 
     def figure(self, fig: Any) -> FigureBlock:
         self.figures += 1
-        return figure_block(fig, f"Figure {self.figures}. {fig.caption}")
+        return figure_block(fig, f"Figure {self.figures}. {self.captions.get(fig.name, fig.caption)}")
 
 
 def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()) -> Report:
@@ -90,11 +96,13 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
     from .methods import methods_text
 
     ctx = make_ctx(results)
-    num = _Numbering()
+    wording = dict(results.study.report or {})
+    num = _Numbering(wording)
     tabs = {t.key: t for t in study_tables(ctx)}
     meth = methods_text(ctx)
     tpl = "; ".join(f"{t} = {ctx.tp(t)}" for t in ctx.tps)
-    rep = Report(title=results.study.name or "Evaluation", subtitle="Study report", template="study_report.html.j2")
+    rep = Report(title=wording.get("title") or results.study.name or "Evaluation",
+                 subtitle=wording.get("subtitle") or "Study report", template="study_report.html.j2")
     rep = rep.with_meta(generated=_dt.date.today().isoformat(), study_line=f"Timepoints: {tpl}.")
     if results.synthetic:
         rep = rep.with_banner(SYNTHETIC_BANNER)
@@ -108,11 +116,11 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
     rep = rep.add_section(sec)
     figs = {k: f for k, f in results.figures.items() if f.shareable}  # no individual scores in reports
     sec = Section("Participant flow")
-    if "flow" in figs:
-        sec = sec.add(num.figure(figs.pop("flow")))
     for key in ("flow", "attrition"):
         if key in tabs:
             sec = sec.add(num.table(tabs[key]))
+    if "flow" in figs:  # after the tables: a tall figure that cannot break goes to the next page whole
+        sec = sec.add(num.figure(figs.pop("flow")))
     rep = rep.add_section(sec)
     forest = f"forest_{results.options.effect_size}"
     for key, title, intro in (
@@ -138,13 +146,14 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
                 sec = sec.add(num.figure(figs.pop(forest)))
         if key in tabs or len(sec.blocks) > 1:
             rep = rep.add_section(sec)
+    heat = figs.pop("theme_heatmap", None)
     rest = [f for f in figs.values() if f.scale is None or f.scale in ctx.primary]
     if rest:
         sec = Section("Figures").add(TextBlock("Figures for the primary outcomes."))
         for fig in rest:
             sec = sec.add(num.figure(fig))
         rep = rep.add_section(sec)
-    rep = rep.add_section(_qualitative(ctx, num))
+    rep = rep.add_section(_qualitative(ctx, num, heat))
     rep = rep.add_section(_joint(ctx, num))
     from ..privacy import explain_rule
 
@@ -154,16 +163,21 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
     return rep
 
 
+def _count(n: int, word: str) -> str:
+    """``1 warning``, ``4 warnings``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _summary(ctx: Ctx) -> Section:
     res = ctx.results
     c = res.study.counts
     lines = []
     if c.get("participants") is not None:
-        per = ", ".join(f"{c[f'participants_at_{t}']} at {t}" for t in ctx.tps if f"participants_at_{t}" in c)
+        per = join_words([f"{c[f'participants_at_{t}']} {ctx.tp_at(t)}" for t in ctx.tps if f"participants_at_{t}" in c])
         lines.append(f"{c['participants']} participants took part; responses analysed: {per}.")
     errors, warnings = problem_counts(res)
     if warnings:
-        lines.append(f"The checks of the data left {warnings} warning(s) for the research team to review "
+        lines.append(f"The checks of the data left {_count(warnings, 'warning')} for the research team to review "
                      "(possible participant-code typos, straight-lining …); they do not change these numbers.")
     m = table(res, N.CHANGE_VS_BASELINE)
     bullets = []
@@ -172,10 +186,10 @@ def _summary(ctx: Ctx) -> Section:
             sub = m[m["scale"] == s]
             if sub.empty:
                 continue
-            parts = [f"{ctx.tp(r.timepoint)} β {F.est_ci(r.beta, r.ci_low, r.ci_high)}, d\u00a0{F.num(r.d)}, "
-                     f"p\u00a0{F.p(r.p)}" for r in sub.itertuples() if not F.isna(r.beta)]
+            parts = [f"{ctx.tp_plain(r.timepoint)} β {F.est_ci(r.beta, r.ci_low, r.ci_high)}, d {F.num(r.d)}, "
+                     f"p {F.p(r.p)}" for r in sub.itertuples() if not F.isna(r.beta)]
             if parts:
-                bullets.append(f"- {ctx.label(s)} (change from {ctx.tp(ctx.baseline)}): " + "; ".join(parts) + ".")
+                bullets.append(f"- {ctx.label(s)}, change from {ctx.tp_plain(ctx.baseline)}: " + "; ".join(parts) + ".")
     sec = Section("Summary")
     if lines:
         sec = sec.add(TextBlock(" ".join(lines)))
@@ -185,8 +199,8 @@ def _summary(ctx: Ctx) -> Section:
     if counts is not None:
         top = counts[counts["shown"].astype(bool) & (counts["n_participants"] > 0)].head(3)
         if len(top):
-            sec = sec.add(TextBlock("Themes mentioned by most respondents: " + "; ".join(
-                f"{r.label} ({F.n(r.n_participants)} participants)" for r in top.itertuples()) + "."))
+            sec = sec.add(TextBlock("Themes mentioned by most respondents: " + join_words([
+                f"{r.label} ({F.n(r.n_participants)} participants)" for r in top.itertuples()]) + "."))
     for note in res.notes:
         if "failed" in note:
             sec = sec.add(Callout(note, level="warning"))
@@ -196,7 +210,7 @@ def _summary(ctx: Ctx) -> Section:
     return sec
 
 
-def _qualitative(ctx: Ctx, num: _Numbering) -> Section:
+def _qualitative(ctx: Ctx, num: _Numbering, heat: Any = None) -> Section:
     sec = Section("Qualitative findings")
     res = ctx.results
     counts = table(res, N.CODE_COUNTS)
@@ -214,7 +228,7 @@ def _qualitative(ctx: Ctx, num: _Numbering) -> Section:
         "Participants": [F.n(v) if s else F.HIDDEN for v, s in zip(counts["n_participants"], shown, strict=True)],
         "% of respondents": [F.pct(v) if s else F.HIDDEN for v, s in zip(counts["percent"], shown, strict=True)],
     })
-    sec = sec.add(num.tb(frame, "Codes in the free-text answers",
+    sec = sec.add(num.tb(frame, "Codes in the free-text answers", key="codes", note=
                          f"Respondents = {F.n(first['n_respondents'])} participants with at least one non-empty "
                          f"answer. An answer can carry several codes. {F.HIDDEN}: mentioned by at least one but "
                          f"fewer than {ctx.k} people."))
@@ -228,10 +242,17 @@ def _qualitative(ctx: Ctx, num: _Numbering) -> Section:
         wide = wide.reindex([c for c in counts[C.CODE] if c in wide.index])[tps]
         wide.insert(0, "Code", [labels.get(c, c) for c in wide.index])
         resp = tt.drop_duplicates(C.TIMEPOINT).set_index(C.TIMEPOINT)["n_respondents"]
-        wide.columns = ["Code"] + [f"{ctx.tp(t)} (n = {F.n(resp[t])})" for t in tps]
-        sec = sec.add(num.tb(wide.reset_index(drop=True), "Codes by timepoint (% of respondents)",
+        wide.columns = ["Code"] + [f"{ctx.tp(t)}, n = {F.n(resp[t])}" for t in tps]
+        sec = sec.add(num.tb(wide.reset_index(drop=True), "Codes by timepoint (% of respondents)", key="codes_by_timepoint",
+                             note=
                              f"{F.HIDDEN}: mentioned by at least one but fewer than {ctx.k} participants. Codes are not exclusive, so "
                              "the columns do not add up to 100%."))
+    if heat is not None:
+        sec = sec.add(TextBlock(
+            "Where themes cluster: the figure shows, for everyone and for each group of the study, the share of "
+            "respondents whose answers carried each code, with the codes about the person, the programme and the "
+            "system around the person apart. Its numbers are in the table theme_heatmap (tables/theme_heatmap.csv)."),
+            num.figure(heat))
     quotes = table(res, N.QUOTES)
     if quotes is not None:
         labels = dict(zip(counts[C.CODE], counts["label"], strict=True))

@@ -22,6 +22,7 @@ __all__ = [
     "GroupSpec",
     "IdSpec",
     "InstrumentSpec",
+    "ReportText",
     "Study",
     "Timepoint",
 ]
@@ -189,6 +190,37 @@ def _option_value(check: Any, value: Any, name: str) -> Any:
         raise ValueError(f"analysis.{name} must be {exc.message.split(' must be ', 1)[-1].split('. Got')[0]}") from None
 
 
+REPORT_TABLES = ("flow", "attrition", "reliability", "descriptives", "prepost", "effect_sizes", "wilcoxon", "model",
+                 "model_fit", "reliable_change", "codes", "codes_by_timepoint")
+"""Tables of the study report whose title ``report.table_titles`` may set."""
+
+
+class ReportText(_Model):
+    """Optional wording of the study report: its title and subtitle, table titles and figure
+    captions (evaltool's generic wording is used for anything not given).
+
+    Examples
+    --------
+    >>> ReportText(title="Resilience programme 2025", table_titles={"model": "Change from baseline"}).title
+    'Resilience programme 2025'
+    """
+
+    title: str | None = None
+    subtitle: str | None = None
+    table_titles: dict[str, str] = Field(default_factory=dict)
+    """Table key (one of ``REPORT_TABLES``) → title."""
+    captions: dict[str, str] = Field(default_factory=dict)
+    """Figure name (``flow``, ``forest_d_av``, ``trajectories_<scale>``, ``theme_heatmap`` …) → caption."""
+
+    @field_validator("table_titles")
+    @classmethod
+    def _known_tables(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(REPORT_TABLES))
+        if unknown:
+            raise ValueError(f"report.table_titles names {unknown}; the tables are {list(REPORT_TABLES)}")
+        return v
+
+
 class Study(_Model):
     """A whole evaluation: the root of ``study.yaml``.
 
@@ -215,6 +247,8 @@ class Study(_Model):
     free_text: list[FreeTextSpec] = Field(default_factory=list)
     exclusions: ExclusionRules = Field(default_factory=ExclusionRules)
     analysis: AnalysisOptions = Field(default_factory=AnalysisOptions)
+    report: ReportText = Field(default_factory=ReportText)
+    """Optional titles and captions for the study report."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> Study:

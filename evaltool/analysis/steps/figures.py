@@ -48,9 +48,9 @@ def _draw(run: Run, name: str, caption: str, make: Callable[[], Any], scale: str
 
 
 def figures(run: Run) -> None:
-    """Flow diagram, forest plot of the headline effect size, and per primary scale the
+    """Flow diagram, forest plot of the headline effect size, per primary scale the
     trajectories, distributions and reliable-change scatter (with the study's timepoint labels,
-    confidence level and scale directions)."""
+    confidence level and scale directions), and the theme heatmap."""
     from ... import plots
 
     o = run.options
@@ -78,6 +78,22 @@ def figures(run: Run) -> None:
         d = scores[scores[C.SCALE] == s]
         if d[C.SCORE].notna().sum() > 0:
             _scale_figures(run, s, d, info, rc, tpl)
+    _theme_heatmap(run)
+
+
+def _theme_heatmap(run: Run) -> None:
+    from .heatmap import draw_theme_heatmap
+
+    hm = run.table(N.THEME_HEATMAP)
+    if hm is None:
+        return
+    k = run.options.min_cell_size
+    groups = [g for g in dict.fromkeys(hm["group_by"]) if g != "all"]
+    _draw(run, "theme_heatmap", "Where themes cluster: the share of respondents (people who answered at least one "
+          f"open question) whose answers carried each code, for everyone and by {' and by '.join(groups)}. Codes "
+          f"are grouped by what they are about. Hatched grey cells are hidden: fewer than {k} people, or needed "
+          "to protect another hidden number.",
+          lambda: draw_theme_heatmap(hm, min_cell_size=k))
 
 
 def _scale_figures(run: Run, s: str, d: pd.DataFrame, info: Any, rc: pd.DataFrame | None,

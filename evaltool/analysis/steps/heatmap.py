@@ -1,0 +1,271 @@
+"""Where themes cluster: the share of people mentioning each code, by cohort and other groups.
+
+After the WHAM approach (themes mapped across sites and staff groups, so a reader sees whether a
+theme is everyone's or one place's): one row per code, one column per group of each of the
+study's group columns (cohorts, professions …) plus everyone. The numbers are people, not
+answers: of those in a group who answered at least one open question, the share whose answers
+carried the code. Every count goes through the same small-cell suppression as the cohort
+tables (a group's respondents and its code counts as one table with all-participants totals),
+so a hidden cell cannot be recovered from the totals; for the cohort column the published
+``cohort_themes`` decision is used as it stands, so the heatmap and the cohort reports agree.
+
+Codes are grouped by what they are about: the person (personal), the programme, or the system
+around the person (system and organisation). A hierarchical codebook's top-level codes give the
+groups; the packaged codebook is flat, so its grouping is listed here (:data:`THEME_KINDS`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ... import columns as C
+from .. import names as N
+from .cohorts import COHORT, EVERYONE, RESPONDENTS, _labels, hidden_reason
+
+if TYPE_CHECKING:
+    from ..pipeline import Run
+
+__all__ = ["HEATMAP_COLUMNS", "KIND_LABELS", "THEME_KINDS", "code_kinds", "draw_theme_heatmap", "theme_heatmap"]
+
+HEATMAP_COLUMNS = ("group_by", "group", C.CODE, "label", "kind", "n_people", "n_respondents", "percent", "shown",
+                   "reason")
+
+PERSONAL, PROGRAMME, SYSTEM = "personal", "programme", "system"
+KIND_LABELS = {PERSONAL: "Personal", PROGRAMME: "The programme", SYSTEM: "System and organisation"}
+"""How each kind of code is headed in the report (in this order)."""
+
+THEME_KINDS: dict[str, dict[str, str]] = {
+    "resilience_training": {
+        "reframing_resilience": PERSONAL, "humanising_error": PERSONAL, "beyond_work": PERSONAL,
+        "personal_growth": PERSONAL, "techniques_tools": PERSONAL,
+        "coaching_call": PROGRAMME, "group_learning": PROGRAMME, "relevance": PROGRAMME,
+        "delivery_format": PROGRAMME, "suggestions": PROGRAMME,
+        "system_context": SYSTEM, "peer_support": SYSTEM,
+    },
+}
+"""Kinds of the packaged codebook's codes (by codebook id; see shared/design/CODEBOOK.md). The
+codebook schema has no field for it yet; a hierarchical codebook groups by its top-level codes."""
+
+
+def code_kinds(codebook: Any, codes: list[str]) -> dict[str, str]:
+    """The group of each code: its top-level ancestor's label in a hierarchical codebook, else
+    the packaged grouping (:data:`THEME_KINDS`), else ``""``.
+
+    Examples
+    --------
+    >>> from evaltool import load_codebook
+    >>> code_kinds(load_codebook("resilience_training"), ["system_context", "personal_growth", "x"])
+    {'system_context': 'system', 'personal_growth': 'personal', 'x': ''}
+    """
+    known = THEME_KINDS.get(getattr(codebook, "id", ""), {})
+    out = {}
+    for c in codes:
+        try:
+            ancestors = codebook.ancestors(c) if codebook is not None else []
+        except KeyError:
+            ancestors = []
+        out[c] = codebook.code(ancestors[-1]).label if ancestors else known.get(c, "")
+    return out
+
+
+def _group_counts(run: Run, group: str, codes: list[str], k: int) -> list[dict[str, Any]]:
+    """People mentioning each code per group value, suppressed with the all-participants totals
+    (the cohort tables' rule: a hidden respondent count hides its whole row)."""
+    from ...qual.coder import empty_mask
+    from ...report.suppression import suppress_counts  # moves to evaltool.privacy (issue 14)
+
+    parts, answers, codings = run.tables[N.PARTICIPANTS], run.tables[N.FREE_TEXT], run.tables[N.CODINGS]
+    members = parts[[C.PARTICIPANT_ID]].assign(g=_labels(parts[group])).dropna(subset=["g"])
+    ans = answers[~empty_mask(answers, run.codebook)][[C.RESPONSE_ID, C.PARTICIPANT_ID]].astype(object)
+    ans = ans.merge(members, on=C.PARTICIPANT_ID, how="inner")
+    values = sorted(members["g"].unique())
+    resp = ans.groupby("g")[C.PARTICIPANT_ID].nunique().reindex(values).fillna(0).astype(int)
+    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(ans, on=C.RESPONSE_ID)
+    people = cod.groupby(["g", C.CODE])[C.PARTICIPANT_ID].nunique().unstack(fill_value=0)
+    people = people.reindex(index=values, columns=codes).fillna(0).astype(int)
+    tab = pd.concat([resp.rename(RESPONDENTS), people], axis=1)
+    hide = pd.DataFrame(False, index=tab.index, columns=tab.columns)
+    mask = suppress_counts(tab, k=k, hide=hide).mask.loc[tab.index, tab.columns]
+    for _ in range(len(values) + 1):
+        want = hide.copy()
+        want.loc[mask[RESPONDENTS].to_numpy(dtype=bool), :] = True
+        if want.equals(hide):
+            break
+        hide = want
+        mask = suppress_counts(tab, k=k, hide=hide).mask.loc[tab.index, tab.columns]
+    rows = []
+    for v in values:
+        n_resp = None if bool(mask.at[v, RESPONDENTS]) else int(str(tab.at[v, RESPONDENTS]))
+        for c in codes:
+            hidden = bool(mask.at[v, c])
+            rows.append({"group_by": group, "group": v, C.CODE: c, "n_people": None if hidden else int(str(tab.at[v, c])),
+                         "n_respondents": n_resp, "shown": not hidden})
+    return rows
+
+
+def _cohort_rows(run: Run, group: str) -> list[dict[str, Any]]:
+    """The published cohort decision (``cohort_themes``), as heatmap rows."""
+    t = run.tables[N.COHORT_THEMES]
+    t = t[t["scope"] == COHORT]
+    def count(v: Any) -> int | None:
+        return None if pd.isna(v) else int(v)
+
+    return [{"group_by": group, "group": c, C.CODE: code, "n_people": count(n), "n_respondents": count(r),
+             "shown": bool(s)}
+            for c, code, n, r, s in zip(t["cohort"], t[C.CODE], t["n_people"], t["n_respondents"], t["shown"],
+                                        strict=True)]
+
+
+def theme_heatmap(run: Run) -> None:
+    """Build the ``theme_heatmap`` table (shareable): code × group shares with suppression."""
+    counts, codings, answers = run.table(N.CODE_COUNTS), run.table(N.CODINGS), run.table(N.FREE_TEXT)
+    parts = run.table(N.PARTICIPANTS)
+    if counts is None or codings is None or answers is None or parts is None:
+        return
+    k = run.options.min_cell_size
+    codes = list(counts[C.CODE])
+    labels = dict(zip(counts[C.CODE], counts["label"], strict=True))
+    kinds = code_kinds(run.codebook, codes)
+    n_all = int(counts["n_respondents"].iloc[0])
+    rows: list[dict[str, Any]] = [
+        {"group_by": EVERYONE, "group": "All participants", C.CODE: c, "n_people": int(n) if s else None,
+         "n_respondents": n_all, "shown": bool(s)}
+        for c, n, s in zip(counts[C.CODE], counts["n_participants"], counts["shown"], strict=True)]
+    for g in run.groups:
+        if g not in parts.columns:
+            continue
+        if g == run.cohort_group and run.table(N.COHORT_THEMES) is not None:
+            rows += _cohort_rows(run, g)
+        else:
+            rows += _group_counts(run, g, codes, k)
+    out = pd.DataFrame(rows)
+    out["label"] = out[C.CODE].map(labels)
+    out["kind"] = out[C.CODE].map(kinds)
+    n, r = out["n_people"].astype(float), out["n_respondents"].astype(float)
+    out["percent"] = np.where(out["shown"] & (r > 0), 100.0 * n / r, np.nan)
+    out["reason"] = np.where(out["shown"], "", hidden_reason(k))
+    out = out.reindex(columns=list(HEATMAP_COLUMNS))
+    for c in ("n_people", "n_respondents"):
+        out[c] = out[c].astype("Int64")
+    run.tables[N.THEME_HEATMAP] = out
+
+
+def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_titles: dict[str, str] | None = None,
+                       kind_labels: dict[str, str] | None = None) -> Any:
+    """Draw the theme heatmap: codes (grouped by kind) × groups, cells = % of respondents.
+
+    Parameters
+    ----------
+    table
+        A ``theme_heatmap`` table. Not modified.
+    min_cell_size
+        The smallest reportable group (for the legend of hidden cells).
+    group_titles
+        Heading of each ``group_by`` block (default: the group name, capitalised).
+    kind_labels
+        Heading of each kind of code (default :data:`KIND_LABELS`).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A pyplot-free figure: colour-blind-safe sequential colours (viridis) with each share
+        printed in its cell; hidden cells grey and hatched, explained in a legend.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"group_by": ["all", "all", "cohort", "cohort"], "group": ["All participants"] * 2 + ["C01"] * 2,
+    ...                   "code": ["a", "b", "a", "b"], "label": ["Alpha", "Beta"] * 2, "kind": ["personal", "system"] * 2,
+    ...                   "n_respondents": [20, 20, 8, 8], "percent": [50.0, 25.0, 62.5, None],
+    ...                   "shown": [True, True, True, False]})
+    >>> fig = draw_theme_heatmap(t)
+    >>> [a.get_ylabel() for a in fig.axes][:1]
+    ['']
+    """
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    from ...plots._style import style
+
+    kind_labels = kind_labels or KIND_LABELS
+    titles = {EVERYONE: "", **(group_titles or {})}
+    t = table.copy()
+    t["kind"] = t["kind"].fillna("").astype(str)
+    order_k = [k for k in kind_labels if (t["kind"] == k).any()] + sorted(set(t["kind"]) - set(kind_labels))
+    codes = list(dict.fromkeys(t[C.CODE]))
+    rows: list[str | None] = []
+    heads: list[tuple[int, str]] = []
+    for kd in order_k:
+        mine = [c for c in codes if (t.loc[t[C.CODE] == c, "kind"].iloc[0] == kd)]
+        if not mine:
+            continue
+        if rows:
+            rows.append(None)
+        heads.append((len(rows), kind_labels.get(kd, kd.capitalize() if kd else "Other")))
+        rows += mine
+    blocks = list(dict.fromkeys(t["group_by"]))
+    cols: list[tuple[str, str] | None] = []
+    for b in blocks:
+        if cols:
+            cols.append(None)
+        cols += [(b, g) for g in dict.fromkeys(t.loc[t["group_by"] == b, "group"])]
+    cell = t.set_index(["group_by", "group", C.CODE])
+    label = dict(zip(t[C.CODE], t["label"], strict=False))
+    norm = Normalize(0, 100)
+    with style():
+        import matplotlib as mpl
+
+        cmap = mpl.colormaps["viridis"]
+        fig = Figure(figsize=(2.6 + 0.3 * len(cols), 1.4 + 0.28 * len(rows)), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_xlim(0, len(cols))
+        ax.set_ylim(len(rows), 0)
+        ax.grid(False)
+        for s in ax.spines.values():
+            s.set_visible(False)
+        for i, code in enumerate(rows):
+            for j, col in enumerate(cols):
+                if code is None or col is None:
+                    continue
+                r: Any = cell.loc[(col[0], col[1], code)]  # type: ignore[index]
+                if not bool(r["shown"]) or pd.isna(r["percent"]):
+                    ax.add_patch(Rectangle((j, i), 1, 1, facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
+                                           linewidth=0.4))
+                    continue
+                v = float(r["percent"])
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=cmap(norm(v)), edgecolor="white", linewidth=0.8))
+                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
+                        color="white" if v < 55 else "black")
+        ax.set_yticks([i + 0.5 for i, c in enumerate(rows) if c is not None],
+                      [label.get(c, c) for c in rows if c is not None], fontsize=8)
+        ax.set_xticks([j + 0.5 for j, c in enumerate(cols) if c is not None],
+                      [_col_label(cell, c) for c in cols if c is not None], fontsize=7.5, rotation=90)
+        ax.tick_params(length=0)
+        for i, text in heads:
+            ax.text(-0.01, i - 0.15 if i else -0.15, text, transform=ax.get_yaxis_transform(), ha="right",
+                    va="bottom", fontsize=8, fontweight="bold", color="#333333")
+        for b in blocks:
+            js = [j for j, c in enumerate(cols) if c is not None and c[0] == b]
+            if titles.get(b, b.capitalize()) and js:
+                ax.text((js[0] + js[-1] + 1) / 2, -0.2, titles.get(b, b.capitalize()), ha="center",
+                        va="bottom", fontsize=8.5, fontweight="bold", color="#333333")
+        sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+        bar = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, aspect=25)
+        bar.set_label("% of respondents who mentioned it", fontsize=8)
+        bar.ax.tick_params(labelsize=7)
+        fig.legend(handles=[Patch(facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
+                                  label=f"hidden: fewer than {min_cell_size} people, or needed to protect another "
+                                        "hidden number")],
+                   loc="outside lower left", fontsize=7.5, frameon=False)
+    return fig
+
+
+def _col_label(cell: pd.DataFrame, col: tuple[str, str]) -> str:
+    sub: Any = cell.loc[(col[0], col[1])]
+    n = sub["n_respondents"].dropna()
+    name = col[1]
+    return f"{name} (n = {int(n.iloc[0])})" if len(n) else f"{name} (n hidden)"
