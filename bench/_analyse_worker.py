@@ -1,0 +1,110 @@
+"""Run ``evaltool analyse`` once in this process and report its stages as JSON lines.
+
+Run by ``bench_analyse`` as a subprocess per study size, so that the peak memory of one size
+does not mix with another's (``ru_maxrss`` only grows):
+
+    python bench/_analyse_worker.py STUDY_YAML OUT_DIR REPORT_JSONL
+
+(``OUT_DIR`` ``-``: analyse in memory, write nothing.)
+
+Each line of ``REPORT_JSONL`` is written (and flushed) as soon as it is known, so a run
+stopped by the benchmark's time limit still leaves the stages it finished:
+
+* ``{"stage": name, "seconds": s, "peak_mb": m}`` per pipeline step (the time between two
+  ``progress`` callbacks of :func:`evaltool.analysis.analyse`; ``peak_mb`` is the process's
+  peak resident memory so far), starting with ``"load study file"`` (before the first step);
+* ``{"baseline": "bare read", ...}`` — ``pyarrow.csv.read_csv`` of the same export files, no
+  checks (best of 2), and ``{"baseline": "bare write", ...}`` — ``pyarrow.csv.write_csv`` of
+  every table the run produced (best of 2): the floor of the reading and writing stages;
+* ``{"done": true, "seconds": total, "peak_mb": m}`` at the end.
+
+A standalone script (no package-relative imports), so that ``PYTHONPATH=<other checkout>``
+measures another version of evaltool with the same harness.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _bare_read(paths: list[Path]) -> float:
+    import pyarrow.csv as pacsv
+
+    opts = pacsv.ParseOptions(newlines_in_values=True)
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for p in paths:
+            pacsv.read_csv(p, parse_options=opts)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _bare_write(tables: dict[str, Any], folder: Path) -> float:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    arrow = {}
+    for name, frame in tables.items():
+        try:
+            arrow[name] = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+            arrow[name] = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for name, table in arrow.items():
+            pacsv.write_csv(table, folder / f"{name}.csv")
+        best = min(best, time.perf_counter() - t0)
+    shutil.rmtree(folder, ignore_errors=True)
+    return best
+
+
+def main(argv: list[str]) -> int:
+    study_path, report = Path(argv[0]), Path(argv[2])
+    out_dir = None if argv[1] == "-" else Path(argv[1])
+    fh = open(report, "w", encoding="utf-8")  # noqa: SIM115 - closed at the end; lines flushed
+
+    def emit(**rec: Any) -> None:
+        fh.write(json.dumps(rec) + "\n")
+        fh.flush()
+
+    start = time.perf_counter()
+    from evaltool.analysis import analyse
+    from evaltool.study import load_study
+
+    state: dict[str, Any] = {"stage": "load study file", "t": start}
+
+    def progress(name: str, _i: int, _n: int) -> None:
+        now = time.perf_counter()
+        emit(stage=state["stage"], seconds=now - state["t"], peak_mb=peak_mb())
+        state.update(stage=name, t=now)
+
+    emit(start=True, evaltool=str(Path(sys.modules["evaltool"].__file__ or "").parent))
+    sf = load_study(study_path)
+    results = analyse(sf, out=out_dir, overwrite=True, progress=progress)
+    total = time.perf_counter() - start
+    emit(done=True, seconds=total, peak_mb=peak_mb())
+    exports = [sf.resolve(p) for e in sf.spec.exports for p in e.paths]
+    emit(baseline="bare read", seconds=_bare_read(exports),
+         input_mb=sum(p.stat().st_size for p in exports) / 1e6)
+    bare = Path(report).with_suffix(".bare-write")
+    emit(baseline="bare write", seconds=_bare_write(dict(results.tables), bare), tables=len(results.tables))
+    fh.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,257 @@
+"""``evaltool analyse`` end to end at national scale, stage by stage (GitHub issue 16), and
+``evaltool validate`` on two 250 MB exports (issues 14 and 16).
+
+Rows:
+
+* ``analyse <size>`` — the whole run with ``--out`` (link, score, reliability, flow,
+  descriptives, pre/post, models, reliable change, coding, figures, writing tables, figures
+  and reports) on the example study generated at three sizes: the bundled 66 participants,
+  10,000 and 100,000 participants (400 cohorts, 4 waves, BRS + confidence + quiz + CBI, five
+  free-text questions; ``python -m evaltool.examples.generate --participants N --cohorts
+  400``). Each size runs in its own process (``bench/_analyse_worker.py``) so that peak
+  memories do not mix; the process reports each stage as it ends, so a run stopped at the
+  time limit still shows where its time went. Baseline: **the floor** — a bare
+  ``pyarrow.csv.read_csv`` of the same exports + the statistical stages themselves (score,
+  reliability, flow, descriptives, pre/post, models, reliable change) + a bare
+  ``pyarrow.csv.write_csv`` of every table the run produced, all measured in the same run.
+  Goals (issue 16): 10k < 15 s; 100k < 60 s and peak memory < 4 GB.
+* ``validate 2 × 250 MB`` — ``python -m evaltool validate`` (reading, linking and checking two
+  Qualtrics exports of ~250 MB each, and writing its tables) in a subprocess; peak memory from
+  ``wait4``. Baseline: a bare ``pyarrow.csv.read_csv`` of the two files (also in its own
+  process, with its peak memory). Goal: peak ≤ 4× the input size.
+
+The stage-by-stage table (wall seconds and peak memory so far, per size) is printed before
+the summary table. ``--quick`` analyses a 40-participant study in memory and validates two
+2,000-row exports (a smoke run; no goals). Data are generated once into ``bench/_data`` (about 90 s for the 100k
+study and 30 s for the 250 MB exports on the first run). Set ``EVALTOOL_BENCH_ANALYSE_LIMIT``
+(seconds, default 300) to change the time limit per size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ._common import data_dir, row
+
+SIZES: tuple[tuple[str, int | None, int], ...] = (
+    ("example", None, 8), ("10k", 10_000, 400), ("100k", 100_000, 400))
+QUICK_SIZES: tuple[tuple[str, int | None, int], ...] = (("40", 40, 4),)
+GOALS = {"10k": 15.0, "100k": 60.0}
+PEAK_GOAL_MB = 4000.0
+STATISTICAL = ("score questionnaires", "reliability", "participant flow", "descriptives",
+               "pre/post comparisons", "longitudinal models", "reliable change")
+VALIDATE_ROWS = 900_000  # two Qualtrics exports of about 250 MB each (bench_io layout)
+VALIDATE_QUICK_ROWS = 2_000
+WORKER = Path(__file__).resolve().parent / "_analyse_worker.py"
+
+
+def _limit() -> float:
+    return float(os.environ.get("EVALTOOL_BENCH_ANALYSE_LIMIT", "300"))
+
+
+def study_for(label: str, participants: int | None, cohorts: int) -> Path:
+    """The study file of one size: the bundled example, or a scaled copy in the data folder."""
+    if participants is None:
+        from evaltool.examples import example_study_path
+
+        return example_study_path()
+    from evaltool.examples._design import Size
+    from evaltool.examples.generate import write_study
+
+    folder = data_dir() / f"example_{participants}_{cohorts}"
+    done = folder / ".complete"
+    if not done.exists():
+        write_study(folder, size=Size(participants, cohorts))
+        done.write_text("ok\n", encoding="utf-8")
+    return folder / "study.yaml"
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    """Stop a worker and the processes it started (its own session), nothing else."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_analyse(study: Path, limit: float, env: dict[str, str] | None = None, write: bool = True) -> dict[str, Any]:
+    """Run the worker on ``study``; its stages, total, floor parts, and whether it finished."""
+    out = data_dir() / f"analyse-out-{os.getpid()}"
+    report = data_dir() / f"analyse-report-{os.getpid()}.jsonl"
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen([sys.executable, str(WORKER), str(study), str(out) if write else "-", str(report)],
+                                stdout=null, stderr=subprocess.PIPE, start_new_session=True,
+                                env=env, cwd=str(data_dir()))
+        try:
+            _, err = proc.communicate(timeout=limit)
+            stopped = False
+        except subprocess.TimeoutExpired:
+            _kill(proc)
+            _, err = proc.communicate()
+            stopped = True
+    wall = time.perf_counter() - t0
+    lines = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines() if x.strip()] \
+        if report.exists() else []
+    report.unlink(missing_ok=True)
+    shutil.rmtree(out, ignore_errors=True)
+    res: dict[str, Any] = {"stages": [x for x in lines if "stage" in x], "stopped": stopped,
+                           "wall": wall, "failed": None}
+    for x in lines:
+        if x.get("done"):
+            res["seconds"], res["peak_mb"] = x["seconds"], x["peak_mb"]
+        elif x.get("baseline") == "bare read":
+            res["bare_read"], res["input_mb"] = x["seconds"], x["input_mb"]
+        elif x.get("baseline") == "bare write":
+            res["bare_write"] = x["seconds"]
+    if not stopped and "seconds" not in res:
+        res["failed"] = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+    if stopped:
+        res["seconds"] = wall
+        res["peak_mb"] = max((s["peak_mb"] for s in res["stages"]), default=float("nan"))
+        done = {s["stage"] for s in res["stages"]}
+        order = ["load study file"] + [s for s in _step_names() if s not in ("load study file",)]
+        res["running"] = next((s for s in order if s not in done), "?")
+    return res
+
+
+def _step_names() -> list[str]:
+    from evaltool.analysis.pipeline import STEPS
+
+    return ["load study file", *[name for name, _ in STEPS], "writing tables, figures, reports"]
+
+
+def floor_of(res: dict[str, Any]) -> float | None:
+    """Bare read + statistical stages + bare write (None when a part is missing)."""
+    stats = [s["seconds"] for s in res["stages"] if s["stage"] in STATISTICAL]
+    if "bare_read" not in res or "bare_write" not in res or not stats:
+        return None
+    return res["bare_read"] + sum(stats) + res["bare_write"]
+
+
+def stage_table(results: dict[str, dict[str, Any]]) -> str:
+    """Stages down, sizes across: wall seconds and peak memory so far (MB)."""
+    labels = list(results)
+    names = [n for n in _step_names() if any(n in {s["stage"] for s in r["stages"]} for r in results.values())]
+    head = ["stage"] + [f"{lab} s" for lab in labels] + [f"{lab} peak MB" for lab in labels]
+    lines = [head]
+    for name in names:
+        cells = [name]
+        got = [{s["stage"]: s for s in r["stages"]}.get(name) for r in results.values()]
+        cells += ["—" if g is None else f"{g['seconds']:.2f}" for g in got]
+        cells += ["—" if g is None else f"{g['peak_mb']:.0f}" for g in got]
+        lines.append(cells)
+    total = ["total (wall)"] + [
+        (f"> {r['seconds']:.0f} (stopped in {r.get('running')})" if r["stopped"]
+         else "failed" if r["failed"] else f"{r['seconds']:.2f}") for r in results.values()]
+    total += [f"{r.get('peak_mb', float('nan')):.0f}" for r in results.values()]
+    lines.append(total)
+    floor = ["floor (bare read + statistics + bare write)"] + [
+        "—" if floor_of(r) is None else f"{floor_of(r):.2f}" for r in results.values()] + [""] * len(labels)
+    lines.append(floor)
+    lines.append(["  bare pyarrow read of the exports"] + [
+        f"{r['bare_read']:.2f}" if "bare_read" in r else "—" for r in results.values()] + [""] * len(labels))
+    lines.append(["  bare pyarrow write of every table"] + [
+        f"{r['bare_write']:.2f}" if "bare_write" in r else "—" for r in results.values()] + [""] * len(labels))
+    widths = [max(len(x[i]) for x in lines) for i in range(len(head))]
+    fmt = [" ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(x, widths, strict=True)))
+           for x in lines]
+    return "\n".join([fmt[0], "-" * len(fmt[0]), *fmt[1:]])
+
+
+# ---- validate on two large exports ------------------------------------------------------------
+
+
+def _wait_peak(cmd: list[str], env: dict[str, str] | None, cwd: Path, limit: float) -> tuple[float, float, int]:
+    """Run ``cmd``; wall seconds, its peak resident memory (MB, from wait4) and exit status."""
+    t0 = time.perf_counter()
+    with open(os.devnull, "wb") as null:
+        proc = subprocess.Popen(cmd, stdout=null, stderr=null, env=env, cwd=str(cwd), start_new_session=True)
+    deadline = t0 + limit
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            _kill(proc)
+            pid, status, usage = os.wait4(proc.pid, 0)
+            status = -9
+            break
+        time.sleep(0.05)
+    proc.returncode = 0  # reaped above
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024.0, status
+
+
+_BARE_READ = ("import sys, pyarrow.csv as c\n"
+              "o = c.ParseOptions(newlines_in_values=True)\n"
+              "t = [c.read_csv(p, parse_options=o) for p in sys.argv[1:]]\n")
+
+
+def run_validate(quick: bool) -> dict[str, Any]:
+    from .bench_io import make_wave
+    from .bench_link import _study
+
+    n = VALIDATE_QUICK_ROWS if quick else VALIDATE_ROWS
+    paths = [make_wave(n, w) for w in (1, 2)]
+    study = _study(paths, data_dir())
+    out = data_dir() / f"validate-out-{os.getpid()}"
+    shutil.rmtree(out, ignore_errors=True)
+    wall, peak, status = _wait_peak([sys.executable, "-m", "evaltool", "validate", str(study), "--out", str(out)],
+                                    None, Path(__file__).resolve().parent.parent, _limit())
+    shutil.rmtree(out, ignore_errors=True)
+    b_wall, b_peak, _ = _wait_peak([sys.executable, "-c", _BARE_READ, *map(str, paths)], None, data_dir(), _limit())
+    return {"seconds": wall, "peak_mb": peak, "status": status, "bare": b_wall, "bare_peak_mb": b_peak,
+            "input_mb": sum(p.stat().st_size for p in paths) / 1e6, "rows": n}
+
+
+def run(quick: bool = False) -> list[dict[str, Any]]:
+    sizes = QUICK_SIZES if quick else SIZES
+    results: dict[str, dict[str, Any]] = {}
+    studies: dict[str, Path] = {}
+    for label, n, k in sizes:
+        studies[label] = study_for(label, n, k)
+    for label, _n, _k in sizes:
+        print(f"  analyse {label} ...", file=sys.stderr, flush=True)
+        results[label] = run_analyse(studies[label], _limit(), write=not quick)
+    print("\nanalyse stage by stage (seconds; peak resident memory so far, MB)")
+    print(stage_table(results))
+    rows = []
+    for label, n, k in sizes:
+        r = results[label]
+        who = "66 participants, 8 cohorts" if n is None else f"{n:,} participants, {k} cohorts"
+        top = sorted(r["stages"], key=lambda s: -s["seconds"])[:3]
+        note = ("largest stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in top)
+                + f"; peak memory {r.get('peak_mb', float('nan')):.0f} MB")
+        if r["stopped"]:
+            note = f"stopped at the {_limit():.0f} s limit while '{r.get('running')}' ran; " + note
+        if r["failed"]:
+            note = f"FAILED: {r['failed'][0]}; " + note
+        goal = GOALS.get(label)
+        rows.append(row(
+            f"analyse {label} ({who}, 4 waves{'' if quick else ', --out'})", r["seconds"],
+            "floor: bare read + statistical stages + bare write", floor_of(r),
+            "—" if goal is None else f"< {goal:.0f} s" + (", < 4 GB" if label == "100k" else ""),
+            goal_seconds=None if quick else goal,
+            goal_peak_mb=PEAK_GOAL_MB if label == "100k" and not quick else None,
+            peak_mb=r.get("peak_mb"), note=note, stages=r["stages"],
+        ))
+    print("  validate ...", file=sys.stderr, flush=True)
+    v = run_validate(quick)
+    ratio = v["peak_mb"] / v["input_mb"]
+    rows.append(row(
+        f"validate 2 × {v['input_mb'] / 2:,.0f} MB Qualtrics exports ({v['rows']:,} rows each)", v["seconds"],
+        "bare pyarrow read of the two files", v["bare"], "peak ≤ 4× input",
+        goal_peak_mb=None if quick else 4 * v["input_mb"], peak_mb=v["peak_mb"],
+        note=(f"peak {v['peak_mb']:,.0f} MB = {ratio:.1f}× the input ({v['input_mb']:,.0f} MB); bare read "
+              f"peak {v['bare_peak_mb']:,.0f} MB; exit status {v['status']}"),
+    ))
+    return rows
