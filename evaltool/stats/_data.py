@@ -253,10 +253,19 @@ def scale_index(data: pd.DataFrame, scale: str | None, dv: str, func: str) -> tu
     """Scale names in order and the code of each row (``scale=None``: one scale named ``dv``)."""
     if scale is None:
         return [dv], np.zeros(len(data), dtype="int64")
-    if data[scale].isna().any():
+    col = data[scale]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        missing = int((codes < 0).sum())
+    else:  # one hashing pass: names in order of first appearance, and each row's code
+        codes, uniques = pd.factorize(col)
+        missing = int((codes < 0).sum())
+    if missing:
         raise ParameterError(
-            f"{int(data[scale].isna().sum())} row(s) passed to {func}() have no scale.",
+            f"{missing} row(s) passed to {func}() have no scale.",
             fix="remove them or fill in the scale column.",
         )
-    names = ordered_values(data[scale])
-    return names, codes_for(data[scale], names)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        names = ordered_values(col)
+        return names, codes_for(col, names)
+    return list(uniques), np.asarray(codes, dtype="int64")
