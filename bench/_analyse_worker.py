@@ -3,9 +3,11 @@
 Run by ``bench_analyse`` as a subprocess per study size, so that the peak memory of one size
 does not mix with another's (``ru_maxrss`` only grows):
 
-    python bench/_analyse_worker.py STUDY_YAML OUT_DIR REPORT_JSONL
+    python bench/_analyse_worker.py STUDY_YAML OUT_DIR REPORT_JSONL [STOP_BEFORE]
 
-(``OUT_DIR`` ``-``: analyse in memory, write nothing.)
+(``OUT_DIR`` ``-``: analyse in memory, write nothing. ``STOP_BEFORE``: the name of a stage,
+e.g. ``figures``, at which to stop — its ``progress`` callback raises — to time the stages
+before it alone, quickly and repeatedly.)
 
 Each line of ``REPORT_JSONL`` is written (and flushed) as soon as it is known, so a run
 stopped by the benchmark's time limit still leaves the stages it finished:
@@ -86,15 +88,26 @@ def main(argv: list[str]) -> int:
     from evaltool.study import load_study
 
     state: dict[str, Any] = {"stage": "load study file", "t": start}
+    stop_before = argv[3] if len(argv) > 3 else None
+
+    class Stop(Exception):
+        pass
 
     def progress(name: str, _i: int, _n: int) -> None:
         now = time.perf_counter()
         emit(stage=state["stage"], seconds=now - state["t"], peak_mb=peak_mb())
         state.update(stage=name, t=now)
+        if name == stop_before:
+            raise Stop
 
     emit(start=True, evaltool=str(Path(sys.modules["evaltool"].__file__ or "").parent))
     sf = load_study(study_path)
-    results = analyse(sf, out=out_dir, overwrite=True, progress=progress)
+    try:
+        results = analyse(sf, out=out_dir, overwrite=True, progress=progress)
+    except Stop:
+        emit(stopped_before=stop_before, seconds=time.perf_counter() - start, peak_mb=peak_mb())
+        fh.close()
+        return 0
     total = time.perf_counter() - start
     emit(done=True, seconds=total, peak_mb=peak_mb())
     exports = [sf.resolve(p) for e in sf.spec.exports for p in e.paths]

@@ -23,8 +23,9 @@ Rows:
 The stage-by-stage table (wall seconds and peak memory so far, per size) is printed before
 the summary table. ``--quick`` analyses a 40-participant study in memory and validates two
 2,000-row exports (a smoke run; no goals). Data are generated once into ``bench/_data`` (about 90 s for the 100k
-study and 30 s for the 250 MB exports on the first run). Set ``EVALTOOL_BENCH_ANALYSE_LIMIT``
-(seconds, default 300) to change the time limit per size.
+study and 30 s for the 250 MB exports on the first run). Each size is stopped after
+:data:`LIMITS` seconds (90 s for 66 and 10k, 180 s for 100k; ``validate`` 240 s);
+``EVALTOOL_BENCH_ANALYSE_LIMIT`` (seconds) sets one limit for all.
 """
 
 from __future__ import annotations
@@ -53,8 +54,16 @@ VALIDATE_QUICK_ROWS = 2_000
 WORKER = Path(__file__).resolve().parent / "_analyse_worker.py"
 
 
-def _limit() -> float:
-    return float(os.environ.get("EVALTOOL_BENCH_ANALYSE_LIMIT", "300"))
+LIMITS = {"example": 90.0, "10k": 90.0, "100k": 180.0}
+"""Seconds before a size is stopped (6× the goals): keeps ``make bench`` near 10 minutes while
+stages are still slow, and still shows where the time went."""
+
+
+def _limit(label: str | None = None) -> float:
+    env = os.environ.get("EVALTOOL_BENCH_ANALYSE_LIMIT")
+    if env:
+        return float(env)
+    return LIMITS.get(label or "", 240.0)
 
 
 def study_for(label: str, participants: int | None, cohorts: int) -> Path:
@@ -206,9 +215,9 @@ def run_validate(quick: bool) -> dict[str, Any]:
     out = data_dir() / f"validate-out-{os.getpid()}"
     shutil.rmtree(out, ignore_errors=True)
     wall, peak, status = _wait_peak([sys.executable, "-m", "evaltool", "validate", str(study), "--out", str(out)],
-                                    None, Path(__file__).resolve().parent.parent, _limit())
+                                    None, Path(__file__).resolve().parent.parent, _limit("validate"))
     shutil.rmtree(out, ignore_errors=True)
-    b_wall, b_peak, _ = _wait_peak([sys.executable, "-c", _BARE_READ, *map(str, paths)], None, data_dir(), _limit())
+    b_wall, b_peak, _ = _wait_peak([sys.executable, "-c", _BARE_READ, *map(str, paths)], None, data_dir(), _limit("validate"))
     return {"seconds": wall, "peak_mb": peak, "status": status, "bare": b_wall, "bare_peak_mb": b_peak,
             "input_mb": sum(p.stat().st_size for p in paths) / 1e6, "rows": n}
 
@@ -221,7 +230,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         studies[label] = study_for(label, n, k)
     for label, _n, _k in sizes:
         print(f"  analyse {label} ...", file=sys.stderr, flush=True)
-        results[label] = run_analyse(studies[label], _limit(), write=not quick)
+        results[label] = run_analyse(studies[label], _limit(label), write=not quick)
     print("\nanalyse stage by stage (seconds; peak resident memory so far, MB)")
     print(stage_table(results))
     rows = []
@@ -232,7 +241,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         note = ("largest stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in top)
                 + f"; peak memory {r.get('peak_mb', float('nan')):.0f} MB")
         if r["stopped"]:
-            note = f"stopped at the {_limit():.0f} s limit while '{r.get('running')}' ran; " + note
+            note = f"stopped at the {_limit(label):.0f} s limit while '{r.get('running')}' ran; " + note
         if r["failed"]:
             note = f"FAILED: {r['failed'][0]}; " + note
         goal = GOALS.get(label)
@@ -251,7 +260,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         f"validate 2 × {v['input_mb'] / 2:,.0f} MB Qualtrics exports ({v['rows']:,} rows each)", v["seconds"],
         "bare pyarrow read of the two files", v["bare"], "peak ≤ 4× input",
         goal_peak_mb=None if quick else 4 * v["input_mb"], peak_mb=v["peak_mb"],
-        note=(f"peak {v['peak_mb']:,.0f} MB = {ratio:.1f}× the input ({v['input_mb']:,.0f} MB); bare read "
+        note=(("STOPPED at the time limit (peak so far); " if v["status"] == -9 else "")
+              + f"peak {v['peak_mb']:,.0f} MB = {ratio:.1f}× the input ({v['input_mb']:,.0f} MB); bare read "
               f"peak {v['bare_peak_mb']:,.0f} MB; exit status {v['status']}"),
     ))
     return rows
