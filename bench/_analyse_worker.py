@@ -36,8 +36,21 @@ from typing import Any
 
 
 def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory of this process so far, in MB.
+
+    Linux's ``VmHWM`` (the high-water mark of this program's own memory) — not ``ru_maxrss``,
+    which survives ``exec`` and so starts at the size of the process that started this one.
+    Elsewhere ``ru_maxrss`` (kB on Linux, bytes on macOS) is the fallback.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)
 
 
 def _bare_read(paths: list[Path]) -> float:

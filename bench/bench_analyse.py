@@ -16,8 +16,8 @@ Rows:
   ``pyarrow.csv.write_csv`` of every table the run produced, all measured in the same run.
   Goals (issue 16): 10k < 15 s; 100k < 60 s and peak memory < 4 GB.
 * ``validate 2 × 250 MB`` — ``python -m evaltool validate`` (reading, linking and checking two
-  Qualtrics exports of ~250 MB each, and writing its tables) in a subprocess; peak memory from
-  ``wait4``. Baseline: a bare ``pyarrow.csv.read_csv`` of the two files (also in its own
+  Qualtrics exports of ~250 MB each, and writing its tables) in a subprocess; peak memory is
+  the child's own high-water mark (``VmHWM``). Baseline: a bare ``pyarrow.csv.read_csv`` of the two files (also in its own
   process, with its peak memory). Goal: peak ≤ 4× the input size.
 
 The stage-by-stage table (wall seconds and peak memory so far, per size) is printed before
@@ -73,12 +73,13 @@ def study_for(label: str, participants: int | None, cohorts: int) -> Path:
 
         return example_study_path()
     from evaltool.examples._design import Size
-    from evaltool.examples.generate import write_study
 
     folder = data_dir() / f"example_{participants}_{cohorts}"
     done = folder / ".complete"
-    if not done.exists():
-        write_study(folder, size=Size(participants, cohorts))
+    if not done.exists():  # in a child process: this one stays small (its size would be
+        Size(participants, cohorts)  # inherited by the peak memory of the ones it starts)
+        subprocess.run([sys.executable, "-m", "evaltool.examples.generate", "--participants", str(participants),
+                        "--cohorts", str(cohorts), "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
         done.write_text("ok\n", encoding="utf-8")
     return folder / "study.yaml"
 
@@ -180,29 +181,46 @@ def stage_table(results: dict[str, dict[str, Any]]) -> str:
 # ---- validate on two large exports ------------------------------------------------------------
 
 
-def _wait_peak(cmd: list[str], env: dict[str, str] | None, cwd: Path, limit: float) -> tuple[float, float, int]:
-    """Run ``cmd``; wall seconds, its peak resident memory (MB, from wait4) and exit status."""
+# Python code run in a child process: the script or module, then its own peak memory (VmHWM,
+# see _analyse_worker.peak_mb) written to the file named by EVALTOOL_BENCH_PEAK_FILE at exit.
+_WITH_PEAK = (
+    "import atexit, os, runpy, sys\n"
+    "sys.path.insert(0, {here!r})\n"
+    "from _analyse_worker import peak_mb\n"
+    "atexit.register(lambda: open(os.environ['EVALTOOL_BENCH_PEAK_FILE'], 'w').write(str(peak_mb())))\n"
+    "{body}\n"
+)
+_VALIDATE = "sys.argv = ['evaltool', *sys.argv[1:]]\nrunpy.run_module('evaltool', run_name='__main__')"
+_BARE_READ = ("import pyarrow.csv as c\n"
+              "o = c.ParseOptions(newlines_in_values=True)\n"
+              "t = [c.read_csv(p, parse_options=o) for p in sys.argv[1:]]")
+
+
+def _run_with_peak(body: str, args: list[str], cwd: Path, limit: float) -> tuple[float, float, int]:
+    """Run ``body`` (Python) with ``args`` in a child; wall seconds, its peak memory (MB) and
+    exit status (-9: stopped at ``limit``)."""
+    peak_file = data_dir() / f"peak-{os.getpid()}.txt"
+    peak_file.unlink(missing_ok=True)
+    code = _WITH_PEAK.format(here=str(WORKER.parent), body=body)
+    env = {**os.environ, "EVALTOOL_BENCH_PEAK_FILE": str(peak_file)}
     t0 = time.perf_counter()
     with open(os.devnull, "wb") as null:
-        proc = subprocess.Popen(cmd, stdout=null, stderr=null, env=env, cwd=str(cwd), start_new_session=True)
-    deadline = t0 + limit
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            _kill(proc)
-            pid, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=null, stderr=null, env=env,
+                                cwd=str(cwd), start_new_session=True)
+        try:
+            status = proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGINT)  # let atexit write the peak so far
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                proc.wait()
             status = -9
-            break
-        time.sleep(0.05)
-    proc.returncode = 0  # reaped above
-    return time.perf_counter() - t0, usage.ru_maxrss / 1024.0, status
-
-
-_BARE_READ = ("import sys, pyarrow.csv as c\n"
-              "o = c.ParseOptions(newlines_in_values=True)\n"
-              "t = [c.read_csv(p, parse_options=o) for p in sys.argv[1:]]\n")
+    wall = time.perf_counter() - t0
+    peak = float(peak_file.read_text()) if peak_file.exists() else float("nan")
+    peak_file.unlink(missing_ok=True)
+    return wall, peak, status
 
 
 def run_validate(quick: bool) -> dict[str, Any]:
@@ -214,10 +232,10 @@ def run_validate(quick: bool) -> dict[str, Any]:
     study = _study(paths, data_dir())
     out = data_dir() / f"validate-out-{os.getpid()}"
     shutil.rmtree(out, ignore_errors=True)
-    wall, peak, status = _wait_peak([sys.executable, "-m", "evaltool", "validate", str(study), "--out", str(out)],
-                                    None, Path(__file__).resolve().parent.parent, _limit("validate"))
+    wall, peak, status = _run_with_peak(_VALIDATE, ["validate", str(study), "--out", str(out)],
+                                        Path(__file__).resolve().parent.parent, _limit("validate"))
     shutil.rmtree(out, ignore_errors=True)
-    b_wall, b_peak, _ = _wait_peak([sys.executable, "-c", _BARE_READ, *map(str, paths)], None, data_dir(), _limit("validate"))
+    b_wall, b_peak, _ = _run_with_peak(_BARE_READ, [str(p) for p in paths], data_dir(), _limit("validate"))
     return {"seconds": wall, "peak_mb": peak, "status": status, "bare": b_wall, "bare_peak_mb": b_peak,
             "input_mb": sum(p.stat().st_size for p in paths) / 1e6, "rows": n}
 
