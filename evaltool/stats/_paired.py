@@ -437,7 +437,7 @@ def paired_stats_many(x: np.ndarray, y: np.ndarray, lens: np.ndarray, alternativ
     lo_p, hi_p = ((1 - confidence) / 2, (1 + confidence) / 2) if alternative == "two-sided" else (
         (1 - confidence, 1.0) if alternative == "greater" else (0.0, confidence))
 
-    # paired t-test and d_z, g_z
+    # paired t-test (R t.test(x, y, paired = TRUE)); d_z, g_z with noncentral-t limits
     tt = np.flatnonzero(full & ~all_zero & ~constant)
     if len(tt):
         se_t, dft = se[tt], df[tt]
@@ -470,7 +470,7 @@ def paired_stats_many(x: np.ndarray, y: np.ndarray, lens: np.ndarray, alternativ
         out["g_z_ci_low"][tt] = out["d_z_ci_low"][tt] * j
         out["g_z_ci_high"][tt] = out["d_z_ci_high"][tt] * j
 
-    # Wilcoxon signed-rank and matched rank-biserial
+    # Wilcoxon signed-rank (R 4.2 rules) and matched rank-biserial (effectsize::rank_biserial)
     wc = np.flatnonzero(full & ~all_zero)
     if len(wc):
         w = signed_rank_many(d, lens, starts, wc, alternative)
@@ -486,7 +486,7 @@ def paired_stats_many(x: np.ndarray, y: np.ndarray, lens: np.ndarray, alternativ
         out["rank_biserial_ci_low"][wc] = -1.0 if lo_p == 0 else np.tanh(zr + special.ndtri(lo_p) * rse)
         out["rank_biserial_ci_high"][wc] = 1.0 if hi_p == 1 else np.tanh(zr + special.ndtri(hi_p) * rse)
 
-    # d_av, g_av
+    # d_av, g_av (Cumming 2012; Lakens 2013): mean difference / mean of the two SDs
     sd_avg = (out["sd_from"] + out["sd_to"]) / 2
     with np.errstate(invalid="ignore"):
         av = np.flatnonzero(full & (sd_avg > 0))
