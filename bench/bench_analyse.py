@@ -141,11 +141,12 @@ def _step_names() -> list[str]:
 
 
 def floor_of(res: dict[str, Any]) -> float | None:
-    """Bare read + statistical stages + bare write (None when a part is missing)."""
+    """Bare read + statistical stages + bare write; without the bare write when the run was
+    stopped before writing (then a lower bound). None before any statistical stage ran."""
     stats = [s["seconds"] for s in res["stages"] if s["stage"] in STATISTICAL]
-    if "bare_read" not in res or "bare_write" not in res or not stats:
+    if "bare_read" not in res or not stats:
         return None
-    return res["bare_read"] + sum(stats) + res["bare_write"]
+    return res["bare_read"] + sum(stats) + res.get("bare_write", 0.0)
 
 
 def stage_table(results: dict[str, dict[str, Any]]) -> str:
@@ -161,12 +162,16 @@ def stage_table(results: dict[str, dict[str, Any]]) -> str:
         cells += ["—" if g is None else f"{g['peak_mb']:.0f}" for g in got]
         lines.append(cells)
     total = ["total (wall)"] + [
-        (f"> {r['seconds']:.0f} (stopped in {r.get('running')})" if r["stopped"]
-         else "failed" if r["failed"] else f"{r['seconds']:.2f}") for r in results.values()]
+        (f"> {r['seconds']:.0f}" if r["stopped"] else "failed" if r["failed"] else f"{r['seconds']:.2f}")
+        for r in results.values()]
     total += [f"{r.get('peak_mb', float('nan')):.0f}" for r in results.values()]
     lines.append(total)
+    if any(r["stopped"] for r in results.values()):
+        lines.append(["  stopped at the time limit in"] + [
+            r.get("running", "?") if r["stopped"] else "" for r in results.values()] + [""] * len(labels))
     floor = ["floor (bare read + statistics + bare write)"] + [
-        "—" if floor_of(r) is None else f"{floor_of(r):.2f}" for r in results.values()] + [""] * len(labels)
+        "—" if floor_of(r) is None else (f"≥ {floor_of(r):.2f}" if "bare_write" not in r else f"{floor_of(r):.2f}")
+        for r in results.values()] + [""] * len(labels)
     lines.append(floor)
     lines.append(["  bare pyarrow read of the exports"] + [
         f"{r['bare_read']:.2f}" if "bare_read" in r else "—" for r in results.values()] + [""] * len(labels))
