@@ -15,10 +15,9 @@ stopped by the benchmark's time limit still leaves the stages it finished:
 * ``{"stage": name, "seconds": s, "peak_mb": m}`` per pipeline step (the time between two
   ``progress`` callbacks of :func:`evaltool.analysis.analyse`; ``peak_mb`` is the process's
   peak resident memory so far), starting with ``"load study file"`` (before the first step);
-* ``{"baseline": "bare read", ...}`` — ``pyarrow.csv.read_csv`` of the same export files, no
-  checks (best of 2; measured before the run, and not counted in its time), and
-  ``{"baseline": "bare write", ...}`` — ``pyarrow.csv.write_csv`` of every table the run
-  produced (best of 2, after the run): the floor of the reading and writing stages;
+* ``{"baseline": "bare write", ...}`` — ``pyarrow.csv.write_csv`` of every table the run
+  produced (best of 2, after the run): the floor of the writing stage (the bare read of the
+  exports is measured by ``bench_analyse`` in a process of its own);
 * ``{"done": true, "seconds": total, "peak_mb": m}`` at the end.
 
 A standalone script (no package-relative imports), so that ``PYTHONPATH=<other checkout>``
@@ -54,7 +53,8 @@ def peak_mb() -> float:
     return rss / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)
 
 
-def _bare_read(paths: list[Path]) -> float:
+def bare_read(paths: list[Path]) -> float:
+    """Best of 2 wall times of ``pyarrow.csv.read_csv`` of ``paths`` (no checks)."""
     import pyarrow.csv as pacsv
 
     opts = pacsv.ParseOptions(newlines_in_values=True)
@@ -116,13 +116,6 @@ def main(argv: list[str]) -> int:
 
     emit(start=True, evaltool=str(Path(sys.modules["evaltool"].__file__ or "").parent))
     sf = load_study(study_path)
-    exports = [sf.resolve(p) for e in sf.spec.exports for p in e.paths]
-    t_bare = time.perf_counter()
-    bare_read = _bare_read(exports)  # measured first, so a run stopped later still has it
-    emit(baseline="bare read", seconds=bare_read, input_mb=sum(p.stat().st_size for p in exports) / 1e6)
-    skipped = time.perf_counter() - t_bare  # not part of the run's time
-    state["t"] += skipped
-    start += skipped
     try:
         results = analyse(sf, out=out_dir, overwrite=True, progress=progress)
     except Stop:
