@@ -42,19 +42,20 @@ def _fmt_ratio(x: float) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """One aligned text table: figure, baseline, ratio, goal and whether it is met."""
-    head = ("module", "task", "seconds", "baseline", "baseline s", "ratio", "goal", "met")
+    head = ("module", "task", "seconds", "peak MB", "baseline", "baseline s", "ratio", "goal", "met")
     lines = []
     notes = []
     for r in rows:
         base = r.get("baseline_seconds")
         ratio = "—" if not base else _fmt_ratio(r["seconds"] / base)
         met = goal_met(r)
-        lines.append((r.get("module", ""), r["task"], _fmt_s(r["seconds"]), r["baseline"],
+        peak = "—" if r.get("peak_mb") is None else f"{r['peak_mb']:,.0f}"
+        lines.append((r.get("module", ""), r["task"], _fmt_s(r["seconds"]), peak, r["baseline"],
                       _fmt_s(base), ratio, r["goal"], "—" if met is None else ("yes" if met else "NO")))
         if r.get("note"):
             notes.append(f"[{len(lines)}] {r['note']}")
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=True)]
-    right = {2, 4, 5}
+    right = {2, 3, 5, 6}
 
     def fmt(cells: tuple[str, ...]) -> str:
         return "  ".join(str(c).rjust(w) if i in right else str(c).ljust(w)

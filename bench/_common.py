@@ -55,12 +55,16 @@ def best_of_each(funcs: dict[str, Callable[[], Any]], repeat: int = 3) -> dict[s
 
 def row(task: str, seconds: float, baseline: str, baseline_seconds: float | None, goal: str,
         *, goal_ratio: float | None = None, goal_seconds: float | None = None,
-        note: str | None = None) -> dict[str, Any]:
+        note: str | None = None, peak_mb: float | None = None, goal_peak_mb: float | None = None,
+        **extra: Any) -> dict[str, Any]:
     """One result row (see ``bench/README.md``).
 
     ``goal_ratio`` makes a relative goal checkable: met when ``seconds / baseline_seconds`` is
     at most ``goal_ratio`` (3 for "≤ 3× baseline", 1/20 for "≥ 20× faster than baseline").
     ``goal_seconds`` makes an absolute goal checkable: met when ``seconds`` is at most it.
+    ``peak_mb`` is the peak resident memory of the measured process; ``goal_peak_mb`` makes a
+    memory goal checkable (met when ``peak_mb`` is at most it). ``extra`` keys (e.g. a stage
+    breakdown) are kept in the row and in ``--json`` output.
     """
     out: dict[str, Any] = {
         "task": task, "seconds": float(seconds), "baseline": baseline,
@@ -73,6 +77,11 @@ def row(task: str, seconds: float, baseline: str, baseline_seconds: float | None
         out["goal_seconds"] = float(goal_seconds)
     if note:
         out["note"] = note
+    if peak_mb is not None:
+        out["peak_mb"] = float(peak_mb)
+    if goal_peak_mb is not None:
+        out["goal_peak_mb"] = float(goal_peak_mb)
+    out.update(extra)
     return out
 
 
@@ -84,4 +93,6 @@ def goal_met(r: dict[str, Any]) -> bool | None:
         checks.append(r["seconds"] / base <= r["goal_ratio"])
     if r.get("goal_seconds") is not None:
         checks.append(r["seconds"] <= r["goal_seconds"])
+    if r.get("goal_peak_mb") is not None:
+        checks.append(r.get("peak_mb") is not None and r["peak_mb"] <= r["goal_peak_mb"])
     return all(checks) if checks else None

@@ -1,5 +1,6 @@
-"""Reading *and linking* 4 waves × 100,000 respondents × 60 columns (GitHub issue 3), and the
-whole ``evaltool analyse`` on the bundled example study (GitHub issue 4).
+"""Reading *and linking* 4 waves × 100,000 respondents × 60 columns (GitHub issue 3). The whole
+``evaltool analyse`` (on the example study at 66, 10k and 100k participants) is in
+``bench_analyse.py``.
 
 Rows:
 
@@ -9,9 +10,6 @@ Rows:
   problems). Baseline: a bare ``pyarrow.csv.read_csv`` of the same four files plus a pandas
   merge of the four waves on the participant code — what a script without checks would do.
   Goal: < 30 s (the issue's budget).
-* ``analyse example study`` — the full pipeline (link, score, reliability, flow,
-  descriptives, pre/post, mixed models, reliable change, coding, figures) in memory.
-  Baseline: none (goal < 30 s).
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._common import best_of, best_of_each, data_dir, row
+from ._common import best_of_each, data_dir, row
 from .bench_io import N_FULL, N_ITEMS, N_QUICK, WAVES, make_wave
 
 
@@ -80,11 +78,4 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         note=(f"rows in {c['rows_in']:,} = kept {c['rows_kept']:,} + excluded {c['rows_excluded']:,}; "
               f"{c['participants']:,} participants; merged frame has {len(merged):,} rows"),
     )]
-    if not quick:
-        from evaltool.analysis import analyse
-        from evaltool.examples import example_study_path
-
-        t = best_of(lambda: analyse(example_study_path()), 1)[0]
-        rows.append(row("analyse example study (in memory)", t, "none", None, "< 30 s", goal_seconds=30,
-                        note="link → score → reliability → flow → pre/post → models → RC → coding → figures"))
     return rows

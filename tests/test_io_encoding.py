@@ -108,3 +108,25 @@ def test_mojibake_in_workbook(tmp_path):
     assert exp.data.loc[0, "comment"] == "don’t"
     assert "in 1 cell(s)" in exp.info.repairs[0]
     assert any("2 sheets; only the first" in w for w in exp.info.warnings)
+
+
+@pytest.mark.parametrize("raw, encoding", [
+    ("id,q\nP1,It’s fine – thanks 🙂\n".encode(), "utf-8"),
+    (codecs.BOM_UTF8 + "id,q\nP1,Zoë\n".encode(), "utf-8-sig"),
+    ("id,q\nP1,Zoë\n".encode("cp1252"), "cp1252"),
+    (codecs.BOM_UTF16_LE + "id,q\nP1,Zoë\n".encode("utf-16-le"), "utf-16-le"),
+])
+def test_decode_keeps_bytes_not_a_whole_file_string(raw, encoding):
+    """Issue 16: a 250 MB export must not be held as a Python string beside its bytes (a
+    string with one '’' takes 2 bytes per character, one with an emoji 4). The text is made
+    only when asked for, and is the same text."""
+    dec = decode(raw, "x.csv")
+    assert dec.encoding == encoding and dec._text is None
+    assert dec.text == dec.data.decode("utf-8") and "P1," in dec.text
+
+
+def test_invalid_utf8_without_bom_falls_back_and_with_bom_names_the_line():
+    dec = decode("id,q\nP1,caf\xe9\n".encode("latin-1"), "x.csv")
+    assert dec.encoding == "cp1252" and dec.text.endswith("café\n")
+    with pytest.raises(InputError, match=r"not valid UTF-8 \(near line 3\)"):
+        decode(codecs.BOM_UTF8 + b"id,q\nP1,ok\nP2,\xff\n", "x.csv")

@@ -68,3 +68,57 @@ def test_flow_counts(study):
     assert got[("T2", "excluded", "duplicate")] == 1
     assert got[("T2", "lost since previous", "T1")] == 3
     assert got[("T2", "scored", "brs")] == 2  # c has no score at T2
+
+
+def _attrition_by_loop(scores, participants, timepoints, groups):
+    """The definition, one level at a time (what attrition() did before issue 16)."""
+    base, last = timepoints[0], timepoints[-1]
+    at_base = participants[participants[base]]
+    stayed = set(at_base.loc[at_base[last], "participant_id"])
+    rows = []
+    for gname in groups:
+        vals = at_base[gname].astype(object)
+        in_s = at_base["participant_id"].isin(stayed).to_numpy()
+        known = vals.notna().to_numpy()
+        n1, n2 = int((in_s & known).sum()), int((~in_s & known).sum())
+        for level in sorted(vals.dropna().unique(), key=str):
+            is_l = (vals == level).to_numpy()
+            rows.append((gname, str(level), int((is_l & in_s).sum()), int((is_l & ~in_s).sum()),
+                         (is_l & in_s).sum() / n1, (is_l & ~in_s).sum() / n2))
+    return rows
+
+
+def test_attrition_counts_every_level_in_one_pass_as_the_definition_says():
+    """300 people in 40 cohorts (some without a cohort), 3 professions: each level's counts and
+    proportions equal the one-level-at-a-time definition exactly."""
+    import numpy as np
+
+    rng = np.random.default_rng(16)
+    n = 300
+    ids = [f"p{i}" for i in range(n)]
+    cohort = np.array([f"c{k}" for k in rng.integers(0, 40, n)], dtype=object)
+    cohort[rng.random(n) < 0.05] = None
+    participants = pd.DataFrame({"participant_id": ids, "T1": rng.random(n) < 0.95, "T2": rng.random(n) < 0.6,
+                                 "cohort": cohort, "profession": rng.choice(["a", "b", "c"], n)})
+    scores = pd.DataFrame({"participant_id": ids, "timepoint": "T1", "scale": "brs",
+                           "score": rng.normal(3, 1, n)})
+    got = attrition(scores, participants, ["T1", "T2"], groups=["cohort", "profession"])
+    got = got[got["level"] != ""]
+    want = _attrition_by_loop(scores, participants, ["T1", "T2"], ["cohort", "profession"])
+    assert list(zip(got["variable"], got["level"], got["n_stayed"], got["n_lost"], got["mean_stayed"],
+                    got["mean_lost"], strict=True)) == want
+
+
+def test_flow_lost_and_returned_per_timepoint():
+    kept = pd.DataFrame({"participant_id": ["a", "b", "c", "a", "c", "d", "b", "d"],
+                         "timepoint": pd.Categorical(["T1"] * 3 + ["T2"] * 3 + ["T3"] * 2,
+                                                     categories=["T1", "T2", "T3"])})
+    excl = pd.DataFrame({"source": ["f", "f", "f"], "row": [1, 2, 3], "participant_id": [None, "x", "y"],
+                         "timepoint": ["T2", "T2", "T3"], "reason": ["preview", "duplicate", "duplicate"]})
+    scores = kept.assign(scale="brs", score=1.0)
+    f = flow(excl, kept, scores, ["T1", "T2", "T3"])
+    got = {(r.timepoint, r.stage, r.detail): r.n for r in f.itertuples()}
+    assert got[("T2", "lost since previous", "T1")] == 1 and got[("T2", "returned", "absent at previous")] == 1
+    assert got[("T3", "lost since previous", "T2")] == 2 and got[("T3", "returned", "absent at previous")] == 1
+    assert got[("T2", "received", "")] == 5 and got[("T3", "received", "")] == 3
+    assert [r.detail for r in f.itertuples() if r.timepoint == "T2" and r.stage == "excluded"] == ["duplicate", "preview"]

@@ -426,3 +426,138 @@ def test_swapping_contrast_direction_negates_t_and_d_z(pairs):
     assert back["p_t"] == pytest.approx(fwd["p_t"], rel=1e-9)
     assert back["rank_biserial"] == pytest.approx(-fwd["rank_biserial"], abs=1e-12)
     assert back["d_av"] == pytest.approx(-fwd["d_av"], rel=1e-9, abs=1e-12)
+
+
+# --- vectorised by-group path (GitHub issue 16): identical, bit for bit, to one comparison at a
+# time (tests/_prepost_loop_reference.py is the per-comparison implementation it replaced) -------
+
+from _prepost_loop_reference import prepost_loop  # noqa: E402
+
+from evaltool.stats import _paired  # noqa: E402
+from evaltool.stats.effectsize import nct_ci  # noqa: E402
+from evaltool.stats.wilcoxon import _signed_rank  # noqa: E402
+
+
+def _assert_identical(kwargs: dict, data: pd.DataFrame) -> None:
+    new, old = prepost(data, **kwargs), prepost_loop(data, **kwargs)
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"by": "cohort"}, {"by": "profession", "min_group_size": 8},
+    {"by": ["cohort", "profession"], "correction": "BH"},
+    {"by": "cohort", "alternative": "greater", "confidence": 0.9, "family": ["resilience"]},
+    {"by": "cohort", "alternative": "less", "correction": "bonferroni"},
+    {"by": "cohort", "correction": "none", "contrasts": [("post", "follow"), ("pre", "post")]},
+])
+def test_vectorised_equals_one_comparison_at_a_time_on_the_r_reference(kwargs):
+    _assert_identical(kwargs, scores())
+
+
+def test_vectorised_equals_one_comparison_at_a_time_on_the_example_study():
+    from evaltool.analysis.scoring import score_study
+    from evaltool.examples import example_study_path
+    from evaltool.study import link_study
+
+    s = score_study(link_study(example_study_path()))
+    for by in (None, "cohort", "profession"):
+        _assert_identical({"by": by, "baseline": "T1", "family": ["brs", "coping_confidence"]}, s)
+
+
+_score = st.one_of(st.sampled_from([1.0, 2.0, 2.5, 3.0, 4.0]), st.floats(0, 10, allow_nan=False),
+                   st.just(float("nan")))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 5), _score, _score, _score), min_size=0, max_size=60),
+    st.sampled_from(["two-sided", "greater", "less"]),
+    st.sampled_from([0.95, 0.9, 0.8]),
+    st.sampled_from(["holm", "BH", "bonferroni", "none"]),
+    st.booleans(),
+)
+def test_vectorised_equals_one_comparison_at_a_time_on_random_groups(rows, alternative, confidence,
+                                                                      correction, constant_shift):
+    """Random groups of 0-60 people: empty groups, one or two pairs, all-zero and constant
+    differences, ties, missing scores, two scales (one outside the family)."""
+    recs = []
+    for i, (g, a, b, c) in enumerate(rows):
+        later = a + 1.0 if constant_shift and not np.isnan(a) else b
+        for scale, (t1, t2, t3) in (("x", (a, later, c)), ("y", (a, a, b))):
+            recs += [{"participant_id": f"p{i}", "timepoint": tp, "scale": scale, "score": v,
+                      "cohort": f"c{g}"} for tp, v in zip(("T1", "T2", "T3"), (t1, t2, t3), strict=True)]
+    data = pd.DataFrame(recs, columns=["participant_id", "timepoint", "scale", "score", "cohort"])
+    data["score"] = data["score"].astype("float64")
+    data["timepoint"] = pd.Categorical(data["timepoint"], categories=["T1", "T2", "T3"], ordered=True)
+    for by in (None, "cohort"):
+        _assert_identical({"by": by, "alternative": alternative, "confidence": confidence,
+                           "correction": correction, "family": ["x"] if len(data) else None}, data)
+
+
+def test_brentq_many_and_nct_limits_are_scipys_bit_for_bit():
+    from scipy import optimize
+
+    rng = np.random.default_rng(16)
+    t = rng.standard_t(4, 300) * rng.choice([0.2, 1.0, 8.0], 300)
+    df = rng.integers(2, 500, 300).astype(float)
+    for conf, alt in ((0.95, "two-sided"), (0.9, "greater"), (0.8, "less")):
+        lo, hi = _paired.nct_ci_many(t, df, conf, alt)
+        ref = np.array([nct_ci(float(a), float(b), conf, alt) for a, b in zip(t, df, strict=True)])
+        np.testing.assert_array_equal(lo, ref[:, 0])
+        np.testing.assert_array_equal(hi, ref[:, 1])
+    roots = _paired.brentq_many(lambda x, i: np.cos(x) - 0.3 * i / 300, np.zeros(300), np.full(300, 3.0))
+    ref = [optimize.brentq(lambda x, k=k: np.cos(x) - 0.3 * k / 300, 0.0, 3.0, xtol=1e-13,
+                           rtol=4 * np.finfo(float).eps, maxiter=500) for k in range(300)]
+    np.testing.assert_array_equal(roots, ref)
+
+
+def test_signed_rank_many_and_p_adjust_grouped_match_the_single_versions():
+    rng = np.random.default_rng(7)
+    lens = rng.integers(1, 70, 200)
+    d = np.round(rng.normal(0.2, 1, lens.sum()) * 2) / 2  # ties and zeros
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    cells = np.flatnonzero([np.any(d[s:s + n] != 0) for s, n in zip(starts, lens, strict=True)])
+    for alt in ("two-sided", "greater", "less"):
+        many = _paired.signed_rank_many(d, lens, starts, cells, alt)
+        for j, c in enumerate(cells):
+            one = _signed_rank(d[starts[c]:starts[c] + lens[c]], alternative=alt)
+            assert (many["v"][j], many["w_minus"][j], many["n_nonzero"][j]) == (one.statistic, one.w_minus, one.n_nonzero)
+            assert many["p"][j] == one.p and bool(many["exact"][j]) == one.exact
+            assert bool(many["has_ties"][j]) == one.has_ties and many["n_zero"][j] == one.n_zero
+    p = rng.uniform(0, 1, 500)
+    p[rng.uniform(size=500) < 0.1] = np.nan
+    groups = rng.integers(0, 40, 500)
+    for method in ("holm", "BH", "bonferroni", "none"):
+        got = _paired.p_adjust_grouped(p, groups, method)
+        for g in range(40):
+            np.testing.assert_array_equal(got[groups == g], p_adjust(p[groups == g], method))
+
+
+def test_by_group_cost_does_not_grow_with_the_number_of_groups():
+    """4,000 participants in 1,000 cohorts: one pass, not one per cohort (the loop took ~4 s)."""
+    import time
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    df = pd.DataFrame({"participant_id": np.repeat(np.arange(n), 2),
+                       "timepoint": pd.Categorical(np.tile(["T1", "T2"], n), categories=["T1", "T2"]),
+                       "scale": "x", "score": rng.normal(3, 1, 2 * n).round(1),
+                       "cohort": np.repeat(np.arange(n) % 1000, 2)})
+    t0 = time.perf_counter()
+    res = prepost(df, by="cohort")
+    assert len(res) == 1000 and time.perf_counter() - t0 < 30  # generous: shared CI machines
+
+
+def test_shapiro_many_equals_scipy_shapiro():
+    """The fast path (scipy's kernel on rows sorted and centred at once) against the public
+    scipy.stats.shapiro, sample by sample: n = 3 to 5000, ties, different scales."""
+    rng = np.random.default_rng(9)
+    lens = rng.integers(3, 60, 400)
+    lens[:3] = [3, 4, 5000]
+    d = np.round(rng.normal(0, 1, lens.sum()) * rng.choice([1.0, 3.0, 10.0]), 1)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    cells = np.flatnonzero([np.ptp(d[s:s + n]) > 0 for s, n in zip(starts, lens, strict=True)])
+    w, p = _paired.shapiro_many(d, lens, starts, cells)
+    ref = [stats.shapiro(d[starts[c]:starts[c] + lens[c]]) for c in cells]
+    np.testing.assert_array_equal(w, [r.statistic for r in ref])
+    np.testing.assert_array_equal(p, [r.pvalue for r in ref])

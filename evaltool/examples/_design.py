@@ -227,3 +227,128 @@ TRUE_EFFECTS = {
     "cbi_patient": {"T4": -2.0},
 }
 ITEM_MISSING_RATE = 0.03
+
+
+# --- size: the example as bundled, or scaled up for benchmarks ----------------------------
+MIN_PARTICIPANTS = 30
+MIN_PER_COHORT = 4
+_FIRST_WORKSHOP = (2025, 1, 13)
+_WORKSHOP_SPAN_DAYS = 260  # cohorts spread from mid-January to the end of September 2025
+
+
+def _largest_remainder(total: int, weights: tuple[int, ...] | list[int]) -> list[int]:
+    """Split ``total`` in proportion to ``weights`` (integers summing to ``total``; Hamilton's
+    method, ties to the earlier position) — exact when the weights already sum to ``total``."""
+    wsum = sum(weights)
+    quotas = [total * w for w in weights]  # scaled by wsum: integer arithmetic, no rounding
+    out = [q // wsum for q in quotas]
+    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] % wsum), i))
+    for i in order[: total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a generated study is.
+
+    The default is the bundled example (66 participants, 8 cohorts, 4 waves, 85 % of
+    free-text questions answered); :func:`evaltool.examples.generate.write_study` writes it
+    byte for byte. Larger sizes keep every proportion of the example: cohort sizes follow the
+    pattern 9, 7, 12, 6, 10, 4, 8, 10 (scaled), retention 66 -> 62 -> 47 -> 33, professions
+    18:12:13:10:8:5, 8 in 66 without a coaching call.
+
+    Attributes
+    ----------
+    participants
+        People invited (all answer at T1); at least :data:`MIN_PARTICIPANTS`.
+    cohorts
+        Workshop groups; at most ``participants / 4`` (on average 4 people or more each).
+    waves
+        Waves written, 2-4 (T1, T2, ... in order; the simulation always runs all four).
+    free_text_rate
+        Share of free-text questions given a real answer (the rest are left blank, 60 %, or
+        say "n/a" and the like, 40 %). None: the example's 85 % (9 % blank, 6 % "n/a").
+    """
+
+    participants: int = N_PARTICIPANTS
+    cohorts: int = len(COHORTS)
+    waves: int = len(WAVES)
+    free_text_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        from ..errors import ParameterError
+
+        if self.participants < MIN_PARTICIPANTS:
+            raise ParameterError(f"The 'participants' parameter must be at least {MIN_PARTICIPANTS}. "
+                                 f"Got {self.participants!r} instead.")
+        if not 1 <= self.cohorts <= self.participants // MIN_PER_COHORT:
+            raise ParameterError(
+                f"The 'cohorts' parameter must be between 1 and participants / {MIN_PER_COHORT} "
+                f"({self.participants // MIN_PER_COHORT}). Got {self.cohorts!r} instead.")
+        if not 2 <= self.waves <= len(WAVES):
+            raise ParameterError(f"The 'waves' parameter must be between 2 and {len(WAVES)}. "
+                                 f"Got {self.waves!r} instead.")
+        rate = self.free_text_rate
+        if rate is not None and not 0 <= rate <= 1:
+            raise ParameterError(f"The 'free_text_rate' parameter must be between 0 and 1. Got {rate!r} instead.")
+
+    @property
+    def is_example(self) -> bool:
+        """The bundled example's size (its README and answer key describe exactly it)."""
+        return self == EXAMPLE_SIZE
+
+    @property
+    def wave_ids(self) -> tuple[str, ...]:
+        """The waves written."""
+        return WAVES[: self.waves]
+
+    def cohort_names(self) -> tuple[str, ...]:
+        """``C01``-``C08`` for the example; zero-padded to the width of the largest number."""
+        if self.cohorts == len(COHORTS):
+            return COHORTS
+        width = max(2, len(str(self.cohorts)))
+        return tuple(f"C{k:0{width}d}" for k in range(1, self.cohorts + 1))
+
+    def cohort_sizes(self) -> list[int]:
+        """People per cohort: the example's pattern repeated and scaled to ``participants``."""
+        pattern = [COHORT_SIZES[k % len(COHORT_SIZES)] for k in range(self.cohorts)]
+        return _largest_remainder(self.participants, pattern)
+
+    def workshop_dates(self) -> tuple[str, ...]:
+        """The example's eight dates, or dates spread evenly over 2025."""
+        if self.cohorts == len(COHORTS):
+            return WORKSHOP_DATES
+        import datetime as dt
+
+        first = dt.date(*_FIRST_WORKSHOP)
+        step = _WORKSHOP_SPAN_DAYS / max(1, self.cohorts - 1)
+        return tuple((first + dt.timedelta(days=round(k * step))).isoformat()
+                     for k in range(self.cohorts))
+
+    def profession_counts(self) -> list[int]:
+        return _largest_remainder(self.participants, PROFESSION_COUNTS)
+
+    def wave_sizes(self) -> dict[str, int]:
+        """Participants with a usable response per wave (the published retention, scaled)."""
+        n = self.participants
+        return {w: round(n * k / N_PARTICIPANTS) for w, k in WAVE_SIZES.items()}
+
+    def n_without_call(self) -> int:
+        return round(8 * self.participants / N_PARTICIPANTS)
+
+    def returners(self) -> tuple[int, int]:
+        """(back at T3 after missing T2, back at T4 after missing T3): 1 and 3 in 66."""
+        n = self.participants
+        return round(n / N_PARTICIPANTS), round(3 * n / N_PARTICIPANTS)
+
+    def free_text_blank_rates(self) -> tuple[float, float]:
+        """(P(left blank), P("n/a"-style token)) of one free-text question."""
+        if self.free_text_rate is None:
+            return 0.09, 0.06
+        rest = 1.0 - self.free_text_rate
+        return 0.6 * rest, 0.4 * rest
+
+
+EXAMPLE_SIZE = Size()
+"""The bundled example's size."""

@@ -27,7 +27,7 @@ def streams(seed: int = d.SEED) -> dict[str, np.random.Generator]:
 @dataclass
 class People:
     pid: list[str]
-    cohort: np.ndarray  # index into d.COHORTS
+    cohort: np.ndarray  # index into the cohort names (d.COHORTS for the example)
     profession: np.ndarray  # code 1..6
     u: np.ndarray  # general person factor
     call_happened: np.ndarray  # bool
@@ -61,34 +61,38 @@ def _choose(rng: np.random.Generator, candidates: np.ndarray, k: int, weights: n
     return np.sort(rng.choice(candidates, size=k, replace=False, p=p))
 
 
-def make_people(rs: dict[str, np.random.Generator]) -> People:
+def make_people(rs: dict[str, np.random.Generator], size: d.Size = d.EXAMPLE_SIZE) -> People:
     rng = rs["people"]
-    n = d.N_PARTICIPANTS
-    cohort = np.repeat(np.arange(len(d.COHORTS)), d.COHORT_SIZES)
-    profession = rng.permutation(np.repeat(np.arange(1, 7), d.PROFESSION_COUNTS))
+    n = size.participants
+    cohort = np.repeat(np.arange(size.cohorts), size.cohort_sizes())
+    profession = rng.permutation(np.repeat(np.arange(1, 7), size.profession_counts()))
     u = rng.standard_normal(n)
     call_happened = np.ones(n, dtype=bool)
-    call_happened[rng.choice(n, size=8, replace=False)] = False
+    call_happened[rng.choice(n, size=size.n_without_call(), replace=False)] = False
     cc_gain = rng.normal(0.0, 0.6, n)
     pid = [f"P{k:03d}" for k in range(1, n + 1)]
     return People(pid, cohort, profession, u, call_happened, {}, cc_gain)
 
 
-def attrition(people: People, baseline_cc: np.ndarray, rng: np.random.Generator) -> None:
-    """Who answers at each wave: 66 -> 62 -> 47 -> 33, lower baseline confidence leaves more."""
+def attrition(people: People, baseline_cc: np.ndarray, rng: np.random.Generator,
+              size: d.Size = d.EXAMPLE_SIZE) -> None:
+    """Who answers at each wave: 66 -> 62 -> 47 -> 33 (scaled to ``size``), lower baseline
+    confidence leaves more."""
     n = len(people.pid)
+    sizes = size.wave_sizes()
+    back_t3, back_t4 = size.returners()
     z = (baseline_cc - baseline_cc.mean()) / baseline_cc.std()
     stay = np.exp(0.5 * z)  # mild: one SD of confidence ~ 1.6 times the odds of staying
     everyone = np.arange(n)
     t2 = np.ones(n, dtype=bool)
-    t2[_choose(rng, everyone, n - d.WAVE_SIZES["T2"], 1.0 / stay)] = False
+    t2[_choose(rng, everyone, n - sizes["T2"], 1.0 / stay)] = False
     t3_weight = stay * np.where(people.call_happened, 1.0, 0.35)
     t3 = np.zeros(n, dtype=bool)
-    t3[_choose(rng, everyone[t2], d.WAVE_SIZES["T3"] - 1, t3_weight)] = True
-    t3[_choose(rng, everyone[~t2], 1, t3_weight)] = True  # one comes back after missing T2
+    t3[_choose(rng, everyone[t2], sizes["T3"] - back_t3, t3_weight)] = True
+    t3[_choose(rng, everyone[~t2], back_t3, t3_weight)] = True  # back after missing T2
     t4 = np.zeros(n, dtype=bool)
-    t4[_choose(rng, everyone[t3], d.WAVE_SIZES["T4"] - 3, stay)] = True
-    t4[_choose(rng, everyone[~t3 & t2], 3, stay)] = True
+    t4[_choose(rng, everyone[t3], sizes["T4"] - back_t4, stay)] = True
+    t4[_choose(rng, everyone[~t3 & t2], back_t4, stay)] = True
     people.present = {"T1": np.ones(n, dtype=bool), "T2": t2, "T3": t3, "T4": t4}
 
 
@@ -96,11 +100,12 @@ def _likert(latent: np.ndarray, low: int, high: int) -> np.ndarray:
     return np.clip(np.rint(latent), low, high).astype(int)
 
 
-def simulate_items(people: People, rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
+def simulate_items(people: People, rng: np.random.Generator,
+                   n_cohorts: int = len(d.COHORTS)) -> dict[str, dict[str, np.ndarray]]:
     """Complete (no missing) item answers for every person at every wave: wave -> item -> codes."""
     n = len(people.pid)
     u = people.u
-    k = len(d.COHORTS)
+    k = n_cohorts
     coh = people.cohort
     c_level = rng.standard_normal(k)[coh]
     c_gain = rng.normal(0.0, 0.3, k)[coh]
@@ -162,10 +167,13 @@ def _date(s: str) -> dt.datetime:
     return dt.datetime.strptime(s, "%Y-%m-%d")
 
 
-def wave_times(people: People, rng: np.random.Generator) -> dict[str, list[dt.datetime]]:
-    """Start time of each person's survey at each wave (fixed dates in 2025)."""
+def wave_times(people: People, rng: np.random.Generator,
+               dates: tuple[str, ...] = d.WORKSHOP_DATES) -> dict[str, list[dt.datetime]]:
+    """Start time of each person's survey at each wave (fixed dates in 2025; ``dates`` are
+    the cohorts' workshop days)."""
     n = len(people.pid)
-    workshop = [_date(d.WORKSHOP_DATES[c]) for c in people.cohort]
+    days = [_date(s) for s in dates]
+    workshop = [days[c] for c in people.cohort]
     before = rng.integers(1, 11, n)
     t1_minutes = rng.integers(7 * 60, 23 * 60, n)
     t2_minutes = 13 * 60 + rng.integers(0, 300, n)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -143,7 +144,7 @@ def _choices(labels: dict[int, str]) -> str:
     return " | ".join(f"{k}, {v}" for k, v in labels.items())
 
 
-def redcap_dictionary() -> list[dict[str, str]]:
+def redcap_dictionary(cohorts: Sequence[str] = d.COHORTS) -> list[dict[str, str]]:
     """Data dictionary rows (field name, form, type, label, choices ...)."""
     rows: list[dict[str, str]] = []
 
@@ -156,7 +157,7 @@ def redcap_dictionary() -> list[dict[str, str]]:
 
     add("record_id", "enrolment", "text", "Participant code")
     add("cohort", "enrolment", "dropdown", "Workshop group (cohort)",
-        _choices({k + 1: c for k, c in enumerate(d.COHORTS)}))
+        _choices({k + 1: c for k, c in enumerate(cohorts)}))
     add("profession", "enrolment", "dropdown", "Profession or course of study",
         _choices(d.PROFESSIONS))
     for j, item in enumerate(d.BRS_ITEMS, start=1):
@@ -187,7 +188,7 @@ def redcap_dictionary() -> list[dict[str, str]]:
 def redcap_columns() -> list[tuple[str, str]]:
     """(export column, form) in export order: fields, checkboxes expanded, then form status."""
     cols: list[tuple[str, str]] = []
-    dictionary = redcap_dictionary()
+    dictionary = redcap_dictionary(d.COHORTS[:1])
     for form in REDCAP_FORMS:
         for row in dictionary:
             if row["Form Name"] != form:
@@ -201,8 +202,11 @@ def redcap_columns() -> list[tuple[str, str]]:
     return cols
 
 
+_NEEDS_QUOTES = re.compile('[ ,"\n\r]')
+
+
 def redcap_quote(value: str) -> str:
-    if any(c in value for c in ' ,"\n\r'):
+    if _NEEDS_QUOTES.search(value):
         return '"' + value.replace('"', '""') + '"'
     return value
 
@@ -211,9 +215,11 @@ def redcap_lines(rows: Iterable[Sequence[str]]) -> str:
     return "".join(",".join(redcap_quote(v) for v in row) + "\n" for row in rows)
 
 
-def redcap_record_rows(records: Sequence[tuple[str, str, Response]]) -> list[list[str]]:
+def redcap_record_rows(records: Sequence[tuple[str, str, Response]],
+                       cohorts: Sequence[str] = d.COHORTS) -> list[list[str]]:
     """Rows of the raw export for (record_id, wave, response) triples, header first."""
     cols = redcap_columns()
+    cohort_code = {c: str(k + 1) for k, c in enumerate(cohorts)}
     out = [["record_id", "redcap_event_name"] + [c for c, _ in cols[1:]]]
     for record_id, wave, r in records:
         designated = REDCAP_DESIGNATION[wave]
@@ -229,7 +235,7 @@ def redcap_record_rows(records: Sequence[tuple[str, str, Response]]) -> list[lis
                 row.append("1" if isinstance(chosen, tuple) and int(code) in chosen else "0")
             elif col == "cohort":
                 cohort = r.answers.get("cohort")
-                row.append("" if cohort is None else str(d.COHORTS.index(str(cohort)) + 1))
+                row.append("" if cohort is None else cohort_code[str(cohort)])
             else:
                 row.append(_cell(r.answers.get(col)))
         out.append(row)

@@ -1,8 +1,14 @@
 """Generate the bundled synthetic example study (deterministic).
 
 Run ``python -m evaltool.examples.generate [--out DIR]``. Without ``--out`` the files are
-written into the package folder ``evaltool/examples/resilience_study/``. The same seed gives
-the same bytes; no wall-clock dates are used (every date is fixed in 2025).
+written into the package folder ``evaltool/examples/resilience_study/``. The same seed (and
+size) gives the same bytes; no wall-clock dates are used (every date is fixed in 2025).
+
+``--participants N --cohorts K [--waves W] [--free-text-rate R]`` writes the same study scaled
+up (for benchmarks, e.g. ``--participants 100000 --cohorts 400 --out DIR``): every proportion
+of the example is kept (retention, cohort-size pattern, professions, missing answers, free
+text), the planted special cases (preview, duplicate, unfinished response, near-miss codes)
+appear once each, and the README describes the scaled study briefly.
 
 The study imitates a published UK evaluation (66 health professionals, a 3.5-hour CBT-informed
 group workshop plus a 1:1 coaching call, waves T1-T4, retention 66 -> 62 -> 47 -> 33). All
@@ -14,11 +20,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import ParameterError
 from . import _design as d
 from . import _freetext as ft
 from . import _phrases as ph
@@ -60,6 +67,11 @@ class Study:
     responses: dict[str, list[Response]]
     special: dict[str, int]
     near_miss: dict[str, tuple[str, str]]  # wave -> (typed id, true id)
+    size: d.Size = field(default_factory=d.Size)
+
+    @property
+    def cohort_names(self) -> tuple[str, ...]:
+        return self.size.cohort_names()
 
 
 def normalise_id(raw: str) -> str:
@@ -69,14 +81,15 @@ def normalise_id(raw: str) -> str:
     return f"P{int(digits):03d}" if s.startswith("P") and digits.isdigit() else s
 
 
-def _answers(wave: str, p: int, people: People, items: dict) -> dict[str, object]:
+def _answers(wave: str, p: int, people: People, items: dict,
+             cohorts: tuple[str, ...] = d.COHORTS) -> dict[str, object]:
     content = d.WAVE_CONTENT[wave]
     out: dict[str, object] = {}
     for group, names in _GROUPS.items():
         if group in content:
             out.update({name: int(items[wave][name][p]) for name in names})
     if "cohort" in content:
-        out["cohort"] = d.COHORTS[int(people.cohort[p])]
+        out["cohort"] = cohorts[int(people.cohort[p])]
     if "profession" in content:
         out["profession"] = int(people.profession[p])
     if "attend" in content:
@@ -85,18 +98,22 @@ def _answers(wave: str, p: int, people: People, items: dict) -> dict[str, object
 
 
 def _free_text(study_rows: dict[str, list[Response]], people: People,
-               rng: np.random.Generator) -> None:
+               rng: np.random.Generator, size: d.Size = d.EXAMPLE_SIZE) -> None:
     seen: set[str] = set()
+    p_blank, p_token = size.free_text_blank_rates()
+    # the example's answers are all different; a large study runs out of distinct
+    # combinations of the templates, so it accepts a repeat after a few tries
+    tries = 100 if size.participants <= d.N_PARTICIPANTS else 4
     for question, (wave, _) in d.FREE_TEXT.items():
         rows = [r for r in study_rows[wave] if r.kind == "ok"]
         for r in rows:
             p = int(r.person)  # type: ignore[arg-type]
-            empty = ft.blank_or_token(rng)
+            empty = ft.blank_or_token(rng, p_blank, p_token)
             if empty is not None:
                 r.answers[question] = empty
                 continue
             no_call = not people.call_happened[p] and "no_call" in ph.POOLS[question]
-            for _ in range(100):
+            for _ in range(tries):
                 if no_call and (question == "fb_coaching" or rng.random() < 0.5):
                     valence = "no_call"
                 else:
@@ -109,13 +126,14 @@ def _free_text(study_rows: dict[str, list[Response]], people: People,
         answered = [r for r in rows if not ft.is_trivial(str(r.answers[question]))
                     and (question != "fb_coaching" or people.call_happened[int(r.person)])]  # type: ignore[arg-type]
         # at least one blank and one "n/a"-style answer in every free-text column
-        if not any(r.answers[question] == "" for r in rows):
+        if answered and not any(r.answers[question] == "" for r in rows):
             answered.pop(0).answers[question] = ""
-        if not any(r.answers[question] in ph.EMPTY_TOKENS for r in rows):
+        if answered and not any(r.answers[question] in ph.EMPTY_TOKENS for r in rows):
             answered.pop(0).answers[question] = "n/a"
         # planted identifying details, in answers that are kept after cleaning
-        targets = rng.choice(len(answered), size=len(ph.PII[question]), replace=False)
-        for t, (_, sentence) in zip(targets, ph.PII[question], strict=True):
+        n_pii = min(len(ph.PII[question]), len(answered))
+        targets = rng.choice(len(answered), size=n_pii, replace=False)
+        for t, (_, sentence) in zip(targets, ph.PII[question][:n_pii], strict=True):
             r = answered[int(t)]
             r.answers[question] = ft.add_pii(str(r.answers[question]), sentence, rng)
 
@@ -165,17 +183,19 @@ def _metadata(study_rows: dict[str, list[Response]], rng: np.random.Generator) -
         rows.sort(key=lambda r: (r.recorded, r.response_id))
 
 
-def build_study(seed: int = d.SEED) -> Study:
-    """Simulate the whole study in memory (no files written)."""
+def build_study(seed: int = d.SEED, size: d.Size | None = None) -> Study:
+    """Simulate the whole study in memory (no files written); ``size`` default: the example."""
+    size = size or d.Size()
+    cohorts = size.cohort_names()
     rs = streams(seed)
-    people = make_people(rs)
-    items = simulate_items(people, rs["items"])
-    attrition(people, baseline_confidence(items), rs["attrition"])
-    times = wave_times(people, rs["meta"])
+    people = make_people(rs, size)
+    items = simulate_items(people, rs["items"], size.cohorts)
+    attrition(people, baseline_confidence(items), rs["attrition"], size)
+    times = wave_times(people, rs["meta"], size.workshop_dates())
 
     rows: dict[str, list[Response]] = {}
     for wave in d.WAVES:
-        rows[wave] = [Response(wave, p, "ok", _answers(wave, p, people, items), start=times[wave][p])
+        rows[wave] = [Response(wave, p, "ok", _answers(wave, p, people, items, cohorts), start=times[wave][p])
                       for p in np.flatnonzero(people.present[wave]).tolist()]
     _missing([r for wave_rows in rows.values() for r in wave_rows], rs["missing"])
 
@@ -205,7 +225,7 @@ def build_study(seed: int = d.SEED) -> Study:
                                start=second.start - dt.timedelta(hours=3)))
 
     # T3 unfinished: stopped at 40 % (resilience items and two confidence items answered)
-    part = _answers("T3", unfinished, people, items)
+    part = _answers("T3", unfinished, people, items, cohorts)
     part = {k: (v if k in d.BRS_ITEMS or k in ("cc_1", "cc_2") else None) for k, v in part.items()}
     part.update({"_complete:confidence_coping": 0, "_complete:coaching_feedback": 0})
     start3 = times["T3"][unfinished]
@@ -214,7 +234,7 @@ def build_study(seed: int = d.SEED) -> Study:
                                recorded=start3 + dt.timedelta(days=7, hours=1)))
 
     # T1 preview: the survey owner testing the survey before the first workshop
-    preview = _answers("T1", 0, people, items)
+    preview = _answers("T1", 0, people, items, cohorts)
     for k in _NUMERIC_ITEMS:
         if k in preview:
             preview[k] = 0 if k.startswith("cc") and rng.random() < 0.5 else 1
@@ -222,18 +242,36 @@ def build_study(seed: int = d.SEED) -> Study:
                                start=dt.datetime(2025, 1, 20, 16, 2, 41), status=1,
                                channel="preview"))
 
-    _free_text(rows, people, rs["text"])
+    _free_text(rows, people, rs["text"], size)
     _typed_ids(rows, people, near_miss, rng)
     _metadata(rows, rs["meta"])
     special = {"duplicate": dup, "unfinished": unfinished, "near_miss_T2": near_a,
                "near_miss_T4": near_b}
-    return Study(people, rows, special, near_miss)
+    return Study(people, rows, special, near_miss, size)
 
 
-def write_study(out: Path | str = DEFAULT_OUT, seed: int = d.SEED) -> list[Path]:
-    """Generate the study and write every file under ``out``; return the paths written."""
+def write_study(out: Path | str = DEFAULT_OUT, seed: int = d.SEED, size: d.Size | None = None) -> list[Path]:
+    """Generate the study and write every file under ``out``; return the paths written.
+
+    Parameters
+    ----------
+    out
+        Folder to write into (created if missing; files in it are replaced).
+    seed
+        Seed of the simulation; the same seed and size give the same bytes.
+    size
+        Participants, cohorts, waves and free-text rate (default: the bundled example,
+        reproduced byte for byte).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written.
+    """
     out = Path(out)
-    study = build_study(seed)
+    size = size or d.Size()
+    study = build_study(seed, size)
+    waves = size.wave_ids
     written: list[Path] = []
 
     def put(rel: str, text: str, bom: bool = False) -> None:
@@ -241,28 +279,30 @@ def write_study(out: Path | str = DEFAULT_OUT, seed: int = d.SEED) -> list[Path]
         _writers.write_text(path, text, bom=bom)
         written.append(path)
 
-    for wave, name in d.WAVE_FILES.items():
-        put(f"qualtrics/{name}", _writers.qualtrics_csv(wave, study.responses[wave]), bom=True)
+    for wave in waves:
+        put(f"qualtrics/{d.WAVE_FILES[wave]}", _writers.qualtrics_csv(wave, study.responses[wave]), bom=True)
 
     records = []
-    for wave in d.WAVES:
+    for wave in waves:
         for r in study.responses[wave]:
             if r.kind in ("ok", "unfinished"):
                 records.append((study.people.pid[int(r.person)], wave, r))  # type: ignore[arg-type]
     records.sort(key=lambda x: (x[0], d.WAVES.index(x[1])))
-    put("redcap/resilience_study_redcap.csv", _writers.redcap_lines(_writers.redcap_record_rows(records)))
-    dictionary = _writers.redcap_dictionary()
+    cohorts = study.cohort_names
+    put("redcap/resilience_study_redcap.csv",
+        _writers.redcap_lines(_writers.redcap_record_rows(records, cohorts)))
+    dictionary = _writers.redcap_dictionary(cohorts)
     put("redcap/resilience_study_dictionary.csv", _writers.redcap_lines(
         [list(_writers.DICTIONARY_HEADER)] + [list(r.values()) for r in dictionary]))
     mapping = [["arm_num", "unique_event_name", "form"]] + [
-        ["1", d.REDCAP_EVENTS[w], f] for w in d.WAVES for f in _writers.REDCAP_DESIGNATION[w]]
+        ["1", d.REDCAP_EVENTS[w], f] for w in waves for f in _writers.REDCAP_DESIGNATION[w]]
     put("redcap/resilience_study_instrument_designation.csv", _writers.redcap_lines(mapping))
     put("answer_key/participants.csv", _readme.participants_csv(study))
     put("answer_key/responses.csv", _readme.responses_csv(study))
-    put("README.md", _readme.readme(study, seed))
+    put("README.md", _readme.readme(study, seed) if size.is_example else _readme.scaled_readme(study, seed))
     templates = Path(__file__).parent / "templates"
     for name in ("study.yaml", "study_redcap.yaml"):
-        put(name, (templates / name).read_text(encoding="utf-8"))
+        put(name, _readme.study_file((templates / name).read_text(encoding="utf-8"), waves))
     return written
 
 
@@ -273,8 +313,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"output folder (default: {DEFAULT_OUT})")
     parser.add_argument("--seed", type=int, default=d.SEED, help=f"seed (default: {d.SEED})")
+    parser.add_argument("--participants", type=int, default=d.N_PARTICIPANTS,
+                        help=f"people invited; all answer at T1 (default: {d.N_PARTICIPANTS})")
+    parser.add_argument("--cohorts", type=int, default=None,
+                        help="workshop groups (default: 8 for the example size, else one per ~8 people)")
+    parser.add_argument("--waves", type=int, default=len(d.WAVES), choices=range(2, len(d.WAVES) + 1),
+                        help=f"waves written, T1 onwards (default: {len(d.WAVES)})")
+    parser.add_argument("--free-text-rate", type=float, default=None,
+                        help="share of free-text questions answered (default: the example's 0.85)")
     args = parser.parse_args(argv)
-    paths = write_study(args.out, args.seed)
+    cohorts = args.cohorts
+    if cohorts is None:
+        cohorts = len(d.COHORTS) if args.participants == d.N_PARTICIPANTS else max(1, args.participants // 8)
+    try:
+        size = d.Size(args.participants, cohorts, args.waves, args.free_text_rate)
+    except ParameterError as exc:
+        parser.error(exc.message)
+    paths = write_study(args.out, args.seed, size)
     print(f"wrote {len(paths)} files to {args.out}")
     return 0
 

@@ -76,7 +76,9 @@ class Decoded:
     """The bytes of a text file, as UTF-8 without a BOM (what pyarrow reads).
 
     ``encoding`` is the encoding the file was written in (``"utf-8"``, ``"utf-8-sig"``,
-    ``"utf-16-le"`` …); ``text`` is filled in lazily.
+    ``"utf-16-le"`` …); ``text`` is decoded lazily, only when a caller needs the whole text
+    (error messages, blank-line row numbers), so a large export is not held as a Python
+    string beside its bytes.
     """
 
     data: bytes
@@ -105,6 +107,30 @@ class Decoded:
             if cut > 0:
                 chunk = chunk[: cut + 1]
         return chunk, whole
+
+
+def _is_utf8(data: bytes, start: int = 0) -> bool:
+    """Whether ``data[start:]`` is valid UTF-8, checked by pyarrow on the bytes in place: no
+    Python string is built and nothing is copied (a 250 MB export takes a fraction of a
+    second). pyarrow's rules are Python's strict ``utf-8`` codec's (no surrogates, no overlong
+    forms, nothing above U+10FFFF)."""
+    import pyarrow as pa
+
+    buf = pa.py_buffer(data)
+    if start:
+        buf = buf.slice(start)
+    offsets = pa.py_buffer(np.array([0, buf.size], dtype=np.int64))
+    arr = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buf])
+    try:
+        arr.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _prefix(data: bytes, n_chars: int) -> str:
+    """The first ``n_chars`` characters of valid UTF-8 ``data`` (decodes only a prefix)."""
+    return data[: 4 * n_chars].decode("utf-8", errors="ignore")[:n_chars]
 
 
 def sniff_binary(raw: bytes) -> str | None:
@@ -174,7 +200,8 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
     -----
     Order of detection: byte-order mark; UTF-16 without BOM (NUL in every other byte);
     strict UTF-8; strict cp1252; latin-1 (never fails, noted). A file that still contains NUL
-    or many control characters is refused as binary.
+    or many control characters is refused as binary. UTF-8 is checked on the bytes (pyarrow),
+    so a UTF-8 export is never held as one Python string; other encodings are decoded once.
     """
     path = Path(path)
     if encoding is not None:
@@ -197,14 +224,15 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
         if text.startswith("\ufeff"):
             text = text[1:]
         _check_text(text, path)
-        return Decoded(text.encode("utf-8"), name, _text=text)
+        return Decoded(text.encode("utf-8"), name)
 
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             body = raw[len(bom):]
             if enc == "utf-8":
                 try:
-                    body.decode("utf-8")
+                    if not _is_utf8(body):  # only an invalid file is decoded, to find the byte
+                        body.decode("utf-8")
                 except UnicodeDecodeError as exc:
                     raise InputError(
                         f"starts with a UTF-8 byte-order mark but is not valid UTF-8 (near line "
@@ -224,7 +252,7 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
                     fix="export the file again, or save it as UTF-8.",
                 ) from None
             _check_text(text, path)
-            return Decoded(text.encode("utf-8"), enc, _text=text)
+            return Decoded(text.encode("utf-8"), enc)
 
     utf16 = _looks_utf16(raw)
     if utf16 is not None:
@@ -236,28 +264,27 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
             _check_text(text16, path)
             return Decoded(text16.encode("utf-8"), utf16, [
                 f"the file is {utf16.upper()} without a byte-order mark; read as {utf16}."
-            ], _text=text16)
+            ])
 
     if raw.isascii():
         dec = Decoded(raw, "utf-8")
         _check_text(dec.head(65_536)[0], path)
         return dec
+    if _is_utf8(raw):  # checked on the bytes: the file is never turned into one big string
+        _check_text(_prefix(raw, 65_536), path)
+        return Decoded(raw, "utf-8")
     try:
-        text = raw.decode("utf-8")
-        enc, notes = "utf-8", []
+        text = raw.decode("cp1252")
+        enc = "cp1252"
     except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-            enc = "cp1252"
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
-            enc = "latin-1"
-        notes = [
-            f"the file is not UTF-8; it was read as {enc} (Windows Western European). If accented "
-            "letters look wrong, pass the right encoding= or save the file as UTF-8."
-        ]
+        text = raw.decode("latin-1")
+        enc = "latin-1"
+    notes = [
+        f"the file is not UTF-8; it was read as {enc} (Windows Western European). If accented "
+        "letters look wrong, pass the right encoding= or save the file as UTF-8."
+    ]
     _check_text(text, path)
-    return Decoded(text.encode("utf-8") if enc != "utf-8" else raw, enc, notes, _text=text)
+    return Decoded(text.encode("utf-8"), enc, notes)
 
 
 def has_mojibake_bytes(data: bytes) -> bool:

@@ -120,10 +120,36 @@ def timepoint_levels(col: pd.Series, baseline: Hashable | None,
 
 
 def codes_for(col: pd.Series, levels: Sequence[Any]) -> np.ndarray:
-    """Position of each value in ``levels`` (-1 when not there)."""
+    """Position of each value in ``levels`` (-1 when not there or missing).
+
+    A categorical column is matched through its categories (one lookup per category, then a
+    gather by code), never converted to Python objects row by row.
+    """
     idx = pd.Index(list(levels))
-    values = col.astype(object) if isinstance(col.dtype, pd.CategoricalDtype) else col
-    return idx.get_indexer(pd.Index(values)).astype("int64")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        per_cat = np.append(idx.get_indexer(pd.Index(col.cat.categories.astype(object))), -1)
+        return per_cat[col.cat.codes.to_numpy()].astype("int64")  # code -1 (missing) -> last = -1
+    return idx.get_indexer(pd.Index(col)).astype("int64")
+
+
+def isin(values: pd.Series, members: pd.Series) -> np.ndarray:
+    """``values.isin(members)`` as a boolean array, in one hashed pass for any dtype.
+
+    pandas' ``isin`` on pyarrow-backed strings turns every member into a Python scalar first
+    (about 10 µs each); here arrow strings go straight to ``pyarrow.compute.is_in`` and
+    categoricals are matched through their categories.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_cat = np.append(values.cat.categories.isin(members), bool(members.isna().any()))
+        return per_cat[values.cat.codes.to_numpy()]  # code -1 (missing) -> last
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values)
+        member_arr = pa.array(members.astype(values.dtype)).cast(arr.type)
+        return np.asarray(pc.is_in(arr, value_set=member_arr).to_numpy(zero_copy_only=False), dtype=bool)
+    return values.isin(members).to_numpy(dtype=bool)
 
 
 def check_no_missing_ids(col: pd.Series, func: str) -> None:
@@ -227,10 +253,19 @@ def scale_index(data: pd.DataFrame, scale: str | None, dv: str, func: str) -> tu
     """Scale names in order and the code of each row (``scale=None``: one scale named ``dv``)."""
     if scale is None:
         return [dv], np.zeros(len(data), dtype="int64")
-    if data[scale].isna().any():
+    col = data[scale]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        missing = int((codes < 0).sum())
+    else:  # one hashing pass: names in order of first appearance, and each row's code
+        codes, uniques = pd.factorize(col)
+        missing = int((codes < 0).sum())
+    if missing:
         raise ParameterError(
-            f"{int(data[scale].isna().sum())} row(s) passed to {func}() have no scale.",
+            f"{missing} row(s) passed to {func}() have no scale.",
             fix="remove them or fill in the scale column.",
         )
-    names = ordered_values(data[scale])
-    return names, codes_for(data[scale], names)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        names = ordered_values(col)
+        return names, codes_for(col, names)
+    return list(uniques), np.asarray(codes, dtype="int64")

@@ -157,15 +157,20 @@ def describe(
                    min_group_size, within)
 
 
-def _instrument_bands(data: pd.DataFrame, scale: str, scales: list[Any]) -> dict[Any, list[str]]:
+def _instrument_bands(data: pd.DataFrame, scales: list[Any], s_codes: np.ndarray) -> dict[Any, list[str]]:
     """Band labels per scale from the packaged instrument files named in the data, if any."""
     if C.INSTRUMENT not in data.columns:
         return {}
     from ..instruments import load_instrument
 
     out: dict[Any, list[str]] = {}
-    pairs = data[[C.INSTRUMENT, scale]].drop_duplicates().dropna()
-    for inst_id, sc in pairs.itertuples(index=False):
+    # distinct (instrument, scale) pairs in order of first appearance, from integer codes
+    i_codes, instruments = pd.factorize(data[C.INSTRUMENT])
+    key = i_codes.astype("int64") * (len(scales) + 1) + s_codes
+    _, first = np.unique(key, return_index=True)
+    first = np.sort(first)
+    pairs = [(instruments[i_codes[r]], scales[s_codes[r]]) for r in first if i_codes[r] >= 0 and s_codes[r] >= 0]
+    for inst_id, sc in pairs:
         try:
             inst = load_instrument(str(inst_id))
             labels = [b.label for b in inst.scale(str(sc)).bands]
@@ -239,7 +244,7 @@ def band_counts(
     if bands is not None:
         labels_by_scale.update({k: list(v) for k, v in bands.items()})
     elif scale is not None:
-        labels_by_scale.update(_instrument_bands(data, scale, scales))
+        labels_by_scale.update(_instrument_bands(data, scales, s_codes))
     bcol = data[band]
     present = pd.DataFrame({"_s": s_codes, "_b": bcol.astype(object)}).dropna()
     for i, sc in enumerate(scales):

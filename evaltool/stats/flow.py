@@ -9,11 +9,13 @@ who stayed to the last timepoint and those lost, with standardised mean differen
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from . import _data
 
 __all__ = ["FLOW_COLUMNS", "ATTRITION_COLUMNS", "attrition", "flow"]
 
@@ -59,27 +61,49 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
     >>> flow(ex, kept, sc, ["T1", "T2"]).query("timepoint == 'T1'")[["stage", "detail", "n"]].values.tolist()
     [['received', '', 3], ['excluded', 'no participant id', 1], ['responded', '', 2], ['scored', 'brs', 1]]
     """
+    tps = list(timepoints)
+    n_tp = len(tps)
+    # who responded when: one (participant × timepoint) presence matrix, one pass over `kept`
+    kept_t = _data.codes_for(kept[C.TIMEPOINT], tps)
+    pid_codes, pids = pd.factorize(kept[C.PARTICIPANT_ID], use_na_sentinel=False)
+    present = np.zeros((len(pids), n_tp), dtype=bool)
+    ok = kept_t >= 0
+    present[pid_codes[ok], kept_t[ok]] = True
+    n_resp = present.sum(axis=0)
+    # exclusions by timepoint × reason, and scores by timepoint × scale: one groupby each
+    ex_t = _data.codes_for(exclusions[C.TIMEPOINT], tps)
+    n_excl = np.bincount(ex_t[ex_t >= 0], minlength=n_tp)
+    excluded = _by_timepoint(exclusions[C.REASON].groupby(ex_t).value_counts().sort_index()
+                             if len(exclusions) else pd.Series(dtype="int64"))
+    sc_t = _data.codes_for(scores[C.TIMEPOINT], tps)
+    scored = _by_timepoint(scores[C.SCORE].groupby([sc_t, scores[C.SCALE]], observed=True, sort=True).count())
+
     rows: list[dict] = []
-    previous: set = set()
-    tp_ex = exclusions[C.TIMEPOINT].astype(object)
-    for i, t in enumerate(timepoints):
-        ids = set(kept.loc[kept[C.TIMEPOINT].astype(object) == t, C.PARTICIPANT_ID])
-        ex_t = exclusions[tp_ex == t]
+    for i, t in enumerate(tps):  # one iteration per timepoint, over the aggregates only
         if i == 0 and invited is not None:
             rows.append({"timepoint": t, "stage": "invited", "detail": "", "n": int(invited)})
-        rows.append({"timepoint": t, "stage": "received", "detail": "", "n": len(ids) + len(ex_t)})
-        for reason, n in ex_t[C.REASON].value_counts(sort=False).sort_index().items():
-            rows.append({"timepoint": t, "stage": "excluded", "detail": str(reason), "n": int(n)})
-        rows.append({"timepoint": t, "stage": "responded", "detail": "", "n": len(ids)})
+        rows.append({"timepoint": t, "stage": "received", "detail": "", "n": int(n_resp[i] + n_excl[i])})
+        for reason, n in excluded.get(i, []):
+            rows.append({"timepoint": t, "stage": "excluded", "detail": reason, "n": n})
+        rows.append({"timepoint": t, "stage": "responded", "detail": "", "n": int(n_resp[i])})
         if i > 0:
-            rows.append({"timepoint": t, "stage": "lost since previous", "detail": timepoints[i - 1],
-                         "n": len(previous - ids)})
-            rows.append({"timepoint": t, "stage": "returned", "detail": "absent at previous", "n": len(ids - previous)})
-        sc_t = scores[scores[C.TIMEPOINT].astype(object) == t]
-        for scale, n in sc_t.groupby(C.SCALE, observed=True)[C.SCORE].count().items():
-            rows.append({"timepoint": t, "stage": "scored", "detail": str(scale), "n": int(n)})
-        previous = ids
+            prev, now = present[:, i - 1], present[:, i]
+            rows.append({"timepoint": t, "stage": "lost since previous", "detail": tps[i - 1],
+                         "n": int((prev & ~now).sum())})
+            rows.append({"timepoint": t, "stage": "returned", "detail": "absent at previous",
+                         "n": int((now & ~prev).sum())})
+        for scale, n in scored.get(i, []):
+            rows.append({"timepoint": t, "stage": "scored", "detail": scale, "n": n})
     return pd.DataFrame(rows, columns=list(FLOW_COLUMNS))
+
+
+def _by_timepoint(counts: pd.Series) -> dict[int, list[tuple[str, int]]]:
+    """``{timepoint code: [(label, n), ...]}`` from counts indexed by (timepoint code, label)."""
+    out: dict[int, list[tuple[str, int]]] = {}
+    for key, n in counts.items():
+        code, label = cast(tuple[int, Any], key)
+        out.setdefault(int(code), []).append((str(label), int(n)))
+    return out
 
 
 def _smd_continuous(a: np.ndarray, b: np.ndarray) -> float:
@@ -138,12 +162,16 @@ def attrition(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequ
     base = timepoints[0]
     last = last or timepoints[-1]
     at_base = participants[participants[base]]
-    stayed = set(at_base.loc[at_base[last], C.PARTICIPANT_ID])
+    stayed = at_base.loc[at_base[last], C.PARTICIPANT_ID]
     rows: list[dict] = []
-    sb = scores[scores[C.TIMEPOINT].astype(object) == base]
-    for scale, grp in sb.groupby(C.SCALE, observed=True):
+    at_b = _data.codes_for(scores[C.TIMEPOINT], [base]) == 0
+    sb = pd.DataFrame({  # only the columns needed: no copy of the other (text) columns
+        C.SCALE: scores[C.SCALE][at_b], C.SCORE: scores[C.SCORE][at_b],
+        "_stayed": _data.isin(scores[C.PARTICIPANT_ID][at_b], stayed),  # one membership pass
+    })
+    for scale, grp in sb.groupby(C.SCALE, observed=True):  # one slice per scale
         g = grp.dropna(subset=[C.SCORE])
-        in_s = g[C.PARTICIPANT_ID].isin(stayed).to_numpy()
+        in_s = g["_stayed"].to_numpy(dtype=bool)
         a = g.loc[in_s, C.SCORE].to_numpy(dtype=float)
         b = g.loc[~in_s, C.SCORE].to_numpy(dtype=float)
         rows.append({
@@ -152,21 +180,23 @@ def attrition(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequ
             "mean_lost": b.mean() if len(b) else np.nan, "sd_lost": b.std(ddof=1) if len(b) > 1 else np.nan,
             "smd": _smd_continuous(a, b), "method": "SMD, pooled SD (Austin 2009 eq. 1)",
         })
+    in_s = _data.isin(at_base[C.PARTICIPANT_ID], stayed)
     for gname in groups:
         if gname not in at_base.columns:
             continue
-        vals = at_base[gname].astype(object)
-        in_s = at_base[C.PARTICIPANT_ID].isin(stayed).to_numpy()
-        known = vals.notna().to_numpy()
+        # every level counted in one pass (bincount over level codes), not one scan per level
+        codes, levels = pd.factorize(at_base[gname].astype(object))
+        known = codes >= 0
         n1, n2 = int((in_s & known).sum()), int((~in_s & known).sum())
-        for level in sorted(vals.dropna().unique(), key=str):
-            is_l = (vals == level).to_numpy()
-            p1 = (is_l & in_s).sum() / n1 if n1 else np.nan
-            p2 = (is_l & ~in_s).sum() / n2 if n2 else np.nan
+        k_s = np.bincount(codes[in_s & known], minlength=len(levels))
+        k_l = np.bincount(codes[~in_s & known], minlength=len(levels))
+        for j in sorted(range(len(levels)), key=lambda j: str(levels[j])):
+            p1 = k_s[j] / n1 if n1 else np.nan
+            p2 = k_l[j] / n2 if n2 else np.nan
             denom = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2) if n1 and n2 else np.nan
             rows.append({
-                "variable": gname, "level": str(level), "n_stayed": int((is_l & in_s).sum()),
-                "n_lost": int((is_l & ~in_s).sum()), "mean_stayed": p1, "sd_stayed": np.nan,
+                "variable": gname, "level": str(levels[j]), "n_stayed": int(k_s[j]),
+                "n_lost": int(k_l[j]), "mean_stayed": p1, "sd_stayed": np.nan,
                 "mean_lost": p2, "sd_lost": np.nan,
                 "smd": (p1 - p2) / denom if denom and denom > 0 else np.nan,
                 "method": "SMD for a proportion (Austin 2009 eq. 2)",

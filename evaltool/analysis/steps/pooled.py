@@ -43,17 +43,30 @@ from .cohorts import (
     COHORTS_COLUMNS,
     EVERYONE,
     _labels,
-    _stats,
-    file_stems,
     hidden_reason,
     suggestion_codes,
 )
+from ...privacy.paths import safe_name
 from .quotes import pick_quotes, redaction_options, source_text
 
 __all__ = ["POOLED_NEEDS", "pool_label", "pooled_summaries", "pooling_partners"]
 
 POOLED_NEEDS = (N.PARTICIPANTS, N.SCORES)
 """Research-only tables a pooled summary needs (plus free_text and codings for themes)."""
+
+
+def _stats(frame: pd.DataFrame, keys: list[str], value: str, confidence: float) -> pd.DataFrame:
+    """n, mean, SD and the t interval (R ``t.test(x)``: mean ± t(1 − α/2, n − 1)·sd/√n; missing
+    for n < 2) of ``value`` by ``keys``."""
+    from scipy import stats
+
+    g = frame.groupby(keys, observed=True, sort=False)[value]
+    out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std(ddof=1)}).reset_index()
+    n = out["n"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = (stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
+                * out["sd"].to_numpy(float) / np.sqrt(n))
+    return out.assign(ci_low=out["mean"] - half, ci_high=out["mean"] + half)
 
 
 def pool_label(cohorts: Sequence[str]) -> str:
@@ -185,7 +198,7 @@ class _Pool:
         ok = n >= self.k
         return pd.DataFrame({"cohort": [self.label], "reportable": [ok],
                              "reason": ["" if ok else f"fewer than {self.k} people took part"],
-                             "file": file_stems([self.label.replace(" + ", "+")])}, columns=list(COHORTS_COLUMNS))
+                             "file": [safe_name(self.label.replace(" + ", "+"))]}, columns=list(COHORTS_COLUMNS))
 
     def responses(self) -> pd.DataFrame:
         tps = [t for t in self.tps if t in self.parts.columns]
