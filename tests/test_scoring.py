@@ -322,11 +322,11 @@ def test_missing_item_columns_listed_with_fix() -> None:
 
 def test_column_map_renames_export_columns() -> None:
     df = _brs_frame().rename(columns={f"brs_{i}": f"Q{i}" for i in range(1, 7)})
-    got = score(df, "brs", columns={f"Q{i}": f"brs_{i}" for i in range(1, 7)})
+    got = score(df, "brs", columns={f"brs_{i}": f"Q{i}" for i in range(1, 7)})
     want = score(_brs_frame(), "brs")
     np.testing.assert_array_equal(got[C.SCORE].to_numpy(), want[C.SCORE].to_numpy())
     with pytest.raises(ParameterError, match="not items of BRS"):
-        score(df, "brs", columns={"Q1": "brs_99"})
+        score(df, "brs", columns={"brs_99": "Q1"})
 
 
 def test_unknown_instrument_scale_and_option() -> None:

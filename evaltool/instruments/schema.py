@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Annotated, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from .._yaml import Loc, fail_at
 
 __all__ = [
     "Band",
@@ -39,7 +40,10 @@ ScoringMethod = Literal["mean", "sum", "prorated_sum", "lookup", "correct_count"
 - ``lookup``: prorated sum, rounded to an integer when ``conversion.round_before_lookup``,
   then converted with ``conversion.table`` (e.g. SWEMWBS raw → Rasch metric).
 - ``correct_count`` / ``correct_percent``: knowledge tests; each item scores 1 if the answer
-  equals the item's ``correct`` value(s), else 0; count (prorated to all items) or percent.
+  equals the item's ``correct`` value(s), else 0; count or percent. With the scale's
+  ``unanswered: missing`` (default) an unanswered question is missing and the count is
+  prorated to all items; with ``unanswered: wrong`` it scores 0 (no proration), and a test
+  with no answer at all is missing or 0 as ``none_answered`` says.
 """
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
@@ -49,26 +53,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Loc = tuple[str | int, ...]
-
-
 def _fail(title: str, problems: list[tuple[Loc, str]]) -> NoReturn:
-    """Raise every problem at once, each at its own field (e.g. ``items.3.text``).
-
-    pydantic prefixes the location with the parent's path, so a nested model's problem is
-    reported as ``scales[pss10].bands`` rather than at the model as a whole.
-    """
-    raise ValidationError.from_exception_data(
-        title,
-        [
-            InitErrorDetails(
-                type=PydanticCustomError("value_error", "{reason}", {"reason": msg}),
-                loc=loc,
-                input=None,
-            )
-            for loc, msg in problems
-        ],
-    )
+    """Raise every problem at once, each at its own field (e.g. ``items.3.text``)."""
+    fail_at(title, problems)
 
 
 class Licence(_Model):
@@ -265,11 +252,21 @@ class Scale(_Model):
     higher_better, < for higher_worse) count as the functional range."""
     clinical_cutoff_source: str | None = None
     primary: bool = True
+    unanswered: Literal["missing", "wrong"] = "missing"
+    """Knowledge tests: an unanswered question is ``missing`` (the count is prorated to all
+    items) or ``wrong`` (scores 0; no proration)."""
+    none_answered: Literal["missing", "zero"] = "missing"
+    """With ``unanswered: wrong``: a test with no answer at all is missing, or scores 0."""
     note: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
         problems: list[tuple[Loc, str]] = []
+        if self.unanswered == "wrong" and self.method not in ("correct_count", "correct_percent"):
+            problems.append((("unanswered",), "'wrong' applies only to knowledge tests "
+                             "(method correct_count or correct_percent)"))
+        if self.none_answered == "zero" and self.unanswered != "wrong":
+            problems.append((("none_answered",), "'zero' needs 'unanswered: wrong'"))
         if len(set(self.items)) != len(self.items):
             problems.append((("items",), "an item is listed twice"))
         if self.reverse_items is not None and not set(self.reverse_items) <= set(self.items):
@@ -292,9 +289,10 @@ class Scale(_Model):
         return self
 
     def min_answered(self) -> int:
-        """Items that must be answered for a score (default: all of them)."""
+        """Items that must be answered for a score (default: all of them; one for a knowledge
+        test whose unanswered questions count as wrong)."""
         if self.missing is None:
-            return len(self.items)
+            return 1 if self.unanswered == "wrong" else len(self.items)
         return self.missing.required(len(self.items))
 
 
