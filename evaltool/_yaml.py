@@ -232,7 +232,7 @@ def plain_problem(err: Any, model: type[BaseModel] | None, default_fix: str) -> 
         options = sorted(where.model_fields) if where is not None else []
         close = did_you_mean(last, options) if options else None
         if close:
-            return f"'{_shown(last)}' is not an option here; did you mean '{close}'?", f"rename it to '{close}'"
+            return f"'{_shown(last)}' is not an option here", f"did you mean '{close}'? Rename it"
         shown = ", ".join(options) if options else "see 'evaltool init'"
         return f"'{_shown(last)}' is not an option here", f"remove it (options here: {shown})"
     if kind == "literal_error":
@@ -258,13 +258,41 @@ def plain_problem(err: Any, model: type[BaseModel] | None, default_fix: str) -> 
     return str(err["msg"]).removeprefix("Value error, "), default_fix
 
 
+import re as _re
+
+_UNION_TAG = _re.compile(r"^(constrained-|literal\[|function-|list\[|dict\[|tuple\[|nullable\[|lax-|strict-)"
+                         r"|^(int|str|float|bool|none|date|datetime)$")
+_TYPE_KINDS = ("_type", "_parsing", "literal_error")
+
+
+def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """pydantic adds the union member to a location (``zero_pad.constrained-int``): drop it."""
+    return tuple(p for i, p in enumerate(loc) if not (i and isinstance(p, str) and _UNION_TAG.match(p)))
+
+
 def plain_problems(exc: ValidationError, data: object, model: type[BaseModel] | None = None,
                    default_fix: str = "") -> list[tuple[str, str, str]]:
-    """``(field, message, fix)`` for every error of a ValidationError, in plain words."""
-    out: list[tuple[str, str, str]] = []
+    """``(field, message, fix)`` for every error of a ValidationError, in plain words.
+
+    Errors of the members of a union (``zero_pad: 40`` is neither a number 1-12 nor
+    ``auto``) become one problem: the member whose type fitted says what is wrong.
+    """
+    by_loc: dict[tuple[Any, ...], list[Any]] = {}
     for err in exc.errors():
-        msg, fix = plain_problem(err, model, default_fix)
-        item = (field_path(tuple(err["loc"]), data), msg, fix)
+        by_loc.setdefault(_strip_union_tags(tuple(err["loc"])), []).append(err)
+    out: list[tuple[str, str, str]] = []
+    for loc, errs in by_loc.items():
+        fitting = [e for e in errs if not e["type"].endswith(_TYPE_KINDS)]
+        err = (fitting or errs)[0]
+        msg, fix = plain_problem({**err, "loc": loc}, model, default_fix)
+        if len(errs) > 1 and not fitting:
+            literals = [str(e.get("ctx", {}).get("expected", "")) for e in errs if e["type"] == "literal_error"]
+            kinds = [plain_problem({**e, "loc": loc}, model, default_fix)[0] for e in errs
+                     if e["type"] != "literal_error"]
+            msg = " or ".join(k.removeprefix("must be ") for k in kinds)
+            msg = f"must be {msg}" + (f", or one of {', '.join(literals)}" if literals else "")
+            fix = "write a value of that kind"
+        item = (field_path(loc, data), msg, fix)
         if item not in out:
             out.append(item)
     return out

@@ -134,8 +134,9 @@ def test_missing_id_column_is_a_clear_error(tmp_path):
 
 def test_two_exports_for_one_wave_refused(tmp_path):
     bad = STUDY.replace("{file: t2.csv, timepoint: T2}", "{file: t2.csv, timepoint: T1}")
-    with pytest.raises(StudyError, match="both for timepoint 'T1'"):
+    with pytest.raises(StudyError, match="exports\\[0\\] is already for timepoint 'T1'") as exc:
         load_study(_write(tmp_path, bad))
+    assert exc.value.field == "exports[1].timepoint"
 
 
 def test_two_files_of_one_wave_allowed(tmp_path):
@@ -150,7 +151,7 @@ def test_two_files_of_one_wave_allowed(tmp_path):
 def test_unknown_study_field_names_field(tmp_path):
     with pytest.raises(StudyError) as exc:
         load_study(_write(tmp_path, STUDY + "analysys: {}\n"))
-    assert exc.value.field == "analysys" and "unknown field" in str(exc.value)
+    assert exc.value.field == "analysys" and "did you mean 'analysis'" in str(exc.value)
 
 
 def test_normalise_ids():

@@ -151,6 +151,7 @@ def read_spss(path: str | Path, *, encoding: str | None = None,
                 "Finished", frozenset({"0"}), "incomplete",
                 "the respondent did not finish the survey (Finished = 0)"))
     draft.id_preferred = ["ExternalReference", "RecipientEmail", "ResponseId"]
+    draft.date_columns = ["StartDate", "RecordedDate", "EndDate"]
     return draft.finish()
 
 

@@ -16,27 +16,16 @@ import pandas as pd
 
 from .model import IdSpec
 
-__all__ = ["near_misses", "normalise_ids"]
+__all__ = ["near_misses", "normalise_ids", "pad_widths"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PREFIX_DIGITS = re.compile(r"^([A-Za-z_-]*?)0*(\d+)$")
+_PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
+"""An id made of a prefix and a number: ``P12``, ``C3-17``, ``ST-2024-0017``, ``017``. The
+prefix is letters, then optional groups of digits each closed by a separator, so a typo such
+as ``P0O3`` is not taken apart."""
 
 
-def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
-    """Normalise typed participant ids according to the study's ``participant_id`` rules.
-
-    Steps, in order: strip surrounding white space; remove what ``remove`` matches (default:
-    inner white space); e-mail addresses lower-cased (``email_lower``); other ids upper- or
-    lower-cased (``case``); digits zero-padded to ``zero_pad`` (``P12`` → ``P012``). Blank
-    ids become missing. Vectorised; the input is not modified.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from evaltool.study.model import IdSpec
-    >>> normalise_ids(pd.Series([" p12", "P012 ", "Jo@NHS.net", ""]), IdSpec(zero_pad=3)).tolist()
-    ['P012', 'P012', 'jo@nhs.net', nan]
-    """
+def _cased(raw: pd.Series, spec: IdSpec) -> tuple[pd.Series, pd.Series]:
     s = raw.astype("string")
     if spec.strip:
         s = s.str.strip()
@@ -49,11 +38,58 @@ def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
         s = s.where(is_email, s.str.lower())
     if spec.email_lower:
         s = s.where(~is_email, s.str.lower())
-    if spec.zero_pad:
-        width = spec.zero_pad
-        parts = s.str.extract(_PREFIX_DIGITS.pattern)
-        padded = parts[0].fillna("") + parts[1].str.zfill(width)
-        s = s.where(parts[1].isna() | is_email, padded)
+    return s, is_email
+
+
+def pad_widths(columns: Iterable[pd.Series], spec: IdSpec) -> dict[str, int]:
+    """The number width per id prefix (``C3-`` → 3) over every export, for ``zero_pad: auto``."""
+    widths: dict[str, int] = {}
+    for raw in columns:
+        s, is_email = _cased(raw, spec)
+        parts = s[~is_email].str.extract(_PREFIX_NUMBER).dropna(subset=[1])
+        if parts.empty:
+            continue
+        lengths = parts[1].str.len().groupby(parts[0].fillna("")).max()
+        for prefix, n in lengths.items():
+            widths[str(prefix)] = max(widths.get(str(prefix), 0), int(n))
+    return widths
+
+
+def normalise_ids(raw: pd.Series, spec: IdSpec, widths: dict[str, int] | None = None) -> pd.Series:
+    """Normalise typed participant ids according to the study's ``participant_id`` rules.
+
+    Steps, in order: strip surrounding white space; remove what ``remove`` matches (default:
+    inner white space); e-mail addresses lower-cased (``email_lower``); other ids upper- or
+    lower-cased (``case``); the number of a prefix + number id zero-padded (``zero_pad``: a
+    width, or ``auto`` = the widest number typed with the same prefix, from ``widths`` or
+    else from ``raw``), so ``C3-17`` and ``C3-017`` are one id. Blank ids become missing.
+    Vectorised; the input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.study.model import IdSpec
+    >>> normalise_ids(pd.Series([" p12", "P012 ", "Jo@NHS.net", ""]), IdSpec(zero_pad=3)).tolist()
+    ['P012', 'P012', 'jo@nhs.net', nan]
+    >>> normalise_ids(pd.Series(["C3-17", "c3-017", "C12-5"]), IdSpec()).tolist()
+    ['C3-017', 'C3-017', 'C12-5']
+    """
+    s, is_email = _cased(raw, spec)
+    if spec.zero_pad is not None:
+        parts = s.str.extract(_PREFIX_NUMBER)
+        prefix = parts[0].fillna("")
+        number = parts[1]
+        if spec.zero_pad == "auto":
+            table = widths if widths is not None else pad_widths([raw], spec)
+            width = prefix.map(table).fillna(0).astype("int64")
+            digits = number.copy()
+            for w in pd.unique(width[number.notna()]):  # one vectorised pad per width
+                sel = (width == w) & number.notna()
+                digits[sel] = number[sel].str.zfill(int(w))
+            padded = prefix + digits
+        else:
+            padded = prefix + number.str.zfill(int(spec.zero_pad))
+        s = s.where(number.isna() | is_email, padded)
     s = s.where(s.notna() & (s != ""), None)
     return s.astype(object).where(s.notna(), np.nan)
 

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import columns as C
 from .._files import sha256_file
 from ..errors import StudyError
-from ..instruments import Instrument, load_instrument
+from ..instruments import Instrument
 from ..scoring.answers import coerce_answers
 from .checks import date_problems, straightlining
 from .columns_map import match_items
@@ -219,23 +219,10 @@ def link_study(
     tps = spec.timepoint_ids
     tp_type = pd.CategoricalDtype(tps, ordered=True)
 
-    instruments: dict[str, Instrument] = {}
-    used: list[tuple[InstrumentSpec, Instrument]] = []
-    for ins in spec.instruments:
-        ref = ins.id
-        inst = load_instrument(study.resolve(ref) if ref.endswith((".yaml", ".yml")) else ref)
-        instruments[inst.id] = inst
-        used.append((ins, inst))
-    owner: dict[str, str] = {}
-    for inst in instruments.values():
-        for it in inst.items:
-            if it.id in owner:
-                raise StudyError(
-                    f"item id '{it.id}' belongs to both '{owner[it.id]}' and '{inst.id}'.",
-                    file=study.path, field="instruments",
-                    fix="give one of the instruments different item ids (copy its YAML and rename).",
-                )
-            owner[it.id] = inst.id
+    instruments: dict[str, Instrument] = dict(study.instruments)
+    used: list[tuple[InstrumentSpec, Instrument]] = [
+        (spec.instruments[inst.index], inst) for inst in study.instruments.values()]
+    owner = {it: inst.id for inst in instruments.values() for it in inst.item_ids}
 
     linking: dict[str, str] | None = None
     if spec.participant_id.linking_table:
