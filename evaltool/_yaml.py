@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,9 +259,7 @@ def plain_problem(err: Any, model: type[BaseModel] | None, default_fix: str) -> 
     return str(err["msg"]).removeprefix("Value error, "), default_fix
 
 
-import re as _re
-
-_UNION_TAG = _re.compile(r"^(constrained-|literal\[|function-|list\[|dict\[|tuple\[|nullable\[|lax-|strict-)"
+_UNION_TAG = re.compile(r"^(constrained-|literal\[|function-|list\[|dict\[|tuple\[|nullable\[|lax-|strict-)"
                          r"|^(int|str|float|bool|none|date|datetime)$")
 _TYPE_KINDS = ("_type", "_parsing", "literal_error")
 

@@ -119,6 +119,8 @@ class ExportInfo:
         replaced at read time.
     first_row_is_data
         Why the header row looks like a row of answers (no header row?), or None.
+    progress_column
+        A column with the percentage of the survey completed (Qualtrics ``Progress``).
 
     Examples
     --------
@@ -157,6 +159,7 @@ class ExportInfo:
     duplicate_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
     control_cells: tuple[tuple[int, str], ...] = ()
     first_row_is_data: str | None = None
+    progress_column: str | None = None
 
     @property
     def position_kind(self) -> str:
@@ -254,6 +257,7 @@ class Draft:
 
     date_columns: list[str] = field(default_factory=list)
     duplicate_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    progress_column: str | None = None
 
     @property
     def position_kind(self) -> str:
@@ -296,6 +300,7 @@ class Draft:
             date_columns=tuple(c for c in self.date_columns if c in data.columns),
             duplicate_columns=self.duplicate_columns, control_cells=tuple(control),
             first_row_is_data=data_in_header(cols) if self.header_rows else None,
+            progress_column=self.progress_column if self.progress_column in data.columns else None,
         )
         return Export(data, info)
 

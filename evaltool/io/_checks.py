@@ -199,7 +199,8 @@ def clean_controls(data: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, st
 
 def clean_header(names: list[str | None]) -> tuple[list[str | None], int]:
     """Header cells without control characters, and how many were changed."""
-    out, n = [], 0
+    out: list[str | None] = []
+    n = 0
     for v in names:
         if isinstance(v, str) and _CONTROL_RE.search(v):
             out.append(" ".join(_clean_text(v).split()))

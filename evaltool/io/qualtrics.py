@@ -164,6 +164,7 @@ def from_source(src: Source, legacy: bool | None = None) -> Export:
             "DistributionChannel", frozenset({"preview", "test", "Preview", "Test"}), "test",
             "Qualtrics preview or test response (DistributionChannel)"))
     draft.date_columns = ["StartDate", "RecordedDate", "EndDate"]
+    draft.progress_column = "Progress"
     if "Finished" in data.columns:
         fin = data["Finished"].dropna().astype(str).str.strip()
         if draft.choice_text is None and len(fin):

@@ -152,6 +152,7 @@ def read_spss(path: str | Path, *, encoding: str | None = None,
                 "the respondent did not finish the survey (Finished = 0)"))
     draft.id_preferred = ["ExternalReference", "RecipientEmail", "ResponseId"]
     draft.date_columns = ["StartDate", "RecordedDate", "EndDate"]
+    draft.progress_column = "Progress" if "Survey Preview" in status_labels.values() else None
     return draft.finish()
 
 

@@ -142,7 +142,7 @@ def _before_launch(export: Export, launch: dt.date) -> tuple[np.ndarray, str | N
 
 
 def flag_status(export: Export, *, id_column: str | None = None,
-                launch_date: dt.date | None = None) -> pd.DataFrame:
+                launch_date: dt.date | None = None, min_progress: float | None = None) -> pd.DataFrame:
     """Rows the platform marks as test, spam, incomplete or to check, by the reader's rules.
 
     Parameters
@@ -155,6 +155,9 @@ def flag_status(export: Export, *, id_column: str | None = None,
     launch_date
         Responses started before this date are test responses (the reader says which
         column holds the start or submission time, :attr:`ExportInfo.date_columns`).
+    min_progress
+        Responses whose progress (Qualtrics ``Progress``, :attr:`ExportInfo.progress_column`)
+        is below this percentage are incomplete.
 
     Returns
     -------
@@ -193,6 +196,13 @@ def flag_status(export: Export, *, id_column: str | None = None,
         if mask.any():
             parts.append(pd.DataFrame({C.ROW: rows[mask], C.COLUMN: col, C.VALUE: None, "kind": "test",
                                        C.REASON: f"test response (before the launch date {launch_date:%Y-%m-%d})"}))
+    col = export.info.progress_column
+    if min_progress is not None and col is not None:
+        progress = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        mask = progress < min_progress
+        if mask.any():
+            parts.append(pd.DataFrame({C.ROW: rows[mask], C.COLUMN: col, C.VALUE: None, "kind": "incomplete",
+                                       C.REASON: f"progress below {min_progress:g}%"}))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     out = pd.concat(parts, ignore_index=True)

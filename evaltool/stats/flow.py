@@ -46,8 +46,10 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
     DataFrame
         ``timepoint, stage, detail, n`` with stages ``invited`` (if known), ``received``
         (export rows), ``excluded`` (one row per reason in ``detail``), ``responded``
-        (participants kept), ``lost since previous`` / ``returned`` (participants absent at
-        the previous timepoint who came back), ``scored`` (one row per scale in ``detail``).
+        (participants kept), ``lost since previous``, ``returned`` (participants absent at
+        the previous timepoint who had responded before), ``joined`` (participants whose
+        first response is at this timepoint, never counted as returned), ``scored`` (one row
+        per scale in ``detail``).
 
     Examples
     --------
@@ -61,6 +63,7 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
     """
     rows: list[dict] = []
     previous: set = set()
+    seen: set = set()
     tp_ex = exclusions[C.TIMEPOINT].astype(object)
     for i, t in enumerate(timepoints):
         ids = set(kept.loc[kept[C.TIMEPOINT].astype(object) == t, C.PARTICIPANT_ID])
@@ -74,11 +77,14 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
         if i > 0:
             rows.append({"timepoint": t, "stage": "lost since previous", "detail": timepoints[i - 1],
                          "n": len(previous - ids)})
-            rows.append({"timepoint": t, "stage": "returned", "detail": "absent at previous", "n": len(ids - previous)})
+            rows.append({"timepoint": t, "stage": "returned", "detail": "absent at previous",
+                         "n": len((ids - previous) & seen)})
+            rows.append({"timepoint": t, "stage": "joined", "detail": "first response", "n": len(ids - seen)})
         sc_t = scores[scores[C.TIMEPOINT].astype(object) == t]
         for scale, n in sc_t.groupby(C.SCALE, observed=True)[C.SCORE].count().items():
             rows.append({"timepoint": t, "stage": "scored", "detail": str(scale), "n": int(n)})
         previous = ids
+        seen |= ids
     return pd.DataFrame(rows, columns=list(FLOW_COLUMNS))
 
 

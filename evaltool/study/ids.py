@@ -16,7 +16,7 @@ import pandas as pd
 
 from .model import IdSpec
 
-__all__ = ["near_misses", "normalise_ids", "pad_widths"]
+__all__ = ["near_misses", "normalise_ids", "pad_widths", "typo_matches"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
@@ -124,6 +124,42 @@ def _within_one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1:]
+
+
+def _transposed(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two neighbouring characters swapped (``P105`` / ``P015``)."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, list[str]]:
+    """Known ids an unmatched id is a *typing slip* of: equal after O→0, I/L→1, S→5, Z→2,
+    separators and leading zeros removed, or with two neighbouring characters swapped.
+
+    Stricter than :func:`near_misses` (no arbitrary one-character change: ``P004`` is not a
+    slip for ``P003``), so it is safe to hold such ids back until the study says who they are.
+
+    Examples
+    --------
+    >>> typo_matches(["PO18", "P0l3", "C3017", "P105", "P004"], ["P018", "P013", "C3-017", "P015", "P003"])
+    {'PO18': ['P018'], 'P0l3': ['P013'], 'C3017': ['C3-017'], 'P105': ['P015']}
+    """
+    known = list(dict.fromkeys(known))
+    by_skel: dict[str, list[str]] = defaultdict(list)
+    for k in known:
+        by_skel[_skeleton(k)].append(k)
+    out: dict[str, list[str]] = {}
+    unmatched = list(dict.fromkeys(unmatched))
+    brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
+    for u in unmatched:
+        hits = set(by_skel.get(_skeleton(u), [])) - {u}
+        if not hits and brute:
+            hits = {k for k in known if _transposed(u.upper(), k.upper())}
+        if hits:
+            out[u] = sorted(hits)
+    return out
 
 
 def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: int = 20000) -> dict[str, list[str]]:

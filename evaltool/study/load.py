@@ -126,6 +126,15 @@ def _locate(path: Path) -> Path:
     return path
 
 
+def _merge_misspelt(found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """``exports`` missing and ``export`` unknown (did you mean 'exports'?) are one problem."""
+    def parent(f: str) -> str:
+        return f.rsplit(".", 1)[0] if "." in f else ""
+
+    guesses = {(parent(f), fix.split("'")[1]) for f, _m, fix in found if fix.startswith("did you mean '")}
+    return [p for p in found if not (p[1] == "is missing" and (parent(p[0]), p[0].rsplit(".", 1)[-1]) in guesses)]
+
+
 def _problems(raw: object, path: Path, resolve: bool) -> tuple[Study | None, StudyFile | None, list[FileProblem]]:
     f = str(path)
     if not isinstance(raw, dict):
@@ -137,6 +146,7 @@ def _problems(raw: object, path: Path, resolve: bool) -> tuple[Study | None, Stu
         found = plain_problems(exc, raw, Study, "see the template from 'evaltool init'")
         cross = study_problems(raw) + (partial_problems(raw, path.resolve().parent) if resolve else [])
         found += [(field_path(loc, raw), msg, fix) for loc, msg, fix in cross]
+        found = _merge_misspelt(found)
         order = {k: i for i, k in enumerate(raw)}
         unique = sorted(dict.fromkeys(found), key=lambda p: order.get(p[0].split(".")[0].split("[")[0], len(order)))
         return None, None, [FileProblem(f, fld, msg, fix) for fld, msg, fix in unique]
@@ -174,8 +184,8 @@ def check_study_file(path: str | Path, *, resolve: bool = True) -> list[FileProb
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "study.yaml"
     >>> _ = path.write_text("name: pilot\\ntimepoints: [{id: T1}]\\nexport: []\\n")
-    >>> [(p.field, p.message) for p in check_study_file(path)]
-    [('exports', 'is missing'), ('export', "'export' is not an option here; did you mean 'exports'?")]
+    >>> [(p.field, p.message, p.fix) for p in check_study_file(path)]
+    [('export', "'export' is not an option here", "did you mean 'exports'? Rename it")]
     """
     path = _locate(Path(path))
     return _problems(read_yaml(path, StudyError), path, resolve)[2]

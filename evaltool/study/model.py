@@ -387,7 +387,7 @@ def _other_problems(data: dict[str, Any]) -> list[Problem]:
     groups = _list(data, "groups")
     out += _duplicates(((i, g.get("name")) for i, g in enumerate(groups) if isinstance(g, dict)),
                        ("groups",), "name", "group names")
-    names = [g.get("name") for g in groups if isinstance(g, dict) and isinstance(g.get("name"), str)]
+    names = [str(g["name"]) for g in groups if isinstance(g, dict) and isinstance(g.get("name"), str)]
     for k, g in enumerate(_list(_dict(data, "analysis"), "group_by_time")):
         if g not in names:
             out.append(_unknown(g, names, "groups", ("analysis", "group_by_time", k),

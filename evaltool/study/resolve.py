@@ -128,7 +128,8 @@ def _selected(inst: Instrument, spec: InstrumentSpec, i: int) -> tuple[list[Scal
     if spec.scales is None:
         return list(inst.scales), []
     known = [s.id for s in inst.scales]
-    out, problems = [], []
+    out: list[Scale] = []
+    problems: list[Problem] = []
     for k, sid in enumerate(spec.scales):
         if sid in known:
             out.append(inst.scale(sid))
