@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .model import IdSpec
 
-__all__ = ["near_misses", "normalise_ids", "pad_widths", "typo_matches"]
+__all__ = ["IdCandidate", "near_misses", "normalise_ids", "pad_widths", "rank_id_columns", "typo_matches"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
@@ -202,3 +203,66 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
         if strong or weak:
             out[u] = strong + weak
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# which column holds participant ids
+# ------------------------------------------------------------------------------------------
+_ID_WORDS = re.compile(r"participant|pseudonym|study.?code|staff.?(id|number|no)|identifier|\bid\b|"
+                       r"^pid$|_pid$|record_id|your code|unique code|personal code|\bcode\b", re.I)
+_PER_RESPONSE = {"ResponseId", "ResponseID", "Respondent ID", "ID", "Collector ID", "_recordId",
+                 "Response ID", "Timestamp"}
+"""Columns a platform fills with a new value for every response: they cannot link waves."""
+
+
+@dataclass(frozen=True)
+class IdCandidate:
+    """A column that may hold participant ids, and why (header words and fill only)."""
+
+    column: str
+    named: bool
+    per_response: bool
+    filled: float
+    unique: float
+
+    @property
+    def why(self) -> str:
+        parts = ["named like a participant code" if self.named else "a column the platform uses for ids"]
+        parts.append(f"filled in {self.filled:.0%} of rows")
+        parts.append("unique per response" if self.unique >= 0.999 else f"{self.unique:.0%} unique")
+        if self.per_response:
+            parts.append("but the platform gives a new one to every response")
+        return ", ".join(parts)
+
+
+def rank_id_columns(data: pd.DataFrame, info: object) -> list[IdCandidate]:
+    """Columns of one export that may hold participant ids, best first.
+
+    Scored on the header and question text (participant code, id, e-mail ...), the reader's
+    own candidates, how often they are filled in and how unique they are (per timepoint in a
+    long export). Columns the platform fills per response (``ResponseId``, Microsoft Forms
+    ``ID``) come last: they identify a response, not a person across waves. Values are only
+    counted, never shown.
+    """
+    qtext = getattr(info, "question_text", {}) or {}
+    reader = tuple(getattr(info, "id_column_candidates", ()) or ())
+    tcol = getattr(info, "timepoint_column", None)
+    meta = set(getattr(info, "metadata_columns", ()) or ())
+    out = []
+    for c in [str(c) for c in data.columns if c != "row"]:
+        named = bool(_ID_WORDS.search(c) or _ID_WORDS.search(str(qtext.get(c, ""))[:120]))
+        if not (named or c in reader) or (c in meta and c not in reader):
+            continue
+        s = data[c].astype("string").str.strip()
+        keep = (s.notna() & (s != "")).to_numpy(dtype=bool)
+        n = int(keep.sum())
+        if not n or s[keep].str.len().max() > 80:
+            continue
+        key = s[keep] if not tcol or tcol not in data.columns else s[keep] + "\x1f" + data.loc[keep, tcol].astype("string")
+        out.append(IdCandidate(c, named, c in _PER_RESPONSE, n / max(len(data), 1), key.nunique() / n))
+    good = [x for x in out if x.filled >= 0.8 and x.unique >= 0.8]
+    return sorted(good, key=lambda x: (x.per_response, not x.named, c_rank(x.column, reader), -x.filled))
+
+
+def c_rank(column: str, reader: tuple[str, ...]) -> int:
+    return reader.index(column) if column in reader else len(reader)
