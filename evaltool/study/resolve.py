@@ -115,7 +115,7 @@ def _load(path: Path, kind: str, loc: Loc) -> tuple[Any, Problem | None]:
 
         return load_codebook(path), None
     except EvaltoolError as exc:
-        where = f" (field '{exc.field}')" if exc.field else ""
+        where = f" (field '{exc.field}')" if exc.field else (f" (line {exc.row})" if exc.row else "")
         check = (f"run 'evaltool instruments check {path}' to list every problem"
                  if kind == "instrument" else exc.fix or "correct the codebook file")
         return None, (loc, f"the {kind} file {path.name} is not valid{where}: {exc.message}", check)
