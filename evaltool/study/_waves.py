@@ -136,8 +136,11 @@ def candidates_text(wave: Wave) -> str:
     if info.first_row_is_data:
         return (f"the first row seems to hold answers, not column names ({info.first_row_is_data}); "
                 "export the file with its header row")
-    cands = [c for c in info.id_column_candidates if header_like(c)][:5]
-    return f"candidates: {', '.join(repr(c) for c in cands)}" if cands else "no column looks like an id"
+    from .ids import rank_id_columns
+
+    ranked = [c.column for c in rank_id_columns(wave.data, info)]
+    cands = [c for c in dict.fromkeys(ranked + list(info.id_column_candidates)) if header_like(c)][:5]
+    return f"candidates, best first: {', '.join(repr(c) for c in cands)}" if cands else "no column looks like an id"
 
 
 # ------------------------------------------------------------------------------------------

@@ -179,13 +179,17 @@ def _apply_options(inst: Instrument, spec: InstrumentSpec, i: int) -> tuple[list
         problems.append((("instruments", i, "none_answered"), "is only used with 'unanswered: wrong'",
                          "remove it, or add 'unanswered: wrong'"))
     if isinstance(spec.columns, dict):
-        for key in spec.columns:
-            if key not in inst.item_ids:
-                close = did_you_mean(key, inst.item_ids)
-                problems.append((("instruments", i, "columns", key), f"'{key}' is not an item of {inst.short_name}",
-                                 f"write '{close}'" if close else
-                                 "map item ids to columns (item: column); the items are "
-                                 + ", ".join(inst.item_ids)))
+        for key, value in spec.columns.items():
+            if key in inst.item_ids:
+                continue
+            close = did_you_mean(key, inst.item_ids)
+            if value in inst.item_ids:
+                fix = f"the item comes first: write '{value}: {key}' (on the command line '{value}={key}')"
+            elif close:
+                fix = f"write '{close}'"
+            else:
+                fix = "map item ids to columns (item: column); the items are " + ", ".join(inst.item_ids)
+            problems.append((("instruments", i, "columns", key), f"'{key}' is not an item of {inst.short_name}", fix))
     return out, problems
 
 
