@@ -302,7 +302,7 @@ def _describe(draft: Draft, cols: list[str], roles: dict, fields: dict[str, _Fie
                 draft.value_labels[c] = dict(labels)
     draft.column_groups = {g: tuple(cs) for g, cs in groups.items()}
     draft.metadata_columns = meta
-    draft.status_rules += _form_rules(cols, roles)
+    draft.status_rules += _form_rules(cols, roles, next(iter(fields)) if fields else (cols[0] if cols else None))
     first = cols[0] if cols else None
     if fields:
         first = next(iter(fields))
@@ -319,7 +319,7 @@ def _describe(draft: Draft, cols: list[str], roles: dict, fields: dict[str, _Fie
         _checkbox_zero_warnings(draft, fields)
 
 
-def _form_rules(cols: list[str], roles: dict) -> list[StatusRule]:
+def _form_rules(cols: list[str], roles: dict, record_id: str | None = None) -> list[StatusRule]:
     """REDCap's completion rules, form by form, as REDCap means them.
 
     A survey whose timestamp reads ``[not completed]`` was started and not submitted. A form
@@ -333,7 +333,7 @@ def _form_rules(cols: list[str], roles: dict) -> list[StatusRule]:
     fields: list[str] = []
     for c in cols:
         role, fname, _code = roles.get(c, (None, None, None))
-        if role in ("field", "checkbox"):
+        if role in ("field", "checkbox") or (role is None and c != record_id):
             fields.append(c)
             continue
         if role != "complete":

@@ -137,6 +137,8 @@ def _before_launch(export: Export, launch: dt.date) -> tuple[np.ndarray, str | N
         when = pd.to_datetime(data[col], errors="coerce", format="mixed")
         if when.notna().sum() == 0:
             continue
+        if getattr(when.dt, "tz", None) is not None:
+            when = when.dt.tz_convert(None)
         return (when < pd.Timestamp(launch)).to_numpy(dtype=bool, na_value=False), col
     return np.zeros(len(data), dtype=bool), None
 
