@@ -30,6 +30,9 @@ def init_command(
     exports: Annotated[list[Path], typer.Argument(help="One export per wave, or one long export.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the draft.")] = Path("study.yaml"),
     force: Annotated[bool, typer.Option("--force", help="Replace an existing study file.")] = False,
+    instrument: Annotated[list[Path] | None, typer.Option(
+        "--instrument", "-i", help="Your own instrument file (YAML); repeat for several. YAML files "
+                                   "given among the exports count too.")] = None,
 ) -> None:
     """Draft a study.yaml: format, participant-id column, timepoints, instruments (named only
     when their items match; otherwise drafted as your own instrument files next to the study
@@ -41,13 +44,15 @@ def init_command(
       evaltool init T1.csv T2.csv T3.csv --out study.yaml
 
       evaltool init redcap_export.csv redcap_dictionary.csv --out study.yaml
+
+      evaltool init T1.csv T2.csv --instrument my_quiz.yaml --out study.yaml
     """
     from ..study.draft import draft_study
 
     for e in exports:
         if out.resolve() == e.resolve():
             raise OutputError("the draft would overwrite an input file.", file=out, fix="choose another --out.")
-    draft = draft_study(exports, out=out)
+    draft = draft_study(exports, out=out, instruments=instrument or ())
     _check_outputs(out, list(draft.files), exports, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(draft.text, encoding="utf-8")

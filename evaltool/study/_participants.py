@@ -58,7 +58,8 @@ def _first_seen(kept: pd.DataFrame, order: dict[str, int]) -> pd.Series:
     return rank.groupby(kept[C.PARTICIPANT_ID]).min()
 
 
-def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[dict]
+def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[dict],
+                          id_columns: dict[str, str] | None = None
                           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """Set aside the rows of ids first seen after the first timepoint that are near misses of
     an id seen earlier (unless new participants are allowed there); ``{id: [near ids]}``."""
@@ -80,7 +81,8 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
         rec = kept.loc[kept[C.PARTICIPANT_ID] == p_id].iloc[0]
         tp = tps[int(first[p_id])]
         problems.append(problem(
-            rec[C.SOURCE], int(rec[C.ROW]), study.spec.participant_id.column, f"{p_id} → {' or '.join(near)}",
+            rec[C.SOURCE], int(rec[C.ROW]), (id_columns or {}).get(rec[C.SOURCE], study.spec.participant_id.column),
+            f"{p_id} → {' or '.join(near)}",
             "near_miss_id", f"an id first seen at {tp} is a near miss of {' or '.join(near)}, seen earlier; "
             "its responses are held back (not linked, not counted as a new participant)",
             f"if it is the same person, add '{p_id}: {near[0]}' under participant_id.links; if it is a "

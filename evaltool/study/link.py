@@ -314,11 +314,12 @@ def _counts(n_in: int, n_files: int, wide: pd.DataFrame, excl: pd.DataFrame, par
     return counts
 
 
-def _participants(kept: pd.DataFrame, study: StudyFile, problems: list[dict]) -> tuple[pd.DataFrame, ...]:
+def _participants(kept: pd.DataFrame, study: StudyFile, problems: list[dict],
+                  id_columns: dict[str, str]) -> tuple[pd.DataFrame, ...]:
     """Duplicates, near misses, straight-lining, then the participants and match report."""
     tps = study.spec.timepoint_ids
     kept, dups = P.resolve_duplicates(kept, study.spec.exclusions.duplicates, problems)
-    kept, held_rows, held = P.hold_back_near_misses(kept, study, problems)
+    kept, held_rows, held = P.hold_back_near_misses(kept, study, problems, id_columns)
     kept, straight = _straightlining(kept, study, problems)
     order = {t: i for i, t in enumerate(tps)}
     kept = kept.sort_values([C.PARTICIPANT_ID, C.TIMEPOINT, "_file_order"], kind="stable",
@@ -379,7 +380,7 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     _raise_all(_rows(waves, study), study)
     say("linking participants")
     kept, excluded, problems = _frames(waves, study)
-    kept, parts, report, later = _participants(kept, study, problems)
+    kept, parts, report, later = _participants(kept, study, problems, {w.source: w.id_column for w in waves})
     excl = pd.concat(excluded + [later], ignore_index=True).rename(columns={"_reason": C.REASON})
     wide = _wide(kept, parts, study)
     free_text = _free_text(kept, parts, study, pd.CategoricalDtype(tps, ordered=True))

@@ -236,17 +236,21 @@ def resolve_instruments(specs: Sequence[InstrumentSpec | None], exports: Sequenc
     """
     found: list[StudyInstrument] = []
     problems: list[Problem] = []
+    failed = False
     for i, ins in enumerate(specs):
         if ins is None:
+            failed = True
             continue
         loc: Loc = ("instruments", i, "id")
         path, prob = _find(ins.id, root, "instrument", loc)
         if prob is not None or path is None:
             problems.append(prob)  # type: ignore[arg-type]
+            failed = True
             continue
         inst, prob = _load(path, "instrument", loc)
         if prob is not None:
             problems.append(prob)
+            failed = True
             continue
         obj, probs = _study_instrument(inst, ins, i, path)
         problems += probs
@@ -256,7 +260,7 @@ def resolve_instruments(specs: Sequence[InstrumentSpec | None], exports: Sequenc
     items = {it for inst in found for it in inst.item_ids}
     for i, e in enumerate(exports):
         for key in (e.columns if e is not None else {}):
-            if found and key not in items:
+            if found and not failed and key not in items:
                 close = did_you_mean(key, sorted(items))
                 problems.append((("exports", i, "columns", key), f"'{key}' is not an item of the study's instruments",
                                  f"write '{close}'" if close else "map item ids to columns (item: column)"))

@@ -18,7 +18,8 @@ import yaml
 
 from ._common import Guess, Loaded, one_line
 from ._emit import dump, guesses_footer
-from ._exports import check_not_study_files, load_exports, order_waves, wave_label
+from ...errors import EvaltoolError, InputError
+from ._exports import load_exports, order_waves, wave_label
 from ._instruments import Used, find_instruments
 from ._other import choose_ids, find_free_text, find_groups
 
@@ -151,13 +152,13 @@ def _skip(waves: list[Loaded]) -> dict[str, set[str]]:
 
 
 def _study_data(waves: list[Loaded], dictionary: str | None, name: str, synthetic: bool,
-                c: dict[tuple, str], existing: set[str]) -> tuple[dict[str, Any], list[Used], list[Guess]]:
+                c: dict[tuple, str], existing: set[str], own: dict[str, Any]) -> tuple[dict[str, Any], list[Used], list[Guess]]:
     long_values = _long_values(waves)
     tps = _timepoints(waves, long_values)
     id_default, guesses = choose_ids(waves)
     skip = _skip(waves)
     groups = find_groups(waves, skip, by_text=False)
-    used, g2 = find_instruments(waves, skip, existing)
+    used, g2 = find_instruments(waves, skip, existing, own)
     for u in used:
         for rel, m in u.per_wave.items():
             skip[rel] |= set(m.values())
@@ -209,8 +210,24 @@ def _instrument_file(u: Used) -> str:
     return dump(u.draft, comments, flow, header)
 
 
-def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
-                name: str | None = None) -> StudyDraft:
+def _own_instruments(paths: Sequence[Path], base: Path) -> dict[str, Any]:
+    """The user's instrument files, by the path the study will use for them."""
+    from ...instruments import load_instrument
+    from ._exports import _rel
+
+    out = {}
+    for p in paths:
+        try:
+            out[_rel(p, base)] = load_instrument(p)
+        except EvaltoolError as exc:
+            raise InputError(f"is a YAML file but not a valid instrument file ({exc.message.rstrip('.')}).",
+                             file=p, fix=f"run 'evaltool instruments check {p}' to list its problems, or "
+                                         "leave it out of 'evaltool init'.") from None
+    return out
+
+
+def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None, name: str | None = None,
+                instruments: Sequence[str | Path] = ()) -> StudyDraft:
     """Draft a study file from survey exports; every guess is marked and listed.
 
     Parameters
@@ -224,6 +241,9 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
         and drafted instrument files go beside it.
     name
         Study name (default: from the folder name).
+    instruments
+        The study's own instrument files (YAML). They are matched first, by item ids,
+        wording or structure; YAML files among ``exports`` are taken as instrument files too.
 
     Returns
     -------
@@ -247,8 +267,10 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     """
     from ..model import Study
 
-    check_not_study_files([Path(p) for p in exports])
     base = Path(out).resolve().parent if out is not None else Path.cwd()
+    yamls = [Path(p) for p in exports if Path(p).suffix.lower() in (".yaml", ".yml")]
+    own = _own_instruments([*yamls, *map(Path, instruments)], base)
+    exports = [p for p in exports if Path(p).suffix.lower() not in (".yaml", ".yml")]
     loaded, dictionary, guesses = load_exports(exports, base)
     waves, g_order = order_waves(loaded)
     study_name = name or (base.name.replace("_", " ").replace("-", " ").strip() or "My evaluation")
@@ -257,7 +279,7 @@ def draft_study(exports: Sequence[str | Path], *, out: str | Path | None = None,
     c: dict[tuple, str] = {}
     data, used, g_study = _study_data(waves, _rel(dictionary, base) if dictionary else None, study_name,
                                       _is_bundled_example([w.path for w in waves]), c,
-                                      {p.stem for p in base.glob("*.y*ml")} if base.is_dir() else set())
+                                      {p.stem for p in base.glob("*.y*ml")} if base.is_dir() else set(), own)
     all_guesses = sorted(guesses + g_order + g_study, key=lambda g: -g.risk)
     text = dump(data, c, _flow(data), _HEADER, guesses_footer(guesses + g_order + g_study))
     Study.model_validate(yaml.safe_load(text))  # the draft must be a valid study file

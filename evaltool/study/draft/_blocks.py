@@ -111,9 +111,15 @@ def _same_shape(e: Loaded, a: str, b: str) -> bool:
 
 
 def _is_quiz(e: Loaded, cols: list[str]) -> bool:
-    sets = _label_sets(e, cols)
     if any(_numeric(_values(e.data[c])) is not None for c in cols):
-        return any(f"Points - {c}" in e.data.columns for c in cols)
+        if any(f"Points - {c}" in e.data.columns for c in cols):
+            return True
+        labelled = [frozenset((e.info.value_labels or {}).get(c, {}).values()) for c in cols]
+        if not all(labelled):  # codes without labels: a rating scale
+            return False
+        sets = labelled
+    else:
+        sets = _label_sets(e, cols)
     distinct = len(set(sets)) == len(sets)
     questions = sum(str(e.qtext.get(c, c)).rstrip().endswith(("?", "...", "…", ":")) for c in cols)
     overlap = max((len(a & b) / max(len(a | b), 1) for i, a in enumerate(sets) for b in sets[i + 1:]), default=0)

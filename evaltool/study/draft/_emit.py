@@ -5,6 +5,7 @@ column name, question or label (commas, colons, '#', quotes, newlines, emoji) st
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from ._common import Guess, one_line
@@ -67,6 +68,18 @@ def _nested_item_comments(node: Any, data: Any, path: tuple, comments: dict[tupl
             _nested_item_comments(node[k], v, (*path, k), comments, flow)
 
 
+_PLAIN = re.compile(r"^[A-Za-z0-9_./()][A-Za-z0-9 _./()'-]*$")
+
+
+def _str(representer: Any, data: str) -> Any:
+    """Plain only when nothing in the text could be read as YAML syntax; otherwise quoted
+    (double quotes escape newlines and control characters). Text that looks like a number,
+    a date or a boolean is quoted by the default representer."""
+    if _PLAIN.match(data) and not data.endswith(" "):
+        return representer.represent_str(data)
+    return representer.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+
+
 def dump(data: dict, comments: dict[tuple, str], flow: set[tuple], header: list[str],
          footer: list[str] | None = None) -> str:
     """YAML text of ``data`` with comments; ``header``/``footer`` lines become ``#`` lines."""
@@ -78,6 +91,7 @@ def dump(data: dict, comments: dict[tuple, str], flow: set[tuple], header: list[
     if header:
         root.yaml_set_start_comment("\n".join(one_line(h, 400) for h in header))
     y = YAML()
+    y.representer.add_representer(str, _str)
     y.width = 4096
     y.allow_unicode = True
     y.indent(mapping=2, sequence=4, offset=2)

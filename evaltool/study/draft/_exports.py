@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ...errors import InputError, ParameterError
+from ...errors import ParameterError
 from ._common import Guess, Loaded, one_line
 
 _TP_WORDS = (
@@ -137,10 +137,3 @@ def wave_label(e: Loaded, t: str) -> str:
     stem = re.sub(r"^t\d+[ _-]*", "", e.path.stem, flags=re.I)
     stem = re.sub(r"[_]+", " ", stem).strip()
     return (stem[:1].upper() + stem[1:]) if stem else t
-
-
-def check_not_study_files(paths: Sequence[Path]) -> None:
-    for p in paths:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            raise InputError("is a YAML file, not a survey export.", file=p,
-                             fix="give the exports (CSV, TSV, XLSX or SAV files) to 'evaltool init'.")

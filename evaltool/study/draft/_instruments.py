@@ -65,13 +65,15 @@ def _by_items(inst: Instrument, wave: Loaded, free: list[str]) -> tuple[dict[str
 
 
 def _name_words(inst: Instrument) -> set[str]:
-    words = {w for w in re.findall(r"[a-z][a-z-]{3,}", f"{inst.name} {inst.short_name}".casefold())}
+    words = {w for w in re.findall(r"[a-z][a-z-]{4,}", f"{inst.name} {inst.short_name}".casefold())}
     return {w.strip("-") for w in words if w.strip("-") not in _GENERIC} | {inst.short_name.casefold()}
 
 
 def _by_structure(inst: Instrument, block: Block) -> tuple[dict[str, str], str, int] | None:
+    """Only for instruments whose wording evaltool does not ship: with the wording at hand,
+    a block that does not match it is not that instrument."""
     scored = _scored(inst)
-    if block.kind != "rating" or len(block.columns) != len(scored):
+    if block.kind != "rating" or len(block.columns) != len(scored) or any(inst.item(i).text for i in scored):
         return None
     for item, col in zip(scored, block.columns, strict=True):
         rs = inst.response_sets[inst.item(item).response_set]
@@ -193,18 +195,36 @@ def _as_instrument(data: dict[str, Any]) -> Instrument:
 
 
 # ------------------------------------------------------------------------------------------
-def find_instruments(waves: list[Loaded], skip: dict[str, set[str]],
-                     existing: set[str] | None = None) -> tuple[list[Used], list[Guess]]:
-    """Packaged instruments matched in each wave, then the study's own, drafted from blocks."""
+def _own_structure(inst: Instrument, block: Block) -> tuple[dict[str, str], str, int] | None:
+    """A user's own instrument file (given to init) on a block of its size whose answers fit."""
+    scored = _scored(inst)
+    if len(block.columns) != len(scored):
+        return None
+    for item, col in zip(scored, block.columns, strict=True):
+        rs = inst.response_sets[inst.item(item).response_set]
+        vals, nonnum, outset = coerce_answers(block.wave.data[col], rs)
+        if nonnum.any() or outset.any():
+            return None
+    return dict(zip(scored, block.columns, strict=True)), (
+        f"your file, by structure: {len(scored)} columns ({block.columns[0]}..{block.columns[-1]}) whose "
+        "answers fit its response sets; check they are its items, in its order"), 2
+
+
+def find_instruments(waves: list[Loaded], skip: dict[str, set[str]], existing: set[str] | None = None,
+                     own: dict[str, Instrument] | None = None) -> tuple[list[Used], list[Guess]]:
+    """The user's instrument files and packaged instruments matched in each wave (by item ids
+    or wording), then blocks: the user's files by structure, packaged ones whose wording is not
+    shipped by structure (risky), and the rest drafted as the study's own."""
     used: dict[str, Used] = {}
     claimed = {w.rel: set(skip[w.rel]) for w in waves}
     catalogue = _catalogue()
+    mine = list((own or {}).items())
     for w in waves:
-        for inst in catalogue:
+        for key, inst in [*mine, *((i.id, i) for i in catalogue)]:
             free = [c for c in w.columns if c not in claimed[w.rel]]
             hit = _by_items(inst, w, free)
             if hit:
-                _record(used, inst.id, inst, w, hit, claimed)
+                _record(used, key, inst, w, hit, claimed)
     for w in waves:
         for u in [u for u in used.values() if u.draft is not None and w.rel not in u.per_wave]:
             hit = _by_items(u.inst, w, [c for c in w.columns if c not in claimed[w.rel]])
@@ -212,6 +232,10 @@ def find_instruments(waves: list[Loaded], skip: dict[str, set[str]],
                 _record(used, u.entry, u.inst, w, hit, claimed)
         for block in find_blocks(w, claimed[w.rel]):
             if set(block.columns) & claimed[w.rel]:
+                continue
+            theirs = next(((k, i, h) for k, i in mine if (h := _own_structure(i, block))), None)
+            if theirs is not None:
+                _record(used, theirs[0], theirs[1], w, theirs[2], claimed)
                 continue
             named = next(((inst, h) for inst in catalogue if (h := _by_structure(inst, block))), None)
             if named is not None:
