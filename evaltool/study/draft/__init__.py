@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
+from ...errors import EvaltoolError, InputError
 from ._common import Guess, Loaded, one_line
 from ._emit import dump, guesses_footer
-from ...errors import EvaltoolError, InputError
 from ._exports import load_exports, order_waves, wave_label
 from ._instruments import Used, find_instruments
 from ._other import choose_ids, find_free_text, find_groups

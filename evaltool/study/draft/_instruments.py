@@ -241,8 +241,8 @@ def find_instruments(waves: list[Loaded], skip: dict[str, set[str]], existing: s
             if named is not None:
                 _record(used, named[0].id, named[0], w, named[1], claimed)
                 continue
-            own = draft_own(block, {u.inst.id for u in used.values()} | set(existing or ()))
-            used[own.entry] = own
+            drafted = draft_own(block, {u.inst.id for u in used.values()} | set(existing or ()))
+            used[drafted.entry] = drafted
             claimed[w.rel].update(block.columns)
     guesses = [Guess(u.risk, f"instruments: {u.entry}", f"({u.inst.short_name}) {u.why}") for u in used.values()]
     return list(used.values()), guesses
