@@ -256,6 +256,29 @@ def _describe(e: Loaded, cols: list[str], how: str) -> Block:
     return b
 
 
+def pooled(b: Block, extra: list[tuple[Loaded, list[str]]]) -> Block:
+    """The block with the answers of the same items in other waves added, so that answer
+    options seen only at a later wave are in the drafted response sets too."""
+    if not extra:
+        return b
+    e = b.wave
+    cols = {c: [e.data[c]] for c in b.columns}
+    for wave, columns in extra:
+        for c, other in zip(b.columns, columns, strict=True):
+            cols[c].append(wave.data[other])
+    data = pd.DataFrame({c: pd.concat(parts, ignore_index=True) for c, parts in cols.items()})
+    for c, pts in ((c, f"Points - {c}") for c in b.columns):
+        if pts in e.data.columns:
+            data[pts] = pd.concat([e.data[pts], pd.Series([None] * (len(data) - len(e.data)))], ignore_index=True)
+    merged = Loaded(e.rel, e.path, data, e.info, e.sheet, e.timepoints, e.id_column)
+    out = Block(merged, b.columns, b.stem, b.texts, b.kind, b.how)
+    if out.kind == "quiz":
+        _quiz_options(out)
+    else:
+        _rating_codes(out)
+    return out
+
+
 def correct_answers(b: Block) -> dict[str, float]:
     """Quiz answers a platform marked correct (Microsoft Forms ``Points - <question>``)."""
     e = b.wave

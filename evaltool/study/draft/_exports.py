@@ -42,8 +42,9 @@ def _header_overlap(header: Sequence[str], others: list[set[str]]) -> float:
     return max(len(names & o) / max(len(names | o), 1) for o in others)
 
 
-def _choose_sheets(paths: list[Path]) -> tuple[dict[Path, str], list[Guess]]:
-    """For workbooks with several sheets: the sheet whose header matches the other waves."""
+def _choose_sheets(paths: list[Path], headers: list[set[str]]) -> tuple[dict[Path, str], list[Guess]]:
+    """For workbooks with several sheets: the sheet whose header matches the other waves
+    (``headers``: the column names of the exports already read)."""
     from ...io._sheet import choose_sheet, sheet_summaries
 
     books = {p: sheet_summaries(p) for p in paths if p.suffix.lower() in (".xlsx", ".xlsm")}
@@ -51,7 +52,7 @@ def _choose_sheets(paths: list[Path]) -> tuple[dict[Path, str], list[Guess]]:
     chosen: dict[Path, str] = {}
     guesses: list[Guess] = []
     for p, sheets in books.items():
-        others = [set(s.header) for q, ss in books.items() if q != p for s in ss if s.table]
+        others = headers + [set(s.header) for q, ss in books.items() if q != p for s in ss if s.table]
         scored = sorted(((_header_overlap(s.header, others), s) for s in sheets if s.table),
                         key=lambda t: -t[0])
         if scored and scored[0][0] >= 0.3 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
@@ -67,9 +68,17 @@ def _choose_sheets(paths: list[Path]) -> tuple[dict[Path, str], list[Guess]]:
     return chosen, guesses
 
 
+def _multi_sheet(p: Path) -> bool:
+    if p.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    from ...io._sheet import sheet_summaries
+
+    return len(sheet_summaries(p)) > 1
+
+
 def load_exports(exports: Sequence[str | Path], base: Path) -> tuple[list[Loaded], Path | None, list[Guess]]:
     """Read every export (never changing one); a REDCap data dictionary among them is used
-    for the data, not read as a wave."""
+    for the data, not read as a wave; a workbook's sheet is the one matching the other waves."""
     from ...io import read_export
 
     if not exports:
@@ -81,12 +90,16 @@ def load_exports(exports: Sequence[str | Path], base: Path) -> tuple[list[Loaded
         if not paths:
             raise ParameterError("only a REDCap data dictionary was given.", file=dictionary,
                                  fix="give the data export too: evaltool init export.csv dictionary.csv")
-    sheets, guesses = _choose_sheets(paths)
-    loaded = []
-    for p in paths:
-        exp = read_export(p, dictionary=dictionary, sheet=sheets.get(p)) if dictionary is not None \
-            else read_export(p, sheet=sheets.get(p))
-        loaded.append(Loaded(_rel(p, base), p, exp.data, exp.info, sheets.get(p)))
+
+    def read(p: Path, sheet: str | None) -> Loaded:
+        exp = read_export(p, dictionary=dictionary, sheet=sheet) if dictionary is not None \
+            else read_export(p, sheet=sheet)
+        return Loaded(_rel(p, base), p, exp.data, exp.info, sheet)
+
+    multi = [p for p in paths if _multi_sheet(p)]
+    first = {p: read(p, None) for p in paths if p not in multi}
+    sheets, guesses = _choose_sheets(multi, [set(e.columns) for e in first.values()])
+    loaded = [first[p] if p in first else read(p, sheets[p]) for p in paths]
     return loaded, dictionary, guesses
 
 

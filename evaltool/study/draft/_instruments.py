@@ -18,7 +18,7 @@ import numpy as np
 from ...instruments import Instrument, list_instruments, load_instrument
 from ...scoring.answers import coerce_answers
 from ..columns_map import match_items
-from ._blocks import Block, correct_answers, find_blocks
+from ._blocks import Block, correct_answers, find_blocks, pooled
 from ._common import Guess, Loaded, one_line, slug
 
 _GENERIC = {"scale", "inventory", "index", "questionnaire", "brief", "short", "form", "the", "and",
@@ -111,7 +111,7 @@ def _own_id(block: Block, taken: set[str]) -> str:
         c.startswith(prefix.group(1)) for c in block.columns) else ""
     if not base or len(base) < 2:
         words = [w for w in re.findall(r"[a-z]{3,}", block.stem.casefold()) if w not in _STOP][:3]
-        base = slug("_".join(words)) if words else "scale"
+        base = slug("_".join(words)) if words else ("quiz" if block.kind == "quiz" else "scale")
     base = base if base not in {str(i) for i in list_instruments()["id"]} else f"{base}_own"
     out, n = base, 2
     while out in taken:
@@ -162,15 +162,16 @@ def _quiz_draft(block: Block, iid: str, items: list[dict[str, Any]]) -> tuple[di
     return sets, scale, comments, 3
 
 
-def draft_own(block: Block, taken: set[str]) -> Used:
+def draft_own(block: Block, taken: set[str], iid: str | None = None) -> Used:
     """A drafted instrument file for a block no packaged instrument matches."""
-    iid = _own_id(block, taken)
+    iid = iid or _own_id(block, taken)
     items: list[dict[str, Any]] = [{"id": f"{iid}_{k + 1}", "text": one_line(t, 300) or None}
                                    for k, t in enumerate(block.texts)]
     maker = _quiz_draft if block.kind == "quiz" else _rating_draft
     sets, scale, comments, risk = maker(block, iid, items)
     data = {
-        "id": iid, "name": one_line(block.stem or f"Questions {block.columns[0]}..{block.columns[-1]}", 200),
+        "id": iid, "name": one_line(block.stem or (f"Knowledge quiz ({len(items)} questions)" if block.kind == "quiz"
+                                                   else f"Questions {block.columns[0]}..{block.columns[-1]}"), 200),
         "short_name": iid.upper()[:24], "measures": one_line(block.stem or "CHANGE: what it measures", 200),
         "citation": "The study's own questionnaire (drafted by evaltool init)",
         "licence": {"tier": "study", "item_text_shippable": True, "terms": "The study's own questionnaire."},
@@ -244,8 +245,27 @@ def find_instruments(waves: list[Loaded], skip: dict[str, set[str]], existing: s
             drafted = draft_own(block, {u.inst.id for u in used.values()} | set(existing or ()))
             used[drafted.entry] = drafted
             claimed[w.rel].update(block.columns)
+    for key, u in list(used.items()):
+        if u.draft is not None and len(u.per_wave) > 1:
+            used[key] = _pool_waves(u, waves)
     guesses = [Guess(u.risk, f"instruments: {u.entry}", f"({u.inst.short_name}) {u.why}") for u in used.values()]
     return list(used.values()), guesses
+
+
+def _pool_waves(u: Used, waves: list[Loaded]) -> Used:
+    """Redraft an instrument of the study's own from its answers in every wave it was found in."""
+    first = next(w for w in waves if w.rel in u.per_wave)
+    items = [it.id for it in u.inst.items]
+    cols = [u.per_wave[first.rel][i] for i in items]
+    from ._blocks import _describe
+
+    block = _describe(first, cols, u.why)
+    extra = [(w, [u.per_wave[w.rel].get(i, cols[k]) for k, i in enumerate(items)]) for w in waves
+             if w.rel in u.per_wave and w is not first and set(u.per_wave[w.rel]) == set(items)]
+    redone = draft_own(pooled(block, extra), set(), iid=u.inst.id)
+    redone.per_wave = u.per_wave
+    redone.why = u.why
+    return redone
 
 
 def _record(used: dict[str, Used], key: str, inst: Instrument, w: Loaded, hit: tuple[dict[str, str], str, int],

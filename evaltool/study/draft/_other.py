@@ -104,6 +104,8 @@ def find_groups(waves: list[Loaded], skip: dict[str, set[str]], *, by_text: bool
             hit = None
             for c in e.columns:
                 text = c if not by_text else str(e.qtext.get(c, ""))
+                if not by_text and (len(c) > 40 or "?" in c):
+                    continue  # a question as a header: decided after the answer blocks are known
                 if c in skip[e.rel] or (by_text and len(text) > 250) or not re.search(pat, text, re.I):
                     continue
                 n = _group_like(e, c)
