@@ -267,7 +267,7 @@ def pooled(b: Block, extra: list[tuple[Loaded, list[str]]]) -> Block:
         for c, other in zip(b.columns, columns, strict=True):
             cols[c].append(wave.data[other])
     data = pd.DataFrame({c: pd.concat(parts, ignore_index=True) for c, parts in cols.items()})
-    for c, pts in ((c, f"Points - {c}") for c in b.columns):
+    for pts in (f"Points - {c}" for c in b.columns):
         if pts in e.data.columns:
             data[pts] = pd.concat([e.data[pts], pd.Series([None] * (len(data) - len(e.data)))], ignore_index=True)
     merged = Loaded(e.rel, e.path, data, e.info, e.sheet, e.timepoints, e.id_column)
