@@ -161,8 +161,8 @@ class StudyError(EvaltoolError):
     >>> try:
     ...     load_study(bad)
     ... except StudyError as err:
-    ...     print(type(err).__name__, "study.yaml" in str(err))
-    StudyError True
+    ...     print(isinstance(err, StudyError), "study.yaml" in str(err))
+    True True
     """
 
 

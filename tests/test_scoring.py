@@ -398,7 +398,7 @@ def test_cli_unknown_instrument_and_missing_items(tmp_path: Path) -> None:
     src = tmp_path / "survey.csv"
     src.write_text("brs_1,brs_2\n4,2\n", encoding="utf-8")
     res = _run("score", str(src), "-i", "nosuch")
-    assert res.exit_code == 1 and "unknown instrument 'nosuch'" in res.output
+    assert res.exit_code == 1 and "'nosuch' is not a packaged instrument" in res.output
     res = _run("score", str(src), "-i", "brs")
     assert res.exit_code == 1 and "no column for BRS item(s)" in res.output
     assert "Traceback" not in res.output

@@ -72,7 +72,7 @@ def test_every_row_accounted_for(tmp_path):
         ("t1.csv", 5): "no participant id",
         ("t1.csv", 6): "empty response (no answers)",
         ("t2.csv", 3): "duplicate (kept the most complete response)",
-        ("t2.csv", 5): "unmatched: near miss of P003",
+        ("t2.csv", 5): "unmatched: near miss of an earlier id",
     }
 
 

@@ -53,16 +53,15 @@ def _id_column(export: Path, exp: object, given: str | None) -> tuple[str, str]:
     from ..study.ids import rank_id_columns
 
     ranked = rank_id_columns(exp.data, exp.info)  # type: ignore[attr-defined]
-    names = [c.column for c in ranked]
+    names = [c.column for c in ranked if c.column != "row"]
     if given:
         if given not in exp.data.columns or given == "row":  # type: ignore[attr-defined]
             shown = ", ".join(repr(n) for n in names[:5]) or "none found"
             raise ParameterError(f"there is no column '{given}'.", file=export,
                                  fix=f"choose the column holding participant codes (candidates, best first: {shown}).")
         return given, f"'{given}' (given with --id)"
-    if not ranked:
-        raise ParameterError("no column looks like a participant or response id.", file=export,
-                             fix="name the id column with --id.")
+    if not ranked:  # each row is one respondent, named by its place in the file
+        return "row", "their row in the file (no column looks like an id; name one with --id)"
     best = ranked[0]
     others = f"; other candidates: {', '.join(repr(n) for n in names[1:4])}" if len(names) > 1 else ""
     return best.column, f"'{best.column}' ({best.why}){others}"
@@ -138,8 +137,11 @@ def score_command(
     if out is not None:
         check_output_file(out, inputs=[export])
     exp = read_export(export)
+    study = _study(export, instrument, "row", parse_column_map(columns), invalid)  # the instrument first
     id_col, why = _id_column(export, exp, id_column)
-    linked = link_study(_study(export, instrument, id_col, parse_column_map(columns), invalid))  # type: ignore[arg-type]
+    if id_col != "row":
+        study = _study(export, instrument, id_col, parse_column_map(columns), invalid)
+    linked = link_study(study)  # type: ignore[arg-type]
     _check_items(export, exp, linked, instrument)
     errors = linked.problems[linked.problems["severity"] == "error"]
     if len(errors):

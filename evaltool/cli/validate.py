@@ -70,9 +70,7 @@ def print_summary(linked: object, con: object) -> None:
         f"{c['rows_kept']} kept + {c['rows_excluded']} excluded.")
     ex = linked.exclusions  # type: ignore[attr-defined]
     if len(ex):
-        reasons = ex["reason"].str.replace(r"^unmatched: near miss of .*$", "unmatched: near miss of an earlier id",
-                                           regex=True)
-        for reason, n in reasons.value_counts().items():
+        for reason, n in ex["reason"].value_counts().items():
             say(f"  excluded: {n} × {reason}", markup=False)
     per_tp = ", ".join(f"{t} {c[f'participants_at_{t}']}" for t in spec.timepoint_ids)
     say(f"Participants: {c['participants']} ({per_tp}); all timepoints: {c['participants_all_timepoints']}.",

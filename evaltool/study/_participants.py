@@ -76,7 +76,9 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
         return kept, pd.DataFrame(columns=EXCLUDED), held
     mask = kept[C.PARTICIPANT_ID].isin(list(held)).to_numpy(dtype=bool)
     out = kept.loc[mask, EXCLUDED[:-1]].copy()
-    out["_reason"] = out[C.PARTICIPANT_ID].map(lambda p: "unmatched: near miss of " + " or ".join(held[p]))
+    # the reason says what happened, not whose id: reports count reasons; the pair is in the
+    # match report and the problems table (research-only tables)
+    out["_reason"] = "unmatched: near miss of an earlier id"
     for p_id, near in held.items():
         rec = kept.loc[kept[C.PARTICIPANT_ID] == p_id].iloc[0]
         tp = tps[int(first[p_id])]
