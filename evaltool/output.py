@@ -9,7 +9,7 @@ import pandas as pd
 
 from .errors import OutputError, ParameterError
 
-__all__ = ["check_output_dir", "check_output_file", "write_table", "write_workbook"]
+__all__ = ["check_output_dir", "check_output_file", "safe_frame", "write_csv", "write_table", "write_workbook"]
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -85,4 +85,37 @@ def write_workbook(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
                 i += 1
             used.add(sheet)
             frame.to_excel(xl, sheet_name=sheet, index=False)
+    return path
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (OWASP CSV injection).
+
+    Text beginning with ``= + - @``, a tab or a carriage return gets a leading ``'``; numbers
+    (including negative ones) are left as numbers. ``frame`` is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe_frame(pd.DataFrame({"a": ["=1+1", "ok", "-2"], "b": [-1.5, 2.0, 3.0]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-2"]
+    """
+    out = frame.copy()
+    for c in out.columns:
+        col = out[c]
+        if col.dtype == object or pd.api.types.is_string_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype):
+            vals = col.astype(object)
+            bad = vals.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START)).astype(bool)
+            if bad.any():
+                out[c] = vals.where(~bad, "'" + vals.astype(str))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """Write a table as UTF-8 CSV with formula-safe text cells (see :func:`safe_frame`)."""
+    path = Path(path)
+    safe_frame(frame).to_csv(path, index=False)
     return path

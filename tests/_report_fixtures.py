@@ -1,8 +1,4 @@
-"""Shared, cached inputs for the report and integration tests (one analysis per test session).
-
-The example study is analysed once; its free text is added when the pipeline does not yet put
-it into the results (the qualitative tables are then computed by the report layer itself).
-"""
+"""Shared, cached inputs for the report and integration tests (one analysis per test worker)."""
 
 from __future__ import annotations
 
@@ -23,16 +19,24 @@ def example_results() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
-    from evaltool.analysis import Results, analyse
+    from evaltool.analysis import analyse
     from evaltool.examples import example_study_path
 
-    res = analyse(example_study_path())
-    if "free_text" not in res.tables:
-        from evaltool.study import link_study, load_study
+    return analyse(example_study_path())
 
-        ft = link_study(load_study(example_study_path())).free_text
-        res = Results(tables={**res.tables, "free_text": ft}, figures=res.figures, meta=res.meta)
-    return res
+
+@cache
+def example_results_with(**analysis: Any) -> Any:
+    """The example analysed with other ``analysis`` options (e.g. ``min_cell_size=10``)."""
+    import dataclasses
+
+    from evaltool.analysis import analyse
+    from evaltool.examples import example_study_path
+    from evaltool.study import load_study
+
+    sf = load_study(example_study_path())
+    spec = sf.spec.model_copy(update={"analysis": sf.spec.analysis.model_copy(update=analysis)})
+    return analyse(dataclasses.replace(sf, spec=spec))
 
 
 @cache
@@ -48,15 +52,15 @@ def study_html() -> str:
 
 
 @cache
-def cohort_report(cohort: str, threshold: int = 5) -> Any:
+def cohort_report(cohort: str) -> Any:
     from evaltool.report import build_cohort_report
 
-    return build_cohort_report(example_results(), cohort, threshold=threshold)
+    return build_cohort_report(example_results(), cohort)
 
 
 @cache
-def cohort_html(cohort: str, threshold: int = 5) -> str:
-    return cohort_report(cohort, threshold).to_html()
+def cohort_html(cohort: str) -> str:
+    return cohort_report(cohort).to_html()
 
 
 def pii_fragments() -> list[str]:

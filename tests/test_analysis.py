@@ -4,6 +4,7 @@ manifest, refusal to overwrite, and the numbers equal the statistics functions c
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from evaltool.analysis import analyse, load_results
+from evaltool.analysis.names import is_shareable
 from evaltool.cli import app
 from evaltool.errors import OutputError
 from evaltool.examples import example_study_path
@@ -36,6 +38,7 @@ def results(tmp_path_factory) -> tuple:
 
 
 def test_every_table_is_written_with_pinned_columns(results):
+    """Shareable tables in tables/ (CSV + Parquet), participant-level ones only in research/."""
     res, out = results
     expected = {
         "flow": FLOW_COLUMNS, "attrition": ATTRITION_COLUMNS, "prepost": PREPOST_COLUMNS,
@@ -48,16 +51,67 @@ def test_every_table_is_written_with_pinned_columns(results):
     }
     for name, cols in expected.items():
         assert tuple(res[name].columns) == tuple(cols), name
-        on_disk = pd.read_csv(out / "tables" / f"{name}.csv", nrows=0)
+        folder = out / ("tables" if is_shareable(name) else "research/tables")
+        on_disk = pd.read_csv(folder / f"{name}.csv", nrows=0)
         assert tuple(on_disk.columns) == tuple(cols), name
-    for name in ("inputs", "match_report", "item_map", "participants", "scales", "reliability",
-                 "item_statistics", "descriptives", "band_counts", "descriptives_by_cohort",
-                 "prepost_by_cohort", "prepost_by_profession", "administration"):
+    for name in ("scores", "participants", "free_text", "codings", "reliable_change", "exclusions",
+                 "problems", "descriptives_by_cohort", "prepost_by_cohort", "exemplar_quotes"):
+        assert not (out / "tables" / f"{name}.csv").exists(), name
+        assert (out / "research" / "tables" / f"{name}.parquet").is_file(), name
+    for name in ("scales", "reliability", "item_statistics", "descriptives", "cohort_scales", "joint_display"):
         assert (out / "tables" / f"{name}.csv").is_file(), name
+    assert "min" not in pd.read_csv(out / "tables" / "descriptives.csv", nrows=0).columns
+    assert "min" in pd.read_csv(out / "research" / "tables" / "descriptives.csv", nrows=0).columns
+    assert (out / "research" / "README.md").read_text().startswith("# Research-only files")
+
+
+def test_summary_workbook_is_formatted_and_holds_no_participant_data(results):
     import openpyxl
 
-    sheets = openpyxl.load_workbook(out / "results.xlsx", read_only=True).sheetnames
-    assert set(res.tables) <= {s for s in sheets} | {n for n in res.tables if len(n) > 31}
+    res, out = results
+    wb = openpyxl.load_workbook(out / "results.xlsx")
+    assert wb.sheetnames[0] == "index"
+    names = set(wb.sheetnames[1:])
+    assert names and not names & {"scores", "participants", "free_text", "codings", "exemplar_quotes",
+                                  "reliable_change", "exclusions", "problems", "code_matrix", "valence"}
+    ws = wb["prepost"]
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+    assert ws.column_dimensions["A"].width >= 8
+    formulas = [c.coordinate for s in wb.worksheets for row in s.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    quotes = {"quotes", "cohort_quotes", "quotes_by_change", "theme_suggestions"}  # redacted quotes only
+    texts = {str(c.value) for s in wb.worksheets if s.title not in quotes for row in s.iter_rows() for c in row
+             if isinstance(c.value, str)}
+    answers = {a for a in res["free_text"]["text"].dropna().astype(str) if len(a) > 12}
+    assert not answers & texts
+
+
+def test_shareable_outputs_hold_no_planted_pii_and_no_participant_ids(results):
+    """Every file outside research/ is scanned (text of HTML, CSV, SVG, JSON, XLSX, DOCX)."""
+    import zipfile
+
+    from _report_fixtures import pii_fragments
+
+    res, out = results
+    ids = set(map(str, res["participants"]["participant_id"]))
+    frags = pii_fragments()
+    assert frags
+    scanned = 0
+    for p in out.rglob("*"):
+        if not p.is_file() or "research" in p.relative_to(out).parts or p.suffix == ".parquet":
+            continue
+        if p.suffix in (".xlsx", ".docx"):
+            with zipfile.ZipFile(p) as z:
+                text = " ".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml"))
+        elif p.suffix == ".png":
+            continue
+        else:
+            text = p.read_text(encoding="utf-8")
+        scanned += 1
+        assert [f for f in frags if f in text] == [], p
+        found = [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)]
+        assert found == [], (p, found[:3])
+    assert scanned > 40
 
 
 def test_figures_written_as_png_and_svg(results):
@@ -66,16 +120,23 @@ def test_figures_written_as_png_and_svg(results):
                  "reliable_change_coping_confidence"):
         assert name in res.figures
         assert (out / "figures" / f"{name}.png").stat().st_size > 5000
-        assert (out / "figures" / f"{name}.svg").read_text().lstrip().startswith("<?xml")
+        assert (out / "figures" / f"{name}.svg").read_text().lstrip().startswith("<svg")
+        assert (out / "figures" / f"{name}.png").read_bytes() == res.figures[name].png
 
 
-def test_manifest_records_inputs_versions_and_synthetic(results):
+def test_manifest_records_inputs_options_versions_and_every_file(results):
     res, out = results
     m = json.loads((out / "manifest.json").read_text())
-    assert m["synthetic_data"] is True
-    assert len(m["inputs"]) == 4 and all(len(i["sha256"]) == 64 for i in m["inputs"])
-    assert m["packages"]["evaltool"] and m["packages"]["numpy"]
-    assert (out / "study.yaml").read_text() == example_study_path().read_text()
+    assert m["synthetic_data"] is True and m["options"]["confidence"] == 0.95
+    prov = m["provenance"]
+    assert len(prov["inputs"]) == 4 and all(len(i["sha256"]) == 64 for i in prov["inputs"])
+    assert prov["packages"]["evaltool"] and prov["packages"]["numpy"]
+    files = {f["path"]: f for f in m["files"]}
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    assert set(files) == on_disk
+    assert files["research/study.yaml"]["kind"] == "research" and files["report.html"]["kind"] == "shareable"
+    assert (out / "research" / "study.yaml").read_text() == example_study_path().read_text()
+    assert "redact_names" not in json.dumps(m) and len(m["redaction_sha256"]) == 64
 
 
 def test_numbers_equal_direct_calls(results):
@@ -109,14 +170,58 @@ def test_example_reproduces_the_published_pattern(results):
 
 
 def test_load_results_roundtrip(results):
+    """load_results gives back the same Results: every table equal (types and missing values),
+    figures byte for byte, options, study summary, instruments and codebook."""
     res, out = results
     back = load_results(out)
     assert set(back.tables) == set(res.tables)
-    assert back.synthetic
-    a, b = back["flow"], res["flow"]
-    assert isinstance(a["timepoint"].dtype, pd.CategoricalDtype)  # study order restored
-    pd.testing.assert_frame_equal(a.astype({"timepoint": str}), b.astype({"timepoint": str}),
-                                  check_dtype=False)
+    for name in res.tables:
+        pd.testing.assert_frame_equal(back[name], res[name], check_exact=True, obj=name)
+    assert back.options == res.options and back.study == res.study and back.notes == res.notes
+    assert {k: (f.svg, f.png, f.caption) for k, f in back.figures.items()} == \
+        {k: (f.svg, f.png, f.caption) for k, f in res.figures.items()}
+    assert back.instruments == res.instruments and back.codebook == res.codebook
+    assert isinstance(back["scores"]["timepoint"].dtype, pd.CategoricalDtype)
+
+
+def test_load_results_refuses_an_altered_or_incomplete_folder(results, tmp_path):
+    import shutil
+
+    from evaltool.errors import InputError
+
+    _, out = results
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    csv = copy / "tables" / "prepost.csv"
+    csv.write_text(csv.read_text().replace("0.", "9.", 1))
+    with pytest.raises(InputError, match="changed after the analysis: tables/prepost.csv"):
+        load_results(copy)
+    shutil.rmtree(copy)
+    shutil.copytree(out, copy)
+    (copy / "figures" / "flow.svg").unlink()
+    with pytest.raises(InputError, match="incomplete: figures/flow.svg is missing"):
+        load_results(copy)
+    shutil.rmtree(copy)
+    shutil.copytree(out, copy)
+    shutil.rmtree(copy / "research")  # a shared copy: research-only tables are simply absent
+    shared = load_results(copy)
+    assert "scores" not in shared and "prepost" in shared
+    with pytest.raises(InputError, match="was not found"):
+        load_results(tmp_path / "nowhere")
+
+
+def test_report_rebuilt_from_the_folder_equals_the_one_analyse_wrote(results, tmp_path):
+    res, out = results
+    again = tmp_path / "again.html"
+    r = CliRunner().invoke(app, ["report", "study", str(out), "--out", str(again)])
+    assert r.exit_code == 0, r.output
+    assert again.read_text(encoding="utf-8") == (out / "report.html").read_text(encoding="utf-8")
+    c03 = tmp_path / "c03.html"
+    r = CliRunner().invoke(app, ["report", "cohort", str(out), "--cohort", "c03", "--out", str(c03)])
+    assert r.exit_code == 0, r.output
+    assert c03.read_text(encoding="utf-8") == (out / "cohort_reports" / "C03.html").read_text(encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", "study", str(out)])
+    assert r.exit_code == 1 and "--overwrite" in r.output
 
 
 def test_refuses_non_empty_output_folder(tmp_path):

@@ -27,7 +27,6 @@ from evaltool.analysis.reproduce import (
     write_reproduce_notebook,
 )
 from evaltool.errors import InputError, ParameterError
-from evaltool.examples import example_study_path
 
 
 def _pair(**changes):
@@ -87,7 +86,7 @@ def test_missing_values_must_match():
     fresh, saved = _pair(p=[4.0955e-02, 1.854334e-47, 0.5])
     row = compare_results(fresh, saved).set_index("column").loc["p"]
     assert not row["equal"] and row["n_different"] == 1
-    assert row["detail"] == "1 of 3 row(s) differ; first at row 3 (values not shown)"
+    assert row["detail"] == "1 of 3 row(s) differ; first at data row 3 (file line 4; values not shown)"
 
 
 def test_text_difference_and_message_names_table_and_column_without_values():
@@ -149,41 +148,65 @@ def test_parameter_errors():
         compare_results([1], saved)
 
 
-def test_reproduce_notebook_paths_are_absolute_and_no_outputs(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "res").mkdir()
-    path = write_reproduce_notebook("res", example_study_path())
-    assert path == Path("res") / "reproduce.ipynb"  # as given, like the other writers
+def test_reproduce_notebook_holds_no_paths_and_no_outputs(tmp_path):
+    path = write_reproduce_notebook(tmp_path, study_name="Pilot", synthetic=True)
+    assert path == tmp_path / "reproduce.ipynb"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.nbformat == 4 and nb.metadata.kernelspec.name == "python3"
+    text = path.read_text(encoding="utf-8")
+    assert str(tmp_path) not in text and "/work" not in text and "STUDY_FILE = Path(" not in text
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    assert f"STUDY_FILE = Path({str(example_study_path().resolve())!r})" in code
-    assert f"RESULTS_FOLDER = Path({str((tmp_path / 'res').resolve())!r})" in code
-    assert "evaltool.analyse(STUDY_FILE)" in code and "evaltool.load_results(RESULTS_FOLDER)" in code
+    assert "find_results_folder()" in code and "locate_inputs(RESULTS_FOLDER)" in code
+    assert "read_saved_tables(RESULTS_FOLDER)" in code and "verify_folder(RESULTS_FOLDER)" in code
     assert all(c.outputs == [] and c.execution_count is None for c in nb.cells if c.cell_type == "code")
-    assert "SYNTHETIC" in nb.cells[0].source  # the example study is synthetic
-    assert "SYNTHETIC" not in reproduce_notebook("s.yaml", "r").cells[0].source
+    assert "SYNTHETIC" in nb.cells[0].source
+    assert "SYNTHETIC" not in reproduce_notebook(study_name="x").cells[0].source
+
+
+def _manifest(folder: Path, study: Path, data: Path, sha: str) -> None:
+    import hashlib
+
+    prov = {
+        "study_file": {"path": str(study), "sha256": hashlib.sha256(study.read_bytes()).hexdigest(),
+                       "relative_to_results": "../study.yaml"},
+        "inputs": [{"source": "t1.csv", "path": str(data), "sha256": sha, "relative_to_results": "../t1.csv"}],
+        "python": "2.7.0", "packages": {"numpy": np.__version__},
+    }
+    folder.mkdir(exist_ok=True)
+    (folder / "manifest.json").write_text(json.dumps({"tool": "evaltool", "format": 2, "provenance": prov}))
+
+
+def test_inputs_found_by_hash_and_reported_when_missing_or_changed(tmp_path):
+    import hashlib
+    import shutil
+
+    from evaltool.analysis.reproduce import locate_inputs
+
+    project = tmp_path / "project"
+    project.mkdir()
+    study, data = project / "study.yaml", project / "t1.csv"
+    study.write_text("name: x\n")
+    data.write_text("a\n1\n")
+    _manifest(project / "results", study, data, hashlib.sha256(b"a\n1\n").hexdigest())
+    found = locate_inputs(project / "results").set_index("input")
+    assert (found["status"] == "found").all()
+    moved = tmp_path / "moved"  # the project folder moved as a whole: found relative to the results
+    shutil.move(project, moved)
+    found = locate_inputs(moved / "results").set_index("input")
+    assert (found["status"] == "found").all() and found.loc["export t1.csv", "found_path"] == str(moved / "t1.csv")
+    (moved / "t1.csv").write_text("a\n2\n")
+    (moved / "study.yaml").unlink()
+    found = locate_inputs(moved / "results").set_index("input")
+    assert found.loc["export t1.csv", "status"] == "changed" and found.loc["study file", "status"] == "missing"
 
 
 def test_provenance(tmp_path):
-    study = tmp_path / "study.yaml"
+    study, data = tmp_path / "study.yaml", tmp_path / "t1.csv"
     study.write_text("name: x\n")
-    data = tmp_path / "t1.csv"
     data.write_text("a\n1\n")
-    import hashlib
-
-    manifest = {
-        "study_file": {"path": str(study), "sha256": hashlib.sha256(b"name: x\n").hexdigest()},
-        "inputs": [{"source": "t1.csv", "path": str(data), "sha256": "0" * 64}],
-        "python": "2.7.0", "packages": {"numpy": np.__version__},
-    }
-    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    prov = provenance(tmp_path).set_index("item")
-    assert prov.loc["study file", "same"] and prov.loc["numpy", "same"]
-    assert not prov.loc["input t1.csv", "same"] and not prov.loc["python", "same"]
-    assert prov.loc["input t1.csv", "at_analysis"] == "000000000000…"
-    data.unlink()
-    assert provenance(tmp_path).set_index("item").loc["input t1.csv", "now"] == "missing"
+    _manifest(tmp_path / "res", study, data, "0" * 64)
+    prov = provenance(tmp_path / "res").set_index("item")
+    assert prov.loc["numpy", "same"] and not prov.loc["python", "same"]
     with pytest.raises(InputError, match="no manifest.json"):
         provenance(tmp_path / "nowhere")

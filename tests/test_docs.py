@@ -319,7 +319,6 @@ def test_notebook_02_shows_the_numbers_of_evaltool_analyse(tmp_path):
 
     from evaltool.analysis.reproduce import assert_reproduced, compare_results
     from evaltool.examples import example_study_path
-    from evaltool.report.format import format_p
 
     cli_out = tmp_path / "cli"
     res = CliRunner().invoke(app, ["analyse", str(example_study_path()), "--out", str(cli_out)])
@@ -339,10 +338,10 @@ def test_notebook_02_shows_the_numbers_of_evaltool_analyse(tmp_path):
     assert len(check) == len(cli["change_vs_baseline"].columns) + len(cli["prepost"].columns)
     assert_reproduced(check)
 
-    cvb, labels = cli["change_vs_baseline"], cli["scales"].set_index("scale")["label"]
-    expected = [[labels[r.scale], f"{r.timepoint} vs {r.baseline}", str(r.n_timepoint),
-                 f"{r.beta:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]", f"{r.d:.2f}", format_p(r.p)]
-                for r in cvb.itertuples()]
+    from evaltool.analysis import load_results
+
+    apa = load_results(cli_out).table("change_vs_baseline", style="apa")
+    expected = [[str(v) for v in row] for row in apa.itertuples(index=False)]
     html_out = next(o["data"]["text/html"] for o in shown.outputs if "text/html" in o.get("data", {}))
     assert _html_rows(html_out) == expected
     assert "2.42 [2.21, 2.63]" in html_out  # coping confidence at T2, as in the report

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 
 from evaltool.analysis import analyse
-from evaltool.analysis.reproduce import NOTEBOOK_NAME, write_reproduce_notebook
+from evaltool.analysis.reproduce import NOTEBOOK_NAME
 from evaltool.examples import example_study_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,8 +114,6 @@ def fresh_results(tmp_path_factory) -> Path:
     """A fresh analysis of the example study, written by analyse() into a temporary folder."""
     out = tmp_path_factory.mktemp("reproduce") / "results"
     analyse(example_study_path(), out=out)
-    if not (out / NOTEBOOK_NAME).exists():  # until analyse() writes it itself (see next test)
-        write_reproduce_notebook(out, example_study_path())
     return out
 
 
@@ -126,18 +124,20 @@ def test_analyse_writes_reproduce_notebook(fresh_results):
 
     assert (fresh_results / NOTEBOOK_NAME).is_file()
     manifest = json.loads((fresh_results / "manifest.json").read_text(encoding="utf-8"))
-    assert NOTEBOOK_NAME in manifest["files"]
+    assert NOTEBOOK_NAME in {f["path"] for f in manifest["files"]}
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("notebooks")
 def test_reproduce_notebook_passes_on_a_fresh_analysis(fresh_results, tmp_path, record_property):
-    nb = nbformat.read(fresh_results / NOTEBOOK_NAME, as_version=4)
-    seconds = execute(nb, tmp_path)
+    copy = tmp_path / "copy"  # a copy elsewhere: the notebook checks the folder it sits in
+    shutil.copytree(fresh_results, copy)
+    nb = nbformat.read(copy / NOTEBOOK_NAME, as_version=4)
+    seconds = execute(nb, copy)
     record_property("seconds", round(seconds, 1))
     text = text_of(nb)
-    assert "Reproduced:" in text and "every value equal" in text
-    assert "Everything is as it was at analysis time." in text
+    assert "Reproduced:" in text and "every value equal" in text and "every file as written" in text
+    assert "Same Python and package versions" in text
     assert "change_vs_baseline" in text and "SYNTHETIC" in nb.cells[0].source
 
 
@@ -169,7 +169,6 @@ def test_reproduce_notebook_fails_when_one_number_is_changed(fresh_results, tmp_
 
     copy = tmp_path / "results"
     shutil.copytree(fresh_results, copy)
-    write_reproduce_notebook(copy, example_study_path())  # its paths point at the copy
     table = copy / "tables" / "change_vs_baseline.csv"
     before = table.read_text(encoding="utf-8").split("\n")
     old, new = _corrupt_one_number(table, "beta", {"scale": "coping_confidence", "timepoint": "T2"}, 1 + 1e-6)
@@ -177,7 +176,8 @@ def test_reproduce_notebook_fails_when_one_number_is_changed(fresh_results, tmp_
     assert old != new and sum(a != b for a, b in zip(before, after, strict=True)) == 1
     nb = nbformat.read(copy / NOTEBOOK_NAME, as_version=4)
     with pytest.raises(CellExecutionError) as exc:
-        execute(nb, tmp_path)
+        execute(nb, copy)
     message = str(exc.value)
     assert "AssertionError" in message
-    assert "table 'change_vs_baseline', column 'beta': 1 of 11 row(s) differ; first at row 4" in message
+    assert ("table 'change_vs_baseline', column 'beta': 1 of 11 row(s) differ; first at data row 4 "
+            "(file line 5" in message)

@@ -96,7 +96,7 @@ def test_methods_say_what_was_run() -> None:
     assert set(model["df_method"]) == {"Satterthwaite"} and "Satterthwaite" in methods
     assert "REML" in methods and model["model"].iloc[0] in methods
     assert "d_av" in methods and "g_av" in methods and "d_z" in methods
-    assert f"family of {int(pp['p_t_adj'].notna().sum())}" in methods
+    assert f"({int(pp['p_t_adj'].notna().sum())} comparisons)" in methods and "confirmatory family" in methods
     assert "Jacobson–Truax" in methods
     import numpy
     assert f"numpy {numpy.__version__}" in methods
@@ -139,16 +139,15 @@ def test_qualitative_and_joint_sections_have_content() -> None:
 
 def test_checklists_prefilled_and_todo() -> None:
     from evaltool.report._context import make_ctx
-    from evaltool.report._qual import qual_tables
 
     res = example_results()
-    ctx, q = make_ctx(res), qual_tables(res)
+    ctx = make_ctx(res)
     sizes = {"trend": 22, "gramms": 6, "coreq": 32}
     for name, n in sizes.items():
-        fr = checklist_frame(load_checklist(name), ctx, q)
+        fr = checklist_frame(load_checklist(name), ctx)
         assert tuple(fr.columns) == CHECKLIST_COLUMNS and len(fr) == n
         assert set(fr["status"]) == {"pre-filled", "to do"}
-    trend = checklist_frame(load_checklist("trend"), ctx, q).set_index("item")
+    trend = checklist_frame(load_checklist("trend"), ctx).set_index("item")
     assert trend.loc["12", "status"] == "pre-filled" and "66 at T1" in trend.loc["12", "answer"]
     assert trend.loc["7", "status"] == "to do"  # sample size: the data cannot say
 

@@ -180,7 +180,7 @@ exports:
 timepoints: [{id: T1}, {id: T2}]
 participant_id: {column: pid, zero_pad: 40}
 instruments: [{id: brss}]
-analysis: {suppression_threshold: 2, correction: bonf}
+analysis: {min_cell_size: 2, correction: bonf}
 analysys: {}
 """
     with pytest.raises(StudyError) as exc:
@@ -189,7 +189,7 @@ analysys: {}
     fields = [p.field for p in exc.value.problems]
     assert fields == ["exports[1].timepont", "exports[2].timepoint", "exports[2].sheet", "exports[2].file",
                       "participant_id.zero_pad", "instruments[brss].id", "analysis.correction",
-                      "analysis.suppression_threshold", "analysys"]
+                      "analysis.min_cell_size", "analysys"]
     assert "did you mean 'timepoint'?" in text and "did you mean 'analysis'?" in text
     assert "(top level)" not in text and "and 1 more" not in text
     for raw in ("Input should", "greater than or equal", "Extra inputs", "Value error"):
@@ -206,8 +206,6 @@ def test_study_file_that_is_a_csv_is_described_not_printed(tmp_path):
     assert "a CSV file" in str(exc.value) and "jane" not in str(exc.value).lower()
 
 
-@pytest.mark.xfail(strict=True, reason="the pipeline's reliable-change step must take direction and "
-                   "published reliability from scale_info (the resolved objects), not re-look-up by id")
 def test_own_instruments_analyse_end_to_end(tmp_path):
     import evaltool
 

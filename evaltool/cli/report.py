@@ -1,4 +1,8 @@
-"""``evaltool report cohort | study``: reports from a results folder of ``evaltool analyse``."""
+"""``evaltool report cohort | study``: reports from a results folder of ``evaltool analyse``.
+
+Reports are views of the results: they are rebuilt from the folder exactly as ``analyse``
+wrote them, after the folder is checked against its manifest.
+"""
 
 from __future__ import annotations
 
@@ -12,43 +16,78 @@ from ._common import console, guard
 app = typer.Typer(
     help=(
         "Reports from a results folder: a facilitator's report for one cohort, or the study report.\n\n"
-        "Cohort reports show group results only: counts under the threshold are hidden (with the "
-        "cells that would reveal them), quotes are redacted, and a cohort that is too small gets a "
-        "report that says so.\n\n"
+        "Reports are rebuilt from the results exactly as 'evaltool analyse' wrote them (the numbers "
+        "and what is hidden were decided by the analysis). The folder is checked first: an "
+        "incomplete or edited results folder is refused.\n\n"
         "Examples:\n\n"
-        "  evaltool report cohort results/ --cohort C03\n\n"
-        "  evaltool report cohort results/ --cohort C03 --pdf --threshold 10\n\n"
-        "  evaltool report study results/ --pdf --docx"
+        "  evaltool report cohort results/ --cohort C03 --out c03.html\n\n"
+        "  evaltool report cohort results/ --cohort C03 --pdf --overwrite\n\n"
+        "  evaltool report study results/ --pdf --docx --overwrite"
     ),
     no_args_is_help=True,
 )
 
-ResultsArg = Annotated[Path, typer.Argument(help="The results folder written by 'evaltool analyse' (has manifest.json).")]
+ResultsArg = Annotated[Path, typer.Argument(help="The results folder written by 'evaltool analyse'.")]
 TemplatesOpt = Annotated[
     list[Path] | None,
-    typer.Option("--templates", help="A folder of your own templates/checklists, searched before evaltool's (repeatable)."),
+    typer.Option("--templates", help="A folder of your own templates and checklists, searched before "
+                                     "evaltool's (repeatable)."),
 ]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace report files that already exist.")]
 
 
-def _with_suffix(path: Path, suffix: str) -> Path:
-    return path.with_suffix(suffix) if path.suffix.lower() in (".html", ".htm", ".pdf", ".docx") else path
+def _targets(html: Path, pdf: bool, docx: bool = False) -> list[Path]:
+    out = [html]
+    if pdf:
+        out.append(html.with_suffix(".pdf"))
+    if docx:
+        out.append(html.with_suffix(".docx"))
+    return out
+
+
+def _check_targets(targets: list[Path], overwrite: bool) -> None:
+    from ..errors import OutputError
+
+    for t in targets:
+        if t.suffix.lower() not in (".html", ".htm", ".pdf", ".docx"):
+            raise OutputError(f"cannot write a report as '{t.suffix or '(no extension)'}'.", file=t,
+                              fix="use a .html file name for --out (a .pdf is written beside it with --pdf).")
+        if t.is_symlink() or (t.exists() and not t.is_file()):
+            raise OutputError("the report path is a link or a folder.", file=t, fix="choose a new file name for --out.")
+        if t.exists() and not overwrite:
+            raise OutputError("the report file already exists.", file=t,
+                              fix="pass --overwrite to replace it, or choose another --out file.")
+        if not t.parent.is_dir():
+            raise OutputError("the folder for the report does not exist.", file=t,
+                              fix=f"create {t.parent} first, or choose another --out file.")
+
+
+def _record(results_dir: Path, written: list[Path]) -> None:
+    """Files written inside the results folder are recorded in its manifest (with their hash)."""
+    from ..analysis.load import record_files
+
+    inside = [p for p in written if Path(p).resolve().is_relative_to(results_dir.resolve())]
+    if inside:
+        record_files(results_dir, inside)
+
+
+def _load(results: Path):  # type: ignore[no-untyped-def]
+    from ..analysis import load_results
+
+    return load_results(results)
 
 
 @app.command("cohort")
 @guard
 def cohort_command(
     results: ResultsArg,
-    cohort: Annotated[str, typer.Option("--cohort", "-c", help="The cohort id, e.g. C03.")],
+    cohort: Annotated[str, typer.Option("--cohort", "-c", help="The cohort id, e.g. C03 (any case).")],
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF next to the HTML.")] = False,
-    threshold: Annotated[
-        int | None,
-        typer.Option("--threshold", "-k", min=3, help="Smallest group shown (default: the study file's "
-                                                       "suppression_threshold, else 5; never below 3)."),
-    ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Report file (.html or .pdf; default RESULTS/cohort_reports/<cohort>.html)."),
+        typer.Option("--out", "-o", help="Report file (.html; default RESULTS/cohort_reports/<cohort>.html)."),
     ] = None,
+    overwrite: OverwriteOpt = False,
     templates: TemplatesOpt = None,
 ) -> None:
     """Write the facilitator report for one cohort (HTML, and PDF with --pdf).
@@ -59,22 +98,29 @@ def cohort_command(
 
     Examples:
 
-      evaltool report cohort results/ --cohort C03
+      evaltool report cohort results/ --cohort C03 --out c03.html
 
-      evaltool report cohort results/ --cohort C03 --pdf --out c03.html
+      evaltool report cohort results/ --cohort c03 --pdf --overwrite
     """
-    from ..analysis import load_results
     from ..report import build_cohort_report
+    from ..report.cohort import resolve_cohort
+    from ._progress import step_progress
 
-    res = load_results(results)
-    k = threshold if threshold is not None else int(res.meta.get("suppression_threshold", 5) or 5)
-    dirs = [str(p) for p in templates or []]
-    rep = build_cohort_report(res, cohort, threshold=k, template_dirs=dirs)
-    target = out or Path(results) / "cohort_reports" / f"{cohort}.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    written = [rep.save(target, template_dirs=dirs)]
-    if pdf and target.suffix.lower() != ".pdf":
-        written.append(rep.save(_with_suffix(target, ".pdf"), template_dirs=dirs))
+    with step_progress("report") as update:
+        update("checking the results folder", 0, 3)
+        res = _load(results)
+        cohort = resolve_cohort(res, cohort)
+        cohorts = res.tables["cohorts"].set_index("cohort")
+        target = out or Path(results) / "cohort_reports" / f"{cohorts.loc[cohort, 'file']}.html"
+        targets = _targets(target, pdf)
+        _check_targets(targets, overwrite)
+        dirs = [str(p) for p in templates or []]
+        update("building the report", 1, 3)
+        rep = build_cohort_report(res, cohort, template_dirs=dirs)
+        update("writing", 2, 3)
+        written = [rep.save(t, template_dirs=dirs) for t in targets]
+        _record(Path(results), written)
+        update("done", 3, 3)
     con = console()
     if res.synthetic:
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
@@ -89,31 +135,37 @@ def study_command(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF.")] = False,
     docx: Annotated[bool, typer.Option("--docx", help="Also write the APA tables as a Word document.")] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Report file (.html or .pdf; default RESULTS/report.html).")
+        Path | None, typer.Option("--out", "-o", help="Report file (.html; default RESULTS/report.html).")
     ] = None,
+    overwrite: OverwriteOpt = False,
     templates: TemplatesOpt = None,
 ) -> None:
     """Write the study report: methods, flow, APA tables, figures, themes, joint displays, checklists.
 
     Examples:
 
-      evaltool report study results/
+      evaltool report study results/ --out study.html
 
-      evaltool report study results/ --pdf --docx
+      evaltool report study results/ --pdf --docx --overwrite
     """
-    from ..analysis import load_results
     from ..report import build_study_report, write_apa_docx
+    from ._progress import step_progress
 
-    res = load_results(results)
-    dirs = [str(p) for p in templates or []]
-    rep = build_study_report(res, template_dirs=dirs)
-    target = out or Path(results) / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    written = [rep.save(target, template_dirs=dirs)]
-    if pdf and target.suffix.lower() != ".pdf":
-        written.append(rep.save(_with_suffix(target, ".pdf"), template_dirs=dirs))
-    if docx:
-        written.append(write_apa_docx(res, _with_suffix(target, ".docx")))
+    with step_progress("report") as update:
+        update("checking the results folder", 0, 3)
+        res = _load(results)
+        target = out or Path(results) / "report.html"
+        targets = _targets(target, pdf, docx)
+        _check_targets(targets, overwrite)
+        dirs = [str(p) for p in templates or []]
+        update("building the report", 1, 3)
+        rep = build_study_report(res, template_dirs=dirs)
+        update("writing", 2, 3)
+        written = []
+        for t in targets:
+            written.append(write_apa_docx(res, t) if t.suffix.lower() == ".docx" else rep.save(t, template_dirs=dirs))
+        _record(Path(results), written)
+        update("done", 3, 3)
     con = console()
     if res.synthetic:
         con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-def write_reports(results: Any, out_dir: str | Path, *, threshold: int | None = None, pdf: bool = False,
+def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
                   template_dirs: Sequence[str | Path] = ()) -> dict[str, Path]:
     """Write the study report, its APA tables and one report per cohort into ``out_dir``.
 
@@ -46,12 +46,9 @@ def write_reports(results: Any, out_dir: str | Path, *, threshold: int | None = 
     results
         :class:`evaltool.analysis.Results`. Not modified.
     out_dir
-        The results folder (created if needed). Files written: ``report.html``,
+        The folder to write into (created if needed). Files written: ``report.html``,
         ``report.docx`` and ``cohort_reports/<cohort>.html`` (plus ``.pdf`` versions when
-        ``pdf``).
-    threshold
-        Suppression threshold for the cohort reports (default: the study file's
-        ``analysis.suppression_threshold``, else 5).
+        ``pdf``); cohort file names are the safe, distinct names the analysis chose.
     pdf
         Also write PDFs (needs WeasyPrint's system libraries).
     template_dirs
@@ -74,26 +71,19 @@ def write_reports(results: Any, out_dir: str | Path, *, threshold: int | None = 
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    k = int(threshold if threshold is not None else results.meta.get("suppression_threshold", 5) or 5)
     paths: dict[str, Path] = {}
     study = build_study_report(results, template_dirs=template_dirs)
     paths["study"] = study.save(out / "report.html", template_dirs=template_dirs)
     if pdf:
         paths["study_pdf"] = study.save(out / "report.pdf", template_dirs=template_dirs)
     paths["docx"] = write_apa_docx(results, out / "report.docx")
-    cohorts = list_cohorts(results)
-    if cohorts:
+    cohorts = results.tables.get("cohorts")
+    if cohorts is not None and len(cohorts):
         cdir = out / "cohort_reports"
         cdir.mkdir(exist_ok=True)
-        for c in cohorts:
-            rep = build_cohort_report(results, c, threshold=k, template_dirs=template_dirs)
-            paths[f"cohort:{c}"] = rep.save(cdir / f"{_safe(c)}.html", template_dirs=template_dirs)
+        for c, stem in zip(cohorts["cohort"], cohorts["file"], strict=True):
+            rep = build_cohort_report(results, str(c), template_dirs=template_dirs)
+            paths[f"cohort:{c}"] = rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)
             if pdf:
-                paths[f"cohort_pdf:{c}"] = rep.save(cdir / f"{_safe(c)}.pdf", template_dirs=template_dirs)
+                paths[f"cohort_pdf:{c}"] = rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)
     return paths
-
-
-def _safe(name: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", str(name)).strip("._") or "cohort"

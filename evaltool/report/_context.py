@@ -1,4 +1,8 @@
-"""What every report builder needs to know about the results: scales, labels, timepoints."""
+"""What every report view needs to know about the results: scales, labels, timepoints, options.
+
+Read from the typed :class:`~evaltool.analysis.Results` only (its ``scales`` table, study
+summary and options); nothing is recomputed and no file is read.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Ctx", "at", "make_ctx", "table"]
+__all__ = ["Ctx", "at", "check_results", "make_ctx", "table"]
 
 
 def at(frame: pd.DataFrame, row: Any, col: Any) -> Any:
@@ -28,6 +32,17 @@ def table(results: Any, name: str) -> pd.DataFrame | None:
     return t
 
 
+def check_results(results: Any, caller: str) -> None:
+    from ..analysis.results import Results
+    from ..errors import ParameterError
+
+    if not isinstance(results, Results):
+        raise ParameterError(
+            f"The 'results' parameter of {caller}() must be evaltool Results. Got "
+            f"{type(results).__name__} instead.",
+            fix="pass the return value of evaltool.analyse() or evaltool.load_results(folder).")
+
+
 @dataclass
 class Ctx:
     results: Any
@@ -37,10 +52,15 @@ class Ctx:
     tp_labels: dict[str, str]
     baseline: str
     k: int
+    level: str
     labels: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
-
     shorts: dict[str, str] = field(default_factory=dict)
+    directions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def options(self) -> Any:
+        return self.results.options
 
     def label(self, scale: str) -> str:
         return self.labels.get(scale, scale)
@@ -50,10 +70,15 @@ class Ctx:
         return self.shorts.get(scale, self.label(scale))
 
     def tp(self, t: Any) -> str:
-        """``T2 (After the workshop)``."""
+        """The study's label for a timepoint (``Baseline``), its id when it has none."""
+        t = str(t)
+        return self.tp_labels.get(t, t)
+
+    def tp_id(self, t: Any) -> str:
+        """``T2: After the workshop`` (id and label, for tables a researcher reads)."""
         t = str(t)
         lab = self.tp_labels.get(t, t)
-        return t if lab == t else f"{t} ({lab})"
+        return t if lab == t else f"{t}: {lab}"
 
     def tp_plain(self, t: Any) -> str:
         """Plain words for a facilitator: ``after the workshop``."""
@@ -77,27 +102,24 @@ class Ctx:
 def make_ctx(results: Any) -> Ctx:
     scales = table(results, "scales")
     if scales is None:
-        scales = pd.DataFrame(columns=["scale", "label", "primary"])
-    prim = scales.loc[scales["primary"].astype(str).isin(["True", "true", "1"]), "scale"].tolist()
-    meta = results.meta
-    tps = [str(t) for t in meta.get("timepoints", [])]
-    labels = {str(r.scale): str(r.label) for r in scales.itertuples()} if len(scales) else {}
-    units = {}
+        scales = pd.DataFrame(columns=["scale", "label", "primary", "direction", "score_min", "score_max"])
+    prim = scales.loc[scales["primary"].astype(bool), "scale"].tolist() if len(scales) else []
+    study, opts = results.study, results.options
+    labels = {str(r.scale): str(r.label) for r in scales.itertuples()}
+    units, shorts, directions = {}, {}, {}
+    r: Any
     for r in scales.itertuples():
-        lo: Any = r.score_min
-        hi: Any = r.score_max
         try:
-            units[str(r.scale)] = f"{float(lo):g}–{float(hi):g}"
+            units[str(r.scale)] = f"{float(r.score_min):g}–{float(r.score_max):g}"
         except (TypeError, ValueError, AttributeError):
             pass
-    shorts = {}
+        directions[str(r.scale)] = str(getattr(r, "direction", ""))
     if "short_name" in scales.columns:
         sn = scales["short_name"].astype(str)
         for r, short in zip(scales.itertuples(), sn, strict=True):
             lab = str(r.label)
             unique = (sn == short).sum() == 1
             shorts[str(r.scale)] = short if len(lab) > 28 and unique and short not in ("", "nan") else lab
-    return Ctx(results=results, scales=scales, primary=prim, tps=tps, shorts=shorts,
-               tp_labels={str(k): str(v) for k, v in meta.get("timepoint_labels", {}).items()},
-               baseline=str(meta.get("baseline", tps[0] if tps else "")),
-               k=int(meta.get("suppression_threshold", 5) or 5), labels=labels, units=units)
+    return Ctx(results=results, scales=scales, primary=prim, tps=list(study.timepoints), shorts=shorts,
+               tp_labels={str(k): str(v) for k, v in study.timepoint_labels.items()}, baseline=study.baseline,
+               k=int(opts.min_cell_size), level=opts.level, labels=labels, units=units, directions=directions)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..analysis import names as N
 from . import _fmt as F
 from ._context import Ctx, table
 
@@ -33,15 +34,15 @@ _CORRECTION = {"holm": "Holm", "bh": "Benjamini–Hochberg", "fdr": "Benjamini�
 
 
 def correction_name(ctx: Ctx) -> str:
-    pp = table(ctx.results, "prepost")
+    pp = table(ctx.results, N.PREPOST)
     vals = [] if pp is None or "correction" not in pp else [
         v for v in pp["correction"].dropna().unique() if str(v).casefold() != "none"]
-    raw = str(vals[0]) if vals else str(ctx.results.meta.get("correction", "none"))
+    raw = str(vals[0]) if vals else str(ctx.options.correction)
     return _CORRECTION.get(raw.casefold(), raw)
 
 
 def flow_table(ctx: Ctx) -> ApaTable | None:
-    flow = table(ctx.results, "flow")
+    flow = table(ctx.results, N.FLOW)
     if flow is None:
         return None
     rows, reasons = [], []
@@ -54,7 +55,7 @@ def flow_table(ctx: Ctx) -> ApaTable | None:
 
         ex = f[f["stage"] == "excluded"]
         reasons += [f"{t}: {F.n(r.n)} {r.detail}" for r in ex.itertuples()]
-        rows.append({"Timepoint": ctx.tp(t), "Responses received": F.n(tot("received")),
+        rows.append({"Timepoint": ctx.tp_id(t), "Responses received": F.n(tot("received")),
                      "Excluded": F.n(tot("excluded") or 0), "Analysed": F.n(tot("responded")),
                      "Not seen since previous": F.n(tot("lost since previous")),
                      "Returned after a gap": F.n(tot("returned"))})
@@ -66,7 +67,7 @@ def flow_table(ctx: Ctx) -> ApaTable | None:
 
 
 def attrition_table(ctx: Ctx) -> ApaTable | None:
-    att = table(ctx.results, "attrition")
+    att = table(ctx.results, N.ATTRITION)
     if att is None:
         return None
     sc = att[att["variable"].isin(list(ctx.labels))].copy()
@@ -89,42 +90,43 @@ def attrition_table(ctx: Ctx) -> ApaTable | None:
 
 
 def reliability_table(ctx: Ctx) -> ApaTable | None:
-    rel = table(ctx.results, "reliability")
+    rel = table(ctx.results, N.RELIABILITY)
     if rel is None:
         return None
     rel = ctx.order_scales(rel)
+    lv = ctx.level
     frame = pd.DataFrame({
         "Scale": rel["scale"].map(ctx.short), "Items": rel["n_items"].map(F.n),
         "n": rel["n"].map(F.n), "Complete cases": rel["n_complete"].map(F.n),
-        "α [95% CI]": [F.est_ci(a, lo, hi, lead=False) for a, lo, hi in
+        f"α [{lv} CI]": [F.est_ci(a, lo, hi, lead=False) for a, lo, hi in
                        zip(rel["alpha"], rel["alpha_ci_low"], rel["alpha_ci_high"], strict=True)],
         "ω_t": rel["omega_total"].map(F.nolead),
     })
     tp = str(rel["timepoint"].dropna().iloc[0]) if "timepoint" in rel and rel["timepoint"].notna().any() else ctx.baseline
-    note = (f"Responses at {ctx.tp(tp)}. α = Cronbach's alpha from pairwise-complete covariances "
-            "(as psych::alpha); 95% CI by Feldt (1965) with n = complete cases; ω_t = omega total from "
+    note = (f"Responses at {ctx.tp_id(tp)}. α = Cronbach's alpha from pairwise-complete covariances "
+            f"(as psych::alpha); {lv} CI by Feldt (1965) with n = complete cases; ω_t = omega total from "
             "a one-factor minres solution (as psych::omega).")
     return ApaTable("reliability", "Internal consistency of the scales", frame.reset_index(drop=True), note)
 
 
 def descriptives_table(ctx: Ctx) -> ApaTable | None:
-    d = table(ctx.results, "descriptives")
+    d = table(ctx.results, N.DESCRIPTIVES)
     if d is None:
         return None
     d = d[d["n"].fillna(0) > 0]
     d = ctx.order_scales(d)
     frame = pd.DataFrame({
-        "Scale": d["scale"].map(ctx.short), "Timepoint": d["timepoint"],
+        "Scale": d["scale"].map(ctx.short), "Timepoint": d["timepoint"].map(ctx.tp_id),
         "n": d["n"].map(F.n), "M (SD)": [F.m_sd(m, s) for m, s in zip(d["mean"], d["sd"], strict=True)],
         "Mdn [Q1, Q3]": [f"{F.num(m)} {F.ci(a, b)}" for m, a, b in zip(d["median"], d["q1"], d["q3"], strict=True)],
-        "Range": [f"{F.num(a)}–{F.num(b)}" for a, b in zip(d["min"], d["max"], strict=True)],
     })
-    note = "Quartiles by R's type 7 rule. Only timepoints at which a scale was given are shown."
+    note = ("Quartiles by R's type 7 rule. Only timepoints at which a scale was given are shown. The lowest and "
+            "highest scores are not shown in shareable outputs (each is one person's score).")
     return ApaTable("descriptives", "Scale scores by timepoint", frame.reset_index(drop=True), note)
 
 
 def prepost_table(ctx: Ctx) -> ApaTable | None:
-    pp = table(ctx.results, "prepost")
+    pp = table(ctx.results, N.PREPOST)
     if pp is None:
         return None
     pp = ctx.order_scales(pp)
@@ -132,7 +134,7 @@ def prepost_table(ctx: Ctx) -> ApaTable | None:
     frame = pd.DataFrame({
         "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
         "n": pp["n_pairs"].map(F.n),
-        "M_diff [95% CI]": [F.est_ci(*v) for v in zip(pp["mean_diff"], pp["mean_diff_ci_low"], pp["mean_diff_ci_high"], strict=True)],
+        f"M_diff [{ctx.level} CI]": [F.est_ci(*v) for v in zip(pp["mean_diff"], pp["mean_diff_ci_low"], pp["mean_diff_ci_high"], strict=True)],
         "t": pp["t"].map(F.num), "df": pp["df"].map(_df),
         "p": pp["p_t"].map(F.p), f"p ({corr})": pp["p_t_adj"].map(F.p),
     })
@@ -143,21 +145,27 @@ def prepost_table(ctx: Ctx) -> ApaTable | None:
 
 
 def effect_size_table(ctx: Ctx) -> ApaTable | None:
-    pp = table(ctx.results, "prepost")
+    pp = table(ctx.results, N.PREPOST)
     if pp is None or "d_av" not in pp:
         return None
     pp = ctx.order_scales(pp)
+    lv = ctx.level
+    head = ctx.options.effect_size
+    other = "d_z" if head == "d_av" else "d_av"
+
+    def cols(es: str) -> dict[str, list[str]]:
+        g = "g" + es[1:]
+        return {f"{es} [{lv} CI]": [F.est_ci(*v) for v in zip(pp[es], pp[f"{es}_ci_low"], pp[f"{es}_ci_high"],
+                                                            strict=True)],
+                g: pp[g].map(F.num).tolist()}
+
     frame = pd.DataFrame({
         "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
-        "n": pp["n_pairs"].map(F.n),
-        "d_av [95% CI]": [F.est_ci(*v) for v in zip(pp["d_av"], pp["d_av_ci_low"], pp["d_av_ci_high"], strict=True)],
-        "g_av": pp["g_av"].map(F.num),
-        "d_z [95% CI]": [F.est_ci(*v) for v in zip(pp["d_z"], pp["d_z_ci_low"], pp["d_z_ci_high"], strict=True)],
-        "g_z": pp["g_z"].map(F.num),
+        "n": pp["n_pairs"].map(F.n), **cols(head), **cols(other),
     })
     note = ("d_av = M_diff / mean of the two SDs (Cumming 2012; Lakens 2013), CI = d_av ± z·SE; "
             "d_z = M_diff / SD of the differences, CI from the noncentral t distribution; g = d × Hedges' J "
-            "(exact). The headline effect size is d_av.")
+            f"(exact). The headline effect size (the study's choice) is {head}; {other} is shown beside it.")
     return ApaTable("effect_sizes", "Pre/post effect sizes", frame.reset_index(drop=True), note)
 
 
@@ -175,7 +183,7 @@ def _wmethod(m: object) -> str:
 
 
 def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
-    pp = table(ctx.results, "prepost")
+    pp = table(ctx.results, N.PREPOST)
     if pp is None or "wilcoxon_v" not in pp:
         return None
     pp = ctx.order_scales(pp)
@@ -184,7 +192,7 @@ def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
         "Scale": pp["scale"].map(ctx.short), "Contrast": pp["contrast"].astype(str).str.replace("-", "−"),
         "n": pp["n_pairs"].map(F.n), "V": pp["wilcoxon_v"].map(lambda v: F.num(v, 1)),
         "p": pp["p_wilcoxon"].map(F.p), f"p ({corr})": pp["p_wilcoxon_adj"].map(F.p),
-        "r_rb [95% CI]": [F.est_ci(*v) for v in zip(pp["rank_biserial"], pp["rank_biserial_ci_low"], pp["rank_biserial_ci_high"], strict=True)],
+        f"r_rb [{ctx.level} CI]": [F.est_ci(*v) for v in zip(pp["rank_biserial"], pp["rank_biserial_ci_low"], pp["rank_biserial_ci_high"], strict=True)],
         "p method": pp["wilcoxon_method"].map(_wmethod),
     })
     methods = "; ".join(sorted(set(map(str, pp["wilcoxon_method"].dropna()))))
@@ -195,15 +203,15 @@ def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
 
 
 def model_table(ctx: Ctx, scales: list[str] | None = None) -> ApaTable | None:
-    m = table(ctx.results, "change_vs_baseline")
+    m = table(ctx.results, N.CHANGE_VS_BASELINE)
     if m is None:
         return None
     if scales is not None:
         m = m[m["scale"].isin(scales)]
     m = ctx.order_scales(m)
     frame = pd.DataFrame({
-        "Scale": m["scale"].map(ctx.short), "Timepoint": m["timepoint"],
-        "β [95% CI]": [F.est_ci(*v) for v in zip(m["beta"], m["ci_low"], m["ci_high"], strict=True)],
+        "Scale": m["scale"].map(ctx.short), "Timepoint": m["timepoint"].map(ctx.tp_id),
+        f"β [{ctx.level} CI]": [F.est_ci(*v) for v in zip(m["beta"], m["ci_low"], m["ci_high"], strict=True)],
         "d": m["d"].map(F.num), "p": m["p"].map(F.p), "df": m["df"].map(lambda v: F.num(v, 1)),
         "n": m["n_timepoint"].map(F.n),
     })
@@ -212,16 +220,16 @@ def model_table(ctx: Ctx, scales: list[str] | None = None) -> ApaTable | None:
     sing = m.loc[m["singular"].astype(str).isin(["True", "true"]), "scale"].map(ctx.short).unique().tolist() \
         if "singular" in m else []
     note = (f"Linear mixed model {models}, fitted by REML on all available data; β = change from "
-            f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and 95% CI (unadjusted); "
+            f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and {ctx.level} CI (unadjusted); "
             "d = β / SD of all baseline scores; n = scores at the timepoint.")
     if sing:
         note += " Singular (boundary) fit for: " + ", ".join(sing) + "."
-    return ApaTable("model", "Change against baseline (mixed model, as reported in the published study)",
+    return ApaTable("model", "Change against baseline (linear mixed model)",
                     frame.reset_index(drop=True), note)
 
 
 def reliable_change_table(ctx: Ctx) -> ApaTable | None:
-    rc = table(ctx.results, "reliable_change_summary")
+    rc = table(ctx.results, N.RELIABLE_CHANGE_SUMMARY)
     if rc is None:
         return None
     rc = ctx.order_scales(rc)
@@ -248,9 +256,8 @@ def reliable_change_table(ctx: Ctx) -> ApaTable | None:
 
 
 def _short_source(src: object) -> str:
-    s = " ".join(str(src).split()) if not F.isna(src) else "not stated"
-    cut = s.split(". ")[0]
-    return cut if len(cut) < 140 else cut[:137].rsplit(" ", 1)[0] + " …"
+    """The reliability source as given (a full citation is never cut)."""
+    return " ".join(str(src).split()) if not F.isna(src) and str(src).strip() else "not stated"
 
 
 def study_tables(ctx: Ctx) -> list[ApaTable]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -85,7 +84,7 @@ def load_checklist(name: str, template_dirs: Sequence[str | Path] = ()) -> Check
 
 
 # --- the facts evaltool can state ------------------------------------------------------------
-Answer = Callable[[Ctx, Any], str | None]
+Answer = Callable[[Ctx], str | None]
 ANSWERS: dict[str, Answer] = {}
 
 
@@ -96,55 +95,54 @@ def _answer(name: str) -> Callable[[Answer], Answer]:
     return deco
 
 
-def _methods(ctx: Ctx, qual: Any) -> dict[str, str]:
+def _methods(ctx: Ctx) -> dict[str, str]:
     from .methods import methods_text
 
-    return methods_text(ctx, qual)
+    return methods_text(ctx)
+
+
+def _qual(ctx: Ctx) -> pd.DataFrame | None:
+    """The code counts table (None without coded free text)."""
+    return table(ctx.results, "code_counts")
 
 
 def _counts_line(ctx: Ctx) -> str:
-    c = ctx.results.meta.get("counts", {})
+    c = ctx.results.study.counts
     return ", ".join(f"{c[f'participants_at_{t}']} at {t}" for t in ctx.tps if f"participants_at_{t}" in c)
 
 
 @_answer("participants")
-def _participants(ctx: Ctx, qual: Any) -> str | None:
-    parts = table(ctx.results, "participants")
-    groups = ctx.results.meta.get("groups", [])
-    c = ctx.results.meta.get("counts", {})
+def _participants(ctx: Ctx) -> str | None:
+    c = ctx.results.study.counts
     if c.get("participants") is None:
         return None
     txt = f"{c['participants']} participants ({_counts_line(ctx)})."
-    if parts is not None:
-        for g in groups:
-            if g in parts.columns:
-                vc = parts[g].value_counts()
-                txt += f" {g.capitalize()}: {len(vc)} groups."
+    cohorts = table(ctx.results, "cohorts")
+    if cohorts is not None:
+        txt += f" {len(cohorts)} cohorts."
     return txt + " Eligibility, recruitment and settings: to add."
 
 
 @_answer("intervention")
-def _intervention(ctx: Ctx, qual: Any) -> str | None:
-    from ._qual import study_options
-
-    spec = study_options(ctx.results)
-    if spec is None or not spec.description:
+def _intervention(ctx: Ctx) -> str | None:
+    desc = ctx.results.study.description
+    if not desc:
         return None
-    return "From the study file: " + " ".join(spec.description.split()) + " Deliverers, fidelity and dose: to add."
+    return "From the study file: " + " ".join(desc.split()) + " Deliverers, fidelity and dose: to add."
 
 
 @_answer("outcomes")
-def _outcomes(ctx: Ctx, qual: Any) -> str | None:
-    return _methods(ctx, qual).get("measures")
+def _outcomes(ctx: Ctx) -> str | None:
+    return _methods(ctx).get("measures")
 
 
 @_answer("assignment")
-def _assignment(ctx: Ctx, qual: Any) -> str | None:
+def _assignment(ctx: Ctx) -> str | None:
     return "Single-group pre/post design: every participant received the intervention (no assignment)."
 
 
 @_answer("unit_of_analysis")
-def _unit(ctx: Ctx, qual: Any) -> str | None:
+def _unit(ctx: Ctx) -> str | None:
     m = table(ctx.results, "change_vs_baseline")
     if m is None:
         return None
@@ -153,30 +151,25 @@ def _unit(ctx: Ctx, qual: Any) -> str | None:
 
 
 @_answer("statistical_methods")
-def _stats(ctx: Ctx, qual: Any) -> str | None:
-    t = _methods(ctx, qual)
+def _stats(ctx: Ctx) -> str | None:
+    t = _methods(ctx)
     return " ".join(x for x in (t.get("statistics"), t.get("software")) if x) or None
 
 
 @_answer("flow")
-def _flow(ctx: Ctx, qual: Any) -> str | None:
+def _flow(ctx: Ctx) -> str | None:
     if table(ctx.results, "flow") is None:
         return None
     return f"Responses analysed: {_counts_line(ctx)}. See the participant-flow diagram and table."
 
 
 @_answer("baseline_data")
-def _baseline(ctx: Ctx, qual: Any) -> str | None:
-    parts = table(ctx.results, "participants")
-    if parts is None or "profession" not in parts.columns:
-        return "Baseline scale scores are in the descriptive-statistics table; demographics: to add."
-    vc = parts["profession"].value_counts()
-    return ("Professions: " + ", ".join(f"{k} {v}" for k, v in vc.items())
-            + ". Baseline scale scores are in the descriptive-statistics table.")
+def _baseline(ctx: Ctx) -> str | None:
+    return "Baseline scale scores are in the descriptive-statistics table; demographics: to add."
 
 
 @_answer("baseline_equivalence")
-def _equivalence(ctx: Ctx, qual: Any) -> str | None:
+def _equivalence(ctx: Ctx) -> str | None:
     att = table(ctx.results, "attrition")
     if att is None:
         return None
@@ -190,7 +183,7 @@ def _equivalence(ctx: Ctx, qual: Any) -> str | None:
 
 
 @_answer("numbers_analysed")
-def _numbers(ctx: Ctx, qual: Any) -> str | None:
+def _numbers(ctx: Ctx) -> str | None:
     pp = table(ctx.results, "prepost")
     m = table(ctx.results, "change_vs_baseline")
     if pp is None and m is None:
@@ -205,25 +198,24 @@ def _numbers(ctx: Ctx, qual: Any) -> str | None:
 
 
 @_answer("estimation")
-def _estimation(ctx: Ctx, qual: Any) -> str | None:
+def _estimation(ctx: Ctx) -> str | None:
     if table(ctx.results, "prepost") is None:
         return None
-    return ("Every outcome and timepoint is reported with an effect size and 95% CI (pre/post and "
+    return (f"Every outcome and timepoint is reported with an effect size and {ctx.level} CI (pre/post and "
             "mixed-model tables), including non-significant results.")
 
 
 @_answer("ancillary")
-def _ancillary(ctx: Ctx, qual: Any) -> str | None:
-    groups = [g for g in ctx.results.meta.get("groups", []) if f"prepost_by_{g}" in ctx.results.tables]
+def _ancillary(ctx: Ctx) -> str | None:
     extra = "Reliable change (Jacobson–Truax) for each participant"
-    if groups:
-        extra += "; subgroup pre/post results by " + ", ".join(groups) + " (not pre-specified unless stated)"
+    if table(ctx.results, "cohort_changes") is not None:
+        extra += "; cohort-level change for facilitators (descriptive, not pre-specified)"
     return extra + "."
 
 
 @_answer("limitations_data")
-def _limits(ctx: Ctx, qual: Any) -> str | None:
-    c = ctx.results.meta.get("counts", {})
+def _limits(ctx: Ctx) -> str | None:
+    c = ctx.results.study.counts
     if not ctx.tps:
         return None
     first, last = ctx.tps[0], ctx.tps[-1]
@@ -237,116 +229,120 @@ def _limits(ctx: Ctx, qual: Any) -> str | None:
 
 
 @_answer("mixed_design")
-def _mm_design(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _mm_design(ctx: Ctx) -> str | None:
+    tt = table(ctx.results, "themes_by_timepoint")
+    if _qual(ctx) is None or tt is None:
         return None
-    tps = sorted(set(map(str, qual.answers["timepoint"].astype(object))), key=lambda t: ctx.tps.index(t) if t in ctx.tps else 99)
+    tps = sorted(set(map(str, tt["timepoint"])), key=lambda t: ctx.tps.index(t) if t in ctx.tps else 99)
     return ("Free-text questions were asked in the same survey waves as the questionnaires (" + ", ".join(tps)
             + "): concurrent collection; integration at analysis. Purpose and priority: to add.")
 
 
 @_answer("each_method")
-def _each(ctx: Ctx, qual: Any) -> str | None:
-    t = _methods(ctx, qual)
+def _each(ctx: Ctx) -> str | None:
+    t = _methods(ctx)
     return " ".join(x for x in (t.get("design"), t.get("qualitative")) if x) or None
 
 
 @_answer("integration")
-def _integration(ctx: Ctx, qual: Any) -> str | None:
-    t = _methods(ctx, qual).get("integration")
+def _integration(ctx: Ctx) -> str | None:
+    t = _methods(ctx).get("integration")
     return None if t is None else t + " Who took part in integration: to add."
 
 
 @_answer("joint_insights")
-def _insights(ctx: Ctx, qual: Any) -> str | None:
-    return None if qual is None or not qual.available else \
+def _insights(ctx: Ctx) -> str | None:
+    return None if _qual(ctx) is None else \
         "The joint displays in this report show where the strands agree or diverge; interpretation: to add."
 
 
 @_answer("theme_derivation")
-def _derivation(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _derivation(ctx: Ctx) -> str | None:
+    if _qual(ctx) is None:
         return None
-    b = qual.codebook
+    b = ctx.results.codebook
     return ("Deductive coding with codes defined in advance"
             + (f" (codebook “{b.name}”, version {b.version})" if b is not None else "") + ".")
 
 
 @_answer("qual_sampling")
-def _qual_sampling(ctx: Ctx, qual: Any) -> str | None:
-    return None if qual is None or not qual.available else \
+def _qual_sampling(ctx: Ctx) -> str | None:
+    return None if _qual(ctx) is None else \
         "All survey respondents were invited to answer the free-text questions (no separate sampling)."
 
 
 @_answer("qual_sample")
-def _qual_sample(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _qual_sample(ctx: Ctx) -> str | None:
+    q = _qual(ctx)
+    if q is None:
         return None
-    a = qual.answers
-    return f"{a['participant_id'].nunique()} participants gave {len(a)} free-text answers."
+    return (f"{F.n(q['n_respondents'].iloc[0])} participants gave {F.n(q['n_answers_total'].iloc[0])} "
+            "free-text answers.")
 
 
 @_answer("nonparticipation")
-def _nonpart(ctx: Ctx, qual: Any) -> str | None:
-    return _flow(ctx, qual)
+def _nonpart(ctx: Ctx) -> str | None:
+    return _flow(ctx)
 
 
 @_answer("sample_description")
-def _sample(ctx: Ctx, qual: Any) -> str | None:
-    return _baseline(ctx, qual)
+def _sample(ctx: Ctx) -> str | None:
+    return _baseline(ctx)
 
 
 @_answer("questions")
-def _questions(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available or not qual.questions:
+def _questions(ctx: Ctx) -> str | None:
+    qs = ctx.results.study.questions
+    if _qual(ctx) is None or not qs:
         return None
-    return "Free-text questions: " + "; ".join(f"“{v}”" for v in qual.questions.values()) + ". Piloting: to add."
+    return "Free-text questions: " + "; ".join(f"“{v}”" for v in qs.values()) + ". Piloting: to add."
 
 
 @_answer("repeat_collection")
-def _repeat(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _repeat(ctx: Ctx) -> str | None:
+    tt = table(ctx.results, "themes_by_timepoint")
+    if _qual(ctx) is None or tt is None:
         return None
-    per = qual.answers.groupby("participant_id")["timepoint"].nunique()
-    return f"Free text was collected at up to {int(per.max())} timepoints per participant (survey, not interviews)."
+    return (f"Free text was collected at {tt['timepoint'].nunique()} timepoints (survey questions, "
+            "not interviews).")
 
 
 @_answer("coders")
-def _coders(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available or "coder" not in qual.codings:
+def _coders(ctx: Ctx) -> str | None:
+    if _qual(ctx) is None:
         return None
-    coders = sorted(set(map(str, qual.codings["coder"].dropna())))
-    return f"{len(coders)} coder(s): {', '.join(coders)}. Human checking of automatic codings: to add."
+    return "evaltool's rule coder (automatic). Human checking of automatic codings: to add."
 
 
 @_answer("coding_tree")
-def _tree(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or qual.codebook is None:
+def _tree(ctx: Ctx) -> str | None:
+    b = ctx.results.codebook
+    if b is None:
         return None
-    return "Codes: " + "; ".join(qual.label(c) for c in qual.codebook.code_ids) + "."
+    return "Codes: " + "; ".join(c.label for c in b.flat_codes()) + "."
 
 
 @_answer("software")
-def _software(ctx: Ctx, qual: Any) -> str | None:
-    return _methods(ctx, qual).get("software")
+def _software(ctx: Ctx) -> str | None:
+    return _methods(ctx).get("software")
 
 
 @_answer("quotations")
-def _quotations(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _quotations(ctx: Ctx) -> str | None:
+    if _qual(ctx) is None:
         return None
     return ("Yes: redacted quotes, each labelled with timepoint and question; participant codes are not "
             "shown, to protect anonymity.")
 
 
 @_answer("major_themes")
-def _major(ctx: Ctx, qual: Any) -> str | None:
-    if qual is None or not qual.available:
+def _major(ctx: Ctx) -> str | None:
+    if _qual(ctx) is None:
         return None
     return "Code frequencies and exemplar quotes are in the qualitative section."
 
 
-def checklist_frame(checklist: Checklist, ctx: Ctx, qual: Any = None) -> pd.DataFrame:
+def checklist_frame(checklist: Checklist, ctx: Ctx) -> pd.DataFrame:
     """One row per item: ``item, section, topic, text, status, answer``.
 
     ``status`` is ``"pre-filled"`` (evaltool states what the data show; authors check it) or
@@ -357,7 +353,7 @@ def checklist_frame(checklist: Checklist, ctx: Ctx, qual: Any = None) -> pd.Data
         ans = None
         if it.answer:
             try:
-                ans = ANSWERS[it.answer](ctx, qual)
+                ans = ANSWERS[it.answer](ctx)
             except (KeyError, ValueError, TypeError, IndexError):
                 ans = None
         rows.append({"item": it.id, "section": it.section, "topic": it.topic, "text": it.text,

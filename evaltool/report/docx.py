@@ -62,7 +62,7 @@ def write_apa_docx(results: Any, path: str | Path) -> Path:
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     title = doc.add_paragraph()
-    r = title.add_run(str(results.meta.get("study_name", "Evaluation")) + ": result tables")
+    r = title.add_run(str(results.study.name or "Evaluation") + ": result tables")
     r.bold = True
     r.font.size = Pt(14)
     if results.synthetic:

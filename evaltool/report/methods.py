@@ -7,9 +7,6 @@ assumed, so the text cannot drift from the numbers.
 
 from __future__ import annotations
 
-import json
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 from . import _fmt as F
@@ -23,26 +20,10 @@ _PACKAGES = ("evaltool", "numpy", "pandas", "scipy", "statsmodels", "matplotlib"
 
 
 def software_versions(results: Any) -> dict[str, str]:
-    """Package versions: from the run manifest when the results were saved, else this Python."""
-    out_dir = getattr(results, "out_dir", None)
-    if out_dir is not None and (Path(out_dir) / "manifest.json").is_file():
-        try:
-            man = json.loads((Path(out_dir) / "manifest.json").read_text(encoding="utf-8"))
-            vers = dict(man.get("packages", {}))
-            if man.get("python"):
-                vers = {"python": str(man["python"]), **vers}
-            if vers:
-                return vers
-        except (OSError, ValueError):
-            pass
-    import sys
-
-    vers = {"python": sys.version.split()[0]}
-    for name in _PACKAGES:
-        try:
-            vers[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
+    """Python and package versions recorded when the analysis ran (the results' provenance)."""
+    prov = results.provenance
+    vers = {"python": prov.python} if prov.python else {}
+    vers.update({k: v for k, v in prov.packages.items() if k in _PACKAGES or k == "evaltool"})
     return vers
 
 
@@ -53,13 +34,12 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def methods_text(ctx: Ctx, qual: Any = None) -> dict[str, str]:
+def methods_text(ctx: Ctx) -> dict[str, str]:
     """Paragraphs keyed by topic: design, measures, statistics, qualitative, integration, software."""
     res = ctx.results
-    meta = res.meta
     out: dict[str, str] = {}
-    counts = meta.get("counts", {})
-    tps = ", ".join(ctx.tp(t) for t in ctx.tps)
+    counts = res.study.counts
+    tps = ", ".join(ctx.tp_id(t) for t in ctx.tps)
     n_all = counts.get("participants")
     per_tp = _join([f"{counts.get(f'participants_at_{t}')} at {t}" for t in ctx.tps
                     if counts.get(f"participants_at_{t}") is not None])
@@ -84,21 +64,23 @@ def methods_text(ctx: Ctx, qual: Any = None) -> dict[str, str]:
                        + " Scale scores follow each instrument's scoring rules (reverse keys, minimum "
                          "number of answered items); internal consistency was estimated at baseline.")
     out["statistics"] = _statistics(ctx)
-    if qual is not None and qual.available:
-        coders = sorted(set(map(str, qual.codings["coder"].dropna()))) if "coder" in qual.codings else []
-        book = qual.codebook
-        book_txt = f"the codebook “{book.name}” (version {book.version}, {len(book.code_ids)} codes)" if book is not None else "a codebook"
+    counts = table(res, "code_counts")
+    book = res.codebook
+    if counts is not None:
+        book_txt = (f"the codebook “{book.name}” (version {book.version}, {len(book.code_ids)} codes)"
+                    if book is not None else "a codebook")
+        n_q = len(res.study.questions)
         out["qualitative"] = (
-            f"Free-text answers ({len(qual.answers)} answers to {qual.answers['question'].nunique()} questions) "
-            f"were coded deductively with {book_txt} by {_join(coders) or 'the automatic coder'}: "
+            f"Free-text answers ({F.n(counts['n_answers_total'].iloc[0])} answers to {n_q} questions) "
+            f"were coded deductively with {book_txt} by evaltool's rule coder: "
             "transparent phrase rules, with each coding's text span kept for checking; negation "
             "and very short answers (\"n/a\") were handled by rule. Codes are counted per participant. "
             "Quotes were redacted (names, contact details, places) before display.")
         out["integration"] = (
             "The strands were integrated in joint displays: the change in each primary scale from "
             f"baseline ({ctx.baseline}) among participants whose answers carried a code versus those whose "
-            "answers did not (mean change with t-based 95% CI per group; difference with Welch's interval), "
-            "and redacted quotes grouped by reliable-change category. Groups of fewer than "
+            f"answers did not (mean change with t-based {ctx.level} CI per group; difference with Welch's "
+            "interval), and redacted quotes grouped by reliable-change category. Groups of fewer than "
             f"{ctx.k} people are suppressed.")
     vers = software_versions(res)
     main = ["python", "evaltool", "numpy", "pandas", "scipy", "statsmodels", "matplotlib"]
@@ -115,17 +97,19 @@ def _statistics(ctx: Ctx) -> str:
     if pp is not None:
         contrasts = _join(list(dict.fromkeys(pp["contrast"].astype(str).str.replace("-", "−"))))
         wm = sorted(set(map(str, pp["wilcoxon_method"].dropna()))) if "wilcoxon_method" in pp else []
-        headline = str(pp["effect_size"].dropna().iloc[0]) if "effect_size" in pp and pp["effect_size"].notna().any() else "d_av"
+        headline = ctx.options.effect_size
+        other = "d_z" if headline == "d_av" else "d_av"
         corr = correction_name(ctx)
         fam = int(pp["p_t_adj"].notna().sum())
         parts.append(
             f"Pre/post change ({contrasts}; complete pairs, difference = later − earlier) was tested with "
             "paired t-tests and Wilcoxon signed-rank tests"
             + (f" ({'; '.join(wm)})" if wm else "") + ". "
-            f"The headline effect size is {_es(headline)}, reported with g_av (Hedges' correction) and d_z "
-            "with 95% CIs. "
-            + (f"p-values were adjusted with the {corr} method over the family of {fam} primary-scale "
-               "comparisons; raw and adjusted p are both reported." if corr != "none" else
+            f"The headline effect size is {_es(headline)}, reported with its Hedges-corrected g_{headline[2:]} "
+            f"and with {other}, all with {ctx.level} CIs. "
+            + (f"The confirmatory family is {ctx.options.family} ({fam} comparisons): their p-values were "
+               f"adjusted with the {corr} method and raw and adjusted p are both reported; every other p-value "
+               "(secondary scales, mixed models) is unadjusted and descriptive." if corr != "none" else
                "p-values were not adjusted for multiplicity."))
     m = table(res, "change_vs_baseline")
     if m is not None:
@@ -136,7 +120,7 @@ def _statistics(ctx: Ctx) -> str:
             f"with a linear mixed model with a random intercept per participant ({models}), fitted by "
             f"restricted maximum likelihood (REML), time treatment-coded against baseline ({ctx.baseline}); "
             f"fixed effects were tested with {dfm} degrees of freedom. Change against baseline is reported "
-            "as β with 95% CI, unadjusted p and d = β / SD of all baseline scores.")
+            f"as β with {ctx.level} CI, unadjusted p and d = β / SD of all baseline scores.")
     rc = table(res, "reliable_change_summary")
     if rc is not None:
         src = "; ".join(f"{ctx.label(s)}: {_short_source(x)}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -93,16 +94,21 @@ class LinkedStudy:
     administered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
-    def codebook(self) -> ResolvedCodebook | None:
-        """The study's codebook, resolved once with the study file (or None)."""
+    def codebook(self) -> Any:
+        """The study's codebook (a :class:`~evaltool.qual.Codebook`), resolved once with the
+        study file, or None; :attr:`codebook_source` says which file it came from."""
         return self.study.codebook
+
+    @property
+    def codebook_source(self) -> ResolvedCodebook | None:
+        return self.study.codebook_source
 
     @property
     def sources(self) -> pd.DataFrame:
         """The instrument and codebook files used: ``kind, id, entry, path, sha256, packaged``."""
         rows = [{"kind": "instrument", "id": i.id, "entry": i.entry, "path": i.source, "sha256": i.sha256,
                  "packaged": i.packaged} for i in self.instruments.values()]
-        cb = self.codebook
+        cb = self.codebook_source
         if cb is not None:
             rows.append({"kind": "codebook", "id": cb.codebook.id, "entry": self.study.spec.analysis.codebook,
                          "path": cb.source, "sha256": cb.sha256, "packaged": cb.packaged})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -33,8 +34,9 @@ class StudyFile:
     instruments
         ``{instrument id: StudyInstrument}``: each instrument loaded once (packaged or the
         user's own file), with the study's options applied and its source file and hash.
-    codebook
-        The resolved codebook (``analysis.codebook``) with its source, or None.
+    codebook_source
+        The resolved codebook (``analysis.codebook``) with its source file and hash, or None;
+        :attr:`codebook` is the codebook itself.
 
     Examples
     --------
@@ -51,7 +53,12 @@ class StudyFile:
     spec: Study
     path: Path
     instruments: dict[str, StudyInstrument] = field(default_factory=dict)
-    codebook: ResolvedCodebook | None = None
+    codebook_source: ResolvedCodebook | None = None
+
+    @property
+    def codebook(self) -> Any:
+        """The study's codebook (a :class:`~evaltool.qual.Codebook`), resolved once, or None."""
+        return self.codebook_source.codebook if self.codebook_source is not None else None
 
     @property
     def root(self) -> Path:

@@ -18,9 +18,10 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .._yaml import Loc, did_you_mean, fail_at
+from ..options import check_confidence, check_min_cell_size
 
 __all__ = [
     "AnalysisOptions",
@@ -207,18 +208,41 @@ class AnalysisOptions(_Model):
     contrasts: list[tuple[str, str]] | None = None
     correction: Literal["holm", "BH", "none"] = "holm"
     effect_size: Literal["d_av", "d_z"] = "d_av"
-    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    confidence: float = 0.95
+    """Level of every interval (strictly between 0.5 and 1)."""
     cohort_random_effect: bool = False
     group_by_time: list[str] = Field(default_factory=list)
     """Group columns for ``score ~ group * time + (1|participant)`` type III tables."""
     reliability_for_rci: Literal["baseline_alpha", "published"] = "published"
     """``published``: the instrument file's reliability when it gives one, else baseline alpha
     (STATISTICS.md); ``baseline_alpha``: always this sample's alpha at baseline."""
-    suppression_threshold: int = Field(default=5, ge=3)
+    min_cell_size: int = 5
+    """The smallest group a shareable output shows (at least 3)."""
     codebook: str | None = "resilience_training"
     redact_names: list[str] = Field(default_factory=list)
     redact_places: list[str] = Field(default_factory=list)
     seed: int = 20251
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence(cls, v: float) -> float:
+        return _option_value(check_confidence, v, "confidence", "write a level such as 0.95 (95%) or 0.90")
+
+    @field_validator("min_cell_size")
+    @classmethod
+    def _min_cell_size(cls, v: int) -> int:
+        return _option_value(check_min_cell_size, v, "min_cell_size", "write a whole number of 3 or more (5 is usual)")
+
+
+def _option_value(check: Any, value: Any, name: str, fix: str) -> Any:
+    """Run the shared option validator (evaltool.options); its rule becomes the field error."""
+    from ..errors import ParameterError
+
+    try:
+        return check(value, "analysis", name)
+    except ParameterError as exc:
+        rule = exc.message.split(" must be ", 1)[-1].split(". Got")[0]
+        fail_at("AnalysisOptions", [((), f"must be {rule} (it is {value!r})", fix)])
 
 
 class Study(_Model):

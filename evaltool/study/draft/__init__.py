@@ -181,7 +181,7 @@ def _study_data(waves: list[Loaded], dictionary: str | None, name: str, syntheti
     data["free_text"] = free
     data["exclusions"] = {"unfinished": "exclude", "preview": "exclude", "duplicates": "most_complete"}
     data["analysis"] = {"baseline": "T1", "correction": "holm", "effect_size": "d_av",
-                        "suppression_threshold": 5, "codebook": "resilience_training"}
+                        "min_cell_size": 5, "codebook": "resilience_training"}
     guesses += g2 + [Guess(2, f"groups: {g.name}", f"column '{one_line(g.column, 60)}' ({g.n_values} values)")
                      for g in groups]
     return data, used, guesses

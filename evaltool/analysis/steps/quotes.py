@@ -1,0 +1,96 @@
+"""Choosing redacted quotes for shareable outputs (study report, joint displays, cohorts).
+
+Quotes are cut from coded answers around the coder's evidence and redacted on the whole
+answer first (:func:`evaltool.qual.exemplar_quotes`); the redaction options are the study's
+lists. Only the resulting text and where it came from (timepoint, question) leave this
+module: never a participant id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+
+from ... import columns as C
+
+__all__ = ["QUOTE_COLUMNS", "pick_quotes", "quote_pool", "redaction_options", "source_text"]
+
+QUOTE_COLUMNS = ("code", "rank", "quote", C.TIMEPOINT, C.QUESTION, "source")
+"""Columns of the shareable quote tables (no participant id)."""
+
+
+def redaction_options(redaction: dict[str, tuple[str, ...]]) -> dict[str, list[str]] | bool:
+    """The study's redaction lists as :func:`evaltool.qual.exemplar_quotes` options."""
+    opts = {k: list(v) for k, v in redaction.items() if v and k in ("names", "places")}
+    return opts or True
+
+
+def source_text(timepoint: Any, question: Any, questions: dict[str, str], labels: dict[str, str]) -> str:
+    """``After the workshop, answer to “What would you change…”`` (no identifiers)."""
+    t = str(timepoint)
+    q = str(question)
+    return f"{labels.get(t, t)}, answer to “{questions.get(q, q)}”"
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[str], *, codebook: Any,
+                redact: dict[str, list[str]] | bool, per_code: int = 2, max_chars: int = 160,
+                min_chars: int = 20, extra: Callable[[str], str] | None = None,
+                used: set[str] | None = None, limits: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Up to ``per_code`` redacted quotes for each code, each from a different person.
+
+    ``extra`` is a further text filter applied after redaction (masking roles in small groups);
+    ``limits`` caps the number of quotes of a code (never more quotes than people, so a quote
+    count cannot hint at a hidden count); ``used`` holds quotes already taken (near-duplicates
+    are skipped) and is updated.
+    """
+    from ...qual import exemplar_quotes
+
+    used = set() if used is None else used
+    codes = list(codes)
+    if not codes or codings.empty or answers.empty:
+        return []
+    cod = codings[codings[C.CODE].astype(object).isin(codes)]
+    ids = set(answers[C.RESPONSE_ID])
+    cod = cod[cod[C.RESPONSE_ID].isin(ids)]
+    if cod.empty:
+        return []
+    ex = exemplar_quotes(cod, answers, n=per_code + 6, redact=redact, codebook=codebook, max_chars=max_chars)
+    where = answers.drop_duplicates(C.RESPONSE_ID).set_index(C.RESPONSE_ID)
+    rows: list[dict[str, Any]] = []
+    for code in codes:
+        cap = per_code if limits is None else min(per_code, limits.get(code, 0))
+        taken = 0
+        for r in ex[ex[C.CODE] == code].itertuples(index=False):
+            if taken >= cap:
+                break
+            text = str(r.quote)
+            if extra is not None:
+                text = extra(text)
+            key = _key(text)
+            if len(text) < min_chars or key in used:
+                continue
+            used.add(key)
+            taken += 1
+            rid: Any = r.response_id
+            w = where.loc[rid]
+            rows.append({"code": code, "rank": taken, "quote": text,
+                         C.TIMEPOINT: str(w[C.TIMEPOINT]), C.QUESTION: str(w.get(C.QUESTION, ""))})
+    return rows
+
+
+def quote_pool(codings: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
+    """Coded answers of moderate length, one row per answer (raw text: redacted downstream)."""
+    first = codings.drop_duplicates(C.RESPONSE_ID)[[C.RESPONSE_ID, C.CODE]].astype(object)
+    a = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT]].astype(object)
+    pool = a.merge(first, on=C.RESPONSE_ID)
+    text = pool[C.TEXT].fillna("").map(lambda s: " ".join(str(s).split()))
+    ln = text.str.len()
+    pool = pool.assign(text=text)[(ln >= 25) & (ln <= 220)]
+    return pool.assign(_l=(pool[C.TEXT].str.len() - 90).abs()).sort_values(["_l", C.RESPONSE_ID]).drop(columns="_l")
