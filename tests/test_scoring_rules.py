@@ -13,14 +13,13 @@ from evaltool.instruments import Instrument
 from evaltool.scoring import score
 
 
-def _quiz(unanswered: str = "wrong", none_answered: str = "missing", min_answered: int | None = None,
+def _quiz(unanswered: str = "wrong", all_unanswered: str = "missing", min_answered: int | None = None,
           method: str = "correct_count") -> Instrument:
-    scale = {"id": "quiz", "label": "Quiz (0-4)", "items": ["k1", "k2", "k3", "k4"],
-             "method": method, "direction": "higher_better", "unanswered": unanswered}
-    if unanswered == "wrong":
-        scale["none_answered"] = none_answered
+    missing: dict = {"unanswered": unanswered, "all_unanswered": all_unanswered}
     if min_answered is not None:
-        scale["missing"] = {"min_answered": min_answered}
+        missing["min_answered"] = min_answered
+    scale = {"id": "quiz", "label": "Quiz (0-4)", "items": ["k1", "k2", "k3", "k4"],
+             "method": method, "direction": "higher_better", "missing": missing}
     return Instrument.model_validate({
         "id": "quiz", "name": "Quiz", "short_name": "Quiz", "measures": "knowledge",
         "citation": "own", "licence": {"tier": "study", "item_text_shippable": True, "terms": "own"},
@@ -51,7 +50,7 @@ def test_unanswered_counts_as_wrong_without_proration():
 
 
 def test_whole_unanswered_test_scores_zero_when_the_instrument_says_so():
-    got = score(ANSWERS, _quiz(none_answered="zero")).set_index("participant_id")
+    got = score(ANSWERS, _quiz(all_unanswered="zero")).set_index("participant_id")
     assert got.loc["c", C.SCORE] == 0.0
 
 
@@ -70,7 +69,7 @@ def test_unanswered_wrong_refused_for_a_rating_scale():
         Instrument.model_validate({
             **_quiz().model_dump(),
             "scales": [{"id": "s", "label": "s", "items": ["k1"], "method": "mean",
-                        "direction": "higher_better", "unanswered": "wrong"}],
+                        "direction": "higher_better", "missing": {"unanswered": "wrong"}}],
         })
 
 

@@ -110,7 +110,7 @@ def test_a_quiz_is_never_named_as_a_packaged_scale(quiz_waves, tmp_path):
     entries = [i["id"] for i in spec["instruments"]]
     assert "who5" not in entries and all(e.endswith(".yaml") for e in entries)
     quiz = yaml.safe_load(next(body for body in draft.files.values() if "correct_count" in body))
-    assert quiz["scales"][0]["unanswered"] == "wrong"
+    assert quiz["scales"][0]["missing"]["unanswered"] == "wrong"
     assert [len(rs["labels"]) for rs in quiz["response_sets"].values()] == [3] * 5
     assert "Which team member should you talk to first?" not in [g["column"] for g in spec["groups"]]
     assert all("timepoints" not in i for i in spec["instruments"])  # never restricted without evidence
@@ -163,7 +163,7 @@ def test_the_users_own_instrument_file_is_used(quiz_waves, tmp_path):
         "items": [{"id": f"k{k}", "text": q, "response_set": f"q{k}", "correct": a + 1}
                   for k, (q, _, a) in enumerate(QUIZ, 1)],
         "scales": [{"id": "our_quiz", "label": "Quiz", "items": [f"k{k}" for k in range(1, 6)],
-                    "method": "correct_count", "direction": "higher_better", "unanswered": "wrong"}]}))
+                    "method": "correct_count", "direction": "higher_better", "missing": {"unanswered": "wrong"}}]}))
     draft = draft_study([*quiz_waves, own], out=tmp_path / "study.yaml")
     spec = yaml.safe_load(draft.text)
     assert "own_quiz.yaml" in [i["id"] for i in spec["instruments"]]

@@ -55,7 +55,7 @@ scales:
     items: [k1, k2, k3]
     method: correct_count
     direction: higher_better
-    unanswered: wrong
+    missing: {unanswered: wrong}
 """
 
 # SurveyMonkey-style labels carry their code: "10 - Completely confident"
@@ -158,7 +158,8 @@ def test_study_options_are_honoured(tmp_path):
     ("{id: cbi, scales: [cbi_persnal]}", "instruments[cbi].scales[0]", "write 'cbi_personal'"),
     ("{id: own/conf.yaml, min_answered: 4}", "instruments[own/conf.yaml].min_answered", "set it to 3 or less"),
     ("{id: own/conf.yaml, unanswered: wrong}", "instruments[own/conf.yaml].unanswered", "only applies to knowledge tests"),
-    ("{id: own/quiz.yaml, none_answered: zero}", "instruments[own/quiz.yaml].none_answered", "unanswered: wrong"),
+    ("{id: own/quiz.yaml, unanswered: missing, all_unanswered: zero}", "instruments[own/quiz.yaml].all_unanswered",
+     "unanswered: wrong"),
     ("{id: own/conf.yaml, columns: {c9: x}}", "instruments[own/conf.yaml].columns.c9", "not an item"),
     ("{id: brss}", "instruments[brss].id", "write 'brs'"),
     ("{id: own/nope.yaml}", "instruments[own/nope.yaml].id", "no instrument file"),

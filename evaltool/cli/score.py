@@ -83,7 +83,7 @@ def _study(export: Path, instrument: str, id_col: str, columns: dict[str, str] |
     spec = Study.model_validate({
         "name": export.stem, "exports": [{"file": str(export.resolve()), "timepoint": "T1"}],
         "timepoints": [{"id": "T1"}], "participant_id": {"column": id_col}, "instruments": [entry],
-        "answers": {"out_of_range": "error" if invalid == "raise" else "missing"},
+        "scoring": {"out_of_range": "error" if invalid == "raise" else "missing"},
         "analysis": {"codebook": None},
     })
     instruments, problems = resolve_instruments(spec.instruments, spec.exports, Path.cwd())

@@ -208,7 +208,7 @@ def _score_scale(inst: Instrument, scale: Scale, prepared: Mapping[str, Prepared
     else:  # pragma: no cover - schema forbids it
         raise ParameterError(f"unknown scoring method {scale.method!r}")
     s = np.where(ok, s, np.nan)
-    if wrong and scale.none_answered == "zero":
+    if wrong and scale.all_unanswered == "zero":
         s = np.where(n_answered == 0, 0.0, s)
     return {
         C.SCORE: s,

@@ -273,9 +273,9 @@ def _answer_problems(wave: Wave, inst: StudyInstrument, item: str, col: str, rs:
                      nonnum: np.ndarray, outset: np.ndarray, policy: str) -> None:
     lo, hi = rs.min, rs.max
     severity = "error" if policy == "error" else "warning"
-    tail = "" if policy == "error" else "; counted as missing (answers.out_of_range: missing)"
+    tail = "" if policy == "error" else "; counted as missing (scoring.out_of_range: missing)"
     fix = ("correct the answer in a copy of the export (or blank it) and re-run, or set "
-           "answers.out_of_range: missing" if policy == "error" else "nothing to do, or correct the answer in a copy of the export")
+           "scoring.out_of_range: missing" if policy == "error" else "nothing to do, or correct the answer in a copy of the export")
     for mask, rule, what in ((nonnum, "not_numeric", "is not a number or a known answer label"),
                              (outset, "out_of_range", f"is outside {lo:g}..{hi:g}")):
         for i in np.flatnonzero(mask & wave.live):

@@ -231,7 +231,7 @@ def _rows(waves: list[W.Wave], study: StudyFile) -> list[FileProblem]:
         for inst in study.instruments.values():
             matches, probs = W.match_instrument(wave, inst, spec.timepoint_ids)
             problems += probs
-            W.item_values(wave, inst, matches, spec.answers.out_of_range)
+            W.item_values(wave, inst, matches, spec.scoring.out_of_range)
         problems += W.free_text(wave, study)
     return problems
 

@@ -7,7 +7,7 @@ Paths are relative to the study file.
 
 Every option is either used or refused: unknown keys, values that name things the study does
 not have (a timepoint, a group, a scale) and options that would have no effect (``sheet`` on
-a CSV, ``none_answered`` without ``unanswered: wrong``) are errors naming their field
+a CSV, ``all_unanswered`` without ``unanswered: wrong``) are errors naming their field
 (:func:`study_problems`), all reported at once.
 """
 
@@ -25,7 +25,7 @@ from ..options import check_confidence, check_min_cell_size
 
 __all__ = [
     "AnalysisOptions",
-    "AnswerRules",
+    "ScoringRules",
     "ExclusionRules",
     "ExportSpec",
     "FreeTextSpec",
@@ -145,8 +145,9 @@ class InstrumentSpec(_Model):
     """Answered items needed for a score, for every scale of this instrument (overrides the
     instrument file's rule)."""
     unanswered: Literal["missing", "wrong"] | None = None
-    """Knowledge tests: an unanswered question is ``missing`` (prorated) or ``wrong``."""
-    none_answered: Literal["missing", "zero"] | None = None
+    """Knowledge tests: an unanswered question is ``missing`` (prorated) or ``wrong`` (overrides
+    the instrument file's ``missing.unanswered``)."""
+    all_unanswered: Literal["missing", "zero"] | None = None
     """With ``unanswered: wrong``: a test with no answer at all scores ``zero`` or is missing."""
 
 
@@ -192,8 +193,8 @@ class ExclusionRules(_Model):
     min_progress: float | None = Field(default=None, ge=0, le=100)
 
 
-class AnswerRules(_Model):
-    """What an answer outside an item's response set means."""
+class ScoringRules(_Model):
+    """How answers become scores: what an answer outside an item's response set means."""
 
     out_of_range: Literal["error", "missing"] = "error"
     """``error``: the analysis stops until it is corrected; ``missing``: the answer counts as
@@ -270,7 +271,7 @@ class Study(_Model):
     groups: list[GroupSpec] = Field(default_factory=list)
     free_text: list[FreeTextSpec] = Field(default_factory=list)
     exclusions: ExclusionRules = Field(default_factory=ExclusionRules)
-    answers: AnswerRules = Field(default_factory=AnswerRules)
+    scoring: ScoringRules = Field(default_factory=ScoringRules)
     analysis: AnalysisOptions = Field(default_factory=AnalysisOptions)
 
     @model_validator(mode="after")
@@ -423,9 +424,9 @@ def _other_problems(data: dict[str, Any]) -> list[Problem]:
     for i, ins in enumerate(_list(data, "instruments")):
         if not isinstance(ins, dict):
             continue
-        if ins.get("none_answered") is not None and ins.get("unanswered") != "wrong":
-            out.append((("instruments", i, "none_answered"), "is only used with 'unanswered: wrong'",
-                        "remove it, or add 'unanswered: wrong'"))
+        if ins.get("all_unanswered") == "zero" and ins.get("unanswered") == "missing":
+            out.append((("instruments", i, "all_unanswered"), "'zero' needs 'unanswered: wrong'",
+                        "remove it, or write 'unanswered: wrong'"))
     remove = _dict(data, "participant_id").get("remove")
     if isinstance(remove, str):
         try:

@@ -2,7 +2,7 @@
 
 An instrument or codebook is named (a packaged id such as ``brs``) or given by path (a YAML
 file relative to the study file). Either way it is loaded here, with the study's options for
-it applied (``scales``, ``primary``, ``min_answered``, ``unanswered``, ``none_answered``), and
+it applied (``scales``, ``primary``, ``min_answered``, ``unanswered``, ``all_unanswered``), and
 the resulting object travels with the study: nothing downstream looks it up again by name,
 so a user's own ``brs.yaml`` is never confused with the packaged BRS.
 """
@@ -141,43 +141,56 @@ def _selected(inst: Instrument, spec: InstrumentSpec, i: int) -> tuple[list[Scal
     return out, problems
 
 
-def _min_answered(scale: Scale, spec: InstrumentSpec, i: int) -> tuple[Scale, list[Problem]]:
-    n = spec.min_answered
-    if n is None:
-        return scale, []
+def _missing_rule(scale: Scale, spec: InstrumentSpec, i: int) -> tuple[MissingRule | None, list[Problem]]:
+    """The scale's missing-item rule with the study's overrides (``min_answered``, and for
+    knowledge tests ``unanswered``/``all_unanswered``); problems naming the study's field."""
+    knowledge = scale.method in KNOWLEDGE
+    fields = scale.missing.model_dump() if scale.missing is not None else {}
+    changed = False
+    if spec.min_answered is not None:
+        fields.update(min_answered=spec.min_answered, min_answered_prop=None)
+        changed = True
+    if knowledge and spec.unanswered is not None:
+        fields["unanswered"] = spec.unanswered
+        if spec.unanswered == "missing":
+            fields["all_unanswered"] = "missing"
+        changed = True
+    if knowledge and spec.all_unanswered is not None:
+        fields["all_unanswered"] = spec.all_unanswered
+        changed = True
+    if not changed:
+        return scale.missing, []
+    if fields.get("min_answered") is None and fields.get("min_answered_prop") is None \
+            and fields.get("unanswered") != "wrong":
+        fields["min_answered"] = len(scale.items)  # as before: every item
+    fields.update(source="study", note="set in the study file")
     k = len(scale.items)
-    loc: Loc = ("instruments", i, "min_answered")
-    if n > k:
-        return scale, [(loc, f"is {n}, but scale '{scale.id}' has only {k} items", f"set it to {k} or less")]
-    if scale.method == "sum" and n < k:
-        return scale, [(loc, f"scale '{scale.id}' is a plain sum and needs all {k} items",
-                        "remove min_answered for this instrument (a sum cannot be prorated)")]
-    rule = MissingRule(min_answered=n, source="study", note="set in the study file")
-    return scale.model_copy(update={"missing": rule}), []
+    n = fields.get("min_answered")
+    if spec.min_answered is not None and n is not None and n > k:
+        return None, [(("instruments", i, "min_answered"), f"is {n}, but scale '{scale.id}' has only {k} items",
+                       f"set it to {k} or less")]
+    if spec.min_answered is not None and scale.method == "sum" and n is not None and n < k:
+        return None, [(("instruments", i, "min_answered"), f"scale '{scale.id}' is a plain sum and needs all {k} items",
+                       "remove min_answered for this instrument (a sum cannot be prorated)")]
+    try:
+        return MissingRule.model_validate(fields), []
+    except ValidationError:
+        return None, [(("instruments", i, "all_unanswered"), "'zero' needs 'unanswered: wrong'",
+                       "remove it, or write 'unanswered: wrong'")]
 
 
 def _apply_options(inst: Instrument, spec: InstrumentSpec, i: int) -> tuple[list[Scale], list[Problem]]:
     scales, problems = _selected(inst, spec, i)
     out: list[Scale] = []
     for s in scales:
-        update: dict[str, Any] = {"primary": bool(s.primary and spec.primary)}
-        if s.method in KNOWLEDGE and spec.unanswered is not None:
-            update["unanswered"] = spec.unanswered
-            if spec.unanswered == "missing":
-                update["none_answered"] = "missing"
-        if s.method in KNOWLEDGE and spec.none_answered is not None:
-            update["none_answered"] = spec.none_answered
-        s2, probs = _min_answered(s.model_copy(update=update), spec, i)
+        rule, probs = _missing_rule(s, spec, i)
         problems += probs
-        out.append(s2)
+        out.append(s.model_copy(update={"primary": bool(s.primary and spec.primary), "missing": rule}))
     knowledge = [s for s in out if s.method in KNOWLEDGE]
-    if spec.unanswered is not None and not knowledge:
-        problems.append((("instruments", i, "unanswered"),
-                         f"only applies to knowledge tests, and {inst.short_name} has none",
-                         "remove it"))
-    if spec.none_answered is not None and knowledge and not any(s.unanswered == "wrong" for s in knowledge):
-        problems.append((("instruments", i, "none_answered"), "is only used with 'unanswered: wrong'",
-                         "remove it, or add 'unanswered: wrong'"))
+    for key in ("unanswered", "all_unanswered"):
+        if getattr(spec, key) is not None and not knowledge:
+            problems.append((("instruments", i, key), f"only applies to knowledge tests, and {inst.short_name} has none",
+                             "remove it"))
     if isinstance(spec.columns, dict):
         for key, value in spec.columns.items():
             if key in inst.item_ids:

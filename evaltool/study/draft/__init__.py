@@ -220,7 +220,8 @@ def _own_instruments(paths: Sequence[Path], base: Path) -> dict[str, Any]:
         try:
             out[_rel(p, base)] = load_instrument(p)
         except EvaltoolError as exc:
-            raise InputError(f"is a YAML file but not a valid instrument file ({exc.message.rstrip('.')}).",
+            where = f"field '{exc.field}': " if exc.field else ""
+            raise InputError(f"is a YAML file but not a valid instrument file ({where}{exc.message.rstrip('.')}).",
                              file=p, fix=f"run 'evaltool instruments check {p}' to list its problems, or "
                                          "leave it out of 'evaltool init'.") from None
     return out

@@ -157,8 +157,9 @@ def _quiz_draft(block: Block, iid: str, items: list[dict[str, Any]]) -> tuple[di
             comments[("items", k, "correct")] = "CHANGE: the code of the right answer (see its response set)"
     scale = {"id": iid, "label": one_line(block.stem or f"{iid} (correct answers)", 120),
              "items": [it["id"] for it in items], "method": "correct_count", "direction": "higher_better",
-             "unanswered": "wrong"}
-    comments[("scales", 0, "unanswered")] = "guessed: an unanswered question counts as wrong; write missing to prorate"
+             "missing": {"unanswered": "wrong", "all_unanswered": "missing"}}
+    comments[("scales", 0, "missing")] = ("guessed: an unanswered question counts as wrong (write unanswered: "
+                                          "missing to prorate); a quiz with no answer at all is missing")
     return sets, scale, comments, 3
 
 
