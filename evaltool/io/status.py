@@ -22,7 +22,7 @@ from .. import columns as C
 if TYPE_CHECKING:
     from ._base import Export
 
-__all__ = ["FLAG_COLUMNS", "StatusKind", "StatusRule", "code_key", "flag_status", "test_ids"]
+__all__ = ["FLAG_COLUMNS", "StatusKind", "StatusRule", "code_key", "flag_status", "summary_rows", "test_ids"]
 
 StatusKind = Literal["test", "spam", "incomplete", "check"]
 """``test``/``spam``/``incomplete``: set aside by default; ``check``: kept, with a warning."""
@@ -115,6 +115,24 @@ _TEST_WORDS = r"test|testing|tester|preview|dummy|demo|fake|example|sample|do no
 _TEST_ID = re.compile(rf"^\W*(?:{_TEST_WORDS})(?:[\s_.\-#]*\w{{0,4}})?\W*$|^(?:{_TEST_WORDS})@", re.I)
 
 
+_SUMMARY = re.compile(r"^\W*(mean|average|avg|total|totals|sum|sd|s\.d\.|std|median|min|max|minimum|maximum|"
+                      r"count|n|summary|overall)\W*$", re.I)
+
+
+def summary_rows(ids: pd.Series) -> np.ndarray:
+    """Rows whose id is a summary word (``Mean``, ``Total``, ``SD`` ...): a spreadsheet's
+    summary row, not a person.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> summary_rows(pd.Series(["Mean", "P01", "TOTAL:", None])).tolist()
+    [True, False, True, False]
+    """
+    s = ids.astype("string").str.strip()
+    return s.str.match(_SUMMARY.pattern, case=False).to_numpy(dtype=bool, na_value=False)
+
+
 def test_ids(ids: pd.Series) -> np.ndarray:
     """Ids that mark a test or preview response on any platform: ``TEST``, ``test1``,
     ``Preview``, ``dummy``, ``demo-2``, ``test@example.org`` ... (vectorised).
@@ -189,10 +207,12 @@ def flag_status(export: Export, *, id_column: str | None = None,
                 "kind": rule.kind, C.REASON: rule.reason,
             }))
     if id_column is not None and id_column in data.columns:
-        mask = test_ids(data[id_column])
-        if mask.any():
-            parts.append(pd.DataFrame({C.ROW: rows[mask], C.COLUMN: id_column, C.VALUE: None, "kind": "test",
-                                       C.REASON: "test response (the participant id marks a test)"}))
+        for mask, why in ((test_ids(data[id_column]), "test response (the participant id marks a test)"),
+                          (summary_rows(data[id_column]), "test response (a summary row such as Mean or "
+                                                          "Total, not a participant)")):
+            if mask.any():
+                parts.append(pd.DataFrame({C.ROW: rows[mask], C.COLUMN: id_column, C.VALUE: None, "kind": "test",
+                                           C.REASON: why}))
     if launch_date is not None:
         mask, col = _before_launch(export, launch_date)
         if mask.any():

@@ -50,9 +50,15 @@ def pad_widths(columns: Iterable[pd.Series], spec: IdSpec) -> dict[str, int]:
         parts = s[~is_email].str.extract(_PREFIX_NUMBER).dropna(subset=[1])
         if parts.empty:
             continue
-        lengths = parts[1].str.len().groupby(parts[0].fillna("")).max()
-        for prefix, n in lengths.items():
-            widths[str(prefix)] = max(widths.get(str(prefix), 0), int(n))
+        prefix = parts[0].fillna("")
+        # plain numbers (REDCap record ids 1, 2 ... 31) are padded only when some are written
+        # with leading zeros (007): otherwise 9 stays 9
+        bare = prefix == ""
+        zeros = bool(parts.loc[bare, 1].str.startswith("0").any())
+        keep = ~bare | zeros
+        lengths = parts.loc[keep, 1].str.len().groupby(prefix[keep]).max()
+        for p, n in lengths.items():
+            widths[str(p)] = max(widths.get(str(p), 0), int(n))
     return widths
 
 
@@ -140,7 +146,8 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     separators and leading zeros removed, or with two neighbouring characters swapped.
 
     Stricter than :func:`near_misses` (no arbitrary one-character change: ``P004`` is not a
-    slip for ``P003``), so it is safe to hold such ids back until the study says who they are.
+    slip for ``P003``; swapped digits only in codes with letters, so record numbers 12 and 21
+    are two records), so it is safe to hold such ids back until the study says who they are.
 
     Examples
     --------
@@ -156,7 +163,7 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
     for u in unmatched:
         hits = set(by_skel.get(_skeleton(u), [])) - {u}
-        if not hits and brute:
+        if not hits and brute and re.search(r"[A-Za-z]", u):  # plain numbers (REDCap records 12, 21) are not slips
             hits = {k for k in known if _transposed(u.upper(), k.upper())}
         if hits:
             out[u] = sorted(hits)

@@ -19,7 +19,7 @@ import yaml
 from ...errors import EvaltoolError, InputError
 from ._common import Guess, Loaded, one_line
 from ._emit import dump, guesses_footer
-from ._exports import load_exports, order_waves, wave_label
+from ._exports import load_exports, order_waves, wave_labels
 from ._instruments import Used, find_instruments
 from ._other import choose_ids, find_free_text, find_groups
 
@@ -136,9 +136,9 @@ def _timepoints(waves: list[Loaded], long_values: list[str]) -> list[dict[str, s
         return [{"id": f"T{k + 1}", "label": one_line(lab, 80).capitalize() or f"T{k + 1}"}
                 for k, lab in enumerate(labels)]
     out = []
-    for k, e in enumerate(waves):
+    for k, (e, label) in enumerate(zip(waves, wave_labels(waves), strict=True)):
         e.timepoints = [f"T{k + 1}"]
-        out.append({"id": f"T{k + 1}", "label": one_line(wave_label(e, f"T{k + 1}"), 80) or f"T{k + 1}"})
+        out.append({"id": f"T{k + 1}", "label": one_line(label, 80) or f"T{k + 1}"})
     return out
 
 
@@ -147,6 +147,7 @@ def _skip(waves: list[Loaded]) -> dict[str, set[str]]:
     for e in waves:
         skip = set(e.info.metadata_columns or ()) | {c for c in (e.id_column, e.info.timepoint_column) if c}
         skip |= {c for c in e.columns if c.startswith(("Points - ", "Feedback - "))}
+        skip |= {c for boxes in (e.info.checkbox_groups or {}).values() for c in boxes}  # ticks, not ratings
         out[e.rel] = skip
     return out
 

@@ -110,13 +110,21 @@ def _same_shape(e: Loaded, a: str, b: str) -> bool:
     return len(la & lb) >= min(2, len(la), len(lb))
 
 
+def _distinct_questions(e: Loaded, cols: list[str]) -> bool:
+    """Each column asks its own question (no shared stem), most of them ending like one."""
+    texts = [str(e.qtext.get(c) or c).strip() for c in cols]
+    stem, _ = _stem_and_items(e, cols)
+    asked = sum(t.endswith(("?", ":", "...", "…")) for t in texts)
+    return not stem and len(set(texts)) == len(texts) and asked >= len(texts) / 2
+
+
 def _is_quiz(e: Loaded, cols: list[str]) -> bool:
     if any(_numeric(_values(e.data[c])) is not None for c in cols):
         if any(f"Points - {c}" in e.data.columns for c in cols):
             return True
         labelled = [frozenset((e.info.value_labels or {}).get(c, {}).values()) for c in cols]
-        if not all(labelled):  # codes without labels: a rating scale
-            return False
+        if not all(labelled):  # codes without labels: separate questions, or a rating scale
+            return _distinct_questions(e, cols)
         sets = labelled
     else:
         sets = _label_sets(e, cols)
@@ -225,6 +233,10 @@ def _rating_codes(b: Block) -> None:
         b.observed = (min([*b.codes, *plain]), max([*b.codes, *plain]))
         b.order_known = len(plain) + len(b.codes) == len(texts)
         return
+    digits = [float(t) for t in texts if re.fullmatch(r"[+-]?\d+(\.\d+)?", t)]
+    if digits:  # numbers in one wave, words in another: which word is which code is not known
+        b.codes, b.observed, b.order_known = {}, (min(digits), max(digits)), False
+        return
     ordinal = _ordinal_codes(texts)
     b.codes = ordinal or {float(i + 1): t for i, t in enumerate(texts)}
     b.order_known = ordinal is not None
@@ -236,12 +248,13 @@ def _quiz_options(b: Block) -> None:
         labels = {float(k): v for k, v in (e.info.value_labels or {}).get(c, {}).items()
                   if re.fullmatch(r"[+-]?\d+(\.0)?", str(k))}
         if not labels:
-            vals = _values(e.data[c])
-            num = _numeric(vals)
-            if num is not None:
-                labels = {float(x): f"option {x:g}" for x in sorted(set(num))}
+            vals = _values(e.data[c]).astype(str)
+            digits = sorted({float(t) for t in vals if re.fullmatch(r"[+-]?\d+(\.\d+)?", t)})
+            if digits:  # codes (perhaps beside labels of another wave, whose codes are not known)
+                labels = {x: f"option {x:g}" for x in digits}
+                b.order_known = b.order_known and len(digits) == vals.nunique()
             else:
-                labels = {float(i + 1): t for i, t in enumerate(sorted(set(vals.astype(str))))}
+                labels = {float(i + 1): t for i, t in enumerate(sorted(set(vals)))}
         b.options[c] = labels
 
 

@@ -100,7 +100,33 @@ def load_exports(exports: Sequence[str | Path], base: Path) -> tuple[list[Loaded
     first = {p: read(p, None) for p in paths if p not in multi}
     sheets, guesses = _choose_sheets(multi, [set(e.columns) for e in first.values()])
     loaded = [first[p] if p in first else read(p, sheets[p]) for p in paths]
+    for e in loaded:
+        refuse_duplicates(e)
     return loaded, dictionary, guesses
+
+
+def _letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def refuse_duplicates(e: Loaded) -> None:
+    """A column name used twice for answers cannot be drafted: which one is meant is unknown."""
+    from ...errors import InputError
+
+    for name, where in e.info.duplicate_columns.items():
+        if len(where) < 2:
+            continue
+        names = [name] + [f"{name}.{k}" for k in range(1, len(where))]
+        if any(c in e.data.columns and e.data[c].notna().any() for c in names):
+            cols = " and ".join(f"{j} ({_letters(j)})" for j in where)
+            raise InputError(f"has two columns named '{name}', columns {cols}, both with answers: "
+                             "evaltool cannot tell which one is meant.", file=e.path,
+                             fix="rename one of them in a copy of the export (or delete the one that is "
+                                 "not used) and give that copy to 'evaltool init'.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -145,8 +171,31 @@ def order_waves(loaded: list[Loaded]) -> tuple[list[Loaded], list[Guess]]:
     return waves, guesses
 
 
-def wave_label(e: Loaded, t: str) -> str:
-    """A readable label from a file name: 'T2_post_workshop.csv' → 'Post workshop'."""
-    stem = re.sub(r"^t\d+[ _-]*", "", e.path.stem, flags=re.I)
-    stem = re.sub(r"[_]+", " ", stem).strip()
-    return (stem[:1].upper() + stem[1:]) if stem else t
+_DOWNLOAD = re.compile(r"(_[A-Z][a-z]+ \d{1,2}, \d{4}_\d{2}\.\d{2}|\s*\(Responses\).*|\(\d+-\d+\)"
+                       r"|_DATA(_LABELS)?_\d{4}-\d{2}-\d{2}_\d{4}|\s*-\s*Form responses \d+)$")
+
+
+def _stem(e: Loaded) -> str:
+    """The file name without what the platform adds (download date, '(Responses)', '(1-33)')."""
+    stem = e.path.stem
+    for _ in range(3):
+        stem = _DOWNLOAD.sub("", stem)
+    return stem
+
+
+def wave_labels(waves: list[Loaded]) -> list[str]:
+    """Readable labels from the file names, without the survey name they share, the download
+    date and the T1/T2 they start with: 'Resilience T2 post-workshop_December 9, 2024_08.15.csv'
+    → 'Post-workshop'."""
+    stems = [_stem(e) for e in waves]
+    words = [re.split(r"[ _]+", s) for s in stems]
+    common = 0
+    if len(words) > 1:
+        while all(len(w) > common + 1 for w in words) and len({w[common].casefold() for w in words}) == 1:
+            common += 1
+    out = []
+    for k, w in enumerate(words):
+        rest = " ".join(w[common:])
+        rest = re.sub(r"^(t|time|wave|survey)[ _-]?\d+[ _-]*", "", rest, flags=re.I).strip(" -_")
+        out.append((rest[:1].upper() + rest[1:]) if rest else f"T{k + 1}")
+    return out

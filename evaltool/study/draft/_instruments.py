@@ -50,9 +50,36 @@ def _scored(inst: Instrument) -> list[str]:
     return [it.id for it in inst.items if any(it.id in s.items for s in inst.scales)]
 
 
+def _squash(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+def _family(c: str) -> str:
+    return re.sub(r"\d+$", "", _squash(c))
+
+
+def _more_in_family(matched: Any, free: list[str]) -> bool:
+    """The export has more numbered columns of the same name family than the items matched."""
+    cols = set(matched)
+    families = {_family(c) for c in cols}
+    members = [c for c in free if _family(c) in families and re.search(r"\d$", c)]
+    return len(members) > len(cols)
+
+
 def _by_items(inst: Instrument, wave: Loaded, free: list[str]) -> tuple[dict[str, str], str, int] | None:
+    """Columns named after the item ids (``brs_1``, ``BRS1``, ``brs-1``), or question texts
+    worded like the items."""
     scored = _scored(inst)
-    matches, _ = match_items(inst, free, wave.qtext, None, auto=True)
+    squashed: dict[str, str] = {}
+    for c in free:
+        squashed.setdefault(_squash(c), c)
+    named = {it: squashed[_squash(it)] for it in scored if _squash(it) in squashed}
+    if named and _more_in_family(named.values(), free):
+        named = {}  # cc1..cc6 is not the 5-item scale whose items are cc_1..cc_5
+    matches, _ = match_items(inst, free, wave.qtext, named or None, auto=True)
+    for m in matches:
+        if m["how"] == "explicit":
+            m["how"] = "name"
     matches = [m for m in matches if m["item"] in scored]
     if len(matches) < max(2, int(np.ceil(0.6 * len(scored)))):
         return None
@@ -160,6 +187,9 @@ def _quiz_draft(block: Block, iid: str, items: list[dict[str, Any]]) -> tuple[di
              "missing": {"unanswered": "wrong", "all_unanswered": "missing"}}
     comments[("scales", 0, "missing")] = ("guessed: an unanswered question counts as wrong (write unanswered: "
                                           "missing to prorate); a quiz with no answer at all is missing")
+    if not block.order_known:
+        comments[("response_sets",)] = ("CHANGE: some waves give codes and others the option texts: give each "
+                                        "code its option text (labels) so both can be read")
     return sets, scale, comments, 3
 
 
@@ -235,11 +265,14 @@ def find_instruments(waves: list[Loaded], skip: dict[str, set[str]], existing: s
         for block in find_blocks(w, claimed[w.rel]):
             if set(block.columns) & claimed[w.rel]:
                 continue
-            theirs = next(((k, i, h) for k, i in mine if (h := _own_structure(i, block))), None)
+            theirs = next(((k, i, h) for k, i in mine if w.rel not in (used.get(k) or Used("", i, "", 0)).per_wave
+                           and (h := _own_structure(i, block))), None)
             if theirs is not None:
                 _record(used, theirs[0], theirs[1], w, theirs[2], claimed)
                 continue
-            named = next(((inst, h) for inst in catalogue if (h := _by_structure(inst, block))), None)
+            named = next(((inst, h) for inst in catalogue
+                          if w.rel not in (used.get(inst.id) or Used("", inst, "", 0)).per_wave
+                          and (h := _by_structure(inst, block))), None)
             if named is not None:
                 _record(used, named[0].id, named[0], w, named[1], claimed)
                 continue
