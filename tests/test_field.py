@@ -231,3 +231,15 @@ def test_init_never_crashes(path, tmp_path):
     if res.exit_code == 1:
         assert res.output.count("Error:") == 1
     assert isinstance(pd.__version__, str)
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_init_uses_the_studys_own_files_when_given(study, tmp_path):
+    """Given the studies' own instrument files, init needs no 'replace_instrument' edit."""
+    exp = _expected(study)
+    own = sorted((FIELD / "instruments").glob("*.yaml"))
+    draft = draft_study([(FIELD / study / p).resolve() for p in exp["init_inputs"]] + own,
+                        out=tmp_path / "study.yaml")
+    used = {Path(i["id"]).name for i in yaml.safe_load(draft.text)["instruments"]}
+    wanted = {Path(e["value"]["id"]).name for e in exp.get("draft_edits") or [] if e["op"] == "replace_instrument"}
+    assert wanted <= used, (wanted, used)

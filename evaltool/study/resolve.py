@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from .._files import sha256_file
 from .._yaml import Loc, did_you_mean
@@ -35,7 +35,8 @@ class StudyInstrument(Instrument):
 
     It *is* an :class:`~evaltool.instruments.Instrument` (scoring and reliability take it
     as one): ``scales`` holds only the scales the study scores, with the study's
-    ``primary``, ``min_answered`` and ``unanswered`` choices already in them.
+    ``primary``, ``min_answered`` and ``unanswered`` choices already in them. Its
+    ``model_dump()`` is that instrument file (the attributes below are left out).
 
     Attributes
     ----------
@@ -53,13 +54,15 @@ class StudyInstrument(Instrument):
         The study's ``columns:`` map (``item: column``) or ``"auto"``.
     """
 
-    entry: str
-    index: int
-    source: str
-    sha256: str
-    packaged: bool
-    administered_at: list[str] | None = None
-    item_columns: dict[str, str] | str = "auto"
+    # where it came from: not part of the instrument, so never in ``model_dump()`` (a dumped
+    # StudyInstrument is the instrument file as this study uses it)
+    entry: str = Field(exclude=True)
+    index: int = Field(exclude=True)
+    source: str = Field(exclude=True)
+    sha256: str = Field(exclude=True)
+    packaged: bool = Field(exclude=True)
+    administered_at: list[str] | None = Field(default=None, exclude=True)
+    item_columns: dict[str, str] | str = Field(default="auto", exclude=True)
 
 
 @dataclass(frozen=True)
