@@ -64,6 +64,18 @@ class StudyInstrument(Instrument):
     administered_at: list[str] | None = Field(default=None, exclude=True)
     item_columns: dict[str, str] | str = Field(default="auto", exclude=True)
 
+    def as_instrument(self) -> Instrument:
+        """The plain :class:`~evaltool.instruments.Instrument` (what a results folder stores)."""
+        return Instrument.model_validate(self.model_dump())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the plain Instrument it describes (e.g. one restored from a results folder)."""
+        if type(other) is Instrument:
+            return self.as_instrument() == other
+        return super().__eq__(other)
+
+    __hash__ = Instrument.__hash__
+
 
 @dataclass(frozen=True)
 class ResolvedCodebook:
