@@ -1,4 +1,4 @@
-"""Canonical column names, defined once (ARCHITECTURE.md §4).
+"""Canonical column names, defined once (docs/architecture.md).
 
 Every table evaltool reads or writes uses these names. Modules that add their own output
 columns build them from these constants and pin the full list in a ``*_COLUMNS`` tuple that a

@@ -1,6 +1,6 @@
 """One validator per option concept, shared by the Python API and the study-file schema.
 
-The same words everywhere (STYLE.md 24): ``confidence`` for the level of every interval,
+The same words everywhere (docs/architecture.md): ``confidence`` for the level of every interval,
 ``min_cell_size`` for the smallest group a shareable output may show, ``effect_size`` for the
 headline pre/post effect size and ``correction`` for the multiplicity adjustment. This module
 is at the bottom of the package: it imports nothing from evaltool but the error classes.

@@ -115,13 +115,18 @@ def test_shareable_outputs_hold_no_planted_pii_and_no_participant_ids(results):
 
 
 def test_figures_written_as_png_and_svg(results):
+    """Group-level figures in figures/; figures showing individual scores only in research/."""
     res, out = results
-    for name in ("flow", "forest_d_av", "trajectories_brs", "distribution_coping_confidence",
-                 "reliable_change_coping_confidence"):
+    for name, folder in (("flow", "figures"), ("forest_d_av", "figures"), ("trajectories_brs", "figures"),
+                         ("trajectories_brs_individual", "research/figures"),
+                         ("distribution_coping_confidence", "research/figures"),
+                         ("reliable_change_coping_confidence", "research/figures")):
         assert name in res.figures
-        assert (out / "figures" / f"{name}.png").stat().st_size > 5000
-        assert (out / "figures" / f"{name}.svg").read_text().lstrip().startswith("<svg")
-        assert (out / "figures" / f"{name}.png").read_bytes() == res.figures[name].png
+        assert (out / folder / f"{name}.png").stat().st_size > 5000
+        assert (out / folder / f"{name}.svg").read_text().lstrip().startswith("<svg")
+        assert (out / folder / f"{name}.png").read_bytes() == res.figures[name].png
+        assert res.figures[name].shareable == (folder == "figures")
+    assert not list((out / "figures").glob("reliable_change_*")) and not list((out / "figures").glob("distribution_*"))
 
 
 def test_manifest_records_inputs_options_versions_and_every_file(results):

@@ -314,3 +314,78 @@ def test_codebook_object_and_duplicate_spans():
     res = agreement(a, b, answers=answers, codes=_Book())
     assert res["code"].tolist() == ["w", "x", OVERALL]
     assert res.loc[0, "kappa"] == 1.0     # two spans of the same code on r0 = present once
+
+
+# --- multi-category codes (valence) through agreement() -----------------------------------------
+def _valued(values: dict[str, list], code: str = "valence") -> pd.DataFrame:
+    rows = [(f"u{u + 1}", code, str(v), coder) for coder, vs in values.items()
+            for u, v in enumerate(vs) if v is not None]
+    return pd.DataFrame(rows, columns=["response_id", "code", "value", "coder"])
+
+
+def test_multi_category_kappa_cohen_1960_table1():
+    """Cohen (1960), Table 1 through agreement(): 200 answers, three categories; κ = .29/.59.
+
+    The SE is the large-sample one of Fleiss, Cohen & Everitt (1969), as for two categories
+    (checked against ``cohen_kappa_table`` on the same table)."""
+    table = np.array([[88, 14, 18], [10, 40, 10], [2, 6, 12]])
+    cats = ["psychotic", "neurotic", "organic"]
+    a, b = [], []
+    for i, j in np.ndindex(3, 3):
+        a += [cats[i]] * int(table[i, j])
+        b += [cats[j]] * int(table[i, j])
+    codings = _valued({"A": a, "B": b})
+    answers = pd.DataFrame({"response_id": [f"u{u + 1}" for u in range(200)]})
+    row = agreement(codings, answers=answers).set_index("code").loc["valence"]
+    assert row["kappa"] == pytest.approx(0.29 / 0.59, abs=1e-12)
+    k, se = cohen_kappa_table(table)
+    assert row["kappa_se"] == pytest.approx(float(se), abs=1e-12)
+    assert row["percent_agreement"] == pytest.approx(0.70, abs=1e-12)
+    assert row["n_units"] == 200 and row["method"].startswith("cohen_kappa over 3 categories")
+    assert row["kappa"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+    assert row["alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=np.array([[cats.index(x) for x in a], [cats.index(x) for x in b]], float),
+                           level_of_measurement="nominal"), abs=1e-12)
+
+
+def test_multi_category_alpha_krippendorff_2011():
+    """Krippendorff (2011), section C worked example through agreement(): 4 coders, 12 units,
+    five categories, missing values; α = 1 − 39 · 8 / (1600 − 384) = 0.743421 (the
+    coincidence-matrix formula α = 1 − (n − 1) Σ_{c≠k} o_ck / Σ_{c≠k} n_c n_k)."""
+    values = {
+        "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+        "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+        "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+        "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+    }
+    answers = pd.DataFrame({"response_id": [f"u{u + 1}" for u in range(12)]})
+    res = agreement(_valued(values), answers=answers).set_index("code")
+    row = res.loc["valence"]
+    assert row["alpha"] == pytest.approx(1 - 312 / 1216, abs=1e-15)
+    assert round(float(row["alpha"]), 3) == 0.743
+    assert row["n_units"] == 11                      # unit 12 has one value: not pairable
+    assert np.isnan(row["kappa"]) and "use alpha" in row["note"]
+    # units 2, 6 and 8 disagree: 8 of 11 pairable units agree
+    assert row["percent_agreement"] == pytest.approx(8 / 11, abs=1e-15)
+
+
+def test_multi_category_codes_beside_binary_codes_and_not_pooled():
+    answers = pd.DataFrame({"response_id": ["u1", "u2", "u3", "u4"]})
+    val = _valued({"A": ["positive", "negative", "neutral", "mixed"],
+                   "B": ["positive", "negative", "neutral", "negative"]})
+    binary = pd.concat([_codings(["u1", "u2"], "call", "A"), _codings(["u1"], "call", "B")])
+    res = agreement(pd.concat([binary, val]), answers=answers).set_index("code")
+    assert list(res.index) == ["call", "valence", OVERALL]
+    pooled_binary = agreement(binary, answers=answers).set_index("code")
+    assert res.loc[OVERALL, "kappa"] == pytest.approx(pooled_binary.loc[OVERALL, "kappa"])
+    assert "not pooled" in res.loc[OVERALL, "note"]
+    assert res.loc["valence", "percent_agreement"] == 0.75
+    assert res.loc["valence", "kappa"] == pytest.approx(cohen_kappa_score(
+        ["positive", "negative", "neutral", "mixed"], ["positive", "negative", "neutral", "negative"]))
+
+
+def test_multi_category_two_values_for_one_answer_is_an_error():
+    codings = pd.DataFrame({"response_id": ["u1", "u1", "u1"], "code": "valence",
+                            "value": ["positive", "negative", "positive"], "coder": ["A", "A", "B"]})
+    with pytest.raises(ParameterError, match="more than one value"):
+        agreement(codings, answers=pd.DataFrame({"response_id": ["u1"]}))

@@ -196,10 +196,11 @@ def test_valence_lexicon_lists_are_checked(tmp_path):
 
 
 def test_default_codebook_question_rules(book):
-    """coaching_call is given to evaluating answers to the coaching-call question, and call
-    logistics in those answers are not delivery_format (coder conventions (a) and (e))."""
+    """coaching_call is given to every non-empty answer to the coaching-call question (its
+    "value, content, privacy, timing or absence", CODEBOOK.md), and call logistics in those
+    answers are not delivery_format (coder conventions (a) and (e))."""
     qc = book.code("coaching_call").question_context
-    assert qc is not None and qc.when == "evaluation"
+    assert qc is not None and qc.when == "any"
     assert any(re.search(q, "fb_coaching", re.I) for q in qc.questions)
     assert not any(re.search(q, "fb_useful", re.I) for q in qc.questions)
     vetoes = [ex for ex in book.code("delivery_format").exclude_patterns if ex.questions]

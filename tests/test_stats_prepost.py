@@ -20,6 +20,7 @@ from scipy import stats
 
 from evaltool.errors import ParameterError
 from evaltool.stats import PREPOST_COLUMNS, p_adjust, prepost
+from evaltool.stats.wilcoxon import WARN_TIES, WARN_ZEROES
 
 T_TOL = 1e-10
 TOL = 1e-12
@@ -187,6 +188,34 @@ def test_by_cohort_small_samples_match_r():
         assert row["t"] == pytest.approx(tt.statistic, abs=T_TOL)
 
 
+def test_wilcoxon_fallback_is_never_silent_like_r():
+    """R 4.2.2 ``wilcox.test(post, pre, paired = TRUE)`` warnings per cohort, measure and
+    contrast (tests/reference/expected/wilcoxon_warnings.json, ``reference_data``, captured
+    with ``withCallingHandlers``): each of R's warning texts is quoted in ``note`` exactly when
+    R emitted it; the method and p are R's; no other Wilcoxon note (n' >= 50 overall)."""
+    import json
+    from pathlib import Path
+
+    ref = json.loads((Path(__file__).parent / "reference" / "expected" /
+                      "wilcoxon_warnings.json").read_text(encoding="utf-8"))["reference_data"]
+    overall = prepost(scores()).set_index(["scale", "contrast"])
+    res = prepost(scores(), by="cohort").set_index(["scale", "contrast", "cohort"])
+    n_warned = 0
+    for measure in MEASURES:
+        for contrast, block in ref[measure].items():
+            assert "Wilcoxon" not in overall.loc[(measure, contrast), "note"]
+            for cohort, case in block["by_cohort"].items():
+                row = res.loc[(measure, contrast, cohort)]
+                r = case["default"]
+                assert row["wilcoxon_v"] == r["V"]
+                assert row["wilcoxon_method"] == r["method"]
+                assert row["p_wilcoxon"] == pytest.approx(r["p"], rel=TOL, abs=1e-15)
+                for text in (WARN_TIES, WARN_ZEROES):
+                    assert (f'"{text}"' in row["note"]) is (text in r["warnings"])
+                n_warned += bool(r["warnings"])
+    assert n_warned > 30  # most small cohorts have ties or zeros
+
+
 def test_by_groups_flag_small_and_never_drop():
     s = scores()
     s.loc[s["participant_id"].isin(["P001", "P002"]), "cohort"] = None
@@ -305,10 +334,13 @@ def test_degenerate_cases_are_explained():
     zero = get.loc[("all_zero", "T2")]
     assert "every difference is zero" in zero["note"] and zero["d_av"] == 0.0
     assert np.isnan(zero["p_wilcoxon"]) and zero["wilcoxon_method"] == ""
-    flat = get.loc[("flat_pre", "T2")]
-    assert not np.isnan(flat["d_av"]) and flat["note"] == ""
-    fine = get.loc[("fine", "T2")]
-    assert fine["note"] == "" and fine["wilcoxon_method"] == "Wilcoxon signed rank test with continuity correction"
+    flat = get.loc[("flat_pre", "T2")]  # differences 0, 0, 1: R warns about the zeros
+    assert not np.isnan(flat["d_av"])
+    assert flat["note"] == f'Wilcoxon: "{WARN_ZEROES}" (R wilcox.test warning), so p is from the ' \
+                           "normal approximation with continuity correction"
+    fine = get.loc[("fine", "T2")]  # one zero difference: approximation, and the note says why
+    assert fine["wilcoxon_method"] == "Wilcoxon signed rank test with continuity correction"
+    assert fine["note"] == flat["note"]
 
 
 def test_no_participant_at_both_timepoints():

@@ -2,11 +2,16 @@
 
 Reference: tests/reference/expected/prepost.json (R 4.2.2 Patched, r83330), blocks
 ``paired.<measure>.<contrast>.wilcoxon_*`` and
-``wilcoxon_small_samples_resilience_pre_post_by_cohort``; plus the example of R's own
-``?wilcox.test`` help page (Hollander & Wolfe 1973, p. 29).
+``wilcoxon_small_samples_resilience_pre_post_by_cohort``; R's warnings when it cannot give an
+exact p-value: tests/reference/expected/wilcoxon_warnings.json (``r/model_fit.R``); plus the
+example of R's own ``?wilcox.test`` help page (Hollander & Wolfe 1973, p. 29).
 """
 
 from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,9 +22,31 @@ from scipy import stats
 
 from evaltool.errors import EvaltoolWarning, ParameterError
 from evaltool.stats import psignrank, wilcoxon_signed_rank
-from evaltool.stats.wilcoxon import METHOD_APPROX, METHOD_APPROX_CC, METHOD_EXACT
+from evaltool.stats.wilcoxon import (
+    METHOD_APPROX,
+    METHOD_APPROX_CC,
+    METHOD_EXACT,
+    WARN_TIES,
+    WARN_ZEROES,
+    WilcoxonResult,
+    fallback_note,
+)
 
 P_TOL = 1e-12
+WARNINGS_JSON = Path(__file__).parent / "reference" / "expected" / "wilcoxon_warnings.json"
+R_WARNINGS = json.loads(WARNINGS_JSON.read_text(encoding="utf-8"))
+
+
+def run(x, y=None, **kwargs) -> tuple[WilcoxonResult, list[str]]:
+    """The test and the EvaltoolWarnings it issued (each must start with R's text)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = wilcoxon_signed_rank(x, y, **kwargs)
+    assert all(issubclass(w.category, EvaltoolWarning) for w in caught)
+    texts = [str(w.message) for w in caught]
+    assert len(texts) == len(res.warnings)
+    assert all(t.startswith(r) for t, r in zip(texts, res.warnings, strict=True))
+    return res, list(res.warnings)
 
 
 def _pairs(measure: str, later: str) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -70,8 +97,9 @@ def test_small_cohorts_exact_or_approximation_like_r(cohort):
     cohort of 5-12: exact only without ties and zeros, else approximation with cc."""
     block = SMALL[cohort]
     post, pre = np.array(block["post"]), np.array(block["pre"])
-    default = wilcoxon_signed_rank(post, pre)
+    default, warned = run(post, pre)
     ref = block["default"]
+    assert warned == ref["warnings"]
     assert default.statistic == ref["V"]
     assert default.method == ref["method"]
     assert default.p == pytest.approx(ref["p"], rel=P_TOL, abs=1e-15)
@@ -134,17 +162,24 @@ def test_scipy_defaults_differ_trap_list():
     block = SMALL["C2"]  # tied, n = 8: R uses the approximation, scipy a permutation p
     post, pre = np.array(block["post"]), np.array(block["pre"])
     sp = stats.wilcoxon(post, pre)
-    ours = wilcoxon_signed_rank(post, pre)
+    ours, _ = run(post, pre)
     assert sp.statistic != ours.statistic
     assert abs(sp.pvalue - ours.p) > 1e-3
 
 
 def test_zeros_dropped_and_all_zero():
-    res = wilcoxon_signed_rank([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0])
+    """R 4.2.2: with a zero difference the exact p-value is wanted (n' < 50) but impossible:
+    approximation and the warning "cannot compute exact p-value with zeroes" — also when
+    every difference is zero (V = 0, p = NA)."""
+    res, warned = run([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0])
     assert res.n_zero == 1 and res.n_nonzero == 3
     assert res.method == METHOD_APPROX_CC and not res.exact
-    none = wilcoxon_signed_rank([1.0, 2.0], [1.0, 2.0])
+    assert warned == [WARN_ZEROES]
+    none, warned = run([1.0, 2.0], [1.0, 2.0])
     assert none.n_nonzero == 0 and np.isnan(none.p) and none.statistic == 0
+    assert warned == [WARN_ZEROES]
+    quiet, warned = run([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 1.0, 1.0], exact=False)
+    assert warned == [] and quiet.p == res.p
 
 
 def test_missing_pairs_dropped():
@@ -165,9 +200,64 @@ def test_parameter_errors():
 def test_swapping_x_and_y_swaps_w_plus_and_w_minus(pairs):
     x = np.array([p[0] for p in pairs], dtype=float)
     y = np.array([p[1] for p in pairs], dtype=float)
-    a, b = wilcoxon_signed_rank(x, y), wilcoxon_signed_rank(y, x)
+    (a, wa), (b, wb) = run(x, y), run(y, x)
+    assert wa == wb  # ties and zeros do not depend on the direction
     assert a.statistic == b.w_minus and a.w_minus == b.statistic
     assert a.statistic + a.w_minus == a.n_nonzero * (a.n_nonzero + 1) / 2
     if not np.isnan(a.p):
         assert a.p == pytest.approx(b.p, rel=1e-12)
         assert 0 <= a.p <= 1
+
+
+# --------------------------------------------------------------------------------------
+# R's warnings when the exact p-value is out of reach (wilcoxon_warnings.json)
+# --------------------------------------------------------------------------------------
+CALLS = {"default": {}, "exact_TRUE": {"exact": True}, "exact_FALSE": {"exact": False},
+         "greater": {"alternative": "greater"}}
+
+
+def check_case(block: dict) -> None:
+    post, pre = np.array(block["post"]), np.array(block["pre"])
+    for name, kwargs in CALLS.items():
+        ref = block[name]
+        res, warned = run(post, pre, **kwargs)
+        assert res.statistic == ref["V"], name
+        assert res.method == ref["method"], name
+        assert res.p == pytest.approx(ref["p"], rel=P_TOL, abs=1e-15), name
+        assert warned == ref["warnings"], name
+        assert res.n_zero == block["n_zero_diff"]
+        assert res.has_ties is block["any_tied_abs_nonzero_diff"]
+
+
+@pytest.mark.parametrize("case", sorted(R_WARNINGS["hand_made"]))
+def test_hand_made_ties_and_zeros_warn_like_r(case):
+    """R 4.2.2 ``wilcox.test(post, pre, paired = TRUE)`` with exact = NULL / TRUE / FALSE and
+    alternative = "greater", warnings captured with ``withCallingHandlers``
+    (wilcoxon_warnings.json ``hand_made``): V, p, method and the warning texts, in R's order."""
+    check_case(R_WARNINGS["hand_made"][case])
+
+
+def test_hand_made_cases_cover_each_warning():
+    seen = {tuple(c["default"]["warnings"]) for c in R_WARNINGS["hand_made"].values()}
+    assert {(WARN_TIES,), (WARN_ZEROES,), (WARN_TIES, WARN_ZEROES), ()} <= seen
+
+
+@pytest.mark.parametrize("measure", MEASURES)
+@pytest.mark.parametrize("contrast", ["post - pre", "follow - pre"])
+def test_reference_pairs_warn_like_r(measure, contrast):
+    """R 4.2.2 ``wilcox.test(post, pre, paired = TRUE)`` on the reference data's complete pairs,
+    all participants (n' >= 50: no warning) and per cohort (n 3-12, most warn)
+    (wilcoxon_warnings.json ``reference_data``)."""
+    block = R_WARNINGS["reference_data"][measure][contrast]
+    assert block["all"]["default"]["warnings"] == []
+    check_case(block["all"])
+    for cohort in block["by_cohort"].values():
+        check_case(cohort)
+
+
+def test_fallback_note_quotes_r():
+    res, _ = run(*[R_WARNINGS["hand_made"]["ties_and_zeros"][k] for k in ("post", "pre")])
+    note = fallback_note(res)
+    assert f'"{WARN_TIES}", "{WARN_ZEROES}"' in note
+    assert "normal approximation with continuity correction" in note
+    assert fallback_note(run([1.0, 2.0, 3.0], [0.0, 0.0, 0.0], exact=False)[0]) == ""

@@ -147,11 +147,13 @@ def load_results(folder: str | Path, *, verify: bool = True) -> Results:
             tables[name] = t
     figures = {}
     for meta in manifest.get("figures", []):
-        stem = folder / "figures" / str(meta["name"])
-        if stem.with_suffix(".svg").is_file() and stem.with_suffix(".png").is_file():
+        shareable = bool(meta.get("shareable", True))
+        stem = folder / ("figures" if shareable else f"{_RESEARCH}/figures") / str(meta["name"])
+        svg, png = Path(f"{stem}.svg"), Path(f"{stem}.png")
+        if svg.is_file() and png.is_file():
             figures[meta["name"]] = Figure(name=meta["name"], caption=meta.get("caption", ""), alt=meta.get("alt", ""),
-                                           svg=stem.with_suffix(".svg").read_text(encoding="utf-8"),
-                                           png=stem.with_suffix(".png").read_bytes(), scale=meta.get("scale"))
+                                           svg=svg.read_text(encoding="utf-8"), png=png.read_bytes(),
+                                           scale=meta.get("scale"), shareable=shareable)
     instruments, codebook = _definitions(folder)
     redaction: dict[str, tuple[str, ...]] = {}
     red = folder / _RESEARCH / "redaction.json"

@@ -174,6 +174,93 @@ def _code(text: str, i: int) -> Any:
     return cell
 
 
+_INTRO = """
+# Reproduce: {title}
+
+{banner}Written by `evaltool analyse` (evaltool {version}) into this results folder. It checks
+**the folder it sits in**: it finds the study file and the exports by the hashes recorded in
+`manifest.json`, re-runs the whole analysis through evaltool's Python API (nothing is written),
+reads every table of this folder as you would see it (the CSV files) and compares them cell
+by cell — numbers to a relative tolerance of 1e-9, text exactly — then checks every other file
+(figures, reports, workbooks) against the manifest.
+
+Run it top to bottom (*Run All*, or `jupyter execute reproduce.ipynb` from this folder). It
+stops with an error naming the input, or the table, row and column, that differs.
+"""
+
+_CELLS: list[tuple[str, str]] = [
+    ("code", """
+import pandas as pd
+from IPython.display import display
+
+import evaltool
+from evaltool.analysis.load import verify_folder
+from evaltool.analysis.reproduce import (
+    assert_reproduced, compare_results, comparison_summary, find_results_folder, locate_inputs,
+    provenance, read_saved_tables,
+)
+
+RESULTS_FOLDER = find_results_folder()
+print("evaltool", evaltool.__version__, "| results folder:", RESULTS_FOLDER.name)
+"""),
+    ("md", """
+## 1. Find the inputs
+
+The study file and every export, by the SHA-256 hash recorded at analysis time: where they
+were then, or at the same place relative to this folder.
+"""),
+    ("code", """
+inputs = locate_inputs(RESULTS_FOLDER)
+display(inputs)
+bad = inputs[inputs["status"] != "found"]
+if len(bad):
+    raise RuntimeError("Cannot reproduce: " + "; ".join(
+        f"{r.input} is {r.status} (recorded at {r.recorded_path})" for r in bad.itertuples())
+        + ". Put the original files back (same content), then run again.")
+STUDY_FILE = inputs.loc[inputs["input"] == "study file", "found_path"].iloc[0]
+"""),
+    ("md", """
+## 2. Re-run the analysis
+
+The same function `evaltool analyse` calls; without an output folder nothing is written.
+"""),
+    ("code", """
+fresh = evaltool.analyse(STUDY_FILE)
+fresh
+"""),
+    ("md", """
+## 3. Compare every table of this folder
+
+The CSV files of `tables/` (and `research/tables/` when it is here), cell by cell.
+"""),
+    ("code", """
+saved = read_saved_tables(RESULTS_FOLDER)
+check = compare_results(fresh, saved, rtol=1e-9)
+summary = comparison_summary(check)
+missing = sorted(set(fresh.tables) - set(saved))
+if missing:
+    print("Not in this folder (e.g. research/ left out of a shared copy):", ", ".join(missing))
+with pd.option_context("display.max_rows", 500, "display.max_colwidth", 200):
+    display(summary)
+assert_reproduced(check)
+"""),
+    ("md", """
+## 4. Every other file as written, and the software
+
+Figures, reports and workbooks are checked against their SHA-256 in `manifest.json`; a
+different package version may explain a tiny numeric difference above.
+"""),
+    ("code", """
+absent = verify_folder(RESULTS_FOLDER)
+prov = provenance(RESULTS_FOLDER)
+display(prov[~prov["same"]] if (~prov["same"]).any() else "Same Python and package versions as at analysis time.")
+print(f"Reproduced: {len(summary)} tables, {int(summary['columns'].sum())} columns, every value equal; "
+      f"every file as written" + (f" ({len(absent)} research-only file(s) not in this copy)." if absent else "."))
+"""),
+]
+"""The notebook's cells after the introduction: (markdown or code, text)."""
+
+
 def reproduce_notebook(*, study_name: str = "", synthetic: bool = False) -> Any:
     """Build the ``reproduce.ipynb`` notebook (nbformat v4, no outputs, no absolute paths).
 
@@ -189,89 +276,10 @@ def reproduce_notebook(*, study_name: str = "", synthetic: bool = False) -> Any:
 
     banner = ("> **SYNTHETIC EXAMPLE DATA** — made up to show what evaltool does; not real "
               "participants.\n\n" if synthetic else "")
-    cells = [
-        _md(f"""
-# Reproduce: {study_name or 'evaltool results'}
-
-{banner}Written by `evaltool analyse` (evaltool {__version__}) into this results folder. It checks
-**the folder it sits in**: it finds the study file and the exports by the hashes recorded in
-`manifest.json`, re-runs the whole analysis through evaltool's Python API (nothing is written),
-reads every table of this folder as you would see it (the CSV files) and compares them cell
-by cell — numbers to a relative tolerance of 1e-9, text exactly — then checks every other file
-(figures, reports, workbooks) against the manifest.
-
-Run it top to bottom (*Run All*, or `jupyter execute reproduce.ipynb` from this folder). It
-stops with an error naming the input, or the table, row and column, that differs.
-""", 1),
-        _code("""
-import pandas as pd
-from IPython.display import display
-
-import evaltool
-from evaltool.analysis.load import verify_folder
-from evaltool.analysis.reproduce import (
-    assert_reproduced, compare_results, comparison_summary, find_results_folder, locate_inputs,
-    provenance, read_saved_tables,
-)
-
-RESULTS_FOLDER = find_results_folder()
-print("evaltool", evaltool.__version__, "| results folder:", RESULTS_FOLDER.name)
-""", 1),
-        _md("""
-## 1. Find the inputs
-
-The study file and every export, by the SHA-256 hash recorded at analysis time: where they
-were then, or at the same place relative to this folder.
-""", 2),
-        _code("""
-inputs = locate_inputs(RESULTS_FOLDER)
-display(inputs)
-bad = inputs[inputs["status"] != "found"]
-if len(bad):
-    raise RuntimeError("Cannot reproduce: " + "; ".join(
-        f"{r.input} is {r.status} (recorded at {r.recorded_path})" for r in bad.itertuples())
-        + ". Put the original files back (same content), then run again.")
-STUDY_FILE = inputs.loc[inputs["input"] == "study file", "found_path"].iloc[0]
-""", 2),
-        _md("""
-## 2. Re-run the analysis
-
-The same function `evaltool analyse` calls; without an output folder nothing is written.
-""", 3),
-        _code("""
-fresh = evaltool.analyse(STUDY_FILE)
-fresh
-""", 3),
-        _md("""
-## 3. Compare every table of this folder
-
-The CSV files of `tables/` (and `research/tables/` when it is here), cell by cell.
-""", 4),
-        _code("""
-saved = read_saved_tables(RESULTS_FOLDER)
-check = compare_results(fresh, saved, rtol=1e-9)
-summary = comparison_summary(check)
-missing = sorted(set(fresh.tables) - set(saved))
-if missing:
-    print("Not in this folder (e.g. research/ left out of a shared copy):", ", ".join(missing))
-with pd.option_context("display.max_rows", 500, "display.max_colwidth", 200):
-    display(summary)
-assert_reproduced(check)
-""", 4),
-        _md("""
-## 4. Every other file as written, and the software
-
-Figures, reports and workbooks are checked against their SHA-256 in `manifest.json`; a
-different package version may explain a tiny numeric difference above.
-""", 5),
-        _code("""
-absent = verify_folder(RESULTS_FOLDER)
-prov = provenance(RESULTS_FOLDER)
-display(prov[~prov["same"]] if (~prov["same"]).any() else "Same Python and package versions as at analysis time.")
-print(f"Reproduced: {len(summary)} tables, {int(summary['columns'].sum())} columns, every value equal; "
-      f"every file as written" + (f" ({len(absent)} research-only file(s) not in this copy)." if absent else "."))
-""", 5),
-    ]
+    intro = _INTRO.format(title=study_name or "evaltool results", banner=banner, version=__version__)
+    cells = [_md(intro, 0)]
+    for i, (kind, text) in enumerate(_CELLS, start=1):
+        cells.append(_md(text, i) if kind == "md" else _code(text, i))
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
     nb.metadata = nbformat.from_dict({

@@ -148,7 +148,7 @@ class Figure:
     --------
     >>> f = Figure(name="flow", caption="Participant flow.", alt="Participant flow.", svg="<svg/>", png=b"")
     >>> f.meta()
-    {'name': 'flow', 'caption': 'Participant flow.', 'alt': 'Participant flow.', 'scale': None}
+    {'name': 'flow', 'caption': 'Participant flow.', 'alt': 'Participant flow.', 'scale': None, 'shareable': True}
     """
 
     name: str
@@ -157,9 +157,12 @@ class Figure:
     svg: str
     png: bytes
     scale: str | None = None
+    shareable: bool = True
+    """False for a figure that shows individual people's scores (written to research/ only)."""
 
     def meta(self) -> dict[str, Any]:
-        return {"name": self.name, "caption": self.caption, "alt": self.alt, "scale": self.scale}
+        return {"name": self.name, "caption": self.caption, "alt": self.alt, "scale": self.scale,
+                "shareable": self.shareable}
 
     def _repr_svg_(self) -> str:  # pragma: no cover - display only
         return self.svg

@@ -162,10 +162,16 @@ def _tables(results: Results, root: Path) -> dict[str, dict[str, Any]]:
     return index
 
 
+def figure_folder(shareable: bool) -> str:
+    """Where a figure is written: ``figures/``, or ``research/figures/`` when it shows
+    individual people's scores."""
+    return "figures" if shareable else f"{RESEARCH_DIR}/figures"
+
+
 def _figures(results: Results, root: Path) -> None:
-    d = root / "figures"
-    d.mkdir()
     for name, fig in results.figures.items():
+        d = root / figure_folder(fig.shareable)
+        d.mkdir(parents=True, exist_ok=True)
         (d / f"{name}.svg").write_text(fig.svg, encoding="utf-8")
         (d / f"{name}.png").write_bytes(fig.png)
 

@@ -87,9 +87,12 @@ def code_command(
     codebook: CodebookOpt = None,
     text: TextOpt = "text",
     id_column: IdOpt = None,
+    learn: Annotated[Path | None, typer.Option("--learn", help="Answers your team coded (review sheet, codings CSV/XLSX, .qdpx): learn from them, then code.")] = None,
 ) -> None:
     """Code every answer with the codebook's transparent rules (each code keeps the words
-    that triggered it) and print how often each code was found.
+    that triggered it) and print how often each code was found. With --learn, train on the
+    answers your team coded first: each code is then decided by its rules or a model, as
+    cross-validation says (the table shows which).
 
     Examples:
 
@@ -97,16 +100,29 @@ def code_command(
 
       evaltool themes code answers.csv --text comment --review review.xlsx
     """
-    from ..qual import code, code_frequencies, coding_summary, export_review_sheet
+    from ..qual import code, code_frequencies, coding_summary, export_review_sheet, redaction_report
 
     answers, study_cb = load_answers(input, text, id_column)
     cb = _codebook(codebook, study_cb)
     codings = code(answers, cb)
+    if learn is not None:
+        from ..qual import apply_coder, train_coder
+
+        learned = train_coder(answers, _read_codings(learn, "team"), cb, codebook=cb)
+        rep = learned.cv_report[["code", "n_positive", "decision", "kappa", "kappa_rules", "kappa_model"]]
+        print_table(rep.round(3), title="Learned from your coding (cross-validated kappa)")
+        if learned.fallback:
+            console().print(f"Coded by rule (the model was not better): {', '.join(learned.fallback)}", markup=False)
+        codings = apply_coder(learned, answers)
     s = coding_summary(answers, codings, cb).iloc[0]
     console().print(f"{int(s['n_answers'])} answers: {int(s['n_coded'])} coded, {int(s['n_uncoded'])} without a code, "
                     f"{int(s['n_empty'])} empty (n/a, -, ...).", markup=False)
     freq = code_frequencies(codings, answers, by=None, codebook=cb)
     print_table(freq[["code", "n_with_code", "percent"]].round(1), title=f"Codes ({cb.id})")
+    found = redaction_report(answers["text"])
+    found = found[found["n_found"] > 0]
+    if len(found):
+        print_table(found, title="Identifying details found (redacted from every quote)")
     _write(codings, out)
     if review is not None:
         export_review_sheet(answers, codings, cb, review)
@@ -239,3 +255,37 @@ def export_command(
     else:
         to_qdpx(answers, code(answers, cb), cb, out)
     console().print(f"Written: {out}", markup=False)
+
+
+@app.command("review")
+@guard
+def review_command(
+    input: Input,
+    coded: Annotated[Path, typer.Option("--coded", help="Answers your team has coded (review sheet, codings CSV/XLSX, .qdpx).")],
+    next_n: Annotated[int, typer.Option("--next", help="How many answers to pick for coding next.")] = 20,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Review sheet to write (.xlsx).")] = Path("review_next.xlsx"),
+    codebook: CodebookOpt = None,
+    text: TextOpt = "text",
+    id_column: IdOpt = None,
+) -> None:
+    """Pick the N uncoded answers that would teach the learned coder most (where it is least
+    sure, spread over codes and questions) and write them into a review sheet; code them,
+    then run 'evaltool themes code --learn' with all your coded answers.
+
+    Examples:
+
+      evaltool themes review study.yaml --coded review.xlsx --next 30 --out review_next.xlsx
+    """
+    from ..qual import code, export_review_sheet, select_for_review, train_coder
+
+    answers, study_cb = load_answers(input, text, id_column)
+    cb = _codebook(codebook, study_cb)
+    human = _read_codings(coded, "team")
+    learned = train_coder(answers[answers["response_id"].astype(str).isin(set(human["response_id"].astype(str)))]
+                          if "code" in human.columns else answers, human, cb, codebook=cb)
+    picked = select_for_review(learned, answers, next_n)
+    chosen = answers[answers["response_id"].isin(picked["response_id"])]
+    chosen = chosen.set_index("response_id").loc[picked["response_id"]].reset_index()
+    export_review_sheet(chosen, code(chosen, cb), cb, out)
+    print_table(picked[["rank", "response_id", "code", "uncertainty"]].round(2), title=f"Next {len(picked)} to code")
+    console().print(f"Review sheet: {out} (code these, then 'evaltool themes code --learn')", markup=False)

@@ -4,7 +4,7 @@ An instrument file (``instruments/scales/<id>.yaml``) declares the items, their 
 the scales (subscales) built from them, how each scale is scored, the missing-item rule, bands,
 published reliability, licence and citation. Scoring code never hard-wires any instrument.
 
-The rules follow ``INSTRUMENTS.md`` §6. Reverse keying always uses the *response set's* range
+The fields: ``docs/instruments.md``. Reverse keying always uses the *response set's* range
 (``min + max - x``), never the data.
 """
 
@@ -59,7 +59,7 @@ def _fail(title: str, problems: list[tuple[Loc, str]]) -> NoReturn:
 
 
 class Licence(_Model):
-    """Licence facts; ``tier`` A ships item text, B and C ship keys only (INSTRUMENTS.md)."""
+    """Licence facts; ``tier`` A ships item text, B and C ship keys only (docs/instruments.md)."""
 
     tier: Literal["A", "A-", "B", "C", "study"]
     item_text_shippable: bool

@@ -36,7 +36,7 @@ def check_min_n(min_n: Any, caller: str) -> int:
         raise ParameterError(
             f"The 'min_n' parameter of {caller}() must be an integer >= {MIN_THRESHOLD}. "
             f"Got {min_n!r} instead.",
-            fix="use the default 5 (PEERS.md: never below 3).")
+            fix="use the default 5 (never below 3; Hundepool et al. 2012).")
     return int(min_n)
 
 

@@ -1,7 +1,14 @@
-"""Figures (matplotlib, ``ax=None`` convention, colour-blind-safe, no pyplot state)."""
+"""Figures (matplotlib, ``ax=None`` convention, colour-blind-safe, no pyplot state).
+
+Every function takes ``ax=None`` and returns the Axes it drew on (a new pyplot-free Figure
+when none is given). Files are written by :func:`save_figure`: PNG at 300 dpi and SVG, with
+fixed metadata so that re-running an analysis writes identical files. How the outcome figures
+scale to large studies is described in :mod:`evaltool.plots.outcomes`.
+"""
 
 from ._style import OKABE_ITO, save_figure
-from .effects import plot_flow, plot_forest, plot_reliable_change
+from .effects import plot_forest, plot_reliable_change
+from .flow import plot_flow
 from .outcomes import plot_distribution, plot_slopes, plot_trajectories
 
 __all__ = [

@@ -59,6 +59,12 @@ _LAZY: dict[str, str] = {
     "LearnedCoder": "evaltool.qual.learn",
     "LEARN_REPORT_COLUMNS": "evaltool.qual.learn",
     "LEARNED_CODINGS_COLUMNS": "evaltool.qual.learn",
+    "LEARNED_VALENCE_COLUMNS": "evaltool.qual.learn",
+    "LEARNING_CURVE_COLUMNS": "evaltool.qual.learn",
+    "apply_valence": "evaltool.qual.learn",
+    "learning_curve": "evaltool.qual.learn",
+    "select_for_review": "evaltool.qual.active",
+    "REVIEW_NEXT_COLUMNS": "evaltool.qual.active",
     "suggest_themes": "evaltool.qual.themes",
     "THEMES_COLUMNS": "evaltool.qual.themes",
     "export_review_sheet": "evaltool.qual.review",
@@ -67,14 +73,20 @@ _LAZY: dict[str, str] = {
 }
 if TYPE_CHECKING:  # pragma: no cover
     # the same names for type checkers (the module __getattr__ below would make them Any)
+    from .active import REVIEW_NEXT_COLUMNS as REVIEW_NEXT_COLUMNS
+    from .active import select_for_review as select_for_review
     from .intercoder import AGREEMENT_COLUMNS as AGREEMENT_COLUMNS
     from .intercoder import DISAGREEMENT_COLUMNS as DISAGREEMENT_COLUMNS
     from .intercoder import agreement as agreement
     from .intercoder import disagreements as disagreements
     from .learn import LEARN_REPORT_COLUMNS as LEARN_REPORT_COLUMNS
     from .learn import LEARNED_CODINGS_COLUMNS as LEARNED_CODINGS_COLUMNS
+    from .learn import LEARNED_VALENCE_COLUMNS as LEARNED_VALENCE_COLUMNS
+    from .learn import LEARNING_CURVE_COLUMNS as LEARNING_CURVE_COLUMNS
     from .learn import LearnedCoder as LearnedCoder
     from .learn import apply_coder as apply_coder
+    from .learn import apply_valence as apply_valence
+    from .learn import learning_curve as learning_curve
     from .learn import train_coder as train_coder
     from .qdpx import CODEBOOK_TABLE_COLUMNS as CODEBOOK_TABLE_COLUMNS
     from .qdpx import QdaProject as QdaProject

@@ -34,6 +34,10 @@ from .codebook import Code, Codebook
 JOIN = "\n\x00\n"
 _WORD = re.compile(r"\w+")
 NEVER = re.compile(r"(?!x)x")
+FACTOR_CHARS = 3000
+"""A phrase whose trie form would add more regex than this (a long rest copied for every
+alternative of its first words, typically a vocabulary) is compiled as one factored
+expression instead; such phrases of a code share a unit of their own."""
 STRONG_ANCHOR = float("inf")
 """Phrases whose fragments cost at most this (see ``_prefilter.fragments_cost``) form the prefiltered unit;
 the others (and phrases without anchors) form a second unit. Splitting at lower values was
@@ -56,6 +60,24 @@ class CodeMatcher:
     sensitive: np.ndarray                    # per label: negation-sensitive
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = field(default_factory=list)
     # (pattern, scans original text, scope, RE2 prefilter)
+    context_of: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per label, -1: none
+    contexts: list[ContextMatcher] = field(default_factory=list)
+    start_only: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))      # per label
+    question_of: dict[str, re.Pattern[str]] = field(default_factory=dict)          # label -> questions
+    question_rule: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))   # per label
+    # per unit: a second prefilter every candidate must also pass (a rule's context), or None
+    unit_context: list[str | None] = field(default_factory=list)
+
+
+@dataclass
+class ContextMatcher:
+    """What a rule's match needs around it (``Rule.requires``)."""
+
+    phrases: re.Pattern[str] | None   # on lower-cased text
+    prefilter: str | None
+    regex: re.Pattern[str] | None     # on original text
+    scope: str
+    within: int
 
 
 @dataclass
@@ -66,6 +88,7 @@ class Compiled:
     window: int
     valence: re.Pattern[str] | None
     polarity_of: dict[str, str]
+    valence_mask: re.Pattern[str] | None
     empty: frozenset[str]
     min_letters: int
     flip_negated: bool
@@ -73,6 +96,13 @@ class Compiled:
     question_context: list[tuple[str, re.Pattern[str], str]] = field(default_factory=list)
     # question vetoes: (code id, question pattern)
     question_veto: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    # rules restricted to some questions: (code index, rule label, question pattern)
+    rule_questions: list[tuple[int, str, re.Pattern[str]]] = field(default_factory=list)
+    # valence: per-question defaults (pattern, default, denial), denial answers, proposal codes
+    valence_questions: list[tuple[re.Pattern[str], str | None, str, str | None]] = field(default_factory=list)
+    denials: frozenset[str] = frozenset()
+    denial_start: re.Pattern[str] | None = None
+    proposal_codes: list[int] = field(default_factory=list)
 
 
 def _any_regex(patterns: list[str]) -> re.Pattern[str]:
@@ -96,46 +126,85 @@ def _prefilter(frags: set[tuple[str, float]] | None) -> str | None:
 
 
 def _compile_code(code: Code) -> CodeMatcher:
+    # Unconditional rules share one expression per code (a trie on their first words);
     # phrases with anchors are scanned only in answers that contain one (a second unit holds
-    # phrases without usable anchors; see STRONG_ANCHOR)
-    alts: dict[bool, list[tuple[tuple[object, ...], str]]] = {True: [], False: []}
-    anchors: dict[bool, set[tuple[str, float]] | None] = {True: set(), False: set()}
+    # phrases without usable anchors; see STRONG_ANCHOR). A rule with a context, a position or
+    # a question restriction gets units of its own, so that a phrase it shares with another
+    # rule is matched (and then kept or dropped) independently.
+    groups: dict[object, dict[bool, list[tuple[tuple[object, ...], str]]]] = {}
+    anchors: dict[object, dict[bool, set[tuple[str, float]] | None]] = {}
+    factored: dict[object, list[str]] = {}
+    factored_anchors: dict[object, list[str] | None] = {}
+    group_context: dict[object, str | None] = {}
     regex_parts: list[str] = []
     rule_of: dict[str, int] = {}
     labels: list[str] = []
     sensitive: list[bool] = []
+    context_of: list[int] = []
+    start_only: list[bool] = []
+    contexts: list[ContextMatcher] = []
+    question_of: dict[str, re.Pattern[str]] = {}
     counter = [0]
+    current: dict[str, object] = {"ctx": -1, "start": False, "group": None}
 
-    def add(label: str, sens: bool, phrases: list[str]) -> None:
-        labels.append(label)
+    def label(name: str, sens: bool) -> int:
+        labels.append(name)
         sensitive.append(sens)
-        k = len(labels) - 1
+        context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
+        start_only.append(bool(current["start"]))
+        return len(labels) - 1
+
+    def add(name: str, sens: bool, phrases: list[str]) -> None:
+        k = label(name, sens)
+        g = current["group"]
+        alts = groups.setdefault(g, {True: [], False: []})
+        anch = anchors.setdefault(g, {True: set(), False: set()})
         for p in phrases:
             found = F.phrase_fragments(p)
+            if P.trie_chars(p) > FACTOR_CHARS:
+                name = f"m{counter[0]}"
+                counter[0] += 1
+                factored.setdefault(g, []).append(f"(?:{P.phrase_regex(p)})(?P<{name}>)")
+                rule_of[name] = k
+                have_f = factored_anchors.get(g, [])
+                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(set(found)))
+                factored_anchors[g] = None if (pf is None or have_f is None) else [*have_f, pf]
+                continue
             strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
             for a in _phrase_alts([p], "m", counter):
                 alts[strong].append(a)
                 rule_of[a[1]] = k
-            have = anchors[strong]
-            anchors[strong] = None if (found is None or have is None) else have | found
+            have = anch[strong]
+            anch[strong] = None if (found is None or have is None) else have | found
 
-    for rule in code.rules:
+    for n, rule in enumerate(code.rules):
         sens = rule.negation_sensitive
+        current["ctx"] = -1
+        if rule.requires is not None:
+            contexts.append(_compile_context(rule.requires))
+            current["ctx"] = len(contexts) - 1
+        current["start"] = rule.position == "clause_start"
+        conditional = rule.requires is not None or rule.position != "any" or bool(rule.questions)
+        current["group"] = n if conditional else None
+        if rule.requires is not None:
+            # every match needs its context in the same answer: scan only answers with one
+            group_context[n] = contexts[-1].prefilter if not rule.requires.regex else None
+        if rule.questions and rule.name:
+            question_of[rule.name] = _any_regex(rule.questions)
         for p in rule.phrases:
             add(rule.name or f"phrase:{p}", sens, [p])
-        for s in rule.stems:
-            s = s.strip()
-            s = s if s.endswith("*") else s + "*"
-            add(rule.name or f"stem:{s}", sens, [s])
+        for st in rule.stems:
+            st = st.strip()
+            st = st if st.endswith("*") else st + "*"
+            add(rule.name or f"stem:{st}", sens, [st])
         if rule.near is not None:
             add(rule.name or rule.near.label(), sens, rule.near.phrases())
         for rx in rule.regex:
-            labels.append(rule.name or f"regex:{rx}")
-            sensitive.append(sens)
+            k = label(rule.name or f"regex:{rx}", sens)
             name = f"x{counter[0]}"
             counter[0] += 1
             regex_parts.append(f"(?:{rx})(?P<{name}>)")
-            rule_of[name] = len(labels) - 1
+            rule_of[name] = k
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = []
     for ex in code.exclude_patterns:
         if ex.questions:  # applied per answer by the coder (needs the question column)
@@ -152,16 +221,56 @@ def _compile_code(code: Code) -> CodeMatcher:
             excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
                              True, str(ex.scope), None))
     units = []
-    for strong in (True, False):
-        pattern = _trie(alts[strong])
-        if pattern is not None:
-            units.append((pattern, _prefilter(anchors[strong])))
+    unit_context: list[str | None] = []
+    for g, alts in groups.items():
+        for strong in (True, False):
+            pattern = _trie(alts[strong])
+            if pattern is not None:
+                units.append((pattern, _prefilter(anchors[g][strong])))
+                unit_context.append(group_context.get(g))
+    for g, parts in factored.items():
+        fa = factored_anchors[g]
+        units.append((re.compile("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
+        unit_context.append(group_context.get(g))
     return CodeMatcher(
-        code=code.id, units=units,  # regex rules scan every answer separately
+        code=code.id, units=units, unit_context=unit_context,  # regex rules scan every answer
         regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
         rule_of=rule_of, labels=labels,
         sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
+        context_of=np.array(context_of, dtype=np.int64), contexts=contexts,
+        start_only=np.array(start_only, dtype=bool), question_of=question_of,
+        question_rule=np.array([lab in question_of for lab in labels], dtype=bool),
     )
+
+
+def _compile_context(ctx: object) -> ContextMatcher:
+    phrases: list[str] = list(getattr(ctx, "phrases", []))
+    regex: list[str] = list(getattr(ctx, "regex", []))
+    pat = _trie(_phrase_alts(phrases, "q", [0])) if phrases else None
+    anchors: set[tuple[str, float]] | None = set()
+    for p in phrases:
+        found = F.phrase_fragments(p)
+        anchors = None if (found is None or anchors is None) else anchors | found
+    return ContextMatcher(
+        phrases=pat, prefilter=_prefilter(anchors) if phrases else None,
+        regex=re.compile("|".join(f"(?:{r})" for r in regex), re.IGNORECASE) if regex else None,
+        scope=str(getattr(ctx, "scope", "clause")), within=int(getattr(ctx, "within", 6)),
+    )
+
+
+_OPENERS = r"(?:(?:honestly|tbh|to be honest|um+|erm+|hmm+|sadly|unfortunately|well|oh|ah|no|so|ok|okay)\W+)?"
+
+
+def _denial_start(denials: list[str]) -> re.Pattern[str] | None:
+    """An answer that opens with a denial ("Honestly no. ...", "Nothing, it was great")."""
+    # "not sure", "don't know" are doubt, not a denial that approves or disapproves
+    words = sorted({_normalise_empty(d) for d in denials if _normalise_empty(d)
+                    and not re.search(r"\b(?:sure|know|idk|dunno|unsure)\b", _normalise_empty(d))},
+                   key=len, reverse=True)
+    if not words:
+        return None
+    alts = "|".join(r"\W+".join(re.escape(w) for w in d.split()) for d in words)
+    return re.compile(r"^\W*" + _OPENERS + r"(?:" + alts + r")(?![\w'’])", re.IGNORECASE)
 
 
 def _normalise_empty(text: str) -> str:
@@ -180,6 +289,7 @@ def compile_codebook(book: Codebook) -> Compiled:
              if c.codable and (c.rules or c.question_context is not None)]
     question_context: list[tuple[str, re.Pattern[str], str]] = []
     question_veto: list[tuple[str, re.Pattern[str]]] = []
+    rule_questions = [(ci, label, pat) for ci, cm in enumerate(codes) for label, pat in cm.question_of.items()]
     for c in book.flat_codes():
         if not c.codable:
             continue
@@ -191,6 +301,8 @@ def compile_codebook(book: Codebook) -> Compiled:
     negation = _trie(neg_alts) or NEVER
     contrast = _trie(_phrase_alts(book.clauses.contrast, "k", [0]))
     clause_src = f"[{book.clauses.punctuation}\\x00]+"
+    if book.clauses.spaced_dash:
+        clause_src += r"|(?<=\s)[-–—~]{1,2}(?=\s)"
     if contrast is not None:
         clause_src += "|" + contrast.pattern
     clause = re.compile(clause_src)
@@ -199,18 +311,28 @@ def compile_codebook(book: Codebook) -> Compiled:
     lex = book.valence.lexicon
     counter = [0]
     for pol, phrases in (("positive", lex.positive), ("negative", lex.negative),
-                         ("mixed", lex.mixed), ("neutral", lex.neutral),
-                         ("evaluative", lex.evaluative), ("sarcasm", lex.sarcasm)):
+                         ("mixed", lex.mixed),
+                         ("evaluative", lex.evaluative), ("sarcasm", lex.sarcasm),
+                         ("administrative", lex.administrative)):
         for a in _phrase_alts(phrases, "v", counter):
             val_alts.append(a)
             polarity_of[a[1]] = pol
     valence = _trie(val_alts) if book.valence.enabled else None
+    # neutral phrases are scanned on their own and mask every term they overlap
+    mask_alts = _phrase_alts(lex.neutral, "n", [0]) + _phrase_alts(lex.circumstance, "c", [0])
+    valence_mask = _trie(mask_alts) if book.valence.enabled else None
     compiled = Compiled(
         codes=codes, negation=negation, clause=clause, window=book.negation.window,
-        valence=valence, polarity_of=polarity_of,
+        valence=valence, polarity_of=polarity_of, valence_mask=valence_mask,
         empty=frozenset(_normalise_empty(e) for e in book.empty_answers),
         min_letters=book.min_letters, flip_negated=book.valence.flip_negated,
         question_context=question_context, question_veto=question_veto,
+        rule_questions=rule_questions,
+        valence_questions=[(_any_regex(q.questions), q.default, q.denial, q.opening_denial)
+                           for q in book.valence.questions],
+        denials=frozenset(_normalise_empty(d) for d in book.valence.denials),
+        denial_start=_denial_start(book.valence.denials),
+        proposal_codes=[i for i, cm in enumerate(codes) if cm.code in set(book.valence.proposal_codes)],
     )
     if len(_CACHE) > 16:
         _CACHE.clear()
@@ -395,3 +517,226 @@ def locate(corpus: Corpus, start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Kept-answer index and local offset of global positions."""
     idx = np.searchsorted(corpus.starts, start, side="right") - 1
     return idx, start - corpus.starts[idx]
+
+
+# ------------------------------------------------------------------------------------------
+# coding a corpus
+# ------------------------------------------------------------------------------------------
+def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) -> dict[str, np.ndarray | list]:
+    """All kept matches: code index, answer index, local start/end, rule label, negated.
+
+    ``only``: indices of the codes to scan (default every code).
+    """
+    parts: dict[str, list] = {k: [] for k in ("code", "ans", "s", "e", "rule", "neg")}
+    for ci, cm in enumerate(comp.codes):
+        if only is not None and ci not in only:
+            continue
+        found = []
+        for u, (pattern, prefilter) in enumerate(cm.units):
+            cand = candidates(corpus, prefilter)
+            if cm.unit_context and cm.unit_context[u] is not None and len(cand):
+                cand = np.intersect1d(cand, candidates(corpus, cm.unit_context[u]), assume_unique=True)
+            found.append(scan_subset(corpus, pattern, cand, original=False))
+        if cm.regex is not None:
+            found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+        found = [f for f in found if len(f[0])]
+        if not found:
+            continue
+        gs = np.concatenate([f[0] for f in found])
+        ge = np.concatenate([f[1] for f in found])
+        marks = [m for f in found for m in f[2]]
+        rule_idx = np.fromiter((cm.rule_of[m] for m in marks), dtype=np.int64, count=len(marks))
+        order = np.lexsort((-(ge - gs), gs))
+        gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
+        # every candidate match is judged alone first: rule conditions (negation-sensitive
+        # rules, context, position) ...
+        neg = negated(corpus, gs, comp.window)
+        keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
+        if cm.contexts:
+            ctx_idx = cm.context_of[rule_idx]
+            for k, ctx in enumerate(cm.contexts):
+                sel = np.flatnonzero(keep & (ctx_idx == k))
+                if len(sel):
+                    keep[sel[~context_ok(corpus, ctx, gs[sel], ge[sel])]] = False
+        if cm.start_only.any():
+            sel = np.flatnonzero(keep & cm.start_only[rule_idx])
+            if len(sel):
+                keep[sel[~at_clause_start(corpus, gs[sel])]] = False
+        ans, ls = locate(corpus, gs)
+        if cm.excludes and keep.any():
+            hit_answers = np.unique(ans[keep])
+            for ex_pat, original, scope, ex_filter in cm.excludes:
+                where = hit_answers
+                if ex_filter is not None:
+                    where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
+                xs, xe, _ = scan_subset(corpus, ex_pat, where, original=original)
+                if len(xs) == 0:
+                    continue
+                if scope == "overlap":
+                    o = np.argsort(xs, kind="stable")
+                    xs, xe = xs[o], np.maximum.accumulate(xe[o])
+                    j = np.searchsorted(xs, ge, side="left") - 1
+                    keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
+                elif scope == "clause":
+                    # only matches in answers with an exclusion hit can share its clause
+                    near = np.flatnonzero(np.isin(ans, locate(corpus, xs)[0]))
+                    veto = np.isin(clause_of(corpus, gs[near]), clause_of(corpus, xs))
+                    keep[near[veto]] = False
+                else:
+                    keep &= ~np.isin(ans, locate(corpus, xs)[0])
+        # ... and exclusions, then matches of one code never overlap: keep the earliest (then
+        # longest), apart for question-restricted rules (resolved once the question is known)
+        qr = cm.question_rule[rule_idx]
+        for group in (keep & ~qr, keep & qr):
+            idx = np.flatnonzero(group)
+            if len(idx) > 1:
+                prev_end = np.maximum.accumulate(ge[idx])
+                drop = np.zeros(len(idx), dtype=bool)
+                drop[1:] = gs[idx[1:]] < prev_end[:-1]
+                keep[idx[drop]] = False
+        gs, ge, rule_idx, neg, keep = gs[keep], ge[keep], rule_idx[keep], neg[keep], keep[keep]
+        ans, ls = locate(corpus, gs)
+        parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
+        parts["ans"].append(ans[keep])
+        parts["s"].append(ls[keep])
+        parts["e"].append((ls + (ge - gs))[keep])
+        parts["rule"].extend(cm.labels[r] for r in rule_idx[keep].tolist())
+        parts["neg"].append(neg[keep])
+    out: dict[str, np.ndarray | list] = {}
+    for key, v in parts.items():
+        if key == "rule":
+            out[key] = v
+        else:
+            out[key] = np.concatenate(v) if v else np.zeros(0, dtype=bool if key == "neg" else np.int64)
+    return out
+
+
+def lexicon_terms(corpus: Corpus, comp: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Valence lexicon terms (global start, end, polarity) not covered by a ``neutral`` or
+    ``circumstance`` phrase (circumstances are returned too, with polarity
+    ``"circumstance"``), and the end positions of the negation cues free to negate them (a cue
+    inside any lexicon term, neutral ones included, is used up by it: "never got", "no
+    problem")."""
+    empty = np.zeros(0, np.int64)
+    if comp.valence is None or len(corpus.rows) == 0:
+        return empty, empty, np.zeros(0, dtype=object), corpus.cue_end
+    gs, ge, marks = scan(comp.valence, corpus.big)
+    pol = np.array([comp.polarity_of[m] for m in marks], dtype=object)
+    ns, ne = empty, empty
+    circ = np.zeros(0, dtype=bool)
+    if comp.valence_mask is not None:
+        ns, ne, nmarks = scan(comp.valence_mask, corpus.big)
+        circ = np.array([m[0] == "c" for m in nmarks], dtype=bool)
+    spans_s, spans_e = np.concatenate([gs, ns]), np.concatenate([ge, ne])
+    o = np.argsort(spans_s, kind="stable")
+    cue_end = free_cues(corpus, spans_s[o], spans_e[o])
+    if len(ns) and len(gs):
+        ne_max = np.maximum.accumulate(ne)
+        j = np.searchsorted(ns, ge, side="left") - 1
+        masked = (j >= 0) & (ne_max[np.clip(j, 0, None)] > gs)
+        gs, ge, pol = gs[~masked], ge[~masked], pol[~masked]
+    if circ.any():
+        gs = np.concatenate([gs, ns[circ]])
+        ge = np.concatenate([ge, ne[circ]])
+        pol = np.concatenate([pol, np.full(int(circ.sum()), "circumstance", dtype=object)])
+        o = np.argsort(gs, kind="stable")
+        gs, ge, pol = gs[o], ge[o], pol[o]
+    return gs, ge, pol, cue_end
+
+
+def free_cues(corpus: Corpus, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
+    """End positions of the negation cues that are not part of a lexicon term (``gs``
+    sorted)."""
+    cs, ce = corpus.cue_start, corpus.cue_end
+    if len(cs) == 0 or len(gs) == 0:
+        return ce
+    ge_max = np.maximum.accumulate(ge)
+    j = np.searchsorted(gs, cs, side="right") - 1   # last term starting at or before the cue
+    inside = (j >= 0) & (ce <= ge_max[np.clip(j, 0, None)])  # the whole cue lies in a term
+    return ce[~inside]
+
+
+# ------------------------------------------------------------------------------------------
+# rule context (requires) and position
+# ------------------------------------------------------------------------------------------
+def _context_hits(corpus: Corpus, ctx: ContextMatcher, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Global (start, end) of the context's matches in the given kept answers."""
+    starts, ends = [], []
+    if ctx.phrases is not None:
+        where = answers
+        if ctx.prefilter is not None:
+            where = np.intersect1d(where, candidates(corpus, ctx.prefilter), assume_unique=True)
+        s, e, _ = scan_subset(corpus, ctx.phrases, where, original=False)
+        starts.append(s)
+        ends.append(e)
+    if ctx.regex is not None:
+        s, e, _ = scan_subset(corpus, ctx.regex, answers, original=True)
+        starts.append(s)
+        ends.append(e)
+    if not starts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    s, e = np.concatenate(starts), np.concatenate(ends)
+    o = np.argsort(s, kind="stable")
+    return s[o], e[o]
+
+
+def context_ok(corpus: Corpus, ctx: ContextMatcher, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
+    """Whether each match (global start/end) has the context it requires.
+
+    ``clause``: a context match in the same clause; ``answer``: anywhere in the same answer;
+    ``window``: a context match (not the match itself) at most ``within`` words before the
+    match's start or after its end, in the same answer.
+    """
+    out = np.zeros(len(gs), dtype=bool)
+    if len(gs) == 0:
+        return out
+    ans, _ = locate(corpus, gs)
+    xs, xe = _context_hits(corpus, ctx, np.unique(ans))
+    if len(xs) == 0:
+        return out
+    if ctx.scope == "answer":
+        return np.isin(ans, locate(corpus, xs)[0])
+    if ctx.scope == "clause":
+        return np.isin(clause_of(corpus, gs), clause_of(corpus, xs))
+    xans = locate(corpus, xs)[0]
+    big = corpus.big
+    findall = _WORD.findall
+    for i in range(len(gs)):
+        a, s, e = ans[i], int(gs[i]), int(ge[i])
+        lo = np.searchsorted(xans, a, side="left")
+        hi = np.searchsorted(xans, a, side="right")
+        for j in range(lo, hi):
+            cs, ce = int(xs[j]), int(xe[j])
+            if cs >= s and ce <= e:
+                continue  # the match itself
+            if ce <= s:
+                gap = len(findall(big, ce, s))
+            elif cs >= e:
+                gap = len(findall(big, e, cs))
+            else:
+                gap = 0  # overlapping but not inside: adjacent enough
+            if gap <= ctx.within:
+                out[i] = True
+                break
+    return out
+
+
+_HAS_WORD = re.compile(r"\w")
+
+
+def at_clause_start(corpus: Corpus, gs: np.ndarray) -> np.ndarray:
+    """Whether each match opens its clause: only punctuation, spaces or the clause's opening
+    boundary (a contrast word) stand between the clause start and the match."""
+    out = np.zeros(len(gs), dtype=bool)
+    if len(gs) == 0:
+        return out
+    cs = clause_of(corpus, gs)
+    big = corpus.big
+    match = corpus._clause.match
+    for i in range(len(gs)):
+        a, b = int(cs[i]), int(gs[i])
+        m = match(big, a, b)
+        if m is not None and m.end() > a:
+            a = m.end()
+        out[i] = _HAS_WORD.search(big, a, b) is None
+    return out

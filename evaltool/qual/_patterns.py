@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
-__all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_atoms"]
+__all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_atoms", "phrase_regex",
+           "trie_chars"]
 
 MAX_EXPANSIONS = 5000
 
@@ -201,8 +202,7 @@ def _render_seq(seq: list[object] | tuple[object, ...], lead_sep: bool) -> str:
         if isinstance(item, str):
             out.append(prefix + _atoms_regex(_word_atoms(item)))
         elif isinstance(item, _Group):
-            alts = sorted({_render_seq(a, False) for a in item.alts}, key=lambda r: (-len(r), r))
-            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            body = _render_group(item)
             if not item.optional:
                 out.append(prefix + body)
             elif prefix or n == len(seq) - 1:
@@ -213,6 +213,59 @@ def _render_seq(seq: list[object] | tuple[object, ...], lead_sep: bool) -> str:
                 continue
         sep_next = True
     return "".join(out)
+
+
+GROUP_TRIE = 8
+"""A group with more alternatives than this (once nested groups are written out) is rendered
+as a character trie: Python's regex engine tries the branches of an alternation one after
+the other, a trie branches on one character at a time."""
+_FLAT_LIMIT = 2000
+
+
+def _flat(alt: tuple[object, ...] | list[object], limit: int = _FLAT_LIMIT) -> list[list[str]] | None:
+    """The word sequences an alternative stands for (nested groups written out), or None when
+    it has a gap or would give more than ``limit`` sequences."""
+    out: list[list[str]] = [[]]
+    for item in alt:
+        if isinstance(item, str):
+            out = [w + [item] for w in out]
+        elif isinstance(item, _Group):
+            options: list[list[str]] = [[]] if item.optional else []
+            for a in item.alts:
+                sub = _flat(a, limit)
+                if sub is None:
+                    return None
+                options += sub
+            out = [w + o for w in out for o in options]
+        else:
+            return None
+        if len(out) > limit:
+            return None
+    return out
+
+
+def _render_group(item: _Group) -> str:
+    flat: list[list[str]] = []
+    for a in item.alts:
+        sub = _flat(a)
+        if sub is None:
+            flat = []
+            break
+        flat += sub
+    flat = [w for w in flat if w]
+    if len(flat) > GROUP_TRIE:
+        seqs = []
+        for words in flat:
+            atoms: list[object] = []
+            for n, w in enumerate(words):
+                if n:
+                    atoms.append(SEP)
+                atoms.extend(_word_atoms(w))
+            if atoms:
+                seqs.append(tuple(atoms))
+        return _atoms_trie(seqs, open_end=True)
+    alts = sorted({_render_seq(a, False) for a in item.alts}, key=lambda r: (-len(r), r))
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
 
 def _heads(seq: list[object]) -> list[tuple[str, list[object]]]:
@@ -237,6 +290,11 @@ def _heads(seq: list[object]) -> list[tuple[str, list[object]]]:
 
 
 EXPAND_LIMIT = 60
+EXPAND_CHARS = 6000
+"""Weak-word expansion also stops when the copies of the rest of the phrase would exceed this
+many characters of regex (a long rest, such as a vocabulary, is not copied for every
+alternative of a common first word: Python compiles the expression in time proportional to
+its length)."""
 
 
 def _weak(word: str) -> bool:
@@ -261,12 +319,21 @@ def phrase_atoms(phrase: str) -> tuple[tuple[object, ...], ...]:
         if not grow:
             break
         new: list[tuple[list[str], list[object]]] = []
+        grown = False
         for i, (words, rest) in enumerate(entries):
             if i in grow:
-                new.extend((words + [h], r) for h, r in _heads(rest))
-            else:
-                new.append((words, rest))
-        if len(new) > EXPAND_LIMIT:
+                try:  # an optional word followed by a gap cannot be written out
+                    heads = _heads(rest)
+                except PhraseError:
+                    heads = None
+                if heads is not None:
+                    new.extend((words + [h], r) for h, r in heads)
+                    grown = True
+                    continue
+            new.append((words, rest))
+        if not grown:
+            break
+        if len(new) > EXPAND_LIMIT or _rest_chars(new) > max(EXPAND_CHARS, _rest_chars(entries)):
             break
         entries = new
     out = []
@@ -282,6 +349,59 @@ def phrase_atoms(phrase: str) -> tuple[tuple[object, ...], ...]:
     if not out:
         raise PhraseError("has no word characters")
     return tuple(out)
+
+
+def _rest_chars(entries: list[tuple[list[str], list[object]]]) -> int:
+    return sum(len(_render_seq(rest, True)) for _, rest in entries if rest)
+
+
+@cache
+def phrase_regex(phrase: str) -> str:
+    """The phrase as one factored regular expression: a character trie of its first words
+    followed, once, by the rest they share (no copy of the rest per first word). Used for
+    phrases whose trie form would copy a long rest (typically a vocabulary) many times."""
+    by_rest: dict[str, list[tuple[object, ...]]] = {}
+    for head, rest in _heads(parse_phrase(phrase)):
+        key = _render_seq(rest, not isinstance(rest[0], _Gap)) if rest else ""
+        by_rest.setdefault(key, []).append(tuple(_word_atoms(head)))
+    out = []
+    for tail, heads in by_rest.items():
+        first = "".join(sorted({re.escape(h[0]) for h in heads if h and isinstance(h[0], str)}))
+        body = _atoms_trie(heads, open_end=bool(tail))
+        out.append(rf"\b(?=[{first}])" + body + tail + (r"(?!\w)" if tail else ""))
+    return out[0] if len(out) == 1 else "(?:" + "|".join(out) + ")"
+
+
+def _atoms_trie(words: list[tuple[object, ...]], open_end: bool) -> str:
+    """Regex of a set of atom sequences merged into a trie (no markers). A sequence that ends
+    without a stem gets a word boundary unless ``open_end`` (a rest follows)."""
+    trie: dict = {}
+    for atoms in words:
+        node = trie
+        for a in atoms:
+            node = node.setdefault(a, {})
+        node[_END] = {}
+
+    def gen(node: dict, after: object) -> str:
+        parts = []
+        keys = sorted((k for k in node if k != _END),
+                      key=lambda k: (_order(k)[0], _char_rank(k, after is None) if isinstance(k, str) else 0,
+                                     _order(k)[1]))
+        for key in keys:
+            piece = re.escape(key) if isinstance(key, str) else cast(tuple[str, str], key)[1]
+            parts.append(piece + gen(node[key], key))
+        if _END in node:
+            parts.append("" if (open_end or after == STEM) else r"(?!\w)")
+        if len(parts) == 1:
+            return parts[0]
+        return "(?:" + "|".join(parts) + ")"
+
+    return gen(trie, None)
+
+
+def trie_chars(phrase: str) -> int:
+    """Characters of regex the trie form of a phrase adds (its rests, copied per head)."""
+    return sum(len(a[-1][1]) for a in phrase_atoms(phrase) if a and isinstance(a[-1], tuple) and a[-1][0] == "RAW")
 
 
 def check_phrase(phrase: str) -> None:

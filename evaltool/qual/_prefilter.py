@@ -20,7 +20,7 @@ from itertools import pairwise, product
 
 from . import _patterns as P
 
-__all__ = ["Fragments", "fragments_cost", "phrase_fragments"]
+__all__ = ["Fragments", "fragments_cost", "ordered_prefilter", "phrase_fragments"]
 
 Fragments = frozenset[tuple[str, float]]
 """(RE2 fragment, estimated share of answers it lets through)."""
@@ -130,3 +130,19 @@ def _seq(seq: list[object] | tuple[object, ...]) -> Fragments | None:
 def phrase_fragments(phrase: str) -> Fragments | None:
     """RE2 fragments one of which matches inside every match of ``phrase`` (None: no usable one)."""
     return _seq(P.parse_phrase(phrase))
+
+
+def ordered_prefilter(phrase: str) -> str | None:
+    """An RE2 pattern every text the phrase matches must match, built from its first and last
+    required elements in order (``first.*last``): far more selective than one fragment when
+    the first words are common ("more … examples", "as a … physio"). None: no usable pair."""
+    seq = [item for item in P.parse_phrase(phrase)
+           if isinstance(item, str) or (isinstance(item, P._Group) and not item.optional)]
+    if len(seq) < 2:
+        return None
+    first, last = _seq([seq[0]]), _seq([seq[-1]])
+    if first is None or last is None:
+        return None
+    a = "|".join(sorted({f for f, _ in first}))
+    b = "|".join(sorted({f for f, _ in last}))
+    return f"(?s:(?:{a}).*(?:{b}))"

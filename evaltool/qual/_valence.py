@@ -17,7 +17,8 @@ import pandas as pd
 
 from . import _engine as E
 
-__all__ = ["QUESTION_CONTEXT", "ValenceScan", "question_mask", "question_rules", "scan_valence", "valence_labels"]
+__all__ = ["FEATURES", "QUESTION_CONTEXT", "AnswerValence", "ValenceScan", "answer_valence", "question_mask", "question_rules", "rule_questions", "scan_valence",
+           "valence_labels"]
 
 
 @dataclass
@@ -46,10 +47,8 @@ def scan_valence(texts: list[str], comp: E.Compiled, corpus: E.Corpus | None = N
         corpus = E.build_corpus(texts, comp)
     if comp.valence is None or len(corpus.rows) == 0:
         return ValenceScan(**flags, evidence=evidence)
-    gs, ge, marks = E.scan(comp.valence, corpus.big)
-    pol = np.array([comp.polarity_of[m] for m in marks], dtype=object)
-    cue_end = _free_cues(corpus, gs, ge)
-    keep = pol != "neutral"
+    gs, ge, pol, cue_end = E.lexicon_terms(corpus, comp)
+    keep = (pol != "administrative") & (pol != "circumstance")
     gs, ge, pol = gs[keep], ge[keep], pol[keep]
     if len(gs) == 0:
         return ValenceScan(**flags, evidence=evidence)
@@ -77,20 +76,6 @@ def scan_valence(texts: list[str], comp: E.Compiled, corpus: E.Corpus | None = N
     return ValenceScan(**flags, evidence=evidence)
 
 
-def _free_cues(corpus: E.Corpus, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
-    """End positions of the negation cues that are not part of a lexicon term.
-
-    A cue inside a term ("never got", "not much", "no problem") is used up by that term and
-    does not negate later terms ("never got booked in which was disappointing").
-    """
-    cs, ce = corpus.cue_start, corpus.cue_end
-    if len(cs) == 0 or len(gs) == 0:
-        return ce
-    j = np.searchsorted(gs, cs, side="right") - 1   # last term starting at or before the cue
-    inside = (j >= 0) & (ce <= ge[np.clip(j, 0, None)])  # the whole cue lies in that term
-    return ce[~inside]
-
-
 def valence_labels(v: ValenceScan) -> np.ndarray:
     """positive / negative / mixed / neutral per answer."""
     both = v.mixed | (v.positive & v.negative)
@@ -108,6 +93,39 @@ def question_mask(questions: list[str], pattern: re.Pattern[str]) -> np.ndarray:
 
 
 QUESTION_CONTEXT = "question context"
+
+
+def rule_questions(rows: dict[str, np.ndarray], questions: list[str] | None,
+                   comp: E.Compiled) -> dict[str, np.ndarray]:
+    """Drop the matches of question-restricted rules in answers to other questions (all of
+    them when there is no question column), then those that overlap another match of the
+    same code in the same answer (matches of one code never overlap)."""
+    drop = np.zeros(len(rows["row"]), dtype=bool)
+    is_q = np.zeros(len(rows["row"]), dtype=bool)
+    rule = rows["rule"]
+    for ci, label, pattern in comp.rule_questions:
+        sel = (rows["code"] == ci) & (rule == label)
+        if not sel.any():
+            continue
+        is_q |= sel
+        if questions is None:
+            drop |= sel
+        else:
+            drop |= sel & ~question_mask(questions, pattern)[rows["row"]]
+    if not is_q.any():
+        return rows
+    keep_q = np.flatnonzero(is_q & ~drop)
+    if len(keep_q):
+        others = ~is_q
+        key = rows["row"] * (len(comp.codes) + 1) + rows["code"]
+        o_idx = np.flatnonzero(others)
+        for i in keep_q.tolist():
+            same = o_idx[key[o_idx] == key[i]]
+            if len(same) and ((rows["s"][same] < rows["e"][i]) & (rows["s"][i] < rows["e"][same])).any():
+                drop[i] = True
+    if not drop.any():
+        return rows
+    return {k: v[~drop] for k, v in rows.items()}
 
 
 def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: list[str],
@@ -150,3 +168,152 @@ def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: lis
     both = {k: np.concatenate([rows[k], new[k]]) for k in rows}
     order = np.lexsort((both["code"], both["s"], both["row"]))
     return {k: v[order] for k, v in both.items()}
+
+
+# ------------------------------------------------------------------------------------------
+# the valence of each answer (CODEBOOK.md's definitions, read with the question)
+# ------------------------------------------------------------------------------------------
+@dataclass
+class AnswerValence:
+    """Per answer: the valence, the evidence that decided it and how it was decided."""
+
+    label: np.ndarray      # positive / negative / mixed / neutral
+    evidence: list[str]    # terms, proposals, or the question rule, joined by " | "
+    basis: np.ndarray      # "terms", "question default", "denial", "empty", "none"
+    features: np.ndarray   # (n, 6) counts: positive, negative, mixed, sarcasm, proposal, administrative
+
+
+FEATURES = ("positive", "negative", "mixed", "sarcasm", "proposal", "administrative")
+
+
+def _question_rule(questions: list[str] | None, comp: E.Compiled) -> list[int]:
+    """Index of the first ``valence.questions`` entry matching each answer's question (-1)."""
+    if questions is None or not comp.valence_questions:
+        return [-1] * (0 if questions is None else len(questions))
+    out = np.full(len(questions), -1, dtype=np.int64)
+    for k in range(len(comp.valence_questions) - 1, -1, -1):
+        out[question_mask(questions, comp.valence_questions[k][0])] = k
+    return out.tolist()
+
+
+def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compiled) -> AnswerValence:
+    """Valence of each answer by the codebook's lexicons, proposals and question defaults.
+
+    1. Lexicon terms (leftmost, longest; ``neutral`` phrases mask what they cover) count as
+       positive, negative, mixed or sarcasm; a negation cue before a positive or negative term
+       in its clause flips it (``flip_negated``). Sarcasm makes positive terms not count.
+    2. Evidence of ``valence.proposal_codes`` (a proposal for the intervention) counts as a
+       wish for change, except where it overlaps a positive term ("more of these please") or
+       shares its clause with an ``administrative`` term ("could we get the slides?").
+    3. Positive and negative (or a wish for change) together are mixed; a ``mixed`` term is
+       mixed by itself.
+    4. With a question column: an answer that is only a denial ("no", "nothing") takes the
+       question's ``denial`` value; a non-empty answer with no lexicon term, proposal or
+       administrative term at all takes the question's ``default``. Everything else is neutral.
+    """
+    n = len(texts)
+    counts = np.zeros((n, len(FEATURES)), dtype=np.int64)
+    evidence: list[list[str]] = [[] for _ in range(n)]
+    any_term = np.zeros(n, dtype=bool)
+    corpus = E.build_corpus(texts, comp)
+    big = corpus.big_orig
+    term: dict[str, np.ndarray] | None = None
+    if comp.valence is not None and len(corpus.rows):
+        gs, ge, pol, cue_end = E.lexicon_terms(corpus, comp)
+        if len(gs):
+            negd = E.negated(corpus, gs, comp.window, cue_end) if len(gs) else np.zeros(0, bool)
+            ans, _ = E.locate(corpus, gs)
+            rows = corpus.rows[ans]
+            any_term[rows[pol != "administrative"]] = True  # circumstances included
+            is_pos, is_neg = pol == "positive", pol == "negative"
+            if comp.flip_negated:
+                eff_pos = (is_pos & ~negd) | (is_neg & negd)
+                eff_neg = (is_neg & ~negd) | (is_pos & negd)
+            else:
+                eff_pos, eff_neg = is_pos & ~negd, is_neg & ~negd
+            sarc = pol == "sarcasm"
+            sarcastic = np.zeros(n, dtype=bool)
+            sarcastic[rows[sarc]] = True
+            eff_pos &= ~sarcastic[rows]
+            term = {"gs": gs, "ge": ge, "rows": rows, "pos": eff_pos, "neg": eff_neg,
+                    "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative"}
+    proposals = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if comp.proposal_codes and len(corpus.rows):
+        hits = E.code_corpus(corpus, comp, only=set(comp.proposal_codes))
+        if len(hits["ans"]):
+            ans = np.asarray(hits["ans"])
+            rows_d = {"row": corpus.rows[ans], "code": np.asarray(hits["code"]),
+                      "s": np.asarray(hits["s"]), "e": np.asarray(hits["e"]),
+                      "rule": np.array(hits["rule"], dtype=object), "neg": np.asarray(hits["neg"]),
+                      "ans": ans}
+            rows_d = rule_questions(rows_d, questions, comp)
+            a = rows_d["ans"]
+            proposals = (corpus.starts[a] + rows_d["s"], corpus.starts[a] + rows_d["e"], rows_d["row"])
+    admin_request = np.zeros(n, dtype=bool)
+    if term is not None:
+        gs, ge, rows = term["gs"], term["ge"], term["rows"]
+        ps, pe, prow = proposals
+        pos_mask = term["pos"].copy()
+        keep_p = np.ones(len(ps), dtype=bool)
+        if len(ps):
+            # a positive term inside a proposal is its object ("more practical, less theory");
+            # a proposal inside a positive term approves ("more of these please")
+            inside = np.array([((ps <= a) & (pe >= b)).any() for a, b in
+                               zip(gs.tolist(), ge.tolist(), strict=True)], dtype=bool)
+            pos_mask &= ~inside
+            pg, pge = gs[pos_mask], ge[pos_mask]
+            keep_p &= ~np.array([((pg <= a) & (pge >= b)).any() for a, b in
+                                 zip(ps.tolist(), pe.tolist(), strict=True)], dtype=bool)
+            if term["admin"].any():
+                admin_clauses = E.clause_of(corpus, gs[term["admin"]])
+                in_admin = np.isin(E.clause_of(corpus, ps), admin_clauses)
+                admin_request[prow[keep_p & in_admin]] = True
+                keep_p &= ~in_admin
+        sarc, mixed_t, neg_t = term["sarc"], term["mixed"], term["neg"]
+        for col, mask in ((0, pos_mask), (1, neg_t), (2, mixed_t), (3, sarc), (5, term["admin"])):
+            np.add.at(counts[:, col], rows[mask], 1)
+        for i in np.flatnonzero(pos_mask | neg_t | mixed_t | sarc).tolist():
+            evidence[int(rows[i])].append(big[int(gs[i]):int(ge[i])])
+        proposals = (ps[keep_p], pe[keep_p], prow[keep_p])
+    ps, pe, prow = proposals
+    for p_start, p_end, r in zip(ps.tolist(), pe.tolist(), prow.tolist(), strict=True):
+        counts[r, 4] += 1
+        evidence[r].append("proposal: " + big[p_start:p_end])
+    pos = counts[:, 0] > 0
+    neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
+    mixed = (counts[:, 2] > 0) | (pos & neg)
+    label = np.where(mixed, "mixed", np.where(pos, "positive", np.where(neg, "negative", "neutral"))).astype(object)
+    basis = np.where(pos | neg | mixed, "terms", "none").astype(object)
+    basis[corpus.empty] = "empty"
+    if questions is not None:
+        rule = _question_rule(questions, comp)
+        opening = comp.denial_start
+        for i in range(n):
+            k = rule[i]
+            norm = E._normalise_empty(texts[i]) if (corpus.empty[i] or len(texts[i]) < 60) else None
+            whole = norm is not None and norm in comp.denials
+            opens = not whole and opening is not None and opening.match(texts[i]) is not None
+            if k < 0 or basis[i] == "empty" and not whole:
+                continue
+            _, default, denial, opening_value = comp.valence_questions[k]
+            if whole or (opens and basis[i] != "terms" and not admin_request[i] and opening_value is None):
+                if basis[i] == "terms":
+                    continue
+                label[i] = denial
+                basis[i] = "denial"
+                evidence[i].append(f"denial ({label[i]})")
+            elif opens and opening_value is not None:
+                has_pos = label[i] in ("positive", "mixed")
+                has_neg = label[i] in ("negative", "mixed")
+                has_pos |= opening_value == "positive"
+                has_neg |= opening_value == "negative"
+                label[i] = "mixed" if has_pos and has_neg else ("positive" if has_pos else "negative")
+                basis[i] = "denial" if basis[i] != "terms" else "terms"
+                evidence[i].append(f"opening denial ({opening_value})")
+            elif (basis[i] == "none" and not any_term[i] and not admin_request[i]
+                  and default is not None):
+                label[i] = default
+                basis[i] = "question default"
+                evidence[i].append(f"question default ({label[i]})")
+    return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
+                         features=counts)

@@ -21,6 +21,23 @@ Rule kinds (each entry of a code's ``rules`` may combine several):
 ``negation_sensitive``
     when true, a match preceded in its clause by a negation cue (``negation.cues``, within
     ``negation.window`` words) is not evidence for the code ("I don't feel more confident").
+``requires``
+    context for a loose trigger: a match counts only when one of the context ``phrases`` (or
+    ``regex``) also occurs in the same clause (``scope: clause``), within ``within`` words on
+    either side (``scope: window``) or anywhere in the answer (``scope: answer``) — "incident"
+    is evidence of humanising error only near feelings, blame or what happened to the person.
+``position``
+    ``clause_start``: the match must open its clause (only punctuation, a contrast word or a
+    line break before it) — an imperative such as "Start later" or "Cut the intro".
+``questions``
+    regular expressions searched (case-insensitive) in each answer's question id or label:
+    the rule fires only for answers to matching questions (and never when the answers have
+    no question column); ``^(?!.*call)`` means every question but the call's. A rule with
+    ``questions`` needs a ``name`` unique within its code.
+
+Named vocabularies (``vocab``, at the top of the codebook) are lists of phrases; ``{name}``
+inside any phrase of the codebook (rules, context, exclusions, lexicons, negation cues)
+stands for ``(phrase 1|phrase 2|...)``, so one list of roles or professions serves many rules.
 
 A code's ``exclude_patterns`` (phrases or regex) veto its matches that overlap them (or, with
 ``scope: clause`` / ``answer``, that share their clause or answer). An exclude rule with
@@ -65,6 +82,7 @@ __all__ = [
     "Code",
     "Codebook",
     "CodebookProblem",
+    "Context",
     "ExcludeRule",
     "Lexicon",
     "Near",
@@ -72,6 +90,7 @@ __all__ = [
     "QuestionContext",
     "Rule",
     "Valence",
+    "ValenceQuestion",
     "check_codebook_file",
     "list_codebooks",
     "load_codebook",
@@ -104,6 +123,17 @@ def _check_regexes(values: list[str]) -> list[str]:
     return values
 
 
+def _check_question_regexes(values: list[str]) -> list[str]:
+    """Question patterns only need to compile (a negative lookahead such as
+    ``^(?!.*call)`` — every question but the call's — matches the empty string)."""
+    for n, p in enumerate(values):
+        try:
+            re.compile(p, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"regex {n} ({p!r}) does not compile: {exc}") from None
+    return values
+
+
 class Near(_Model):
     """Proximity: a term of ``a`` within ``within`` words of a term of ``b``, same clause."""
 
@@ -122,8 +152,27 @@ class Near(_Model):
         return f"near:({'|'.join(self.a)}) {arrow}{self.within} ({'|'.join(self.b)})"
 
 
+class Context(_Model):
+    """Context a rule's match needs: a phrase or regex in the same clause, window or answer."""
+
+    phrases: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    scope: Literal["clause", "window", "answer"] = "clause"
+    within: int = Field(default=6, ge=1, le=30)
+
+    _phr = field_validator("phrases")(_check_phrases)
+    _rx = field_validator("regex")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Context:
+        if not (self.phrases or self.regex):
+            raise ValueError("a context ('requires') needs phrases or regex")
+        return self
+
+
 class Rule(_Model):
-    """One rule entry of a code: any of phrases, stems, regex, near (all optional)."""
+    """One rule entry of a code: any of phrases, stems, regex, near (all optional), with an
+    optional context (``requires``), position and question restriction."""
 
     name: str | None = None
     phrases: list[str] = Field(default_factory=list)
@@ -131,6 +180,11 @@ class Rule(_Model):
     regex: list[str] = Field(default_factory=list)
     near: Near | None = None
     negation_sensitive: bool = False
+    requires: Context | None = None
+    position: Literal["any", "clause_start"] = "any"
+    questions: list[str] = Field(default_factory=list)
+
+    _qrx = field_validator("questions")(_check_question_regexes)
 
     _phr = field_validator("phrases")(_check_phrases)
     _rx = field_validator("regex")(_check_regexes)
@@ -147,6 +201,8 @@ class Rule(_Model):
     def _not_empty(self) -> Rule:
         if not (self.phrases or self.stems or self.regex or self.near):
             raise ValueError("a rule needs at least one of phrases, stems, regex or near")
+        if self.questions and not self.name:
+            raise ValueError("a rule with 'questions' needs a 'name'")
         return self
 
 
@@ -216,6 +272,15 @@ class Code(_Model):
     question_context: QuestionContext | None = None
     children: list[Code] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _question_rule_names(self) -> Code:
+        names = [r.name for r in self.rules]
+        for r in self.rules:
+            if r.questions and names.count(r.name) > 1:
+                raise ValueError(f"rule name '{r.name}' is used twice; a rule with 'questions' "
+                                 "needs a name unique within its code")
+        return self
+
 
 class Lexicon(_Model):
     """Valence word lists (phrase syntax).
@@ -223,7 +288,11 @@ class Lexicon(_Model):
     ``evaluative``: words that evaluate without a polarity ("ok", "fine"); they do not change
     the valence but count as an evaluation for question context. ``sarcasm``: conservative
     markers ("the irony", "yeah right"); an answer with one is negative and its positive terms
-    do not count.
+    do not count. ``administrative``: what an administrative request asks for ("the slides",
+    "a certificate", "CPD hours"); a proposal in the same clause is not a wish for change.
+    ``circumstance``: a circumstance that explains an answer ("been off on mat leave", "was on
+    nights that week"); like ``neutral`` it masks the terms it overlaps, and the answer is not
+    given its question's default.
     """
 
     positive: list[str] = Field(default_factory=list)
@@ -232,9 +301,33 @@ class Lexicon(_Model):
     neutral: list[str] = Field(default_factory=list)
     evaluative: list[str] = Field(default_factory=list)
     sarcasm: list[str] = Field(default_factory=list)
+    administrative: list[str] = Field(default_factory=list)
+    circumstance: list[str] = Field(default_factory=list)
 
     _phr = field_validator("positive", "negative", "mixed", "neutral", "evaluative",
-                           "sarcasm")(_check_phrases)
+                           "sarcasm", "administrative", "circumstance")(_check_phrases)
+
+
+ValenceLabel = Literal["positive", "negative", "mixed", "neutral"]
+
+
+class ValenceQuestion(_Model):
+    """How valence reads answers to some questions (regexes searched in the question id or
+    label): ``default`` for a non-empty answer without any polarity evidence (naming what was
+    most useful approves; an answer to "what would you change" proposes a change), ``denial``
+    for an answer that only says no or nothing ("Nothing" as the most useful part is negative;
+    as what to change it is neutral) or that opens with a denial and says nothing else that
+    counts ("Honestly no. Forgot about it"). ``opening_denial``: the evidence a denial adds when
+    the answer goes on ("Nothing, Sam was brilliant" / "No changes, maybe a bit shorter" under
+    "what would you change": approval, so positive or mixed; "Not yet, but..." under "have
+    you used anything": negative)."""
+
+    questions: list[str] = Field(min_length=1)
+    default: ValenceLabel | None = None
+    denial: ValenceLabel = "neutral"
+    opening_denial: Literal["positive", "negative"] | None = None
+
+    _rx = field_validator("questions")(_check_question_regexes)
 
 
 class Valence(_Model):
@@ -243,11 +336,21 @@ class Valence(_Model):
     ``flip_negated``: a negated positive term counts as negative and a negated negative term as
     positive. ``neutral`` phrases mask any polarity term they overlap ("would be good to").
     ``mixed`` phrases make the answer mixed by themselves ("mixed feelings").
+
+    ``proposal_codes``: codes whose evidence is a proposal for the intervention (CODEBOOK.md:
+    "a suggestion that implies something was missing or wrong" is negative, mixed with
+    approval); a proposal that overlaps a positive term ("more of these please") approves, and
+    one in a clause with an ``administrative`` term ("could we get the slides?") is neutral.
+    ``denials``: whole answers that only say no or nothing ("no", "not really", "nothing");
+    ``questions``: per-question defaults (:class:`ValenceQuestion`), first match wins.
     """
 
     enabled: bool = True
     lexicon: Lexicon = Field(default_factory=Lexicon)
     flip_negated: bool = True
+    proposal_codes: list[str] = Field(default_factory=list)
+    denials: list[str] = Field(default_factory=list)
+    questions: list[ValenceQuestion] = Field(default_factory=list)
 
 
 class Negation(_Model):
@@ -263,10 +366,13 @@ class Negation(_Model):
 
 
 class Clauses(_Model):
-    """Where clauses end: punctuation (a regex character class body) and contrast words."""
+    """Where clauses end: punctuation (a regex character class body), contrast words and,
+    with ``spaced_dash`` (default), a dash with a space on each side ("used it - it helped";
+    "short-staffed" is one word)."""
 
     punctuation: str = r".!?;,\n"
     contrast: list[str] = Field(default_factory=lambda: list(_patterns.CLAUSE_BLOCKERS))
+    spaced_dash: bool = True
 
     _phr = field_validator("contrast")(_check_phrases)
 
@@ -313,7 +419,16 @@ class Codebook(_Model):
     clauses: Clauses = Field(default_factory=Clauses)
     empty_answers: list[str] = Field(default_factory=lambda: list(_DEFAULT_EMPTY))
     min_letters: int = Field(default=2, ge=0)
+    vocab: dict[Identifier, list[str]] = Field(default_factory=dict)
     notes: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_vocab(cls, data: object) -> object:
+        """Replace ``{name}`` in every phrase by the alternatives of ``vocab[name]``."""
+        if not isinstance(data, dict) or not isinstance(data.get("vocab"), dict) or not data["vocab"]:
+            return data
+        return _expand(data, data["vocab"])
 
     @model_validator(mode="after")
     def _cross_check(self) -> Codebook:
@@ -325,6 +440,9 @@ class Codebook(_Model):
         for c in self.flat_codes():
             if c.parent is not None and c.parent not in known:
                 raise ValueError(f"code '{c.id}' has parent '{c.parent}', which is not a code")
+        unknown = [c for c in self.valence.proposal_codes if c not in known]
+        if unknown:
+            raise ValueError(f"valence.proposal_codes {unknown} are not codes")
         parents = {c.id: c.parent for c in self.flat_codes()}
         for cid in ids:
             seen: set[str] = set()
@@ -370,6 +488,38 @@ class Codebook(_Model):
 
 
 Code.model_rebuild()
+
+_VOCAB_REF = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+# keys whose string values (or lists of strings) are phrases in the phrase syntax
+_PHRASE_KEYS = frozenset({"phrases", "a", "b", "positive", "negative", "mixed", "neutral",
+                          "evaluative", "sarcasm", "administrative", "denial", "cues", "pseudo",
+                          "contrast"})
+
+
+def _expand_phrase(phrase: str, vocab: dict, seen: tuple[str, ...] = ()) -> str:
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in vocab:
+            raise ValueError(f"phrase {phrase!r} uses '{{{name}}}', which is not in vocab "
+                             f"(known: {sorted(vocab)})")
+        if name in seen:
+            raise ValueError(f"vocab '{name}' refers to itself")
+        items = vocab[name]
+        if not isinstance(items, list) or not items or not all(isinstance(x, str) for x in items):
+            raise ValueError(f"vocab '{name}' must be a non-empty list of phrases")
+        return "(" + "|".join(_expand_phrase(x, vocab, (*seen, name)) for x in items) + ")"
+
+    return _VOCAB_REF.sub(sub, phrase)
+
+
+def _expand(node: object, vocab: dict, key: str | None = None) -> object:
+    if isinstance(node, dict):
+        return {k: (v if k == "vocab" else _expand(v, vocab, k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand(v, vocab, key) for v in node]
+    if isinstance(node, str) and key in _PHRASE_KEYS and "{" in node:
+        return _expand_phrase(node, vocab)
+    return node
 
 
 # ------------------------------------------------------------------------------------------

@@ -108,70 +108,6 @@ def _empty_codings(coder: str) -> pd.DataFrame:
     })[list(CODINGS_COLUMNS)]
 
 
-def _code_corpus(corpus: E.Corpus, comp: E.Compiled) -> dict[str, np.ndarray | list]:
-    """All kept matches: code index, answer index, local start/end, rule label, negated."""
-    parts: dict[str, list] = {k: [] for k in ("code", "ans", "s", "e", "rule", "neg")}
-    for ci, cm in enumerate(comp.codes):
-        found = []
-        for pattern, prefilter in cm.units:
-            cand = E.candidates(corpus, prefilter)
-            found.append(E.scan_subset(corpus, pattern, cand, original=False))
-        if cm.regex is not None:
-            found.append(E.scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
-        found = [f for f in found if len(f[0])]
-        if not found:
-            continue
-        gs = np.concatenate([f[0] for f in found])
-        ge = np.concatenate([f[1] for f in found])
-        marks = [m for f in found for m in f[2]]
-        rule_idx = np.fromiter((cm.rule_of[m] for m in marks), dtype=np.int64, count=len(marks))
-        # matches of one code never overlap: keep the earliest (then longest)
-        order = np.lexsort((-(ge - gs), gs))
-        gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
-        if len(found) > 1:
-            prev_end = np.maximum.accumulate(ge)
-            keep = np.ones(len(gs), dtype=bool)
-            keep[1:] = gs[1:] >= prev_end[:-1]
-            gs, ge, rule_idx = gs[keep], ge[keep], rule_idx[keep]
-        neg = E.negated(corpus, gs, comp.window)
-        keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
-        ans, ls = E.locate(corpus, gs)
-        if cm.excludes and keep.any():
-            hit_answers = np.unique(ans[keep])
-            for ex_pat, original, scope, ex_filter in cm.excludes:
-                where = hit_answers
-                if ex_filter is not None:
-                    where = np.intersect1d(where, E.candidates(corpus, ex_filter), assume_unique=True)
-                xs, xe, _ = E.scan_subset(corpus, ex_pat, where, original=original)
-                if len(xs) == 0:
-                    continue
-                if scope == "overlap":
-                    o = np.argsort(xs, kind="stable")
-                    xs, xe = xs[o], np.maximum.accumulate(xe[o])
-                    j = np.searchsorted(xs, ge, side="left") - 1
-                    keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
-                elif scope == "clause":
-                    # only matches in answers with an exclusion hit can share its clause
-                    near = np.flatnonzero(np.isin(ans, E.locate(corpus, xs)[0]))
-                    veto = np.isin(E.clause_of(corpus, gs[near]), E.clause_of(corpus, xs))
-                    keep[near[veto]] = False
-                else:
-                    keep &= ~np.isin(ans, E.locate(corpus, xs)[0])
-        parts["code"].append(np.full(int(keep.sum()), ci, dtype=np.int64))
-        parts["ans"].append(ans[keep])
-        parts["s"].append(ls[keep])
-        parts["e"].append((ls + (ge - gs))[keep])
-        parts["rule"].extend(cm.labels[r] for r in rule_idx[keep].tolist())
-        parts["neg"].append(neg[keep])
-    out: dict[str, np.ndarray | list] = {}
-    for k, v in parts.items():
-        if k == "rule":
-            out[k] = v
-        else:
-            out[k] = np.concatenate(v) if v else np.zeros(0, dtype=bool if k == "neg" else np.int64)
-    return out
-
-
 def code(
     answers: pd.DataFrame | pd.Series,
     codebook: str | Codebook = "resilience_training",
@@ -281,6 +217,8 @@ def code(
     h = first[inv[row_idx]] + within
     rows = {"row": row_idx, "code": hits["code"][order][h], "s": s[h], "e": e[h],
             "evidence": evidence[h], "rule": rules[h], "neg": hits["neg"][order][h]}
+    if comp.rule_questions:
+        rows = V.rule_questions(rows, questions, comp)
     if questions is not None and (comp.question_veto or comp.question_context):
         rows = V.question_rules(rows, texts, questions, comp)
     if len(rows["row"]) == 0:
@@ -318,7 +256,7 @@ _MIN_PARALLEL = 10_000
 
 def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
     corpus = E.build_corpus(texts, comp)
-    hits = _code_corpus(corpus, comp)
+    hits = E.code_corpus(corpus, comp)
     hits["u"] = corpus.rows[hits.pop("ans")]
     return hits
 
@@ -367,6 +305,7 @@ def code_valence(
     *,
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
+    question: str | None = C.QUESTION,
 ) -> pd.DataFrame:
     """Valence of each answer: positive, negative, mixed or neutral, with its evidence.
 
@@ -375,9 +314,16 @@ def code_valence(
     answers
         As for :func:`code`. Not modified.
     codebook
-        Its ``valence`` lexicons and ``negation`` cues are used.
+        Its ``valence`` settings (lexicons, proposal codes, denials, per-question defaults)
+        and ``negation`` cues are used.
     text, id
         Columns holding the answer text and the answer id.
+    question
+        Column holding the question each answer answers (id or label). Valence is read in the
+        light of the question (CODEBOOK.md): "Nothing" is negative as the most useful part and
+        neutral as what to change; an answer to "what would you change" that proposes a
+        change is negative. Without the column (or with ``question=None``, or a Series) the
+        per-question rules do nothing.
 
     Returns
     -------
@@ -387,22 +333,25 @@ def code_valence(
         - ``response_id``;
         - ``valence``: ``positive``, ``negative``, ``mixed`` or ``neutral`` (also for empty
           answers);
-        - ``evidence``: the polarity terms that decided it, joined by ``" | "``, negated terms
-          written with their cue (``"not … useful"`` is shown as the span from cue to term).
+        - ``evidence``: what decided it, joined by ``" | "``: polarity terms (a negated term is
+          shown from its cue: "not … useful"), ``proposal: <span>`` for a proposal, or
+          ``question default (…)`` / ``denial (…)`` when the question decided.
 
     Notes
     -----
     Lexicon terms are matched like phrases (leftmost, longest first; a ``neutral`` phrase such
-    as "would be good to" masks the polarity words inside it). A positive or negative term with
-    a negation cue at most ``negation.window`` words before it in the same clause counts with
-    the opposite polarity ("wasn't useful" → negative, "not too long" → positive; with
-    ``flip_negated: false`` it does not count). Doubt phrases listed as cues ("not sure",
-    "unsure") act as negation; other hedges ("a bit", "maybe") leave polarity unchanged. An
-    answer with positive and negative evidence (usually in clauses split by "but") or with a
-    ``mixed`` phrase is ``mixed``.
-
-    A ``sarcasm`` marker ("the irony", "yeah right") makes the answer negative and its positive
-    terms do not count. ``evaluative`` terms ("ok", "fine") do not change the valence.
+    as "would be good to" or "a terrible shift" masks the polarity words inside it, so clinical
+    words in a described situation do not count). A positive or negative term with a negation
+    cue at most ``negation.window`` words before it in the same clause counts with the opposite
+    polarity ("wasn't useful" → negative, "not too long" → positive; with ``flip_negated:
+    false`` it does not count). Doubt phrases listed as cues ("not sure", "unsure") act as
+    negation ("not sure it helped" → negative). Evidence of the ``valence.proposal_codes`` is
+    a wish for change (negative), unless it overlaps a positive term ("more of these please")
+    or shares its clause with an ``administrative`` term (a request for the slides or a
+    certificate is neutral). Approval together with criticism or a wish for change is
+    ``mixed``, as is a ``mixed`` phrase. A ``sarcasm`` marker makes the answer negative and its
+    positive terms do not count; ``evaluative`` terms ("ok", "fine") change nothing but stop
+    the question default. The steps are in :func:`evaltool.qual._valence.answer_valence`.
 
     Examples
     --------
@@ -411,14 +360,23 @@ def code_valence(
     ...                      "Useful but far too long", "n/a"], index=["a", "b", "c", "d"])
     >>> code_valence(answers)["valence"].tolist()
     ['positive', 'negative', 'mixed', 'neutral']
+
+    The question decides what a bare answer means:
+
+    >>> asked = pd.DataFrame({"response_id": [1, 2, 3, 4],
+    ...                       "question": ["most_useful", "change", "change", "change"],
+    ...                       "text": ["Nothing", "Nothing", "Smaller groups", "Could we get the slides?"]})
+    >>> code_valence(asked)["valence"].tolist()
+    ['negative', 'neutral', 'negative', 'neutral']
     """
     ids, texts = _answers(answers, text, id, "code_valence")
+    questions = _questions(answers, question, "code_valence")
     comp = E.compile_codebook(_book(codebook))
-    v = V.scan_valence(texts, comp)
+    v = V.answer_valence(texts, questions, comp)
     return pd.DataFrame({
         C.RESPONSE_ID: pd.Series(ids, dtype=object),
-        VALENCE: pd.Series(V.valence_labels(v).tolist(), dtype=object),
-        C.EVIDENCE: pd.Series([" | ".join(ev) for ev in v.evidence], dtype=object),
+        VALENCE: pd.Series(v.label.tolist(), dtype=object),
+        C.EVIDENCE: pd.Series(v.evidence, dtype=object),
     })[list(VALENCE_COLUMNS)]
 
 

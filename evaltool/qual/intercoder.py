@@ -1,7 +1,10 @@
-"""Agreement between coders of free-text answers (STATISTICS.md, "Agreement between coders").
+"""Agreement between coders of free-text answers (docs/statistics.md, "Agreement between coders").
 
 The unit is one answer × one code, valued *present* (the coder gave the code to the answer at
-least once) or *absent* (the coder saw the answer and did not give the code). An answer that
+least once) or *absent* (the coder saw the answer and did not give the code). A code whose
+codings carry a ``value`` (valence: positive, negative, mixed, neutral) is a *multi-category*
+code: the unit is the answer and its value is the category the coder gave (missing when the
+coder gave none). An answer that
 a coder did not see is *missing* for that coder — so the set of answers each coder saw must be
 known: pass ``units`` (which answers each coder coded) or ``answers`` (every coder saw every
 answer). Per code the result gives percent agreement, Cohen's κ with the large-sample standard
@@ -24,6 +27,7 @@ from ..errors import EvaltoolWarning, ParameterError
 
 __all__ = [
     "AGREEMENT_COLUMNS",
+    "VALUE",
     "DISAGREEMENT_COLUMNS",
     "OVERALL",
     "agreement",
@@ -44,6 +48,11 @@ DISAGREEMENT_COLUMNS = (
 
 _METHOD_TWO = "cohen_kappa (SE: Fleiss, Cohen & Everitt 1969; Wald CI); krippendorff_alpha nominal"
 _METHOD_MANY = "krippendorff_alpha nominal"
+_METHOD_CAT_TWO = ("cohen_kappa over {k} categories (SE: Fleiss, Cohen & Everitt 1969; Wald CI); "
+                   "krippendorff_alpha nominal")
+_METHOD_CAT_MANY = "krippendorff_alpha nominal over {k} categories"
+VALUE = "value"
+"""Column of the codings holding the category of a multi-category code (e.g. valence)."""
 
 
 # --------------------------------------------------------------------------------------
@@ -320,6 +329,8 @@ def agreement(
         The coders' codings (columns ``response_id, code, coder``; ``start``, ``end``,
         ``evidence`` are not needed): one long frame holding several coders, one frame per
         coder, or a single dict ``{coder: codings}`` (then no ``coder`` column is needed).
+        Rows with a ``value`` (a category, e.g. ``code="valence"``, ``value="positive"``)
+        make their code a multi-category code (see Notes).
     units
         Which answers each coder coded: a frame with ``response_id, coder`` (one row per answer
         a coder saw) or a dict ``{coder: response_ids}``. An answer a coder saw but did not give
@@ -364,9 +375,16 @@ def agreement(
     binary variable. Both coefficients are undefined when only one value occurs (for example
     a code nobody used): the row says so in ``note``.
 
-    Checked against Cohen (1960), the statpsych::ci.kappa example, Krippendorff (2011,
-    α = 0.743), ``sklearn.metrics.cohen_kappa_score`` and ``krippendorff.alpha(...,
-    level_of_measurement="nominal")``. Inputs are not modified.
+    A multi-category code (rows with a ``value``: valence, or any nominal variable): unit =
+    answer, value = the category a coder gave (an answer without a value from a coder is
+    missing for that coder). κ comes from the K × K table of the answers both coders valued,
+    with the same formula and SE; α (nominal) from the per-answer category counts;
+    ``percent_agreement`` is the share of pairable answers on which all values agree;
+    ``n_coded`` = ``n_units``. Multi-category codes are not part of the pooled row.
+
+    Checked against Cohen (1960, Table 1, three categories: κ = .492), the statpsych::ci.kappa
+    example, Krippendorff (2011, five categories: α = 0.743), ``sklearn.metrics.cohen_kappa_score``
+    and ``krippendorff.alpha(..., level_of_measurement="nominal")``. Inputs are not modified.
 
     Examples
     --------
@@ -386,8 +404,10 @@ def agreement(
             f"The 'confidence' parameter of agreement() must be a number between 0 and 1. "
             f"Got {confidence!r} instead."
         )
-    _, coders, code_list, _, seen, present = _values(codings, units, answers, codes, func)
+    per_coder, coders, code_list, universe, seen, present = _values(codings, units, answers, codes, func)
     n_coders = len(coders)
+    categorical = _categorical_codes(per_coder, code_list)
+    binary = np.array([c not in categorical for c in code_list], dtype=bool)
     m_u = seen.sum(axis=0)                               # values per answer
     pairable = m_u >= 2
     n1 = (present & seen[None]).sum(axis=1)              # (codes, units): coders saying present
@@ -417,14 +437,19 @@ def agreement(
             np.stack([(a & ~b).sum(-1), (a & b).sum(-1)], -1),
         ], -2).astype("float64")                         # (codes, 2, 2): [A value, B value]
     per_code = stats(counts, tables)
-    pooled = stats(counts.reshape(1, -1, 2), None if tables is None else tables.sum(0)[None])
-    pooled["n_units"] = np.array([counts.shape[0] * counts.shape[1]])
+    bc = counts[binary]
+    pooled = stats(bc.reshape(1, -1, 2), None if tables is None else tables[binary].sum(0)[None])
+    pooled["n_units"] = np.array([bc.shape[0] * bc.shape[1]])
 
     z = norm.ppf(0.5 + confidence / 2)
     frames = []
     for names, st in ((code_list, per_code), ([OVERALL], pooled)):
         kappa = st.get("kappa", np.full(len(names), np.nan))
         se = st.get("kappa_se", np.full(len(names), np.nan))
+        notes = _notes(st, n_coders)
+        if names == [OVERALL] and categorical:
+            notes = ["; ".join(x for x in (notes[0], "multi-category codes "
+                                           f"{sorted(categorical)} are not pooled") if x)]
         frames.append(pd.DataFrame({
             C.CODE: pd.Series(names, dtype=object),
             "n_coders": n_coders,
@@ -434,10 +459,82 @@ def agreement(
             "kappa": kappa, "kappa_se": se, "ci_low": kappa - z * se, "ci_high": kappa + z * se,
             "alpha": st["alpha"],
             "method": _METHOD_TWO if n_coders == 2 else _METHOD_MANY,
-            "note": _notes(st, n_coders),
+            "note": notes,
         }))
     out = pd.concat(frames, ignore_index=True)
+    for code in categorical:
+        row = _categorical_row(per_coder, coders, code, universe, seen, z)
+        out.loc[out.index[out[C.CODE] == code][0], list(row)] = list(row.values())
     return out.loc[:, list(AGREEMENT_COLUMNS)]
+
+
+def _categorical_codes(per_coder: dict[str, pd.DataFrame], code_list: list[str]) -> set[str]:
+    """Codes whose codings carry a ``value`` (multi-category codes such as valence)."""
+    out: set[str] = set()
+    for frame in per_coder.values():
+        if VALUE in frame.columns:
+            has = frame[VALUE].notna()
+            out |= {str(c) for c in frame.loc[has, C.CODE].unique()}
+    return out & set(code_list)
+
+
+def _categorical_row(per_coder: dict[str, pd.DataFrame], coders: list[str], code: str,
+                     universe: pd.Index, seen: np.ndarray, z: float) -> dict[str, Any]:
+    """Agreement on one multi-category code: unit = answer, value = category (or missing)."""
+    values = np.full((len(coders), len(universe)), None, dtype=object)
+    for j, coder in enumerate(coders):
+        f = per_coder[coder]
+        if VALUE not in f.columns:
+            continue
+        f = f[(f[C.CODE].astype(str) == code) & f[VALUE].notna()]
+        pos = universe.get_indexer(_key(f[C.RESPONSE_ID]))
+        vals = f[VALUE].astype(str).to_numpy(dtype=object)
+        dup = pd.Series(pos).duplicated(keep=False).to_numpy()
+        if dup.any():
+            clash = pd.DataFrame({"pos": pos, "v": vals})[dup].groupby("pos")["v"].nunique()
+            if (clash > 1).any():
+                raise ParameterError(
+                    f"coder '{coder}' gives answer(s) {list(universe[clash[clash > 1].index][:5])} "
+                    f"more than one value of the multi-category code '{code}'.",
+                    fix="give each answer one value per coder.")
+        ok = (pos >= 0) & seen[j, np.clip(pos, 0, None)]
+        values[j, pos[ok]] = vals[ok]
+    cats = sorted({v for v in values.ravel().tolist() if v is not None})
+    index = {c: i for i, c in enumerate(cats)}
+    given = values != None  # noqa: E711 (object array)
+    pairable = given.sum(axis=0) >= 2
+    cnt = np.zeros((int(pairable.sum()), len(cats)))
+    for u_i, u in enumerate(np.flatnonzero(pairable).tolist()):
+        for v in values[given[:, u], u].tolist():
+            cnt[u_i, index[v]] += 1
+    n_units = int(pairable.sum())
+    agree = int((cnt.max(axis=1) == cnt.sum(axis=1)).sum()) if n_units else 0
+    row: dict[str, Any] = {
+        "n_units": n_units, "n_coded": n_units,
+        "percent_agreement": agree / n_units if n_units else np.nan,
+        "alpha": float(krippendorff_alpha_nominal(cnt)) if n_units else np.nan,
+        "kappa": np.nan, "kappa_se": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+        "method": (_METHOD_CAT_TWO if len(coders) == 2 else _METHOD_CAT_MANY).format(k=len(cats)),
+        "note": "",
+    }
+    if len(coders) == 2 and n_units:
+        both = given[0] & given[1]
+        table = np.zeros((len(cats), len(cats)))
+        for a, b in zip(values[0, both].tolist(), values[1, both].tolist(), strict=True):
+            table[index[a], index[b]] += 1
+        k, se = cohen_kappa_table(table)
+        row.update(kappa=float(k), kappa_se=float(se), ci_low=float(k - z * se), ci_high=float(k + z * se))
+    notes = []
+    if n_units == 0:
+        notes.append("no answer was given a value by two or more coders: nothing to compare")
+    elif len(cats) < 2:
+        notes.append("only one category occurs, so kappa and alpha are undefined")
+    elif agree == n_units:
+        notes.append("perfect agreement")
+    if len(coders) > 2:
+        notes.append("kappa is for two coders; use alpha")
+    row["note"] = "; ".join(notes)
+    return row
 
 
 def _notes(st: dict[str, np.ndarray], n_coders: int) -> list[str]:

@@ -1,10 +1,21 @@
-"""Coding by example: learn each code from a person's coding, report how well, then apply.
+"""Coding by example: learn each code (and valence) from what a team codes, report, apply.
 
-A researcher codes a sample of answers by hand (in a spreadsheet, in the review sheet, or in a
-QDA program exported as REFI-QDA). :func:`train_coder` fits one text classifier per code and
-reports — before anything is applied — how well it agrees with the person in cross-validation
-(κ, precision, recall, F1). :func:`apply_coder` codes new answers; a hit of the rule coder is
-always kept and shown as evidence, and every model decision carries its probability.
+A team codes a sample of answers by hand (100–300 is enough to start: in a spreadsheet, the
+review sheet, or a QDA program exported as REFI-QDA). :func:`train_coder` fits one calibrated
+classifier per code on the rule coder's hits (with negation), the valence evidence, word and
+character n-grams and the question, and decides **per code by cross-validation** how to code:
+
+* ``rules`` — the codebook's rules alone (the model was not better in cross-validation, or
+  there were too few examples): the report says so, so a write-up can state which codes were
+  coded by rule;
+* ``model`` — the classifier's probability at a threshold chosen by cross-validation;
+* ``rules_or_model`` — a rule hit or the classifier.
+
+The choice maximises the cross-validated κ with the person's coding, ties going to the rules,
+so on the coded answers the combined coder is never worse than the rules. Valence (four
+categories) is learned the same way when the coding carries it. :func:`apply_coder` and
+:func:`apply_valence` code new answers, every decision with its probability and its basis;
+:func:`learning_curve` shows κ per code against the number of coded answers.
 
 scikit-learn is imported only when these functions run.
 """
@@ -14,7 +25,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,64 +32,81 @@ import pandas as pd
 
 from .. import columns as C
 from .._version import __version__
-from ..errors import DataProblemsError, EvaltoolWarning, InputError, ParameterError
+from ..errors import EvaltoolWarning, ParameterError
+from ._learn_features import Featurizer, rule_features
+from ._learn_input import coded_answers, key_of
+from .codebook import Codebook, load_codebook
 
 __all__ = [
     "LEARNED_CODINGS_COLUMNS",
+    "LEARNED_VALENCE_COLUMNS",
+    "LEARNING_CURVE_COLUMNS",
     "LEARN_REPORT_COLUMNS",
     "LearnedCoder",
     "apply_coder",
+    "apply_valence",
+    "learning_curve",
     "train_coder",
 ]
 
 LEARNED_CODER = f"evaltool-learned/{__version__}"
 PROBABILITY = "probability"
 BASIS = "basis"
+DECISION = "decision"
+VALENCE = "valence"
 LEARN_REPORT_COLUMNS = (
     C.CODE, "n_answers", "n_positive", "n_folds", "kappa", "precision", "recall", "f1",
-    "trained", "note",
+    "trained", DECISION, "kappa_rules", "kappa_model", "threshold", "note",
 )
+"""Columns of ``LearnedCoder.cv_report`` (one row per code, then ``valence`` if learned)."""
 LEARNED_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, PROBABILITY, BASIS, C.RULE)
+LEARNED_VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, PROBABILITY, BASIS, C.EVIDENCE)
+LEARNING_CURVE_COLUMNS = ("n_coded", "repeat", C.CODE, "kappa", "kappa_rules", DECISION)
 MIN_POSITIVE = 5
-_METHOD = ("per code: TF-IDF word 1-2-grams + char_wb 2-5-grams (sublinear tf) -> "
-           "LogisticRegression(class_weight='balanced', liblinear)")
+MARGIN = 0.05
+"""A code leaves its rules only when a model beats them by this much in cross-validated κ (the
+best of several options on the same folds is optimistic; the margin pays for the choice)."""
+Decision = str  # "rules" | "model" | "rules_or_model" | "not trained"
+_THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
+_METHOD = ("per code: LogisticRegression(class_weight='balanced', liblinear) with Platt "
+           "scaling fitted on its out-of-fold decision values, on rule hits (+ negated, question context), valence evidence, "
+           "TF-IDF word 1-2-grams, char_wb 2-5-grams and the question; threshold and decision "
+           "(rules / model / rules_or_model) by cross-validated kappa, ties to the rules")
 
 
 @dataclass(frozen=True)
 class LearnedCoder:
-    """Per-code classifiers learned from a person's coding, with their cross-validated report.
+    """Per-code classifiers learned from a team's coding, with the cross-validated report.
 
     Attributes
     ----------
     codes
-        Codes that were trained (in order).
-    models
-        ``{code: fitted scikit-learn Pipeline}``.
+        Codes this coder decides, in order (trained, or falling back to the rules).
+    decisions
+        ``{code: "rules" | "model" | "rules_or_model"}`` — how each code is decided.
+    thresholds
+        ``{code: probability threshold}`` for the codes a model decides.
     cv_report
-        Cross-validated agreement with the human coding, one row per code requested
-        (``LEARN_REPORT_COLUMNS``); refused codes have ``trained = False`` and a ``note``.
-    threshold
-        Probability from which a model marks a code present.
-    seed, cv, method, version
-        How it was made.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
-    ...          "work pressure", "heavy workload again", "busy busy workload",
-    ...          "lovely group", "the group was kind", "nice people", "liked the room",
-    ...          "great facilitator", "good handouts"]
-    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
-    >>> learned = train_coder(answers, pd.DataFrame({"response_id": range(6), "code": "workload"}), cv=3)
-    >>> learned.codes, learned.threshold, learned.cv
-    (('workload',), 0.5, 3)
+        One row per code requested, then ``valence`` when learned (``LEARN_REPORT_COLUMNS``).
+    models
+        ``{code: fitted classifier}``; ``"valence"`` holds the valence classifier if any.
+    cv_predictions
+        The out-of-fold predictions behind the report: ``response_id``, ``code``,
+        ``probability`` (calibrated), ``rule`` (a rule hit), ``predicted`` (the chosen decision),
+        ``human`` (the team's coding) — to check any row of the report by hand.
+    codebook
+        The codebook whose rules are features (None: text only).
     """
 
     codes: tuple[str, ...]
-    models: dict[str, Any] = field(repr=False)
+    decisions: dict[str, str] = field(repr=False)
+    thresholds: dict[str, float] = field(repr=False)
     cv_report: pd.DataFrame = field(repr=False)
-    threshold: float = 0.5
+    models: dict[str, Any] = field(repr=False)
+    featurizer: Featurizer = field(repr=False)
+    cv_predictions: pd.DataFrame | None = field(default=None, repr=False)
+    codebook: Codebook | None = field(default=None, repr=False)
+    valence_decision: str | None = None
     seed: int = 0
     cv: int = 5
     method: str = _METHOD
@@ -89,154 +116,83 @@ class LearnedCoder:
     def coder(self) -> str:
         return f"evaltool-learned/{self.version}"
 
+    @property
+    def fallback(self) -> tuple[str, ...]:
+        """Codes decided by the codebook's rules (the model was not better, or too few
+        examples) — say so when reporting."""
+        return tuple(c for c in self.codes if self.decisions[c] == "rules")
 
-def _pipeline(seed: int):
-    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# --------------------------------------------------------------------------------------
+# models and scores
+# --------------------------------------------------------------------------------------
+def _base(seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
 
-    return Pipeline([
-        ("features", FeatureUnion([
-            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
-                                      lowercase=True, token_pattern=r"(?u)\b\w[\w'’]*\b")),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                      lowercase=True)),
-        ])),
-        ("model", LogisticRegression(class_weight="balanced", solver="liblinear", C=1.0,
-                                     max_iter=1000, random_state=seed)),
-    ])
+    return LogisticRegression(class_weight="balanced", solver="liblinear", C=1.0,
+                              max_iter=2000, random_state=seed)
 
 
-# --------------------------------------------------------------------------------------
-# reading the human coding (long codings, wide 0/1 table, or a file)
-# --------------------------------------------------------------------------------------
-_NOT_CODES = {C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT, C.EVIDENCE,
-              C.CODER, C.COHORT, "profession", "reviewer_note", "row", "_n_chars"}
+class PlattModel:
+    """A classifier with a sigmoid (Platt) calibration fitted on its out-of-fold decision
+    values (as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the
+    cross-validation that chose the threshold instead of a second one)."""
+
+    def __init__(self, base: Any, a: float, b: float) -> None:
+        self.base, self.a, self.b = base, a, b
+
+    def predict_proba(self, x: Any) -> np.ndarray:
+        d = self.base.decision_function(x)
+        p = 1.0 / (1.0 + np.exp(-(self.a * d + self.b)))
+        return np.column_stack([1.0 - p, p])
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=object)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                           encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found.", file=path, fix="check the path.") from None
-    except Exception as exc:  # pandas/openpyxl raise many types
-        raise InputError(f"cannot read the human coding ({type(exc).__name__}).", file=path,
-                         fix="give a CSV/XLSX (one row per answer, a 0/1 column per code, or "
-                             "response_id + code rows) or a .qdpx project.") from None
+def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling: a 1-D logistic regression of the labels on the decision values."""
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(decision.reshape(-1, 1), y)
+    return float(m.coef_[0, 0]), float(m.intercept_[0])
 
 
-def _wide_to_labels(table: pd.DataFrame, codes: list[str] | None, source: str
-                    ) -> tuple[pd.Index, np.ndarray, list[str]]:
-    if codes is None:
-        codes = []
-        for col in table.columns:
-            if str(col) in _NOT_CODES:
-                continue
-            vals = pd.to_numeric(table[col], errors="coerce")
-            if vals.isna().all() or not vals.dropna().isin([0, 1]).all():
-                continue
-            codes.append(str(col))
-    missing = [c for c in codes if c not in table.columns]
-    if missing or not codes:
-        raise ParameterError(
-            f"the human coding table has no 0/1 column for code(s) {missing or '(none found)'}.",
-            fix=f"one column per code holding 0 or 1; columns present: {list(table.columns)}.")
-    problems = []
-    y = np.zeros((len(table), len(codes)), dtype=bool)
-    for k, code in enumerate(codes):
-        raw = table[code]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = raw.notna() & ~num.isin([0, 1])
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append({C.SOURCE: source, C.ROW: int(i) + 2, C.COLUMN: code,
-                             C.VALUE: str(raw.iloc[i]), C.RULE: "not_0_or_1",
-                             C.MESSAGE: "a code cell must be 0 or 1 (empty = 0)",
-                             C.FIX: "type 1 if the code applies, 0 if not", C.SEVERITY: "error"})
-        y[:, k] = (num == 1).to_numpy()
-    if problems:
-        raise DataProblemsError(f"{len(problems)} cell(s) of the human coding are not 0 or 1.",
-                                pd.DataFrame(problems, columns=list(C.PROBLEM_COLUMNS)),
-                                fix="see the problems table.")
-    ids = pd.Index(table[C.RESPONSE_ID].map(_key), dtype=object)
-    return ids, y, codes
+def _kappa(y: np.ndarray, p: np.ndarray) -> float:
+    from .intercoder import cohen_kappa_table
+
+    y, p = np.asarray(y, bool), np.asarray(p, bool)
+    t = np.array([[(~y & ~p).sum(), (~y & p).sum()], [(y & ~p).sum(), (y & p).sum()]], float)
+    k, _ = cohen_kappa_table(t)
+    return float(k) if np.isfinite(k) else (1.0 if (y == p).all() else 0.0)
 
 
-def _key(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
+def _kappa_multi(y: np.ndarray, p: np.ndarray) -> float:
+    from .intercoder import cohen_kappa_table
+
+    cats = sorted(set(y.tolist()) | set(p.tolist()))
+    index = {c: i for i, c in enumerate(cats)}
+    t = np.zeros((len(cats), len(cats)))
+    for a, b in zip(y.tolist(), p.tolist(), strict=True):
+        t[index[a], index[b]] += 1
+    k, _ = cohen_kappa_table(t)
+    return float(k) if np.isfinite(k) else 0.0
 
 
-def _labels(answers: pd.DataFrame | None, human: Any, codes: Sequence[str] | None
-            ) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
-    """(training answers with 'text', n × k label matrix, codes)."""
-    code_list = None if codes is None else _code_ids(codes)
-    if isinstance(human, str | Path):
-        path = Path(human)
-        if path.suffix.lower() == ".qdpx":
-            from .qdpx import read_qdpx
-
-            proj = read_qdpx(path)
-            human = proj.codings
-            answers = proj.answers if answers is None else answers
-        else:
-            human = _read_table(path)
-    if not isinstance(human, pd.DataFrame):
-        raise ParameterError("The 'human_codings' parameter of train_coder() must be a DataFrame "
-                             f"or a path. Got {type(human).__name__} instead.")
-    if C.RESPONSE_ID not in human.columns:
-        raise ParameterError("The human coding lacks a 'response_id' column.",
-                             fix=f"columns present: {list(human.columns)}.")
-    if answers is None:
-        if C.TEXT not in human.columns or C.CODE in human.columns:
-            raise ParameterError("train_coder() needs the answers (response_id, text).",
-                                 fix="pass answers=, or a wide coding table with a 'text' column.")
-        answers = human[[C.RESPONSE_ID, C.TEXT]]
-    for col in (C.RESPONSE_ID, C.TEXT):
-        if col not in answers.columns:
-            raise ParameterError(f"The answers lack the column '{col}'.",
-                                 fix=f"columns present: {list(answers.columns)}.")
-    keys = pd.Index(answers[C.RESPONSE_ID].map(_key), dtype=object)
-    if keys.duplicated().any():
-        raise ParameterError("response_id is not unique in the answers.",
-                             fix="give every answer its own response_id.")
-    texts = pd.Series(answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object), index=keys)
-    if C.CODE in human.columns:  # long codings: every answer given is a coded answer
-        hk = human[C.RESPONSE_ID].map(_key)
-        outside = ~hk.isin(keys)
-        if outside.any():
-            raise ParameterError(f"{int(outside.sum())} human coding(s) refer to answers that are "
-                                 "not in the answers.", fix="pass the answers the person coded.")
-        code_list = code_list or sorted(set(human[C.CODE].astype(str)))
-        y = np.zeros((len(keys), len(code_list)), dtype=bool)
-        ci = pd.Index(code_list).get_indexer(pd.Index(human[C.CODE].astype(str)))
-        ui = keys.get_indexer(pd.Index(hk))
-        ok = ci >= 0
-        y[ui[ok], ci[ok]] = True
-        train = pd.DataFrame({C.RESPONSE_ID: keys.to_numpy(), C.TEXT: texts.to_numpy()})
-        return train, y, code_list
-    ids, y, code_list = _wide_to_labels(human, code_list, "human_codings")
-    known = ids.isin(keys)
-    if not known.all():
-        raise ParameterError(f"{int((~known).sum())} row(s) of the human coding table refer to "
-                             "answers that are not in the answers.",
-                             fix="pass the answers the person coded.")
-    if ids.duplicated().any():
-        raise ParameterError("response_id appears twice in the human coding table.",
-                             fix="one row per answer.")
-    train = pd.DataFrame({C.RESPONSE_ID: ids.to_numpy(), C.TEXT: texts.reindex(ids).to_numpy()})
-    return train, y, code_list
+def _best_threshold(y: np.ndarray, prob: np.ndarray, base: np.ndarray | None = None) -> tuple[float, float]:
+    """(threshold, κ) maximising κ of ``prob >= t`` (OR ``base``); ties: closest to 0.5."""
+    best = (0.5, -np.inf)
+    for t in _THRESHOLDS:
+        pred = prob >= t if base is None else (base | (prob >= t))
+        k = _kappa(y, pred)
+        if k > best[1] + 1e-12 or (abs(k - best[1]) <= 1e-12 and abs(t - 0.5) < abs(best[0] - 0.5)):
+            best = (float(t), k)
+    return best
 
 
-def _code_ids(codes: Any) -> list[str]:
-    if hasattr(codes, "flat_codes"):
-        return [c.id for c in codes.flat_codes() if getattr(c, "codable", True)]
-    if isinstance(codes, str):
-        return [codes]
-    return [str(c) for c in codes]
+def _folds(y: np.ndarray, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    from sklearn.model_selection import StratifiedKFold
+
+    n_min = int(min(y.sum(), (~y).sum())) if y.dtype == bool else int(pd.Series(y).value_counts().min())
+    k = max(2, min(cv, n_min))
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
 # --------------------------------------------------------------------------------------
@@ -244,54 +200,68 @@ def _code_ids(codes: Any) -> list[str]:
 # --------------------------------------------------------------------------------------
 def train_coder(
     answers: pd.DataFrame | None,
-    human_codings: pd.DataFrame | str | Path,
+    human_codings: Any,
     codes: Sequence[str] | Any | None = None,
     *,
+    codebook: str | Codebook | None = "resilience_training",
     cv: int = 5,
     seed: int = 0,
     min_positive: int = MIN_POSITIVE,
+    question: str | None = C.QUESTION,
 ) -> LearnedCoder:
-    """Learn each code from a person's coding and report cross-validated agreement first.
+    """Learn each code (and valence) from a team's coding; report cross-validated agreement.
 
     Parameters
     ----------
     answers
-        The answers the person coded (``response_id, text``). Every one of them counts: an
-        answer without a coding for a code is a negative example of that code. May be ``None``
-        when ``human_codings`` is a ``.qdpx`` project (its text sources are used) or a wide
-        table with a ``text`` column.
+        The answers the team coded (``response_id, text``, optionally ``question``). Every one
+        counts: an answer without a coding for a code is a negative example of that code. May
+        be ``None`` when ``human_codings`` is a ``.qdpx`` project or a wide table with ``text``.
     human_codings
-        Long codings (``response_id, code``), a wide table (``response_id`` + one 0/1 column
-        per code; only its rows are used, an empty cell is 0), or a path to such a CSV/XLSX
-        or to a REFI-QDA ``.qdpx``.
+        Long codings (``response_id, code``; rows with ``code == "valence"`` and a ``value``
+        give the valence), a wide table (``response_id`` + one 0/1 column per code, and
+        optionally a ``valence`` column), a review sheet, or a path to a CSV/XLSX/``.qdpx``.
     codes
         Codes to learn (ids, or a Codebook's codable codes); default: every code in the coding.
+    codebook
+        The codebook whose rules give features and the fallback (default the packaged
+        ``resilience_training``); ``None`` learns from the text alone (no fallback).
     cv
-        Folds of stratified cross-validation (fewer when a code has fewer positives or
-        negatives than ``cv``).
+        Folds of stratified cross-validation (fewer when a code has fewer positives).
     seed
-        Seed for the fold split and the classifier; the same inputs and seed give the same
-        model and report.
+        Seed for the folds and the classifiers (same inputs and seed: same coder and report).
     min_positive
-        Codes with fewer positive (or negative) answers are refused, not trained.
+        A code with fewer positive (or negative) answers is not trained: it is decided by
+        its rules if the codebook has it, otherwise not coded.
+    question
+        Column with the question of each answer (used when present).
 
     Returns
     -------
     LearnedCoder
-        With ``cv_report`` (``LEARN_REPORT_COLUMNS``): ``code``, ``n_answers``,
-        ``n_positive``, ``n_folds``, ``kappa`` (Cohen's κ of out-of-fold predictions vs the
-        person), ``precision``, ``recall``, ``f1`` (of the code being present), ``trained``,
-        ``note`` (why a code was refused, or a warning about weak agreement).
+        With ``cv_report`` (``LEARN_REPORT_COLUMNS``): ``code``, ``n_answers``, ``n_positive``,
+        ``n_folds``; ``kappa``, ``precision``, ``recall``, ``f1`` of the chosen decision on
+        out-of-fold predictions; ``trained`` (a classifier was fitted); ``decision``
+        (``rules``, ``model``, ``rules_or_model`` or ``not trained``); ``kappa_rules`` (the
+        rules alone), ``kappa_model`` (the classifier alone, at its threshold); ``threshold``;
+        ``note``. The ``valence`` row (when learned) has κ over four categories and
+        ``n_positive`` = the number of answers valued.
 
     Notes
     -----
-    One scikit-learn pipeline per code: TF-IDF of word 1–2-grams and of character 2–5-grams
-    within word boundaries (sublinear tf), concatenated, into a logistic regression with
-    ``class_weight="balanced"``. Out-of-fold predictions (threshold 0.5) from
-    ``StratifiedKFold(shuffle=True, random_state=seed)`` are compared with the human coding;
-    the vectoriser is refitted inside every fold, so nothing of the held-out answers leaks
-    into the model. The final model is then fitted on all coded answers. Inputs are not
-    modified.
+    Per fold the vectorisers are fitted on the training answers only; for each code a
+    logistic regression (``class_weight="balanced"``, liblinear) gives out-of-fold decision
+    values, on which a sigmoid (Platt 1999) is fitted: the calibration of
+    ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the same folds. On
+    the calibrated out-of-fold probabilities the
+    threshold maximising Cohen's κ is chosen (grid 0.05–0.95), for the model alone and for
+    "rule hit OR model"; the decision with the highest κ wins, but a model replaces the rules
+    only when it beats them by ``MARGIN`` (0.05) and the code has at least ``2 × min_positive``
+    positive answers — a choice made on the same folds is optimistic, and a team's rules
+    should not be dropped for noise. The
+    reported κ is the one of the chosen decision on the same out-of-fold predictions, so it is
+    slightly optimistic; :func:`learning_curve` measures on answers held out of training. The
+    final classifiers are fitted on all coded answers. Inputs are not modified.
 
     Examples
     --------
@@ -302,10 +272,10 @@ def train_coder(
     ...          "great facilitator", "good handouts"]
     >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
     >>> human = pd.DataFrame({"response_id": range(6), "code": "workload"})
-    >>> learned = train_coder(answers, human, cv=3)
-    >>> learned.cv_report[["code", "n_positive", "n_folds", "trained"]]
-           code  n_positive  n_folds  trained
-    0  workload           6        3     True
+    >>> learned = train_coder(answers, human, cv=3, codebook=None)
+    >>> learned.cv_report[["code", "n_positive", "n_folds", "decision"]]
+           code  n_positive  n_folds decision
+    0  workload           6        3    model
     """
     if not (isinstance(cv, int) and cv >= 2):
         raise ParameterError(f"The 'cv' parameter of train_coder() must be an integer >= 2. "
@@ -313,79 +283,211 @@ def train_coder(
     if not (isinstance(min_positive, int) and min_positive >= 2):
         raise ParameterError("The 'min_positive' parameter of train_coder() must be an integer "
                              f">= 2. Got {min_positive!r} instead.")
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    book = None if codebook is None else load_codebook(codebook)
+    data = coded_answers(answers, human_codings, codes, question)
+    texts, questions, y, code_list = data.texts, data.questions, data.y, data.codes
+    rules, rule_cols, _ = rule_features(texts, questions, book)
+    book_codes = set(book.code_ids) if book is not None else set()
+    rule_hit = {c: rules[:, rule_cols.index(f"rule:{c}")] + rules[:, rule_cols.index(f"question_context:{c}")] > 0
+                for c in code_list if f"rule:{c}" in rule_cols}
+    folds_cache: dict[tuple[int, int], Any] = {}
 
-    from .intercoder import cohen_kappa_table
+    def fold_matrices(train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[Any, Any]:
+        key = (hash(train_idx.tobytes()), len(train_idx))
+        if key not in folds_cache:
+            tr_t = [texts[i] for i in train_idx]
+            tr_q = None if questions is None else [questions[i] for i in train_idx]
+            f = Featurizer().fit(tr_t, tr_q, rule_cols)
+            te_q = None if questions is None else [questions[i] for i in test_idx]
+            folds_cache[key] = (f.transform(tr_t, tr_q, rules[train_idx]),
+                                f.transform([texts[i] for i in test_idx], te_q, rules[test_idx]))
+        return folds_cache[key]
 
-    train, y, code_list = _labels(answers, human_codings, codes)
-    texts = train[C.TEXT].to_numpy(dtype=object)
-    base = _pipeline(seed)
-    rows, models = [], {}
+    rows, models, decisions, thresholds = [], {}, {}, {}
+    preds: list[pd.DataFrame] = []
+    ids = data.frame[C.RESPONSE_ID].to_numpy(dtype=object)
+    final = Featurizer().fit(texts, questions, rule_cols)
+    x_all = final.transform(texts, questions, rules)
     for k, code in enumerate(code_list):
         target = y[:, k]
         n_pos, n_neg = int(target.sum()), int((~target).sum())
-        row = {C.CODE: code, "n_answers": len(target), "n_positive": n_pos, "n_folds": 0,
-               "kappa": np.nan, "precision": np.nan, "recall": np.nan, "f1": np.nan,
-               "trained": False, "note": ""}
+        base = rule_hit.get(code)
+        row: dict[str, Any] = {C.CODE: code, "n_answers": len(target), "n_positive": n_pos, "n_folds": 0,
+                               "kappa": np.nan, "precision": np.nan, "recall": np.nan, "f1": np.nan,
+                               "trained": False, DECISION: "not trained",
+                               "kappa_rules": _kappa(target, base) if base is not None else np.nan,
+                               "kappa_model": np.nan, "threshold": np.nan, "note": ""}
         if n_pos < min_positive or n_neg < min_positive:
             which = "positive" if n_pos < min_positive else "negative"
-            row["note"] = (f"only {min(n_pos, n_neg)} {which} answer(s) (< {min_positive}): not "
-                           "trained; code more examples or keep the rule coder for this code")
+            if code in book_codes and base is not None:
+                row[DECISION] = "rules"
+                _scores(row, target, base)
+                row["note"] = (f"only {min(n_pos, n_neg)} {which} answer(s) (< {min_positive}): "
+                               "coded by the codebook's rules")
+                decisions[code] = "rules"
+            else:
+                row["note"] = (f"only {min(n_pos, n_neg)} {which} answer(s) (< {min_positive}): not "
+                               "trained; code more examples")
             rows.append(row)
             continue
-        folds = min(cv, n_pos, n_neg)
-        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        pred = cross_val_predict(clone(base), texts, target, cv=split, method="predict_proba")[:, 1]
-        hit = pred >= 0.5
-        tp, fp = int((hit & target).sum()), int((hit & ~target).sum())
-        fn, tn = int((~hit & target).sum()), int((~hit & ~target).sum())
-        kappa, _ = cohen_kappa_table(np.array([[tn, fp], [fn, tp]], dtype=float))
-        prec = tp / (tp + fp) if tp + fp else np.nan
-        rec = tp / (tp + fn)
-        f1 = 2 * tp / (2 * tp + fp + fn)
-        row.update(n_folds=folds, kappa=float(kappa), precision=prec, recall=rec, f1=f1,
-                   trained=True)
-        if not np.isfinite(kappa) or kappa < 0.4:
+        folds = _folds(target, cv, seed)
+        dec = np.zeros(len(target))
+        for tr, te in folds:
+            xtr, xte = fold_matrices(tr, te)
+            dec[te] = _base(seed).fit(xtr, target[tr]).decision_function(xte)
+        a, b = _platt(dec, target)
+        prob = 1.0 / (1.0 + np.exp(-(a * dec + b)))
+        t_model, k_model = _best_threshold(target, prob)
+        options: list[tuple[float, str, float, np.ndarray]] = []
+        if base is not None and code in book_codes:
+            options.append((row["kappa_rules"], "rules", np.nan, base))
+        options.append((k_model, "model", t_model, prob >= t_model))
+        if base is not None and code in book_codes:
+            t_or, k_or = _best_threshold(target, prob, base)
+            options.append((k_or, "rules_or_model", t_or, base | (prob >= t_or)))
+        best = options[0]
+        if best[1] == "rules" and n_pos < 2 * min_positive:
+            options = options[:1]  # too few examples to trust a model over the rules
+        for opt in options[1:]:
+            if opt[0] > best[0] + (MARGIN if best[1] == "rules" else 1e-9):
+                best = opt
+        row.update(n_folds=len(folds), trained=True, kappa_model=k_model, threshold=best[2])
+        row[DECISION] = best[1]
+        _scores(row, target, best[3])
+        if best[1] == "rules":
+            row["note"] = "the model was not better than the rules in cross-validation: coded by rule"
+        elif not best[0] >= 0.4:
             row["note"] = ("weak cross-validated agreement (kappa < 0.4): check before applying, "
                            "or code more examples")
-        models[code] = clone(base).fit(texts, target)
+        decisions[code] = best[1]
+        thresholds[code] = best[2] if best[1] != "rules" else np.nan
+        preds.append(pd.DataFrame({C.RESPONSE_ID: ids, C.CODE: code, PROBABILITY: prob,
+                                   C.RULE: base if base is not None else np.zeros(len(ids), bool),
+                                   "predicted": np.asarray(best[3], bool), "human": target}))
+        models[code] = PlattModel(_base(seed).fit(x_all, target), a, b)
         rows.append(row)
-    report = pd.DataFrame(rows, columns=list(LEARN_REPORT_COLUMNS))
-    report = report.astype({C.CODE: object, "note": object, "trained": bool})
-    return LearnedCoder(codes=tuple(models), models=models, cv_report=report, seed=seed, cv=cv)
+    valence_decision = None
+    if data.valence is not None:
+        vrow, vmodel, valence_decision = _train_valence(data, rules, rule_cols, x_all, fold_matrices,
+                                                        cv, seed, min_positive)
+        rows.append(vrow)
+        if vmodel is not None:
+            models[VALENCE] = vmodel
+    report = pd.DataFrame(rows, columns=list(LEARN_REPORT_COLUMNS)).astype(
+        {C.CODE: object, "note": object, "trained": bool, DECISION: object})
+    return LearnedCoder(codes=tuple(c for c in code_list if c in decisions), decisions=decisions,
+                        thresholds=thresholds, cv_report=report, models=models, featurizer=final,
+                        codebook=book, valence_decision=valence_decision, seed=seed, cv=cv,
+                        cv_predictions=pd.concat(preds, ignore_index=True) if preds else None)
+
+
+def _scores(row: dict[str, Any], y: np.ndarray, pred: np.ndarray) -> None:
+    pred = np.asarray(pred, bool)
+    tp, fp = int((pred & y).sum()), int((pred & ~y).sum())
+    fn = int((~pred & y).sum())
+    row.update(kappa=_kappa(y, pred), precision=tp / (tp + fp) if tp + fp else np.nan,
+               recall=tp / (tp + fn) if tp + fn else np.nan,
+               f1=2 * tp / (2 * tp + fp + fn) if tp + fp + fn else np.nan)
+
+
+def _train_valence(data: Any, rules: np.ndarray, rule_cols: list[str], x_all: Any, fold_matrices: Any,
+                   cv: int, seed: int, min_positive: int) -> tuple[dict[str, Any], Any, str | None]:
+    from sklearn.linear_model import LogisticRegression
+
+    has = data.valence != ""
+    yv = data.valence
+    idx = np.flatnonzero(has)
+    rule_label = np.array(["neutral"] * len(yv), dtype=object)
+    for lab in ("positive", "negative", "mixed", "neutral"):
+        col = f"valence_rule:{lab}"
+        if col in rule_cols:
+            rule_label[rules[:, rule_cols.index(col)] > 0] = lab
+    row: dict[str, Any] = {C.CODE: VALENCE, "n_answers": len(yv), "n_positive": int(has.sum()), "n_folds": 0,
+                           "kappa": np.nan, "precision": np.nan, "recall": np.nan, "f1": np.nan,
+                           "trained": False, DECISION: "rules",
+                           "kappa_rules": _kappa_multi(yv[idx], rule_label[idx]) if len(idx) else np.nan,
+                           "kappa_model": np.nan, "threshold": np.nan, "note": ""}
+    row["kappa"] = row["kappa_rules"]
+    counts = pd.Series(yv[idx]).value_counts()
+    if len(counts) < 2 or counts.iloc[1] < min_positive:
+        row["note"] = "too few valued answers in a second category: valence by the codebook's rules"
+        return row, None, "rules"
+
+    def clf(n_min: int) -> Any:
+        from sklearn.multiclass import OneVsRestClassifier
+
+        return OneVsRestClassifier(LogisticRegression(class_weight="balanced", solver="liblinear",
+                                                      C=1.0, max_iter=2000, random_state=seed))
+
+    folds = _folds(yv[idx], cv, seed)
+    pred = np.empty(len(idx), dtype=object)
+    for tr, te in folds:
+        xtr, xte = fold_matrices(idx[tr], idx[te])
+        m = clf(int(pd.Series(yv[idx][tr]).value_counts().min()))
+        pred[te] = m.fit(xtr, yv[idx][tr]).predict(xte)
+    k_model = _kappa_multi(yv[idx], pred)
+    row.update(n_folds=len(folds), trained=True, kappa_model=k_model)
+    if k_model > row["kappa_rules"] + MARGIN:
+        row[DECISION], row["kappa"] = "model", k_model
+    else:
+        row["note"] = "the model was not better than the rules in cross-validation: valence by rule"
+    model = clf(int(counts.min())).fit(x_all[idx], yv[idx])
+    return row, model, row[DECISION]
 
 
 # --------------------------------------------------------------------------------------
 # applying
 # --------------------------------------------------------------------------------------
+def _prepare(learned: LearnedCoder, answers: pd.DataFrame, caller: str
+             ) -> tuple[list[str], list[str] | None, np.ndarray, list[str], pd.DataFrame, Any]:
+    if not isinstance(learned, LearnedCoder):
+        raise ParameterError(f"The 'learned' parameter of {caller}() must be a LearnedCoder "
+                             f"from train_coder(). Got {type(learned).__name__} instead.")
+    for col in (C.RESPONSE_ID, C.TEXT):
+        if col not in answers.columns:
+            raise ParameterError(f"The answers lack the column '{col}'.",
+                                 fix=f"columns present: {list(answers.columns)}.")
+    keys = answers[C.RESPONSE_ID].map(key_of)
+    if keys.duplicated().any():
+        raise ParameterError("response_id is not unique in the answers.",
+                             fix="give every answer its own response_id.")
+    texts = answers[C.TEXT].fillna("").astype(str).tolist()
+    questions = (answers[C.QUESTION].fillna("").astype(str).tolist()
+                 if C.QUESTION in answers.columns else None)
+    rules, cols, rule_codings = rule_features(texts, questions, learned.codebook)
+    x = learned.featurizer.transform(texts, questions, rules) if len(texts) else None
+    return texts, questions, rules, cols, rule_codings, x
+
+
 def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
                 rule_codings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Code answers with a learned coder, combined with the rule coder's hits.
+    """Code answers with a learned coder (each code decided as ``learned.decisions`` says).
 
     Parameters
     ----------
     learned
         From :func:`train_coder`.
     answers
-        Answers to code (``response_id, text``).
+        Answers to code (``response_id, text``, optionally ``question``). Not modified.
     rule_codings
-        Optional codings of the same answers by :func:`evaltool.qual.code`.
+        Codings of the same answers by :func:`evaltool.qual.code` to use as evidence; by
+        default they are computed with ``learned.codebook``.
 
     Returns
     -------
     pandas.DataFrame
         One row per evidence span (``LEARNED_CODINGS_COLUMNS``): ``response_id``, ``code``,
         ``start``, ``end``, ``evidence``, ``coder`` (``"evaltool-learned/<version>"``),
-        ``probability`` (the model's, missing for codes it was not trained on), ``basis``
+        ``probability`` (the classifier's; missing for a code decided by rule), ``basis``
         (``"rule"``, ``"model"`` or ``"rule+model"``) and ``rule`` (which rule fired).
 
     Notes
     -----
-    Combined coding = rule OR model (probability ≥ ``learned.threshold``). A rule hit is always
-    kept, with its span as evidence, even when the model disagrees; a code found by the model
-    alone is evidenced by the whole answer (``start = 0``, ``end = len(text)``). Answers
-    without any letter are never coded by the model. Inputs are not modified.
+    ``rules``: the rule hits, as :func:`evaltool.qual.code` gives them. ``model``: a code is
+    present when its probability reaches the code's threshold; rule spans are its evidence
+    where there are some (``rule+model``), otherwise the whole answer (``model``); a rule hit
+    the classifier rejects is not kept. ``rules_or_model``: both. Answers without a letter are
+    never model-coded.
 
     Examples
     --------
@@ -395,82 +497,219 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     ...          "lovely group", "the group was kind", "nice people", "liked the room",
     ...          "great facilitator", "good handouts"]
     >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
-    >>> learned = train_coder(answers, pd.DataFrame({"response_id": range(6), "code": "workload"}), cv=3)
+    >>> learned = train_coder(answers, pd.DataFrame({"response_id": range(6), "code": "workload"}),
+    ...                       cv=3, codebook=None)
     >>> new = pd.DataFrame({"response_id": ["n1", "n2"],
     ...                     "text": ["the workload was heavy today", "lovely people"]})
     >>> apply_coder(learned, new)[["response_id", "code", "evidence", "basis"]]
       response_id      code                      evidence  basis
     0          n1  workload  the workload was heavy today  model
     """
-    if not isinstance(learned, LearnedCoder):
-        raise ParameterError("The 'learned' parameter of apply_coder() must be a LearnedCoder "
-                             f"from train_coder(). Got {type(learned).__name__} instead.")
-    for col in (C.RESPONSE_ID, C.TEXT):
-        if col not in answers.columns:
-            raise ParameterError(f"The answers lack the column '{col}'.",
-                                 fix=f"columns present: {list(answers.columns)}.")
-    keys = pd.Index(answers[C.RESPONSE_ID].map(_key), dtype=object)
-    if keys.duplicated().any():
-        raise ParameterError("response_id is not unique in the answers.",
-                             fix="give every answer its own response_id.")
-    rep = learned.cv_report
-    weak = rep.loc[rep["trained"] & ~(rep["kappa"] >= 0.4), C.CODE].tolist()
+    texts, questions, rules, cols, own_rules, x = _prepare(learned, answers, "apply_coder")
+    kappa_of = dict(zip(learned.cv_report[C.CODE].astype(str), learned.cv_report["kappa"].astype(float), strict=True))
+    weak = [c for c in learned.codes if learned.decisions[c] != "rules" and not kappa_of.get(c, np.nan) >= 0.4]
     if weak:
         warnings.warn(f"code(s) {weak} had weak cross-validated agreement with the human coding "
                       "(kappa < 0.4; see learned.cv_report): check their codings.",
                       EvaltoolWarning, stacklevel=2)
-    texts = answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object)
-    lettered = pd.Series(texts).str.contains(r"[^\W\d_]", regex=True).to_numpy()
-    orig_ids = pd.Series(answers[C.RESPONSE_ID].to_numpy(dtype=object), index=keys)
-    key_list = [str(k) for k in keys]
-    probs = {}
-    for code in learned.codes:
-        p = learned.models[code].predict_proba(texts)[:, 1] if len(texts) else np.array([])
-        probs[code] = p
-    parts = []
-    rule_keys: set[tuple[str, str]] = set()
-    if rule_codings is not None and len(rule_codings):
+    ids = answers[C.RESPONSE_ID].to_numpy(dtype=object)
+    keys = answers[C.RESPONSE_ID].map(key_of).to_numpy(dtype=object)
+    if rule_codings is None:
+        rc = own_rules.assign(**{C.RESPONSE_ID: ids[own_rules[C.RESPONSE_ID].to_numpy(dtype=np.int64)]}) \
+            if len(own_rules) else own_rules
+    else:
         rc = rule_codings
-        rk = rc[C.RESPONSE_ID].map(_key)
-        outside = ~rk.isin(keys)
-        if outside.any():
-            raise ParameterError(f"{int(outside.sum())} rule coding(s) refer to answers that are "
+    pos_of = {k: i for i, k in enumerate(keys)}
+    if len(rc):
+        rpos = np.array([pos_of.get(key_of(v), -1) for v in rc[C.RESPONSE_ID]], dtype=np.int64)
+        if (rpos < 0).any():
+            raise ParameterError(f"{int((rpos < 0).sum())} rule coding(s) refer to answers that are "
                                  "not in the answers.", fix="pass the codings of these answers.")
-        pos = keys.get_indexer(pd.Index(rk))
-        code_s = rc[C.CODE].astype(str).to_numpy(dtype=object)
-        prob = np.full(len(rc), np.nan)
-        model_hit = np.zeros(len(rc), dtype=bool)
-        for code in learned.codes:
-            m = code_s == code
-            prob[m] = probs[code][pos[m]]
-            model_hit[m] = (prob[m] >= learned.threshold) & lettered[pos[m]]
-        parts.append(pd.DataFrame({
-            C.RESPONSE_ID: orig_ids.to_numpy()[pos], C.CODE: code_s,
-            C.START: rc[C.START].to_numpy(), C.END: rc[C.END].to_numpy(),
-            C.EVIDENCE: rc[C.EVIDENCE].to_numpy(dtype=object) if C.EVIDENCE in rc else None,
-            PROBABILITY: prob, BASIS: np.where(model_hit, "rule+model", "rule"),
-            C.RULE: rc[C.RULE].to_numpy(dtype=object) if C.RULE in rc else None, "_pos": pos,
-        }))
-        rule_keys = set(zip(rk, code_s, strict=True))
+    else:
+        rpos = np.zeros(0, dtype=np.int64)
+    lettered = np.array([any(ch.isalpha() for ch in t) for t in texts], dtype=bool)
+    probs = {c: learned.models[c].predict_proba(x)[:, 1] for c in learned.codes
+             if c in learned.models and learned.decisions[c] != "rules"} if len(texts) else {}
+    parts = []
     for code in learned.codes:
-        hit = (probs[code] >= learned.threshold) & lettered
-        idx = np.flatnonzero(hit)
-        idx = np.array([i for i in idx if (key_list[i], code) not in rule_keys], dtype=np.int64)
-        if len(idx) == 0:
-            continue
-        parts.append(pd.DataFrame({
-            C.RESPONSE_ID: orig_ids.to_numpy()[idx], C.CODE: code, C.START: 0,
-            C.END: [len(texts[i]) for i in idx], C.EVIDENCE: texts[idx],
-            PROBABILITY: probs[code][idx], BASIS: "model", C.RULE: None, "_pos": idx,
-        }))
+        how = learned.decisions[code]
+        p = probs.get(code)
+        hit = (np.zeros(len(texts), bool) if p is None
+               else (p >= learned.thresholds[code]) & lettered)
+        sel = np.flatnonzero((rc[C.CODE].astype(str) == code).to_numpy()) if len(rc) else np.zeros(0, np.int64)
+        if how in ("rules", "rules_or_model"):
+            keep_rule = sel
+        else:
+            keep_rule = sel[hit[rpos[sel]]]
+        if len(keep_rule):
+            r = rc.iloc[keep_rule]
+            pr = p[rpos[keep_rule]] if p is not None else np.full(len(keep_rule), np.nan)
+            parts.append(pd.DataFrame({
+                C.RESPONSE_ID: ids[rpos[keep_rule]], C.CODE: code,
+                C.START: r[C.START].to_numpy(), C.END: r[C.END].to_numpy(),
+                C.EVIDENCE: r[C.EVIDENCE].to_numpy(dtype=object) if C.EVIDENCE in r else None,
+                PROBABILITY: pr,
+                BASIS: np.where(hit[rpos[keep_rule]], "rule+model", "rule"),
+                C.RULE: r[C.RULE].to_numpy(dtype=object) if C.RULE in r else None, "_pos": rpos[keep_rule],
+            }))
+        if how != "rules" and p is not None:
+            covered = set(rpos[keep_rule].tolist())
+            only = np.array([i for i in np.flatnonzero(hit) if i not in covered], dtype=np.int64)
+            if len(only):
+                parts.append(pd.DataFrame({
+                    C.RESPONSE_ID: ids[only], C.CODE: code, C.START: 0,
+                    C.END: [len(texts[i]) for i in only], C.EVIDENCE: [texts[i] for i in only],
+                    PROBABILITY: p[only], BASIS: "model", C.RULE: None, "_pos": only,
+                }))
     if not parts:
         out = pd.DataFrame({c: pd.Series([], dtype=object) for c in LEARNED_CODINGS_COLUMNS})
         return out.astype({C.START: "int64", C.END: "int64", PROBABILITY: "float64"})
     out = pd.concat(parts, ignore_index=True)
-    order = {c: i for i, c in enumerate(dict.fromkeys([*learned.codes, *out[C.CODE]]))}
+    order = {c: i for i, c in enumerate(learned.codes)}
     out = out.assign(_c=out[C.CODE].map(order)).sort_values(["_pos", "_c", C.START], kind="stable")
     out[C.CODER] = learned.coder
     out = out.astype({C.START: "int64", C.END: "int64", C.CODER: object, BASIS: object,
-                      C.RULE: object, C.EVIDENCE: object, C.CODE: object})
+                      C.RULE: object, C.EVIDENCE: object, C.CODE: object, PROBABILITY: "float64"})
     return out.loc[:, list(LEARNED_CODINGS_COLUMNS)].reset_index(drop=True)
 
+
+def apply_valence(learned: LearnedCoder, answers: pd.DataFrame) -> pd.DataFrame:
+    """Valence of each answer by a learned coder (its classifier, or the rules it fell back to).
+
+    Parameters
+    ----------
+    learned
+        From :func:`train_coder` with a coding that carried valence.
+    answers
+        Answers (``response_id, text``, optionally ``question``). Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per answer (``LEARNED_VALENCE_COLUMNS``): ``response_id``, ``valence``,
+        ``probability`` (of the chosen category; missing by rule), ``basis`` (``"model"`` or
+        ``"rule"``), ``evidence`` (the rule coder's, see :func:`evaltool.qual.code_valence`).
+    """
+    from .coder import code_valence
+
+    texts, questions, rules, cols, _, x = _prepare(learned, answers, "apply_valence")
+    if learned.codebook is None and learned.valence_decision != "model":
+        raise ParameterError("this learned coder has neither a valence model nor a codebook.")
+    if learned.codebook is not None:
+        frame = pd.DataFrame({C.RESPONSE_ID: np.arange(len(texts)), C.TEXT: texts})
+        if questions is not None:
+            frame[C.QUESTION] = questions
+        by_rule = code_valence(frame, learned.codebook)
+    else:
+        by_rule = pd.DataFrame({VALENCE: ["neutral"] * len(texts), C.EVIDENCE: [""] * len(texts)})
+    label = by_rule[VALENCE].to_numpy(dtype=object)
+    prob = np.full(len(texts), np.nan)
+    basis = np.array(["rule"] * len(texts), dtype=object)
+    if learned.valence_decision == "model" and len(texts):
+        m = learned.models[VALENCE]
+        p = m.predict_proba(x)
+        label = m.classes_[p.argmax(axis=1)].astype(object)
+        prob = p.max(axis=1)
+        basis[:] = "model"
+    return pd.DataFrame({C.RESPONSE_ID: answers[C.RESPONSE_ID].to_numpy(dtype=object), VALENCE: label,
+                         PROBABILITY: prob, BASIS: basis,
+                         C.EVIDENCE: by_rule[C.EVIDENCE].to_numpy(dtype=object)})[list(LEARNED_VALENCE_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------
+# learning curve
+# --------------------------------------------------------------------------------------
+def learning_curve(
+    answers: pd.DataFrame | None,
+    human_codings: Any,
+    sizes: Sequence[int] = (25, 50, 100, 150, 200),
+    *,
+    codes: Sequence[str] | Any | None = None,
+    codebook: str | Codebook | None = "resilience_training",
+    test_fraction: float = 0.3,
+    repeats: int = 3,
+    cv: int = 3,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """κ per code on held-out answers against the number of coded answers trained on.
+
+    Parameters
+    ----------
+    answers, human_codings, codes, codebook
+        As for :func:`train_coder`.
+    sizes
+        Numbers of coded answers to train on (larger than the training pool are dropped).
+    test_fraction
+        Share of the answers held out for testing in each repeat (never trained on).
+    repeats
+        Random splits; each uses the same held-out answers for every size.
+    cv, seed
+        For :func:`train_coder`; repeat ``r`` uses ``seed + r``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per repeat × size × code (``LEARNING_CURVE_COLUMNS``): ``n_coded``, ``repeat``,
+        ``code``, ``kappa`` (the learned coder on the held-out answers; a code it could not
+        train yet codes nothing, which counts), ``kappa_rules`` (the rules on the same
+        answers), ``decision``.
+
+    Notes
+    -----
+    The training answers of a larger size include those of a smaller one (a team codes more),
+    so the curve shows what coding more answers buys. Average over repeats to read it.
+    """
+    from ._learn_input import coded_answers as _coded
+
+    if not (0 < test_fraction < 1):
+        raise ParameterError("The 'test_fraction' parameter of learning_curve() must be between 0 and 1. "
+                             f"Got {test_fraction!r} instead.")
+    data = _coded(answers, human_codings, codes, C.QUESTION)
+    frame = data.frame
+    n = len(frame)
+    rows = []
+    for r in range(repeats):
+        rng = np.random.default_rng(seed + r)
+        order = rng.permutation(n)
+        n_test = int(round(test_fraction * n))
+        test, pool = order[:n_test], order[n_test:]
+        test_frame = frame.iloc[test]
+        learned_codes = data.codes
+        y_test = data.y[test]
+        for size in [s for s in sizes if s <= len(pool)]:
+            train = pool[:size]
+            human = data.long_codings(train)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", EvaltoolWarning)
+                learned = train_coder(frame.iloc[train], human, learned_codes, codebook=codebook,
+                                      cv=cv, seed=seed + r)
+                out = apply_coder(learned, test_frame)
+                base = (apply_coder(_rules_only(learned), test_frame)
+                        if learned.codebook is not None else None)
+            got = _presence(out, test_frame, learned_codes)
+            ref = _presence(base, test_frame, learned_codes) if base is not None else None
+            for k, code in enumerate(learned_codes):
+                rows.append({"n_coded": size, "repeat": r, C.CODE: code,
+                             "kappa": _kappa(y_test[:, k], got[:, k]),
+                             "kappa_rules": _kappa(y_test[:, k], ref[:, k]) if ref is not None else np.nan,
+                             DECISION: learned.decisions.get(code, "not trained")})
+    return pd.DataFrame(rows, columns=list(LEARNING_CURVE_COLUMNS))
+
+
+def _rules_only(learned: LearnedCoder) -> LearnedCoder:
+    book_codes = set(learned.codebook.code_ids) if learned.codebook is not None else set()
+    codes = tuple(c for c in learned.codes if c in book_codes)
+    return LearnedCoder(codes=codes, decisions={c: "rules" for c in codes}, thresholds={},
+                        cv_report=learned.cv_report[learned.cv_report[C.CODE].isin(codes)],
+                        models={}, featurizer=learned.featurizer, codebook=learned.codebook)
+
+
+def _presence(codings: pd.DataFrame, answers: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    keys = answers[C.RESPONSE_ID].map(key_of).tolist()
+    index = {k: i for i, k in enumerate(keys)}
+    out = np.zeros((len(keys), len(codes)), dtype=bool)
+    cidx = {c: i for i, c in enumerate(codes)}
+    for rid, code in zip(codings[C.RESPONSE_ID], codings[C.CODE], strict=True):
+        if code in cidx and key_of(rid) in index:
+            out[index[key_of(rid)], cidx[code]] = True
+    return out

@@ -11,7 +11,17 @@ word lists (``evaltool/qual/data/names.yaml``):
 * ``[place]`` — the user's ``places``; hospitals, infirmaries, hospices, surgeries, trusts,
   stations with a proper name ("St Mary's Hospital", "Royal Derby Infirmary", "Leeds General
   Infirmary"); named wards ("Ward 7", "Rowan Ward"); UK cities and towns from the word list;
-* ``[name]`` — the user's ``names``; a capitalised word after a title (Dr, Mr, Mrs, Ms, Miss,
+* ``[id]`` — also staff, payroll, employee, badge, ESR/assignment and registration numbers
+  after their label ("staff no 40123987", "emp id E123456"), and bare runs of 6–10 digits that
+  are not a date (YYYYMMDD) or a time;
+* ``[postcode]`` — UK postcodes (``LS6 3QP``, ``sw1a 2aa``);
+* ``[handle]`` — social media handles (``@nurse_jenny_x``; an e-mail is not a handle);
+* ``[date_of_birth]`` — a date after "DOB", "date of birth", "born" (other dates are kept);
+* ``[name]`` — the user's ``names`` (and each part of a full name: in any case unless the part
+  is an everyday word, then capitalised only); initials with a surname ("J. Smith", "A.K.
+  Patel"); lower-case full names whose given name and surname are both in the lists ("sarah
+  jones"); names with particles after a title ("Mr van der Berg"), apostrophes and "Mc"
+  ("Dr O'Neill", "McDonald"), hyphens ("Jo-Anne", "Smith-Jones"); a capitalised word after a title (Dr, Mr, Mrs, Ms, Miss,
   Prof, Sister, Nurse, Matron ...: the title is kept); after a cue ("my colleague", "thanks
   to", "called", signed "- Tom"); a given name from the word list (capitalised, and not one
   that is also an English word unless a cue or a surname comes with it), with the surname
@@ -48,14 +58,15 @@ __all__ = [
     "redaction_spans",
 ]
 
-TAGS = ("name", "email", "phone", "nhs_number", "id", "place")
+TAGS = ("name", "email", "phone", "nhs_number", "id", "place", "postcode", "handle", "date_of_birth")
 """Every tag :func:`redact` can write (as ``[tag]``)."""
 REDACTION_SPANS_COLUMNS = ("row", C.START, C.END, "tag", C.RULE)
 """Columns of :func:`redaction_spans` (never the text itself)."""
 REDACTION_REPORT_COLUMNS = ("tag", "n_found", "n_texts")
 """Columns of :func:`redaction_report`."""
 
-_PRIORITY = {"email": 0, "nhs_number": 1, "phone": 2, "id": 3, "place": 4, "name": 5}
+_PRIORITY = {"email": 0, "nhs_number": 1, "phone": 2, "date_of_birth": 3, "id": 4, "postcode": 5,
+             "handle": 6, "place": 7, "name": 8}
 
 
 # ------------------------------------------------------------------------------------------
@@ -94,8 +105,26 @@ _PHONE = re.compile(
 _EXT = re.compile(r"(?i)\b(?:ext|extn|extension|bleep|bleeper|pager|x)\.?:?\s?#?\d{3,6}\b")
 _TITLE = (r"(?:Dr|Doctor|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Sister|Sr|Nurse|Matron|Midwife|"
           r"Rev|Sir|Dame|Dr\.|Mr\.|Mrs\.|Ms\.|Prof\.)")
-_CAP = r"[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)?"
-_TITLED = re.compile(rf"\b{_TITLE}\.?\s+((?:{_CAP}|[A-Z]\.)(?:\s+{_CAP})?)")
+# a capitalised name word: O'Neill, D’Souza, McDonald, MacLeod, Smith-Jones
+_CAPW = r"[A-Z][a-zà-ÿ]*(?:['’][A-Z]?[a-zà-ÿ]+|[A-Z][a-zà-ÿ]+)?"
+_CAP = rf"{_CAPW}(?:-{_CAPW})?"
+_PARTICLE = r"(?:van|von|de|der|den|del|della|di|da|du|la|le|bin|ibn|al|el|ter|ten|dos|das|st\.?)"
+_TITLED = re.compile(rf"\b{_TITLE}\.?\s+((?:(?:{_PARTICLE}\s+){{0,3}}{_CAP}|[A-Z]\.)(?:\s+{_CAP})?)")
+_INITIALS = re.compile(rf"(?<![\w.])((?:[A-Z]\.\s?){{1,3}}\s?{_CAP})")
+_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@])")
+_POSTCODE = re.compile(r"(?i)(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (rf"(?:\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|"
+         rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS}\.?,?\s+\d{{2,4}}|{_MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})")
+_DOB = re.compile(rf"(?i)\b(?:d\.?o\.?b\.?|date\s+of\s+birth|born(?:\s+on)?|birth\s*date|birthday(?:\s+is)?)\s*(?:is\s+)?[:\-–]?\s*({_DATE})")
+_ID_LABEL = re.compile(
+    r"(?i)\b(?:staff|payroll|pay|employee|emp|badge|personnel|assignment|esr|smartcard|smart\s+card|"
+    r"id|i\.d\.|gmc|nmc|hcpc|pin|registration|reg)"
+    r"(?:\s+(?:no|nr|number|num|id|ref|reference|code|badge|card|pin))?\.?"
+    r"(?:\s+(?:is|was|=|under|as|of))?\s*[:#=\-–]?\s*(?:number\s+)?"
+    r"([A-Z]{0,2}\d[\d ]{3,11}\d(?:-\d{1,2})?|[A-Z]{1,2}\d{4,10})(?![\w/:.]\d)")
+_BARE_DIGITS = re.compile(r"(?<![\w/.:,£$€#-])\d{6,10}(?![\w/.:,%-]|\s?(?:am|pm|hrs?|hours?|mins?|minutes?|staff|people|patients|nurses)\b)")
 _CUE = re.compile(
     r"(?i:\b(?:my|our|the|a|lovely|great|brilliant|amazing|fab|fabulous|kind|wonderful)\s+"
     r"(?:colleague|colleagues|friend|friends|manager|line manager|mentor|buddy|crewmate|crew mate|"
@@ -108,7 +137,7 @@ _CUE = re.compile(
     r"spoke to|speak to|speaking to|talked to|talk to|talking to|chatted to|chatted with|"
     r"asked|told|emailed|rang|phoned|met|with|and|by|like|via|ask|contact|email))"
     r"[,:]?\s+"
-    r"(?P<n>[A-Za-zà-ÿ][A-Za-zà-ÿ'’]+(?:-[A-Za-zà-ÿ'’]+)?(?:\s+[A-Z][a-zà-ÿ'’]+)?)"
+    r"(?P<n>[A-Za-zà-ÿ][A-Za-zà-ÿ'’]+(?:-[A-Za-zà-ÿ'’]+)?(?:\s+[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)?)?)"
 )
 _SIGNED = re.compile(
     r"(?:^|[\s.!,])(?:[-–—~]+|(?i:thanks|thank you|cheers|regards|best|kind regards|love|from|x+))"
@@ -203,6 +232,21 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
     if "email" in tags:
         for m in _EMAIL.finditer(text):
             add((m.start(), m.end(), "email", "email"))
+    if "handle" in tags:
+        for m in _HANDLE.finditer(text):
+            add((m.start(), m.end(), "handle", "at-handle"))
+    if "date_of_birth" in tags:
+        for m in _DOB.finditer(text):
+            add((m.start(1), m.end(1), "date_of_birth", "dob-label"))
+    if "postcode" in tags:
+        for m in _POSTCODE.finditer(text):
+            add((m.start(), m.end(), "postcode", "uk-postcode"))
+    if "id" in tags:
+        for m in _ID_LABEL.finditer(text):
+            add((m.start(1), m.end(1) - (len(m.group(1)) - len(m.group(1).rstrip())), "id", "labelled-number"))
+        for m in _BARE_DIGITS.finditer(text):
+            if not _looks_like_date(m.group()):
+                add((m.start(), m.end(), "id", "long-number"))
     if tags & {"nhs_number", "id", "phone"}:
         for m in _TEN.finditer(text):
             digits = m.group(1) + m.group(3) + m.group(4)
@@ -247,11 +291,18 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
             for m in rx.finditer(text):
                 add((m.start(), m.end(), "name", "user-names"))
         for m in _TITLED.finditer(text):
-            first = m.group(1).split()[0].rstrip(".")
+            words = [w for w in m.group(1).split() if not re.fullmatch(_PARTICLE, w)]
+            first = (words or m.group(1).split())[0].rstrip(".")
             if first.lower() in L.not_names and first.lower() not in L.surnames:
                 continue
             add((m.start(1), m.end(1), "name", "title"))
+        for m in _INITIALS.finditer(text):
+            last = m.group(1).split()[-1].split(".")[-1]
+            if last and last.lower() not in L.not_names:
+                add((m.start(1), m.end(1), "name", "initials"))
         if use_lists:
+            for m in _lower_full_name().finditer(text):
+                add((m.start(), m.end(), "name", "lower-case-full-name"))
             for m in _CUE.finditer(text):
                 g = m.group("n")
                 parts = g.split()
@@ -260,10 +311,14 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
                 cap = first[0].isupper()
                 strong_cue = not re.match(r"(?i)(?:from|love|regards|with|and|by|like|via|ask|contact|email|"
                                           r"asked|told|met|emailed|rang|phoned)\b", m.group())
-                in_list = (_fold(lw) in L.given or (strong_cue and lw in L.ambiguous)) and lw not in L.not_names
+                pieces = [x for x in re.split(r"[-'’]", lw) if x]
+                in_list = ((_fold(lw) in L.given or (strong_cue and lw in L.ambiguous)
+                            or (len(pieces) > 1 and all(_fold(x) in L.given for x in pieces)))
+                           and lw not in L.not_names)
                 if lw in L.not_names:
                     continue
-                if in_list or (cap and strong_cue and lw not in L.surnames | L.given and lw.isalpha()
+                plain = re.sub(r"[-'’]", "", lw)
+                if in_list or (cap and strong_cue and lw not in L.surnames | L.given and plain.isalpha()
                                and not _sentence_start(text, m.start("n"))):
                     end = m.start("n") + len(first)
                     if len(parts) > 1 and parts[1].lower() not in L.not_names and (
@@ -293,6 +348,31 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
                       and not _sentence_start(text, m.start())):
                     add((m.start(), m.end(), "name", "surname"))
     return out
+
+
+def _looks_like_date(digits: str) -> bool:
+    """YYYYMMDD or DDMMYYYY with a plausible year, month and day (a date, not an id)."""
+    if len(digits) != 8:
+        return False
+    for y, m, d in ((digits[:4], digits[4:6], digits[6:]), (digits[4:], digits[2:4], digits[:2])):
+        if 1900 <= int(y) <= 2100 and 1 <= int(m) <= 12 and 1 <= int(d) <= 31:
+            return True
+    return False
+
+
+@cache
+def _lower_full_name() -> re.Pattern[str]:
+    """A lower-case given name from the list followed by a surname from the list ("sarah
+    jones"): both unambiguous (neither is also an everyday word)."""
+    L = _lists()
+    given = sorted((g for g in L.given if g.isalpha() and g not in L.ambiguous and g not in L.not_names
+                    and len(g) > 2), key=len, reverse=True)
+    sur = sorted((x for x in L.surnames if x.isalpha() and x not in L.ambiguous_surnames
+                  and x not in L.not_names and len(x) > 2), key=len, reverse=True)
+    if not given or not sur:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<![\w'’-])(?:" + "|".join(given) + r")(?:-[a-z]+)?\s+(?:" + "|".join(sur)
+                      + r")(?:-[a-z]+)?(?![\w'’])")
 
 
 @cache
@@ -347,6 +427,18 @@ def _word_patterns(values: Iterable[str] | None, param: str) -> list[re.Pattern[
             )
         words = [re.escape(w) for w in v.split()]
         out.append(re.compile(r"(?<!\w)" + r"[\s\-]+".join(words) + r"(?!\w)", re.IGNORECASE))
+        if param == "names" and len(v.split()) > 1:
+            # each part of a full name too: in any case when it is not an everyday word,
+            # capitalised only when it is ("Hope", "Will": not "I hope", "will")
+            L = _lists()
+            for w in v.split():
+                lw = w.lower()
+                if len(lw) < 2:
+                    continue
+                if lw in L.not_names or lw in L.ambiguous or lw in L.ambiguous_surnames:
+                    out.append(re.compile(r"(?<!\w)" + re.escape(w[:1].upper() + w[1:]) + r"(?!\w)"))
+                else:
+                    out.append(re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE))
     return out
 
 

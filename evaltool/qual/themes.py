@@ -16,14 +16,30 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ..errors import ParameterError
+from ..errors import EvaltoolWarning, ParameterError
 
-__all__ = ["THEMES_COLUMNS", "suggest_themes"]
+__all__ = ["DOMAIN_STOP_WORDS", "THEMES_COLUMNS", "suggest_themes"]
 
 THEME = "theme"
 THEMES_COLUMNS = (
-    THEME, "top_terms", "n_answers", "share", "stability", "example_ids", "examples", "method",
+    THEME, "label", "top_terms", "n_answers", "share", "stability", "overlap", "example_ids",
+    "examples", "method",
 )
+DOMAIN_STOP_WORDS = frozenset("""
+bit bits tbh lol lols xx xxx really thank thanks thankyou ty think thought thinking ve ll re don
+didn doesn isn wasn weren wouldn couldn shouldn haven hasn im ive id dont didnt doesnt isnt wasnt
+cant wont felt feel feeling feels lot lots just like liked got get getting good great quite also
+much many things thing stuff one two day days session sessions workshop workshops course courses
+training overall honestly genuinely actually definitely probably maybe perhaps basically yes yeah
+yep nope okay ok fine nice lovely useful helpful found find made make bit abit way ways time
+times today really very pretty kind sort went going gone come came say said know knew use used
+people person everyone someone everything something anything nothing would could should might
+will shall must need needed want wanted well better best enjoyed enjoy loved love thanks cheers
+name place phone email id postcode handle date_of_birth nhs_number birth
+""".split())
+"""Filler and evaluation words of feedback answers, removed before modelling (with scikit-learn's
+English stop words): they say how people felt about the day, not what a theme is about. The
+tag words of redaction are here too (texts are redacted before modelling)."""
 _SUBSAMPLES = 5
 _SUBSAMPLE_FRACTION = 0.8
 _QUOTE_CHARS = 140
@@ -100,6 +116,9 @@ def suggest_themes(
     n_terms: int = 8,
     n_examples: int = 3,
     max_themes: int = 10,
+    codebook: Any = None,
+    redact: dict[str, Any] | None = None,
+    stop_words: Any = None,
 ) -> pd.DataFrame:
     """Suggest candidate themes: NMF clusters of the answers' words, for a person to judge.
 
@@ -122,22 +141,36 @@ def suggest_themes(
         Representative answers per theme.
     max_themes
         Upper bound when choosing ``n_themes``.
+    codebook
+        A Codebook: each suggestion says which codes' definitions share its words.
+    redact
+        ``{"names": [...], "places": [...]}`` for :func:`evaltool.qual.redact.redact`: the texts
+        are redacted before modelling, so no term, label or quote can carry a name, a place
+        or a number (with or without lists, the detector runs).
+    stop_words
+        More words to leave out (beside English stop words and ``DOMAIN_STOP_WORDS``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per theme, largest first (``THEMES_COLUMNS``): ``theme`` (1, 2, ...),
-        ``top_terms`` (comma-separated, strongest first), ``n_answers`` (answers whose
+        One row per theme, largest first (``THEMES_COLUMNS``): ``theme`` (1, 2, ...), ``label``
+        (its most distinctive phrase: the strongest two-word term, else the two strongest
+        words), ``top_terms`` (comma-separated, strongest first), ``n_answers`` (answers whose
         strongest theme this is), ``share`` (of the answers modelled), ``stability`` (mean
         Jaccard overlap of the top terms with the matching theme refitted on 80 % subsamples;
-        1 = always the same words), ``example_ids`` and ``examples`` (the most typical answers'
-        ``response_id`` and short quotes, redacted when :mod:`evaltool.qual.redact` is
-        available, joined by " | "), ``method``.
+        1 = always the same words), ``overlap`` (how the theme overlaps existing codes: how
+        many of its answers carry which code in ``codings``, and which codes' definitions share
+        its words — or that none does), ``example_ids`` and ``examples`` (the most typical
+        answers' ``response_id`` and short redacted quotes, joined by " | "), ``method``.
+        Empty (with an ``EvaltoolWarning`` saying why and what to do) when there are too few
+        answers with words left, or the model cannot be fitted: this never raises on data.
 
     Notes
     -----
-    TF-IDF of word 1–2-grams (English stop words removed, words of letters only, sublinear
-    tf; terms must occur in at least two answers when there are 20 or more) factorised by
+    Texts are redacted first. TF-IDF of word 1–2-grams (English stop words and
+    ``DOMAIN_STOP_WORDS`` — filler such as "bit", "tbh", "really", "thank", "think" — removed,
+    words of letters only, sublinear tf; terms must occur in at least two answers when there
+    are 40 or more) factorised by
     non-negative matrix factorisation (scikit-learn NMF, ``init="nndsvda"``). Answers with no
     remaining term are left out. When ``n_themes`` is None, each candidate k is refitted on
     five random 80 % subsamples and the k whose top-``n_terms`` term sets are most stable
@@ -156,7 +189,7 @@ def suggest_themes(
     0      1          6
     1      2          6
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
     for col in (C.RESPONSE_ID, C.TEXT):
         if not isinstance(answers, pd.DataFrame) or col not in answers.columns:
@@ -167,6 +200,9 @@ def suggest_themes(
         if not (isinstance(value, int) and value >= low):
             raise ParameterError(f"The '{name}' parameter of suggest_themes() must be an integer "
                                  f">= {low}. Got {value!r} instead.")
+    if n_themes is not None and not (isinstance(n_themes, int) and n_themes >= 2):
+        raise ParameterError("The 'n_themes' parameter of suggest_themes() must be an integer >= 2. "
+                             f"Got {n_themes!r} instead.")
     data = answers
     if uncoded_only:
         if codings is None or C.RESPONSE_ID not in codings.columns:
@@ -174,28 +210,99 @@ def suggest_themes(
                                  fix="pass codings=code(answers, codebook).")
         coded = set(codings[C.RESPONSE_ID].astype(str))
         data = answers[~answers[C.RESPONSE_ID].astype(str).isin(coded)]
-    texts = data[C.TEXT].fillna("").astype(str)
+    raw = data[C.TEXT].fillna("").astype(str)
+    # redact before modelling: no name, place or number can become a term or a label
+    texts = _redacted(raw, redact)
     n_all = len(texts)
-    vec = TfidfVectorizer(ngram_range=(1, 2), stop_words="english", sublinear_tf=True,
-                          token_pattern=r"(?u)\b[^\W\d_]{2,}\b", min_df=2 if n_all >= 20 else 1,
-                          max_df=0.9 if n_all >= 20 else 1.0)
+    stop = sorted(set(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS | {w.lower() for w in (stop_words or [])})
+    vec = TfidfVectorizer(ngram_range=(1, 2), stop_words=stop, sublinear_tf=True,
+                          token_pattern=r"(?u)\b[^\W\d_]{2,}\b", min_df=2 if n_all >= 40 else 1,
+                          max_df=0.9 if n_all >= 40 else 1.0)
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in THEMES_COLUMNS})
     try:
         x_all = vec.fit_transform(texts.to_numpy(dtype=object))
     except ValueError:  # no term at all
         x_all = None
     keep = np.zeros(n_all, dtype=bool) if x_all is None else np.asarray(x_all.sum(axis=1)).ravel() > 0
     n = int(keep.sum())
-    upper = min(max_themes, n // 5)
-    if n < _MIN_ANSWERS or (n_themes is None and upper < 2):
-        raise ParameterError(
-            f"only {n} answer(s) have words to model; suggesting themes needs at least "
-            f"{max(_MIN_ANSWERS, 10)}.", fix="code these answers by hand, or pool more answers.")
-    if n_themes is not None and not (isinstance(n_themes, int) and 2 <= n_themes <= n // 2):
+    n_distinct = len(set(texts[keep].str.lower().str.split().str.join(" "))) if n else 0
+    upper = min(max_themes, n // 5, max(n_distinct - 1, 0))
+    if n < _MIN_ANSWERS or n_distinct < 4 or (n_themes is None and upper < 2) or x_all is None:
+        warnings.warn(
+            f"no theme suggestions: only {n} answer(s) ({n_distinct} distinct) have words left to "
+            "model once filler words are removed; suggesting themes needs at least "
+            f"{_MIN_ANSWERS} answers with some variety. Read these answers directly (or code them "
+            "in the review sheet), or pool answers from more cohorts or questions.",
+            EvaltoolWarning, stacklevel=2)
+        return empty
+    if n_themes is not None and n_themes > n // 2:
         raise ParameterError("The 'n_themes' parameter of suggest_themes() must be an integer "
                              f"between 2 and {n // 2} (half the answers modelled). "
                              f"Got {n_themes!r} instead.")
     x = x_all[keep]
     terms = np.array(vec.get_feature_names_out(), dtype=object)
+    try:
+        return _themes(x, terms, data, texts, keep, n, n_themes, upper, seed, n_terms, n_examples,
+                       codings, codebook, redact)
+    except ValueError as exc:  # scikit-learn on degenerate data (e.g. short repetitive answers)
+        warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
+                      f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
+                      EvaltoolWarning, stacklevel=2)
+        return empty
+
+
+def _redacted(texts: pd.Series, options: dict[str, Any] | None) -> pd.Series:
+    try:
+        from .redact import redact as _redact
+    except ImportError:  # pragma: no cover - partial installation
+        return texts
+    opts = {k: v for k, v in (options or {}).items() if k in ("names", "places")}
+    return _redact(texts.reset_index(drop=True), **opts)
+
+
+def _label(terms: np.ndarray, weights: np.ndarray) -> str:
+    """The theme's most distinctive phrase: its strongest two-word term, else its two
+    strongest words."""
+    order = np.argsort(-weights, kind="stable")
+    top = [str(terms[i]) for i in order[:12] if weights[i] > 0]
+    phrases = [t for t in top[:6] if " " in t]
+    if phrases:
+        return phrases[0]
+    return " / ".join(top[:2])
+
+
+def _overlap(member_ids: list[str], top_terms: list[str], codings: pd.DataFrame | None,
+             codebook: Any) -> str:
+    """How a theme overlaps existing codes: what the codings of its answers say, and which
+    codes' definitions share its words."""
+    parts = []
+    if codings is not None and len(member_ids) and C.CODE in codings.columns:
+        sub = codings[codings[C.RESPONSE_ID].astype(str).isin(member_ids)]
+        counts = sub.drop_duplicates([C.RESPONSE_ID, C.CODE])[C.CODE].value_counts()
+        for code, k in counts.head(3).items():
+            parts.append(f"{k}/{len(member_ids)} coded {code}")
+        if counts.empty:
+            parts.append(f"none of its {len(member_ids)} answers has a code")
+    if codebook is not None and hasattr(codebook, "flat_codes"):
+        words = {w for t in top_terms for w in t.split()}
+        shared = []
+        for c in codebook.flat_codes():
+            bag = " ".join([c.label, c.definition, *c.include, *c.examples]).lower()
+            vocab = set(re.findall(r"[^\W\d_]{3,}", bag))
+            common = sorted(words & vocab)
+            if common:
+                shared.append((len(common), c.id, common))
+        shared.sort(key=lambda r: (-r[0], r[1]))
+        for _, cid, common in shared[:2]:
+            parts.append(f"shares {', '.join(common[:3])} with {cid}")
+        if not shared:
+            parts.append("no code's definition shares its words: a candidate new code")
+    return "; ".join(parts)
+
+
+def _themes(x: Any, terms: np.ndarray, data: pd.DataFrame, texts: pd.Series, keep: np.ndarray,
+            n: int, n_themes: int | None, upper: int, seed: int, n_terms: int, n_examples: int,
+            codings: pd.DataFrame | None, codebook: Any, redact: dict[str, Any] | None) -> pd.DataFrame:
     if n_themes is None:
         best_k, best_score = 2, -1.0
         for k in range(2, upper + 1):
@@ -213,14 +320,17 @@ def suggest_themes(
     strongest = np.where(w.max(axis=1) > 0, w.argmax(axis=1), -1)
     ids = data[C.RESPONSE_ID].to_numpy(dtype=object)[keep]
     kept_texts = texts.to_numpy(dtype=object)[keep]
-    redactor = _redactor() if n_examples else None
+    redactor = None  # the texts were redacted before modelling
     method = f"NMF (nndsvda) on TF-IDF word 1-2-grams; {how}; seed={seed}"
     rows = []
     for t in range(k):
         members = np.flatnonzero(strongest == t)
         top = members[np.argsort(-w[members, t], kind="stable")][:n_examples]
+        top_terms = [str(v) for v in terms[np.argsort(-h[t], kind="stable")[:n_terms]]]
         rows.append({
-            "top_terms": ", ".join(terms[np.argsort(-h[t], kind="stable")[:n_terms]]),
+            "label": _label(terms, h[t]),
+            "top_terms": ", ".join(top_terms),
+            "overlap": _overlap([str(i) for i in ids[members]], top_terms, codings, codebook),
             "n_answers": len(members), "share": len(members) / n, "stability": float(stab[t]),
             "example_ids": " | ".join(str(i) for i in ids[top]),
             "examples": " | ".join(_quote(s, redactor) for s in kept_texts[top]),

@@ -16,7 +16,8 @@ from . import _fmt as F
 from ._context import Ctx, table
 
 __all__ = [
-    "ApaTable", "attrition_table", "descriptives_table", "effect_size_table", "flow_table", "model_table",
+    "ApaTable", "attrition_table", "descriptives_table", "effect_size_table", "flow_table", "model_fit_table",
+    "model_table",
     "prepost_table", "reliability_table", "reliable_change_table", "study_tables", "wilcoxon_table",
 ]
 
@@ -199,6 +200,12 @@ def wilcoxon_table(ctx: Ctx) -> ApaTable | None:
     note = ("V = sum of the ranks of positive differences (as R's wilcox.test); zero differences dropped. "
             f"p method: exact, or normal approximation with continuity (cc) and tie correction ({methods}). "
             "r_rb = matched-pairs rank-biserial correlation with its Fisher-z CI.")
+    if "note" in pp.columns:
+        warned = [f"{ctx.short(str(r.scale))} {str(r.contrast).replace('-', '−')}" for r in pp.itertuples()
+                  if "cannot compute exact" in str(r.note)]
+        if warned:
+            note += (" Ties or zero differences (R warns \u201ccannot compute exact p-value with ties/zeroes\u201d), "
+                     "so p is the normal approximation, for: " + "; ".join(warned) + ".")
     return ApaTable("wilcoxon", "Pre/post comparisons: Wilcoxon signed-rank tests", frame.reset_index(drop=True), note)
 
 
@@ -209,23 +216,60 @@ def model_table(ctx: Ctx, scales: list[str] | None = None) -> ApaTable | None:
     if scales is not None:
         m = m[m["scale"].isin(scales)]
     m = ctx.order_scales(m)
+    lv = ctx.level
+    has_dci = "d_ci_low" in m.columns
     frame = pd.DataFrame({
         "Scale": m["scale"].map(ctx.short), "Timepoint": m["timepoint"].map(ctx.tp_id),
-        f"β [{ctx.level} CI]": [F.est_ci(*v) for v in zip(m["beta"], m["ci_low"], m["ci_high"], strict=True)],
-        "d": m["d"].map(F.num), "p": m["p"].map(F.p), "df": m["df"].map(lambda v: F.num(v, 1)),
+        f"β [{lv} CI]": [F.est_ci(*v) for v in zip(m["beta"], m["ci_low"], m["ci_high"], strict=True)],
+        f"d [{lv} CI]": ([F.est_ci(*v) for v in zip(m["d"], m["d_ci_low"], m["d_ci_high"], strict=True)]
+                         if has_dci else m["d"].map(F.num)),
+        "p": m["p"].map(F.p), "df": m["df"].map(lambda v: F.num(v, 1)),
         "n": m["n_timepoint"].map(F.n),
     })
     models = "; ".join(sorted(set(map(str, m["model"].dropna()))))
     dfm = "; ".join(sorted(set(map(str, m["df_method"].dropna()))))
     sing = m.loc[m["singular"].astype(str).isin(["True", "true"]), "scale"].map(ctx.short).unique().tolist() \
         if "singular" in m else []
+    fit = table(ctx.results, N.MODEL_FIT)
+    sizes = ""
+    if fit is not None:
+        sizes = " Observations (participants): " + "; ".join(
+            f"{ctx.short(str(r.scale))} {F.n(r.n_obs)} ({F.n(r.n_participants)})"
+            for r in ctx.order_scales(fit).itertuples()) + "."
     note = (f"Linear mixed model {models}, fitted by REML on all available data; β = change from "
-            f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and {ctx.level} CI (unadjusted); "
-            "d = β / SD of all baseline scores; n = scores at the timepoint.")
+            f"baseline ({ctx.baseline}); {dfm} degrees of freedom for t-based p and {lv} CI. These p-values "
+            "are not adjusted for multiplicity (the confirmatory family is the pre/post comparisons). "
+            "d = β / SD of all baseline scores, its CI = the CI of β / the same SD; n = scores at the "
+            f"timepoint.{sizes}")
     if sing:
         note += " Singular (boundary) fit for: " + ", ".join(sing) + "."
-    return ApaTable("model", "Change against baseline (linear mixed model)",
-                    frame.reset_index(drop=True), note)
+    return ApaTable("model", "Change against baseline (linear mixed model)", frame.reset_index(drop=True), note)
+
+
+def model_fit_table(ctx: Ctx) -> ApaTable | None:
+    fit = table(ctx.results, N.MODEL_FIT)
+    if fit is None:
+        return None
+    fit = ctx.order_scales(fit)
+    frame = pd.DataFrame({
+        "Scale": fit["scale"].map(ctx.short), "Observations": fit["n_obs"].map(F.n),
+        "Participants": fit["n_participants"].map(F.n),
+        "REML criterion": fit["reml_criterion"].map(lambda v: F.num(v, 1)),
+        "logLik (df)": [f"{F.num(a, 1)} ({F.n(b)})" for a, b in zip(fit["loglik"], fit["loglik_df"], strict=True)],
+        "AIC": fit["aic"].map(lambda v: F.num(v, 1)), "BIC": fit["bic"].map(lambda v: F.num(v, 1)),
+        "Variance (participant)": fit["var_random"].map(lambda v: F.num(v, 3)),
+        "Variance (residual)": fit["var_residual"].map(lambda v: F.num(v, 3)),
+        "ICC": fit["icc_adjusted"].map(F.nolead),
+        "R² marginal": fit["r2_marginal"].map(lambda v: F.nolead(v, 3)),
+        "R² conditional": fit["r2_conditional"].map(lambda v: F.nolead(v, 3)),
+    })
+    note = ("REML fits (as lme4::lmer). logLik, AIC and BIC of the REML fit with R's parameter count (df); "
+            "ICC (adjusted) and Nakagawa's marginal and conditional R² as performance::icc and "
+            "performance::r2_nakagawa; variance components: random intercept per participant and residual.")
+    notes = [str(x) for x in fit.get("note", pd.Series(dtype=object)).dropna() if str(x).strip()]
+    if notes:
+        note += " " + " ".join(sorted(set(notes)))
+    return ApaTable("model_fit", "Mixed models: fit and variance explained", frame.reset_index(drop=True), note)
 
 
 def reliable_change_table(ctx: Ctx) -> ApaTable | None:
@@ -264,7 +308,7 @@ def study_tables(ctx: Ctx) -> list[ApaTable]:
     """The APA tables of the study report, in order (absent ones left out)."""
     out = [flow_table(ctx), attrition_table(ctx), reliability_table(ctx), descriptives_table(ctx),
            prepost_table(ctx), effect_size_table(ctx), wilcoxon_table(ctx), model_table(ctx),
-           reliable_change_table(ctx)]
+           model_fit_table(ctx), reliable_change_table(ctx)]
     return [t for t in out if t is not None]
 
 

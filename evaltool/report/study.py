@@ -106,7 +106,7 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
         if meth.get(key):
             sec = sec.add(TextBlock(f"{head}. {meth[key]}"))
     rep = rep.add_section(sec)
-    figs = dict(results.figures)
+    figs = {k: f for k, f in results.figures.items() if f.shareable}  # no individual scores in reports
     sec = Section("Participant flow")
     if "flow" in figs:
         sec = sec.add(num.figure(figs.pop("flow")))
@@ -128,6 +128,8 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
             sec = sec.add(TextBlock(intro))
         if key in tabs:
             sec = sec.add(num.table(tabs[key]))
+        if key == "model" and "model_fit" in tabs:
+            sec = sec.add(num.table(tabs["model_fit"]))
         if key == "prepost":
             for extra in ("effect_sizes", "wilcoxon"):
                 if extra in tabs:

@@ -26,13 +26,16 @@ tables are consistent with what is shown. ``tests/test_report_suppression.py`` c
 independently by linear algebra and by enumerating every non-negative integer table.
 
 This is the network-flow view of cell suppression in two-way tables (Cox 1980; Castro 2006);
-the threshold practice (k = 5 default, never below 3) follows PEERS.md §5.
+the threshold practice (k = 5 default, never below 3) follows the minimum-frequency rule of
+Hundepool et al. (2012).
 
 References
 ----------
 Cox, L. H. (1980). Suppression methodology and statistical disclosure control. JASA 75, 377–385.
 Castro, J. (2006). Minimum-distance controlled perturbation methods for large-scale tabular
 data protection. EJOR 171, 39–52.
+Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt, E., Spicer, K.,
+& de Wolf, P.-P. (2012). Statistical Disclosure Control. Wiley.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from ..errors import ParameterError
 __all__ = ["MIN_THRESHOLD", "Suppression", "hidden_bridges", "suppress_counts"]
 
 MIN_THRESHOLD = 3
-"""The smallest threshold evaltool accepts (PEERS.md §5: some agencies use 3, most 5)."""
+"""The smallest threshold evaltool accepts (some agencies use 3, most 5; Hundepool et al. 2012)."""
 
 _ZERO_COST = 1e6     # use a zero cell as a complement only when nothing else closes the cycle
 _MARGIN_COST = 1e3   # prefer inner cells to totals

@@ -3,7 +3,7 @@
 The items are prepared exactly as :func:`evaltool.score` prepares them (answers checked
 against the response set, recoded, reverse-keyed with the instrument's range), so the α of a
 scale is the α of the items that make its score. Results follow ``psych::alpha`` and
-``psych::omega(nfactors = 1)`` (STATISTICS.md, "Scoring and reliability").
+``psych::omega(nfactors = 1)`` (docs/statistics.md, "Reliability").
 """
 
 from __future__ import annotations

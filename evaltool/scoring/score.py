@@ -1,6 +1,6 @@
 """Score questionnaires from instrument files, vectorised over whole frames.
 
-The rules (STATISTICS.md, "Scoring and reliability"; INSTRUMENTS.md §3):
+The rules (docs/statistics.md, "Scoring"; docs/instruments.md):
 
 * answers are checked against the item's response set: a value outside it, a non-numeric
   value or an unknown label is a *problem* (never clipped);
@@ -88,7 +88,7 @@ def check_items(data: pd.DataFrame, instrument: str | Instrument, *,
 def reverse_items(values: np.ndarray, response_set: ResponseSet) -> np.ndarray:
     """Reverse-key answers on the response set's scored range: ``min + max - x``.
 
-    The range always comes from the instrument, never from the data (STATISTICS.md).
+    The range always comes from the instrument, never from the data (docs/statistics.md).
 
     Parameters
     ----------

@@ -2,7 +2,8 @@
 
 Every function takes a long DataFrame with the canonical column names as defaults and returns
 one row per scale × contrast (or term), with the method used written into the rows. The R
-reference each statistic is checked against is named in its docstring (STATISTICS.md).
+reference each statistic is checked against is named in its docstring and in
+docs/statistics.md.
 """
 
 from .describe import BAND_COUNT_COLUMNS, DESCRIBE_COLUMNS, band_counts, describe
@@ -68,6 +69,7 @@ from .mixed import (  # noqa: E402
     EMMEANS_COLUMNS,
     EMMEANS_CONTRAST_COLUMNS,
     MIXED_COLUMNS,
+    MODEL_FIT_COLUMNS,
     VARIANCE_COLUMNS,
     MixedFit,
     anova_type3,
@@ -75,6 +77,7 @@ from .mixed import (  # noqa: E402
     emmeans,
     emmeans_contrasts,
     fit_mixed,
+    model_fit_statistics,
     tidy_mixed,
     variance_components,
 )
@@ -82,5 +85,5 @@ from .mixed import (  # noqa: E402
 __all__ += [
     "ANOVA_COLUMNS", "CHANGE_COLUMNS", "EMMEANS_COLUMNS", "EMMEANS_CONTRAST_COLUMNS", "MIXED_COLUMNS",
     "VARIANCE_COLUMNS", "MixedFit", "anova_type3", "change_vs_baseline", "emmeans", "emmeans_contrasts",
-    "fit_mixed", "tidy_mixed", "variance_components",
+    "fit_mixed", "tidy_mixed", "variance_components", "MODEL_FIT_COLUMNS", "model_fit_statistics",
 ]

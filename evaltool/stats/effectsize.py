@@ -2,7 +2,7 @@
 
 Every function takes the later values ``x`` and the earlier values ``y`` (paired position by
 position; incomplete pairs are dropped), so a positive effect means an increase. The names
-always carry their subscript (``d_z``, ``d_av``): STATISTICS.md forbids a bare "Cohen's d".
+always carry their subscript (``d_z``, ``d_av``), never a bare "Cohen's d" (docs/statistics.md).
 
 One-sided alternatives give one-sided intervals (one limit infinite) at the stated
 confidence, as effectsize does.

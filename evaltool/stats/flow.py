@@ -1,6 +1,6 @@
 """Participant flow per timepoint and the baseline comparison of completers and those lost.
 
-STATISTICS.md, "Participant flow and attrition": counts per timepoint (invited if known,
+docs/statistics.md, "Participant flow and attrition": counts per timepoint (invited if known,
 received, excluded with reasons, kept, scored per scale) and a baseline comparison of those
 who stayed to the last timepoint and those lost, with standardised mean differences (Austin
 2009) rather than p-values alone.

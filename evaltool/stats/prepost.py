@@ -1,4 +1,4 @@
-"""Pre/post comparisons of scale scores on complete pairs (STATISTICS.md, "Pre/post").
+"""Pre/post comparisons of scale scores on complete pairs (docs/statistics.md, section 3).
 
 For each scale × contrast (later timepoint vs earlier), participants with a score at both
 timepoints are paired **by participant id** (never by row order), and one row reports the
@@ -23,7 +23,7 @@ from ..errors import ParameterError
 from . import _data
 from .effectsize import hedges_j, nct_ci
 from .multiplicity import CORRECTIONS, p_adjust
-from .wilcoxon import wilcoxon_signed_rank
+from .wilcoxon import _signed_rank, fallback_note
 
 __all__ = ["PREPOST_COLUMNS", "prepost"]
 
@@ -110,8 +110,10 @@ def _paired_stats(x: np.ndarray, y: np.ndarray, alternative: str, confidence: fl
 
     # --- Wilcoxon signed-rank (R 4.2 rules) and matched rank-biserial ---------------------
     if not all_zero:
-        w = wilcoxon_signed_rank(d, alternative=alternative)  # type: ignore[arg-type]
+        w = _signed_rank(d, alternative=alternative)  # type: ignore[arg-type]
         row.update(wilcoxon_v=w.statistic, p_wilcoxon=w.p, wilcoxon_method=w.method)
+        if w.warnings:  # R warns that the exact p-value was out of reach: never silent
+            notes.append(fallback_note(w))
         nn = w.n_nonzero
         r = (w.statistic - w.w_minus) / (nn * (nn + 1) / 2)
         rse = np.sqrt((2 * nn**3 + 3 * nn**2 + nn) / 6) / ((nn**2 + nn) / 2)
@@ -261,7 +263,9 @@ def prepost(
           earlier, t-based interval;
         * ``t``, ``df``, ``p_t`` — paired t-test;
         * ``wilcoxon_v`` (V = W+), ``p_wilcoxon``, ``wilcoxon_method`` (exact or normal
-          approximation with continuity correction, by R 4.2's rule);
+          approximation with continuity correction, by R 4.2's rule; when R would warn that the
+          exact p-value is impossible because of ties or zero differences, its warning text is
+          in ``note``);
         * ``d_av``, ``g_av`` and their ``_ci_low``/``_ci_high`` — the headline effect size
           (mean difference / mean of the two SDs), g with exact Hedges' J;
         * ``d_z``, ``g_z`` and intervals — mean / SD of the differences, noncentral t CI;
@@ -269,7 +273,9 @@ def prepost(
         * ``shapiro_w``, ``shapiro_p`` — Shapiro–Wilk test of the differences;
         * ``p_t_adj``, ``p_wilcoxon_adj``, ``correction`` — adjusted p-values and the method;
         * ``effect_size`` — always ``"d_av"``: the effect size the report leads with;
-        * ``note`` — why any value is missing (empty when nothing is).
+        * ``note`` — why any value is missing, and R's ``wilcox.test`` warnings ("cannot
+          compute exact p-value with ties" / "... with zeroes", quoted) when the Wilcoxon
+          p-value fell back from exact to the normal approximation (empty when neither).
 
     Raises
     ------

@@ -1,7 +1,8 @@
 """Reliable and clinically significant change (Jacobson & Truax 1991), per participant.
 
 Reliable change is reported per person for the researcher's analysis; facilitator reports
-show only the cohort-level counts of :func:`reliable_change_summary` (ARCHITECTURE.md §1).
+show only the cohort-level counts of :func:`reliable_change_summary` (docs/architecture.md:
+participant-level tables are research-only).
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ def reliable_change(
         ``higher_worse`` a score < cut-off is.
     use_published
         When the scale's packaged instrument file gives a published reliability, use it
-        instead of ``reliability`` (STATISTICS.md; default true). ``reliability_source`` says
+        instead of ``reliability`` (docs/statistics.md; default true). ``reliability_source`` says
         which value was used.
     criterion
         |RCI| must exceed this (strictly) to count as reliable (default 1.96).

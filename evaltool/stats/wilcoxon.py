@@ -22,7 +22,10 @@ __all__ = [
     "METHOD_APPROX",
     "METHOD_APPROX_CC",
     "METHOD_EXACT",
+    "WARN_TIES",
+    "WARN_ZEROES",
     "WilcoxonResult",
+    "fallback_note",
     "psignrank",
     "wilcoxon_signed_rank",
 ]
@@ -35,6 +38,10 @@ METHOD_APPROX = "Wilcoxon signed rank test"
 METHOD_APPROX_CC = "Wilcoxon signed rank test with continuity correction"
 EXACT_MAX_N = 50
 """R uses the exact distribution only when fewer than this many non-zero differences."""
+WARN_TIES = "cannot compute exact p-value with ties"
+"""R's warning (verbatim) when an exact p-value is wanted but some |differences| are tied."""
+WARN_ZEROES = "cannot compute exact p-value with zeroes"
+"""R's warning (verbatim) when an exact p-value is wanted but some differences are zero."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,10 @@ class WilcoxonResult:
         Whether some non-zero |differences| are tied.
     n_zero
         Number of zero differences dropped.
+    warnings
+        R's warnings for this test, verbatim and in R's order: :data:`WARN_TIES` and/or
+        :data:`WARN_ZEROES` when the exact p-value was wanted (``exact=None`` with n′ < 50,
+        or ``exact=True``) but ties or zeros forced the normal approximation; empty otherwise.
 
     Examples
     --------
@@ -85,6 +96,7 @@ class WilcoxonResult:
     w_minus: float
     has_ties: bool
     n_zero: int
+    warnings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=64)
@@ -173,11 +185,12 @@ def wilcoxon_signed_rank(
     alternative
         ``"two-sided"`` (default), ``"greater"`` (x tends to be larger) or ``"less"``.
     exact
-        ``None`` (default, R's rule): exact p-value when n′ < 50 and there are no ties and no
-        zero differences, otherwise the normal approximation. ``True`` asks for the exact
-        p-value; as in R it falls back to the approximation (with an
-        :class:`~evaltool.errors.EvaltoolWarning`) when there are ties or zeros. ``False``:
-        always the normal approximation.
+        ``None`` (default, R's rule): the exact p-value is wanted when n′ < 50. ``True``: wanted
+        whatever n′. ``False``: always the normal approximation. As in R, a wanted exact
+        p-value is only computed without ties and zeros; otherwise the normal approximation is
+        used and, like R, an :class:`~evaltool.errors.EvaltoolWarning` is issued for each of
+        R's warnings ("cannot compute exact p-value with ties" / "... with zeroes"), which are
+        also kept in the result's ``warnings``.
     correct
         Continuity correction in the normal approximation (R's default: true).
 
@@ -185,7 +198,12 @@ def wilcoxon_signed_rank(
     -------
     WilcoxonResult
         ``statistic`` (V = W+), ``p``, ``method``, ``n_nonzero``, ``z``, ``exact``,
-        ``w_minus``, ``has_ties``, ``n_zero``.
+        ``w_minus``, ``has_ties``, ``n_zero``, ``warnings``.
+
+    Warns
+    -----
+    EvaltoolWarning
+        When an exact p-value was wanted but ties or zeros ruled it out (R's warnings).
 
     Notes
     -----
@@ -198,14 +216,65 @@ def wilcoxon_signed_rank(
 
     with :math:`t` the sizes of tied groups of :math:`|d|`. Checked against R 4.2.2
     ``wilcox.test(post, pre, paired = TRUE)`` on ``tests/reference`` (six large comparisons
-    and twelve small cohorts, exact and approximate), to 1e-12.
+    and twelve small cohorts, exact and approximate), to 1e-12; R's warnings per case on
+    ``tests/reference/expected/wilcoxon_warnings.json`` (the reference data's pairs by cohort
+    and six hand-made cases with ties and zeros).
 
     Examples
     --------
     >>> res = wilcoxon_signed_rank([2.0, 3.5, 5.0, 4.0, 6.5], [1.0, 1.5, 2.0, 4.5, 1.0])
     >>> res.statistic, round(res.p, 4), res.method
     (14.0, 0.125, 'Wilcoxon signed rank exact test')
+
+    With a tie the exact p-value is out of reach, and R (and evaltool) say so:
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = wilcoxon_signed_rank([2.0, 3.0, 5.0, 7.0], [1.0, 2.0, 1.0, 1.0])
+    >>> res.method, res.warnings, str(caught[0].message).startswith(res.warnings[0])
+    ('Wilcoxon signed rank test with continuity correction', ('cannot compute exact p-value with ties',), True)
     """
+    res = _signed_rank(x, y, alternative=alternative, exact=exact, correct=correct)
+    for text in res.warnings:
+        warnings.warn(f"{text} (as R's wilcox.test warns); the p-value comes from the normal "
+                      "approximation" + (" with continuity correction" if correct else ""),
+                      EvaltoolWarning, stacklevel=2)
+    return res
+
+
+def fallback_note(res: WilcoxonResult) -> str:
+    """One sentence for a table's ``note`` when R's warnings say the exact p-value was not
+    possible ("" when there were none).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     res = wilcoxon_signed_rank([2.0, 3.0, 5.0, 7.0], [1.0, 2.0, 1.0, 1.0])
+    >>> fallback_note(res)
+    'Wilcoxon: "cannot compute exact p-value with ties" (R wilcox.test warning), so p is from the normal approximation with continuity correction'
+    """
+    if not res.warnings:
+        return ""
+    quoted = ", ".join(f'"{w}"' for w in res.warnings)
+    plural = "s" if len(res.warnings) > 1 else ""
+    how = ("the normal approximation with continuity correction" if res.method == METHOD_APPROX_CC
+           else "the normal approximation")
+    return f"Wilcoxon: {quoted} (R wilcox.test warning{plural}), so p is from {how}"
+
+
+def _signed_rank(
+    x: np.ndarray | list[float],
+    y: np.ndarray | list[float] | None = None,
+    *,
+    alternative: Alternative = "two-sided",
+    exact: bool | None = None,
+    correct: bool = True,
+) -> WilcoxonResult:
+    """:func:`wilcoxon_signed_rank` without issuing R's warnings: they are only kept in the
+    result's ``warnings`` (for callers that put them in a table's ``note``)."""
     if alternative not in ALTERNATIVES:
         raise ParameterError(
             "The 'alternative' parameter of wilcoxon_signed_rank() must be one of "
@@ -228,9 +297,11 @@ def wilcoxon_signed_rank(
     n_zero = int(zero.sum())
     d = d[~zero]
     n = int(d.size)
+    want_exact = (n < EXACT_MAX_N) if exact is None else bool(exact)
     if n == 0:
         return WilcoxonResult(0.0, float("nan"), METHOD_APPROX_CC if correct else METHOD_APPROX,
-                              0, float("nan"), False, 0.0, False, n_zero)
+                              0, float("nan"), False, 0.0, False, n_zero,
+                              (WARN_ZEROES,) if want_exact and n_zero else ())
     absd = np.abs(d)
     ranks, tie_sizes = _ranks_and_ties(absd)
     has_ties = bool(tie_sizes.size != n)
@@ -250,7 +321,6 @@ def wilcoxon_signed_rank(
         corr = 0.0
     z = (centre - corr) / sigma if sigma > 0 else float("nan")
 
-    want_exact = (n < EXACT_MAX_N) if exact is None else bool(exact)
     if want_exact and not has_ties and n_zero == 0:
         if alternative == "two-sided":
             if v > n * (n + 1) / 4.0:
@@ -265,14 +335,9 @@ def wilcoxon_signed_rank(
         return WilcoxonResult(v, float(p), METHOD_EXACT, n, float(z), True, w_minus, has_ties,
                               n_zero)
 
-    if exact is True:
-        why = "ties" if has_ties else "zeroes"
-        warnings.warn(
-            f"cannot compute exact p-value with {why}; used the normal approximation "
-            "(as R's wilcox.test does).",
-            EvaltoolWarning,
-            stacklevel=2,
-        )
+    # R 4.2 wilcox.test.default: both warnings when both apply, ties first
+    warned = tuple(text for text, hit in ((WARN_TIES, has_ties), (WARN_ZEROES, n_zero > 0))
+                   if want_exact and hit)
     if not np.isfinite(z):
         p = float("nan")
     elif alternative == "two-sided":
@@ -282,4 +347,5 @@ def wilcoxon_signed_rank(
     else:
         p = special.ndtr(z)
     method = METHOD_APPROX_CC if correct else METHOD_APPROX
-    return WilcoxonResult(v, float(p), method, n, float(z), False, w_minus, has_ties, n_zero)
+    return WilcoxonResult(v, float(p), method, n, float(z), False, w_minus, has_ties, n_zero,
+                          warned)

@@ -1,4 +1,4 @@
-"""The study file (``study.yaml``): one evaluation described as data (ARCHITECTURE.md §5).
+"""The study file (``study.yaml``): one evaluation described as data (docs/architecture.md).
 
 A study names its exports (one per wave, or one long export with a timepoint column), the
 ordered timepoints, how participant ids are found and normalised, which columns hold which
@@ -216,7 +216,7 @@ class AnalysisOptions(_Model):
     """Group columns for ``score ~ group * time + (1|participant)`` type III tables."""
     reliability_for_rci: Literal["baseline_alpha", "published"] = "published"
     """``published``: the instrument file's reliability when it gives one, else baseline alpha
-    (STATISTICS.md); ``baseline_alpha``: always this sample's alpha at baseline."""
+    (docs/statistics.md, section 5); ``baseline_alpha``: always this sample's alpha at baseline."""
     min_cell_size: int = 5
     """The smallest group a shareable output shows (at least 3)."""
     codebook: str | None = "resilience_training"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 _DPI = 300
 
 
-def render(fig: Any, name: str, caption: str, *, scale: str | None = None) -> Figure:
+def render(fig: Any, name: str, caption: str, *, scale: str | None = None, shareable: bool = True) -> Figure:
     """Render a matplotlib Figure to SVG text and a PNG (fixed metadata: identical bytes on rerun)."""
     from ...plots._style import _metadata, style
 
@@ -35,69 +35,88 @@ def render(fig: Any, name: str, caption: str, *, scale: str | None = None) -> Fi
             out[fmt] = buf.getvalue()
     svg = out["svg"].decode("utf-8")
     svg = svg[svg.find("<svg"):]  # inline use: no XML prolog or doctype
-    return Figure(name=name, caption=caption, alt=caption, svg=svg, png=out["png"], scale=scale)
+    return Figure(name=name, caption=caption, alt=caption, svg=svg, png=out["png"], scale=scale, shareable=shareable)
 
 
-def _draw(run: Run, name: str, caption: str, make: Callable[[], Any], scale: str | None = None) -> None:
+def _draw(run: Run, name: str, caption: str, make: Callable[[], Any], scale: str | None = None,
+          shareable: bool = True) -> None:
     try:
         fig = make()
-        run.figures[name] = render(fig, name, caption, scale=scale)
+        run.figures[name] = render(fig, name, caption, scale=scale, shareable=shareable)
     except Exception as exc:  # noqa: BLE001 - one figure must not stop the analysis
         run.soft_failure(f"figure '{name}'", exc)
 
 
 def figures(run: Run) -> None:
     """Flow diagram, forest plot of the headline effect size, and per primary scale the
-    trajectories, distributions and reliable-change scatter."""
+    trajectories, distributions and reliable-change scatter (with the study's timepoint labels,
+    confidence level and scale directions)."""
     from ... import plots
 
     o = run.options
     scores = run.tables[N.SCORES]
     info: Any = run.tables[N.SCALES].set_index("scale")
+    tpl = {t.id: (t.label or t.id) for t in run.spec.timepoints}
     flow = run.table(N.FLOW)
     if flow is not None:
         _draw(run, "flow", "Participant flow: responses analysed at each timepoint, with exclusions and "
-              "losses since the previous timepoint.", lambda: plots.plot_flow(flow))
+              "losses since the previous timepoint.", lambda: plots.plot_flow(flow, timepoint_labels=tpl))
     es = o.effect_size
     pp = run.table(N.PREPOST)
     if pp is not None and es in pp.columns and pp[es].notna().any():
         ok = pp.dropna(subset=[es])
         ok = ok.assign(label=[_label(info, s) for s in ok["scale"]])
+        direction = info["direction"].to_dict()
         sub = es.split("_", 1)[1]
         _draw(run, f"forest_{es}", f"Effect sizes d_{sub} with {o.level} confidence intervals for every pre/post "
-              "comparison (blue: the interval excludes zero).",
-              lambda: plots.plot_forest(ok, estimate=es, label_columns=("label", "contrast"),
-                                        xlabel=f"d_{sub} with {o.level} CI"))
+              "comparison, grouped by scale; arrows show which direction is an improvement (blue: improved, "
+              "vermilion: worse, grey: the interval includes zero).",
+              lambda: plots.plot_forest(ok, estimate=es, label_columns=("label", "contrast"), confidence=o.confidence,
+                                        direction=direction, timepoint_labels=tpl))
     rc = run.table(N.RELIABLE_CHANGE)
     for s in run.primary_scales():
         d = scores[scores[C.SCALE] == s]
         if d[C.SCORE].notna().sum() > 0:
-            _scale_figures(run, s, d, info, rc)
+            _scale_figures(run, s, d, info, rc, tpl)
 
 
-def _scale_figures(run: Run, s: str, d: pd.DataFrame, info: Any, rc: pd.DataFrame | None) -> None:
+def _scale_figures(run: Run, s: str, d: pd.DataFrame, info: Any, rc: pd.DataFrame | None,
+                   tpl: dict[str, str]) -> None:
     from ... import plots
+    from ...plots.outcomes import MAX_INDIVIDUAL
 
     o = run.options
     last = run.tps[-1]
     label = _label(info, s)
     rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
-    _draw(run, f"trajectories_{s}", f"{label}: each participant's scores (grey lines) with the mean and "
-          f"{o.level} CI at each timepoint.",
-          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng), scale=s)
-    _draw(run, f"distribution_{s}", f"{label}: distribution of scores at each timepoint.",
-          lambda: plots.plot_distribution(d, s, label=label), scale=s)
+    people = int(d[C.PARTICIPANT_ID].nunique())
+    _draw(run, f"trajectories_{s}", f"{label}: the mean and {o.level} CI at each timepoint, over bands holding "
+          "the middle 50% and 80% of scores (group summaries only).",
+          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence,
+                                          timepoint_labels=tpl, individual=False), scale=s)
+    # figures that show individual people's scores are for the research team only
+    lines = "each participant's scores (faint lines) with " if people <= MAX_INDIVIDUAL else ""
+    _draw(run, f"trajectories_{s}_individual", f"{label}: {lines}the mean and {o.level} CI at each timepoint.",
+          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence,
+                                          timepoint_labels=tpl), scale=s, shareable=False)
+    _draw(run, f"distribution_{s}", f"{label}: distribution of scores at each timepoint (density, box"
+          + (", and each person's score" if people <= MAX_INDIVIDUAL else "") + ").",
+          lambda: plots.plot_distribution(d, s, label=label, score_range=rng, timepoint_labels=tpl),
+          scale=s, shareable=False)
     if rc is None:
         return
     sub = rc[(rc["scale"] == s) & (rc["time_to"].astype(object) == last)]
     if len(sub) < 3:
         return
     better = str(info.loc[s, "direction"]) == "higher_better"
-    _draw(run, f"reliable_change_{s}", f"{label}: {o.baseline} against {last} scores; points outside the grey "
-          "band changed reliably (Jacobson–Truax, |RCI| > 1.96).",
+    _draw(run, f"reliable_change_{s}", f"{label}: {tpl.get(o.baseline, o.baseline)} against {tpl.get(last, last)} "
+          "scores; points outside the grey band changed reliably (Jacobson–Truax, |RCI| > 1.96); a larger marker "
+          "stands for several people with the same scores.",
           lambda: plots.plot_reliable_change(
               sub["score_from"].to_numpy(), sub["score_to"].to_numpy(), float(sub["se_diff"].iloc[0]),
-              higher_is_better=better, labels=(f"{label} at {o.baseline}", f"{label} at {last}")), scale=s)
+              higher_is_better=better, scale_label=label, time_labels=(tpl.get(o.baseline, o.baseline),
+                                                                        tpl.get(last, last)),
+              score_range=rng), scale=s, shareable=False)
 
 
 def _label(info: pd.DataFrame, scale: str) -> str:

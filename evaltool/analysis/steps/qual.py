@@ -138,5 +138,8 @@ def theme_suggestions(run: Run) -> None:
         return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EvaltoolWarning)
-        run.tables[N.THEME_SUGGESTIONS] = suggest_themes(ft, uncoded_only=True, codings=codings, seed=run.options.seed)
+        a = run.spec.analysis
+        run.tables[N.THEME_SUGGESTIONS] = suggest_themes(
+            ft, uncoded_only=True, codings=codings, seed=run.options.seed, codebook=run.codebook,
+            redact={"names": list(a.redact_names), "places": list(a.redact_places)})
     run.notes += [str(w.message) for w in caught]

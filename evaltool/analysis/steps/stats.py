@@ -93,14 +93,16 @@ def prepost(run: Run) -> None:
 
 
 def models(run: Run) -> None:
-    """Random-intercept model per scale (the published table), its fixed effects, variance
-    components, marginal means; group × time type III tables for ``analysis.group_by_time``."""
+    """Random-intercept model per scale, fitted once: the published table (change vs baseline),
+    fixed effects, variance components, fit statistics, marginal means; group × time type III
+    tables for ``analysis.group_by_time``."""
     from ...stats import (
         anova_type3,
         change_vs_baseline,
         emmeans,
         emmeans_contrasts,
         fit_mixed,
+        model_fit_statistics,
         tidy_mixed,
         variance_components,
     )
@@ -110,8 +112,8 @@ def models(run: Run) -> None:
     cohort = "cohort" if o.cohort_random_effect and "cohort" in scores.columns else None
     fits, anovas = [], []
     for scale in scores[C.SCALE].unique():
+        # every declared timepoint stays a category: change_vs_baseline gives it a row
         d = scores[scores[C.SCALE] == scale].dropna(subset=[C.SCORE])
-        d = d.assign(**{C.TIMEPOINT: d[C.TIMEPOINT].cat.remove_unused_categories()})
         if d[C.TIMEPOINT].nunique() < 2:
             continue
         try:
@@ -124,15 +126,16 @@ def models(run: Run) -> None:
                 anovas.append(anova_type3(fit_mixed(d, baseline=o.baseline, group=g)))
             except ParameterError as exc:
                 run.notes.append(f"{scale}: {g} × time model not fitted ({exc.message})")
-    run.tables[N.CHANGE_VS_BASELINE] = given(run, change_vs_baseline(
-        scores, baseline=o.baseline, cohort=cohort, confidence=o.confidence), "timepoint")
-    if fits:
-        run.tables[N.MIXED_FIXED_EFFECTS] = pd.concat([tidy_mixed(f, confidence=o.confidence) for f in fits],
-                                                      ignore_index=True)
-        run.tables[N.MIXED_VARIANCE] = pd.concat([variance_components(f) for f in fits], ignore_index=True)
-        run.tables[N.EMMEANS] = pd.concat([emmeans(f, confidence=o.confidence) for f in fits], ignore_index=True)
-        run.tables[N.EMMEANS_CONTRASTS] = pd.concat([emmeans_contrasts(f, confidence=o.confidence) for f in fits],
-                                                    ignore_index=True)
+    if not fits:
+        return
+    run.tables[N.CHANGE_VS_BASELINE] = given(run, change_vs_baseline(fits, confidence=o.confidence), "timepoint")
+    run.tables[N.MODEL_FIT] = model_fit_statistics(fits)
+    run.tables[N.MIXED_FIXED_EFFECTS] = pd.concat([tidy_mixed(f, confidence=o.confidence) for f in fits],
+                                                  ignore_index=True)
+    run.tables[N.MIXED_VARIANCE] = pd.concat([variance_components(f) for f in fits], ignore_index=True)
+    run.tables[N.EMMEANS] = pd.concat([emmeans(f, confidence=o.confidence) for f in fits], ignore_index=True)
+    run.tables[N.EMMEANS_CONTRASTS] = pd.concat([emmeans_contrasts(f, confidence=o.confidence) for f in fits],
+                                                ignore_index=True)
     if anovas:
         run.tables[N.ANOVA_GROUP_BY_TIME] = pd.concat(anovas, ignore_index=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,28 +11,30 @@ import pandas as pd
 from ... import columns as C
 from ...errors import EvaltoolWarning, ParameterError
 from .. import _data
+from .._data import check_confidence
 from ._contest import contest1d
 from ._design import check_columns, timepoint_order
 from .fit import DF_METHOD, MixedFit, fit_mixed
-from .tables import MODEL, check_confidence, check_fit, t_columns
+from .tables import MODEL, as_fits, t_columns
 
 __all__ = ["CHANGE_COLUMNS", "EFFECT_SIZE", "change_vs_baseline"]
 
 CHANGE_COLUMNS = (
     C.INSTRUMENT, C.SCALE, C.TIMEPOINT, "baseline", "beta", "ci_low", "ci_high", "se", "df",
-    "t", "p", "d", "sd_baseline", "n_baseline", "n_timepoint", "n_obs", "n_participants",
+    "t", "p", "d", "d_ci_low", "d_ci_high", "sd_baseline", "n_baseline", "n_timepoint", "n_obs", "n_participants",
     "singular", MODEL, "df_method", "effect_size", "note",
 )
 """Columns of :func:`change_vs_baseline`."""
 
-EFFECT_SIZE = "d = beta / SD_baseline (sample SD, n - 1, of all available baseline scores)"
+EFFECT_SIZE = ("d = beta / SD_baseline (sample SD, n - 1, of all available baseline scores); "
+               "CI of d = CI of beta / SD_baseline")
 """What the ``d`` column is, written into every row."""
 
 NO_SCORES = "no scores at this timepoint"
 
 
 def change_vs_baseline(
-    data: pd.DataFrame | MixedFit | Sequence[MixedFit],
+    data: pd.DataFrame | MixedFit | Sequence[MixedFit] | Mapping[object, MixedFit],
     *,
     dv: str = C.SCORE,
     time: str = C.TIMEPOINT,
@@ -45,21 +47,24 @@ def change_vs_baseline(
     """Change against baseline from the random-intercept model, one row per scale × timepoint.
 
     This is the table of the published study: for each later timepoint the unadjusted
-    regression coefficient against baseline with its 95% CI and p, and d = β / SD of the
-    baseline scores.
+    regression coefficient against baseline with its confidence interval and p, and
+    d = β / SD of the baseline scores with its interval.
 
     Parameters
     ----------
     data
         Long scores (every ``instrument`` × ``scale`` in them is fitted with
-        :func:`fit_mixed`), or one or more fits from :func:`fit_mixed` without ``group``.
+        :func:`fit_mixed`), or fits from :func:`fit_mixed` without ``group``: one fit, a list
+        of them, or a mapping whose values are fits (e.g. one per scale). Passing the fits
+        that were already made (for :func:`tidy_mixed` and the other tables) fits each model
+        once; the numbers are the same as from the scores.
     dv, time, subject, cohort, baseline
         Passed to :func:`fit_mixed` when ``data`` are scores; ignored for fits.
     scale
         Column naming the scale (default ``scale``; None when the scores hold one scale). With
         scores, one model is fitted per ``instrument`` (if that column exists) × ``scale``.
     confidence
-        Level of the confidence intervals.
+        Level of the confidence intervals of beta and d (e.g. 0.90 for 90% intervals).
 
     Returns
     -------
@@ -67,6 +72,7 @@ def change_vs_baseline(
         Columns (:data:`CHANGE_COLUMNS`): ``instrument``, ``scale``, ``timepoint``,
         ``baseline``, ``beta`` (change from baseline), ``ci_low``, ``ci_high``, ``se``, ``df``
         (Satterthwaite), ``t``, ``p`` (two-sided, unadjusted), ``d`` (= beta /
+        ``sd_baseline``), ``d_ci_low``, ``d_ci_high`` (= ``ci_low``, ``ci_high`` /
         ``sd_baseline``), ``sd_baseline`` (sample SD, n − 1, of all available baseline scores
         in the model), ``n_baseline`` (their number), ``n_timepoint`` (scores at the
         timepoint), ``n_obs`` and ``n_participants`` (in the model), ``singular`` (boundary
@@ -89,7 +95,15 @@ def change_vs_baseline(
     (plus ``(1 | cohort)`` if asked), estimated by REML on all available data; its test and CI
     use Satterthwaite's df (lmerTest 3.1.3, checked against
     ``tests/reference/expected/prepost.json``). ``d`` standardises by the SD of the baseline
-    scores, as the published study did (ARCHITECTURE.md §1) — it is neither d_z nor d_av.
+    scores, as the published study did — it is neither d_z nor d_av:
+
+    .. math:: d = \\beta / SD_{baseline}, \\quad
+              CI(d) = [\\beta_{low}, \\beta_{high}] / SD_{baseline}
+
+    with the t-based (Satterthwaite) CI of β at ``confidence``. ``SD_baseline`` is treated as
+    known, so the interval of d carries only the uncertainty of β. Checked against lmerTest
+    3.1.3 ``contest1D(fit, L, confint = TRUE, level = 0.95 / 0.90)`` divided by R ``sd()`` of
+    the baseline scores (``tests/reference/expected/model_fit.json``).
 
     Examples
     --------
@@ -108,9 +122,7 @@ def change_vs_baseline(
         frames = _fit_all(data, dv=dv, time=time, subject=subject, cohort=cohort,
                           baseline=baseline, scale=scale, confidence=confidence)
     else:
-        fits = [data] if isinstance(data, MixedFit) else list(data) if isinstance(
-            data, Sequence) and not isinstance(data, str) else [data]
-        frames = [_rows(check_fit(f, "change_vs_baseline"), confidence) for f in fits]
+        frames = [_rows(f, confidence) for f in as_fits(data, "change_vs_baseline")]
     if not frames:
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
@@ -157,7 +169,8 @@ def _empty_rows(ident: dict, later: list, base: object, note: str) -> pd.DataFra
     out.update({C.INSTRUMENT: [ident.get(C.INSTRUMENT)] * n, C.SCALE: [ident.get(C.SCALE)] * n,
                 C.TIMEPOINT: later, "baseline": [base] * n, "df_method": [DF_METHOD] * n,
                 "effect_size": [EFFECT_SIZE] * n, "note": [note] * n})
-    for c in ("beta", "ci_low", "ci_high", "se", "df", "t", "p", "d", "sd_baseline"):
+    for c in ("beta", "ci_low", "ci_high", "se", "df", "t", "p", "d", "d_ci_low", "d_ci_high",
+              "sd_baseline"):
         out[c] = [np.nan] * n
     return pd.DataFrame(out, columns=list(CHANGE_COLUMNS))
 
@@ -186,10 +199,12 @@ def _rows(fit: MixedFit, confidence: float) -> pd.DataFrame:
     tc = t_columns(est, se, df, confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         d = est / fit.sd_baseline
+        d_low, d_high = tc["ci_low"] / fit.sd_baseline, tc["ci_high"] / fit.sd_baseline
     out = {
         C.INSTRUMENT: fit.instrument, C.SCALE: fit.scale, C.TIMEPOINT: later,
         "baseline": fit.baseline, "beta": est, "ci_low": tc["ci_low"], "ci_high": tc["ci_high"],
-        "se": se, "df": df, "t": tc["t"], "p": tc["p"], "d": d, "sd_baseline": fit.sd_baseline,
+        "se": se, "df": df, "t": tc["t"], "p": tc["p"], "d": d, "d_ci_low": d_low, "d_ci_high": d_high,
+        "sd_baseline": fit.sd_baseline,
         "n_baseline": fit.n_baseline, "n_timepoint": n_t, "n_obs": fit.n_obs,
         "n_participants": fit.n_participants, "singular": fit.singular, MODEL: fit.formula,
         "df_method": DF_METHOD, "effect_size": EFFECT_SIZE, "note": notes,

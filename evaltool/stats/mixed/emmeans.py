@@ -7,10 +7,11 @@ import pandas as pd
 
 from ... import columns as C
 from ...errors import ParameterError
+from .._data import check_confidence
 from ._contest import contest1d
 from ._design import cell_rows
 from .fit import DF_METHOD, MixedFit
-from .tables import MODEL, check_confidence, check_fit, label, t_columns
+from .tables import MODEL, check_fit, label, t_columns
 
 __all__ = ["EMMEANS_COLUMNS", "EMMEANS_CONTRAST_COLUMNS", "emmeans", "emmeans_contrasts"]
 

@@ -157,9 +157,9 @@ def fit_mixed(
         ``instrument`` or ``scale`` column, each must hold one value (they label the output).
     dv, time, subject
         Columns of the score, the timepoint and the participant id. The timepoint order is
-        the categorical's category order (ARCHITECTURE.md: timepoints are ordered
-        categoricals); a non-categorical timepoint column needs ``baseline=`` and is then
-        ordered by first appearance.
+        the categorical's category order (docs/statistics.md, "Conventions": timepoints are
+        ordered categoricals); a non-categorical timepoint column needs ``baseline=`` and is
+        then ordered by first appearance.
     group
         Optional column of a between-participant factor (e.g. profession): the model becomes
         ``score ~ group * time + (1 | participant)``; the reference level is the first

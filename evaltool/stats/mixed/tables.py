@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ... import columns as C
 from ...errors import ParameterError
+from .._data import check_confidence
 from ._contest import contest1d, contest_md, type3_contrasts
 from .fit import DF_METHOD, MixedFit
 
@@ -39,12 +42,19 @@ def check_fit(fit: object, func: str) -> MixedFit:
     return fit
 
 
-def check_confidence(confidence: object, func: str) -> float:
-    if (isinstance(confidence, bool) or not isinstance(confidence, (int, float))
-            or not 0 < float(confidence) < 1):
-        raise ParameterError(f"The 'confidence' parameter of {func}() must be a number "
-                             f"strictly between 0 and 1. Got {confidence!r} instead.")
-    return float(confidence)
+def as_fits(fits: object, func: str) -> list[MixedFit]:
+    """One fit, a sequence of fits or a mapping whose values are fits, as a list."""
+    if isinstance(fits, MixedFit):
+        return [fits]
+    if isinstance(fits, Mapping):
+        items = list(fits.values())
+    elif isinstance(fits, Sequence) and not isinstance(fits, str):
+        items = list(fits)
+    else:
+        raise ParameterError(f"The 'fits' parameter of {func}() must be a MixedFit (the result "
+                             "of fit_mixed()), a list of them or a mapping whose values are "
+                             f"fits. Got {type(fits).__name__} instead.")
+    return [check_fit(f, func) for f in items]
 
 
 def t_columns(estimate, se, df, confidence: float) -> dict[str, np.ndarray]:
