@@ -50,6 +50,10 @@ class EvaltoolError(Exception):
         What the user should do about it.
     file, row, column, field
         Where the problem is, when known. ``row`` is the line number a spreadsheet would show.
+    data_row, line
+        The record's place among the responses (1 = the first response) and its line in the
+        file (differs from ``row`` when a value holds line breaks): the message then says
+        "data row 3 (file line 5)".
 
     Examples
     --------
@@ -70,11 +74,15 @@ class EvaltoolError(Exception):
         row: int | None = None,
         column: str | None = None,
         field: str | None = None,
+        data_row: int | None = None,
+        line: int | None = None,
     ) -> None:
         self.message = message
         self.fix = fix
         self.file = None if file is None else str(file)
         self.row = row
+        self.data_row = data_row
+        self.line = line
         self.column = column
         self.field = field
         super().__init__(self.__str__())
@@ -84,7 +92,9 @@ class EvaltoolError(Exception):
         parts = []
         if self.file:
             parts.append(self.file)
-        if self.row is not None:
+        if self.row is not None and self.data_row is not None and self.data_row > 0:
+            parts.append(f"data row {self.data_row} (file line {self.line or self.row})")
+        elif self.row is not None:
             parts.append(f"row {self.row}")
         if self.column is not None:
             parts.append(f"column '{self.column}'")
@@ -151,8 +161,8 @@ class StudyError(EvaltoolError):
     >>> try:
     ...     load_study(bad)
     ... except StudyError as err:
-    ...     print(type(err).__name__, "study.yaml" in str(err))
-    StudyError True
+    ...     print(isinstance(err, StudyError), "study.yaml" in str(err))
+    True True
     """
 
 

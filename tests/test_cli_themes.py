@@ -19,7 +19,7 @@ def test_code_study_writes_codings_and_review_sheet(tmp_path):
     out, review = tmp_path / "c.csv", tmp_path / "r.xlsx"
     res = runner.invoke(app, ["themes", "code", STUDY, "--out", str(out), "--review", str(review)])
     assert res.exit_code == 0, res.output
-    assert "214 answers" in res.output
+    assert "210 answers" in res.output  # 214 less the 4 of two near-miss ids held back
     c = pd.read_csv(out)
     assert {"response_id", "code", "start", "end", "evidence", "coder"} <= set(c.columns)
     assert review.is_file()

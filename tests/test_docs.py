@@ -248,13 +248,13 @@ def test_troubleshooting_quotes_the_real_messages(tmp_path, monkeypatch):
         return " ".join(res.output.split())  # rich wraps long lines
 
     out = error_of(["score", str(t1), "--instrument", "brsx"])
-    _readme_quotes(out[out.index("Error: unknown instrument"):].strip())
+    _readme_quotes(out[out.index("Error: 'brsx' is not a packaged instrument"):].strip())
 
     (tmp_path / "t1.csv").write_bytes(t1.read_bytes())
     (tmp_path / "s.yaml").write_text("name: x\nexports: [{file: t1.csv, timepoint: T1}]\ntimepoints: [{id: T1}]\n"
                                      "participant_id: {column: pid}\ninstruments: [{id: coping_confidence}]\n")
     out = error_of(["validate", "s.yaml", "--out", "v"])
-    _readme_quotes(out[out.index("export has no participant-id column 'pid'"):].strip())
+    _readme_quotes(out[out.index("the export has no participant-id column 'pid'"):].strip())
 
     (tmp_path / "oor.csv").write_text("pid,brs_1,brs_2,brs_3,brs_4,brs_5,brs_6\nP1,1,2,3,4,5,7\nP2,1,2,3,4,5,0\n")
     (tmp_path / "o.yaml").write_text("name: x\nexports: [{file: oor.csv, timepoint: T1}]\ntimepoints: [{id: T1}]\n"

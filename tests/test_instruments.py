@@ -339,7 +339,7 @@ def test_cbi_client_items_are_keyed_by_id_not_position():
     b = evaltool.score(backward, "cbi", scales=["cbi_client"])["score"].tolist()
     assert a == b == [100 / 6]
     mapped = backward.rename(columns={"cbi_c3": "Q_drain"})
-    c = evaltool.score(mapped, "cbi", scales=["cbi_client"], columns={"Q_drain": "cbi_c3"})
+    c = evaltool.score(mapped, "cbi", scales=["cbi_client"], columns={"cbi_c3": "Q_drain"})
     assert c["score"].tolist() == [100 / 6]
 
 

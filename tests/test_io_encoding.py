@@ -107,7 +107,7 @@ def test_mojibake_in_workbook(tmp_path):
     exp = read_plain(path)
     assert exp.data.loc[0, "comment"] == "don’t"
     assert "in 1 cell(s)" in exp.info.repairs[0]
-    assert any("2 sheets; only the first" in w for w in exp.info.warnings)
+    assert any("read sheet 'Sheet', the only one holding a table" in w for w in exp.info.warnings)
 
 
 @pytest.mark.parametrize("raw, encoding", [

@@ -46,7 +46,7 @@ CASES = {
     "bad utf-8 after bom": ("badbom.csv", codecs.BOM_UTF8 + b"id,q\nP1,\xff\xfe\xfa\n", "not valid UTF-8", None),
     "text named xlsx": ("t.xlsx", f"id,q1\nP1,{SECRET}\n".encode(), "not an Excel workbook", None),
     "zip named xlsx": ("z.xlsx", b"PK\x03\x04" + b"\x00" * 60, "not a valid Excel workbook", None),
-    "old xls": ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old-style Excel workbook (.xls)", None),
+    "old xls": ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old-style Excel workbook (.xls, 108 bytes)", None),
     "corrupt sav": ("c.sav", b"$FL2" + b"\x00" * 100, "damaged or incomplete", None),
 }
 
@@ -69,8 +69,8 @@ def test_broken_input(tmp_path, case):
     assert str(path) in msg and exc.file == str(path)
     assert "Fix:" in msg and exc.fix
     assert exc.row == row
-    if row is not None:
-        assert f"row {row}" in msg
+    if row is not None:  # "data row N (file line M)": the record among the responses, the line in the file
+        assert f"data row {exc.data_row} (file line {exc.line})" in msg
     assert SECRET not in msg
     assert _sha(path) == before
 
@@ -117,5 +117,5 @@ def test_cli_reports_one_line(tmp_path):
     result = CliRunner().invoke(app, ["score", str(path), "--instrument", "brs"])
     assert result.exit_code == 1
     out = result.output
-    assert "Error:" in out and "row 3" in out
+    assert "Error:" in out and "data row 2 (file line 3)" in out
     assert "Traceback" not in out and SECRET not in out

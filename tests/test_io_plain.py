@@ -62,9 +62,9 @@ def test_excel_mangled_ids_are_warned_not_changed():
     ids = exp.data["participant_id"].tolist()
     assert ids == ["P001", "1.20E+05", "012", "12", "0345", "101.0"]
     warnings = " ".join(exp.info.warnings)
-    assert "scientific notation (first at row 3)" in warnings
-    assert "end in '.0' (first at row 7)" in warnings
-    assert "leading zeros" in warnings and "first at row 5" in warnings
+    assert "scientific notation (first at data row 2 (file line 3))" in warnings
+    assert "end in '.0' (first at data row 6 (file line 7))" in warnings
+    assert "leading zeros" in warnings and "first at data row 4 (file line 5)" in warnings
     for value in ids:  # warnings never show participant ids
         assert value not in warnings
 
@@ -77,7 +77,7 @@ def test_names_made_unique_trailing_columns_dropped(tmp_path):
     assert exp.data["row"].tolist() == [2, 3]
     assert any("trailing" in r for r in exp.info.repairs)
     assert any("made unique" in w for w in exp.info.warnings)
-    assert any("completely empty (kept; first at row 3)" in w for w in exp.info.warnings)
+    assert any("completely empty (kept; first at data row 2 (file line 3))" in w for w in exp.info.warnings)
 
 
 def test_input_file_unchanged():

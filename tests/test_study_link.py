@@ -57,7 +57,7 @@ def _write(tmp: Path, study: str = STUDY, t1: str = T1, t2: str = T2) -> Path:
 def test_ids_normalised_and_linked(tmp_path):
     linked = link_study(_write(tmp_path))
     parts = linked.participants.set_index("participant_id")
-    assert list(parts.index) == ["P001", "P002", "P003", "P0O3"]
+    assert list(parts.index) == ["P001", "P002", "P003"]  # 'P0O3' (T2 only) is held back
     assert parts.loc["P002", "T1"] and parts.loc["P002", "T2"]  # 'p002' and 'P002' are one person
     assert parts.loc["P003", "cohort"] == "C2"  # 'P3 ' padded to P003
 
@@ -72,6 +72,7 @@ def test_every_row_accounted_for(tmp_path):
         ("t1.csv", 5): "no participant id",
         ("t1.csv", 6): "empty response (no answers)",
         ("t2.csv", 3): "duplicate (kept the most complete response)",
+        ("t2.csv", 5): "unmatched: near miss of an earlier id",
     }
 
 
@@ -90,12 +91,32 @@ def test_duplicates_error_rule_reports_each_row(tmp_path):
     assert linked.has_errors
 
 
-def test_near_miss_is_suggested_not_merged(tmp_path):
+def test_near_miss_is_held_back_not_counted_as_new(tmp_path):
     linked = link_study(_write(tmp_path))
     mr = linked.match_report.set_index("participant_id")
-    assert mr.loc["P0O3", "status"] == "no T1 (unmatched)"
+    assert mr.loc["P0O3", "status"] == "held back (near miss of P003)"
     assert mr.loc["P0O3", "suggestion"] == "may be P003"
-    assert "near_miss_id" in set(linked.problems["rule"])
+    near = linked.problems[linked.problems.rule == "near_miss_id"].iloc[0]
+    assert "participant_id.links" in near["fix"] and near["severity"] == "warning"
+    assert "P0O3" not in set(linked.participants["participant_id"])
+
+
+def test_near_miss_linked_by_the_study(tmp_path):
+    study = STUDY.replace("participant_id: {column: pid, zero_pad: 3}",
+                          "participant_id: {column: pid, zero_pad: 3, links: {P0O3: P003}}")
+    linked = link_study(_write(tmp_path, study))
+    parts = linked.participants.set_index("participant_id")
+    assert bool(parts.loc["P003", "T2"]) and "P0O3" not in parts.index
+
+
+def test_new_participants_allowed_at_a_wave(tmp_path):
+    study = STUDY.replace("participant_id: {column: pid, zero_pad: 3}",
+                          "participant_id: {column: pid, zero_pad: 3, new_participants_at: [T2]}")
+    linked = link_study(_write(tmp_path, study))
+    mr = linked.match_report.set_index("participant_id")
+    assert mr.loc["P0O3", "status"] == "joined at T2"  # never "returned after a gap"
+    assert linked.participants.set_index("participant_id").loc["P0O3", "joined"] == "T2"
+    assert "joined_later" in set(linked.problems["rule"])
 
 
 def test_problems_name_file_row_column(tmp_path):
@@ -108,9 +129,10 @@ def test_problems_name_file_row_column(tmp_path):
 
 
 def test_invalid_answer_is_missing_not_clipped(tmp_path):
-    linked = link_study(_write(tmp_path))
+    study = STUDY.replace("zero_pad: 3}", "zero_pad: 3, links: {P0O3: P003}}")
+    linked = link_study(_write(tmp_path, study))
     w = linked.wide.set_index(["participant_id", "timepoint"])
-    assert np.isnan(w.loc[("P0O3", "T2"), "brs_6"])
+    assert np.isnan(w.loc[("P003", "T2"), "brs_6"])
 
 
 def test_free_text_tidy(tmp_path):
@@ -134,8 +156,9 @@ def test_missing_id_column_is_a_clear_error(tmp_path):
 
 def test_two_exports_for_one_wave_refused(tmp_path):
     bad = STUDY.replace("{file: t2.csv, timepoint: T2}", "{file: t2.csv, timepoint: T1}")
-    with pytest.raises(StudyError, match="both for timepoint 'T1'"):
+    with pytest.raises(StudyError, match="exports\\[0\\] is already for timepoint 'T1'") as exc:
         load_study(_write(tmp_path, bad))
+    assert exc.value.field == "exports[1].timepoint"
 
 
 def test_two_files_of_one_wave_allowed(tmp_path):
@@ -150,7 +173,7 @@ def test_two_files_of_one_wave_allowed(tmp_path):
 def test_unknown_study_field_names_field(tmp_path):
     with pytest.raises(StudyError) as exc:
         load_study(_write(tmp_path, STUDY + "analysys: {}\n"))
-    assert exc.value.field == "analysys" and "unknown field" in str(exc.value)
+    assert exc.value.field == "analysys" and "did you mean 'analysis'" in str(exc.value)
 
 
 def test_normalise_ids():

@@ -14,18 +14,12 @@ __all__ = ["administered", "score_study", "scale_info"]
 
 
 def administered(linked: LinkedStudy, inst: Instrument) -> list[str]:
-    """Timepoints at which an instrument was given: the study says so, or some item was answered."""
-    spec = next((i for i in linked.study.spec.instruments
-                 if i.id == inst.id or i.id.endswith((f"{inst.id}.yaml", f"{inst.id}.yml"))), None)
-    tps = linked.study.spec.timepoint_ids
-    if spec is not None and spec.timepoints:
-        return [t for t in tps if t in spec.timepoints]
-    items = [i for i in inst.item_ids if i in linked.wide.columns]
-    if not items:
-        return []
-    any_answer = linked.wide[items].notna().any(axis=1)
-    seen = set(linked.wide.loc[any_answer, C.TIMEPOINT].astype(object))
-    return [t for t in tps if t in seen]
+    """Timepoints at which an instrument was given: the study says so, or some item was answered.
+
+    ``inst`` is one of ``linked.instruments`` (looked up by its id on the linked study, which
+    resolved it once; never by file name).
+    """
+    return list(linked.administered.get(inst.id, []))
 
 
 def score_study(linked: LinkedStudy) -> pd.DataFrame:
@@ -53,7 +47,7 @@ def score_study(linked: LinkedStudy) -> pd.DataFrame:
     >>> from evaltool.examples import example_study_path
     >>> scores = score_study(link_study(example_study_path()))
     >>> len(scores), scores["scale"].unique().tolist()[:3]
-    (874, ['brs', 'coping_confidence', 'resilience_knowledge'])
+    (865, ['brs', 'coping_confidence', 'resilience_knowledge'])
     """
     spec = linked.study.spec
     groups = [g.name for g in spec.groups]
@@ -83,21 +77,46 @@ def score_study(linked: LinkedStudy) -> pd.DataFrame:
 
 
 def scale_info(linked: LinkedStudy) -> pd.DataFrame:
-    """One row per scale: instrument, label, direction, range, primary, published reliability."""
+    """One row per scale the study scores, from the instrument objects the study resolved.
+
+    Returns
+    -------
+    DataFrame
+        ``instrument, scale, label, short_name, direction, method, n_items, min_answered,
+        missing_rule_source, unanswered, score_min, score_max, primary,
+        published_reliability, reliability_statistic, reliability_source, clinical_cutoff,
+        clinical_cutoff_source, licence_tier, instrument_source, instrument_sha256,
+        instrument_packaged``. ``primary`` and ``min_answered`` already carry the study's
+        choices; ``instrument_source`` is the file the instrument was read from (a user's
+        own file whose id equals a packaged one stays the user's).
+
+    Examples
+    --------
+    >>> from evaltool import link_study
+    >>> from evaltool.examples import example_study_path
+    >>> info = scale_info(link_study(example_study_path())).set_index("scale")
+    >>> bool(info.loc["cbi_work", "primary"]), info.loc["cbi_work", "direction"], bool(info.loc["brs", "primary"])
+    (False, 'higher_worse', True)
+    """
     rows = []
-    primary_inst = {i.id: i.primary for i in linked.study.spec.instruments}
     for inst in linked.instruments.values():
         for s in inst.scales:
             lo, hi = inst.score_range(s)
+            rel = s.reliability
             rows.append({
                 "instrument": inst.id, "scale": s.id, "label": s.label, "short_name": inst.short_name,
                 "direction": s.direction, "method": s.method, "n_items": len(s.items),
-                "min_answered": s.min_answered(), "score_min": lo, "score_max": hi,
-                "primary": bool(s.primary and primary_inst.get(inst.id, True)),
-                "published_reliability": s.reliability.value if s.reliability else np.nan,
-                "reliability_source": s.reliability.source if s.reliability else "",
+                "min_answered": s.min_answered(),
+                "missing_rule_source": s.missing.source if s.missing else "all items",
+                "unanswered": s.unanswered, "score_min": lo, "score_max": hi, "primary": bool(s.primary),
+                "published_reliability": rel.value if rel else np.nan,
+                "reliability_statistic": rel.statistic if rel else "",
+                "reliability_source": rel.source if rel else "",
                 "clinical_cutoff": s.clinical_cutoff if s.clinical_cutoff is not None else np.nan,
                 "clinical_cutoff_source": s.clinical_cutoff_source or "",
                 "licence_tier": inst.licence.tier,
+                "instrument_source": getattr(inst, "source", ""),
+                "instrument_sha256": getattr(inst, "sha256", ""),
+                "instrument_packaged": bool(getattr(inst, "packaged", False)),
             })
     return pd.DataFrame(rows)

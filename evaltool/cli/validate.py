@@ -64,24 +64,35 @@ def validate_command(
 
 
 def print_summary(linked: object, con: object) -> None:
-    """A short, count-only summary (no ids, no answers)."""
+    """A short, count-only summary (no ids, no answers): rows, exclusions, participants, then
+    errors (which stop the analysis) apart from warnings (to check)."""
     c = linked.counts  # type: ignore[attr-defined]
     spec = linked.study.spec  # type: ignore[attr-defined]
+    say = con.print  # type: ignore[attr-defined]
     if spec.synthetic:
-        con.print("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")  # type: ignore[attr-defined]
-    con.print(  # type: ignore[attr-defined]
-        f"[bold]{spec.name}[/]: {c['exports']} export file(s), {c['rows_in']} rows in = "
-        f"{c['rows_kept']} kept + {c['rows_excluded']} excluded."
-    )
+        say("[bold yellow]SYNTHETIC EXAMPLE DATA[/] — not real participants.")
+    say(f"[bold]{_esc(spec.name)}[/]: {c['exports']} export file(s), {c['rows_in']} rows in = "
+        f"{c['rows_kept']} kept + {c['rows_excluded']} excluded.")
     ex = linked.exclusions  # type: ignore[attr-defined]
     if len(ex):
         for reason, n in ex["reason"].value_counts().items():
-            con.print(f"  excluded: {n} × {reason}", markup=False)  # type: ignore[attr-defined]
+            say(f"  excluded: {n} × {reason}", markup=False)
     per_tp = ", ".join(f"{t} {c[f'participants_at_{t}']}" for t in spec.timepoint_ids)
-    con.print(f"Participants: {c['participants']} ({per_tp}); all timepoints: {c['participants_all_timepoints']}.", markup=False)  # type: ignore[attr-defined]
+    say(f"Participants: {c['participants']} ({per_tp}); all timepoints: {c['participants_all_timepoints']}.",
+        markup=False)
     pr = linked.problems  # type: ignore[attr-defined]
-    if len(pr):
-        for (sev, rule), n in pr.groupby(["severity", "rule"]).size().items():
-            con.print(f"  {sev}: {n} × {rule}", markup=False)  # type: ignore[attr-defined]
-    else:
-        con.print("No data problems found.", markup=False)  # type: ignore[attr-defined]
+    if not len(pr):
+        say("No data problems found.", markup=False)
+        return
+    for sev, title in (("error", "Errors (must be fixed before the analysis)"), ("warning", "Warnings (to check)")):
+        part = pr[pr["severity"] == sev]
+        if len(part):
+            say(f"{title}: {len(part)}", markup=False)
+            for rule, n in part["rule"].value_counts().items():
+                say(f"  {n} × {rule}", markup=False)
+
+
+def _esc(text: object) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))

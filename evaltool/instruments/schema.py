@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Annotated, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from .._yaml import Loc, fail_at
 
 __all__ = [
     "Band",
@@ -39,7 +40,10 @@ ScoringMethod = Literal["mean", "sum", "prorated_sum", "lookup", "correct_count"
 - ``lookup``: prorated sum, rounded to an integer when ``conversion.round_before_lookup``,
   then converted with ``conversion.table`` (e.g. SWEMWBS raw → Rasch metric).
 - ``correct_count`` / ``correct_percent``: knowledge tests; each item scores 1 if the answer
-  equals the item's ``correct`` value(s), else 0; count (prorated to all items) or percent.
+  equals the item's ``correct`` value(s), else 0; count or percent. With the scale's
+  ``missing.unanswered: missing`` (default) an unanswered question is missing and the count is
+  prorated to all items; with ``unanswered: wrong`` it scores 0 (no proration), and a test
+  with no answer at all is missing or 0 as ``missing.all_unanswered`` says.
 """
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
@@ -49,26 +53,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-Loc = tuple[str | int, ...]
-
-
 def _fail(title: str, problems: list[tuple[Loc, str]]) -> NoReturn:
-    """Raise every problem at once, each at its own field (e.g. ``items.3.text``).
-
-    pydantic prefixes the location with the parent's path, so a nested model's problem is
-    reported as ``scales[pss10].bands`` rather than at the model as a whole.
-    """
-    raise ValidationError.from_exception_data(
-        title,
-        [
-            InitErrorDetails(
-                type=PydanticCustomError("value_error", "{reason}", {"reason": msg}),
-                loc=loc,
-                input=None,
-            )
-            for loc, msg in problems
-        ],
-    )
+    """Raise every problem at once, each at its own field (e.g. ``items.3.text``)."""
+    fail_at(title, problems)
 
 
 class Licence(_Model):
@@ -166,23 +153,44 @@ class Item(_Model):
 
 
 class MissingRule(_Model):
-    """Minimum number (or proportion) of answered items for a score; else the score is missing."""
+    """What an unanswered item means for a score.
+
+    ``min_answered`` (a count) or ``min_answered_prop`` (a proportion): fewer answered items and
+    the score is missing. Knowledge tests may say ``unanswered: wrong`` (an unanswered question
+    scores 0, the count is not prorated; then the minimum defaults to 1) and ``all_unanswered``
+    (a test with no answer at all is ``missing`` or scores ``zero``).
+
+    Examples
+    --------
+    >>> MissingRule(unanswered="wrong").required(6), MissingRule(min_answered=4).required(6)
+    (1, 4)
+    """
 
     min_answered: int | None = None
     min_answered_prop: float | None = Field(default=None, gt=0, le=1)
+    unanswered: Literal["missing", "wrong"] = "missing"
+    all_unanswered: Literal["missing", "zero"] = "missing"
     source: Literal["author", "literature", "project_default", "study"] = "project_default"
     note: str | None = None
 
     @model_validator(mode="after")
     def _one(self) -> MissingRule:
-        if (self.min_answered is None) == (self.min_answered_prop is None):
-            raise ValueError("give exactly one of min_answered or min_answered_prop")
+        problems: list[tuple[Loc, str]] = []
+        if self.min_answered is not None and self.min_answered_prop is not None:
+            problems.append((("min_answered_prop",), "give min_answered or min_answered_prop, not both"))
+        elif self.min_answered is None and self.min_answered_prop is None and self.unanswered != "wrong":
+            problems.append((("min_answered",), "give min_answered (or min_answered_prop)"))
+        if self.all_unanswered == "zero" and self.unanswered != "wrong":
+            problems.append((("all_unanswered",), "'zero' needs 'unanswered: wrong'"))
+        if problems:
+            _fail("MissingRule", problems)
         return self
 
     def required(self, n_items: int) -> int:
         if self.min_answered is not None:
             return self.min_answered
-        assert self.min_answered_prop is not None
+        if self.min_answered_prop is None:
+            return 1
         return max(1, math.ceil(self.min_answered_prop * n_items - 1e-9))
 
 
@@ -267,9 +275,22 @@ class Scale(_Model):
     primary: bool = True
     note: str | None = None
 
+    @property
+    def unanswered(self) -> str:
+        """``wrong`` when an unanswered question of a knowledge test scores 0 (``missing.unanswered``)."""
+        return self.missing.unanswered if self.missing is not None else "missing"
+
+    @property
+    def all_unanswered(self) -> str:
+        """``zero`` when a knowledge test with no answer at all scores 0, else ``missing``."""
+        return self.missing.all_unanswered if self.missing is not None else "missing"
+
     @model_validator(mode="after")
     def _check(self) -> Scale:
         problems: list[tuple[Loc, str]] = []
+        if self.unanswered == "wrong" and self.method not in ("correct_count", "correct_percent"):
+            problems.append((("missing", "unanswered"), "'wrong' applies only to knowledge tests "
+                             "(method correct_count or correct_percent)"))
         if len(set(self.items)) != len(self.items):
             problems.append((("items",), "an item is listed twice"))
         if self.reverse_items is not None and not set(self.reverse_items) <= set(self.items):
@@ -292,7 +313,8 @@ class Scale(_Model):
         return self
 
     def min_answered(self) -> int:
-        """Items that must be answered for a score (default: all of them)."""
+        """Items that must be answered for a score (default: all of them; one for a knowledge
+        test whose unanswered questions count as wrong)."""
         if self.missing is None:
             return len(self.items)
         return self.missing.required(len(self.items))

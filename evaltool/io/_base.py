@@ -9,7 +9,6 @@ checks common to all formats (Excel-mangled ids, repeated header rows, empty row
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -19,9 +18,21 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import InputError, ParameterError
+from ._checks import (
+    clean_controls,
+    clean_header,
+    data_in_header,
+    excel_id_warnings,
+    file_size,
+    first_position,
+    guess_id_columns,
+    guess_timepoint_column,
+    repeated_header_warnings,
+)
 from ._sheet import SheetSource, open_sheet, parse_sheet
 from ._text import Grid, TextSource, open_text, parse_text, read_bytes
 from .encoding import fix_text, has_mojibake, has_mojibake_bytes, repair_mojibake, sniff_binary
+from .status import FLAG_COLUMNS, StatusRule, code_key, flag_status
 
 __all__ = [
     "FLAG_COLUMNS",
@@ -40,37 +51,14 @@ ExportFormat = Literal[
     "spss", "plain",
 ]
 FORMATS: tuple[str, ...] = get_args(ExportFormat)
-StatusKind = Literal["test", "spam", "incomplete"]
 
 NOT_COMPLETED = "[not completed]"
 """The value REDCap writes in a survey's timestamp column when the survey was started but
 not submitted; readers normalise spelling variants to exactly this string."""
 
-FLAG_COLUMNS = (C.ROW, C.COLUMN, C.VALUE, "kind", C.REASON)
-"""Columns of :func:`flag_status`."""
 
 Source = TextSource | SheetSource
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
-
-
-@dataclass(frozen=True)
-class StatusRule:
-    """Rows whose ``column`` holds one of ``values`` are test, spam or incomplete responses.
-
-    ``values`` are compared as text after :func:`code_key` (``1.0`` → ``"1"``).
-
-    Examples
-    --------
-    >>> rule = StatusRule(column="Finished", values=frozenset({"0", "False"}),
-    ...                   kind="incomplete", reason="the respondent did not finish the survey")
-    >>> code_key(0.0) in rule.values, rule.kind
-    (True, 'incomplete')
-    """
-
-    column: str
-    values: frozenset[str]
-    kind: StatusKind
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +108,19 @@ class ExportInfo:
         Special values the format defines → meaning (e.g. ``"[not completed]"``).
     missing_values
         SPSS user-missing codes per column (set to missing unless kept).
+    date_columns
+        Columns holding when a response was started or submitted, best first (used for a
+        study's launch date).
+    duplicate_columns
+        Column names the file uses more than once → their 1-based positions (the later ones
+        are read as ``name.1``, ``name.2``); a study must not rely on such a name.
+    control_cells
+        ``(row, column)`` of every cell whose control characters (vertical tab, NUL ...) were
+        replaced at read time.
+    first_row_is_data
+        Why the header row looks like a row of answers (no header row?), or None.
+    progress_column
+        A column with the percentage of the survey completed (Qualtrics ``Progress``).
 
     Examples
     --------
@@ -154,6 +155,16 @@ class ExportInfo:
     status_rules: tuple[StatusRule, ...] = ()
     markers: dict[str, str] = field(default_factory=dict)
     missing_values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    date_columns: tuple[str, ...] = ()
+    duplicate_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    control_cells: tuple[tuple[int, str], ...] = ()
+    first_row_is_data: str | None = None
+    progress_column: str | None = None
+
+    @property
+    def position_kind(self) -> str:
+        """How a row is located in this file: ``file line``, ``sheet row`` or ``case``."""
+        return "case" if self.format == "spss" else ("sheet row" if self.sheet is not None else "file line")
 
 
 @dataclass(frozen=True)
@@ -178,84 +189,6 @@ class Export:
         n, m = self.data.shape
         return (f"Export(format={self.info.format!r}, path={self.info.path!r}, "
                 f"rows={n}, columns={m - 1})")
-
-
-def code_key(value: Any) -> str:
-    """A code as text, the way :attr:`ExportInfo.value_labels` keys are written.
-
-    Parameters
-    ----------
-    value
-        A code as read from an export (number, boolean or text).
-
-    Returns
-    -------
-    str
-        Whole numbers without a decimal point, other numbers as ``repr``, text stripped.
-
-    Examples
-    --------
-    >>> code_key(1.0), code_key(2), code_key(" 3 "), code_key(0.5)
-    ('1', '2', '3', '0.5')
-    """
-    if isinstance(value, bool):
-        return str(int(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if isinstance(value, (float, np.floating)):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    return str(value).strip()
-
-
-def _codes_as_text(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return s.astype("Int64").astype("string")
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s.map(lambda v: None if pd.isna(v) else code_key(v)).astype("string")
-    if s.dtype == object:
-        return s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else code_key(v)).astype("string")
-    return s.astype("string").str.strip()
-
-
-def flag_status(export: Export) -> pd.DataFrame:
-    """Rows that the export's :attr:`ExportInfo.status_rules` mark as test, spam or incomplete.
-
-    Parameters
-    ----------
-    export
-        The result of a reader (not modified).
-
-    Returns
-    -------
-    DataFrame
-        One row per flagged record and rule: ``row`` (spreadsheet row), ``column``,
-        ``value`` (the status code, never an answer), ``kind`` (``test``, ``spam`` or
-        ``incomplete``), ``reason``.
-
-    Examples
-    --------
-    >>> from evaltool.io import read_export
-    >>> exp = read_export("tests/data/exports/qualtrics_numeric.csv")
-    >>> flag_status(exp)[["row", "kind"]].head(1).to_dict("records")
-    [{'row': 4, 'kind': 'test'}]
-    """
-    parts = []
-    data = export.data
-    for rule in export.info.status_rules:
-        if rule.column not in data.columns:
-            continue
-        text = _codes_as_text(data[rule.column])
-        mask = text.isin(list(rule.values)).to_numpy(dtype=bool, na_value=False)
-        if mask.any():
-            parts.append(pd.DataFrame({
-                C.ROW: data[C.ROW].to_numpy()[mask], C.COLUMN: rule.column,
-                C.VALUE: np.asarray(text.astype(object).where(text.notna(), None))[mask],
-                "kind": rule.kind, C.REASON: rule.reason,
-            }))
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-    out = pd.concat(parts, ignore_index=True)
-    return out.sort_values([C.ROW, "kind"], kind="stable").reset_index(drop=True)[list(FLAG_COLUMNS)]
 
 
 # --------------------------------------------------------------------------------------
@@ -297,83 +230,6 @@ def unique_names(names: list[str | None]) -> tuple[list[str], list[str]]:
     return out, dupes
 
 
-_ID_RE = re.compile(
-    r"^((participant|subject|respondent|person|staff|employee|study|record|pseudonym|anon|user|"
-    r"external)_?)?(id|code|number|no|nr|identifier|key|reference|ref)$|"
-    r"^(pid|sid|uid|participant|pseudonym)$|(^|_)e_?mail(_address)?$"
-)
-_TIMEPOINT_RE = re.compile(r"^(timepoint|time_point|wave|visit|time|event|occasion|phase|redcap_event_name)$")
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
-
-
-def guess_id_columns(columns: list[str], preferred: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Preferred columns that exist, then columns whose names look like ids or e-mails."""
-    cols = [c for c in columns if c != C.ROW]
-    out = list(dict.fromkeys(c for c in preferred if c in cols))
-    out += [c for c in cols if c not in out and _ID_RE.search(_norm(c))]
-    return tuple(out)
-
-
-def guess_timepoint_column(columns: list[str]) -> str | None:
-    for c in columns:
-        if c != C.ROW and _TIMEPOINT_RE.match(_norm(c)):
-            return c
-    return None
-
-
-_SCI = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"
-
-
-def excel_id_warnings(data: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
-    """Ids a spreadsheet probably changed: scientific notation, ``.0`` suffix, lost zeros."""
-    out = []
-    for col in columns[:3]:
-        s = data[col]
-        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-            continue
-        t = s.astype("string")
-        # one pass first: only columns with number-like values can have been mangled
-        if not t.str.match(r"^[+-]?\d[\d.]*([eE][+-]?\d+)?$").any():
-            continue
-        rows = data[C.ROW].to_numpy()
-
-        def first(mask: np.ndarray, rows: np.ndarray = rows) -> int:
-            return int(rows[np.flatnonzero(mask)[0]])
-
-        sci = t.str.match(_SCI).to_numpy(dtype=bool, na_value=False)
-        if sci.any():
-            out.append(
-                f"column '{col}': {int(sci.sum())} value(s) are in scientific notation (first at row "
-                f"{first(sci)}), as Excel writes long numbers; the original ids cannot be recovered "
-                "from this file. Fix: export again and do not open and save the CSV in Excel, or "
-                "format the column as Text."
-            )
-        dot0 = t.str.match(r"^\d+\.0$").to_numpy(dtype=bool, na_value=False)
-        if dot0.any():
-            out.append(
-                f"column '{col}': {int(dot0.sum())} value(s) end in '.0' (first at row {first(dot0)}): "
-                "ids were stored as numbers somewhere; check that they match the other waves."
-            )
-        digits = t.str.match(r"^\d+$").to_numpy(dtype=bool, na_value=False)
-        if digits.any():
-            lead = digits & t.str.startswith("0").to_numpy(dtype=bool, na_value=False)
-            if lead.any():
-                lengths = t.str.len().to_numpy(dtype="float64", na_value=np.nan)
-                width = np.nanmax(np.where(lead, lengths, np.nan))
-                short = digits & ~lead & (lengths < width)
-                if short.any():
-                    out.append(
-                        f"column '{col}': some ids have leading zeros and {int(short.sum())} are "
-                        f"shorter without them (first at row {first(short)}): a spreadsheet may have "
-                        "removed leading zeros. Fix: restore them (e.g. zero-pad to the same width) "
-                        "before linking waves."
-                    )
-    return out
-
-
 @dataclass
 class Draft:
     """A reader's result under construction; :meth:`finish` makes the :class:`Export`."""
@@ -399,77 +255,95 @@ class Draft:
     repairs: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def finish(self) -> Export:
-        data = self.data
-        cols = [c for c in data.columns if c != C.ROW]
-        ids = guess_id_columns(cols, self.id_preferred)
-        warnings = list(self.warnings) + excel_id_warnings(data, ids)
-        warnings += _repeated_header_warnings(data, self.header_cells)
+    date_columns: list[str] = field(default_factory=list)
+    duplicate_columns: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    progress_column: str | None = None
+
+    @property
+    def position_kind(self) -> str:
+        if self.fmt == "spss":
+            return "case"
+        return "sheet row" if isinstance(self.src, SheetSource) else "file line"
+
+    def _warnings(self, data: pd.DataFrame, cols: list[str], ids: tuple[str, ...]) -> list[str]:
+        kind = self.position_kind
+        warnings = list(self.warnings) + excel_id_warnings(data, ids, kind)
+        warnings += repeated_header_warnings(data, self.header_cells, kind)
         empty = data[cols].isna().all(axis=1).to_numpy(dtype=bool) if cols else np.zeros(len(data), bool)
         if empty.any():
-            first = int(data[C.ROW].to_numpy()[np.flatnonzero(empty)[0]])
-            warnings.append(f"{int(empty.sum())} row(s) are completely empty (kept; first at row {first}).")
-        timepoint = self.timepoint_column or guess_timepoint_column(cols)
+            warnings.append(f"{int(empty.sum())} row(s) are completely empty (kept; first at "
+                            f"{first_position(data, empty, kind)}).")
+        return warnings
+
+    def finish(self) -> Export:
+        data, control = clean_controls(self.data)
+        repairs = list(self.repairs)
+        if control:
+            repairs.append(f"replaced control characters (vertical tab, NUL ...) in {len(control)} cell(s): "
+                           "line-break ones by a line break, the others removed.")
+        cols = [c for c in data.columns if c != C.ROW]
+        ids = guess_id_columns(cols, self.id_preferred)
         info = ExportInfo(
             path=str(self.src.path), format=self.fmt, encoding=self.src.encoding,
             header_rows=self.header_rows, question_text=self.question_text,
             import_ids=self.import_ids, value_labels=self.value_labels,
             choice_text=self.choice_text,
             metadata_columns=tuple(c for c in self.metadata_columns if c in data.columns),
-            id_column_candidates=ids, timepoint_column=timepoint,
-            repairs=tuple(self.repairs), warnings=tuple(warnings),
+            id_column_candidates=ids, timepoint_column=self.timepoint_column or guess_timepoint_column(cols),
+            repairs=tuple(repairs), warnings=tuple(self._warnings(data, cols, ids)),
             delimiter=self.src.delimiter,
             sheet=self.src.sheet if isinstance(self.src, SheetSource) else None,
             header_cells=self.header_cells, column_groups=self.column_groups,
             checkbox_groups=self.checkbox_groups, multi_select=self.multi_select,
             status_rules=tuple(self.status_rules), markers=self.markers,
             missing_values=self.missing_values,
+            date_columns=tuple(c for c in self.date_columns if c in data.columns),
+            duplicate_columns=self.duplicate_columns, control_cells=tuple(control),
+            first_row_is_data=data_in_header(cols) if self.header_rows else None,
+            progress_column=self.progress_column if self.progress_column in data.columns else None,
         )
         return Export(data, info)
 
 
-def _repeated_header_warnings(data: pd.DataFrame, header_cells: dict[str, tuple[str | None, ...]]) -> list[str]:
-    cols = [c for c in list(header_cells)[:5] if c in data.columns and header_cells[c] and header_cells[c][0]]
-    if len(cols) < 2 or len(data) == 0:
-        return []
-    mask = np.ones(len(data), dtype=bool)
-    for c in cols:
-        s = data[c]
-        if not (pd.api.types.is_string_dtype(s.dtype) or s.dtype == object):
-            return []
-        mask &= (s.astype("string") == header_cells[c][0]).to_numpy(dtype=bool, na_value=False)
-    if not mask.any():
-        return []
-    first = int(data[C.ROW].to_numpy()[np.flatnonzero(mask)[0]])
-    return [
-        f"{int(mask.sum())} row(s) repeat the header (first at row {first}): two exports may have "
-        "been pasted together. Fix: remove the extra header rows, or read the exports separately."
-    ]
+def _trim_trailing(body: pd.DataFrame, names: list[str | None]) -> tuple[pd.DataFrame, list[str | None], str | None]:
+    n = body.shape[1]
+    keep = n
+    while keep > 1 and not (names[keep - 1] or "").strip() and body[keep - 1].isna().all():
+        keep -= 1
+    if keep == n:
+        return body, names, None
+    return (body.iloc[:, :keep], names[:keep],
+            f"dropped {n - keep} unnamed empty column(s) at the end (trailing separators).")
+
+
+def _duplicates(names: list[str | None]) -> dict[str, tuple[int, ...]]:
+    """Column names used more than once → their 1-based positions."""
+    where: dict[str, list[int]] = {}
+    for j, nm in enumerate(names, 1):
+        base = (nm or "").strip()
+        if base:
+            where.setdefault(base, []).append(j)
+    return {k: tuple(v) for k, v in where.items() if len(v) > 1 or k == C.ROW}
 
 
 def start_draft(src: Source, grid: Grid, names: list[str | None], fmt: str, header_rows: int,
                 header_fixed: int = 0) -> Draft:
     """Name the columns, drop trailing unnamed empty columns, repair mojibake, add ``row``."""
-    path = src.path
-    body = grid.body
-    n = body.shape[1]
-    repairs: list[str] = []
-    keep = n
-    while keep > 1 and not (names[keep - 1] or "").strip() and body[keep - 1].isna().all():
-        keep -= 1
-    if keep < n:
-        repairs.append(f"dropped {n - keep} unnamed empty column(s) at the end (trailing separators).")
-        body = body.iloc[:, :keep]
-        names = names[:keep]
+    names, n_control = clean_header(list(names))
+    body, names, trimmed = _trim_trailing(grid.body, names)
+    repairs = [trimmed] if trimmed else []
+    if n_control:
+        repairs.append(f"removed control characters from {n_control} column name(s).")
     final, dupes = unique_names(names)
     warnings = list(getattr(src, "warnings", [])) + list(grid.warnings)
     if dupes:
         shown = ", ".join(f"'{d}'" + (" (evaltool's own row-number column)" if d == C.ROW else "")
                           for d in dict.fromkeys(dupes))
-        warnings.append(f"repeated column name(s) {shown} were made unique with .1, .2 suffixes.")
+        warnings.append(f"repeated column name(s) {shown} were made unique with .1, .2 suffixes; "
+                        "a study that uses one of them is refused until the columns are renamed.")
     if len(body) == 0:
         raise InputError(
-            f"has only the header row(s) ({header_rows}) and no responses.", file=path,
+            f"has only the header row(s) ({header_rows}) and no responses.", file=src.path,
             fix="check that the export includes responses (filters, date range) and export again.",
         )
     body.columns = final
@@ -489,8 +363,7 @@ def start_draft(src: Source, grid: Grid, names: list[str | None], fmt: str, head
         name: tuple(grid.header[r][j] for r in range(len(grid.header))) for j, name in enumerate(final)
     }
     return Draft(src=src, fmt=fmt, header_rows=header_rows, data=data, header_cells=header_cells,
-                 repairs=repairs, warnings=warnings)
-
+                 repairs=repairs, warnings=warnings, duplicate_columns=_duplicates(names))
 
 
 def open_source(path: str | Path, *, encoding: str | None = None,
@@ -517,7 +390,7 @@ def open_source(path: str | Path, *, encoding: str | None = None,
         what = {"ole": "an old Excel (.xls) or other Office", "pdf": "a PDF", "image": "an image",
                 "gzip": "a compressed (gzip)", "archive": "an archive"}.get(kind, "a binary")
         raise InputError(
-            f"is not a CSV/TSV file: it is {what} file.", file=path,
+            f"is not a CSV/TSV file: it is {what} file ({file_size(path)}).", file=path,
             fix="export the survey as CSV, TSV or XLSX and pass that file.",
         )
     if sheet is not None:

@@ -157,17 +157,19 @@ def open_text(path: str | Path, raw: bytes | None = None, encoding: str | None =
     return TextSource(path, dec, delim, recs[:6], list(dec.notes))
 
 
-def _raise_parse_error(src: TextSource, n: int) -> NoReturn:
+def _raise_parse_error(src: TextSource, n: int, header_rows: int = 1) -> NoReturn:
     """Find the record pyarrow could not read, with Python's csv module, and explain it."""
     row = 0
     d = src.delimiter
+    reader = _records(src.decoded.text, d, strict=True)
     try:
-        for row, rec in enumerate(_records(src.decoded.text, d, strict=True), 1):
+        for row, rec in enumerate(reader, 1):
             if rec and len(rec) != n:
                 what = "fewer" if len(rec) < n else "more"
                 raise InputError(
                     f"has {len(rec)} values but the header has {n} ({what} than expected): the row "
                     "is cut off or has a missing or extra separator.", file=src.path, row=row,
+                    data_row=row - header_rows, line=reader.line_num,
                     fix=f"export the file again; if it was edited by hand, check that row for a "
                         f"missing or extra {_DELIM_NAMES[d]} and quote values that contain one.",
                 )
@@ -175,11 +177,12 @@ def _raise_parse_error(src: TextSource, n: int) -> NoReturn:
         if "unexpected end of data" in str(exc):
             raise InputError(
                 "has a quoted value that is never closed: the file seems cut off (truncated).",
-                file=src.path, row=row + 1,
+                file=src.path, row=row + 1, data_row=row + 1 - header_rows, line=reader.line_num,
                 fix="download or export the file again.",
             ) from None
         raise InputError(
             "has a badly quoted value (text after a closing quote).", file=src.path, row=row + 1,
+            data_row=row + 1 - header_rows, line=reader.line_num,
             fix='export the file again; inside a quoted value a quote must be doubled ("").',
         ) from None
     raise InputError(
@@ -231,14 +234,14 @@ def parse_text(src: TextSource, header_rows: int) -> Grid:
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        _raise_parse_error(src, n)
+        _raise_parse_error(src, n, header_rows)
     if src.decoded.data.count(b'"') % 2:
         # an odd number of quotes: the last value may be an unterminated quote (cut-off file)
         try:
             for _ in _records(src.decoded.text, src.delimiter, strict=True):
                 pass
         except csv.Error:
-            _raise_parse_error(src, n)
+            _raise_parse_error(src, n, header_rows)
     rows, notes = _record_rows(src, table.num_rows)
     k = min(header_rows, table.num_rows)
     header = [[table.column(i)[r].as_py() for i in range(n)] for r in range(k)]

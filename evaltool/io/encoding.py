@@ -164,7 +164,7 @@ def _looks_utf16(raw: bytes) -> str | None:
 
 def _check_text(text: str, path: Path) -> None:
     sample = text[:65_536]
-    if "\x00" in sample:
+    if sample.count("\x00") > max(3, len(sample) // 1000):  # a stray NUL is cleaned later
         raise InputError(
             "is not a text (CSV/TSV) file: it contains binary data.", file=path,
             fix="export the survey again as CSV, TSV or XLSX, or pass the right file.",
@@ -205,55 +205,10 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
     """
     path = Path(path)
     if encoding is not None:
-        try:
-            name = codecs.lookup(encoding).name
-        except LookupError:
-            raise ParameterError(
-                f"The 'encoding' parameter of read_export() must be a known text encoding "
-                f"such as 'utf-8', 'utf-16' or 'cp1252'. Got {encoding!r} instead."
-            ) from None
-        body = raw
-        try:
-            text = body.decode(name)
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"cannot be read as {encoding} (a byte near line {_line_of(body, exc.start)} is "
-                "not valid in that encoding).", file=path,
-                fix="leave out encoding= to let evaltool detect it, or save the file as UTF-8.",
-            ) from None
-        if text.startswith("\ufeff"):
-            text = text[1:]
-        _check_text(text, path)
-        return Decoded(text.encode("utf-8"), name)
-
+        return _decode_as(raw, path, encoding)
     for bom, enc in _BOMS:
         if raw.startswith(bom):
-            body = raw[len(bom):]
-            if enc == "utf-8":
-                try:
-                    if not _is_utf8(body):  # only an invalid file is decoded, to find the byte
-                        body.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise InputError(
-                        f"starts with a UTF-8 byte-order mark but is not valid UTF-8 (near line "
-                        f"{_line_of(body, exc.start)}).", file=path,
-                        fix="open the file in a text editor and save it again as UTF-8.",
-                    ) from None
-                dec = Decoded(body, "utf-8-sig")
-                _check_text(dec.head(65_536)[0], path)
-                return dec
-            try:
-                text = body.decode(enc)
-            except UnicodeDecodeError as exc:
-                unit = 4 if "32" in enc else 2
-                raise InputError(
-                    f"starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()} "
-                    f"(near line {_line_of(body, exc.start, unit)}).", file=path,
-                    fix="export the file again, or save it as UTF-8.",
-                ) from None
-            _check_text(text, path)
-            return Decoded(text.encode("utf-8"), enc)
-
+            return _decode_bom(raw[len(bom):], path, enc)
     utf16 = _looks_utf16(raw)
     if utf16 is not None:
         try:
@@ -265,7 +220,62 @@ def decode(raw: bytes, path: str | Path, encoding: str | None = None) -> Decoded
             return Decoded(text16.encode("utf-8"), utf16, [
                 f"the file is {utf16.upper()} without a byte-order mark; read as {utf16}."
             ])
+    return _decode_sniffed(raw, path)
 
+
+def _decode_as(raw: bytes, path: Path, encoding: str) -> Decoded:
+    """The encoding the caller named (any Python codec)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ParameterError(
+            f"The 'encoding' parameter of read_export() must be a known text encoding "
+            f"such as 'utf-8', 'utf-16' or 'cp1252'. Got {encoding!r} instead."
+        ) from None
+    try:
+        text = raw.decode(name)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"cannot be read as {encoding} (a byte near line {_line_of(raw, exc.start)} is "
+            "not valid in that encoding).", file=path,
+            fix="leave out encoding= to let evaltool detect it, or save the file as UTF-8.",
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    _check_text(text, path)
+    return Decoded(text.encode("utf-8"), name)
+
+
+def _decode_bom(body: bytes, path: Path, enc: str) -> Decoded:
+    """A file that starts with a byte-order mark (``body`` is what follows it)."""
+    if enc == "utf-8":
+        try:
+            if not _is_utf8(body):  # only an invalid file is decoded, to find the byte
+                body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"starts with a UTF-8 byte-order mark but is not valid UTF-8 (near line "
+                f"{_line_of(body, exc.start)}).", file=path,
+                fix="open the file in a text editor and save it again as UTF-8.",
+            ) from None
+        dec = Decoded(body, "utf-8-sig")
+        _check_text(dec.head(65_536)[0], path)
+        return dec
+    try:
+        text = body.decode(enc)
+    except UnicodeDecodeError as exc:
+        unit = 4 if "32" in enc else 2
+        raise InputError(
+            f"starts with a {enc.upper()} byte-order mark but is not valid {enc.upper()} "
+            f"(near line {_line_of(body, exc.start, unit)}).", file=path,
+            fix="export the file again, or save it as UTF-8.",
+        ) from None
+    _check_text(text, path)
+    return Decoded(text.encode("utf-8"), enc)
+
+
+def _decode_sniffed(raw: bytes, path: Path) -> Decoded:
+    """No byte-order mark: ASCII, strict UTF-8, cp1252, or latin-1 (noted)."""
     if raw.isascii():
         dec = Decoded(raw, "utf-8")
         _check_text(dec.head(65_536)[0], path)

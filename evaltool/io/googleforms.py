@@ -75,6 +75,7 @@ def from_source(src: Source) -> Export:
     draft.multi_select = {c: ", " for c in questions if _looks_multi_select(data[c])}
     draft.choice_text = True
     draft.id_preferred = ["Email Address", "Email address", "Username"]
+    draft.date_columns = ["Timestamp"]
     return draft.finish()
 
 

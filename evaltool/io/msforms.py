@@ -80,6 +80,7 @@ def from_source(src: Source) -> Export:
     draft.multi_select = {c: ";" for c in questions if _joined_with_semicolons(data[c])}
     draft.choice_text = True
     draft.id_preferred = ["Email", "Name", "ID"]
+    draft.date_columns = ["Start time", "Completion time"]
     return draft.finish()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ._base import Export, Source, load_grid, open_source, start_draft
@@ -47,4 +48,8 @@ def read_plain(path: str | Path, *, encoding: str | None = None,
 def from_source(src: Source) -> Export:
     grid, fixed = load_grid(src, 1)
     draft = start_draft(src, grid, list(grid.header[0]) if grid.header else [], "plain", 1, fixed)
+    draft.date_columns = [c for c in draft.data.columns if c != "row" and _DATE_NAME.search(str(c))]
     return draft.finish()
+
+
+_DATE_NAME = re.compile(r"(?i)(start|submit|complet|record|response).*(date|time)|^(date|timestamp|submitted)$")

@@ -159,6 +159,12 @@ def from_source(src: Source, legacy: bool | None = None) -> Export:
             StatusRule("Status", frozenset(_SPAM) | {QUALTRICS_STATUS_LABELS[c] for c in _SPAM},
                        "spam", "flagged as spam by Qualtrics (Status)"),
         ]
+    if "DistributionChannel" in data.columns:
+        draft.status_rules.append(StatusRule(
+            "DistributionChannel", frozenset({"preview", "test", "Preview", "Test"}), "test",
+            "Qualtrics preview or test response (DistributionChannel)"))
+    draft.date_columns = ["StartDate", "RecordedDate", "EndDate"]
+    draft.progress_column = "Progress"
     if "Finished" in data.columns:
         fin = data["Finished"].dropna().astype(str).str.strip()
         if draft.choice_text is None and len(fin):

@@ -278,15 +278,10 @@ def _describe(draft: Draft, cols: list[str], roles: dict, fields: dict[str, _Fie
         if role == "complete":
             draft.value_labels[c] = dict(COMPLETE_LABELS)
             draft.question_text[c] = f"Complete? ({fname})" if fname else "Complete?"
-            draft.status_rules.append(StatusRule(
-                c, frozenset({"0", "Incomplete"}), "incomplete",
-                f"form '{fname or c}' is marked Incomplete"))
         elif role == "timestamp":
             _normalise_not_completed(draft, c)
             draft.question_text[c] = "Survey Timestamp"
-            draft.status_rules.append(StatusRule(
-                c, frozenset({NOT_COMPLETED}), "incomplete",
-                f"survey '{fname or c}' was started but not submitted"))
+            draft.date_columns.append(c)
         elif role == "system":
             draft.question_text[c] = REDCAP_SYSTEM_COLUMNS.get(str(fname), c)
         elif role == "checkbox":
@@ -307,6 +302,7 @@ def _describe(draft: Draft, cols: list[str], roles: dict, fields: dict[str, _Fie
                 draft.value_labels[c] = dict(labels)
     draft.column_groups = {g: tuple(cs) for g, cs in groups.items()}
     draft.metadata_columns = meta
+    draft.status_rules += _form_rules(cols, roles, next(iter(fields)) if fields else (cols[0] if cols else None))
     first = cols[0] if cols else None
     if fields:
         first = next(iter(fields))
@@ -321,6 +317,40 @@ def _describe(draft: Draft, cols: list[str], roles: dict, fields: dict[str, _Fie
             )
     if fields:
         _checkbox_zero_warnings(draft, fields)
+
+
+def _form_rules(cols: list[str], roles: dict, record_id: str | None = None) -> list[StatusRule]:
+    """REDCap's completion rules, form by form, as REDCap means them.
+
+    A survey whose timestamp reads ``[not completed]`` was started and not submitted. A form
+    marked Incomplete (``<form>_complete`` 0) is only *checked*, not set aside: REDCap marks
+    a form Incomplete whenever it was saved without its status being changed, which is common
+    for forms entered by staff and for complete answers. Where the survey timestamp holds a
+    submission time, that decides and no check is raised. A form without answers at an event
+    is not flagged (REDCap writes 0 for forms not used there).
+    """
+    rules: list[StatusRule] = []
+    fields: list[str] = []
+    for c in cols:
+        role, fname, _code = roles.get(c, (None, None, None))
+        if role in ("field", "checkbox") or (role is None and c != record_id):
+            fields.append(c)
+            continue
+        if role != "complete":
+            continue
+        form = fname or c
+        stamp = f"{form}_timestamp" if f"{form}_timestamp" in roles else None
+        if stamp is not None:
+            rules.append(StatusRule(stamp, frozenset({NOT_COMPLETED}), "incomplete",
+                                    f"survey '{form}' was started but not submitted (REDCap [not completed])"))
+        if fields:
+            rules.append(StatusRule(
+                c, frozenset({"0", "Incomplete"}), "check",
+                f"form '{form}' is marked Incomplete in REDCap (kept: REDCap marks forms Incomplete "
+                "when their status was not changed; check the answers are complete)",
+                only_if_answered=tuple(fields), only_if_blank=(stamp,) if stamp else ()))
+        fields = []
+    return rules
 
 
 def _normalise_not_completed(draft: Draft, col: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -76,52 +77,16 @@ def read_spss(path: str | Path, *, encoding: str | None = None,
     >>> exp.info.value_labels["brs_1"]["1"], exp.data["row"].tolist()[:2]
     ('Strongly disagree', [1, 2])
     """
-    import pyreadstat
-
     path = Path(path)
-    _check_magic(path)
-    try:
-        df, meta = pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding)
-    except Exception as exc:  # pyreadstat raises its own and several builtin errors
-        if type(exc).__name__ not in ("ReadstatError", "PyreadstatError") and not isinstance(
-                exc, (OSError, ValueError, UnicodeError, LookupError)):
-            raise
-        raise InputError(
-            "cannot be read as an SPSS data file: it is damaged or incomplete.", file=path,
-            fix="save the data from SPSS again as .sav, or export the survey as CSV/XLSX.",
-        ) from None
-    src = _SavSource(path, getattr(meta, "file_encoding", None) or encoding)
-    repairs: list[str] = []
+    df, meta = _read_sav(path, encoding)
     missing = _missing_declarations(meta)
-    if missing and not keep_user_missing:
-        n = 0
-        for col, (values, ranges) in missing.items():
-            s = df[col]
-            if pd.api.types.is_numeric_dtype(s.dtype):
-                x = s.to_numpy(dtype="float64", na_value=np.nan)
-                mask = np.isin(x, np.asarray([v for v in values if isinstance(v, (int, float))], dtype="float64"))
-                for lo, hi in ranges:
-                    mask |= (x >= lo) & (x <= hi)
-            else:
-                mask = s.isin(values).to_numpy(dtype=bool)
-            if mask.any():
-                n += int(mask.sum())
-                df[col] = s.mask(mask)
-        if n:
-            repairs.append(
-                f"set {n} user-missing cell(s) to missing (codes the file declares missing; see "
-                "info.missing_values; pass keep_user_missing=True to keep them)."
-            )
-    for col in df.columns:
-        s = df[col]
-        if pd.api.types.is_string_dtype(s.dtype):
-            blank = s.astype("string").str.strip().eq("").to_numpy(dtype=bool, na_value=False)
-            if blank.any():
-                df[col] = s.mask(blank)
+    repairs = _apply_user_missing(df, missing) if missing and not keep_user_missing else []
+    _blank_text_is_missing(df)
     if len(df) == 0:
         raise InputError("has variables but no cases (no responses).", file=path,
                          fix="check that the file holds the responses and save it again.")
     df.insert(0, C.ROW, np.arange(1, len(df) + 1, dtype="int64"))
+    src = _SavSource(path, getattr(meta, "file_encoding", None) or encoding)
     draft = Draft(src=src, fmt="spss", header_rows=0, data=df)  # type: ignore[arg-type]
     draft.repairs = repairs
     draft.question_text = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
@@ -134,24 +99,77 @@ def read_spss(path: str | Path, *, encoding: str | None = None,
         for col, (values, ranges) in missing.items()
     }
     draft.choice_text = False if draft.value_labels else None
-    cols = [c for c in df.columns if c != C.ROW]
-    draft.metadata_columns = [c for c in cols if c in QUALTRICS_METADATA]
-    status_labels = draft.value_labels.get("Status", {})
-    if "Survey Preview" in status_labels.values():
-        test = {k for k, v in status_labels.items() if k in ("1", "2", "9", "17", "256")}
-        spam = {k for k, v in status_labels.items() if k in ("8", "12", "40")}
-        draft.status_rules += [
-            StatusRule("Status", frozenset(test | {QUALTRICS_STATUS_LABELS[k] for k in test}),
-                       "test", "Qualtrics preview or test response (Status)"),
-            StatusRule("Status", frozenset(spam | {QUALTRICS_STATUS_LABELS[k] for k in spam}),
-                       "spam", "flagged as spam by Qualtrics (Status)"),
-        ]
-        if "Finished" in df.columns:
-            draft.status_rules.append(StatusRule(
-                "Finished", frozenset({"0"}), "incomplete",
-                "the respondent did not finish the survey (Finished = 0)"))
+    draft.metadata_columns = [c for c in df.columns if c != C.ROW and c in QUALTRICS_METADATA]
+    _qualtrics_rules(draft, df)
     draft.id_preferred = ["ExternalReference", "RecipientEmail", "ResponseId"]
+    draft.date_columns = ["StartDate", "RecordedDate", "EndDate"]
     return draft.finish()
+
+
+def _read_sav(path: Path, encoding: str | None) -> tuple[pd.DataFrame, Any]:
+    import pyreadstat
+
+    _check_magic(path)
+    try:
+        return pyreadstat.read_sav(str(path), user_missing=True, encoding=encoding)
+    except Exception as exc:  # pyreadstat raises its own and several builtin errors
+        if type(exc).__name__ not in ("ReadstatError", "PyreadstatError") and not isinstance(
+                exc, (OSError, ValueError, UnicodeError, LookupError)):
+            raise
+        raise InputError(
+            "cannot be read as an SPSS data file: it is damaged or incomplete.", file=path,
+            fix="save the data from SPSS again as .sav, or export the survey as CSV/XLSX.",
+        ) from None
+
+
+def _apply_user_missing(df: pd.DataFrame, missing: dict[str, tuple[list, list[tuple[float, float]]]]) -> list[str]:
+    """Set the codes the file declares user-missing to missing (in place); the repair note."""
+    n = 0
+    for col, (values, ranges) in missing.items():
+        s = df[col]
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            x = s.to_numpy(dtype="float64", na_value=np.nan)
+            mask = np.isin(x, np.asarray([v for v in values if isinstance(v, (int, float))], dtype="float64"))
+            for lo, hi in ranges:
+                mask |= (x >= lo) & (x <= hi)
+        else:
+            mask = s.isin(values).to_numpy(dtype=bool)
+        if mask.any():
+            n += int(mask.sum())
+            df[col] = s.mask(mask)
+    if not n:
+        return []
+    return [f"set {n} user-missing cell(s) to missing (codes the file declares missing; see "
+            "info.missing_values; pass keep_user_missing=True to keep them)."]
+
+
+def _blank_text_is_missing(df: pd.DataFrame) -> None:
+    for col in df.columns:
+        s = df[col]
+        if pd.api.types.is_string_dtype(s.dtype):
+            blank = s.astype("string").str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+            if blank.any():
+                df[col] = s.mask(blank)
+
+
+def _qualtrics_rules(draft: Draft, df: pd.DataFrame) -> None:
+    """A Qualtrics export saved as SPSS keeps its Status and Finished codes (and labels)."""
+    status_labels = draft.value_labels.get("Status", {})
+    if "Survey Preview" not in status_labels.values():
+        return
+    test = {k for k in status_labels if k in ("1", "2", "9", "17", "256")}
+    spam = {k for k in status_labels if k in ("8", "12", "40")}
+    draft.status_rules += [
+        StatusRule("Status", frozenset(test | {QUALTRICS_STATUS_LABELS[k] for k in test}),
+                   "test", "Qualtrics preview or test response (Status)"),
+        StatusRule("Status", frozenset(spam | {QUALTRICS_STATUS_LABELS[k] for k in spam}),
+                   "spam", "flagged as spam by Qualtrics (Status)"),
+    ]
+    if "Finished" in df.columns:
+        draft.status_rules.append(StatusRule(
+            "Finished", frozenset({"0"}), "incomplete",
+            "the respondent did not finish the survey (Finished = 0)"))
+    draft.progress_column = "Progress"
 
 
 def _missing_declarations(meta: object) -> dict[str, tuple[list, list[tuple[float, float]]]]:

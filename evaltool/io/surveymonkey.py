@@ -123,6 +123,7 @@ def from_source(src: Source) -> Export:
     }
     custom = [c for c in draft.metadata_columns if _CUSTOM_RE.match(c)]
     draft.id_preferred = custom + ["Email Address", "Respondent ID"]
+    draft.date_columns = ["Start Date", "End Date"]
     closed = [final[j] for j, q in enumerate(owner)
               if q is not None and j < len(final)
               and (sub[j] or "").strip() not in ("Open-Ended Response",)

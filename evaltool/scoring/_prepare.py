@@ -8,6 +8,7 @@ table (``evaltool.columns.PROBLEM_COLUMNS``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -77,15 +78,21 @@ def as_wide(data: pd.DataFrame, id_columns: Sequence[str] | None) -> tuple[pd.Da
 
 def item_columns(data: pd.DataFrame, inst: Instrument, scales: Sequence[Scale],
                  columns: Mapping[str, str] | None) -> dict[str, str]:
-    """Map each needed item id to the data column holding it (all missing ones reported)."""
-    rename = dict(columns or {})
-    item_to_col = {v: k for k, v in rename.items()}
-    unknown_targets = [v for v in rename.values() if v not in inst.item_ids]
-    if unknown_targets:
+    """Map each needed item id to the data column holding it (all missing ones reported).
+
+    ``columns`` maps item ids to data columns (``{"brs_1": "Q3_1"}``), the same direction as
+    the study file's ``columns:``; unmapped items are looked for under their own id.
+    """
+    item_to_col = dict(columns or {})
+    unknown = [k for k in item_to_col if k not in inst.item_ids]
+    if unknown:
+        reversed_map = [v for v in item_to_col.values() if v in inst.item_ids]
+        fix = (f"write the map as item: column (e.g. {{'{reversed_map[0]}': "
+               f"'{next(k for k, v in item_to_col.items() if v == reversed_map[0])}'}}): "
+               "the item id comes first" if reversed_map else
+               f"map item ids to columns; the items are {inst.item_ids}")
         raise ParameterError(
-            f"the column map points at {unknown_targets}, which are not items of {inst.short_name}.",
-            fix=f"map columns to item ids: {inst.item_ids}.",
-        )
+            f"the column map names {unknown}, which are not items of {inst.short_name}.", fix=fix)
     needed = list(dict.fromkeys(i for s in scales for i in s.items))
     out, missing = {}, []
     for item in needed:
@@ -95,12 +102,12 @@ def item_columns(data: pd.DataFrame, inst: Instrument, scales: Sequence[Scale],
         else:
             missing.append(item)
     if missing:
+        shown = [str(c) for c in data.columns if c != C.ROW][:30]
         raise ParameterError(
             f"the data have no column for {inst.short_name} item(s) {missing}.",
             fix=(
                 "name the columns after the item ids, or pass a column map "
-                f"(--columns / columns={{'Q1': '{missing[0]}'}}). Columns present: "
-                f"{list(data.columns)[:30]}"
+                f"(--columns / columns={{'{missing[0]}': 'Q1'}}). Columns present: {shown}"
             ),
         )
     return out
@@ -154,7 +161,36 @@ def _parse_answer(value: object, labels: dict[str, float]) -> tuple[float, bool]
             if not np.isnan(number):
                 return number, False
     code = labels.get(_normalise_label(text))
-    return (code, False) if code is not None else (np.nan, True)
+    if code is not None:
+        return code, False
+    return _numbered_label(text, labels)
+
+
+_NUMBER = r"[+-]?\d+(?:\.\d+)?"
+_PREFIXED = re.compile(rf"^({_NUMBER})\s*(?:[-\u2013\u2014=:.)]\s*|\s+(?=[^\W\d_]))(.*\S.*)$")
+_SUFFIXED = re.compile(rf"^(.*?\S)\s*(?:\(\s*({_NUMBER})\s*\)|\[\s*({_NUMBER})\s*\]|[-\u2013\u2014=:]\s*({_NUMBER}))$")
+
+
+def _numbered_label(text: str, labels: dict[str, float]) -> tuple[float, bool]:
+    """A label that carries its code: "10 - Completely confident", "1 = Strongly disagree",
+    "Agree (4)". The number is the code; if the words are another code's label, the answer
+    contradicts itself and is not valid."""
+    m = _PREFIXED.match(text)
+    if m:
+        number, words = m.group(1), m.group(2)
+    else:
+        m = _SUFFIXED.match(text)
+        if not m:
+            return np.nan, True
+        words = m.group(1)
+        number = next(g for g in m.groups()[1:] if g is not None)
+    if not re.search(r"[^\W\d_]", words):
+        return np.nan, True  # "1 - 2" is not a label
+    code = float(number)
+    named = labels.get(_normalise_label(words))
+    if named is not None and named != code:
+        return np.nan, True
+    return code, False
 
 
 def to_numeric(col: pd.Series, rs: ResponseSet) -> tuple[np.ndarray, np.ndarray | None]:

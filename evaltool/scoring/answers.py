@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..instruments.schema import ResponseSet
+from ..instruments import ResponseSet
 from ._prepare import _codes, to_numeric
 
 __all__ = ["coerce_answers"]

@@ -183,7 +183,7 @@ def reliability(
     response_range
         With ``items``: ``(min, max)`` of the response scale. Values outside it are problems.
     columns
-        Map from data column to item id, e.g. ``{"Q3_1": "brs_1"}``.
+        Map from item id to data column, e.g. ``{"brs_1": "Q3_1"}`` (as in the study file).
     ci_level
         Confidence level of the α interval (default 0.95).
     invalid

@@ -55,7 +55,8 @@ def check_items(data: pd.DataFrame, instrument: str | Instrument, *,
     instrument
         Packaged instrument name, path to a YAML file, or an :class:`~evaltool.instruments.Instrument`.
     columns
-        Optional map from data column to item id, e.g. ``{"Q3_1": "brs_1"}``.
+        Optional map from item id to data column, e.g. ``{"brs_1": "Q3_1"}`` (as in the
+        study file).
     source
         File name to put in the ``source`` column.
 
@@ -191,24 +192,29 @@ def _score_scale(inst: Instrument, scale: Scale, prepared: Mapping[str, Prepared
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n_answered
     ok = n_answered >= max(scale.min_answered(), 1)
+    wrong = scale.unanswered == "wrong"  # knowledge tests: unanswered = 0, never prorated
     if scale.method == "mean":
         s = mean
     elif scale.method == "sum":
         s = np.where(n_answered == k, total, np.nan)
-    elif scale.method in ("prorated_sum", "correct_count"):
-        s = k * mean
+    elif scale.method == "correct_count":
+        s = total if wrong else k * mean
     elif scale.method == "correct_percent":
-        s = 100.0 * mean
+        s = 100.0 * total / k if wrong else 100.0 * mean
+    elif scale.method == "prorated_sum":
+        s = k * mean
     elif scale.method == "lookup":
         s = _lookup(k * mean, scale)
     else:  # pragma: no cover - schema forbids it
         raise ParameterError(f"unknown scoring method {scale.method!r}")
     s = np.where(ok, s, np.nan)
+    if wrong and scale.all_unanswered == "zero":
+        s = np.where(n_answered == 0, 0.0, s)
     return {
         C.SCORE: s,
         C.N_ANSWERED: n_answered,
         C.N_INVALID: n_invalid,
-        C.PRORATED: ~np.isnan(s) & (n_answered < k),
+        C.PRORATED: ~np.isnan(s) & (n_answered < k) & (not wrong),
         "_band": _band_codes(s, scale),
     }
 
@@ -242,7 +248,7 @@ def score(
         ``participant_id, timepoint, response_id, cohort`` exist (for long input: every column
         except ``item``/``value``).
     columns
-        Map from data column to item id, e.g. ``{"Q3_1": "brs_1"}``.
+        Map from item id to data column, e.g. ``{"brs_1": "Q3_1"}`` (as in the study file).
     invalid
         ``"raise"`` (default): any non-numeric, unknown-label or out-of-range answer raises
         :class:`~evaltool.errors.DataProblemsError` whose ``problems`` table lists them all.

@@ -48,8 +48,10 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
     DataFrame
         ``timepoint, stage, detail, n`` with stages ``invited`` (if known), ``received``
         (export rows), ``excluded`` (one row per reason in ``detail``), ``responded``
-        (participants kept), ``lost since previous`` / ``returned`` (participants absent at
-        the previous timepoint who came back), ``scored`` (one row per scale in ``detail``).
+        (participants kept), ``lost since previous``, ``returned`` (participants absent at
+        the previous timepoint who had responded before), ``joined`` (participants whose
+        first response is at this timepoint, never counted as returned), ``scored`` (one row
+        per scale in ``detail``).
 
     Examples
     --------
@@ -88,10 +90,12 @@ def flow(exclusions: pd.DataFrame, kept: pd.DataFrame, scores: pd.DataFrame,
         rows.append({"timepoint": t, "stage": "responded", "detail": "", "n": int(n_resp[i])})
         if i > 0:
             prev, now = present[:, i - 1], present[:, i]
+            seen = present[:, :i].any(axis=1)
             rows.append({"timepoint": t, "stage": "lost since previous", "detail": tps[i - 1],
                          "n": int((prev & ~now).sum())})
             rows.append({"timepoint": t, "stage": "returned", "detail": "absent at previous",
-                         "n": int((now & ~prev).sum())})
+                         "n": int((now & ~prev & seen).sum())})
+            rows.append({"timepoint": t, "stage": "joined", "detail": "first response", "n": int((now & ~seen).sum())})
         for scale, n in scored.get(i, []):
             rows.append({"timepoint": t, "stage": "scored", "detail": scale, "n": n})
     return pd.DataFrame(rows, columns=list(FLOW_COLUMNS))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -13,7 +15,7 @@ __all__ = ["date_problems", "straightlining"]
 _DATE_PAIRS = (("StartDate", "EndDate"), ("Start time", "Completion time"))
 
 
-def straightlining(wide: pd.DataFrame, instruments: dict[str, Instrument], min_items: int = 5) -> list[dict]:
+def straightlining(wide: pd.DataFrame, instruments: Mapping[str, Instrument], min_items: int = 5) -> list[dict]:
     """Rows that gave the same answer to every item of a scale that has reverse-keyed items.
 
     Only scales with at least ``min_items`` items, all answered, and at least one reverse-keyed

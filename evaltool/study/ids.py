@@ -10,33 +10,23 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .model import IdSpec
 
-__all__ = ["near_misses", "normalise_ids"]
+__all__ = ["IdCandidate", "near_misses", "normalise_ids", "pad_widths", "rank_id_columns", "typo_matches"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PREFIX_DIGITS = re.compile(r"^([A-Za-z_-]*?)0*(\d+)$")
+_PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
+"""An id made of a prefix and a number: ``P12``, ``C3-17``, ``ST-2024-0017``, ``017``. The
+prefix is letters, then optional groups of digits each closed by a separator, so a typo such
+as ``P0O3`` is not taken apart."""
 
 
-def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
-    """Normalise typed participant ids according to the study's ``participant_id`` rules.
-
-    Steps, in order: strip surrounding white space; remove what ``remove`` matches (default:
-    inner white space); e-mail addresses lower-cased (``email_lower``); other ids upper- or
-    lower-cased (``case``); digits zero-padded to ``zero_pad`` (``P12`` → ``P012``). Blank
-    ids become missing. Vectorised; the input is not modified.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from evaltool.study.model import IdSpec
-    >>> normalise_ids(pd.Series([" p12", "P012 ", "Jo@NHS.net", ""]), IdSpec(zero_pad=3)).tolist()
-    ['P012', 'P012', 'jo@nhs.net', nan]
-    """
+def _cased(raw: pd.Series, spec: IdSpec) -> tuple[pd.Series, pd.Series]:
     s = raw.astype("string")
     if spec.strip:
         s = s.str.strip()
@@ -49,11 +39,64 @@ def normalise_ids(raw: pd.Series, spec: IdSpec) -> pd.Series:
         s = s.where(is_email, s.str.lower())
     if spec.email_lower:
         s = s.where(~is_email, s.str.lower())
-    if spec.zero_pad:
-        width = spec.zero_pad
-        parts = s.str.extract(_PREFIX_DIGITS.pattern)
-        padded = parts[0].fillna("") + parts[1].str.zfill(width)
-        s = s.where(parts[1].isna() | is_email, padded)
+    return s, is_email
+
+
+def pad_widths(columns: Iterable[pd.Series], spec: IdSpec) -> dict[str, int]:
+    """The number width per id prefix (``C3-`` → 3) over every export, for ``zero_pad: auto``."""
+    widths: dict[str, int] = {}
+    for raw in columns:
+        s, is_email = _cased(raw, spec)
+        parts = s[~is_email].str.extract(_PREFIX_NUMBER).dropna(subset=[1])
+        if parts.empty:
+            continue
+        prefix = parts[0].fillna("")
+        # plain numbers (REDCap record ids 1, 2 ... 31) are padded only when some are written
+        # with leading zeros (007): otherwise 9 stays 9
+        bare = prefix == ""
+        zeros = bool(parts.loc[bare, 1].str.startswith("0").any())
+        keep = ~bare | zeros
+        lengths = parts.loc[keep, 1].str.len().groupby(prefix[keep]).max()
+        for p, n in lengths.items():
+            widths[str(p)] = max(widths.get(str(p), 0), int(n))
+    return widths
+
+
+def normalise_ids(raw: pd.Series, spec: IdSpec, widths: dict[str, int] | None = None) -> pd.Series:
+    """Normalise typed participant ids according to the study's ``participant_id`` rules.
+
+    Steps, in order: strip surrounding white space; remove what ``remove`` matches (default:
+    inner white space); e-mail addresses lower-cased (``email_lower``); other ids upper- or
+    lower-cased (``case``); the number of a prefix + number id zero-padded (``zero_pad``: a
+    width, or ``auto`` = the widest number typed with the same prefix, from ``widths`` or
+    else from ``raw``), so ``C3-17`` and ``C3-017`` are one id. Blank ids become missing.
+    Vectorised; the input is not modified.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.study.model import IdSpec
+    >>> normalise_ids(pd.Series([" p12", "P012 ", "Jo@NHS.net", ""]), IdSpec(zero_pad=3)).tolist()
+    ['P012', 'P012', 'jo@nhs.net', nan]
+    >>> normalise_ids(pd.Series(["C3-17", "c3-017", "C12-5"]), IdSpec()).tolist()
+    ['C3-017', 'C3-017', 'C12-5']
+    """
+    s, is_email = _cased(raw, spec)
+    if spec.zero_pad is not None:
+        parts = s.str.extract(_PREFIX_NUMBER)
+        prefix = parts[0].fillna("")
+        number = parts[1]
+        if spec.zero_pad == "auto":
+            table = widths if widths is not None else pad_widths([raw], spec)
+            width = prefix.map(table).fillna(0).astype("int64")
+            digits = number.copy()
+            for w in pd.unique(width[number.notna()]):  # one vectorised pad per width
+                sel = (width == w) & number.notna()
+                digits[sel] = number[sel].str.zfill(int(w))
+            padded = prefix + digits
+        else:
+            padded = prefix + number.str.zfill(int(spec.zero_pad))
+        s = s.where(number.isna() | is_email, padded)
     s = s.where(s.notna() & (s != ""), None)
     return s.astype(object).where(s.notna(), np.nan)
 
@@ -88,6 +131,43 @@ def _within_one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     return a[i:] == b[i + 1:]
+
+
+def _transposed(a: str, b: str) -> bool:
+    """``b`` is ``a`` with two neighbouring characters swapped (``P105`` / ``P015``)."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, list[str]]:
+    """Known ids an unmatched id is a *typing slip* of: equal after O→0, I/L→1, S→5, Z→2,
+    separators and leading zeros removed, or with two neighbouring characters swapped.
+
+    Stricter than :func:`near_misses` (no arbitrary one-character change: ``P004`` is not a
+    slip for ``P003``; swapped digits only in codes with letters, so record numbers 12 and 21
+    are two records), so it is safe to hold such ids back until the study says who they are.
+
+    Examples
+    --------
+    >>> typo_matches(["PO18", "P0l3", "C3017", "P105", "P004"], ["P018", "P013", "C3-017", "P015", "P003"])
+    {'PO18': ['P018'], 'P0l3': ['P013'], 'C3017': ['C3-017'], 'P105': ['P015']}
+    """
+    known = list(dict.fromkeys(known))
+    by_skel: dict[str, list[str]] = defaultdict(list)
+    for k in known:
+        by_skel[_skeleton(k)].append(k)
+    out: dict[str, list[str]] = {}
+    unmatched = list(dict.fromkeys(unmatched))
+    brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
+    for u in unmatched:
+        hits = set(by_skel.get(_skeleton(u), [])) - {u}
+        if not hits and brute and re.search(r"[A-Za-z]", u):  # plain numbers (REDCap records 12, 21) are not slips
+            hits = {k for k in known if _transposed(u.upper(), k.upper())}
+        if hits:
+            out[u] = sorted(hits)
+    return out
 
 
 def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: int = 20000) -> dict[str, list[str]]:
@@ -130,3 +210,66 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
         if strong or weak:
             out[u] = strong + weak
     return out
+
+
+# ------------------------------------------------------------------------------------------
+# which column holds participant ids
+# ------------------------------------------------------------------------------------------
+_ID_WORDS = re.compile(r"participant|pseudonym|study.?code|staff.?(id|number|no)|identifier|\bid\b|"
+                       r"^pid$|_pid$|record_id|your code|unique code|personal code|\bcode\b", re.I)
+_PER_RESPONSE = {"ResponseId", "ResponseID", "Respondent ID", "ID", "Collector ID", "_recordId",
+                 "Response ID", "Timestamp"}
+"""Columns a platform fills with a new value for every response: they cannot link waves."""
+
+
+@dataclass(frozen=True)
+class IdCandidate:
+    """A column that may hold participant ids, and why (header words and fill only)."""
+
+    column: str
+    named: bool
+    per_response: bool
+    filled: float
+    unique: float
+
+    @property
+    def why(self) -> str:
+        parts = ["named like a participant code" if self.named else "a column the platform uses for ids"]
+        parts.append(f"filled in {self.filled:.0%} of rows")
+        parts.append("unique per response" if self.unique >= 0.999 else f"{self.unique:.0%} unique")
+        if self.per_response:
+            parts.append("but the platform gives a new one to every response")
+        return ", ".join(parts)
+
+
+def rank_id_columns(data: pd.DataFrame, info: object) -> list[IdCandidate]:
+    """Columns of one export that may hold participant ids, best first.
+
+    Scored on the header and question text (participant code, id, e-mail ...), the reader's
+    own candidates, how often they are filled in and how unique they are (per timepoint in a
+    long export). Columns the platform fills per response (``ResponseId``, Microsoft Forms
+    ``ID``) come last: they identify a response, not a person across waves. Values are only
+    counted, never shown.
+    """
+    qtext = getattr(info, "question_text", {}) or {}
+    reader = tuple(getattr(info, "id_column_candidates", ()) or ())
+    tcol = getattr(info, "timepoint_column", None)
+    meta = set(getattr(info, "metadata_columns", ()) or ())
+    out = []
+    for c in [str(c) for c in data.columns if c != "row"]:
+        named = bool(_ID_WORDS.search(c) or _ID_WORDS.search(str(qtext.get(c, ""))[:120]))
+        if not (named or c in reader) or (c in meta and c not in reader):
+            continue
+        s = data[c].astype("string").str.strip()
+        keep = (s.notna() & (s != "")).to_numpy(dtype=bool)
+        n = int(keep.sum())
+        if not n or s[keep].str.len().max() > 80:
+            continue
+        key = s[keep] if not tcol or tcol not in data.columns else s[keep] + "\x1f" + data.loc[keep, tcol].astype("string")
+        out.append(IdCandidate(c, named, c in _PER_RESPONSE, n / max(len(data), 1), key.nunique() / n))
+    good = [x for x in out if x.filled >= 0.8 and x.unique >= 0.8]
+    return sorted(good, key=lambda x: (x.per_response, not x.named, c_rank(x.column, reader), -x.filled))
+
+
+def c_rank(column: str, reader: tuple[str, ...]) -> int:
+    return reader.index(column) if column in reader else len(reader)

@@ -1,0 +1,172 @@
+"""From kept rows to participants: duplicates, near-miss ids held back, who took part when.
+
+A participant's first appearance after the first timepoint is "joined at T2" (never
+"returned"). An id first seen after the first timepoint that is a near miss of an id seen
+earlier (O/0, I/1, a missing separator or zero, two digits swapped) is *held back*: its rows
+are set aside with the reason "unmatched: near miss of …" until the study links it
+(``participant_id.links``) or allows new participants at that timepoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import columns as C
+from ._waves import problem
+from .ids import near_misses, typo_matches
+from .load import StudyFile
+from .model import GroupSpec
+
+EXCLUDED = [C.SOURCE, C.ROW, C.PARTICIPANT_ID, C.TIMEPOINT, "_reason"]
+_WHY = {"first": "duplicate (kept the first response)", "last": "duplicate (kept the last response)",
+        "most_complete": "duplicate (kept the most complete response)"}
+
+
+def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep one response per participant × timepoint by the study's rule; the others excluded."""
+    kept = kept.assign(_file_order=np.arange(len(kept)))
+    dup = kept.duplicated([C.PARTICIPANT_ID, C.TIMEPOINT], keep=False)
+    none = pd.DataFrame(columns=EXCLUDED)
+    if not dup.any():
+        return kept, none
+    if rule == "error":
+        d = kept[dup]
+        sizes = d.groupby([C.PARTICIPANT_ID, C.TIMEPOINT])[C.ROW].transform("size")
+        for (_, r), n in zip(d.iterrows(), sizes, strict=True):
+            problems.append(problem(r[C.SOURCE], int(r[C.ROW]), None, None, "duplicate",
+                                    f"participant has {int(n)} responses at {r[C.TIMEPOINT]}",
+                                    "remove the extra submission, or choose exclusions.duplicates: "
+                                    "first, last or most_complete"))
+        return kept, none
+    if rule == "first":
+        order = kept.sort_values("_file_order")
+    elif rule == "last":
+        order = kept.sort_values("_file_order", ascending=False)
+    else:
+        order = kept.sort_values(["_answered", "_file_order"], ascending=[False, False])
+    keep_idx = order.drop_duplicates([C.PARTICIPANT_ID, C.TIMEPOINT], keep="first").index
+    drop = kept.index.difference(keep_idx)
+    removed = kept.loc[drop, EXCLUDED[:-1]].assign(_reason=_WHY[rule])
+    return kept.loc[kept.index.isin(keep_idx)], removed
+
+
+def _first_seen(kept: pd.DataFrame, order: dict[str, int]) -> pd.Series:
+    rank = kept[C.TIMEPOINT].map(order)
+    return rank.groupby(kept[C.PARTICIPANT_ID]).min()
+
+
+def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[dict],
+                          id_columns: dict[str, str] | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
+    """Set aside the rows of ids first seen after the first timepoint that are near misses of
+    an id seen earlier (unless new participants are allowed there); ``{id: [near ids]}``."""
+    tps = study.spec.timepoint_ids
+    order = {t: i for i, t in enumerate(tps)}
+    first = _first_seen(kept, order)
+    allowed = {order[t] for t in study.spec.participant_id.new_participants_at}
+    late = first[(first > 0) & ~first.isin(list(allowed))]
+    held: dict[str, list[str]] = {}
+    for rank in sorted(set(late)):
+        earlier = first.index[first < rank]
+        held.update(typo_matches(list(late.index[late == rank]), list(earlier)))
+    if not held:
+        return kept, pd.DataFrame(columns=EXCLUDED), held
+    mask = kept[C.PARTICIPANT_ID].isin(list(held)).to_numpy(dtype=bool)
+    out = kept.loc[mask, EXCLUDED[:-1]].copy()
+    # the reason says what happened, not whose id: reports count reasons; the pair is in the
+    # match report and the problems table (research-only tables)
+    out["_reason"] = "unmatched: near miss of an earlier id"
+    for p_id, near in held.items():
+        rec = kept.loc[kept[C.PARTICIPANT_ID] == p_id].iloc[0]
+        tp = tps[int(first[p_id])]
+        problems.append(problem(
+            rec[C.SOURCE], int(rec[C.ROW]), (id_columns or {}).get(rec[C.SOURCE], study.spec.participant_id.column),
+            f"{p_id} → {' or '.join(near)}",
+            "near_miss_id", f"an id first seen at {tp} is a near miss of {' or '.join(near)}, seen earlier; "
+            "its responses are held back (not linked, not counted as a new participant)",
+            f"if it is the same person, add '{p_id}: {near[0]}' under participant_id.links; if it is a "
+            f"new person, add {tp} under participant_id.new_participants_at", "warning"))
+    return kept.loc[~mask], out, held
+
+
+def participants_table(kept: pd.DataFrame, study: StudyFile, problems: list[dict]) -> pd.DataFrame:
+    """One row per participant: one boolean per timepoint, groups, ``joined``, ``n_timepoints``."""
+    tps = study.spec.timepoint_ids
+    codes, uniques = pd.factorize(kept[C.PARTICIPANT_ID], sort=True)
+    mat = np.zeros((len(uniques), len(tps)), dtype=bool)
+    mat[codes, kept[C.TIMEPOINT].cat.codes.to_numpy()] = True
+    present = pd.DataFrame(mat, columns=tps, index=pd.Index(uniques, name=C.PARTICIPANT_ID))
+    out = present.reset_index().rename_axis(columns=None)
+    for g in study.spec.groups:
+        out[g.name] = _group_values(kept, out, g, problems)
+    out["n_timepoints"] = present.sum(axis=1).to_numpy()
+    first = np.where(mat.any(axis=1), mat.argmax(axis=1), 0)
+    out["joined"] = pd.Categorical.from_codes(first, dtype=pd.CategoricalDtype(tps, ordered=True))
+    return out
+
+
+def _group_values(kept: pd.DataFrame, parts: pd.DataFrame, g: GroupSpec, problems: list[dict]) -> Any:
+    gcol = "_g_" + g.name
+    if gcol not in kept.columns:
+        return pd.NA
+    gk = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, gcol, C.SOURCE, C.ROW]].dropna(subset=[gcol])
+    if g.timepoint is not None:
+        gk = gk[gk[C.TIMEPOINT] == g.timepoint]
+    first = gk.sort_values(C.TIMEPOINT).drop_duplicates(C.PARTICIPANT_ID)
+    nun = gk.groupby(C.PARTICIPANT_ID)[gcol].nunique()
+    conflicted = gk[gk[C.PARTICIPANT_ID].isin(nun[nun > 1].index)].drop_duplicates(C.PARTICIPANT_ID, keep="last")
+    for src, rw in zip(conflicted[C.SOURCE], conflicted[C.ROW], strict=True):
+        problems.append(problem(src, int(rw), g.column, None, "group_conflict",
+                                f"a participant has different '{g.name}' values at different waves "
+                                "(the first wave's value is used)",
+                                "correct the group value in the export or the linking table", "warning"))
+    return parts[C.PARTICIPANT_ID].map(dict(zip(first[C.PARTICIPANT_ID], first[gcol], strict=True)))
+
+
+def _typed_ids(kept: pd.DataFrame) -> pd.Series:
+    typed = pd.DataFrame({C.PARTICIPANT_ID: kept[C.PARTICIPANT_ID].to_numpy(),
+                          "raw": kept["_raw_id"].astype("string").str.strip().to_numpy()}).drop_duplicates()
+    multi = typed.duplicated(C.PARTICIPANT_ID, keep=False).to_numpy()
+    out = pd.Series(typed.loc[~multi, "raw"].to_numpy(), index=typed.loc[~multi, C.PARTICIPANT_ID].to_numpy())
+    if multi.any():  # a few participants typed their code in more than one way
+        joined = typed[multi].sort_values("raw").groupby(C.PARTICIPANT_ID)["raw"].agg(", ".join)
+        out = pd.concat([out, joined])
+    return out
+
+
+def match_report(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, dups: pd.DataFrame,
+                 held: dict[str, list[str]], held_rows: pd.DataFrame, problems: list[dict]) -> pd.DataFrame:
+    """Who was found at which timepoint; ids held back as near misses are listed too."""
+    tps = study.spec.timepoint_ids
+    mr = parts[[C.PARTICIPANT_ID, *tps, "n_timepoints"]].copy()
+    joined = parts["joined"].astype(str)
+    mr["status"] = np.select(
+        [mr["n_timepoints"] == len(tps), joined != tps[0], mr["n_timepoints"] == 1],
+        ["all timepoints", "joined at " + joined, f"{tps[0]} only"], default="some timepoints")
+    counts = dups.groupby(C.PARTICIPANT_ID).size() if len(dups) else pd.Series(dtype=int)
+    mr["duplicates_removed"] = mr[C.PARTICIPANT_ID].map(counts).fillna(0).astype(int)
+    mr["typed_ids"] = mr[C.PARTICIPANT_ID].map(_typed_ids(kept))
+    late_ids = list(mr.loc[joined != tps[0], C.PARTICIPANT_ID])
+    weak = near_misses(late_ids, list(mr.loc[joined == tps[0], C.PARTICIPANT_ID])) if late_ids else {}
+    mr["suggestion"] = mr[C.PARTICIPANT_ID].map(lambda p: "may be " + " or ".join(weak[p]) if p in weak else "")
+    if held:
+        rows = pd.DataFrame({C.PARTICIPANT_ID: list(held)})
+        for t in tps:
+            rows[t] = False
+        rows["n_timepoints"] = 0
+        rows["status"] = [f"held back (near miss of {' or '.join(held[p])})" for p in held]
+        rows["duplicates_removed"] = 0
+        rows["typed_ids"] = ""
+        rows["suggestion"] = ["may be " + " or ".join(held[p]) for p in held]
+        mr = pd.concat([mr, rows], ignore_index=True)
+    late = parts.loc[joined != tps[0], "joined"].astype(str).value_counts().sort_index()
+    if len(late):
+        by = ", ".join(f"{n} at {t}" for t, n in late.items())
+        problems.append(problem(None, None, None, None, "joined_later",
+                                f"{int(late.sum())} participant(s) first took part after {tps[0]} ({by})",
+                                "check their ids in the match report; if they are new people, nothing to do",
+                                "warning"))
+    return mr[[C.PARTICIPANT_ID, "status", *tps, "n_timepoints", "duplicates_removed", "typed_ids", "suggestion"]]
