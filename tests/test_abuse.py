@@ -136,8 +136,6 @@ def test_theme_codings_are_safe(hostile, tmp_path):
     assert _hashes(study.parent) == before
 
 
-@pytest.mark.xfail(strict=True, reason="qual: export_review_sheet writes raw text (a vertical tab raises "
-                                       "IllegalCharacterError); pass values through evaltool.privacy.safe_cell")
 def test_review_sheet_from_hostile_text(hostile, tmp_path):
     study, _, _ = hostile
     review = tmp_path / "review.xlsx"

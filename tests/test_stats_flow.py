@@ -118,7 +118,10 @@ def test_flow_lost_and_returned_per_timepoint():
     scores = kept.assign(scale="brs", score=1.0)
     f = flow(excl, kept, scores, ["T1", "T2", "T3"])
     got = {(r.timepoint, r.stage, r.detail): r.n for r in f.itertuples()}
-    assert got[("T2", "lost since previous", "T1")] == 1 and got[("T2", "returned", "absent at previous")] == 1
+    # d first answers at T2: it joined (issue 11: a first appearance is never "returned after a gap")
+    assert got[("T2", "lost since previous", "T1")] == 1 and got[("T2", "returned", "absent at previous")] == 0
+    assert got[("T2", "joined", "first response")] == 1
     assert got[("T3", "lost since previous", "T2")] == 2 and got[("T3", "returned", "absent at previous")] == 1
+    assert got[("T3", "joined", "first response")] == 0
     assert got[("T2", "received", "")] == 5 and got[("T3", "received", "")] == 3
     assert [r.detail for r in f.itertuples() if r.timepoint == "T2" and r.stage == "excluded"] == ["duplicate", "preview"]
