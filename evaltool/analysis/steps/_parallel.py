@@ -22,7 +22,18 @@ _JOB: Callable[[Sequence[Any]], list[Any]] | None = None
 
 
 def n_workers() -> int:
-    """Worker processes to use: the CPUs this process may run on (``EVALTOOL_JOBS`` caps it)."""
+    """Worker processes to use: the CPUs this process may run on (``EVALTOOL_JOBS`` caps it).
+
+    Returns
+    -------
+    int
+        At least 1.
+
+    Examples
+    --------
+    >>> n_workers() >= 1
+    True
+    """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

@@ -301,7 +301,7 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
     reportable = set(info.loc[info["reportable"], "cohort"])
     mine = themes[themes["scope"] == COHORT]
     by_cohort = dict(tuple(mine.groupby("cohort", sort=False)))
-    own = cohort_codings(codings, ans)
+    own = _cohort_codings(codings, ans)
     groups = {c: a for c, a in ans.groupby("cohort", sort=True) if c in reportable}
 
     def job(names: Sequence[Any]) -> list[dict[str, Any]]:
@@ -326,7 +326,7 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
     return out[list(COHORT_QUOTES_COLUMNS)]
 
 
-def cohort_codings(codings: pd.DataFrame, answers: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+def _cohort_codings(codings: pd.DataFrame, answers: pd.DataFrame) -> dict[Any, pd.DataFrame]:
     """Each cohort's codings (rows of ``codings`` whose answer is in ``answers`` with that
     ``cohort``), in the order of ``codings``: one grouped pass instead of a scan per cohort."""
     where = pd.Series(answers["cohort"].to_numpy(), index=answers[C.RESPONSE_ID].astype(object).to_numpy())
