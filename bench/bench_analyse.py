@@ -26,7 +26,8 @@ the summary table. ``--quick`` analyses a 40-participant study in memory and val
 2,000-row exports (a smoke run; no goals). Data are generated once into ``bench/_data`` (about 90 s for the 100k
 study and 30 s for the 250 MB exports on the first run). Each size is stopped after
 :data:`LIMITS` seconds (90 s for 66 and 10k, 180 s for 100k; ``validate`` 240 s);
-``EVALTOOL_BENCH_ANALYSE_LIMIT`` (seconds) sets one limit for all.
+``EVALTOOL_BENCH_ANALYSE_LIMIT`` (seconds) sets one limit for all;
+``EVALTOOL_BENCH_ANALYSE_SIZES`` (e.g. ``example,10k`` or ``100k,validate``) runs only those rows.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ def _exports(study: Path) -> list[Path]:
 def _step_names() -> list[str]:
     from evaltool.analysis.pipeline import STEPS
 
-    return ["load study file", *[name for name, _ in STEPS], "writing tables, figures, reports"]
+    return ["load study file", *[step.name for step in STEPS], "writing tables, figures, reports"]
 
 
 def floor_of(res: dict[str, Any]) -> float | None:
@@ -261,8 +262,23 @@ def run_validate(quick: bool) -> dict[str, Any]:
             "input_mb": sum(p.stat().st_size for p in paths) / 1e6, "rows": n}
 
 
+def _chosen(sizes: tuple[tuple[str, int | None, int], ...]) -> tuple[tuple[str, int | None, int], ...]:
+    """The sizes named in ``EVALTOOL_BENCH_ANALYSE_SIZES`` (comma-separated labels, e.g.
+    ``example,10k``; ``validate`` in the list keeps the validate row), all when unset."""
+    env = os.environ.get("EVALTOOL_BENCH_ANALYSE_SIZES")
+    if not env:
+        return sizes
+    want = {x.strip() for x in env.split(",")}
+    return tuple(s for s in sizes if s[0] in want)
+
+
+def _validate_chosen() -> bool:
+    env = os.environ.get("EVALTOOL_BENCH_ANALYSE_SIZES")
+    return not env or "validate" in {x.strip() for x in env.split(",")}
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    sizes = QUICK_SIZES if quick else SIZES
+    sizes = QUICK_SIZES if quick else _chosen(SIZES)
     results: dict[str, dict[str, Any]] = {}
     studies: dict[str, Path] = {}
     for label, n, k in sizes:
@@ -293,6 +309,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             goal_peak_mb=PEAK_GOAL_MB if label == "100k" and not quick else None,
             peak_mb=r.get("peak_mb"), note=note, stages=r["stages"],
         ))
+    if not quick and not _validate_chosen():
+        return rows
     print("  validate ...", file=sys.stderr, flush=True)
     v = run_validate(quick)
     ratio = v["peak_mb"] / v["input_mb"]

@@ -305,25 +305,28 @@ def exemplar_quotes(
         cand[C.END] = 0
     cand = cand.sort_values(["q_neg", "q_row", C.START], kind="stable")
     rows = []
+    q_rows, starts, ends = cand["q_row"].tolist(), cand[C.START].tolist(), cand[C.END].tolist()
+    rids = cand[C.RESPONSE_ID].tolist()
+    of_code: dict[Any, list[int]] = {}  # each code's candidates in order: one pass, not one scan per code
+    for i, c in enumerate(cand[C.CODE].tolist()):
+        of_code.setdefault(c, []).append(i)
     for c in _code_order(book, codings):
-        sub = cand[cand[C.CODE] == c]
         used_people: set[Any] = set()
         used_rows: set[int] = set()
         rank = 0
-        for r in sub.itertuples(index=False):
-            row = int(cast(int, r.q_row))
+        for i in of_code.get(c, ()):
+            row = int(cast(int, q_rows[i]))
             who = people[row]
             if row in used_rows or who in used_people:
                 continue
             t = texts[row] if isinstance(texts[row], str) else ""
-            quote = _quote(t, int(getattr(r, C.START)), int(getattr(r, C.END)), max_chars,
-                           name_rx, place_rx, tags, use_lists)
+            quote = _quote(t, int(starts[i]), int(ends[i]), max_chars, name_rx, place_rx, tags, use_lists)
             if not quote:
                 continue
             rank += 1
             used_people.add(who)
             used_rows.add(row)
-            rows.append((c, labels.get(c, c), rank, getattr(r, C.RESPONSE_ID), quote))
+            rows.append((c, labels.get(c, c), rank, rids[i], quote))
             if rank >= n:
                 break
     out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))

@@ -8,6 +8,7 @@ tables. Participants without a cohort are left out of the cohort tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 
 from ... import columns as C
 from .. import names as N
+from ._parallel import fork_map
 from .quotes import pick_quotes, redaction_options, source_text
 
 if TYPE_CHECKING:
@@ -298,20 +300,36 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
                                                          on=["cohort", "_t"], how="inner")
     reportable = set(info.loc[info["reportable"], "cohort"])
     mine = themes[themes["scope"] == COHORT]
-    rows: list[dict[str, Any]] = []
-    for cohort, a in ans.groupby("cohort", sort=True):
-        if cohort not in reportable:
-            continue
-        t = mine[(mine["cohort"] == cohort) & mine["shown"] & (mine["n_people"].fillna(0) > 0)]
-        t = t.sort_values("n_people", ascending=False, kind="stable")
-        limits = dict(zip(t[C.CODE], t["n_people"].astype(int), strict=True))
-        used: set[str] = set()
-        theme_codes = [c for c in t[C.CODE] if c not in sugg][:4]
-        for kind, codes, per in (("theme", theme_codes, 2), ("suggestion", [c for c in sugg if c in limits], 6)):
-            picked = pick_quotes(codings, a, codes, codebook=run.codebook, redact=redact, per_code=per,
-                                 extra=mask, used=used, limits=limits)
-            rows += [{"cohort": cohort, "kind": kind, **r} for r in picked]
+    by_cohort = dict(tuple(mine.groupby("cohort", sort=False)))
+    own = _cohort_codings(codings, ans)
+    groups = {c: a for c, a in ans.groupby("cohort", sort=True) if c in reportable}
+
+    def job(names: Sequence[Any]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for cohort in names:
+            t = by_cohort.get(cohort, mine.iloc[:0])
+            t = t[t["shown"] & (t["n_people"].fillna(0) > 0)]
+            t = t.sort_values("n_people", ascending=False, kind="stable")
+            limits = dict(zip(t[C.CODE], t["n_people"].astype(int), strict=True))
+            used: set[str] = set()
+            theme_codes = [c for c in t[C.CODE] if c not in sugg][:4]
+            for kind, codes, per in (("theme", theme_codes, 2), ("suggestion", [c for c in sugg if c in limits], 6)):
+                picked = pick_quotes(own.get(cohort, codings.iloc[:0]), groups[cohort], codes, codebook=run.codebook,
+                                     redact=redact, per_code=per, extra=mask, used=used, limits=limits)
+                rows += [{"cohort": cohort, "kind": kind, **r} for r in picked]
+        return rows
+
+    rows = fork_map(job, list(groups))
     out = pd.DataFrame(rows, columns=[c for c in COHORT_QUOTES_COLUMNS if c != "source"])
     out["source"] = [source_text(t, q, questions, labels) for t, q in zip(out[C.TIMEPOINT], out[C.QUESTION],
                                                                           strict=True)]
     return out[list(COHORT_QUOTES_COLUMNS)]
+
+
+def _cohort_codings(codings: pd.DataFrame, answers: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+    """Each cohort's codings (rows of ``codings`` whose answer is in ``answers`` with that
+    ``cohort``), in the order of ``codings``: one grouped pass instead of a scan per cohort."""
+    where = pd.Series(answers["cohort"].to_numpy(), index=answers[C.RESPONSE_ID].astype(object).to_numpy())
+    where = where[~where.index.duplicated()]
+    key = codings[C.RESPONSE_ID].astype(object).map(where)
+    return {c: grp for c, grp in codings.groupby(key.to_numpy(), sort=False, dropna=True)}

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from ..pipeline import Run
 
 _DPI = 300
+MAX_PNG_SIDE = 12_000
+"""Longest side of a PNG in pixels: a figure wider than 40 inches (the theme heatmap of
+hundreds of cohorts) is rendered at a lower resolution, so that its PNG stays a few MB and
+its drawing buffer bounded, instead of 300 dpi (36,000 pixels and a 1 GB buffer at 400 cohorts)."""
 
 
 def render(fig: Any, name: str, caption: str, *, scale: str | None = None, shareable: bool = True) -> Figure:
@@ -28,10 +32,12 @@ def render(fig: Any, name: str, caption: str, *, scale: str | None = None, share
 
     fig = getattr(fig, "figure", fig)
     out: dict[str, bytes] = {}
+    dpi = min(float(_DPI), MAX_PNG_SIDE / max(float(max(fig.get_size_inches())), 1e-9))
     with style():
         for fmt in ("svg", "png"):
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=_metadata(fmt), dpi=_DPI)
+            fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=_metadata(fmt),
+                        dpi=_DPI if dpi >= _DPI else dpi)
             out[fmt] = buf.getvalue()
     svg = out["svg"].decode("utf-8")
     svg = svg[svg.find("<svg"):]  # inline use: no XML prolog or doctype

@@ -54,7 +54,7 @@ def coding(run: Run) -> None:
     if book is None or ft.empty:
         run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
         return
-    codings = code(ft, book)
+    codings = code(ft, book, n_jobs=-1)  # forked workers at scale; the same codings as one process
     redact = redaction_options(_redaction(run))
     run.tables.update({
         N.CODINGS: codings,
