@@ -90,20 +90,37 @@ _PROBE = r"""
   root.querySelectorAll('svg').forEach(svg => {
     const r = svg.getBoundingClientRect();
     const boxes = [];
-    svg.querySelectorAll('text').forEach(t => {
-      const b = t.getBoundingClientRect();
-      if (b.width > 0 && (t.textContent || '').trim()) boxes.push([b, text(t)]);
-    });
+    // A <text> is measured by its visible glyphs: matplotlib writes mathtext (d_av) as one
+    // <tspan> per glyph, and the whitespace between those tspans is laid out in the page's
+    // font size, which would make the box taller than anything drawn.
+    const glyphs = t => {
+      const leaves = [...t.querySelectorAll('tspan')].filter(s => !s.querySelector('tspan'));
+      const spans = leaves.filter(s => (s.textContent || '').trim());
+      if (!spans.length) { const b = t.getBoundingClientRect(); return [b, text(t)]; }
+      const rs = spans.map(s => s.getBoundingClientRect()).filter(r => r.width > 0);
+      if (!rs.length) return [t.getBoundingClientRect(), text(t)];
+      const box = {left: Math.min(...rs.map(r => r.left)), right: Math.max(...rs.map(r => r.right)),
+                   top: Math.min(...rs.map(r => r.top)), bottom: Math.max(...rs.map(r => r.bottom))};
+      box.width = box.right - box.left;
+      const glyphwise = leaves.every(s => s.textContent.length === 1);
+      return [box, leaves.map(s => s.textContent).join(glyphwise ? '' : ' ').replace(/\s+/g, ' ').trim().slice(0, 80)];
+    };
+    // the lines of one multi-line label are one matplotlib Text (<g id="text_N">): laid out
+    // together at the label's own line spacing, they are not two labels touching
+    const artist = t => { const g = t.parentElement; return g && /^text_\d+$/.test(g.id || '') ? g : t; };
+    const all = [...svg.querySelectorAll('text')];
+    const texts = all.map(glyphs);
+    texts.forEach(([b, s], k) => { if (b.width > 0 && s) boxes.push([b, s, artist(all[k])]); });
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      if (boxes[i][2] === boxes[j][2]) continue;
       const a = boxes[i][0], b = boxes[j][0];
       const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
       if (w > -3 && h > 2) out.collide.push([boxes[i][1], boxes[j][1]]);
     }
-    svg.querySelectorAll('text').forEach(t => {
-      const b = t.getBoundingClientRect();
+    texts.forEach(([b, s]) => {
       if (b.width === 0) return;
       if (b.left < r.left - 1 || b.right > r.right + 1 || b.top < r.top - 1 || b.bottom > r.bottom + 1)
-        out.svg.push([text(t), Math.round(b.left - r.left), Math.round(r.right - b.right)]);
+        out.svg.push([s, Math.round(b.left - r.left), Math.round(r.right - b.right)]);
     });
   });
   const clone = root.cloneNode(true);

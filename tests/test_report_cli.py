@@ -116,7 +116,9 @@ def test_index_links_every_report_table_and_figure_and_says_what_may_be_shared(r
     assert {f"cohort_reports/{c}.html" for c in res["cohorts"]["file"]} <= links
     for name in res.tables:
         assert f"tables/{name}.csv" in links or f"research/tables/{name}.csv" in links, name
-    assert {f"figures/{n}.png" for n in res.figures} <= links
+    # each figure where analyse writes it: figures/, or research/figures/ when it shows individual scores
+    assert {f"{'figures' if f.shareable else 'research/figures'}/{n}.png" for n, f in res.figures.items()} <= links
+    assert any(not f.shareable for f in res.figures.values())  # the example has both kinds
     text = re.sub(r"<sub>", "_", page)
     text = re.sub(r"</?(sub|span|code)[^>]*>", "", text)  # inline tags: no space in the text
     text = re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", text)))

@@ -105,3 +105,22 @@ def test_one_synthetic_banner_per_page(tmp_path: Path) -> None:
     head = SYNTHETIC_BANNER[:40]
     for p in pages:
         assert sum(head in line for line in p.lines) == 1, (p.number, [ln for ln in p.lines if head in ln])
+
+
+def test_the_browser_probe_sees_touching_labels_but_not_whitespace_between_glyphs(tmp_path: Path) -> None:
+    """The probe itself: two labels on top of each other are found; a label written glyph by
+    glyph (matplotlib's mathtext: one <tspan> per glyph, whitespace between them laid out in the
+    page's larger font) is measured by its glyphs, so a tick label just above it is not."""
+    glyphs = "".join(f'\n       <tspan x="{6 * i}" y="0" style="font-size: 10px">{c}</tspan>'
+                     for i, c in enumerate("d av"))
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="120" viewBox="0 0 300 120">'
+           '<g id="text_1"><text x="20" y="30" style="font-size: 10px">first label</text></g>'
+           '<g id="text_2"><text x="30" y="32" style="font-size: 10px">second label</text></g>'
+           '<g id="text_3"><text x="150" y="80" style="font-size: 9px">0.5</text></g>'
+           f'<g id="text_4"><g transform="translate(140 93)"><text>{glyphs}\n      </text></g></g></svg>')
+    page = tmp_path / "probe.html"
+    page.write_text(f'<!DOCTYPE html><html><body style="font-size: 40px"><div class="evaltool-report">'
+                    f'<figure>{svg}</figure></div></body></html>', encoding="utf-8")
+    collide = chromium_dom_check(page).collide
+    assert ["first label", "second label"] in collide
+    assert not any("0.5" in pair for pair in collide), collide

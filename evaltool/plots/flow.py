@@ -19,19 +19,31 @@ _SIDE = (3.55, 3.3)  # x and width of the side boxes, inches
 _PAD = 0.12
 _GAP = 0.38
 _FS_HEAD, _FS_MAIN, _FS_SIDE = 9.5, 9.0, 8.5
+_ENTRY_GAP = 0.3  # space between side-box entries, in lines
 
 
-def _lines(text: str, fontsize: float) -> float:
-    return (text.count("\n") + 1) * fontsize * 1.25 / 72 if text else 0.0
+def _pitch(fontsize: float) -> float:
+    """Height of one line, inches: 1.25 em, so the boxes of consecutive lines never touch."""
+    return fontsize * 1.25 / 72
 
 
-def _hanging(text: str, width_pt: float, fontsize: float) -> str:
-    """Wrap one entry, indenting its continuation lines so entries stay apart."""
+def _entry(text: str, width_pt: float, fontsize: float) -> list[tuple[str, float]]:
+    """One side-box entry as lines with their indents (inches): continuation lines hang, so
+    entries stay apart. Each line is drawn on its own (leading spaces would be lost in SVG)."""
     lines = wrap_to_width(text, width_pt, fontsize).split("\n")
+    indent = fontsize * 1.5
     if len(lines) == 1:
-        return lines[0]
-    rest = wrap_to_width(" ".join(lines[1:]), width_pt - fontsize * 1.5, fontsize).split("\n")
-    return "\n".join([lines[0], *("    " + r for r in rest)])
+        return [(lines[0], 0.0)]
+    rest = wrap_to_width(" ".join(lines[1:]), width_pt - indent, fontsize).split("\n")
+    return [(lines[0], 0.0), *((r, indent / 72) for r in rest)]
+
+
+def _draw_lines(ax: Any, x: float, top: float, lines: list[tuple[str, float]], fontsize: float,
+                **kw: Any) -> None:
+    """Draw ``lines`` one text per line, each in a slot of :func:`_pitch` from ``top`` down."""
+    for k, (line, indent) in enumerate(lines):
+        baseline = top - k * _pitch(fontsize) - 0.98 * fontsize / 72
+        ax.text(x + indent, baseline, line, va="baseline", fontsize=fontsize, **kw)
 
 
 def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = None,
@@ -40,7 +52,8 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
 
     One box per timepoint with the number who responded, and a side box with the numbers
     excluded (by reason) and lost since the previous timepoint. Text is wrapped to its box and
-    each box is as tall as its text, so nothing runs outside a box.
+    each box is as tall as its text, so nothing runs outside a box. Each line is its own
+    text, one line height (1.25 em) apart, and an entry's continuation lines hang.
 
     Parameters
     ----------
@@ -81,23 +94,25 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
             return int(v.iloc[0]) if len(v) else 0
 
         head = wrap_to_width(tp_label(t, timepoint_labels), (_MAIN[1] - 2 * _PAD) * 72, _FS_HEAD,
-                             weight="bold")
+                             weight="bold").split("\n")
         body = f"{get('responded')} responded"
         rec = get("received")
         if rec:
             body += f"\n{rec} responses received"
-        body = wrap_to_width(body, (_MAIN[1] - 2 * _PAD) * 72, _FS_MAIN)
+        body_lines = wrap_to_width(body, (_MAIN[1] - 2 * _PAD) * 72, _FS_MAIN).split("\n")
         side = [f"excluded: {int(r.n)} {escape(r.detail)}" for r in f[f["stage"] == "excluded"].itertuples()]
         side += [f"not seen since {tp_label(r.detail, timepoint_labels)}: {int(r.n)}"
                  for r in f[f["stage"] == "lost since previous"].itertuples()]
         side += [f"returned after a gap: {int(r.n)}"
                  for r in f[f["stage"] == "returned"].itertuples() if r.n]
-        side_text = "\n".join(_hanging(s, (_SIDE[1] - 2 * _PAD) * 72, _FS_SIDE) for s in side)
-        main_h = _lines(head, _FS_HEAD) + 0.06 + _lines(body, _FS_MAIN)
-        h = max(main_h, _lines(side_text, _FS_SIDE)) + 2 * _PAD
-        rows.append((head, body, side_text, main_h, h))
+        entries = [_entry(e, (_SIDE[1] - 2 * _PAD) * 72, _FS_SIDE) for e in side]
+        main_h = len(head) * _pitch(_FS_HEAD) + 0.04 + len(body_lines) * _pitch(_FS_MAIN)
+        side_h = (sum(len(e) for e in entries) * _pitch(_FS_SIDE)
+                  + _ENTRY_GAP * _pitch(_FS_SIDE) * max(len(entries) - 1, 0))
+        h = max(main_h, side_h) + 2 * _PAD
+        rows.append((head, body_lines, entries, main_h, side_h, h))
     title_h = 0.45
-    height = title_h + sum(r[4] for r in rows) + _GAP * max(len(rows) - 1, 0) + 0.15
+    height = title_h + sum(r[-1] for r in rows) + _GAP * max(len(rows) - 1, 0) + 0.15
     if ax is None:
         with style():
             fig = Figure(figsize=(_W, height))
@@ -108,23 +123,25 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
         ax.axis("off")
         ax.grid(False)
         top = height - title_h
-        for i, (head, body, side_text, main_h, h) in enumerate(rows):
+        for i, (head, body_lines, entries, main_h, side_h, h) in enumerate(rows):
             y0 = top - h
             mid = y0 + h / 2
             ax.add_patch(FancyBboxPatch((_MAIN[0], y0), _MAIN[1], h, boxstyle="round,pad=0,rounding_size=0.06",
                                         fc="#EAF2FA", ec=BLUE, lw=1.2))
             cx = _MAIN[0] + _MAIN[1] / 2
             text_top = mid + main_h / 2
-            ax.text(cx, text_top, head, ha="center", va="top", fontsize=_FS_HEAD, fontweight="bold",
-                    linespacing=1.1)
-            ax.text(cx, text_top - _lines(head, _FS_HEAD) - 0.06, body, ha="center", va="top",
-                    fontsize=_FS_MAIN, linespacing=1.1)
-            if side_text:
+            _draw_lines(ax, cx, text_top, [(ln, 0.0) for ln in head], _FS_HEAD, ha="center",
+                        fontweight="bold")
+            _draw_lines(ax, cx, text_top - len(head) * _pitch(_FS_HEAD) - 0.04,
+                        [(ln, 0.0) for ln in body_lines], _FS_MAIN, ha="center")
+            if entries:
                 ax.add_patch(FancyBboxPatch((_SIDE[0], y0), _SIDE[1], h,
                                             boxstyle="round,pad=0,rounding_size=0.06", fc="#FFF6E5",
                                             ec=ORANGE, lw=1.0))
-                ax.text(_SIDE[0] + _PAD, mid, side_text, ha="left", va="center", fontsize=_FS_SIDE,
-                        linespacing=1.1)
+                entry_top = mid + side_h / 2
+                for e in entries:
+                    _draw_lines(ax, _SIDE[0] + _PAD, entry_top, e, _FS_SIDE, ha="left")
+                    entry_top -= (len(e) + _ENTRY_GAP) * _pitch(_FS_SIDE)
                 ax.annotate("", xy=(_SIDE[0], mid), xytext=(_MAIN[0] + _MAIN[1], mid),
                             arrowprops={"arrowstyle": "->", "color": ORANGE, "shrinkA": 0, "shrinkB": 0})
             if i < len(rows) - 1:

@@ -98,10 +98,27 @@ def build_index(results: Any) -> Report:
     rep = rep.add_section(_reports(results))
     rep = rep.add_section(_tables(results))
     if results.figures:
-        rep = rep.add_section(Section("Figures").add(LinkList(tuple(
-            (f"figures/{n}.png", f"{n} (PNG)", f"{f.caption} SVG: figures/{n}.svg")
-            for n, f in results.figures.items()))))
+        rep = rep.add_section(_figures(results))
     return rep.add_section(_sharing())
+
+
+def _figures(results: Any) -> Section:
+    """Figures where analyse writes them: figures/, or research/figures/ for those showing
+    individual people's scores (research team only)."""
+    from ..analysis.write import figure_folder
+
+    def links(shareable: bool) -> tuple:
+        d = figure_folder(shareable)
+        return tuple((f"{d}/{n}.png", f"{n} (PNG)", f"{f.caption} SVG: {d}/{n}.svg")
+                     for n, f in results.figures.items() if bool(f.shareable) == shareable)
+
+    sec = Section("Figures")
+    shared, research = links(True), links(False)
+    if shared:
+        sec = sec.add(TextBlock("Shareable (group summaries only):"), LinkList(shared))
+    if research:
+        sec = sec.add(TextBlock("Research team only (they show individual people's scores):"), LinkList(research))
+    return sec
 
 
 def _reports(results: Any) -> Section:

@@ -19,6 +19,12 @@ _PACKAGES = ("evaltool", "numpy", "pandas", "scipy", "statsmodels", "matplotlib"
              "jinja2", "weasyprint", "python-docx")
 
 
+# a scoring method in words (the study file's identifiers never reach the prose)
+_METHOD_WORDS = {"mean": "mean score", "sum": "sum score", "prorated_sum": "sum score (prorated)",
+                 "lookup": "score from the instrument's table", "correct_count": "number of correct answers",
+                 "correct_percent": "percentage of correct answers"}
+
+
 def software_versions(results: Any) -> dict[str, str]:
     """Python and package versions recorded when the analysis ran (the results' provenance)."""
     prov = results.provenance
@@ -57,7 +63,8 @@ def methods_text(ctx: Ctx) -> dict[str, str]:
         a = ""
         if rel is not None and (rel["scale"] == r.scale).any():
             a = f", α = {F.nolead(rel.loc[rel['scale'] == r.scale, 'alpha'].iloc[0])}"
-        meas.append(f"{r.label} ({F.n(r.n_items)} items, {r.method} score {ctx.units.get(str(r.scale), '')}{a})")
+        how = _METHOD_WORDS.get(str(r.method), f"{r.method} score")
+        meas.append(f"{r.label} ({F.n(r.n_items)} items, {how} {ctx.units.get(str(r.scale), '')}{a})")
     other = [str(r.label) for r in scales.itertuples() if str(r.scale) not in ctx.primary]
     out["measures"] = ("Primary outcomes: " + "; ".join(meas) + "."
                        + (f" Secondary: {_join(other)}." if other else "")

@@ -31,6 +31,7 @@ def _env(dirs: tuple[str, ...]) -> Any:
     env.filters["paragraphs"] = _paragraphs
     env.filters["sub"] = subscripts
     env.filters["prose"] = prose
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -98,22 +99,50 @@ def template_environment(template_dirs: Sequence[str | Path] = ()) -> Any:
 
 
 def _paragraphs(text: str) -> list[dict[str, Any]]:
-    """Split plain text into paragraphs and bullet lists (rendered escaped by the template)."""
+    """Split plain text into paragraphs and bullet lists (rendered escaped by the template).
+
+    A block whose first line starts with ``- `` is a list; an indented line that does not
+    start a new item continues the item above it (Markdown's wrapped bullets).
+    """
     out: list[dict[str, Any]] = []
     for block in str(text).strip().split("\n\n"):
         lines = [ln.rstrip() for ln in block.strip().splitlines() if ln.strip()]
-        if lines and all(ln.lstrip().startswith("- ") for ln in lines):
-            out.append({"bullets": [ln.lstrip()[2:] for ln in lines]})
+        if lines and lines[0].lstrip().startswith("- ") and all(
+                ln.lstrip().startswith("- ") or ln.startswith(" ") for ln in lines):
+            bullets: list[str] = []
+            for ln in lines:
+                if ln.lstrip().startswith("- "):
+                    bullets.append(ln.lstrip()[2:].strip())
+                else:
+                    bullets[-1] += " " + ln.strip()
+            out.append({"bullets": bullets})
         elif lines:
             out.append({"text": " ".join(ln.strip() for ln in lines)})
     return out
+
+
+def css_string(text: Any) -> Any:
+    r"""``text`` as a quoted CSS string, safe inside a ``<style>`` element.
+
+    Examples
+    --------
+    >>> print(css_string('say "hi" </style>'))
+    "say \22 hi\22  \3C /style\3E "
+    """
+    from markupsafe import Markup
+
+    special = {"\\": "\\5C ", '"': "\\22 ", "'": "\\27 ", "<": "\\3C ", ">": "\\3E ", "&": "\\26 ",
+               "\n": "\\A ", "\r": "", "\f": ""}
+    return Markup('"' + "".join(special.get(ch, ch) for ch in str(text)) + '"')
 
 
 def render_html(report: Any, *, template_dirs: Sequence[str | Path] = (), fragment: bool = False) -> str:
     env = template_environment(template_dirs)
     css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
     tmpl = env.get_template(report.template)
-    return tmpl.render(report=report, css=css, fragment=fragment, version=__version__)
+    generated = report.meta.get("generated")
+    made_with = f"Made with evaltool {__version__}" + (f" on {generated}" if generated else "") + "."
+    return tmpl.render(report=report, css=css, fragment=fragment, version=__version__, made_with=made_with)
 
 
 def save_report(report: Any, path: Path, *, template_dirs: Sequence[str | Path] = ()) -> Path:
