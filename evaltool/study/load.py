@@ -91,7 +91,21 @@ class StudyFile:
 
 
 class StudyFileError(StudyError):
-    """A study file with problems; :attr:`problems` lists them all (field, message, fix)."""
+    """A study file with problems; :attr:`problems` lists them all (field, message, fix).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from evaltool.study import StudyFileError, load_study
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "study.yaml").write_text("name: x", encoding="utf-8")
+    >>> try:
+    ...     load_study(folder / "study.yaml")
+    ... except StudyFileError as err:
+    ...     print(len(err.problems) >= 1, all(p.field for p in err.problems))
+    True True
+    """
 
     def __init__(self, path: Path, problems: list[FileProblem]) -> None:
         self.problems = problems

@@ -52,6 +52,14 @@ class StudyInstrument(Instrument):
         The study's ``timepoints:`` for it (None: wherever its columns are answered).
     item_columns
         The study's ``columns:`` map (``item: column``) or ``"auto"``.
+
+    Examples
+    --------
+    >>> from evaltool.examples import example_study_path
+    >>> from evaltool.study import load_study
+    >>> brs = load_study(example_study_path()).instruments["brs"]
+    >>> brs.entry, [s.id for s in brs.scales], brs.packaged
+    ('brs', ['brs'], True)
     """
 
     # where it came from: not part of the instrument, so never in ``model_dump()`` (a dumped
@@ -79,7 +87,18 @@ class StudyInstrument(Instrument):
 
 @dataclass(frozen=True)
 class ResolvedCodebook:
-    """The study's codebook (``analysis.codebook``) and the file it was read from."""
+    """The study's codebook (``analysis.codebook``) and the file it was read from.
+
+    Examples
+    --------
+    >>> from evaltool.examples import example_study_path
+    >>> from evaltool.study import load_study
+    >>> from evaltool.study.resolve import resolve_codebook
+    >>> sf = load_study(example_study_path())
+    >>> book, problems = resolve_codebook(sf.spec, example_study_path().parent)
+    >>> book.codebook.id, book.packaged, len(book.sha256), problems
+    ('resilience_training', True, 64, [])
+    """
 
     codebook: Any
     source: str

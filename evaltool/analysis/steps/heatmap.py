@@ -46,7 +46,7 @@ THEME_KINDS: dict[str, dict[str, str]] = {
         "system_context": SYSTEM, "peer_support": SYSTEM,
     },
 }
-"""Kinds of the packaged codebook's codes (by codebook id; see shared/design/CODEBOOK.md). The
+"""Kinds of the packaged codebook's codes (by codebook id; the kinds are described in docs/codebook.md). The
 codebook schema has no field for it yet; a hierarchical codebook groups by its top-level codes."""
 
 

@@ -150,13 +150,17 @@ def _rating_draft(block: Block, iid: str, items: list[dict[str, Any]]) -> tuple[
     codes = dict(sorted(block.codes.items()))
     lo = min([*codes, *(block.observed or ())])
     hi = max([*codes, *(block.observed or ())])
+    one_value = hi <= lo  # every answer the same: the range cannot be read off the file
+    hi = lo + 1 if one_value else hi
     rs = {"min": _num(lo), "max": _num(hi), "labels": {_num(k): v for k, v in codes.items() if lo <= k <= hi}}
     if not rs["labels"]:
         del rs["labels"]
     comments: dict[tuple, str] = {("response_sets", "answers"): (
         "guessed: codes and labels from the answers" + ("" if block.order_known else
                                                         "; the order of the labels is NOT known: check the codes")
-        + ("" if codes else f"; range {lo:g}-{hi:g} from the answers seen"))}
+        + ("" if codes or one_value else f"; range {lo:g}-{hi:g} from the answers seen")
+        + (f"; CHANGE: every answer is {lo:g}, so the range is unknown: write the real min and max"
+           if one_value else ""))}
     for it in items:
         it["response_set"] = "answers"
     label = one_line(block.stem or f"{iid} ({len(items)} items)", 120)
@@ -176,7 +180,7 @@ def _quiz_draft(block: Block, iid: str, items: list[dict[str, Any]]) -> tuple[di
     for k, (it, col) in enumerate(zip(items, block.columns, strict=True)):
         opts = block.options[col]
         name = f"{it['id']}_options"
-        sets[name] = {"min": _num(min(opts)), "max": _num(max(opts)),
+        sets[name] = {"min": _num(min(opts)), "max": _num(max(max(opts), min(opts) + 1)),
                       "labels": {_num(k): v for k, v in sorted(opts.items())}}
         it["response_set"] = name
         it["correct"] = _num(known[col]) if col in known else None
