@@ -16,10 +16,12 @@ published decision is fixed (it is out in the world); only the new cells can sti
    alone.
 
 Condition 2 is checked scale by scale (cells of different scales share no value). All new
-cells that pass 1 are tried together first; if the attacker finds something, they are added
-one at a time, most people first (means before changes, then cell id), each kept only if the
-attacker still finds nothing new. Hiding a cell of at least k people never helps the attacker
-(one equation fewer, and it is no target), so the kept set stays safe.
+cells that pass 1 are tried together first; while the attacker finds something, the least
+preferred new cell about the people it found is hidden (preference: more people, then means
+before changes, then cell id); then the cells hidden on the way, except the last, are tried
+again one by one, most preferred first, and kept where the attacker still finds nothing.
+Hiding a cell of at least k people never helps the attacker (one equation fewer, and it is no
+target), so the shown set stays safe.
 """
 
 from __future__ import annotations
@@ -165,43 +167,77 @@ def _attack_scale(pub: CellSet, pub_shown: np.ndarray, new: CellSet, want: np.nd
     pub_shown = pub_shown[keep_pub]
     n_new = new.cells["n"].to_numpy(dtype=np.int64)
     targets = n_new < k                              # hidden new cells that must stay unknown
-    both = pub.concat(new)
-    attack = _Attack(both, len(pub), pub_shown, targets, bounds, k, p)
-    if attack.clean(want):
-        return want.copy()
-    order = sorted(np.flatnonzero(want).tolist(),
-                   key=lambda i: (-int(n_new[i]), str(new.cells["statistic"].iloc[i]) == CHANGE,
-                                  str(new.cells["cell"].iloc[i])))
-    kept = np.zeros(len(want), dtype=bool)
-    for i in order:
+    attack = _Attack(pub.concat(new), len(pub), pub_shown, targets, bounds, k, p)
+    rank = {i: r for r, i in enumerate(sorted(
+        np.flatnonzero(want).tolist(), key=lambda i: (-int(n_new[i]), str(new.cells["statistic"].iloc[i]) == CHANGE,
+                                                      str(new.cells["cell"].iloc[i]))))}
+    kept = want.copy()
+    removed: list[int] = []
+    found = attack.found(kept)
+    while found:                     # drop the least preferred new cell the findings involve
+        involved = [i for i in np.flatnonzero(kept & attack.involved(found)).tolist()] or np.flatnonzero(kept).tolist()
+        drop = max(involved, key=rank.__getitem__)
+        kept[drop] = False
+        removed.append(drop)
+        found = attack.found(kept) if kept.any() else set()
+    for i in sorted(removed[:-1], key=rank.__getitem__):   # then put back what is safe after all
         kept[i] = True
-        if not attack.clean(kept):
+        if attack.found(kept):
             kept[i] = False
     return kept
 
 
 class _Attack:
-    """:func:`audit_disclosure` on the published cells plus some new ones; a finding counts
-    only if the published cells alone do not already give it (worked out once, when needed)."""
+    """:func:`audit_disclosure` on the published cells (fixed) plus some of the new ones."""
 
     def __init__(self, both: CellSet, n_pub: int, pub_shown: np.ndarray, targets: np.ndarray,
                  bounds: dict[str, tuple[float, float]], k: int, p: float) -> None:
         self.both, self.n_pub, self.pub_shown, self.targets = both, n_pub, pub_shown, targets
         self.bounds, self.k, self.p = bounds, k, p
-        self._before: set[tuple[object, ...]] | None = None
+        terms = both.terms
+        self.cell_pos = pd.Index(both.cells["cell"].astype(str)).get_indexer(terms["cell"].astype(str))
+        self.pid = terms[C.PARTICIPANT_ID].astype(str).to_numpy()
 
-    def _found(self, new_shown: np.ndarray) -> set[tuple[object, ...]]:
+    def found(self, new_shown: np.ndarray) -> set[tuple[str, ...]]:
+        """What the attacker recovers: (target, cell, participant, scale, timepoint) rows."""
         keep = np.concatenate([np.ones(self.n_pub, dtype=bool), new_shown | self.targets])
         cells = self.both.subset(keep)
         shown = np.concatenate([self.pub_shown, new_shown[new_shown | self.targets]])
+        quick = self._exact(cells, shown)
+        if quick:
+            return quick
         a = audit_disclosure(cells, self.bounds, shown=shown, min_cell_size=self.k, protection=self.p)
         a = a.loc[a["disclosed"], ["target", "cell", C.PARTICIPANT_ID, C.SCALE, C.TIMEPOINT]]
         return set(a.astype(object).where(a.notna(), "").astype(str).itertuples(index=False, name=None))
 
-    def clean(self, new_shown: np.ndarray) -> bool:
-        found = self._found(new_shown)
-        if not found:
-            return True
-        if self._before is None:
-            self._before = self._found(np.zeros(len(new_shown), dtype=bool))
-        return found <= self._before
+    def _exact(self, cells: CellSet, shown: np.ndarray) -> set[tuple[str, ...]]:
+        """What the equations alone determine (a person's value, a hidden cell of fewer than k
+        people): the attacker's own null-space test, run first because it is cheap; only a
+        set it finds nothing in goes on to the linear programmes. It can only hide more."""
+        from .audit import _determined, _in_row_space, _System, _when
+
+        table = cells.cells.reset_index(drop=True)
+        sys = _System(cells, table, shown, self.bounds)
+        A = sys.U[shown]
+        out: set[tuple[str, ...]] = set()
+        single = _determined(A) & (sys.size == 1)
+        for u in np.flatnonzero(single).tolist():
+            pid, scale, tp = sys.slots[int(np.flatnonzero(sys.unit_of == u)[0])]
+            out.add(("value", "", str(pid), str(scale), str(tp)))
+        n = table["n"].to_numpy(dtype=float)
+        for i in np.flatnonzero(~shown & (n > 0) & (n < self.k)).tolist():
+            if A.shape[0] and _in_row_space(A, sys.U[i] / n[i]):
+                out.add(("cell", str(table.loc[i, "cell"]), "", str(table.loc[i, "scale"]), _when(table.loc[i])))
+        return out
+
+    def involved(self, found: set[tuple[str, ...]]) -> np.ndarray:
+        """New cells about anyone the findings are about (a person, or the people of a cell)."""
+        people = {pid for _, _, pid, _, _ in found if pid}
+        ids = {cell for _, cell, _, _, _ in found if cell}
+        if ids:
+            of_cell = np.isin(self.both.cells["cell"].astype(str).to_numpy()[self.cell_pos], list(ids))
+            people |= set(self.pid[of_cell])
+        hit = np.isin(self.pid, list(people))
+        out = np.zeros(len(self.both.cells), dtype=bool)
+        out[self.cell_pos[hit]] = True
+        return out[self.n_pub:]
