@@ -22,7 +22,7 @@ from evaltool.analysis import names as N
 from evaltool.analysis.results import Options, Results, StudySummary
 from evaltool.analysis.steps import cohorts as steps
 from evaltool.analysis.steps.pooled import pooled_summaries
-from evaltool.errors import ParameterError
+from evaltool.errors import EvaltoolError, ParameterError
 from evaltool.privacy import (
     DECISION_COLUMNS,
     CellSet,
@@ -191,3 +191,20 @@ def test_decide_added_checks_its_inputs_and_leaves_them_alone():
     pd.testing.assert_frame_equal(scores, before[0])
     pd.testing.assert_frame_equal(pub.cells, before[1])
     pd.testing.assert_frame_equal(pub.terms, before[2])
+
+
+def test_pooled_report_refuses_results_whose_disclosure_table_is_missing_or_altered() -> None:
+    """The pool is checked against what was published; without the published decision, or with
+    one that does not match the participant-level tables, there is nothing to check against."""
+    import dataclasses
+
+
+    res = _constructed()
+    gone = dataclasses.replace(res, tables={k: v for k, v in res.tables.items() if k != N.DISCLOSURE})
+    with pytest.raises(EvaltoolError, match="disclosure table"):
+        pooled_summaries(gone, ["A", "B"])
+    d = res[N.DISCLOSURE].copy()
+    d.loc[d["shown"], "mean"] += 0.01
+    edited = dataclasses.replace(res, tables={**res.tables, N.DISCLOSURE: d})
+    with pytest.raises(EvaltoolError, match="does not match"):
+        pooled_summaries(edited, ["A", "B"])

@@ -66,7 +66,8 @@ def published_cells(results: Any, scales: Sequence[str]) -> tuple[Any, np.ndarra
     Raises
     ------
     EvaltoolError
-        When the rebuilt cells do not match the ``disclosure`` table (results edited or mixed).
+        When the results have no ``disclosure`` table, or the rebuilt cells do not match it
+        (results edited or mixed).
 
     Examples
     --------
@@ -88,7 +89,9 @@ def published_cells(results: Any, scales: Sequence[str]) -> tuple[Any, np.ndarra
     if len(setup["timepoints"]) > 1:
         ex = attrition_cells(scores, parts, setup["timepoints"], scales=scales)
         cells = cells.concat(CellSet(ex.cells.assign(level="group"), ex.terms))
-    d = results.tables[N.DISCLOSURE]
+    d = results.tables.get(N.DISCLOSURE)
+    if d is None:
+        raise _mismatch()
     d = d[d["scale"].astype(str).isin(scales)]
     have = _key(cells.cells)
     dec = d.assign(_k=_key(d).to_numpy()).drop_duplicates("_k").set_index("_k")
@@ -104,8 +107,8 @@ def published_cells(results: Any, scales: Sequence[str]) -> tuple[Any, np.ndarra
 
 
 def _mismatch() -> EvaltoolError:
-    return EvaltoolError("the results' disclosure table does not match their participant-level tables, so a "
-                         "pooled report cannot be checked against what was published.",
+    return EvaltoolError("the results' disclosure table is missing or does not match their participant-level "
+                         "tables, so a pooled report cannot be checked against what was published.",
                          fix="re-run 'evaltool analyse' and make the pooled report from its results folder.")
 
 
