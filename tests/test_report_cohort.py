@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html as _html
 import re
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,7 @@ from evaltool.report.study import SYNTHETIC_BANNER
 from evaltool.report.suppression import Suppression
 
 COHORTS = ["C01", "C02", "C03", "C04", "C05", "C06", "C07", "C08"]
+PRIMARY = ["brs", "coping_confidence", "resilience_knowledge"]
 
 pytestmark = pytest.mark.xdist_group("report")  # share one analysed example per worker
 
@@ -344,6 +346,14 @@ def test_reports_without_free_text_skip_the_qualitative_parts(tmp_path: Path) ->
 
 
 # --- pooled reports ---------------------------------------------------------------------------
+@cache
+def _pooled(pool: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """The pooled tables of the example for ``pool`` (computed once per worker)."""
+    from evaltool.analysis.steps.pooled import pooled_summaries
+
+    return pooled_summaries(example_results(), list(pool))
+
+
 def _true_participation(res) -> pd.DataFrame:
     p = res["participants"].merge(_members(res), on=["participant_id", "cohort"])
     return p.groupby("cohort")[["T1", "T2", "T3", "T4"]].sum().reindex(COHORTS).fillna(0).astype(int)
@@ -385,15 +395,13 @@ def test_pooled_counts_never_pin_a_hidden_count_for_any_pair_of_cohorts() -> Non
     true number of the pool's people (recomputed here from participants)."""
     from itertools import combinations
 
-    from evaltool.analysis.steps.pooled import pooled_summaries
-
     res = example_results()
     true = _true_participation(res)
     r = res["cohort_responses"]
     shown = r.pivot(index="cohort", columns="timepoint", values="shown").reindex(index=COHORTS, columns=true.columns)
     some_shown = 0
     for pool in combinations(COHORTS, 2):
-        pr = pooled_summaries(res, list(pool))["cohort_responses"].set_index("timepoint")
+        pr = _pooled(pool)["cohort_responses"].set_index("timepoint")
         flags = pr["shown"].astype(bool)
         for t in true.columns:
             if flags[t]:
@@ -402,6 +410,83 @@ def test_pooled_counts_never_pin_a_hidden_count_for_any_pair_of_cohorts() -> Non
         for cell, (lo, hi) in _ranges_with_pool(true, shown, list(pool), flags).items():
             assert hi > lo, (pool, cell)
     assert some_shown > 50  # pooling is not simply "hide everything"
+
+
+def _published_cells(res):
+    """Every mean and change the analysis published about the primary scales (each cohort, all
+    participants, retained vs lost), rebuilt from the research tables as the disclosure step
+    builds them, with the ``disclosure`` table's shown flags."""
+    import numpy as np
+
+    from evaltool.privacy import CellSet, attrition_cells, group_labels, summary_cells
+
+    scores, parts = res["scores"], res["participants"]
+    contrasts = [tuple(x) for x in res["prepost"][["time_from", "time_to"]].astype(str).drop_duplicates()
+                 .itertuples(index=False)]
+    p = parts.assign(cohort=group_labels(parts["cohort"]))
+    cells = summary_cells(scores, p, timepoints=res.timepoints, contrasts=contrasts, scales=PRIMARY)
+    ex = attrition_cells(scores, parts, res.timepoints, scales=PRIMARY)
+    cells = cells.concat(CellSet(ex.cells.assign(level="group"), ex.terms))
+    d = res["disclosure"]
+
+    def key(f):
+        when = f["timepoint"].where(f["statistic"] == "mean", f["contrast"]).astype(str)
+        return list(zip(f["level"], f["group_value"].fillna(""), f["scale"], when, strict=True))
+
+    flags = dict(zip(key(d), d["shown"].astype(bool), strict=True))
+    shown = np.array([flags[k] for k in key(cells.cells)], dtype=bool)
+    return cells, shown
+
+
+def _pooled_cells(res, pool: tuple[str, ...], tables: dict[str, pd.DataFrame]):
+    """The pool's means and changes as cells, flagged as the pooled report shows them; the
+    shown numbers are checked to be the cells' (so the attacker attacks what is printed)."""
+    import numpy as np
+
+    from evaltool.privacy import summary_cells
+
+    who = _members(res)
+    who = who[who["cohort"].isin(pool)].assign(pool=" + ".join(pool))[["participant_id", "pool"]]
+    s = res["scores"]
+    cells = summary_cells(s[s["participant_id"].isin(who["participant_id"])], who, group="pool",
+                          timepoints=res.timepoints, scales=PRIMARY, study=False)
+    lv = tables["cohort_scales"].query("scope == 'cohort'")
+    ch = tables["cohort_changes"].query("scope == 'cohort'")
+    printed = {**{(r.scale, str(r.timepoint)): (r.shown, r.mean) for r in lv.itertuples()},
+               **{(r.scale, str(r.contrast)): (r.shown, r.mean_diff) for r in ch.itertuples()}}
+    c = cells.cells
+    when = c["timepoint"].where(c["statistic"] == "mean", c["contrast"]).astype(str)
+    shown = np.zeros(len(c), dtype=bool)
+    for i, key in enumerate(zip(c["scale"], when, strict=True)):
+        flag, value = printed.get(key, (False, None))
+        shown[i] = bool(flag)
+        if flag:
+            assert value == pytest.approx(c["estimate"].iloc[i], rel=1e-12), (pool, key)
+    return cells, shown
+
+
+def test_pooled_numbers_beside_everything_published_give_nothing_away_for_any_pair_of_cohorts() -> None:
+    """Issue 14 for pooled reports: for every pair of the example's cohorts, the linear attacker
+    (audit_disclosure), given every mean and change the analysis published (all cohorts, all
+    participants, retained vs lost) and every mean and change the pooled report shows, recovers
+    no one's score and no hidden number about fewer than 5 people. Before the pooled numbers
+    were decided with the attacker, 6 of the 28 pools gave away a hidden cohort mean (e.g.
+    C01 + C05: C01's mean at T4 = the pool's minus C05's)."""
+    from itertools import combinations
+
+    import numpy as np
+
+    from evaltool.privacy import audit_disclosure
+
+    res = example_results()
+    pub, pub_shown = _published_cells(res)
+    some = 0
+    for pool in combinations(COHORTS, 2):
+        cells, shown = _pooled_cells(res, pool, _pooled(pool))
+        some += int(shown.sum())
+        found = audit_disclosure(pub.concat(cells), res["scales"], shown=np.concatenate([pub_shown, shown]))
+        assert not found["disclosed"].any(), (pool, found[found["disclosed"]].drop(columns="participant_id"))
+    assert some >= 150   # pooling still shows numbers (166 means and changes over the 28 pools; 180 before)
 
 
 def test_pooled_report_c04_c06_shows_the_pool_as_one_group() -> None:

@@ -4,6 +4,7 @@
 - :func:`cohort_summaries` — the pipeline step: per cohort and for all participants, n, mean,
   CI and change, with what may be shown and why (built on :func:`summary_cells` and
   :func:`decide_cells`, which decide every cohort report and the study report together);
+- :func:`decide_added` — new cells (a pooled report's) decided beside a fixed published decision;
 - :func:`audit_disclosure` — an attacker solving the published numbers as linear constraints;
 - :func:`suppress_counts` — primary and complementary suppression of count tables;
 - :func:`safe_cell` — the one function every CSV/XLSX writer passes its cells through;
@@ -17,6 +18,7 @@ Imports only numpy, pandas (scipy lazily) and evaltool's columns and errors.
 
 from __future__ import annotations
 
+from .added import ADDED_REASON, decide_added
 from .atomic import (
     MANIFEST,
     add_to_manifest,
@@ -43,6 +45,7 @@ from .safe import FORMULA_START, safe_cell, safe_frame, safe_sheet_name, safe_te
 from .summaries import SUMMARY_COLUMNS, as_study_cells, attrition_cells, cohort_summaries
 
 __all__ = [
+    "ADDED_REASON",
     "AUDIT_COLUMNS",
     "CELL_COLUMNS",
     "DECISION_COLUMNS",
@@ -67,6 +70,7 @@ __all__ = [
     "check_min_cell_size",
     "check_protection",
     "cohort_summaries",
+    "decide_added",
     "decide_cells",
     "explain_rule",
     "group_labels",

@@ -2,20 +2,31 @@
 
 A facilitator of a small cohort gets no numbers of its own; a report that pools it with
 another cohort can give some. The analysis has already published every cohort's tables and
-the all-participants totals (every cohort report shows them), so a pooled number is new
-information only beside those: it is shown when it cannot be combined with them to work out a
-hidden number, and hidden otherwise (the same word, the same reason text).
+the all-participants numbers (every cohort report and the study report show them), so a pooled
+number is new information only beside those: it is shown when it cannot be combined with them
+to work out anyone's answers or a hidden number, and hidden otherwise (the same word, the same
+reason text).
 
-The rule, for each count a pooled report would show (people who answered a survey, people with
-a score, pairs, people mentioning a theme). Within one column of a published count table the
-hidden cells have a known sum (the all-cohort total minus the shown cells). Publishing the pool's
-count adds one equation: the sum of the pool's hidden cells (A). Hidden cells outside the pool
-(B) then have a known sum too. The pooled count is shown when it is at least the smallest
-reportable group and either adds nothing (A or B is empty) or leaves every hidden cell
-undetermined and every revealed sum large enough: A and B each hold at least two cells, and each
-sums to at least the smallest reportable group. A mean, interval or percentage is shown only
-with its count. Quotes come only from a member cohort's surveys that at least that many of its
-own people answered, so pooling never makes a quote easier to attribute.
+Means, intervals and changes. The pool's mean at each survey and mean change over the people
+who answered both are decided by :func:`evaltool.analysis.steps.pooled_cells.decide_pooled`:
+with every published mean and change fixed (the ``disclosure`` table: every cohort and all
+participants, for every scale), a pooled number is shown only when the linear attacker
+(:func:`evaltool.privacy.audit_disclosure`), solving the published numbers and the shown pooled
+ones together, recovers no one's score and no hidden number about fewer than the smallest
+reportable group; the pooled group itself must pass the rules every published group passes
+(enough people, answers not all at one end of the scale or all alike). A mean, interval or
+change is also shown only with its count (below).
+
+Counts (people who answered a survey, people with a score, pairs, people mentioning a theme).
+Within one column of a published count table the hidden cells have a known sum (the all-cohort
+total minus the shown cells). Publishing the pool's count adds one equation: the sum of the
+pool's hidden cells (A). Hidden cells outside the pool (B) then have a known sum too. The pooled
+count is shown when it is at least the smallest reportable group and either adds nothing (A or
+B is empty) or leaves every hidden cell undetermined and every revealed sum large enough: A and
+B each hold at least two cells, and each sums to at least the smallest reportable group. A
+percentage is shown only with its count. Quotes come only from a member cohort's surveys that
+at least that many of its own people answered, so pooling never makes a quote easier to
+attribute.
 
 Each pooled report is checked against what the analysis published, not against other pooled
 reports: two different pools that share a cohort can together narrow its numbers down, so pool
@@ -32,6 +43,7 @@ import pandas as pd
 
 from ... import columns as C
 from ...errors import EvaltoolError
+from ...privacy.paths import safe_name
 from .. import names as N
 from .cohorts import (
     COHORT,
@@ -46,7 +58,7 @@ from .cohorts import (
     hidden_reason,
     suggestion_codes,
 )
-from ...privacy.paths import safe_name
+from .pooled_cells import decide_pooled
 from .quotes import pick_quotes, redaction_options, source_text
 
 __all__ = ["POOLED_NEEDS", "pool_label", "pooled_summaries", "pooling_partners"]
@@ -217,69 +229,78 @@ class _Pool:
         s = s.assign(**{C.TIMEPOINT: s[C.TIMEPOINT].astype(object).map(str)})
         return s.merge(self.members, on=C.PARTICIPANT_ID, how="inner")
 
-    def levels(self) -> pd.DataFrame:
-        pub = self.res.tables[N.COHORT_SCALES]
-        conf = self.res.options.confidence
+    def _counts(self) -> None:
+        """Which of the pool's counts may be shown (the count rule), per scale × timepoint and
+        scale × contrast; then which means and changes (:func:`decide_pooled`)."""
+        pub_l, pub_c = self.res.tables[N.COHORT_SCALES], self.res.tables[N.COHORT_CHANGES]
         s = self._scores()
-        rows = [pub[pub["scope"] == EVERYONE]]
-        self.level_ok: dict[tuple[str, str], bool] = {}
-        for scale in list(dict.fromkeys(pub[C.SCALE])):
+        self.scales = list(dict.fromkeys(pub_l[C.SCALE]))
+        self.count_ok: dict[tuple[str, str], bool] = {}
+        self.diffs: dict[str, dict[str, tuple[str, str, pd.Series]]] = {}
+        for scale in self.scales:
             d = s[s[C.SCALE] == scale]
-            tps = [t for t in self.tps if t in set(pub.loc[pub[C.SCALE] == scale, C.TIMEPOINT].astype(str))]
+            tps = [t for t in self.tps if t in set(pub_l.loc[pub_l[C.SCALE] == scale, C.TIMEPOINT].astype(str))]
             true = d.groupby(["cohort", C.TIMEPOINT]).size().unstack(fill_value=0)
             true = true.reindex(index=self.cohorts, columns=tps).fillna(0).astype(int)
             hide = ~self.resp_ok.reindex(tps).fillna(False).astype(bool)
             _, ok = pool_shown(true, self._published(N.COHORT_SCALES, C.TIMEPOINT, scale), self.pool, self.k, hide)
-            mine = d[d["cohort"].isin(self.pool)]
-            st = _stats(mine.assign(cohort=self.label), ["cohort", C.TIMEPOINT], C.SCORE, conf).set_index(C.TIMEPOINT)
-            for t in tps:
-                shown = bool(ok[t]) and t in st.index
-                self.level_ok[(scale, t)] = shown
-                r = st.loc[t] if shown else None
-                rows.append(pd.DataFrame([{
-                    "scope": COHORT, "cohort": self.label, C.SCALE: scale, C.TIMEPOINT: t,
-                    "n": r["n"] if r is not None else np.nan, "mean": r["mean"] if r is not None else np.nan,
-                    "ci_low": r["ci_low"] if r is not None else np.nan,
-                    "ci_high": r["ci_high"] if r is not None else np.nan,
-                    "shown": shown, "reason": "" if shown else self.reason}]))
-        out = pd.concat(rows, ignore_index=True).reindex(columns=list(COHORT_SCALES_COLUMNS))
-        return out.astype({"n": "Int64"})
-
-    def changes(self) -> pd.DataFrame:
-        pub = self.res.tables[N.COHORT_CHANGES]
-        conf = self.res.options.confidence
-        s = self._scores()
-        rows = [pub[pub["scope"] == EVERYONE]]
-        for scale in list(dict.fromkeys(pub[C.SCALE])):
-            d = s[s[C.SCALE] == scale]
+            self.count_ok.update({(scale, t): bool(ok[t]) for t in tps})
+            self.diffs[scale], true_cols, hide_c = {}, {}, {}
             wide = d.pivot_table(index=C.PARTICIPANT_ID, columns=C.TIMEPOINT, values=C.SCORE, aggfunc="first")
             who = d.drop_duplicates(C.PARTICIPANT_ID).set_index(C.PARTICIPANT_ID)["cohort"]
-            cons = pub[pub[C.SCALE] == scale][["contrast", "time_from", "time_to"]].astype(str).drop_duplicates()
-            diffs, true_cols, hide = {}, {}, {}
+            cons = pub_c[pub_c[C.SCALE] == scale][["contrast", "time_from", "time_to"]].astype(str).drop_duplicates()
             for con, t0, t1 in cons.itertuples(index=False):
                 if t0 not in wide or t1 not in wide:
                     continue
                 diff = (wide[t1] - wide[t0]).dropna()
                 coh = who.reindex(diff.index)
-                diffs[con] = (t0, t1, diff[coh.isin(self.pool).to_numpy()])
+                self.diffs[scale][con] = (t0, t1, diff[coh.isin(self.pool).to_numpy()])
                 true_cols[con] = coh.value_counts()
-                hide[con] = not (self.level_ok.get((scale, t0), False) and self.level_ok.get((scale, t1), False))
-            if not diffs:
-                continue
-            true = pd.DataFrame(true_cols).reindex(self.cohorts).fillna(0).astype(int)
-            _, ok = pool_shown(true, self._published(N.COHORT_CHANGES, "contrast", scale), self.pool, self.k,
-                               pd.Series(hide))
-            for con, (t0, t1, diff) in diffs.items():
-                st = _stats(pd.DataFrame({"g": 1, "diff": diff.to_numpy()}), ["g"], "diff", conf)
-                shown = bool(ok[con]) and len(st) == 1
-                r = st.iloc[0] if shown else None
-                rows.append(pd.DataFrame([{
-                    "scope": COHORT, "cohort": self.label, C.SCALE: scale, "contrast": con, "time_from": t0,
-                    "time_to": t1, "n_pairs": r["n"] if r is not None else np.nan,
-                    "mean_diff": r["mean"] if r is not None else np.nan,
-                    "ci_low": r["ci_low"] if r is not None else np.nan,
-                    "ci_high": r["ci_high"] if r is not None else np.nan,
-                    "shown": shown, "reason": "" if shown else self.reason}]))
+                hide_c[con] = not (self.count_ok.get((scale, t0), False) and self.count_ok.get((scale, t1), False))
+            if true_cols:
+                true = pd.DataFrame(true_cols).reindex(self.cohorts).fillna(0).astype(int)
+                _, ok = pool_shown(true, self._published(N.COHORT_CHANGES, "contrast", scale), self.pool, self.k,
+                                   pd.Series(hide_c))
+                self.count_ok.update({(scale, con): bool(ok[con]) for con in true_cols})
+        mine = self.members[self.members["cohort"].isin(self.pool)]
+        self.shown = decide_pooled(self.res, mine, self.label, self.scales, self.count_ok)
+
+    def _row(self, key: tuple[str, str], st: pd.Series | None) -> dict[str, Any]:
+        """n, mean and interval of one pooled number as shown (n with its count, the rest only
+        when the number is shown)."""
+        n_ok = bool(self.count_ok.get(key, False)) and st is not None
+        shown = n_ok and bool(self.shown.get(key, False))
+        return {"n": st["n"] if n_ok else np.nan, "mean": st["mean"] if shown else np.nan,
+                "ci_low": st["ci_low"] if shown else np.nan, "ci_high": st["ci_high"] if shown else np.nan,
+                "shown": shown, "n_shown": n_ok, "reason": "" if shown else self.reason}
+
+    def levels(self) -> pd.DataFrame:
+        pub = self.res.tables[N.COHORT_SCALES]
+        s = self._scores()
+        rows = [pub[pub["scope"] == EVERYONE]]
+        for scale in self.scales:
+            mine = s[(s[C.SCALE] == scale) & s["cohort"].isin(self.pool)]
+            st = _stats(mine.assign(cohort=self.label), ["cohort", C.TIMEPOINT], C.SCORE,
+                        self.res.options.confidence).set_index(C.TIMEPOINT)
+            tps = [t for t in self.tps if (scale, t) in self.count_ok]
+            for t in tps:
+                r = self._row((scale, t), st.loc[t] if t in st.index else None)
+                rows.append(pd.DataFrame([{"scope": COHORT, "cohort": self.label, C.SCALE: scale, C.TIMEPOINT: t,
+                                           **r}]))
+        out = pd.concat(rows, ignore_index=True).reindex(columns=list(COHORT_SCALES_COLUMNS))
+        return out.astype({"n": "Int64"})
+
+    def changes(self) -> pd.DataFrame:
+        pub = self.res.tables[N.COHORT_CHANGES]
+        rows = [pub[pub["scope"] == EVERYONE]]
+        for scale in self.scales:
+            for con, (t0, t1, diff) in self.diffs[scale].items():
+                st = _stats(pd.DataFrame({"g": 1, "diff": diff.to_numpy()}), ["g"], "diff",
+                            self.res.options.confidence)
+                r = self._row((scale, con), st.iloc[0] if len(st) == 1 else None)
+                r["n_pairs"], r["mean_diff"] = r.pop("n"), r.pop("mean")
+                rows.append(pd.DataFrame([{"scope": COHORT, "cohort": self.label, C.SCALE: scale, "contrast": con,
+                                           "time_from": t0, "time_to": t1, **r}]))
         out = pd.concat(rows, ignore_index=True).reindex(columns=list(COHORT_CHANGES_COLUMNS))
         return out.astype({"n_pairs": "Int64"})
 
@@ -395,12 +416,13 @@ def pooled_summaries(results: Any, cohorts: Sequence[str]) -> dict[str, pd.DataF
     >>> pooled = pooled_summaries(analyse(example_study_path()), ["C06", "c04"])
     >>> r = pooled["cohort_responses"]
     >>> r["cohort"].iloc[0], r["shown"].tolist()
-    ('C04 + C06', [True, True, True, False])
+    ('C04 + C06', [False, True, True, False])
     """
     pool = _resolve(results, cohorts)
     _need_research(results, POOLED_NEEDS)
     p = _Pool(results, pool)
     out = {N.COHORTS: p.cohort_row(), N.COHORT_RESPONSES: p.responses()}
+    p._counts()
     out[N.COHORT_SCALES] = p.levels()
     out[N.COHORT_CHANGES] = p.changes()
     themes, quotable = p.themes()
