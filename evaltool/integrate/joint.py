@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from ..options import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_CELL_SIZE,
+    check_confidence,
+    check_min_cell_size,
+)
 from ._common import (
     PRESENT,
-    check_confidence,
     check_frame,
-    check_min_n,
     presence,
     t_interval,
     welch_interval,
@@ -38,10 +42,10 @@ def joint_display(
     code_matrix: pd.DataFrame,
     change: pd.DataFrame,
     *,
-    min_n: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     codes: Sequence[str] | None = None,
     scales: Sequence[str] | None = None,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
     """Mixed-methods joint display: change in each scale among those who mentioned each code
     and those who did not.
@@ -57,7 +61,7 @@ def joint_display(
     change
         Per-person change, e.g. the ``reliable_change`` table: ``participant_id, scale,
         time_from, time_to, change`` (or ``score_from``/``score_to``). Not modified.
-    min_n
+    min_cell_size
         Smallest group shown (default 5, at least 3). When either group is smaller (and not
         empty) the whole row is suppressed: both n and every statistic are missing, because
         the other group's n would give the small one away (n_with + n_without is known).
@@ -77,7 +81,7 @@ def joint_display(
         - ``n_without, mean_without, ci_low_without, ci_high_without``: the others;
         - ``difference, difference_ci_low, difference_ci_high, df_welch``: mean_with −
           mean_without with Welch's interval and Welch–Satterthwaite df;
-        - ``suppressed``: True when a group was below ``min_n`` (all values missing);
+        - ``suppressed``: True when a group was below ``min_cell_size`` (all values missing);
         - ``method``: how the numbers were computed.
 
     Notes
@@ -101,7 +105,7 @@ def joint_display(
     (5, 0.2, -0.5)
     """
     caller = "joint_display"
-    k = check_min_n(min_n, caller)
+    k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"])
     if "change" not in change.columns and not {"score_from", "score_to"} <= set(change.columns):

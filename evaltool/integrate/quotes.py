@@ -9,7 +9,11 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
-from ._common import check_frame, check_min_n
+from ..options import (
+    DEFAULT_MIN_CELL_SIZE,
+    check_min_cell_size,
+)
+from ._common import check_frame
 from .redaction import default_redactor
 
 __all__ = ["QUOTES_BY_CHANGE_COLUMNS", "RCI_ORDER", "quotes_by_change"]
@@ -30,7 +34,7 @@ def quotes_by_change(
     *,
     scales: Sequence[str] | None = None,
     time_to: str | None = None,
-    min_n: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     per_category: int = 3,
     text: str | None = None,
     redactor: Callable[[str], str] | None = None,
@@ -50,7 +54,7 @@ def quotes_by_change(
         Scales to use (default: all in ``change``).
     time_to
         Which later timepoint's category to use (default: the latest one per scale).
-    min_n
+    min_cell_size
         Categories with fewer people (and more than none) show no quotes and no count
         (at least 3). If that leaves one hidden count among the categories, the next-smallest
         count is hidden too, so it cannot be recovered from the published total.
@@ -87,7 +91,7 @@ def quotes_by_change(
     ('unchanged', True)
     """
     caller = "quotes_by_change"
-    k = check_min_n(min_n, caller)
+    k = check_min_cell_size(min_cell_size, caller)
     if isinstance(per_category, bool) or not isinstance(per_category, (int, np.integer)) or per_category < 1:
         raise ParameterError(
             f"The 'per_category' parameter of {caller}() must be a positive integer. Got {per_category!r} instead.")

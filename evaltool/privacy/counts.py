@@ -2,7 +2,7 @@
 
 A count table (e.g. cohorts × timepoints) is published with some of its totals (the
 all-cohorts figure under each column, a row's total …). Primary suppression hides every cell
-below the threshold ``k``. That alone is not enough: a hidden cell could be recovered by
+below the threshold ``min_cell_size`` (k below). That alone is not enough: a hidden cell could be recovered by
 subtraction (a column total minus the other cohorts). Complementary suppression hides further
 cells until **no hidden value can be worked out from the published values and totals**.
 
@@ -47,12 +47,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .rule import DEFAULT_MIN_CELL_SIZE, MIN_CELL_SIZE_FLOOR, check_min_cell_size
+from ..options import DEFAULT_MIN_CELL_SIZE, MIN_CELL_SIZE_FLOOR, check_min_cell_size
 
-__all__ = ["MIN_THRESHOLD", "Suppression", "hidden_bridges", "suppress_counts"]
+__all__ = ["Suppression", "hidden_bridges", "suppress_counts"]
 
+# Only for evaltool/report/suppression.py, which re-exports it; remove both once the report
+# layout branch (layout15) is merged and that shim imports MIN_CELL_SIZE_FLOOR instead.
 MIN_THRESHOLD = MIN_CELL_SIZE_FLOOR
-"""The smallest threshold evaltool accepts (an older name of ``MIN_CELL_SIZE_FLOOR``)."""
 
 _ZERO_COST = 1e6     # use a zero cell as a complement only when nothing else closes the cycle
 _MARGIN_COST = 1e3   # prefer inner cells to totals
@@ -72,7 +73,7 @@ class Suppression:
     primary
         Same shape: True where the cell itself is below the threshold (for the research team;
         never show which hidden cells are primary, that would narrow them down).
-    k
+    min_cell_size
         The threshold used.
 
     Examples
@@ -89,19 +90,14 @@ class Suppression:
     C02     True   True
     C03     True   True
     Total  False  False
-    >>> s.any, s.k
+    >>> s.any, s.min_cell_size
     (True, 5)
     """
 
     counts: pd.DataFrame
     mask: pd.DataFrame
     primary: pd.DataFrame
-    k: int
-
-    @property
-    def min_cell_size(self) -> int:
-        """The threshold used (the same as ``k``)."""
-        return self.k
+    min_cell_size: int
 
     @property
     def any(self) -> bool:
@@ -129,7 +125,6 @@ def suppress_counts(
     counts: pd.DataFrame,
     *,
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
-    k: int | None = None,
     row_totals: bool = False,
     column_totals: bool = True,
     sensitive_zeros: bool = False,
@@ -147,12 +142,10 @@ def suppress_counts(
     min_cell_size
         Threshold: cells with ``0 < n < min_cell_size`` are hidden (primary suppression). At
         least 3.
-    k
-        Older name of ``min_cell_size`` (kept so existing calls work); wins when given.
     row_totals, column_totals
         Which totals will be published next to the table (a row's total; the total of each
         column, e.g. "all cohorts"). Published totals are what an attacker can subtract from;
-        a total below ``k`` is hidden too. When both are published the grand total is as well.
+        a total below ``min_cell_size`` is hidden too. When both are published the grand total is as well.
     sensitive_zeros
         Also hide zero cells (default: a zero is not a small group of people).
     total_label
@@ -168,7 +161,7 @@ def suppress_counts(
     Returns
     -------
     Suppression
-        ``counts`` (with the totals), ``mask`` (True = hide), ``primary``, ``k``.
+        ``counts`` (with the totals), ``mask`` (True = hide), ``primary``, ``min_cell_size``.
 
     Notes
     -----
@@ -189,8 +182,7 @@ def suppress_counts(
     >>> bool(s.mask.loc["Total", "T1"])
     False
     """
-    k = check_min_cell_size(min_cell_size if k is None else k, "suppress_counts",
-                            "min_cell_size" if k is None else "k")
+    k = check_min_cell_size(min_cell_size, "suppress_counts")
     if not isinstance(counts, pd.DataFrame):
         raise ParameterError(
             f"The 'counts' parameter of suppress_counts() must be a pandas DataFrame. Got "
@@ -228,7 +220,7 @@ def suppress_counts(
         counts=frame,
         mask=pd.DataFrame(mask, index=index, columns=columns),
         primary=pd.DataFrame(primary, index=index, columns=columns),
-        k=k,
+        min_cell_size=k,
     )
 
 

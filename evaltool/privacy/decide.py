@@ -58,9 +58,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from ._problem import Problem, scale_bounds
 from .cells import CELL_COLUMNS, CellSet
-from .rule import DEFAULT_MIN_CELL_SIZE, DEFAULT_PROTECTION, check_min_cell_size, check_protection
+from .rule import DEFAULT_PROTECTION, check_protection
 
 __all__ = ["DECISION_COLUMNS", "decide_cells"]
 

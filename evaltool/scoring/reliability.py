@@ -20,6 +20,7 @@ from .. import columns as C
 from ..errors import EvaltoolWarning, ParameterError
 from ..instruments import Instrument, load_instrument
 from ..instruments.schema import Scale
+from ..options import DEFAULT_CONFIDENCE, check_confidence
 from ._alpha import alpha_stats, feldt_ci, minres_one_factor, omega_total, pairwise_moments
 from ._prepare import as_wide, prepare
 from .score import _problems_error, item_matrix
@@ -34,7 +35,7 @@ __all__ = [
 
 RELIABILITY_COLUMNS = (
     C.INSTRUMENT, C.SCALE, C.N_ITEMS, "n", "n_complete", "alpha", "std_alpha", "average_r",
-    "alpha_ci_low", "alpha_ci_high", "ci_level", "omega_total",
+    "alpha_ci_low", "alpha_ci_high", "confidence", "omega_total",
     "alpha_method", "ci_method", "omega_method",
 )
 """Columns of :func:`reliability`, in order."""
@@ -159,7 +160,7 @@ def reliability(
     reverse: Sequence[str] | None = None,
     response_range: tuple[float, float] | None = None,
     columns: Mapping[str, str] | None = None,
-    ci_level: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     invalid: Literal["raise", "missing"] = "raise",
 ) -> pd.DataFrame:
     """Cronbach's α (with a Feldt CI) and ω total for each scale.
@@ -184,7 +185,7 @@ def reliability(
         With ``items``: ``(min, max)`` of the response scale. Values outside it are problems.
     columns
         Map from item id to data column, e.g. ``{"brs_1": "Q3_1"}`` (as in the study file).
-    ci_level
+    confidence
         Confidence level of the α interval (default 0.95).
     invalid
         ``"raise"`` (default): invalid answers raise :class:`~evaltool.errors.DataProblemsError`
@@ -200,7 +201,7 @@ def reliability(
         - ``alpha``: raw Cronbach's α from the pairwise-complete covariance matrix;
         - ``std_alpha``, ``average_r``: standardised α and mean inter-item correlation from
           ``cov2cor`` of that covariance matrix;
-        - ``alpha_ci_low``, ``alpha_ci_high``, ``ci_level``: Feldt confidence interval;
+        - ``alpha_ci_low``, ``alpha_ci_high``, ``confidence``: Feldt confidence interval;
         - ``omega_total``: McDonald's ω_t of a one-factor minres solution;
         - ``alpha_method``, ``ci_method``, ``omega_method``: what was computed, and how.
 
@@ -221,7 +222,7 @@ def reliability(
     1e-9 on ``psych::bfi`` and the prepost reference data (``tests/reference``).
 
     Feldt (1965) interval, with ``n`` = complete cases and ``F_p`` the ``p`` quantile of
-    F(n − 1, (n − 1)(k − 1)), γ = 1 − ci_level (Feldt, Woodruff & Salih 1987, eqs. 6–7):
+    F(n − 1, (n − 1)(k − 1)), γ = 1 − confidence (Feldt, Woodruff & Salih 1987, eqs. 6–7):
     lower = 1 − (1 − α)·F_{1−γ/2}, upper = 1 − (1 − α)·F_{γ/2}. Checked against published
     worked examples.
 
@@ -241,10 +242,7 @@ def reliability(
        scale  n  alpha  std_alpha
     0  scale  6  0.949      0.951
     """
-    if not (isinstance(ci_level, float | int) and 0 < ci_level < 1):
-        raise ParameterError(
-            f"The 'ci_level' parameter of reliability() must be a number between 0 and 1. Got {ci_level!r} instead."
-        )
+    confidence = check_confidence(confidence, "reliability")
     inst, chosen, mats, name = _select(data, instrument, scales, items, reverse, response_range,
                                        columns, invalid, "reliability")
     rows = []
@@ -259,7 +257,7 @@ def reliability(
         variances = np.diag(pm.cov)
         flat += [f"'{i}' ({scale.id})" for i, v in zip(scale.items, variances, strict=True)
                  if k >= 2 and not v > 0]
-        lo, hi = feldt_ci(st.alpha, n_complete, k, float(ci_level))
+        lo, hi = feldt_ci(st.alpha, n_complete, k, confidence)
         omega = np.nan
         omega_note = OMEGA_METHOD
         if k >= 2:
@@ -269,7 +267,7 @@ def reliability(
         rows.append({
             C.INSTRUMENT: name, C.SCALE: scale.id, C.N_ITEMS: k, "n": n, "n_complete": n_complete,
             "alpha": st.alpha, "std_alpha": st.std_alpha, "average_r": st.average_r,
-            "alpha_ci_low": lo, "alpha_ci_high": hi, "ci_level": float(ci_level),
+            "alpha_ci_low": lo, "alpha_ci_high": hi, "confidence": confidence,
             "omega_total": omega,
             "alpha_method": ALPHA_METHOD if k >= 2 else "not defined for a single item",
             "ci_method": CI_METHOD if k >= 2 else "not defined for a single item",
@@ -301,7 +299,7 @@ def item_statistics(
     Parameters
     ----------
     data, instrument, scales, items, reverse, response_range, columns, invalid
-        As for :func:`reliability` (which also has ``ci_level``). ``data`` is not modified.
+        As for :func:`reliability` (which also has ``confidence``). ``data`` is not modified.
 
     Returns
     -------

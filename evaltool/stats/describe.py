@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import InstrumentError, ParameterError
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from . import _data
 
 __all__ = ["BAND_COUNT_COLUMNS", "DESCRIBE_COLUMNS", "QUANTILE_METHOD", "band_counts", "describe"]
@@ -53,7 +54,7 @@ def _full_index(n_groups: int, n_scales: int, n_times: int) -> pd.MultiIndex:
 
 
 def _finish(out: pd.DataFrame, group_keys: pd.DataFrame, by: list[str], scales: list[Any],
-            times: list[Any], cols: tuple[str, ...], n_col: str, min_group_size: int,
+            times: list[Any], cols: tuple[str, ...], n_col: str, min_cell_size: int,
             within: str) -> pd.DataFrame:
     out = out.reset_index()
     res = out.assign(
@@ -64,7 +65,7 @@ def _finish(out: pd.DataFrame, group_keys: pd.DataFrame, by: list[str], scales: 
     if by:
         gk = group_keys.iloc[res["_g"].to_numpy()].reset_index(drop=True)
         res = pd.concat([gk, res.reset_index(drop=True)], axis=1)
-        res[_data.SMALL_GROUP] = res[n_col] < min_group_size
+        res[_data.SMALL_GROUP] = res[n_col] < min_cell_size
         columns = by + columns + [_data.SMALL_GROUP]
     res = res[columns].reset_index(drop=True)
     if within != "timepoint":
@@ -79,7 +80,7 @@ def describe(
     within: str = C.TIMEPOINT,
     scale: str | None = C.SCALE,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Describe scores per scale × timepoint (× group): n, mean, SD, quartiles, range.
 
@@ -93,7 +94,7 @@ def describe(
     by
         Column(s) to describe separately (e.g. ``"cohort"``). Rows with a missing group value
         form their own group; no group is dropped.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n`` is below this (default 5).
 
     Returns
@@ -127,7 +128,7 @@ def describe(
     func = "describe"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, dv=dv, within=within, scale=scale)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     by_cols = _data.as_by(by, data, func, [c for c in (dv, within, scale) if c is not None])
     _data.check_numeric(data, dv, func)
     scales, s_codes = _data.scale_index(data, scale, dv, func)
@@ -154,7 +155,7 @@ def describe(
     stats["n_missing"] = stats["n_missing"].fillna(0).astype("int64")
     stats["quantile_method"] = QUANTILE_METHOD
     return _finish(stats, group_keys, by_cols, scales, times, DESCRIBE_COLUMNS, "n",
-                   min_group_size, within)
+                   min_cell_size, within)
 
 
 def _instrument_bands(data: pd.DataFrame, scales: list[Any], s_codes: np.ndarray) -> dict[Any, list[str]]:
@@ -189,7 +190,7 @@ def band_counts(
     scale: str | None = C.SCALE,
     bands: Mapping[Any, Sequence[str]] | None = None,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Count scores in each band, one row per scale × timepoint (× group) × band.
 
@@ -206,7 +207,7 @@ def band_counts(
         that occur for the scale, else the labels seen for the scale.
     by
         Column(s) to count separately (e.g. ``"cohort"``); no group is dropped.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n_banded`` is below this (default 5).
 
     Returns
@@ -234,7 +235,7 @@ def band_counts(
     func = "band_counts"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, band=band, within=within, scale=scale)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     by_cols = _data.as_by(by, data, func, [c for c in (band, within, scale) if c is not None])
     scales, s_codes = _data.scale_index(data, scale, band, func)
     times, t_codes = _time_index(data, within, func)
@@ -284,4 +285,4 @@ def band_counts(
     out = full.assign(band=full["_b"].astype(str), n=n, n_banded=d, percent=pct)
     out = out.set_index(["_g", "_s", "_t"])
     return _finish(out, group_keys, by_cols, scales, times, BAND_COUNT_COLUMNS, "n_banded",
-                   min_group_size, within)
+                   min_cell_size, within)

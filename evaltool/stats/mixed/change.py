@@ -10,8 +10,8 @@ import pandas as pd
 
 from ... import columns as C
 from ...errors import EvaltoolWarning, ParameterError
+from ...options import check_confidence
 from .. import _data
-from .._data import check_confidence
 from ._contest import contest1d
 from ._design import check_columns, timepoint_order
 from .fit import DF_METHOD, MixedFit, fit_mixed
