@@ -107,10 +107,20 @@ def joint_display(
     caller = "joint_display"
     k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
+    ch = _changes(change, scales, caller)
+    pres = presence(code_matrix, caller, codes)
+    grid, with_code, without = _moments(ch, pres)
+    return _display(grid, with_code, without, level, k)
+
+
+_KEYS = [C.SCALE, "time_from", "time_to"]
+
+
+def _changes(change: pd.DataFrame, scales: Sequence[str] | None, caller: str) -> pd.DataFrame:
+    """Each person's change per scale × contrast (later − earlier), without missing values."""
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"])
     if "change" not in change.columns and not {"score_from", "score_to"} <= set(change.columns):
         check_frame(change, "change", caller, ["change"])
-    pres = presence(code_matrix, caller, codes)
     cols = [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"]
     ch = change[cols].copy()
     ch["change"] = (change["change"] if "change" in change.columns
@@ -119,8 +129,17 @@ def joint_display(
         ch[c] = ch[c].astype(object)
     if scales is not None:
         ch = ch[ch[C.SCALE].isin(list(scales))]
-    ch = ch.dropna(subset=["change"])
-    keys = [C.SCALE, "time_from", "time_to"]
+    return ch.dropna(subset=["change"])
+
+
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""n, mean and variance of the change in one group, per row of the grid."""
+
+
+def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
+    """The grid (scale × contrast × code, in input order) and the moments of those with and
+    without each code."""
+    keys = _KEYS
     order_contrast = ch[keys].drop_duplicates().reset_index(drop=True)
     code_order = list(pd.unique(pres[C.CODE]))
     merged = ch.merge(pres, on=C.PARTICIPANT_ID, how="inner")
@@ -136,8 +155,14 @@ def joint_display(
         idx = pd.MultiIndex.from_frame(grid[[*keys, C.CODE]])
         return s.reindex(idx).to_numpy(dtype=float)
 
-    n1, m1, v1 = np.nan_to_num(col("count", True)), col("mean", True), col("var", True)
-    n0, m0, v0 = np.nan_to_num(col("count", False)), col("mean", False), col("var", False)
+    return (grid, (np.nan_to_num(col("count", True)), col("mean", True), col("var", True)),
+            (np.nan_to_num(col("count", False)), col("mean", False), col("var", False)))
+
+
+def _display(grid: pd.DataFrame, with_code: Moments, without: Moments, level: float, k: int) -> pd.DataFrame:
+    """Intervals of each group and of the difference; rows with a small group suppressed."""
+    n1, m1, v1 = with_code
+    n0, m0, v0 = without
     lo1, hi1 = t_interval(m1, np.sqrt(v1), n1, level)
     lo0, hi0 = t_interval(m0, np.sqrt(v0), n0, level)
     dlo, dhi, df = welch_interval(m1, v1, n1, m0, v0, n0, level)

@@ -61,10 +61,8 @@ def themes_by_timepoint(
 
     Notes
     -----
-    Codes are not mutually exclusive (an answer can carry several), so no published total is
-    the sum of the code counts and hiding the small cells alone cannot be undone by
-    subtraction. Counted from the codings directly: n_participants = number of distinct
-    participant ids among the coded answers at that timepoint.
+    Codes are not mutually exclusive, so no published total is the sum of the code counts
+    and hiding the small cells alone cannot be undone by subtraction (docs/statistics.md, 9).
 
     Examples
     --------
@@ -82,15 +80,7 @@ def themes_by_timepoint(
     k = check_min_cell_size(min_cell_size, caller)
     check_frame(codings, "codings", caller, [C.RESPONSE_ID, C.CODE])
     check_frame(answers, "answers", caller, [C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT])
-    from ..qual.coder import empty_mask
-
-    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
-    ans = ans[~empty_mask(ans, codebook)]
-    tp = answers[C.TIMEPOINT]
-    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
-           else list(pd.unique(tp.astype(object))))
-    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
-    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
+    ans, tps = _respondents(answers, codebook)
     resp = ans.groupby(C.TIMEPOINT)[C.PARTICIPANT_ID].nunique()
     cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
         ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object), on=C.RESPONSE_ID, how="inner")
@@ -110,3 +100,17 @@ def themes_by_timepoint(
     out["n_participants"] = out["n_participants"].astype("Int64")
     out["n_answers"] = out["n_answers"].astype("Int64")
     return out[list(THEMES_BY_TIMEPOINT_COLUMNS)]
+
+
+def _respondents(answers: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, list[Any]]:
+    """The non-empty answers (timepoint as object) and the timepoints that have any, in order."""
+    from ..qual.coder import empty_mask
+
+    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
+    ans = ans[~empty_mask(ans, codebook)]
+    tp = answers[C.TIMEPOINT]
+    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
+           else list(pd.unique(tp.astype(object))))
+    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
+    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
+    return ans, tps
