@@ -165,12 +165,9 @@ def suppress_counts(
 
     Notes
     -----
-    Complementary cells are chosen so that no hidden value is determined by the published
-    values and totals (exact criterion: no hidden cell is a bridge of the graph of hidden
-    cells; see the module docstring). Among the ways to close a cycle the cheapest is chosen:
-    the smallest published counts first, then totals; zero cells only as a last resort.
-    The result is deterministic (same table, same mask), so separately written reports (one
-    per cohort) hide the same cells.
+    Complementary cells are chosen so that no hidden value can be worked out from the
+    published values and totals, cheapest first (the module docstring says how). The result
+    is deterministic, so separately written reports (one per cohort) hide the same cells.
 
     Examples
     --------
@@ -183,6 +180,28 @@ def suppress_counts(
     False
     """
     k = check_min_cell_size(min_cell_size, "suppress_counts")
+    x = _whole_counts(counts)
+    r, c = x.shape
+    full, index, columns = _with_totals(x, counts, row_totals, column_totals, total_label)
+    primary = (full > 0) & (full < k)
+    if sensitive_zeros:
+        primary |= full == 0
+    seed = primary.copy()
+    seed[:r, :c] |= _aligned(hide, counts)
+    cheap = np.zeros_like(seed)
+    cheap[:r, :c] = _aligned(prefer, counts)
+    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals, cheap=cheap)
+    frame = pd.DataFrame(full, index=index, columns=columns)
+    return Suppression(
+        counts=frame,
+        mask=pd.DataFrame(mask, index=index, columns=columns),
+        primary=pd.DataFrame(primary, index=index, columns=columns),
+        min_cell_size=k,
+    )
+
+
+def _whole_counts(counts: Any) -> np.ndarray:
+    """The counts as non-negative integers (missing = 0), or a ParameterError."""
     if not isinstance(counts, pd.DataFrame):
         raise ParameterError(
             f"The 'counts' parameter of suppress_counts() must be a pandas DataFrame. Got "
@@ -193,7 +212,19 @@ def suppress_counts(
         raise ParameterError(
             "The 'counts' parameter of suppress_counts() must hold non-negative whole numbers.",
             fix="pass counts of people, not means or percentages.")
-    x = np.round(values).astype(np.int64)
+    return np.round(values).astype(np.int64)
+
+
+def _aligned(flags: pd.DataFrame | None, counts: pd.DataFrame) -> np.ndarray:
+    """Optional booleans aligned with the counts (all False when not given)."""
+    if flags is None:
+        return np.zeros(counts.shape, dtype=bool)
+    return flags.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
+
+
+def _with_totals(x: np.ndarray, counts: pd.DataFrame, row_totals: bool, column_totals: bool,
+                 total_label: str) -> tuple[np.ndarray, list[Any], list[Any]]:
+    """The table with the totals that will be published beside it, and its labels."""
     r, c = x.shape
     full = x
     index = list(counts.index)
@@ -204,24 +235,7 @@ def suppress_counts(
     if column_totals:
         full = np.vstack([full, full.sum(axis=0, keepdims=True)])
         index = [*index, total_label]
-    primary = (full > 0) & (full < k)
-    if sensitive_zeros:
-        primary |= full == 0
-    seed = primary.copy()
-    if hide is not None:
-        forced = hide.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
-        seed[:r, :c] |= forced
-    cheap = np.zeros_like(seed)
-    if prefer is not None:
-        cheap[:r, :c] = prefer.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
-    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals, cheap=cheap)
-    frame = pd.DataFrame(full, index=index, columns=columns)
-    return Suppression(
-        counts=frame,
-        mask=pd.DataFrame(mask, index=index, columns=columns),
-        primary=pd.DataFrame(primary, index=index, columns=columns),
-        min_cell_size=k,
-    )
+    return full, index, columns
 
 
 # --- the graph machinery ---------------------------------------------------------------------
