@@ -138,18 +138,7 @@ def describe(
         "_g": g_codes, "_s": s_codes, "_t": t_codes,
         "_v": data[dv].to_numpy(dtype="float64", na_value=np.nan),
     })
-    grouped = frame.groupby(["_g", "_s", "_t"], sort=True)["_v"]
-    stats = pd.DataFrame({
-        "n": grouped.count(),
-        "n_missing": grouped.size() - grouped.count(),
-        "mean": grouped.mean(),
-        "sd": grouped.std(ddof=1),
-        "median": grouped.median(),
-        "q1": grouped.quantile(0.25, interpolation="linear"),
-        "q3": grouped.quantile(0.75, interpolation="linear"),
-        "min": grouped.min(),
-        "max": grouped.max(),
-    })
+    stats = _summaries(frame.groupby(["_g", "_s", "_t"], sort=True)["_v"])
     stats = stats.reindex(_full_index(len(group_keys), len(scales), len(times)))
     stats["n"] = stats["n"].fillna(0).astype("int64")
     stats["n_missing"] = stats["n_missing"].fillna(0).astype("int64")
@@ -180,6 +169,21 @@ def _instrument_bands(data: pd.DataFrame, scales: list[Any], s_codes: np.ndarray
         if labels and sc in scales:
             out[sc] = labels
     return out
+
+
+def _summaries(grouped: Any) -> pd.DataFrame:
+    """n, missing, mean, SD (n − 1), median, quartiles (type 7) and range of each group."""
+    return pd.DataFrame({
+        "n": grouped.count(),
+        "n_missing": grouped.size() - grouped.count(),
+        "mean": grouped.mean(),
+        "sd": grouped.std(ddof=1),
+        "median": grouped.median(),
+        "q1": grouped.quantile(0.25, interpolation="linear"),
+        "q3": grouped.quantile(0.75, interpolation="linear"),
+        "min": grouped.min(),
+        "max": grouped.max(),
+    })
 
 
 def band_counts(
@@ -241,6 +245,27 @@ def band_counts(
     times, t_codes = _time_index(data, within, func)
     g_codes, group_keys = _row_groups(data, by_cols)
 
+    labels_by_scale = _band_labels(data, bands, scale, band, scales, s_codes)
+    bcol = data[band]
+    frame = pd.DataFrame({"_g": g_codes, "_s": s_codes, "_t": t_codes, "_b": bcol.astype(object)})
+    frame = frame[frame["_b"].notna()]
+    counts = frame.groupby(["_g", "_s", "_t", "_b"], sort=False).size()
+    denom = frame.groupby(["_g", "_s", "_t"], sort=False).size()
+    _check_labels(counts, scales, labels_by_scale)
+    full = _band_grid(scales, labels_by_scale, len(group_keys), len(times))
+    n = counts.reindex(pd.MultiIndex.from_frame(full)).fillna(0).astype("int64").to_numpy()
+    d = denom.reindex(pd.MultiIndex.from_frame(full[["_g", "_s", "_t"]])).fillna(0).astype("int64").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(d > 0, 100.0 * n / np.maximum(d, 1), np.nan)
+    out = full.assign(band=full["_b"].astype(str), n=n, n_banded=d, percent=pct)
+    out = out.set_index(["_g", "_s", "_t"])
+    return _finish(out, group_keys, by_cols, scales, times, BAND_COUNT_COLUMNS, "n_banded",
+                   min_cell_size, within)
+
+
+def _band_labels(data: pd.DataFrame, bands: Mapping[Any, Sequence[str]] | None, scale: str | None, band: str,
+                 scales: list[Any], s_codes: np.ndarray) -> dict[Any, list[str]]:
+    """Band labels per scale, in order: given, else the instrument's, else those seen."""
     labels_by_scale: dict[Any, list[str]] = {}
     if bands is not None:
         labels_by_scale.update({k: list(v) for k, v in bands.items()})
@@ -256,11 +281,10 @@ def band_counts(
             labels_by_scale[sc] = [c for c in bcol.cat.categories if c in seen]
         else:
             labels_by_scale[sc] = sorted(seen, key=str)
+    return labels_by_scale
 
-    frame = pd.DataFrame({"_g": g_codes, "_s": s_codes, "_t": t_codes, "_b": bcol.astype(object)})
-    frame = frame[frame["_b"].notna()]
-    counts = frame.groupby(["_g", "_s", "_t", "_b"], sort=False).size()
-    denom = frame.groupby(["_g", "_s", "_t"], sort=False).size()
+
+def _check_labels(counts: pd.Series, scales: list[Any], labels_by_scale: dict[Any, list[str]]) -> None:
     unknown = [
         (scales[s], b) for (_, s, _, b) in counts.index if b not in labels_by_scale[scales[s]]
     ]
@@ -270,19 +294,15 @@ def band_counts(
             "among the declared bands of their scale.",
             fix="list every band of each scale in bands=, or correct the band column.",
         )
+
+
+def _band_grid(scales: list[Any], labels_by_scale: dict[Any, list[str]], n_groups: int, n_times: int) -> pd.DataFrame:
+    """Every group × scale × timepoint × band (codes), so that empty bands count 0."""
     parts = []
     for s, sc in enumerate(scales):
         labs = labels_by_scale[sc]
         idx = pd.MultiIndex.from_product(
-            [range(len(group_keys)), [s], range(len(times)), labs], names=["_g", "_s", "_t", "_b"])
+            [range(n_groups), [s], range(n_times), labs], names=["_g", "_s", "_t", "_b"])
         parts.append(idx.to_frame(index=False))
     full = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_g", "_s", "_t", "_b"])
-    full = full.sort_values(["_g", "_s", "_t"], kind="stable")
-    n = counts.reindex(pd.MultiIndex.from_frame(full)).fillna(0).astype("int64").to_numpy()
-    d = denom.reindex(pd.MultiIndex.from_frame(full[["_g", "_s", "_t"]])).fillna(0).astype("int64").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.where(d > 0, 100.0 * n / np.maximum(d, 1), np.nan)
-    out = full.assign(band=full["_b"].astype(str), n=n, n_banded=d, percent=pct)
-    out = out.set_index(["_g", "_s", "_t"])
-    return _finish(out, group_keys, by_cols, scales, times, BAND_COUNT_COLUMNS, "n_banded",
-                   min_cell_size, within)
+    return full.sort_values(["_g", "_s", "_t"], kind="stable")
