@@ -27,7 +27,7 @@ __all__ = [
     "DEFAULT_CONFIDENCE",
     "DEFAULT_MIN_CELL_SIZE",
     "EFFECT_SIZES",
-    "MIN_MIN_CELL_SIZE",
+    "MIN_CELL_SIZE_FLOOR",
     "Correction",
     "EffectSize",
     "check_choice",
@@ -42,7 +42,7 @@ DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MIN_CELL_SIZE = 5
 """The privacy floor: the smallest group a shareable output shows (a study may raise it)."""
 
-MIN_MIN_CELL_SIZE = 3
+MIN_CELL_SIZE_FLOOR = 3
 """No study may set ``min_cell_size`` below this (groups of 1–2 people are never shown)."""
 
 EffectSize = Literal["d_av", "d_z"]
@@ -72,18 +72,18 @@ def check_confidence(value: Any, caller: str, param: str = "confidence") -> floa
 
 
 def check_min_cell_size(value: Any, caller: str, param: str = "min_cell_size") -> int:
-    """The smallest reportable group: an integer of at least :data:`MIN_MIN_CELL_SIZE`."""
+    """The smallest reportable group: an integer of at least :data:`MIN_CELL_SIZE_FLOOR`."""
     try:
         import numpy as np
 
         integer = isinstance(value, (int, np.integer))
     except ImportError:  # pragma: no cover - numpy is a dependency
         integer = isinstance(value, int)
-    if isinstance(value, bool) or not integer or int(value) < MIN_MIN_CELL_SIZE:
+    if isinstance(value, bool) or not integer or int(value) < MIN_CELL_SIZE_FLOOR:
         raise ParameterError(
             f"The '{param}' parameter of {caller}() must be an integer of at least "
-            f"{MIN_MIN_CELL_SIZE}. Got {value!r} instead.",
-            fix=f"use the default {DEFAULT_MIN_CELL_SIZE}; never below {MIN_MIN_CELL_SIZE}.")
+            f"{MIN_CELL_SIZE_FLOOR}. Got {value!r} instead.",
+            fix=f"use the default {DEFAULT_MIN_CELL_SIZE}; never below {MIN_CELL_SIZE_FLOOR}.")
     return int(value)
 
 

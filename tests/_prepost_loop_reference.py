@@ -13,6 +13,7 @@ from scipy import special, stats
 
 from evaltool import columns as C
 from evaltool.errors import ParameterError
+from evaltool.options import check_confidence, check_min_cell_size
 from evaltool.stats import _data
 from evaltool.stats.effectsize import hedges_j, nct_ci
 from evaltool.stats.multiplicity import CORRECTIONS, p_adjust
@@ -141,7 +142,7 @@ def prepost_loop(
     alternative: Alternative = "two-sided",
     confidence: float = 0.95,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = 5,
 ) -> pd.DataFrame:
     """The one-comparison-at-a-time prepost() of evaltool 0.x (before issue 16)."""
     func = "prepost"
@@ -149,8 +150,8 @@ def prepost_loop(
     _data.check_columns(data, func, dv=dv, within=within, subject=subject, scale=scale)
     _data.check_choice(alternative, _ALTERNATIVES, "alternative", func)
     _data.check_choice(correction, CORRECTIONS, "correction", func)
-    confidence = _data.check_confidence(confidence, func)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    confidence = check_confidence(confidence, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     reserved = [c for c in (dv, within, subject, scale) if c is not None]
     by_cols = _data.as_by(by, data, func, reserved)
     _data.check_numeric(data, dv, func)
@@ -235,6 +236,6 @@ def prepost_loop(
     if by_cols:
         gk = group_keys.iloc[out["_group"].to_numpy()].reset_index(drop=True)
         out = pd.concat([gk, out.reset_index(drop=True)], axis=1)
-        out[_data.SMALL_GROUP] = out["n_pairs"] < min_group_size
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
         cols = by_cols + cols + [_data.SMALL_GROUP]
     return out[cols].reset_index(drop=True)

@@ -75,10 +75,10 @@ def test_joint_display_long_form_equals_wide_form() -> None:
 
 
 def test_joint_display_suppresses_both_groups_together() -> None:
-    """A group below min_n hides the whole row: n_with + n_without is a published total."""
+    """A group below min_cell_size hides the whole row: n_with + n_without is a published total."""
     matrix, change = _sleep_case()
     matrix = matrix.assign(rare=[1, 1, 1] + [0] * 17)
-    out = joint_display(matrix, change, min_n=5).set_index("code")
+    out = joint_display(matrix, change, min_cell_size=5).set_index("code")
     rare = out.loc["rare"]
     assert rare.suppressed
     assert pd.isna(rare.n_with) and pd.isna(rare.n_without)
@@ -96,7 +96,7 @@ def test_joint_display_on_the_example_and_inputs_unchanged() -> None:
     matrix = cod.merge(ft[["response_id", "participant_id"]], on="response_id")[["participant_id", "code"]]
     rc = res["reliable_change"]
     before = (matrix.copy(), rc.copy())
-    jd = joint_display(matrix, rc, scales=["coping_confidence"], min_n=5)
+    jd = joint_display(matrix, rc, scales=["coping_confidence"], min_cell_size=5)
     pd.testing.assert_frame_equal(matrix, before[0])
     pd.testing.assert_frame_equal(rc, before[1])
     assert list(jd.columns) == list(JOINT_DISPLAY_COLUMNS)
@@ -114,10 +114,10 @@ def test_joint_display_on_the_example_and_inputs_unchanged() -> None:
 
 
 @pytest.mark.parametrize("bad", [2, 0, 4.5, True])
-def test_min_n_floor(bad: object) -> None:
+def test_min_cell_size_floor(bad: object) -> None:
     matrix, change = _sleep_case()
-    with pytest.raises(ParameterError, match="'min_n' parameter of joint_display"):
-        joint_display(matrix, change, min_n=bad)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'min_cell_size' parameter of joint_display"):
+        joint_display(matrix, change, min_cell_size=bad)  # type: ignore[arg-type]
 
 
 def test_missing_columns_are_named() -> None:
@@ -134,7 +134,7 @@ def test_themes_by_timepoint_counts_and_suppression() -> None:
                                  "call again", "call", "nothing really"]})
     cod = pd.DataFrame({"response_id": ["r0", "r1", "r2", "r3", "r4", "r6", "r7"], "code": "coaching_call"})
     before = ans.copy()
-    out = themes_by_timepoint(cod, ans, min_n=3).set_index("timepoint")
+    out = themes_by_timepoint(cod, ans, min_cell_size=3).set_index("timepoint")
     pd.testing.assert_frame_equal(ans, before)
     assert out.loc["T2", "n_respondents"] == 5      # "n/a" does not count as a respondent
     assert out.loc["T2", "n_participants"] == 5 and out.loc["T2", "percent"] == 100.0
@@ -148,7 +148,7 @@ def test_quotes_by_change_redacts_groups_and_hides_small_categories() -> None:
                       "code": "x", "timepoint": "T4", "question": "q"})
     rc = pd.DataFrame({"participant_id": [f"p{i}" for i in range(12)], "scale": "brs", "time_from": "T1",
                        "time_to": "T4", "rci_category": ["improved"] * 6 + ["unchanged"] * 4 + ["deteriorated"] * 2})
-    out = quotes_by_change(q, rc, min_n=5, per_category=2, redactor=lambda t: t.replace("Sarah", "[name]"))
+    out = quotes_by_change(q, rc, min_cell_size=5, per_category=2, redactor=lambda t: t.replace("Sarah", "[name]"))
     assert "participant_id" not in out.columns
     assert not out["quote"].dropna().str.contains("Sarah").any()
     imp = out[out["rci_category"] == "improved"]
@@ -166,7 +166,7 @@ def test_quotes_by_change_complementary_n() -> None:
     q = pd.DataFrame({"participant_id": [f"p{i}" for i in range(20)], "quote": "text"})
     rc = pd.DataFrame({"participant_id": [f"p{i}" for i in range(20)], "scale": "s", "time_from": "T1",
                        "time_to": "T2", "rci_category": ["improved"] * 6 + ["unchanged"] * 11 + ["deteriorated"] * 3})
-    out = quotes_by_change(q, rc, min_n=5, redactor=str)
+    out = quotes_by_change(q, rc, min_cell_size=5, redactor=str)
     n = out.drop_duplicates("rci_category").set_index("rci_category")["n_category"]
     assert pd.isna(n["deteriorated"]) and pd.isna(n["improved"]) and n["unchanged"] == 11
     assert not out.loc[out["rci_category"] == "improved", "suppressed"].any()  # its quotes still shown
@@ -177,7 +177,7 @@ def test_quotes_by_change_latest_timepoint_by_default() -> None:
     rc = pd.DataFrame({"participant_id": ["a", "a"], "scale": "s", "time_from": "T1",
                        "time_to": pd.Categorical(["T2", "T4"], categories=["T1", "T2", "T3", "T4"], ordered=True),
                        "rci_category": ["improved", "unchanged"]})
-    out = quotes_by_change(q, rc, min_n=3, redactor=str)
+    out = quotes_by_change(q, rc, min_cell_size=3, redactor=str)
     assert set(out["time_to"]) == {"T4"}
 
 

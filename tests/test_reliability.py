@@ -219,7 +219,7 @@ def test_ci_uses_complete_cases(bfi_rel: pd.DataFrame) -> None:
     lo, hi = feldt_ci(row["alpha"], int(row["n_complete"]), 5, 0.95)
     assert (row["alpha_ci_low"], row["alpha_ci_high"]) == (lo, hi)
     assert lo < row["alpha"] < hi
-    assert row["ci_method"].startswith("Feldt (1965)") and row["ci_level"] == 0.95
+    assert row["ci_method"].startswith("Feldt (1965)") and row["confidence"] == 0.95
 
 
 # --------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_minres_heywood_case_solved_as_psych_poses_it() -> None:
 def test_output_columns_pinned(bfi: pd.DataFrame) -> None:
     assert RELIABILITY_COLUMNS == (
         "instrument", "scale", "n_items", "n", "n_complete", "alpha", "std_alpha", "average_r",
-        "alpha_ci_low", "alpha_ci_high", "ci_level", "omega_total",
+        "alpha_ci_low", "alpha_ci_high", "confidence", "omega_total",
         "alpha_method", "ci_method", "omega_method",
     )
     assert ITEM_STATISTICS_COLUMNS == (
@@ -309,8 +309,8 @@ def test_parameter_errors(bfi: pd.DataFrame) -> None:
         reliability(bfi, items=["A1", "A2"], reverse=["A1"])
     with pytest.raises(ParameterError, match="not among the items"):
         reliability(bfi, items=["A1", "A2"], reverse=["A3"], response_range=(1, 6))
-    with pytest.raises(ParameterError, match="'ci_level' parameter of reliability\\(\\)"):
-        reliability(bfi, BFI, ci_level=95)
+    with pytest.raises(ParameterError, match="'confidence' parameter of reliability\\(\\)"):
+        reliability(bfi, BFI, confidence=95)
     with pytest.raises(ParameterError, match="has no scale"):
         item_statistics(bfi, BFI, scales=["honesty"])
     with pytest.raises(ParameterError, match="no column for"):

@@ -63,7 +63,7 @@ def _sup(true: pd.DataFrame, shown: pd.DataFrame) -> Suppression:
     """A Suppression with the true counts (+ all-cohort totals) and the published pattern."""
     counts = pd.concat([true, true.sum().to_frame("Total").T])
     mask = pd.concat([~shown.astype(bool), pd.DataFrame(False, index=["Total"], columns=true.columns)])
-    return Suppression(counts=counts.astype(int), mask=mask.astype(bool), primary=mask.astype(bool), k=5)
+    return Suppression(counts=counts.astype(int), mask=mask.astype(bool), primary=mask.astype(bool), min_cell_size=5)
 
 
 def _participation(res) -> Suppression:

@@ -66,7 +66,7 @@ def test_example_from_docstring_cohort_column_totals() -> None:
     """Cohort × timepoint n with the all-cohorts row published: C06 (n = 4) is hidden and so is
     the next-smallest cohort in that column, so C06 cannot be found as total − other cohorts."""
     t = pd.DataFrame({"T1": [8, 4, 12], "T2": [7, 6, 11]}, index=["C01", "C06", "C03"])
-    s = suppress_counts(t, k=5)
+    s = suppress_counts(t, min_cell_size=5)
     assert s.mask.loc["C06", "T1"] and s.mask.loc["C01", "T1"]
     assert not s.mask.loc["C03", "T1"] and not s.mask.loc["Total", "T1"]
     assert not s.mask["T2"].any()
@@ -77,7 +77,7 @@ def test_example_from_docstring_cohort_column_totals() -> None:
 def test_single_small_cell_in_row_and_column_needs_four_cells() -> None:
     """With row and column totals, one small cell forces a rectangle of hidden cells."""
     t = pd.DataFrame([[2, 10, 9], [11, 12, 13], [14, 15, 16]])
-    s = suppress_counts(t, k=5, row_totals=True, column_totals=True)
+    s = suppress_counts(t, min_cell_size=5, row_totals=True, column_totals=True)
     assert s.mask.to_numpy().sum() == 4
     assert determined_cells(s, True, True) == []
     # the cheapest rectangle: complements cost 9 + 13 + 11 = 10 + 12 + 11 = 33 (next-smallest)
@@ -87,21 +87,21 @@ def test_single_small_cell_in_row_and_column_needs_four_cells() -> None:
 
 def test_small_total_is_hidden_too() -> None:
     t = pd.DataFrame([[1, 2], [10, 12], [9, 8]])
-    s = suppress_counts(t, k=5, row_totals=True, column_totals=True)
+    s = suppress_counts(t, min_cell_size=5, row_totals=True, column_totals=True)
     assert s.mask.loc[0, "Total"]  # the row total 3 is itself below k
     assert determined_cells(s, True, True) == []
 
 
 def test_no_totals_means_primary_only() -> None:
     t = pd.DataFrame([[1, 20], [30, 40]])
-    s = suppress_counts(t, k=5, column_totals=False)
+    s = suppress_counts(t, min_cell_size=5, column_totals=False)
     assert s.mask.to_numpy().tolist() == [[True, False], [False, False]]
 
 
 def test_zero_cells_are_not_sensitive_by_default() -> None:
     t = pd.DataFrame([[0, 20], [30, 40]])
-    assert not suppress_counts(t, k=5).any
-    assert suppress_counts(t, k=5, sensitive_zeros=True).mask.iloc[0, 0]
+    assert not suppress_counts(t, min_cell_size=5).any
+    assert suppress_counts(t, min_cell_size=5, sensitive_zeros=True).mask.iloc[0, 0]
 
 
 def test_apply_hides_statistics_of_hidden_cells() -> None:
@@ -123,8 +123,8 @@ def test_deterministic_and_input_not_modified() -> None:
 
 @pytest.mark.parametrize("k", [2, 0, -1, 2.5, True, "5"])
 def test_threshold_floor(k: object) -> None:
-    with pytest.raises(ParameterError, match="'k' parameter of suppress_counts"):
-        suppress_counts(pd.DataFrame([[1, 2]]), k=k)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'min_cell_size' parameter of suppress_counts"):
+        suppress_counts(pd.DataFrame([[1, 2]]), min_cell_size=k)  # type: ignore[arg-type]
 
 
 def test_counts_must_be_whole_non_negative() -> None:
@@ -140,7 +140,7 @@ def test_proof_no_hidden_cell_is_determined_linear(case: tuple) -> None:
     """For random tables: every primary cell is hidden, published values are unchanged, and
     no hidden cell can be solved for from the published totals (rank argument)."""
     frame, rt, ct, k = case
-    s = suppress_counts(frame, k=k, row_totals=rt, column_totals=ct)
+    s = suppress_counts(frame, min_cell_size=k, row_totals=rt, column_totals=ct)
     full = s.counts.to_numpy()
     small = (full > 0) & (full < k)
     assert (s.mask.to_numpy() | ~small).all(), "a primary cell is visible"
@@ -155,7 +155,7 @@ def test_proof_no_hidden_cell_is_determined_integer(case: tuple) -> None:
     """For random tables: over all non-negative integer tables consistent with what is
     published, every hidden cell can take at least two values (MILP min < max)."""
     frame, rt, ct, k = case
-    s = suppress_counts(frame, k=k, row_totals=rt, column_totals=ct)
+    s = suppress_counts(frame, min_cell_size=k, row_totals=rt, column_totals=ct)
     if not (rt or ct):
         return
     for cell, (lo, hi) in integer_ranges(s, rt, ct).items():
@@ -168,7 +168,7 @@ def test_proof_by_enumeration_on_tiny_tables(case: tuple) -> None:
     """Brute force on tiny tables: list every integer table that agrees with the published
     cells and totals; each hidden cell takes >= 2 values (confirms the MILP check)."""
     frame, rt, ct, k = case
-    s = suppress_counts(frame, k=k, row_totals=rt, column_totals=ct)
+    s = suppress_counts(frame, min_cell_size=k, row_totals=rt, column_totals=ct)
     n_hidden = int(s.mask.to_numpy().sum())
     if not s.any or not (rt or ct) or (int(s.counts.to_numpy().max()) + 1) ** n_hidden > 60_000:
         return
@@ -179,8 +179,8 @@ def test_proof_by_enumeration_on_tiny_tables(case: tuple) -> None:
 def test_the_check_itself_catches_primary_only_suppression() -> None:
     """The proof has teeth: with primary suppression only, C06 is total − other cohorts."""
     t = pd.DataFrame({"T1": [8, 4, 12]}, index=["C01", "C06", "C03"])
-    s = suppress_counts(t, k=5)
-    naive = Suppression(counts=s.counts, mask=s.primary, primary=s.primary, k=5)
+    s = suppress_counts(t, min_cell_size=5)
+    naive = Suppression(counts=s.counts, mask=s.primary, primary=s.primary, min_cell_size=5)
     assert determined_cells(naive, False, True) == [1]
     assert integer_ranges(naive, False, True)[1] == (4, 4)
     assert hidden_bridges(naive.mask.to_numpy(), row_totals=False, column_totals=True) == [(1, 0)]
@@ -194,6 +194,6 @@ def test_dumbbell_bridge_is_caught() -> None:
     m[2, 2] = m[2, 3] = m[3, 2] = m[3, 3] = True   # rectangle 2
     m[0, 2] = True                                 # the bridge
     counts = pd.DataFrame(np.full((5, 5), 7))
-    s = Suppression(counts=counts, mask=pd.DataFrame(m), primary=pd.DataFrame(m), k=5)
+    s = Suppression(counts=counts, mask=pd.DataFrame(m), primary=pd.DataFrame(m), min_cell_size=5)
     assert determined_cells(s, True, True) == [2]
     assert hidden_bridges(m, row_totals=True, column_totals=True) == [(0, 2)]

@@ -52,7 +52,7 @@ def test_quartiles_are_r_type_7():
 def test_by_group_every_cell_and_small_flag():
     s = scores()
     s.loc[s["participant_id"] == "P001", "cohort"] = None
-    res = describe(s, by="cohort", min_group_size=6)
+    res = describe(s, by="cohort", min_cell_size=6)
     assert len(res) == 13 * 3 * 3  # 12 cohorts + the missing-cohort group
     assert res["cohort"].isna().sum() == 9
     total = res.groupby(["scale", "timepoint"], sort=False)["n"].sum()

@@ -219,7 +219,7 @@ def test_wilcoxon_fallback_is_never_silent_like_r():
 def test_by_groups_flag_small_and_never_drop():
     s = scores()
     s.loc[s["participant_id"].isin(["P001", "P002"]), "cohort"] = None
-    res = prepost(s, by="cohort", min_group_size=8)
+    res = prepost(s, by="cohort", min_cell_size=8)
     assert res["cohort"].isna().any()  # participants without a cohort form their own group
     row = res[res["cohort"].isna() & (res["scale"] == "resilience") & (res["time_to"] == "post")]
     assert row["small_group"].iloc[0] and row["n_pairs"].iloc[0] == 1
@@ -396,8 +396,8 @@ def test_parameter_errors():
         prepost(s, baseline="T0")
     with pytest.raises(ParameterError, match="'family' parameter"):
         prepost(s, family=["wellbeing"])
-    with pytest.raises(ParameterError, match="'min_group_size'"):
-        prepost(s, by="cohort", min_group_size=0)
+    with pytest.raises(ParameterError, match="'min_cell_size'"):
+        prepost(s, by="cohort", min_cell_size=0)
     with pytest.raises(ParameterError, match="must be a pandas DataFrame"):
         prepost(s.to_dict())  # type: ignore[arg-type]
     bad = s.copy()
@@ -444,7 +444,7 @@ def _assert_identical(kwargs: dict, data: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("kwargs", [
-    {}, {"by": "cohort"}, {"by": "profession", "min_group_size": 8},
+    {}, {"by": "cohort"}, {"by": "profession", "min_cell_size": 8},
     {"by": ["cohort", "profession"], "correction": "BH"},
     {"by": "cohort", "alternative": "greater", "confidence": 0.9, "family": ["resilience"]},
     {"by": "cohort", "alternative": "less", "correction": "bonferroni"},

@@ -142,7 +142,7 @@ def test_published_reliability_and_direction_from_the_instrument():
 def test_by_group_and_summary():
     rc = reliable_change(scores(), _alpha(), scales=["resilience"], direction=DIRECTION, by="cohort")
     assert tuple(rc.columns) == ("cohort", *RELIABLE_CHANGE_COLUMNS)
-    summary = reliable_change_summary(rc, by="cohort", min_group_size=7)
+    summary = reliable_change_summary(rc, by="cohort", min_cell_size=7)
     assert tuple(summary.columns) == ("cohort", *RELIABLE_CHANGE_SUMMARY_COLUMNS, "small_group")
     post = summary[summary["time_to"] == "post"]
     assert post["n_pairs"].sum() == 101

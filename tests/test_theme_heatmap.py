@@ -62,7 +62,7 @@ def test_shown_cells_are_the_true_counts_and_hidden_ones_cannot_be_recovered(gro
     assert ((published == 0) | (published >= 5)).all()
     counts = pd.concat([true, true.sum().to_frame("Total").T])
     full_mask = pd.concat([mask, pd.DataFrame(False, index=["Total"], columns=true.columns)]).astype(bool)
-    sup = Suppression(counts=counts, mask=full_mask, primary=full_mask, k=5)
+    sup = Suppression(counts=counts, mask=full_mask, primary=full_mask, min_cell_size=5)
     assert determined_cells(sup, False, True) == []
     for cell, (lo, hi) in integer_ranges(sup, False, True).items():
         assert hi > lo, cell

@@ -95,26 +95,16 @@ def _special(study: Study) -> list[str]:
 
 
 def readme(study: Study, seed: int) -> str:
-    pe = study.people
-    near = {(k, v[0]) for k, v in study.near_miss.items()}
-    n_messy = len([r for w in d.WAVES for r in study.responses[w]
-                   if r.kind == "ok" and r.person is not None
-                   and r.typed_id != pe.pid[r.person] and (w, r.typed_id) not in near])
+    """The example folder's README: what the files are, who is in them, what was planted."""
     rows_per_file = {w: len(study.responses[w]) for w in d.WAVES}
-    cohort_rows = []
-    for k, c in enumerate(d.COHORTS):
-        members = [p for p in range(len(pe.pid)) if pe.cohort[p] == k]
-        cohort_rows.append([c, k + 1, d.WORKSHOP_DATES[k], len(members),
-                            f"{pe.pid[members[0]]}-{pe.pid[members[-1]]}"])
-    prof_rows = [[code, label, int((pe.profession == code).sum())]
-                 for code, label in d.PROFESSIONS.items()]
-    quiz_rows = [[q.item, q.question, "; ".join(f"{k}: {o}" for k, o in enumerate(q.options, 1)),
-                  q.correct] for q in d.QUIZ_ITEMS]
-    cbi_rows = [[i.item, i.text, i.labels, "yes" if i.reverse else ""] for i in d.CBI_ITEMS]
-    pii = [f"  - `{q}`: " + "; ".join(f"{kind}: \"{s}\"" for kind, s in ph.PII[q])
-           for q in d.FREE_TEXT]
-    eff = d.TRUE_EFFECTS
-    parts = [
+    parts = (_intro(seed) + _files(rows_per_file) + _participants(study, rows_per_file) + _items()
+             + _problems(study) + _effects() + _rebuilding())
+    return "\n".join(parts)
+
+
+def _intro(seed: int) -> list[str]:
+    """Title, the synthetic-data warning and the study it imitates."""
+    return [
         "# Example study: resilience training for health professionals",
         "",
         "> **SYNTHETIC DATA.** Every person, answer, date and identifying detail in this folder is "
@@ -130,6 +120,12 @@ def readme(study: Study, seed: int) -> str:
         "burnout (CBI, T1 and T4), confidence in coping with adverse events (`cc_1`-`cc_5`) and a "
         "knowledge quiz (`rk_1`-`rk_8`); free-text feedback at T2-T4.",
         "",
+    ]
+
+
+def _files(rows_per_file: dict[str, int]) -> list[str]:
+    """The files of the folder and their formats."""
+    return [
         "## Files",
         "",
         _table(["file", "what it is"], [
@@ -155,6 +151,24 @@ def readme(study: Study, seed: int) -> str:
         "(2 = complete, 0 = incomplete), checkbox `attend___1` / `attend___2`. `record_id` is the "
         "clean participant code. Cohort is a dropdown coded 1-8 (labels `C01`-`C08`).",
         "",
+    ]
+
+
+def _participants(study: Study, rows_per_file: dict[str, int]) -> list[str]:
+    """Waves, participant codes, cohorts and professions."""
+    pe = study.people
+    near = {(k, v[0]) for k, v in study.near_miss.items()}
+    n_messy = len([r for w in d.WAVES for r in study.responses[w]
+                   if r.kind == "ok" and r.person is not None
+                   and r.typed_id != pe.pid[r.person] and (w, r.typed_id) not in near])
+    cohort_rows = []
+    for k, c in enumerate(d.COHORTS):
+        members = [p for p in range(len(pe.pid)) if pe.cohort[p] == k]
+        cohort_rows.append([c, k + 1, d.WORKSHOP_DATES[k], len(members),
+                            f"{pe.pid[members[0]]}-{pe.pid[members[-1]]}"])
+    prof_rows = [[code, label, int((pe.profession == code).sum())]
+                 for code, label in d.PROFESSIONS.items()]
+    return [
         "## Participants and waves",
         "",
         _table(["wave", "when", "Qualtrics rows", "participants (usable)"],
@@ -173,6 +187,15 @@ def readme(study: Study, seed: int) -> str:
         "",
         _table(["code", "label", "n"], prof_rows),
         "",
+    ]
+
+
+def _items() -> list[str]:
+    """The columns and items of each instrument."""
+    quiz_rows = [[q.item, q.question, "; ".join(f"{k}: {o}" for k, o in enumerate(q.options, 1)),
+                  q.correct] for q in d.QUIZ_ITEMS]
+    cbi_rows = [[i.item, i.text, i.labels, "yes" if i.reverse else ""] for i in d.CBI_ITEMS]
+    return [
         "## Columns and items",
         "",
         _column_map(),
@@ -203,6 +226,14 @@ def readme(study: Study, seed: int) -> str:
         "- **Free text**: " + "; ".join(f"`{q}` ({w}) \"{t}\"" for q, (w, t) in d.FREE_TEXT.items())
         + ". Qualtrics columns: `Q_USEFUL`, `Q_CHANGE`, `Q_COACH`, `Q_USED`, `Q_OTHER`.",
         "",
+    ]
+
+
+def _problems(study: Study) -> list[str]:
+    """The data problems planted for the pipeline to catch."""
+    pii = [f"  - `{q}`: " + "; ".join(f"{kind}: \"{s}\"" for kind, s in ph.PII[q])
+           for q in d.FREE_TEXT]
+    return [
         "## Planted data problems",
         "",
         *_special(study),
@@ -215,6 +246,13 @@ def readme(study: Study, seed: int) -> str:
         "do not exist):",
         *pii,
         "",
+    ]
+
+
+def _effects() -> list[str]:
+    """The true effects the simulation used."""
+    eff = d.TRUE_EFFECTS
+    return [
         "## True effects used by the simulation",
         "",
         "Change from T1 (population values; sample estimates differ by sampling error):",
@@ -236,6 +274,12 @@ def readme(study: Study, seed: int) -> str:
         "less often. Free-text valence is a little more negative for people whose confidence "
         "rose least.",
         "",
+    ]
+
+
+def _rebuilding() -> list[str]:
+    """How to rebuild the folder."""
+    return [
         "## Rebuilding",
         "",
         "```",
@@ -244,7 +288,7 @@ def readme(study: Study, seed: int) -> str:
         "```",
         "",
     ]
-    return "\n".join(parts)
+
 
 
 def scaled_readme(study: Study, seed: int) -> str:

@@ -1,4 +1,7 @@
-"""Shared helpers for the integration functions: argument checks, code presence, t intervals."""
+"""Shared helpers for the integration functions: table checks, code presence, t intervals.
+
+The option checks (``confidence``, ``min_cell_size``) come from :mod:`evaltool.options`.
+"""
 
 from __future__ import annotations
 
@@ -27,25 +30,6 @@ def check_frame(frame: Any, name: str, caller: str, needed: Iterable[str]) -> pd
             f"The '{name}' parameter of {caller}() needs the column(s) {missing}.",
             fix=f"pass a table with them; columns given: {list(frame.columns)}.")
     return frame
-
-
-def check_min_n(min_n: Any, caller: str) -> int:
-    from ..report.suppression import MIN_THRESHOLD
-
-    if isinstance(min_n, bool) or not isinstance(min_n, (int, np.integer)) or min_n < MIN_THRESHOLD:
-        raise ParameterError(
-            f"The 'min_n' parameter of {caller}() must be an integer >= {MIN_THRESHOLD}. "
-            f"Got {min_n!r} instead.",
-            fix="use the default 5 (never below 3; Hundepool et al. 2012).")
-    return int(min_n)
-
-
-def check_confidence(confidence: Any, caller: str) -> float:
-    if not isinstance(confidence, (float, int)) or isinstance(confidence, bool) or not 0.5 < confidence < 1:
-        raise ParameterError(
-            f"The 'confidence' parameter of {caller}() must be a number between 0.5 and 1. "
-            f"Got {confidence!r} instead.")
-    return float(confidence)
 
 
 def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None = None,

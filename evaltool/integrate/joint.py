@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from ..options import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_CELL_SIZE,
+    check_confidence,
+    check_min_cell_size,
+)
 from ._common import (
     PRESENT,
-    check_confidence,
     check_frame,
-    check_min_n,
     presence,
     t_interval,
     welch_interval,
@@ -38,10 +42,10 @@ def joint_display(
     code_matrix: pd.DataFrame,
     change: pd.DataFrame,
     *,
-    min_n: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     codes: Sequence[str] | None = None,
     scales: Sequence[str] | None = None,
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
     """Mixed-methods joint display: change in each scale among those who mentioned each code
     and those who did not.
@@ -57,7 +61,7 @@ def joint_display(
     change
         Per-person change, e.g. the ``reliable_change`` table: ``participant_id, scale,
         time_from, time_to, change`` (or ``score_from``/``score_to``). Not modified.
-    min_n
+    min_cell_size
         Smallest group shown (default 5, at least 3). When either group is smaller (and not
         empty) the whole row is suppressed: both n and every statistic are missing, because
         the other group's n would give the small one away (n_with + n_without is known).
@@ -77,7 +81,7 @@ def joint_display(
         - ``n_without, mean_without, ci_low_without, ci_high_without``: the others;
         - ``difference, difference_ci_low, difference_ci_high, df_welch``: mean_with −
           mean_without with Welch's interval and Welch–Satterthwaite df;
-        - ``suppressed``: True when a group was below ``min_n`` (all values missing);
+        - ``suppressed``: True when a group was below ``min_cell_size`` (all values missing);
         - ``method``: how the numbers were computed.
 
     Notes
@@ -101,12 +105,22 @@ def joint_display(
     (5, 0.2, -0.5)
     """
     caller = "joint_display"
-    k = check_min_n(min_n, caller)
+    k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
+    ch = _changes(change, scales, caller)
+    pres = presence(code_matrix, caller, codes)
+    grid, with_code, without = _moments(ch, pres)
+    return _display(grid, with_code, without, level, k)
+
+
+_KEYS = [C.SCALE, "time_from", "time_to"]
+
+
+def _changes(change: pd.DataFrame, scales: Sequence[str] | None, caller: str) -> pd.DataFrame:
+    """Each person's change per scale × contrast (later − earlier), without missing values."""
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"])
     if "change" not in change.columns and not {"score_from", "score_to"} <= set(change.columns):
         check_frame(change, "change", caller, ["change"])
-    pres = presence(code_matrix, caller, codes)
     cols = [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"]
     ch = change[cols].copy()
     ch["change"] = (change["change"] if "change" in change.columns
@@ -115,8 +129,17 @@ def joint_display(
         ch[c] = ch[c].astype(object)
     if scales is not None:
         ch = ch[ch[C.SCALE].isin(list(scales))]
-    ch = ch.dropna(subset=["change"])
-    keys = [C.SCALE, "time_from", "time_to"]
+    return ch.dropna(subset=["change"])
+
+
+Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""n, mean and variance of the change in one group, per row of the grid."""
+
+
+def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
+    """The grid (scale × contrast × code, in input order) and the moments of those with and
+    without each code."""
+    keys = _KEYS
     order_contrast = ch[keys].drop_duplicates().reset_index(drop=True)
     code_order = list(pd.unique(pres[C.CODE]))
     merged = ch.merge(pres, on=C.PARTICIPANT_ID, how="inner")
@@ -132,8 +155,14 @@ def joint_display(
         idx = pd.MultiIndex.from_frame(grid[[*keys, C.CODE]])
         return s.reindex(idx).to_numpy(dtype=float)
 
-    n1, m1, v1 = np.nan_to_num(col("count", True)), col("mean", True), col("var", True)
-    n0, m0, v0 = np.nan_to_num(col("count", False)), col("mean", False), col("var", False)
+    return (grid, (np.nan_to_num(col("count", True)), col("mean", True), col("var", True)),
+            (np.nan_to_num(col("count", False)), col("mean", False), col("var", False)))
+
+
+def _display(grid: pd.DataFrame, with_code: Moments, without: Moments, level: float, k: int) -> pd.DataFrame:
+    """Intervals of each group and of the difference; rows with a small group suppressed."""
+    n1, m1, v1 = with_code
+    n0, m0, v0 = without
     lo1, hi1 = t_interval(m1, np.sqrt(v1), n1, level)
     lo0, hi0 = t_interval(m0, np.sqrt(v0), n0, level)
     dlo, dhi, df = welch_interval(m1, v1, n1, m0, v0, n0, level)

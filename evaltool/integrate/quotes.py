@@ -9,7 +9,11 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
-from ._common import check_frame, check_min_n
+from ..options import (
+    DEFAULT_MIN_CELL_SIZE,
+    check_min_cell_size,
+)
+from ._common import check_frame
 from .redaction import default_redactor
 
 __all__ = ["QUOTES_BY_CHANGE_COLUMNS", "RCI_ORDER", "quotes_by_change"]
@@ -30,7 +34,7 @@ def quotes_by_change(
     *,
     scales: Sequence[str] | None = None,
     time_to: str | None = None,
-    min_n: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     per_category: int = 3,
     text: str | None = None,
     redactor: Callable[[str], str] | None = None,
@@ -50,12 +54,13 @@ def quotes_by_change(
         Scales to use (default: all in ``change``).
     time_to
         Which later timepoint's category to use (default: the latest one per scale).
-    min_n
+    min_cell_size
         Categories with fewer people (and more than none) show no quotes and no count
         (at least 3). If that leaves one hidden count among the categories, the next-smallest
         count is hidden too, so it cannot be recovered from the published total.
     per_category
-        At most this many quotes per category, each from a different participant.
+        At most this many quotes per category, each from a different participant (quotes
+        are taken in input order: the exemplar table is already ranked).
     text
         The column holding the quote text.
     redactor
@@ -68,11 +73,6 @@ def quotes_by_change(
         ``scale, time_from, time_to, rci_category, n_category, code, timepoint, question,
         quote, suppressed``: one row per quote; a suppressed category has one row with
         ``suppressed`` True and no count and no quote. No participant ids.
-
-    Notes
-    -----
-    Quotes are taken in input order (the exemplar table is already ranked), one per person,
-    so a category's quotes come from ``per_category`` different people.
 
     Examples
     --------
@@ -87,7 +87,7 @@ def quotes_by_change(
     ('unchanged', True)
     """
     caller = "quotes_by_change"
-    k = check_min_n(min_n, caller)
+    k = check_min_cell_size(min_cell_size, caller)
     if isinstance(per_category, bool) or not isinstance(per_category, (int, np.integer)) or per_category < 1:
         raise ParameterError(
             f"The 'per_category' parameter of {caller}() must be a positive integer. Got {per_category!r} instead.")
@@ -96,48 +96,67 @@ def quotes_by_change(
     check_frame(quotes, "quotes", caller, [C.PARTICIPANT_ID, text])
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"])
     redact = redactor if redactor is not None else default_redactor()
+    ch = _categories(change, scales, time_to)
+    q = _quotes(quotes, text)
+    rows: list[dict[str, object]] = []
+    for (scale, t0, t1), grp in ch.groupby([C.SCALE, "time_from", "time_to"], sort=False):
+        rows += _contrast_rows(grp, q, (scale, t0, t1), k, per_category, redact)
+    out = pd.DataFrame(rows, columns=list(QUOTES_BY_CHANGE_COLUMNS))
+    out["n_category"] = out["n_category"].astype("Int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def _categories(change: pd.DataFrame, scales: Sequence[str] | None, time_to: str | None) -> pd.DataFrame:
+    """Each person's change category per scale at ``time_to`` (default: each scale's last)."""
     ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]].astype(object)
     ch = ch.dropna(subset=["rci_category"])
     if scales is not None:
         ch = ch[ch[C.SCALE].isin(list(scales))]
     if time_to is not None:
-        ch = ch[ch["time_to"] == time_to]
-    else:
-        tt = change["time_to"]
-        order = list(tt.cat.categories) if isinstance(tt.dtype, pd.CategoricalDtype) else None
-        rank = (lambda s: s.map({t: i for i, t in enumerate(order)})) if order else (lambda s: s.astype(str))
-        last = ch.assign(_r=rank(ch["time_to"])).groupby(C.SCALE)["_r"].transform("max")
-        ch = ch[rank(ch["time_to"]).to_numpy() == last.to_numpy()]
+        return ch[ch["time_to"] == time_to]
+    tt = change["time_to"]
+    order = list(tt.cat.categories) if isinstance(tt.dtype, pd.CategoricalDtype) else None
+    rank = (lambda s: s.map({t: i for i, t in enumerate(order)})) if order else (lambda s: s.astype(str))
+    last = ch.assign(_r=rank(ch["time_to"])).groupby(C.SCALE)["_r"].transform("max")
+    return ch[rank(ch["time_to"]).to_numpy() == last.to_numpy()]
+
+
+def _quotes(quotes: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The non-empty quotes as ``participant_id, code, timepoint, question, quote``."""
     q = quotes.copy()
     for c in (C.CODE, C.TIMEPOINT, C.QUESTION):
         if c not in q.columns:
             q[c] = None
     q = q[[C.PARTICIPANT_ID, C.CODE, C.TIMEPOINT, C.QUESTION, text]].astype(object)
     q = q.rename(columns={text: "quote"})
-    q = q[q["quote"].notna() & (q["quote"].astype(str).str.strip() != "")]
+    return q[q["quote"].notna() & (q["quote"].astype(str).str.strip() != "")]
+
+
+def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, object, object], k: int,
+                   per_category: int, redact: Callable[[str], str]) -> list[dict[str, object]]:
+    """Rows of one scale × contrast: small categories hidden (with one more count when only one
+    is, so it cannot be worked out from the total), quotes from the others."""
+    scale, t0, t1 = contrast
     rows: list[dict[str, object]] = []
-    for (scale, t0, t1), grp in ch.groupby([C.SCALE, "time_from", "time_to"], sort=False):
-        counts = grp["rci_category"].value_counts()
-        cats = [c for c in RCI_ORDER if c in counts.index] + sorted(set(counts.index) - set(RCI_ORDER))
-        hidden = {c for c in cats if 0 < counts[c] < k}
-        hide_n = set(hidden)
-        if len(hidden) == 1:
-            rest = [c for c in cats if c not in hidden]
-            if rest:
-                hide_n.add(min(rest, key=lambda c: (counts[c], cats.index(c))))
-        for cat in cats:
-            base = {C.SCALE: scale, "time_from": t0, "time_to": t1, "rci_category": cat,
-                    "n_category": None if cat in hide_n else int(counts[cat])}
-            if cat in hidden:
-                rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
-                             "quote": None, "suppressed": True})
-                continue
-            people = grp.loc[grp["rci_category"] == cat, C.PARTICIPANT_ID]
-            pick = q[q[C.PARTICIPANT_ID].isin(set(people))].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
-            for r in pick.itertuples(index=False):
-                rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
-                             "quote": redact(str(r.quote)), "suppressed": False})
-    out = pd.DataFrame(rows, columns=list(QUOTES_BY_CHANGE_COLUMNS))
-    out["n_category"] = out["n_category"].astype("Int64")
-    out["suppressed"] = out["suppressed"].astype(bool)
-    return out
+    counts = grp["rci_category"].value_counts()
+    cats = [c for c in RCI_ORDER if c in counts.index] + sorted(set(counts.index) - set(RCI_ORDER))
+    hidden = {c for c in cats if 0 < counts[c] < k}
+    hide_n = set(hidden)
+    if len(hidden) == 1:
+        rest = [c for c in cats if c not in hidden]
+        if rest:
+            hide_n.add(min(rest, key=lambda c: (counts[c], cats.index(c))))
+    for cat in cats:
+        base = {C.SCALE: scale, "time_from": t0, "time_to": t1, "rci_category": cat,
+                "n_category": None if cat in hide_n else int(counts[cat])}
+        if cat in hidden:
+            rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
+                         "quote": None, "suppressed": True})
+            continue
+        people = grp.loc[grp["rci_category"] == cat, C.PARTICIPANT_ID]
+        pick = q[q[C.PARTICIPANT_ID].isin(set(people))].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
+        for r in pick.itertuples(index=False):
+            rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
+                         "quote": redact(str(r.quote)), "suppressed": False})
+    return rows

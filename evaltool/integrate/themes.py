@@ -9,7 +9,11 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ._common import check_frame, check_min_n
+from ..options import (
+    DEFAULT_MIN_CELL_SIZE,
+    check_min_cell_size,
+)
+from ._common import check_frame
 
 __all__ = ["THEMES_BY_TIMEPOINT_COLUMNS", "themes_by_timepoint"]
 
@@ -23,7 +27,7 @@ def themes_by_timepoint(
     codings: pd.DataFrame,
     answers: pd.DataFrame,
     *,
-    min_n: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     codes: Sequence[str] | None = None,
     codebook: Any = "resilience_training",
 ) -> pd.DataFrame:
@@ -35,7 +39,7 @@ def themes_by_timepoint(
         Output of :func:`evaltool.qual.code` (``response_id, code`` …). Not modified.
     answers
         The free-text answers (``response_id, participant_id, timepoint, text``). Not modified.
-    min_n
+    min_cell_size
         Counts of people below this (and above 0) are suppressed (at least 3).
     codes
         Codes to report, in this order (default: every code in ``codings``, first seen first).
@@ -52,15 +56,13 @@ def themes_by_timepoint(
         - ``n_participants``: of those, how many had an answer with the code;
         - ``percent``: 100 · n_participants / n_respondents;
         - ``n_answers``: answers with the code (a person can answer several questions);
-        - ``suppressed``: True when 0 < n_participants < min_n (then n_participants,
+        - ``suppressed``: True when 0 < n_participants < min_cell_size (then n_participants,
           percent and n_answers are missing).
 
     Notes
     -----
-    Codes are not mutually exclusive (an answer can carry several), so no published total is
-    the sum of the code counts and hiding the small cells alone cannot be undone by
-    subtraction. Counted from the codings directly: n_participants = number of distinct
-    participant ids among the coded answers at that timepoint.
+    Codes are not mutually exclusive, so no published total is the sum of the code counts
+    and hiding the small cells alone cannot be undone by subtraction (docs/statistics.md, 9).
 
     Examples
     --------
@@ -75,18 +77,10 @@ def themes_by_timepoint(
     (5, 5, 100.0)
     """
     caller = "themes_by_timepoint"
-    k = check_min_n(min_n, caller)
+    k = check_min_cell_size(min_cell_size, caller)
     check_frame(codings, "codings", caller, [C.RESPONSE_ID, C.CODE])
     check_frame(answers, "answers", caller, [C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT])
-    from ..qual.coder import empty_mask
-
-    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
-    ans = ans[~empty_mask(ans, codebook)]
-    tp = answers[C.TIMEPOINT]
-    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
-           else list(pd.unique(tp.astype(object))))
-    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
-    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
+    ans, tps = _respondents(answers, codebook)
     resp = ans.groupby(C.TIMEPOINT)[C.PARTICIPANT_ID].nunique()
     cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
         ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object), on=C.RESPONSE_ID, how="inner")
@@ -106,3 +100,17 @@ def themes_by_timepoint(
     out["n_participants"] = out["n_participants"].astype("Int64")
     out["n_answers"] = out["n_answers"].astype("Int64")
     return out[list(THEMES_BY_TIMEPOINT_COLUMNS)]
+
+
+def _respondents(answers: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, list[Any]]:
+    """The non-empty answers (timepoint as object) and the timepoints that have any, in order."""
+    from ..qual.coder import empty_mask
+
+    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
+    ans = ans[~empty_mask(ans, codebook)]
+    tp = answers[C.TIMEPOINT]
+    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
+           else list(pd.unique(tp.astype(object))))
+    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
+    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
+    return ans, tps

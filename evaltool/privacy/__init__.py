@@ -29,7 +29,7 @@ from .atomic import (
 )
 from .audit import AUDIT_COLUMNS, audit_disclosure
 from .cells import CELL_COLUMNS, TERM_COLUMNS, CellSet, group_labels, summary_cells
-from .counts import MIN_THRESHOLD, Suppression, hidden_bridges, suppress_counts
+from .counts import Suppression, hidden_bridges, suppress_counts
 from .decide import DECISION_COLUMNS, decide_cells
 from .paths import OutputGuard, is_results_folder, safe_name, study_inputs, unique_names
 from .rule import (
@@ -55,7 +55,6 @@ __all__ = [
     "MIN_CELL_SIZE_FLOOR",
     "FORMULA_START",
     "MANIFEST",
-    "MIN_THRESHOLD",
     "SUMMARY_COLUMNS",
     "TERM_COLUMNS",
     "CellSet",

@@ -25,9 +25,10 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from ._problem import scale_bounds
 from .cells import CellSet
-from .rule import DEFAULT_MIN_CELL_SIZE, DEFAULT_PROTECTION, check_min_cell_size, check_protection
+from .rule import DEFAULT_PROTECTION, check_protection
 
 __all__ = ["AUDIT_COLUMNS", "audit_disclosure"]
 

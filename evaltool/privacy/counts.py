@@ -2,7 +2,7 @@
 
 A count table (e.g. cohorts × timepoints) is published with some of its totals (the
 all-cohorts figure under each column, a row's total …). Primary suppression hides every cell
-below the threshold ``k``. That alone is not enough: a hidden cell could be recovered by
+below the threshold ``min_cell_size`` (k below). That alone is not enough: a hidden cell could be recovered by
 subtraction (a column total minus the other cohorts). Complementary suppression hides further
 cells until **no hidden value can be worked out from the published values and totals**.
 
@@ -47,12 +47,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .rule import DEFAULT_MIN_CELL_SIZE, MIN_CELL_SIZE_FLOOR, check_min_cell_size
+from ..options import DEFAULT_MIN_CELL_SIZE, MIN_CELL_SIZE_FLOOR, check_min_cell_size
 
-__all__ = ["MIN_THRESHOLD", "Suppression", "hidden_bridges", "suppress_counts"]
+__all__ = ["Suppression", "hidden_bridges", "suppress_counts"]
 
+# Only for evaltool/report/suppression.py, which re-exports it; remove both once the report
+# layout branch (layout15) is merged and that shim imports MIN_CELL_SIZE_FLOOR instead.
 MIN_THRESHOLD = MIN_CELL_SIZE_FLOOR
-"""The smallest threshold evaltool accepts (an older name of ``MIN_CELL_SIZE_FLOOR``)."""
 
 _ZERO_COST = 1e6     # use a zero cell as a complement only when nothing else closes the cycle
 _MARGIN_COST = 1e3   # prefer inner cells to totals
@@ -72,7 +73,7 @@ class Suppression:
     primary
         Same shape: True where the cell itself is below the threshold (for the research team;
         never show which hidden cells are primary, that would narrow them down).
-    k
+    min_cell_size
         The threshold used.
 
     Examples
@@ -89,19 +90,14 @@ class Suppression:
     C02     True   True
     C03     True   True
     Total  False  False
-    >>> s.any, s.k
+    >>> s.any, s.min_cell_size
     (True, 5)
     """
 
     counts: pd.DataFrame
     mask: pd.DataFrame
     primary: pd.DataFrame
-    k: int
-
-    @property
-    def min_cell_size(self) -> int:
-        """The threshold used (the same as ``k``)."""
-        return self.k
+    min_cell_size: int
 
     @property
     def any(self) -> bool:
@@ -129,7 +125,6 @@ def suppress_counts(
     counts: pd.DataFrame,
     *,
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
-    k: int | None = None,
     row_totals: bool = False,
     column_totals: bool = True,
     sensitive_zeros: bool = False,
@@ -147,12 +142,10 @@ def suppress_counts(
     min_cell_size
         Threshold: cells with ``0 < n < min_cell_size`` are hidden (primary suppression). At
         least 3.
-    k
-        Older name of ``min_cell_size`` (kept so existing calls work); wins when given.
     row_totals, column_totals
         Which totals will be published next to the table (a row's total; the total of each
         column, e.g. "all cohorts"). Published totals are what an attacker can subtract from;
-        a total below ``k`` is hidden too. When both are published the grand total is as well.
+        a total below ``min_cell_size`` is hidden too. When both are published the grand total is as well.
     sensitive_zeros
         Also hide zero cells (default: a zero is not a small group of people).
     total_label
@@ -168,16 +161,13 @@ def suppress_counts(
     Returns
     -------
     Suppression
-        ``counts`` (with the totals), ``mask`` (True = hide), ``primary``, ``k``.
+        ``counts`` (with the totals), ``mask`` (True = hide), ``primary``, ``min_cell_size``.
 
     Notes
     -----
-    Complementary cells are chosen so that no hidden value is determined by the published
-    values and totals (exact criterion: no hidden cell is a bridge of the graph of hidden
-    cells; see the module docstring). Among the ways to close a cycle the cheapest is chosen:
-    the smallest published counts first, then totals; zero cells only as a last resort.
-    The result is deterministic (same table, same mask), so separately written reports (one
-    per cohort) hide the same cells.
+    Complementary cells are chosen so that no hidden value can be worked out from the
+    published values and totals, cheapest first (the module docstring says how). The result
+    is deterministic, so separately written reports (one per cohort) hide the same cells.
 
     Examples
     --------
@@ -189,8 +179,29 @@ def suppress_counts(
     >>> bool(s.mask.loc["Total", "T1"])
     False
     """
-    k = check_min_cell_size(min_cell_size if k is None else k, "suppress_counts",
-                            "min_cell_size" if k is None else "k")
+    k = check_min_cell_size(min_cell_size, "suppress_counts")
+    x = _whole_counts(counts)
+    r, c = x.shape
+    full, index, columns = _with_totals(x, counts, row_totals, column_totals, total_label)
+    primary = (full > 0) & (full < k)
+    if sensitive_zeros:
+        primary |= full == 0
+    seed = primary.copy()
+    seed[:r, :c] |= _aligned(hide, counts)
+    cheap = np.zeros_like(seed)
+    cheap[:r, :c] = _aligned(prefer, counts)
+    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals, cheap=cheap)
+    frame = pd.DataFrame(full, index=index, columns=columns)
+    return Suppression(
+        counts=frame,
+        mask=pd.DataFrame(mask, index=index, columns=columns),
+        primary=pd.DataFrame(primary, index=index, columns=columns),
+        min_cell_size=k,
+    )
+
+
+def _whole_counts(counts: Any) -> np.ndarray:
+    """The counts as non-negative integers (missing = 0), or a ParameterError."""
     if not isinstance(counts, pd.DataFrame):
         raise ParameterError(
             f"The 'counts' parameter of suppress_counts() must be a pandas DataFrame. Got "
@@ -201,7 +212,19 @@ def suppress_counts(
         raise ParameterError(
             "The 'counts' parameter of suppress_counts() must hold non-negative whole numbers.",
             fix="pass counts of people, not means or percentages.")
-    x = np.round(values).astype(np.int64)
+    return np.round(values).astype(np.int64)
+
+
+def _aligned(flags: pd.DataFrame | None, counts: pd.DataFrame) -> np.ndarray:
+    """Optional booleans aligned with the counts (all False when not given)."""
+    if flags is None:
+        return np.zeros(counts.shape, dtype=bool)
+    return flags.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
+
+
+def _with_totals(x: np.ndarray, counts: pd.DataFrame, row_totals: bool, column_totals: bool,
+                 total_label: str) -> tuple[np.ndarray, list[Any], list[Any]]:
+    """The table with the totals that will be published beside it, and its labels."""
     r, c = x.shape
     full = x
     index = list(counts.index)
@@ -212,24 +235,7 @@ def suppress_counts(
     if column_totals:
         full = np.vstack([full, full.sum(axis=0, keepdims=True)])
         index = [*index, total_label]
-    primary = (full > 0) & (full < k)
-    if sensitive_zeros:
-        primary |= full == 0
-    seed = primary.copy()
-    if hide is not None:
-        forced = hide.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
-        seed[:r, :c] |= forced
-    cheap = np.zeros_like(seed)
-    if prefer is not None:
-        cheap[:r, :c] = prefer.reindex(index=counts.index, columns=counts.columns).fillna(False).to_numpy(dtype=bool)
-    mask = _complement(full, seed, row_totals=row_totals, column_totals=column_totals, cheap=cheap)
-    frame = pd.DataFrame(full, index=index, columns=columns)
-    return Suppression(
-        counts=frame,
-        mask=pd.DataFrame(mask, index=index, columns=columns),
-        primary=pd.DataFrame(primary, index=index, columns=columns),
-        k=k,
-    )
+    return full, index, columns
 
 
 # --- the graph machinery ---------------------------------------------------------------------

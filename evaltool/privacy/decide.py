@@ -58,9 +58,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from ._problem import Problem, scale_bounds
 from .cells import CELL_COLUMNS, CellSet
-from .rule import DEFAULT_MIN_CELL_SIZE, DEFAULT_PROTECTION, check_min_cell_size, check_protection
+from .rule import DEFAULT_PROTECTION, check_protection
 
 __all__ = ["DECISION_COLUMNS", "decide_cells"]
 
@@ -111,12 +112,9 @@ def decide_cells(cells: CellSet, scores: pd.DataFrame, bounds: object, *,
         The cells (:data:`DECISION_COLUMNS`) with ``shown`` (bool), ``reason`` (the true reason
         a cell is hidden, for the research team; "" when shown) and ``note`` (what a shareable
         report may print beside the hidden cell; it never says that a group's answers were
-        extreme or alike). Research-only: hidden cells keep their values here.
-
-    Notes
-    -----
-    The rule and the order of suppression are in the module docstring and, in plain words, in
-    :data:`evaltool.privacy.DISCLOSURE_RULE`. A decision never depends on the order of the rows.
+        extreme or alike). Research-only: hidden cells keep their values here. The rule is in
+        the module docstring (in plain words: :data:`evaltool.privacy.DISCLOSURE_RULE`); a
+        decision never depends on the order of the rows.
 
     Examples
     --------

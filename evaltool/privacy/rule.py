@@ -1,8 +1,10 @@
 """The privacy floor and the disclosure rule in plain words (the bottom of evaltool's layers).
 
-Everything here is a constant or a validator: ``evaltool.privacy`` and every module above it
-(stats, analysis, report, integrate) take the smallest reportable group from here, under one
-name, ``min_cell_size``.
+Everything here is a constant or a validator. The privacy floor itself (``DEFAULT_MIN_CELL_SIZE``,
+``MIN_CELL_SIZE_FLOOR``, :func:`check_min_cell_size`) lives one layer lower, in
+:mod:`evaltool.options`, beside the other option validators, and is re-exported here: every
+module (stats, analysis, report, integrate) takes the smallest reportable group from there,
+under one name, ``min_cell_size``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError
+from ..options import DEFAULT_MIN_CELL_SIZE, MIN_CELL_SIZE_FLOOR, check_min_cell_size
 
 __all__ = [
     "DEFAULT_MIN_CELL_SIZE",
@@ -23,12 +26,6 @@ __all__ = [
     "check_protection",
     "explain_rule",
 ]
-
-DEFAULT_MIN_CELL_SIZE = 5
-"""The smallest group of people a shareable number may describe (``min_cell_size``)."""
-
-MIN_CELL_SIZE_FLOOR = 3
-"""The smallest ``min_cell_size`` evaltool accepts (some agencies use 3, most use 5)."""
 
 DEFAULT_PROTECTION = 0.2
 """Protection interval, as a share of a scale's range: from everything published, nobody's
@@ -82,26 +79,6 @@ def explain_rule(min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
     k = check_min_cell_size(min_cell_size, "explain_rule")
     p = check_protection(protection, "explain_rule")
     return DISCLOSURE_RULE.format(k=k, protection=p)
-
-
-def check_min_cell_size(value: Any, caller: str, name: str = "min_cell_size") -> int:
-    """``value`` as an int, or a :class:`ParameterError` saying what to pass.
-
-    Examples
-    --------
-    >>> check_min_cell_size(5, "f")
-    5
-    >>> check_min_cell_size(2, "f")
-    Traceback (most recent call last):
-    ...
-    evaltool.errors.ParameterError: The 'min_cell_size' parameter of f() must be an integer >= 3. Got 2 instead. Fix: use the default 5, or a larger number for more protection.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < MIN_CELL_SIZE_FLOOR:
-        raise ParameterError(
-            f"The '{name}' parameter of {caller}() must be an integer >= {MIN_CELL_SIZE_FLOOR}. "
-            f"Got {value!r} instead.",
-            fix=f"use the default {DEFAULT_MIN_CELL_SIZE}, or a larger number for more protection.")
-    return int(value)
 
 
 def check_protection(value: Any, caller: str) -> float:

@@ -16,10 +16,16 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
+from ..options import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_CELL_SIZE,
+    check_confidence,
+    check_min_cell_size,
+)
 from .cells import CHANGE, STUDY, CellSet, summary_cells
 from .counts import suppress_counts
 from .decide import decide_cells
-from .rule import DEFAULT_MIN_CELL_SIZE, DEFAULT_PROTECTION, check_min_cell_size
+from .rule import DEFAULT_PROTECTION
 
 __all__ = ["SUMMARY_COLUMNS", "as_study_cells", "attrition_cells", "cohort_summaries"]
 
@@ -31,17 +37,9 @@ HIDDEN_COUNT = ("hidden with its count: fewer than {k} people, or needed so that
                 "cannot be worked out")
 
 
-def _check_confidence(value: object) -> float:
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < float(value) < 1
-    if not ok or not isinstance(value, (int, float, np.floating)):
-        raise ParameterError(f"The 'confidence' parameter of cohort_summaries() must be a number between 0 and 1 "
-                             f"(exclusive). Got {value!r} instead.", fix="use 0.95 for 95% intervals.")
-    return float(value)
-
-
 def cohort_summaries(scores: pd.DataFrame, participants: pd.DataFrame | None = None, *, bounds: object,
                      group: str = C.COHORT, min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
-                     confidence: float = 0.95, protection: float = DEFAULT_PROTECTION,
+                     confidence: float = DEFAULT_CONFIDENCE, protection: float = DEFAULT_PROTECTION,
                      timepoints: Sequence[str] | None = None, baseline: str | None = None,
                      contrasts: Sequence[tuple[str, str]] | None = None, scales: Sequence[str] | None = None,
                      study: bool = True, extra_cells: CellSet | None = None) -> pd.DataFrame:
@@ -111,7 +109,7 @@ def cohort_summaries(scores: pd.DataFrame, participants: pd.DataFrame | None = N
     from the mean at T1 by one person; it is hidden.
     """
     k = check_min_cell_size(min_cell_size, "cohort_summaries")
-    level = _check_confidence(confidence)
+    level = check_confidence(confidence, "cohort_summaries")
     cells = summary_cells(scores, participants, group=group, timepoints=timepoints, baseline=baseline,
                           contrasts=contrasts, scales=scales, study=study)
     if extra_cells is not None:

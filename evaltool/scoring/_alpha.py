@@ -146,7 +146,7 @@ def alpha_stats(C: np.ndarray) -> AlphaStats:
     return AlphaStats(float(alpha), float(std_alpha), float(average_r), r_drop, a_drop, s_drop, r_avg_drop)
 
 
-def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+def feldt_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[float, float]:
     """Feldt (1965) confidence interval for Cronbach's α.
 
     Parameters
@@ -157,7 +157,7 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
         Number of respondents it was computed from (complete cases).
     k
         Number of items.
-    level
+    confidence
         Confidence level.
 
     Returns
@@ -168,7 +168,7 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     Notes
     -----
     ``(1 − α)/(1 − α̂)`` follows an F distribution with ``n − 1`` and ``(n − 1)(k − 1)`` degrees
-    of freedom, so with ``F_p`` its ``p`` quantile and ``γ = 1 − level``
+    of freedom, so with ``F_p`` its ``p`` quantile and ``γ = 1 − confidence``
     (Feldt, Woodruff & Salih 1987, formulas 6–7):
 
     ``lower = 1 − (1 − α̂) · F_{1−γ/2}``, ``upper = 1 − (1 − α̂) · F_{γ/2}``.
@@ -185,7 +185,7 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     from scipy.stats import f
 
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    g = 1 - level
+    g = 1 - confidence
     lower = 1 - (1 - alpha) * f.ppf(1 - g / 2, df1, df2)
     upper = 1 - (1 - alpha) * f.ppf(g / 2, df1, df2)
     return float(lower), float(upper)

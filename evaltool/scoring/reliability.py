@@ -20,6 +20,7 @@ from .. import columns as C
 from ..errors import EvaltoolWarning, ParameterError
 from ..instruments import Instrument, load_instrument
 from ..instruments.schema import Scale
+from ..options import DEFAULT_CONFIDENCE, check_confidence
 from ._alpha import alpha_stats, feldt_ci, minres_one_factor, omega_total, pairwise_moments
 from ._prepare import as_wide, prepare
 from .score import _problems_error, item_matrix
@@ -34,16 +35,27 @@ __all__ = [
 
 RELIABILITY_COLUMNS = (
     C.INSTRUMENT, C.SCALE, C.N_ITEMS, "n", "n_complete", "alpha", "std_alpha", "average_r",
-    "alpha_ci_low", "alpha_ci_high", "ci_level", "omega_total",
+    "alpha_ci_low", "alpha_ci_high", "confidence", "omega_total",
     "alpha_method", "ci_method", "omega_method",
 )
-"""Columns of :func:`reliability`, in order."""
+"""Columns of :func:`reliability`, in order: ``instrument`` (missing for ad-hoc items), ``scale``,
+``n_items``; ``n`` (rows with at least one answered item) and ``n_complete`` (rows with every
+item); ``alpha`` (raw Cronbach's α from the pairwise-complete covariance matrix); ``std_alpha``
+and ``average_r`` (standardised α and mean inter-item correlation from ``cov2cor`` of that
+matrix); ``alpha_ci_low``, ``alpha_ci_high`` and ``confidence`` (Feldt interval and its level);
+``omega_total`` (McDonald's ω_t of a one-factor minres solution); ``alpha_method``,
+``ci_method``, ``omega_method`` (what was computed, and how)."""
 
 ITEM_STATISTICS_COLUMNS = (
     C.INSTRUMENT, C.SCALE, C.ITEM, "reversed", "n", "mean", "sd", "r_drop",
     "alpha_if_dropped", "std_alpha_if_dropped", "average_r_if_dropped",
 )
-"""Columns of :func:`item_statistics`, in order."""
+"""Columns of :func:`item_statistics`, in order: ``instrument`` (missing for ad-hoc items),
+``scale``, ``item``, ``reversed``; ``n``, ``mean``, ``sd`` (answered count, mean and SD, n − 1,
+of the item *as scored*: recoded and reverse-keyed); ``r_drop`` (correlation of the item with
+the sum of the other items, psych's ``r.drop``, from the pairwise-complete covariance matrix);
+``alpha_if_dropped``, ``std_alpha_if_dropped``, ``average_r_if_dropped`` (raw α, standardised
+α and average r of the other items; NaN for two-item scales)."""
 
 ALPHA_METHOD = "psych::alpha: pairwise-complete covariances; std_alpha, average_r from cov2cor"
 CI_METHOD = "Feldt (1965) F interval, n = complete cases"
@@ -159,7 +171,7 @@ def reliability(
     reverse: Sequence[str] | None = None,
     response_range: tuple[float, float] | None = None,
     columns: Mapping[str, str] | None = None,
-    ci_level: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     invalid: Literal["raise", "missing"] = "raise",
 ) -> pd.DataFrame:
     """Cronbach's α (with a Feldt CI) and ω total for each scale.
@@ -184,7 +196,7 @@ def reliability(
         With ``items``: ``(min, max)`` of the response scale. Values outside it are problems.
     columns
         Map from item id to data column, e.g. ``{"brs_1": "Q3_1"}`` (as in the study file).
-    ci_level
+    confidence
         Confidence level of the α interval (default 0.95).
     invalid
         ``"raise"`` (default): invalid answers raise :class:`~evaltool.errors.DataProblemsError`
@@ -193,18 +205,8 @@ def reliability(
     Returns
     -------
     DataFrame
-        One row per scale (columns :data:`RELIABILITY_COLUMNS`):
-
-        - ``instrument`` (missing for ad-hoc items), ``scale``, ``n_items``;
-        - ``n``: rows with at least one answered item; ``n_complete``: rows with every item;
-        - ``alpha``: raw Cronbach's α from the pairwise-complete covariance matrix;
-        - ``std_alpha``, ``average_r``: standardised α and mean inter-item correlation from
-          ``cov2cor`` of that covariance matrix;
-        - ``alpha_ci_low``, ``alpha_ci_high``, ``ci_level``: Feldt confidence interval;
-        - ``omega_total``: McDonald's ω_t of a one-factor minres solution;
-        - ``alpha_method``, ``ci_method``, ``omega_method``: what was computed, and how.
-
-        Scales of a single item get NaN statistics.
+        One row per scale, columns :data:`RELIABILITY_COLUMNS` (described there). Scales of a
+        single item get NaN statistics.
 
     Raises
     ------
@@ -215,21 +217,9 @@ def reliability(
 
     Notes
     -----
-    With ``k`` items, ``C`` the pairwise-complete covariance matrix (R ``cov(x, use =
-    "pairwise")``) and ``R = cov2cor(C)``: α = k/(k−1)·(1 − tr C/ΣC); std. α = k/(k−1)·(1 −
-    k/ΣR); average r = (ΣR − k)/(k(k−1)) — exactly ``psych::alpha`` (psych 2.2.9), checked to
-    1e-9 on ``psych::bfi`` and the prepost reference data (``tests/reference``).
-
-    Feldt (1965) interval, with ``n`` = complete cases and ``F_p`` the ``p`` quantile of
-    F(n − 1, (n − 1)(k − 1)), γ = 1 − ci_level (Feldt, Woodruff & Salih 1987, eqs. 6–7):
-    lower = 1 − (1 − α)·F_{1−γ/2}, upper = 1 − (1 − α)·F_{γ/2}. Checked against published
-    worked examples.
-
-    ω_total follows ``psych::omega(nfactors = 1)``: one-factor minres loadings λ on the
-    pairwise Pearson correlation matrix ``P`` (R ``cor(x, use = "pairwise")``, which is not
-    ``cov2cor(C)``), ω_t = 1 − Σ(1 − λ²)/ΣP (items with a negative loading flipped in ``P``,
-    as psych does); checked to 1e-4 against psych. :func:`item_statistics` gives r.drop and
-    α-if-dropped per item and warns about negative item–rest correlations.
+    α, standardised α and average r as ``psych::alpha`` (psych 2.2.9); Feldt's interval
+    (:func:`feldt_ci`) with n = complete cases; ω_t as ``psych::omega(nfactors = 1)``.
+    Formulas, references and tolerances: docs/statistics.md, section 2.
 
     Examples
     --------
@@ -241,48 +231,47 @@ def reliability(
        scale  n  alpha  std_alpha
     0  scale  6  0.949      0.951
     """
-    if not (isinstance(ci_level, float | int) and 0 < ci_level < 1):
-        raise ParameterError(
-            f"The 'ci_level' parameter of reliability() must be a number between 0 and 1. Got {ci_level!r} instead."
-        )
+    confidence = check_confidence(confidence, "reliability")
     inst, chosen, mats, name = _select(data, instrument, scales, items, reverse, response_range,
                                        columns, invalid, "reliability")
-    rows = []
-    flat: list[str] = []
-    for scale, X in zip(chosen, mats, strict=True):
-        k = X.shape[1]
-        answered = ~np.isnan(X)
-        per_row = answered.sum(axis=1)
-        n, n_complete = int((per_row > 0).sum()), int((per_row == k).sum())
-        pm = pairwise_moments(X)
-        st = alpha_stats(pm.cov)
-        variances = np.diag(pm.cov)
-        flat += [f"'{i}' ({scale.id})" for i, v in zip(scale.items, variances, strict=True)
-                 if k >= 2 and not v > 0]
-        lo, hi = feldt_ci(st.alpha, n_complete, k, float(ci_level))
-        omega = np.nan
-        omega_note = OMEGA_METHOD
-        if k >= 2:
-            lam, how = minres_one_factor(pm.cor)
-            omega = omega_total(pm.cor, lam)
-            omega_note = f"{OMEGA_METHOD} ({how})"
-        rows.append({
-            C.INSTRUMENT: name, C.SCALE: scale.id, C.N_ITEMS: k, "n": n, "n_complete": n_complete,
-            "alpha": st.alpha, "std_alpha": st.std_alpha, "average_r": st.average_r,
-            "alpha_ci_low": lo, "alpha_ci_high": hi, "ci_level": float(ci_level),
-            "omega_total": omega,
-            "alpha_method": ALPHA_METHOD if k >= 2 else "not defined for a single item",
-            "ci_method": CI_METHOD if k >= 2 else "not defined for a single item",
-            "omega_method": omega_note if k >= 2 else "not defined for a single item",
-        })
+    done = [_scale_row(scale, X, name, confidence) for scale, X in zip(chosen, mats, strict=True)]
+    flat = [item for _, items_ in done for item in items_]
     if flat:
-        warnings.warn(
-            f"item(s) {', '.join(flat)} have no variance (or fewer than two answers): std_alpha, "
-            "average_r and omega_total of their scale are not defined (NaN). psych::alpha would "
-            "drop such items; drop them from the scale (items=...) to get these statistics.",
-            EvaltoolWarning, stacklevel=2,
-        )
-    return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
+        warnings.warn(_NO_VARIANCE.format(items=", ".join(flat)), EvaltoolWarning, stacklevel=2)
+    return pd.DataFrame([row for row, _ in done], columns=list(RELIABILITY_COLUMNS))
+
+
+_NO_VARIANCE = ("item(s) {items} have no variance (or fewer than two answers): std_alpha, average_r and "
+                "omega_total of their scale are not defined (NaN). psych::alpha would drop such items; "
+                "drop them from the scale (items=...) to get these statistics.")
+
+
+def _scale_row(scale: Scale, X: np.ndarray, name: str | None, confidence: float) -> tuple[dict, list[str]]:
+    """One scale's row of :data:`RELIABILITY_COLUMNS`, and its items without variance."""
+    k = X.shape[1]
+    answered = ~np.isnan(X)
+    per_row = answered.sum(axis=1)
+    n, n_complete = int((per_row > 0).sum()), int((per_row == k).sum())
+    pm = pairwise_moments(X)
+    st = alpha_stats(pm.cov)
+    variances = np.diag(pm.cov)
+    flat = [f"'{i}' ({scale.id})" for i, v in zip(scale.items, variances, strict=True) if k >= 2 and not v > 0]
+    lo, hi = feldt_ci(st.alpha, n_complete, k, confidence)
+    omega = np.nan
+    omega_note = OMEGA_METHOD
+    if k >= 2:
+        lam, how = minres_one_factor(pm.cor)
+        omega = omega_total(pm.cor, lam)
+        omega_note = f"{OMEGA_METHOD} ({how})"
+    return {
+        C.INSTRUMENT: name, C.SCALE: scale.id, C.N_ITEMS: k, "n": n, "n_complete": n_complete,
+        "alpha": st.alpha, "std_alpha": st.std_alpha, "average_r": st.average_r,
+        "alpha_ci_low": lo, "alpha_ci_high": hi, "confidence": confidence,
+        "omega_total": omega,
+        "alpha_method": ALPHA_METHOD if k >= 2 else "not defined for a single item",
+        "ci_method": CI_METHOD if k >= 2 else "not defined for a single item",
+        "omega_method": omega_note if k >= 2 else "not defined for a single item",
+    }, flat
 
 
 def item_statistics(
@@ -301,20 +290,12 @@ def item_statistics(
     Parameters
     ----------
     data, instrument, scales, items, reverse, response_range, columns, invalid
-        As for :func:`reliability` (which also has ``ci_level``). ``data`` is not modified.
+        As for :func:`reliability` (which also has ``confidence``). ``data`` is not modified.
 
     Returns
     -------
     DataFrame
-        One row per scale × item (columns :data:`ITEM_STATISTICS_COLUMNS`):
-
-        - ``instrument`` (missing for ad-hoc items), ``scale``, ``item``, ``reversed``;
-        - ``n``, ``mean``, ``sd``: answered count, mean and SD (n − 1) of the item *as scored*
-          (recoded and reverse-keyed);
-        - ``r_drop``: correlation of the item with the sum of the other items (psych's
-          ``r.drop``), from the pairwise-complete covariance matrix;
-        - ``alpha_if_dropped``, ``std_alpha_if_dropped``, ``average_r_if_dropped``: raw α,
-          standardised α and average r of the other items (NaN for two-item scales).
+        One row per scale × item, columns :data:`ITEM_STATISTICS_COLUMNS` (described there).
 
     Warns
     -----
@@ -324,10 +305,8 @@ def item_statistics(
 
     Notes
     -----
-    ``r_drop_i = (Σ_j C_ij − C_ii)/sqrt(C_ii · ΣC₍₋ᵢ₎)`` and α-if-dropped from ``tr C − C_ii``
-    and ``ΣC₍₋ᵢ₎ = ΣC − 2Σ_j C_ij + C_ii`` (closed forms, no refit per item), exactly as
-    ``psych::alpha`` (psych 2.2.9) reports ``r.drop`` and ``alpha.drop``; checked to 1e-9
-    against psych on ``psych::bfi`` and the prepost reference data.
+    Closed forms from the covariance matrix (no refit per item), exactly as ``psych::alpha``
+    reports ``r.drop`` and ``alpha.drop``: docs/statistics.md, section 2.
 
     Examples
     --------

@@ -12,6 +12,9 @@ The rules (docs/statistics.md, "Scoring"; docs/instruments.md):
   "none")``), ``prorated_sum`` is ``n_items x mean``, ``lookup`` converts the (rounded)
   prorated sum with the instrument's table (SWEMWBS), knowledge tests count correct answers;
 * ``n_answered``, ``n_items``, ``n_invalid`` and ``prorated`` are always reported.
+
+Everything is computed column by column over whole arrays: 1,000,000 responses × 35 items
+score in well under a second (``bench/bench_scoring.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .. import columns as C
 from ..errors import DataProblemsError, ParameterError
 from ..instruments import Instrument, load_instrument
 from ..instruments.schema import ResponseSet, Scale
+from ..options import check_choice
 from ._prepare import PreparedItem, as_wide, prepare, problems_frame
 
 __all__ = ["check_items", "reverse_items", "score"]
@@ -274,15 +278,9 @@ def score(
 
     Notes
     -----
-    Reverse keying: ``min + max - x`` on the response set's scored range. ``mean`` reproduces
-    ``psych::scoreItems(keys, items, impute = "none", min, max)`` (psych 2.2.9: all 2800 × 5
-    ``psych::bfi`` scores, tolerance 1e-9, observed difference 0), with the instrument's
-    minimum-answered rule applied on top. ``prorated_sum`` = ``n_items × mean(answered)``; the
-    prepost reference scoring (R 4.2.2: mean with reversed items and ≥ 4 of 6; 10 × mean if
-    ≥ 8 of 10) is reproduced exactly (``tests/test_scoring.py``).
-
-    Everything is computed column by column over whole arrays: 1,000,000 responses × 35 items
-    score in well under a second (``bench/bench_scoring.py``).
+    The rules are the module's (above). ``mean`` reproduces ``psych::scoreItems(impute =
+    "none")`` and the R reference scoring exactly; references and tolerances are in
+    docs/statistics.md, section 1 (``tests/test_scoring.py``).
 
     Examples
     --------
@@ -294,10 +292,7 @@ def score(
     0             p1    4.0           6     False  normal
     1             p2    4.6           5      True    high
     """
-    if invalid not in ("raise", "missing"):
-        raise ParameterError(
-            f"The 'invalid' parameter of score() must be one of {{'raise', 'missing'}}. Got {invalid!r} instead."
-        )
+    check_choice(invalid, ("raise", "missing"), "score", "invalid")
     inst = load_instrument(instrument)
     chosen = inst.select_scales(scales)
     wide, ids = as_wide(data, id_columns)

@@ -57,30 +57,12 @@ def as_by(by: str | Sequence[str] | None, data: pd.DataFrame, func: str,
     return cols
 
 
-def check_min_group_size(value: object, func: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ParameterError(
-            f"The 'min_group_size' parameter of {func}() must be a positive integer. "
-            f"Got {value!r} instead."
-        )
-    return int(value)
-
-
 def check_choice(value: object, allowed: Sequence[str], param: str, func: str) -> None:
     if value not in allowed:
         raise ParameterError(
             f"The '{param}' parameter of {func}() must be one of {one_of(allowed)}. "
             f"Got {value!r} instead."
         )
-
-
-def check_confidence(value: object, func: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0 < value < 1:
-        raise ParameterError(
-            f"The 'confidence' parameter of {func}() must be a number between 0 and 1 "
-            f"(e.g. 0.95). Got {value!r} instead."
-        )
-    return float(value)
 
 
 def ordered_values(col: pd.Series) -> list[Any]:

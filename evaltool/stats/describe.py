@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import InstrumentError, ParameterError
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from . import _data
 
 __all__ = ["BAND_COUNT_COLUMNS", "DESCRIBE_COLUMNS", "QUANTILE_METHOD", "band_counts", "describe"]
@@ -53,7 +54,7 @@ def _full_index(n_groups: int, n_scales: int, n_times: int) -> pd.MultiIndex:
 
 
 def _finish(out: pd.DataFrame, group_keys: pd.DataFrame, by: list[str], scales: list[Any],
-            times: list[Any], cols: tuple[str, ...], n_col: str, min_group_size: int,
+            times: list[Any], cols: tuple[str, ...], n_col: str, min_cell_size: int,
             within: str) -> pd.DataFrame:
     out = out.reset_index()
     res = out.assign(
@@ -64,7 +65,7 @@ def _finish(out: pd.DataFrame, group_keys: pd.DataFrame, by: list[str], scales: 
     if by:
         gk = group_keys.iloc[res["_g"].to_numpy()].reset_index(drop=True)
         res = pd.concat([gk, res.reset_index(drop=True)], axis=1)
-        res[_data.SMALL_GROUP] = res[n_col] < min_group_size
+        res[_data.SMALL_GROUP] = res[n_col] < min_cell_size
         columns = by + columns + [_data.SMALL_GROUP]
     res = res[columns].reset_index(drop=True)
     if within != "timepoint":
@@ -79,7 +80,7 @@ def describe(
     within: str = C.TIMEPOINT,
     scale: str | None = C.SCALE,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Describe scores per scale × timepoint (× group): n, mean, SD, quartiles, range.
 
@@ -93,7 +94,7 @@ def describe(
     by
         Column(s) to describe separately (e.g. ``"cohort"``). Rows with a missing group value
         form their own group; no group is dropped.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n`` is below this (default 5).
 
     Returns
@@ -127,7 +128,7 @@ def describe(
     func = "describe"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, dv=dv, within=within, scale=scale)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     by_cols = _data.as_by(by, data, func, [c for c in (dv, within, scale) if c is not None])
     _data.check_numeric(data, dv, func)
     scales, s_codes = _data.scale_index(data, scale, dv, func)
@@ -137,24 +138,13 @@ def describe(
         "_g": g_codes, "_s": s_codes, "_t": t_codes,
         "_v": data[dv].to_numpy(dtype="float64", na_value=np.nan),
     })
-    grouped = frame.groupby(["_g", "_s", "_t"], sort=True)["_v"]
-    stats = pd.DataFrame({
-        "n": grouped.count(),
-        "n_missing": grouped.size() - grouped.count(),
-        "mean": grouped.mean(),
-        "sd": grouped.std(ddof=1),
-        "median": grouped.median(),
-        "q1": grouped.quantile(0.25, interpolation="linear"),
-        "q3": grouped.quantile(0.75, interpolation="linear"),
-        "min": grouped.min(),
-        "max": grouped.max(),
-    })
+    stats = _summaries(frame.groupby(["_g", "_s", "_t"], sort=True)["_v"])
     stats = stats.reindex(_full_index(len(group_keys), len(scales), len(times)))
     stats["n"] = stats["n"].fillna(0).astype("int64")
     stats["n_missing"] = stats["n_missing"].fillna(0).astype("int64")
     stats["quantile_method"] = QUANTILE_METHOD
     return _finish(stats, group_keys, by_cols, scales, times, DESCRIBE_COLUMNS, "n",
-                   min_group_size, within)
+                   min_cell_size, within)
 
 
 def _instrument_bands(data: pd.DataFrame, scales: list[Any], s_codes: np.ndarray) -> dict[Any, list[str]]:
@@ -181,6 +171,21 @@ def _instrument_bands(data: pd.DataFrame, scales: list[Any], s_codes: np.ndarray
     return out
 
 
+def _summaries(grouped: Any) -> pd.DataFrame:
+    """n, missing, mean, SD (n − 1), median, quartiles (type 7) and range of each group."""
+    return pd.DataFrame({
+        "n": grouped.count(),
+        "n_missing": grouped.size() - grouped.count(),
+        "mean": grouped.mean(),
+        "sd": grouped.std(ddof=1),
+        "median": grouped.median(),
+        "q1": grouped.quantile(0.25, interpolation="linear"),
+        "q3": grouped.quantile(0.75, interpolation="linear"),
+        "min": grouped.min(),
+        "max": grouped.max(),
+    })
+
+
 def band_counts(
     scores: pd.DataFrame,
     *,
@@ -189,7 +194,7 @@ def band_counts(
     scale: str | None = C.SCALE,
     bands: Mapping[Any, Sequence[str]] | None = None,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Count scores in each band, one row per scale × timepoint (× group) × band.
 
@@ -206,7 +211,7 @@ def band_counts(
         that occur for the scale, else the labels seen for the scale.
     by
         Column(s) to count separately (e.g. ``"cohort"``); no group is dropped.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n_banded`` is below this (default 5).
 
     Returns
@@ -234,12 +239,33 @@ def band_counts(
     func = "band_counts"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, band=band, within=within, scale=scale)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     by_cols = _data.as_by(by, data, func, [c for c in (band, within, scale) if c is not None])
     scales, s_codes = _data.scale_index(data, scale, band, func)
     times, t_codes = _time_index(data, within, func)
     g_codes, group_keys = _row_groups(data, by_cols)
 
+    labels_by_scale = _band_labels(data, bands, scale, band, scales, s_codes)
+    bcol = data[band]
+    frame = pd.DataFrame({"_g": g_codes, "_s": s_codes, "_t": t_codes, "_b": bcol.astype(object)})
+    frame = frame[frame["_b"].notna()]
+    counts = frame.groupby(["_g", "_s", "_t", "_b"], sort=False).size()
+    denom = frame.groupby(["_g", "_s", "_t"], sort=False).size()
+    _check_labels(counts, scales, labels_by_scale)
+    full = _band_grid(scales, labels_by_scale, len(group_keys), len(times))
+    n = counts.reindex(pd.MultiIndex.from_frame(full)).fillna(0).astype("int64").to_numpy()
+    d = denom.reindex(pd.MultiIndex.from_frame(full[["_g", "_s", "_t"]])).fillna(0).astype("int64").to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(d > 0, 100.0 * n / np.maximum(d, 1), np.nan)
+    out = full.assign(band=full["_b"].astype(str), n=n, n_banded=d, percent=pct)
+    out = out.set_index(["_g", "_s", "_t"])
+    return _finish(out, group_keys, by_cols, scales, times, BAND_COUNT_COLUMNS, "n_banded",
+                   min_cell_size, within)
+
+
+def _band_labels(data: pd.DataFrame, bands: Mapping[Any, Sequence[str]] | None, scale: str | None, band: str,
+                 scales: list[Any], s_codes: np.ndarray) -> dict[Any, list[str]]:
+    """Band labels per scale, in order: given, else the instrument's, else those seen."""
     labels_by_scale: dict[Any, list[str]] = {}
     if bands is not None:
         labels_by_scale.update({k: list(v) for k, v in bands.items()})
@@ -255,11 +281,10 @@ def band_counts(
             labels_by_scale[sc] = [c for c in bcol.cat.categories if c in seen]
         else:
             labels_by_scale[sc] = sorted(seen, key=str)
+    return labels_by_scale
 
-    frame = pd.DataFrame({"_g": g_codes, "_s": s_codes, "_t": t_codes, "_b": bcol.astype(object)})
-    frame = frame[frame["_b"].notna()]
-    counts = frame.groupby(["_g", "_s", "_t", "_b"], sort=False).size()
-    denom = frame.groupby(["_g", "_s", "_t"], sort=False).size()
+
+def _check_labels(counts: pd.Series, scales: list[Any], labels_by_scale: dict[Any, list[str]]) -> None:
     unknown = [
         (scales[s], b) for (_, s, _, b) in counts.index if b not in labels_by_scale[scales[s]]
     ]
@@ -269,19 +294,15 @@ def band_counts(
             "among the declared bands of their scale.",
             fix="list every band of each scale in bands=, or correct the band column.",
         )
+
+
+def _band_grid(scales: list[Any], labels_by_scale: dict[Any, list[str]], n_groups: int, n_times: int) -> pd.DataFrame:
+    """Every group × scale × timepoint × band (codes), so that empty bands count 0."""
     parts = []
     for s, sc in enumerate(scales):
         labs = labels_by_scale[sc]
         idx = pd.MultiIndex.from_product(
-            [range(len(group_keys)), [s], range(len(times)), labs], names=["_g", "_s", "_t", "_b"])
+            [range(n_groups), [s], range(n_times), labs], names=["_g", "_s", "_t", "_b"])
         parts.append(idx.to_frame(index=False))
     full = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["_g", "_s", "_t", "_b"])
-    full = full.sort_values(["_g", "_s", "_t"], kind="stable")
-    n = counts.reindex(pd.MultiIndex.from_frame(full)).fillna(0).astype("int64").to_numpy()
-    d = denom.reindex(pd.MultiIndex.from_frame(full[["_g", "_s", "_t"]])).fillna(0).astype("int64").to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.where(d > 0, 100.0 * n / np.maximum(d, 1), np.nan)
-    out = full.assign(band=full["_b"].astype(str), n=n, n_banded=d, percent=pct)
-    out = out.set_index(["_g", "_s", "_t"])
-    return _finish(out, group_keys, by_cols, scales, times, BAND_COUNT_COLUMNS, "n_banded",
-                   min_group_size, within)
+    return full.sort_values(["_g", "_s", "_t"], kind="stable")

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from ..errors import ParameterError, one_of
+from ..options import check_confidence
 from .wilcoxon import wilcoxon_signed_rank
 
 __all__ = [
@@ -65,11 +66,7 @@ class EffectSize:
 
 
 def _check(confidence: float, alternative: str, func: str) -> None:
-    if not 0 < confidence < 1:
-        raise ParameterError(
-            f"The 'confidence' parameter of {func}() must be between 0 and 1 (e.g. 0.95). "
-            f"Got {confidence!r} instead."
-        )
+    check_confidence(confidence, func)
     if alternative not in _ALTERNATIVES:
         raise ParameterError(
             f"The 'alternative' parameter of {func}() must be one of {one_of(_ALTERNATIVES)}. "

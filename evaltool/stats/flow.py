@@ -167,6 +167,16 @@ def attrition(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequ
     last = last or timepoints[-1]
     at_base = participants[participants[base]]
     stayed = at_base.loc[at_base[last], C.PARTICIPANT_ID]
+    rows = _scale_rows(scores, base, stayed)
+    in_s = _data.isin(at_base[C.PARTICIPANT_ID], stayed)
+    for gname in groups:
+        if gname in at_base.columns:
+            rows += _level_rows(at_base[gname], in_s, gname)
+    return pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS))
+
+
+def _scale_rows(scores: pd.DataFrame, base: str, stayed: pd.Series) -> list[dict]:
+    """Baseline score of those who stayed vs those lost, per scale (SMD, Austin 2009 eq. 1)."""
     rows: list[dict] = []
     at_b = _data.codes_for(scores[C.TIMEPOINT], [base]) == 0
     sb = pd.DataFrame({  # only the columns needed: no copy of the other (text) columns
@@ -184,25 +194,27 @@ def attrition(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequ
             "mean_lost": b.mean() if len(b) else np.nan, "sd_lost": b.std(ddof=1) if len(b) > 1 else np.nan,
             "smd": _smd_continuous(a, b), "method": "SMD, pooled SD (Austin 2009 eq. 1)",
         })
-    in_s = _data.isin(at_base[C.PARTICIPANT_ID], stayed)
-    for gname in groups:
-        if gname not in at_base.columns:
-            continue
-        # every level counted in one pass (bincount over level codes), not one scan per level
-        codes, levels = pd.factorize(at_base[gname].astype(object))
-        known = codes >= 0
-        n1, n2 = int((in_s & known).sum()), int((~in_s & known).sum())
-        k_s = np.bincount(codes[in_s & known], minlength=len(levels))
-        k_l = np.bincount(codes[~in_s & known], minlength=len(levels))
-        for j in sorted(range(len(levels)), key=lambda j: str(levels[j])):
-            p1 = k_s[j] / n1 if n1 else np.nan
-            p2 = k_l[j] / n2 if n2 else np.nan
-            denom = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2) if n1 and n2 else np.nan
-            rows.append({
-                "variable": gname, "level": str(levels[j]), "n_stayed": int(k_s[j]),
-                "n_lost": int(k_l[j]), "mean_stayed": p1, "sd_stayed": np.nan,
-                "mean_lost": p2, "sd_lost": np.nan,
-                "smd": (p1 - p2) / denom if denom and denom > 0 else np.nan,
-                "method": "SMD for a proportion (Austin 2009 eq. 2)",
-            })
-    return pd.DataFrame(rows, columns=list(ATTRITION_COLUMNS))
+    return rows
+
+
+def _level_rows(values: pd.Series, in_s: np.ndarray, gname: str) -> list[dict]:
+    """Share of each level of an attribute among those who stayed vs those lost (eq. 2)."""
+    rows: list[dict] = []
+    # every level counted in one pass (bincount over level codes), not one scan per level
+    codes, levels = pd.factorize(values.astype(object))
+    known = codes >= 0
+    n1, n2 = int((in_s & known).sum()), int((~in_s & known).sum())
+    k_s = np.bincount(codes[in_s & known], minlength=len(levels))
+    k_l = np.bincount(codes[~in_s & known], minlength=len(levels))
+    for j in sorted(range(len(levels)), key=lambda j: str(levels[j])):
+        p1 = k_s[j] / n1 if n1 else np.nan
+        p2 = k_l[j] / n2 if n2 else np.nan
+        denom = np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2) if n1 and n2 else np.nan
+        rows.append({
+            "variable": gname, "level": str(levels[j]), "n_stayed": int(k_s[j]),
+            "n_lost": int(k_l[j]), "mean_stayed": p1, "sd_stayed": np.nan,
+            "mean_lost": p2, "sd_lost": np.nan,
+            "smd": (p1 - p2) / denom if denom and denom > 0 else np.nan,
+            "method": "SMD for a proportion (Austin 2009 eq. 2)",
+        })
+    return rows

@@ -21,6 +21,12 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
+from ..options import (
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_CELL_SIZE,
+    check_confidence,
+    check_min_cell_size,
+)
 from . import _data, _paired
 from .multiplicity import CORRECTIONS
 
@@ -108,9 +114,9 @@ def prepost(
     correction: Literal["holm", "BH", "bonferroni", "none"] = "holm",
     family: Sequence[Hashable] | None = None,
     alternative: Alternative = "two-sided",
-    confidence: float = 0.95,
+    confidence: float = DEFAULT_CONFIDENCE,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Compare scale scores between timepoints on complete pairs, one row per scale × contrast.
 
@@ -145,7 +151,7 @@ def prepost(
         Column(s) of a participant attribute (e.g. ``"cohort"``) to repeat the analysis per
         group. A participant's group is taken from any of their rows (it must not differ).
         Every group appears, including participants with no group value; small ones are flagged.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n_pairs`` is below this (default 5).
 
     Returns
@@ -217,8 +223,8 @@ def prepost(
     _data.check_columns(data, func, dv=dv, within=within, subject=subject, scale=scale)
     _data.check_choice(alternative, _ALTERNATIVES, "alternative", func)
     _data.check_choice(correction, CORRECTIONS, "correction", func)
-    confidence = _data.check_confidence(confidence, func)
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    confidence = check_confidence(confidence, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     reserved = [c for c in (dv, within, subject, scale) if c is not None]
     by_cols = _data.as_by(by, data, func, reserved)
     _data.check_numeric(data, dv, func)
@@ -315,6 +321,6 @@ def prepost(
     if by_cols:
         gk = group_keys.iloc[out["_group"].to_numpy()].reset_index(drop=True)
         out = pd.concat([gk, out.reset_index(drop=True)], axis=1)
-        out[_data.SMALL_GROUP] = out["n_pairs"] < min_group_size
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
         cols = by_cols + cols + [_data.SMALL_GROUP]
     return out[cols].reset_index(drop=True)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import InstrumentError, ParameterError, one_of
+from ..options import DEFAULT_MIN_CELL_SIZE, check_min_cell_size
 from . import _data
 
 __all__ = [
@@ -320,7 +321,7 @@ def reliable_change_summary(
     changes: pd.DataFrame,
     *,
     by: str | Sequence[str] | None = None,
-    min_group_size: int = 5,
+    min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Count reliable improvement, no change and deterioration per scale × timepoint (× group).
 
@@ -331,7 +332,7 @@ def reliable_change_summary(
     by
         Column(s) of ``changes`` to count separately (e.g. ``"cohort"``, passed as ``by`` to
         :func:`reliable_change`). Missing group values form their own group.
-    min_group_size
+    min_cell_size
         With ``by``: ``small_group`` is true when ``n_pairs`` is below this (default 5).
 
     Returns
@@ -375,7 +376,7 @@ def reliable_change_summary(
             f"The table passed to {func}() lacks column(s) {missing}.",
             fix="pass the output of reliable_change() unchanged.",
         )
-    min_group_size = _data.check_min_group_size(min_group_size, func)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
     by_cols = _data.as_by(by, changes, func, need)
     keys = by_cols + ["scale", "time_from", "time_to"]
     cat = changes["rci_category"].astype(object)
@@ -403,6 +404,6 @@ def reliable_change_summary(
     out["pct_recovered"] = out["pct_recovered"].where(~no_cut, np.nan)
     cols = list(RELIABLE_CHANGE_SUMMARY_COLUMNS)
     if by_cols:
-        out[_data.SMALL_GROUP] = out["n_pairs"] < min_group_size
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
         cols = by_cols + cols + [_data.SMALL_GROUP]
     return out[cols].reset_index(drop=True)

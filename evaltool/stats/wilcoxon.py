@@ -265,6 +265,38 @@ def fallback_note(res: WilcoxonResult) -> str:
     return f"Wilcoxon: {quoted} (R wilcox.test warning{plural}), so p is from {how}"
 
 
+def _differences(x: np.ndarray | list[float], y: np.ndarray | list[float] | None) -> np.ndarray:
+    """The non-missing differences x − y (or x alone), flat."""
+    xa = np.asarray(x, dtype="float64")
+    if y is None:
+        d = xa.reshape(-1)
+    else:
+        ya = np.asarray(y, dtype="float64")
+        if xa.shape != ya.shape:
+            raise ParameterError(
+                f"x and y passed to wilcoxon_signed_rank() must have the same length "
+                f"(got {xa.size} and {ya.size}).",
+                fix="pass values paired position by position.",
+            )
+        d = (xa - ya).reshape(-1)
+    return d[~np.isnan(d)]
+
+
+def _normal_z(v: float, n: int, tie_sizes: np.ndarray, alternative: Alternative, correct: bool) -> float:
+    """z of the normal approximation, tie-corrected, with R's continuity correction."""
+    centre = v - n * (n + 1) / 4.0
+    tie_term = float(np.sum(tie_sizes.astype("float64") ** 3 - tie_sizes)) / 48.0
+    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0 - tie_term)
+    if correct:
+        if alternative == "two-sided":
+            corr = float(np.sign(centre)) * 0.5
+        else:
+            corr = 0.5 if alternative == "greater" else -0.5
+    else:
+        corr = 0.0
+    return (centre - corr) / sigma if sigma > 0 else float("nan")
+
+
 def _signed_rank(
     x: np.ndarray | list[float],
     y: np.ndarray | list[float] | None = None,
@@ -280,19 +312,7 @@ def _signed_rank(
             "The 'alternative' parameter of wilcoxon_signed_rank() must be one of "
             f"{one_of(ALTERNATIVES)}. Got {alternative!r} instead."
         )
-    xa = np.asarray(x, dtype="float64")
-    if y is None:
-        d = xa.reshape(-1)
-    else:
-        ya = np.asarray(y, dtype="float64")
-        if xa.shape != ya.shape:
-            raise ParameterError(
-                f"x and y passed to wilcoxon_signed_rank() must have the same length "
-                f"(got {xa.size} and {ya.size}).",
-                fix="pass values paired position by position.",
-            )
-        d = (xa - ya).reshape(-1)
-    d = d[~np.isnan(d)]
+    d = _differences(x, y)
     zero = d == 0
     n_zero = int(zero.sum())
     d = d[~zero]
@@ -308,18 +328,7 @@ def _signed_rank(
     v = float(ranks[d > 0].sum())
     w_minus = float(ranks[d < 0].sum())
 
-    # normal approximation (always computed, reported as z)
-    centre = v - n * (n + 1) / 4.0
-    tie_term = float(np.sum(tie_sizes.astype("float64") ** 3 - tie_sizes)) / 48.0
-    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24.0 - tie_term)
-    if correct:
-        if alternative == "two-sided":
-            corr = float(np.sign(centre)) * 0.5
-        else:
-            corr = 0.5 if alternative == "greater" else -0.5
-    else:
-        corr = 0.0
-    z = (centre - corr) / sigma if sigma > 0 else float("nan")
+    z = _normal_z(v, n, tie_sizes, alternative, correct)  # always computed, reported as z
 
     if want_exact and not has_ties and n_zero == 0:
         if alternative == "two-sided":

@@ -380,7 +380,6 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     """
     study = study if isinstance(study, StudyFile) else load_study(study)
     say = progress or (lambda _msg: None)
-    tps = study.spec.timepoint_ids
     waves, inputs = W.read_waves(study, say)
     _raise_all(_columns_named(waves, study), study)
     _raise_all(_rows(waves, study), study)
@@ -388,6 +387,13 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     kept, excluded, problems = _frames(waves, study)
     kept, parts, report, later = _participants(kept, study, problems, {w.source: w.id_column for w in waves})
     excl = pd.concat(excluded + [later], ignore_index=True).rename(columns={"_reason": C.REASON})
+    return _linked(study, waves, inputs, kept, parts, report, excl, problems)
+
+
+def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], kept: pd.DataFrame, parts: pd.DataFrame,
+            report: pd.DataFrame, excl: pd.DataFrame, problems: list[dict]) -> LinkedStudy:
+    """The last step: the wide table, free text, problems and counts, as one LinkedStudy."""
+    tps = study.spec.timepoint_ids
     wide = _wide(kept, parts, study)
     free_text = _free_text(kept, parts, study, pd.CategoricalDtype(tps, ordered=True))
     prob = pd.DataFrame(problems, columns=list(C.PROBLEM_COLUMNS))

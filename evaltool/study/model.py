@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .._yaml import Loc, did_you_mean, fail_at
 from ..options import check_confidence, check_min_cell_size
+from ._renamed import ANALYSIS_RENAMED, renamed_keys
 
 __all__ = [
     "AnalysisOptions",
@@ -224,6 +225,11 @@ class AnalysisOptions(_Model):
     redact_names: list[str] = Field(default_factory=list)
     redact_places: list[str] = Field(default_factory=list)
     seed: int = 20251
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data: Any) -> Any:
+        return renamed_keys(data, ANALYSIS_RENAMED, "analysis")
 
     @field_validator("confidence")
     @classmethod

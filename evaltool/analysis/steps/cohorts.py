@@ -89,7 +89,7 @@ def _suppressed(counts: pd.DataFrame, k: int, hide: pd.DataFrame | None = None) 
     """cohorts × columns booleans: True where a count must be hidden (with all-cohort totals)."""
     from ...privacy import suppress_counts
 
-    sup = suppress_counts(counts, k=k, hide=hide)
+    sup = suppress_counts(counts, min_cell_size=k, hide=hide)
     return sup.mask.loc[counts.index, counts.columns]
 
 

@@ -88,14 +88,14 @@ def _group_counts(run: Run, group: str, codes: list[str], k: int) -> list[dict[s
     people = people.reindex(index=values, columns=codes).fillna(0).astype(int)
     tab = pd.concat([resp.rename(RESPONDENTS), people], axis=1)
     hide = pd.DataFrame(False, index=tab.index, columns=tab.columns)
-    mask = suppress_counts(tab, k=k, hide=hide).mask.loc[tab.index, tab.columns]
+    mask = suppress_counts(tab, min_cell_size=k, hide=hide).mask.loc[tab.index, tab.columns]
     for _ in range(len(values) + 1):
         want = hide.copy()
         want.loc[mask[RESPONDENTS].to_numpy(dtype=bool), :] = True
         if want.equals(hide):
             break
         hide = want
-        mask = suppress_counts(tab, k=k, hide=hide).mask.loc[tab.index, tab.columns]
+        mask = suppress_counts(tab, min_cell_size=k, hide=hide).mask.loc[tab.index, tab.columns]
     rows = []
     for v in values:
         n_resp = None if bool(mask.at[v, RESPONDENTS]) else int(str(tab.at[v, RESPONDENTS]))

@@ -29,15 +29,15 @@ def integration(run: Run) -> None:
         return
     k, primary = run.options.min_cell_size, run.primary_scales()
     run.tables[N.THEMES_BY_TIMEPOINT] = themes_by_timepoint(
-        codings, answers, min_n=k, codes=list(counts[C.CODE]), codebook=run.codebook)
+        codings, answers, min_cell_size=k, codes=list(counts[C.CODE]), codebook=run.codebook)
     if matrix is None or rc is None or not primary:
         return
-    run.tables[N.JOINT_DISPLAY] = joint_display(matrix, rc, min_n=k, scales=[s for s in primary if s in set(rc[C.SCALE])],
+    run.tables[N.JOINT_DISPLAY] = joint_display(matrix, rc, min_cell_size=k, scales=[s for s in primary if s in set(rc[C.SCALE])],
                                                 confidence=run.options.confidence)
     red = redaction_options({"names": tuple(run.spec.analysis.redact_names),
                              "places": tuple(run.spec.analysis.redact_places)})
     opts = red if isinstance(red, dict) else {}
-    qb = quotes_by_change(quote_pool(codings, answers), rc, scales=primary, min_n=k, per_category=6,
+    qb = quotes_by_change(quote_pool(codings, answers), rc, scales=primary, min_cell_size=k, per_category=6,
                           text=C.TEXT, redactor=default_redactor(opts.get("names", ()), opts.get("places", ())))
     run.tables[N.QUOTES_BY_CHANGE] = _two_per_category(run, qb)
 

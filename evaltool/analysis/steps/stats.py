@@ -44,7 +44,7 @@ def reliability(run: Run) -> None:
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", EvaltoolWarning)
-            r = alpha(base, inst, scales=scales, ci_level=run.options.confidence)
+            r = alpha(base, inst, scales=scales, confidence=run.options.confidence)
             it = item_statistics(base, inst, scales=scales)
         run.notes += [str(w.message) for w in caught]
         rel.append(r.assign(instrument=inst.id, timepoint=run.options.baseline))
@@ -74,7 +74,7 @@ def descriptives(run: Run) -> None:
     run.tables[N.DESCRIPTIVES] = describe(scores)
     run.tables[N.BAND_COUNTS] = band_counts(scores)
     for g in run.groups:
-        run.tables[N.by_group(N.DESCRIPTIVES, g)] = describe(scores, by=g, min_group_size=k)
+        run.tables[N.by_group(N.DESCRIPTIVES, g)] = describe(scores, by=g, min_cell_size=k)
 
 
 def prepost(run: Run) -> None:
@@ -89,7 +89,7 @@ def prepost(run: Run) -> None:
     run.tables[N.PREPOST] = given(run, compare(scores, **kwargs), "time_to")
     for g in run.groups:
         run.tables[N.by_group(N.PREPOST, g)] = given(run, compare(
-            scores, by=g, min_group_size=o.min_cell_size, **kwargs), "time_to")
+            scores, by=g, min_cell_size=o.min_cell_size, **kwargs), "time_to")
 
 
 def models(run: Run) -> None:

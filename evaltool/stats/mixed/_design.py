@@ -133,7 +133,44 @@ def build(data: pd.DataFrame, *, dv: str, time: str, subject: str, group: str | 
     sub = data.loc[use, keep_cols]
     y = y_all[use]
 
-    t_all = _codes(sub[time], levels)
+    t, t_levels, empty = _time_codes(sub[time], levels, time, func)
+    n_t = len(t_levels)
+
+    g, g_levels, cells = _group_codes(sub, group, t, t_levels, func)
+
+    subj, _ = pd.factorize(sub[subject], sort=False)
+    n_subjects = int(subj.max()) + 1
+    dup = np.bincount(subj * n_t + t, minlength=n_subjects * n_t)
+    if (dup > 1).any():
+        raise _fail(f"{func}(): {int((dup > 1).sum())} participant x timepoint combination(s) "
+                    "have more than one score; the model expects one score per participant "
+                    "and timepoint.",
+                    fix="remove duplicate responses first (evaltool validate lists them).")
+    if n_subjects >= y.size:
+        raise _fail(f"{func}(): every participant has only one score, so a participant random "
+                    "intercept cannot be told apart from the residual variance (lme4 refuses "
+                    "this model too).",
+                    fix="use a between-participant comparison, or supply repeated scores.")
+
+    cohort_of_subject, n_cohorts = _cohorts(sub, cohort, subj, n_subjects, func)
+
+    X, names, col_terms, terms = _model_matrix(t, t_levels, g, g_levels, time, group)
+    base = y[t == 0]
+    return Design(
+        X=X, y=y, subject=subj.astype(np.int64), n_subjects=n_subjects,
+        cohort_of_subject=cohort_of_subject, n_cohorts=n_cohorts, column_names=names,
+        column_terms=col_terms, terms=terms, all_time_levels=tuple(levels),
+        time_levels=t_levels, empty_time_levels=empty,
+        group_levels=g_levels, n_per_time=tuple(int(x) for x in np.bincount(t, minlength=n_t)),
+        cell_counts=cells, sd_baseline=float(np.std(base, ddof=1)) if base.size > 1 else np.nan,
+        n_baseline=int(base.size), n_missing=n_missing, n_incomplete=n_incomplete,
+        instrument=instrument, scale=scale_value,
+    )
+
+
+def _time_codes(col: pd.Series, levels: list, time: str, func: str) -> tuple[np.ndarray, tuple, tuple]:
+    """Timepoint codes of the used rows, the timepoints with scores and those without."""
+    t_all = _codes(col, levels)
     if (t_all < 0).any():  # pragma: no cover - levels come from the column itself
         raise _fail(f"{func}(): unknown timepoints in '{time}'.")
     n_per_level = np.bincount(t_all, minlength=len(levels))
@@ -150,8 +187,13 @@ def build(data: pd.DataFrame, *, dv: str, time: str, subject: str, group: str | 
     remap[used] = np.arange(used.size)
     t = remap[t_all]
     t_levels = tuple(levels[i] for i in used)
-    n_t = len(t_levels)
+    return t, t_levels, empty
 
+
+def _group_codes(sub: pd.DataFrame, group: str | None, t: np.ndarray, t_levels: tuple,
+                 func: str) -> tuple[np.ndarray | None, tuple | None, np.ndarray]:
+    """Group codes (None without group), the groups with scores and the group × time counts."""
+    n_t = len(t_levels)
     if group is not None:
         g_levels_all = factor_levels(sub[group])
         g = _codes(sub[group], g_levels_all)
@@ -173,21 +215,12 @@ def build(data: pd.DataFrame, *, dv: str, time: str, subject: str, group: str | 
     else:
         g, g_levels = None, None
         cells = np.bincount(t, minlength=n_t).reshape(1, n_t)
+    return g, g_levels, cells
 
-    subj, _ = pd.factorize(sub[subject], sort=False)
-    n_subjects = int(subj.max()) + 1
-    dup = np.bincount(subj * n_t + t, minlength=n_subjects * n_t)
-    if (dup > 1).any():
-        raise _fail(f"{func}(): {int((dup > 1).sum())} participant x timepoint combination(s) "
-                    "have more than one score; the model expects one score per participant "
-                    "and timepoint.",
-                    fix="remove duplicate responses first (evaltool validate lists them).")
-    if n_subjects >= y.size:
-        raise _fail(f"{func}(): every participant has only one score, so a participant random "
-                    "intercept cannot be told apart from the residual variance (lme4 refuses "
-                    "this model too).",
-                    fix="use a between-participant comparison, or supply repeated scores.")
 
+def _cohorts(sub: pd.DataFrame, cohort: str | None, subj: np.ndarray, n_subjects: int,
+             func: str) -> tuple[np.ndarray | None, int]:
+    """Each participant's cohort code (one cohort per participant) and the number of cohorts."""
     cohort_of_subject, n_cohorts = None, 0
     if cohort is not None:
         coh, _ = pd.factorize(sub[cohort], sort=True)
@@ -203,19 +236,7 @@ def build(data: pd.DataFrame, *, dv: str, time: str, subject: str, group: str | 
             raise _fail(f"{func}(): the '{cohort}' column has only one cohort with scores; a "
                         "cohort random intercept needs at least two.",
                         fix="fit the model without cohort=.")
-
-    X, names, col_terms, terms = _model_matrix(t, t_levels, g, g_levels, time, group)
-    base = y[t == 0]
-    return Design(
-        X=X, y=y, subject=subj.astype(np.int64), n_subjects=n_subjects,
-        cohort_of_subject=cohort_of_subject, n_cohorts=n_cohorts, column_names=names,
-        column_terms=col_terms, terms=terms, all_time_levels=tuple(levels),
-        time_levels=t_levels, empty_time_levels=empty,
-        group_levels=g_levels, n_per_time=tuple(int(x) for x in np.bincount(t, minlength=n_t)),
-        cell_counts=cells, sd_baseline=float(np.std(base, ddof=1)) if base.size > 1 else np.nan,
-        n_baseline=int(base.size), n_missing=n_missing, n_incomplete=n_incomplete,
-        instrument=instrument, scale=scale_value,
-    )
+    return cohort_of_subject, n_cohorts
 
 
 def _model_matrix(t: np.ndarray, t_levels: tuple, g: np.ndarray | None, g_levels: tuple | None,

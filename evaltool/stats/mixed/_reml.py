@@ -290,6 +290,28 @@ def _optimise1(st: Sums) -> Optimum:
     return Optimum(np.array([np.sqrt(rho)]), True, "", nfev)
 
 
+def _at_boundary(f: Any, phi: np.ndarray, fbest: float) -> tuple[np.ndarray, float, int]:
+    """Components at the boundary: fix at 0 and re-optimise the other (kept if no worse)."""
+    nfev = 0
+    for j in range(2):
+        if phi[j] < SINGULAR_TOL:
+            other = 1 - j
+
+            def g1(x, j=j, other=other):
+                v = np.zeros(2)
+                v[other] = x
+                return f(v)
+
+            x, n1, _ = _brent(g1, hi0=max(10.0, 10 * phi[other]))
+            nfev += n1
+            fz = g1(x)
+            if fz <= fbest + 1e-7:
+                phi = np.zeros(2)
+                phi[other] = x
+                fbest = fz
+    return phi, fbest, nfev
+
+
 def _optimise2(st: Sums) -> Optimum:
     """Two nested random intercepts: L-BFGS-B, then boundary components set to exactly 0."""
     f = lambda x: _profiled(st, np.abs(np.asarray(x)))  # noqa: E731
@@ -315,23 +337,8 @@ def _optimise2(st: Sums) -> Optimum:
             best = res
     phi = np.abs(best.x)
     fbest = float(best.fun)
-    # components at the boundary: fix at 0 and re-optimise the other
-    for j in range(2):
-        if phi[j] < SINGULAR_TOL:
-            other = 1 - j
-
-            def g1(x, j=j, other=other):
-                v = np.zeros(2)
-                v[other] = x
-                return f(v)
-
-            x, n1, _ = _brent(g1, hi0=max(10.0, 10 * phi[other]))
-            nfev += n1
-            fz = g1(x)
-            if fz <= fbest + 1e-7:
-                phi = np.zeros(2)
-                phi[other] = x
-                fbest = fz
+    phi, fbest, n_boundary = _at_boundary(f, phi, fbest)
+    nfev += n_boundary
     # polish the free (interior) components with Newton steps on Richardson derivatives
     free = np.flatnonzero(phi >= SINGULAR_TOL)
     fixed = phi.copy()

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ... import columns as C
 from ...errors import EvaltoolWarning, ParameterError
+from ...options import check_confidence
 from .. import _data
-from .._data import check_confidence
 from ._contest import contest1d
 from ._design import check_columns, timepoint_order
 from .fit import DF_METHOD, MixedFit, fit_mixed
@@ -24,7 +24,14 @@ CHANGE_COLUMNS = (
     "t", "p", "d", "d_ci_low", "d_ci_high", "sd_baseline", "n_baseline", "n_timepoint", "n_obs", "n_participants",
     "singular", MODEL, "df_method", "effect_size", "note",
 )
-"""Columns of :func:`change_vs_baseline`."""
+"""Columns of :func:`change_vs_baseline`: ``instrument``, ``scale``, ``timepoint``, ``baseline``,
+``beta`` (change from baseline), ``ci_low``, ``ci_high``, ``se``, ``df`` (Satterthwaite), ``t``,
+``p`` (two-sided, unadjusted), ``d`` (= beta / ``sd_baseline``), ``d_ci_low``, ``d_ci_high``
+(= ``ci_low``, ``ci_high`` / ``sd_baseline``), ``sd_baseline`` (sample SD, n − 1, of all
+available baseline scores in the model), ``n_baseline`` (their number), ``n_timepoint`` (scores
+at the timepoint), ``n_obs`` and ``n_participants`` (in the model), ``singular`` (boundary
+fit), ``model`` (lme4 formula), ``df_method``, ``effect_size`` (what ``d`` is) and ``note`` (why
+a row is empty, or the singular-fit message; else None)."""
 
 EFFECT_SIZE = ("d = beta / SD_baseline (sample SD, n - 1, of all available baseline scores); "
                "CI of d = CI of beta / SD_baseline")
@@ -69,19 +76,11 @@ def change_vs_baseline(
     Returns
     -------
     pandas.DataFrame
-        Columns (:data:`CHANGE_COLUMNS`): ``instrument``, ``scale``, ``timepoint``,
-        ``baseline``, ``beta`` (change from baseline), ``ci_low``, ``ci_high``, ``se``, ``df``
-        (Satterthwaite), ``t``, ``p`` (two-sided, unadjusted), ``d`` (= beta /
-        ``sd_baseline``), ``d_ci_low``, ``d_ci_high`` (= ``ci_low``, ``ci_high`` /
-        ``sd_baseline``), ``sd_baseline`` (sample SD, n − 1, of all available baseline scores
-        in the model), ``n_baseline`` (their number), ``n_timepoint`` (scores at the
-        timepoint), ``n_obs`` and ``n_participants`` (in the model), ``singular`` (boundary
-        fit), ``model`` (lme4 formula), ``df_method``, ``effect_size`` (what ``d`` is) and
-        ``note`` (why a row is empty, or the singular-fit message; else None).
-
-        A declared timepoint without scores gets a row with missing statistics and a note. A
-        scale whose model cannot be fitted (e.g. scores that do not vary) gets rows with
-        missing statistics, the reason in ``note`` and an :class:`EvaltoolWarning`.
+        One row per scale × later timepoint, columns :data:`CHANGE_COLUMNS` (described there):
+        β with its CI, SE, Satterthwaite df, t and p; d with its CI; the baseline SD and the
+        counts; the model, the method and a ``note`` when a row is empty or the fit singular.
+        A declared timepoint without scores, or a scale whose model cannot be fitted, gets
+        rows with missing statistics and the reason in ``note`` (the latter also warns).
 
     Raises
     ------
@@ -92,18 +91,10 @@ def change_vs_baseline(
     Notes
     -----
     ``beta`` is the treatment-coded time coefficient of ``score ~ time + (1 | participant)``
-    (plus ``(1 | cohort)`` if asked), estimated by REML on all available data; its test and CI
-    use Satterthwaite's df (lmerTest 3.1.3, checked against
-    ``tests/reference/expected/prepost.json``). ``d`` standardises by the SD of the baseline
-    scores, as the published study did — it is neither d_z nor d_av:
-
-    .. math:: d = \\beta / SD_{baseline}, \\quad
-              CI(d) = [\\beta_{low}, \\beta_{high}] / SD_{baseline}
-
-    with the t-based (Satterthwaite) CI of β at ``confidence``. ``SD_baseline`` is treated as
-    known, so the interval of d carries only the uncertainty of β. Checked against lmerTest
-    3.1.3 ``contest1D(fit, L, confint = TRUE, level = 0.95 / 0.90)`` divided by R ``sd()`` of
-    the baseline scores (``tests/reference/expected/model_fit.json``).
+    (plus ``(1 | cohort)`` if asked), by REML on all available data, with Satterthwaite's df
+    (lmerTest 3.1.3). ``d`` standardises by the SD of the baseline scores, as the published
+    study did (neither d_z nor d_av): d = β / SD_baseline and CI(d) = CI(β) / SD_baseline, with
+    SD_baseline treated as known. References and tolerances: docs/statistics.md, section 4.
 
     Examples
     --------

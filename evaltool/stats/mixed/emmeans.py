@@ -7,7 +7,7 @@ import pandas as pd
 
 from ... import columns as C
 from ...errors import ParameterError
-from .._data import check_confidence
+from ...options import check_confidence
 from ._contest import contest1d
 from ._design import cell_rows
 from .fit import DF_METHOD, MixedFit

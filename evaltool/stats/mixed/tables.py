@@ -10,7 +10,7 @@ from scipy import stats
 
 from ... import columns as C
 from ...errors import ParameterError
-from .._data import check_confidence
+from ...options import check_confidence
 from ._contest import contest1d, contest_md, type3_contrasts
 from .fit import DF_METHOD, MixedFit
 
