@@ -29,7 +29,14 @@ from typing import Any
 import numpy as np
 from scipy import special, stats
 
-from .wilcoxon import EXACT_MAX_N, METHOD_APPROX_CC, METHOD_EXACT, WARN_TIES, WARN_ZEROES, _signrank_counts
+from .wilcoxon import (
+    EXACT_MAX_N,
+    METHOD_APPROX_CC,
+    METHOD_EXACT,
+    WARN_TIES,
+    WARN_ZEROES,
+    _signrank_counts,
+)
 
 MIN_PAIRS = 3
 SHAPIRO_MAX_N = 5000

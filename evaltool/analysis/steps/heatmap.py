@@ -75,7 +75,7 @@ def _group_counts(run: Run, group: str, codes: list[str], k: int) -> list[dict[s
     """People mentioning each code per group value, suppressed with the all-participants totals
     (the cohort tables' rule: a hidden respondent count hides its whole row)."""
     from ...qual.coder import empty_mask
-    from ...report.suppression import suppress_counts  # moves to evaltool.privacy (issue 14)
+    from ...privacy.counts import suppress_counts
 
     parts, answers, codings = run.tables[N.PARTICIPANTS], run.tables[N.FREE_TEXT], run.tables[N.CODINGS]
     members = parts[[C.PARTICIPANT_ID]].assign(g=_labels(parts[group])).dropna(subset=["g"])
