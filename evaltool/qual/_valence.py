@@ -171,7 +171,7 @@ def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: lis
 
 
 # ------------------------------------------------------------------------------------------
-# the valence of each answer (CODEBOOK.md's definitions, read with the question)
+# the valence of each answer (docs/codebook.md, "Valence", read with the question)
 # ------------------------------------------------------------------------------------------
 @dataclass
 class AnswerValence:

@@ -337,7 +337,7 @@ class Valence(_Model):
     positive. ``neutral`` phrases mask any polarity term they overlap ("would be good to").
     ``mixed`` phrases make the answer mixed by themselves ("mixed feelings").
 
-    ``proposal_codes``: codes whose evidence is a proposal for the intervention (CODEBOOK.md:
+    ``proposal_codes``: codes whose evidence is a proposal for the intervention (docs/codebook.md:
     "a suggestion that implies something was missing or wrong" is negative, mixed with
     approval); a proposal that overlaps a positive term ("more of these please") approves, and
     one in a clause with an ``administrative`` term ("could we get the slides?") is neutral.
