@@ -156,8 +156,10 @@ def parse_phrase(phrase: str) -> list[object]:
     return seq
 
 
-def _word_atoms(word: str) -> list[object]:
-    """Atoms of one word: single characters, optional/required separators, apostrophe, stem."""
+@cache
+def _word_atoms(word: str) -> tuple[object, ...]:
+    """Atoms of one word: single characters, optional/required separators, apostrophe, stem
+    (cached: a codebook repeats its words thousands of times across phrases)."""
     stem = word.endswith("*")
     core = word.rstrip("*")
     if "*" in core:
@@ -179,7 +181,7 @@ def _word_atoms(word: str) -> list[object]:
             pending = SEP
     if stem and atoms:
         atoms.append(STEM)
-    return atoms
+    return tuple(atoms)
 
 
 # ------------------------------------------------------------------------------------------
@@ -191,6 +193,12 @@ def _atoms_regex(atoms: Sequence[object]) -> str:
 
 def _render_seq(seq: list[object] | tuple[object, ...], lead_sep: bool) -> str:
     """Regex for a sequence; ``lead_sep``: a separator precedes its first element."""
+    return _render_tuple(tuple(seq), lead_sep)
+
+
+@cache
+def _render_tuple(seq: tuple[object, ...], lead_sep: bool) -> str:
+    # cached: phrase expansion renders the same rests and groups over and over
     out = []
     sep_next = lead_sep
     for n, item in enumerate(seq):
@@ -244,6 +252,7 @@ def _flat(alt: tuple[object, ...] | list[object], limit: int = _FLAT_LIMIT) -> l
     return out
 
 
+@cache
 def _render_group(item: _Group) -> str:
     flat: list[list[str]] = []
     for a in item.alts:

@@ -78,6 +78,25 @@ def select_for_review(
     answer not yet picked, its uncertainty divided by one plus the number of answers already
     picked from the same question (so the picks spread across questions). Empty-ish answers
     and texts already picked are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.qual import train_coder
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> coded = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(6), "code": "workload"})
+    >>> learned = train_coder(coded, human, cv=3, codebook=None)
+    >>> uncoded = pd.DataFrame({"response_id": ["n1", "n2", "n3"],
+    ...                         "text": ["the workload never stops", "kind group",
+    ...                                  "short staffed again"]})
+    >>> select_for_review(learned, uncoded, 2)[["response_id", "code", "rank"]]
+      response_id      code  rank
+    0          n1  workload     1
+    1          n3  workload     2
     """
     if not isinstance(learned, LearnedCoder):
         raise ParameterError("The 'learned' parameter of select_for_review() must be a LearnedCoder. "

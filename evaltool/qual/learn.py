@@ -101,6 +101,19 @@ class LearnedCoder:
         ``human`` (the team's coding) — to check any row of the report by hand.
     codebook
         The codebook whose rules are features (None: text only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(6), "code": "workload"})
+    >>> learned = train_coder(answers, human, cv=3, codebook=None)
+    >>> learned.codes, learned.decisions, learned.fallback
+    (('workload',), {'workload': 'model'}, ())
     """
 
     codes: tuple[str, ...]
@@ -664,6 +677,26 @@ def apply_valence(learned: LearnedCoder, answers: pd.DataFrame) -> pd.DataFrame:
         One row per answer (``LEARNED_VALENCE_COLUMNS``): ``response_id``, ``valence``,
         ``probability`` (of the chosen category; missing by rule), ``basis`` (``"model"`` or
         ``"rule"``), ``evidence`` (the rule coder's, see :func:`evaltool.qual.code_valence`).
+
+    Examples
+    --------
+    A team valued twelve answers (no codes, only valence); the learned coder values new ones:
+
+    >>> import pandas as pd
+    >>> texts = ["loved it, really useful", "brilliant day, thank you", "great session",
+    ...          "very helpful and kind", "really enjoyed the group", "so useful for my practice",
+    ...          "a waste of time", "too long and boring", "not useful at all",
+    ...          "dull slides, far too long", "pointless for my role", "boring and rushed"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(12), "code": "valence",
+    ...                       "value": ["positive"] * 6 + ["negative"] * 6})
+    >>> learned = train_coder(answers, human, cv=3, codebook=None)
+    >>> new = pd.DataFrame({"response_id": ["a", "b"],
+    ...                     "text": ["really useful day", "boring and too long"]})
+    >>> apply_valence(learned, new)[["response_id", "valence", "basis"]]
+      response_id   valence  basis
+    0           a  positive  model
+    1           b  negative  model
     """
     from .coder import code_valence
 
@@ -733,6 +766,24 @@ def learning_curve(
     -----
     The training answers of a larger size include those of a smaller one (a team codes more),
     so the curve shows what coding more answers buys. Average over repeats to read it.
+
+    Examples
+    --------
+    With 12 coded answers the code has too few examples to train; with 24 it is learned:
+
+    >>> import pandas as pd
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"] * 3
+    >>> answers = pd.DataFrame({"response_id": range(36), "text": texts})
+    >>> human = pd.DataFrame({"response_id": [i for i in range(36) if i % 12 < 6],
+    ...                       "code": "workload"})
+    >>> curve = learning_curve(answers, human, sizes=(12, 24), codebook=None, repeats=1, cv=3)
+    >>> curve[["n_coded", "code", "kappa", "decision"]]
+       n_coded      code  kappa     decision
+    0       12  workload    0.0  not trained
+    1       24  workload    1.0        model
     """
     from ._learn_input import coded_answers as _coded
 
