@@ -42,6 +42,8 @@ from ._compile import (  # noqa: F401 - the engine's names, used as E.<name> acr
     Compiled,
     ContextMatcher,
     _normalise_empty,
+    _not_in,
+    _re2,
     compile_codebook,
     re2_pattern,
 )

@@ -17,6 +17,7 @@ from .. import columns as C
 from ._learn_features import Featurizer
 
 DECISION = "decision"
+PROBABILITY = "probability"
 VALENCE = "valence"
 MARGIN = 0.05
 """A code leaves its rules only when a model beats them by this much in cross-validated κ (the
