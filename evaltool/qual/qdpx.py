@@ -326,6 +326,16 @@ def to_qdpx(
     """
     _check_arguments(answers, codings, unit)
     cod = _check_codings(answers, codings)
+    table = _code_table(cod, codebook, code_names)
+    case_vars, source_cols = _variable_columns(answers, participants)
+    src, cod = _sources(answers, cod, unit)
+    source_cols = _warn_losses(codebook, codings, cod, src, unit, source_cols)
+    root, records = _project_xml(answers, cod, src, table, case_vars, source_cols, unit, name)
+    return _write_project(Path(path), root, records)
+
+
+def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.DataFrame:
+    """The codebook table of the export (codes named as asked; ``cod`` renamed in place)."""
     if code_names == "label" and hasattr(codebook, "flat_codes"):
         labels = {c.id: c.label for c in codebook.flat_codes()}
         cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
@@ -336,11 +346,7 @@ def to_qdpx(
         raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
                              fix="pass codebook=None to take the codes from the codings, or add "
                                  "them to the codebook (with code_names matching).")
-    case_vars, source_cols = _variable_columns(answers, participants)
-    src, cod = _sources(answers, cod, unit)
-    source_cols = _warn_losses(codebook, codings, cod, src, unit, source_cols)
-    root, records = _project_xml(answers, cod, src, table, case_vars, source_cols, unit, name)
-    return _write_project(Path(path), root, records)
+    return table
 
 
 def _check_arguments(answers: Any, codings: Any, unit: Any) -> None:
