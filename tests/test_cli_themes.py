@@ -77,7 +77,7 @@ def test_code_learn_from_a_review_sheet_trains_on_every_answer_of_it(tmp_path, m
     from evaltool.qual import code, code_valence, export_review_sheet, load_codebook
 
     book = load_codebook("resilience_training")
-    rows = [("a%02d" % i, t) for i, t in enumerate(
+    rows = [(f"a{i:02d}", t) for i, t in enumerate(
         ["The call was useful", "Too long", "was on nights", "thinking traps helped", "n/a",
          "great group", "the call came too late", "more sessions please", "loved the breathing",
          "short staffed again", "nothing", "useful day"] * 3)]
