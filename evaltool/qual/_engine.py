@@ -84,22 +84,7 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
     for ci, cm in enumerate(comp.codes):
         if only is not None and ci not in only:
             continue
-        found = []
-        for u, (pattern, prefilter) in enumerate(cm.units):
-            fast = re2_pattern(pattern.pattern) if _prefer_re2(pattern.pattern) else None
-            if fast is not None:
-                found.append(scan_re2(corpus, pattern, fast, original=False))
-                continue
-            cand = candidates(corpus, prefilter)
-            if cm.unit_context and cm.unit_context[u] is not None and len(cand):
-                cand = np.intersect1d(cand, candidates(corpus, cm.unit_context[u]), assume_unique=True)
-            found.append(scan_subset(corpus, pattern, cand, original=False))
-        if cm.regex is not None:
-            fast = re2_pattern(cm.regex.pattern, True) if USE_RE2 else None
-            if fast is not None:
-                found.append(scan_re2(corpus, cm.regex, fast, original=True))
-            else:
-                found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+        found = _scan_code(corpus, cm)
         found = [f for f in found if len(f[0])]
         if not found:
             continue
@@ -110,43 +95,10 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
         order = np.lexsort((-(ge - gs), gs))
         gs, ge, rule_idx = gs[order], ge[order], rule_idx[order]
         # every candidate match is judged alone first: rule conditions (negation-sensitive
-        # rules, context, position) ...
-        neg = negated(corpus, gs, comp.window)
-        keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
-        if cm.contexts:
-            ctx_idx = cm.context_of[rule_idx]
-            for k, ctx in enumerate(cm.contexts):
-                sel = np.flatnonzero(keep & (ctx_idx == k))
-                if len(sel):
-                    keep[sel[~context_ok(corpus, ctx, gs[sel], ge[sel])]] = False
-        if cm.start_only.any():
-            sel = np.flatnonzero(keep & cm.start_only[rule_idx])
-            if len(sel):
-                keep[sel[~at_clause_start(corpus, gs[sel])]] = False
-        ans, ls = locate(corpus, gs)
-        if cm.excludes and keep.any():
-            hit_answers = np.unique(ans[keep])
-            for ex_pat, original, scope, ex_filter in cm.excludes:
-                where = hit_answers
-                if ex_filter is not None:
-                    where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
-                xs, xe, _ = scan_subset(corpus, ex_pat, where, original=original)
-                if len(xs) == 0:
-                    continue
-                if scope == "overlap":
-                    o = np.argsort(xs, kind="stable")
-                    xs, xe = xs[o], np.maximum.accumulate(xe[o])
-                    j = np.searchsorted(xs, ge, side="left") - 1
-                    keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
-                elif scope == "clause":
-                    # only matches in answers with an exclusion hit can share its clause
-                    near = np.flatnonzero(np.isin(ans, locate(corpus, xs)[0]))
-                    veto = np.isin(clause_of(corpus, gs[near]), clause_of(corpus, xs))
-                    keep[near[veto]] = False
-                else:
-                    keep &= ~np.isin(ans, locate(corpus, xs)[0])
-        # ... and exclusions, then matches of one code never overlap: keep the earliest (then
-        # longest), apart for question-restricted rules (resolved once the question is known)
+        # rules, context, position) and exclusions ...
+        neg, keep = _judge(corpus, comp, cm, gs, ge, rule_idx)
+        # ... then matches of one code never overlap: keep the earliest (then longest), apart
+        # for question-restricted rules (resolved once the question is known)
         qr = cm.question_rule[rule_idx]
         for group in (keep & ~qr, keep & qr):
             idx = np.flatnonzero(group)
@@ -170,6 +122,72 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
         else:
             out[key] = np.concatenate(v) if v else np.zeros(0, dtype=bool if key == "neg" else np.int64)
     return out
+
+
+def _scan_code(corpus: Corpus, cm: CodeMatcher) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
+    """Every candidate match of one code's units and user regexes (spans and markers)."""
+    found = []
+    for u, (pattern, prefilter) in enumerate(cm.units):
+        fast = re2_pattern(pattern.pattern) if _prefer_re2(pattern.pattern) else None
+        if fast is not None:
+            found.append(scan_re2(corpus, pattern, fast, original=False))
+            continue
+        cand = candidates(corpus, prefilter)
+        if cm.unit_context and cm.unit_context[u] is not None and len(cand):
+            cand = np.intersect1d(cand, candidates(corpus, cm.unit_context[u]), assume_unique=True)
+        found.append(scan_subset(corpus, pattern, cand, original=False))
+    if cm.regex is not None:
+        fast = re2_pattern(cm.regex.pattern, True) if USE_RE2 else None
+        if fast is not None:
+            found.append(scan_re2(corpus, cm.regex, fast, original=True))
+        else:
+            found.append(scan_subset(corpus, cm.regex, np.arange(len(corpus.low)), original=True))
+    return found
+
+
+def _judge(corpus: Corpus, comp: Compiled, cm: CodeMatcher, gs: np.ndarray, ge: np.ndarray,
+           rule_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(negated, kept) per candidate match: rule conditions, then the code's exclusions."""
+    neg = negated(corpus, gs, comp.window)
+    keep = ~(cm.sensitive[rule_idx] & neg) & (ge > gs)
+    if cm.contexts:
+        ctx_idx = cm.context_of[rule_idx]
+        for k, ctx in enumerate(cm.contexts):
+            sel = np.flatnonzero(keep & (ctx_idx == k))
+            if len(sel):
+                keep[sel[~context_ok(corpus, ctx, gs[sel], ge[sel])]] = False
+    if cm.start_only.any():
+        sel = np.flatnonzero(keep & cm.start_only[rule_idx])
+        if len(sel):
+            keep[sel[~at_clause_start(corpus, gs[sel])]] = False
+    if cm.excludes and keep.any():
+        _exclude(corpus, cm, gs, ge, keep)
+    return neg, keep
+
+
+def _exclude(corpus: Corpus, cm: CodeMatcher, gs: np.ndarray, ge: np.ndarray, keep: np.ndarray) -> None:
+    """Veto (in ``keep``) the matches an exclusion pattern overlaps, shares a clause or an answer with."""
+    ans, _ = locate(corpus, gs)
+    hit_answers = np.unique(ans[keep])
+    for ex_pat, original, scope, ex_filter in cm.excludes:
+        where = hit_answers
+        if ex_filter is not None:
+            where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
+        xs, xe, _ = scan_subset(corpus, ex_pat, where, original=original)
+        if len(xs) == 0:
+            continue
+        if scope == "overlap":
+            o = np.argsort(xs, kind="stable")
+            xs, xe = xs[o], np.maximum.accumulate(xe[o])
+            j = np.searchsorted(xs, ge, side="left") - 1
+            keep &= ~((j >= 0) & (xe[np.clip(j, 0, None)] > gs))
+        elif scope == "clause":
+            # only matches in answers with an exclusion hit can share its clause
+            near = np.flatnonzero(np.isin(ans, locate(corpus, xs)[0]))
+            veto = np.isin(clause_of(corpus, gs[near]), clause_of(corpus, xs))
+            keep[near[veto]] = False
+        else:
+            keep &= ~np.isin(ans, locate(corpus, xs)[0])
 
 
 def lexicon_terms(corpus: Corpus, comp: Compiled) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
