@@ -179,86 +179,125 @@ def _prefilter(frags: set[tuple[str, float]] | None) -> str | None:
     return "|".join(sorted({f for f, _ in frags}))
 
 
+class _CodeBuilder:
+    """Collects one code's rules into units, labels and conditions (see :func:`_compile_code`)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[object, dict[bool, list[tuple[tuple[object, ...], str]]]] = {}
+        self.anchors: dict[object, dict[bool, set[tuple[str, float]] | None]] = {}
+        self.factored: dict[object, list[str]] = {}
+        self.factored_anchors: dict[object, list[str] | None] = {}
+        self.group_context: dict[object, str | None] = {}
+        self.regex_parts: list[str] = []
+        self.rule_of: dict[str, int] = {}
+        self.labels: list[str] = []
+        self.sensitive: list[bool] = []
+        self.context_of: list[int] = []
+        self.start_only: list[bool] = []
+        self.contexts: list[ContextMatcher] = []
+        self.question_of: dict[str, re.Pattern[str]] = {}
+        self.counter = [0]
+        self.ctx, self.start, self.group = -1, False, None
+
+    def label(self, name: str, sens: bool) -> int:
+        self.labels.append(name)
+        self.sensitive.append(sens)
+        self.context_of.append(self.ctx)
+        self.start_only.append(self.start)
+        return len(self.labels) - 1
+
+    def add(self, name: str, sens: bool, phrases: list[str]) -> None:
+        k = self.label(name, sens)
+        g = self.group
+        alts = self.groups.setdefault(g, {True: [], False: []})
+        anch = self.anchors.setdefault(g, {True: set(), False: set()})
+        for p in phrases:
+            found = F.phrase_fragments(p)
+            if P.trie_chars(p) > FACTOR_CHARS:
+                name = f"m{self.counter[0]}"
+                self.counter[0] += 1
+                self.factored.setdefault(g, []).append(f"(?:{P.phrase_regex(p)})(?P<{name}>)")
+                self.rule_of[name] = k
+                have_f = self.factored_anchors.get(g, [])
+                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(set(found)))
+                self.factored_anchors[g] = None if (pf is None or have_f is None) else [*have_f, pf]
+                continue
+            strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
+            for a in _phrase_alts([p], "m", self.counter):
+                alts[strong].append(a)
+                self.rule_of[a[1]] = k
+            have = anch[strong]
+            anch[strong] = None if (found is None or have is None) else have | found
+
+    def rule(self, n: int, rule: Any) -> None:
+        sens = rule.negation_sensitive
+        self.ctx = -1
+        if rule.requires is not None:
+            self.contexts.append(_compile_context(rule.requires))
+            self.ctx = len(self.contexts) - 1
+        self.start = rule.position == "clause_start"
+        conditional = rule.requires is not None or rule.position != "any" or bool(rule.questions)
+        self.group = n if conditional else None
+        if rule.requires is not None:
+            # every match needs its context in the same answer: scan only answers with one
+            self.group_context[n] = self.contexts[-1].prefilter if not rule.requires.regex else None
+        if rule.questions and rule.name:
+            self.question_of[rule.name] = _any_regex(rule.questions)
+        for p in rule.phrases:
+            self.add(rule.name or f"phrase:{p}", sens, [p])
+        for st in rule.stems:
+            st = st.strip()
+            st = st if st.endswith("*") else st + "*"
+            self.add(rule.name or f"stem:{st}", sens, [st])
+        if rule.near is not None:
+            self.add(rule.name or rule.near.label(), sens, rule.near.phrases())
+        for rx in rule.regex:
+            k = self.label(rule.name or f"regex:{rx}", sens)
+            name = f"x{self.counter[0]}"
+            self.counter[0] += 1
+            self.regex_parts.append(f"(?:{rx})(?P<{name}>)")
+            self.rule_of[name] = k
+
+    def units(self) -> tuple[list[tuple[re.Pattern[str], str | None]], list[str | None]]:
+        """(pattern, prefilter) per unit, and each unit's context prefilter."""
+        units = []
+        unit_context: list[str | None] = []
+        for g, alts in self.groups.items():
+            for strong in (True, False):
+                pattern = _trie(alts[strong])
+                if pattern is not None:
+                    units.append((pattern, _prefilter(self.anchors[g][strong])))
+                    unit_context.append(self.group_context.get(g))
+        for g, parts in self.factored.items():
+            fa = self.factored_anchors[g]
+            units.append((re.compile("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
+            unit_context.append(self.group_context.get(g))
+        return units, unit_context
+
+
 def _compile_code(code: Code) -> CodeMatcher:
     # Unconditional rules share one expression per code (a trie on their first words);
     # phrases with anchors are scanned only in answers that contain one (a second unit holds
     # phrases without usable anchors; see STRONG_ANCHOR). A rule with a context, a position or
     # a question restriction gets units of its own, so that a phrase it shares with another
     # rule is matched (and then kept or dropped) independently.
-    groups: dict[object, dict[bool, list[tuple[tuple[object, ...], str]]]] = {}
-    anchors: dict[object, dict[bool, set[tuple[str, float]] | None]] = {}
-    factored: dict[object, list[str]] = {}
-    factored_anchors: dict[object, list[str] | None] = {}
-    group_context: dict[object, str | None] = {}
-    regex_parts: list[str] = []
-    rule_of: dict[str, int] = {}
-    labels: list[str] = []
-    sensitive: list[bool] = []
-    context_of: list[int] = []
-    start_only: list[bool] = []
-    contexts: list[ContextMatcher] = []
-    question_of: dict[str, re.Pattern[str]] = {}
-    counter = [0]
-    current: dict[str, object] = {"ctx": -1, "start": False, "group": None}
-
-    def label(name: str, sens: bool) -> int:
-        labels.append(name)
-        sensitive.append(sens)
-        context_of.append(int(current["ctx"]))  # type: ignore[call-overload]
-        start_only.append(bool(current["start"]))
-        return len(labels) - 1
-
-    def add(name: str, sens: bool, phrases: list[str]) -> None:
-        k = label(name, sens)
-        g = current["group"]
-        alts = groups.setdefault(g, {True: [], False: []})
-        anch = anchors.setdefault(g, {True: set(), False: set()})
-        for p in phrases:
-            found = F.phrase_fragments(p)
-            if P.trie_chars(p) > FACTOR_CHARS:
-                name = f"m{counter[0]}"
-                counter[0] += 1
-                factored.setdefault(g, []).append(f"(?:{P.phrase_regex(p)})(?P<{name}>)")
-                rule_of[name] = k
-                have_f = factored_anchors.get(g, [])
-                pf = F.ordered_prefilter(p) or (None if found is None else _prefilter(set(found)))
-                factored_anchors[g] = None if (pf is None or have_f is None) else [*have_f, pf]
-                continue
-            strong = found is not None and F.fragments_cost(found) <= STRONG_ANCHOR
-            for a in _phrase_alts([p], "m", counter):
-                alts[strong].append(a)
-                rule_of[a[1]] = k
-            have = anch[strong]
-            anch[strong] = None if (found is None or have is None) else have | found
-
+    b = _CodeBuilder()
     for n, rule in enumerate(code.rules):
-        sens = rule.negation_sensitive
-        current["ctx"] = -1
-        if rule.requires is not None:
-            contexts.append(_compile_context(rule.requires))
-            current["ctx"] = len(contexts) - 1
-        current["start"] = rule.position == "clause_start"
-        conditional = rule.requires is not None or rule.position != "any" or bool(rule.questions)
-        current["group"] = n if conditional else None
-        if rule.requires is not None:
-            # every match needs its context in the same answer: scan only answers with one
-            group_context[n] = contexts[-1].prefilter if not rule.requires.regex else None
-        if rule.questions and rule.name:
-            question_of[rule.name] = _any_regex(rule.questions)
-        for p in rule.phrases:
-            add(rule.name or f"phrase:{p}", sens, [p])
-        for st in rule.stems:
-            st = st.strip()
-            st = st if st.endswith("*") else st + "*"
-            add(rule.name or f"stem:{st}", sens, [st])
-        if rule.near is not None:
-            add(rule.name or rule.near.label(), sens, rule.near.phrases())
-        for rx in rule.regex:
-            k = label(rule.name or f"regex:{rx}", sens)
-            name = f"x{counter[0]}"
-            counter[0] += 1
-            regex_parts.append(f"(?:{rx})(?P<{name}>)")
-            rule_of[name] = k
+        b.rule(n, rule)
+    units, unit_context = b.units()
+    return CodeMatcher(
+        code=code.id, units=units, unit_context=unit_context,  # regex rules scan every answer
+        regex=re.compile("|".join(b.regex_parts), re.IGNORECASE) if b.regex_parts else None,
+        rule_of=b.rule_of, labels=b.labels,
+        sensitive=np.array(b.sensitive, dtype=bool), excludes=_excludes(code),
+        context_of=np.array(b.context_of, dtype=np.int64), contexts=b.contexts,
+        start_only=np.array(b.start_only, dtype=bool), question_of=b.question_of,
+        question_rule=np.array([lab in b.question_of for lab in b.labels], dtype=bool),
+    )
+
+
+def _excludes(code: Code) -> list[tuple[re.Pattern[str], bool, str, str | None]]:
+    """(pattern, scans original text, scope, prefilter) of a code's exclusions."""
     excludes: list[tuple[re.Pattern[str], bool, str, str | None]] = []
     for ex in code.exclude_patterns:
         if ex.questions:  # applied per answer by the coder (needs the question column)
@@ -274,27 +313,7 @@ def _compile_code(code: Code) -> CodeMatcher:
         if ex.regex:
             excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
                              True, str(ex.scope), None))
-    units = []
-    unit_context: list[str | None] = []
-    for g, alts in groups.items():
-        for strong in (True, False):
-            pattern = _trie(alts[strong])
-            if pattern is not None:
-                units.append((pattern, _prefilter(anchors[g][strong])))
-                unit_context.append(group_context.get(g))
-    for g, parts in factored.items():
-        fa = factored_anchors[g]
-        units.append((re.compile("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
-        unit_context.append(group_context.get(g))
-    return CodeMatcher(
-        code=code.id, units=units, unit_context=unit_context,  # regex rules scan every answer
-        regex=re.compile("|".join(regex_parts), re.IGNORECASE) if regex_parts else None,
-        rule_of=rule_of, labels=labels,
-        sensitive=np.array(sensitive, dtype=bool), excludes=excludes,
-        context_of=np.array(context_of, dtype=np.int64), contexts=contexts,
-        start_only=np.array(start_only, dtype=bool), question_of=question_of,
-        question_rule=np.array([lab in question_of for lab in labels], dtype=bool),
-    )
+    return excludes
 
 
 def _compile_context(ctx: object) -> ContextMatcher:
