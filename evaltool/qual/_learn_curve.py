@@ -81,41 +81,43 @@ def learning_curve(
     1       24  workload    1.0        model
     """
     from ._learn_input import coded_answers as _coded
-    from .learn import apply_coder, train_coder
 
     if not (0 < test_fraction < 1):
         raise ParameterError("The 'test_fraction' parameter of learning_curve() must be between 0 and 1. "
                              f"Got {test_fraction!r} instead.")
     data = _coded(answers, human_codings, codes, C.QUESTION)
-    frame = data.frame
-    n = len(frame)
-    rows = []
+    n = len(data.frame)
+    rows: list[dict[str, Any]] = []
     for r in range(repeats):
-        rng = np.random.default_rng(seed + r)
-        order = rng.permutation(n)
+        order = np.random.default_rng(seed + r).permutation(n)
         n_test = int(round(test_fraction * n))
         test, pool = order[:n_test], order[n_test:]
-        test_frame = frame.iloc[test]
-        learned_codes = data.codes
-        y_test = data.y[test]
         for size in [s for s in sizes if s <= len(pool)]:
-            train = pool[:size]
-            human = data.long_codings(train)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", EvaltoolWarning)
-                learned = train_coder(frame.iloc[train], human, learned_codes, codebook=codebook,
-                                      cv=cv, seed=seed + r)
-                out = apply_coder(learned, test_frame)
-                base = (apply_coder(_rules_only(learned), test_frame)
-                        if learned.codebook is not None else None)
-            got = _presence(out, test_frame, learned_codes)
-            ref = _presence(base, test_frame, learned_codes) if base is not None else None
-            for k, code in enumerate(learned_codes):
-                rows.append({"n_coded": size, "repeat": r, C.CODE: code,
-                             "kappa": _kappa(y_test[:, k], got[:, k]),
-                             "kappa_rules": _kappa(y_test[:, k], ref[:, k]) if ref is not None else np.nan,
-                             DECISION: learned.decisions.get(code, "not trained")})
+            rows += _point(data, pool[:size], test, size, r, codebook, cv, seed + r)
     return pd.DataFrame(rows, columns=list(LEARNING_CURVE_COLUMNS))
+
+
+def _point(data: Any, train: np.ndarray, test: np.ndarray, size: int, r: int, codebook: Any, cv: int,
+           seed: int) -> list[dict[str, Any]]:
+    """κ per code on the held-out answers of a coder trained on ``train`` (and of its rules)."""
+    from .learn import apply_coder, train_coder
+
+    frame, learned_codes = data.frame, data.codes
+    test_frame, y_test = frame.iloc[test], data.y[test]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EvaltoolWarning)
+        learned = train_coder(frame.iloc[train], data.long_codings(train), learned_codes,
+                              codebook=codebook, cv=cv, seed=seed)
+        out = apply_coder(learned, test_frame)
+        base = (apply_coder(_rules_only(learned), test_frame)
+                if learned.codebook is not None else None)
+    got = _presence(out, test_frame, learned_codes)
+    ref = _presence(base, test_frame, learned_codes) if base is not None else None
+    return [{"n_coded": size, "repeat": r, C.CODE: code,
+             "kappa": _kappa(y_test[:, k], got[:, k]),
+             "kappa_rules": _kappa(y_test[:, k], ref[:, k]) if ref is not None else np.nan,
+             DECISION: learned.decisions.get(code, "not trained")}
+            for k, code in enumerate(learned_codes)]
 
 
 def _rules_only(learned: LearnedCoder) -> LearnedCoder:
