@@ -72,11 +72,12 @@ def test_code_learn_from_a_review_sheet_trains_on_every_answer_of_it(tmp_path, m
     """--learn with a review sheet: every answer on the sheet is a training example (one
     with no code is a negative of every code), its valence column too; the other answers of
     the input are not. The table says which codes fell back to rules."""
+    import evaltool.qual
     import evaltool.qual.learn as learn_module
     from evaltool.qual import code, code_valence, export_review_sheet, load_codebook
 
     book = load_codebook("resilience_training")
-    rows = [("a%02d" % i, t) for i, t in enumerate(
+    rows = [(f"a{i:02d}", t) for i, t in enumerate(
         ["The call was useful", "Too long", "was on nights", "thinking traps helped", "n/a",
          "great group", "the call came too late", "more sessions please", "loved the breathing",
          "short staffed again", "nothing", "useful day"] * 3)]
@@ -96,6 +97,9 @@ def test_code_learn_from_a_review_sheet_trains_on_every_answer_of_it(tmp_path, m
         return real(answers_, human, *args, **kwargs)
 
     monkeypatch.setattr(learn_module, "train_coder", spy)
+    # evaltool.qual caches its lazily imported names: an earlier test in this process may have
+    # cached the real function there
+    monkeypatch.setattr(evaltool.qual, "train_coder", spy, raising=False)
     res = runner.invoke(app, ["themes", "code", str(csv), "--id", "response_id", "--learn", str(sheet)])
     assert res.exit_code == 0, res.output
     assert seen == {"n": 30, "valence": True}

@@ -119,7 +119,14 @@ def code_command(
 
       evaltool themes code answers.csv --text comment --review review.xlsx
     """
-    from ..qual import code, code_frequencies, code_valence, coding_summary, export_review_sheet, redaction_report
+    from ..qual import (
+        code,
+        code_frequencies,
+        code_valence,
+        coding_summary,
+        export_review_sheet,
+        redaction_report,
+    )
 
     paths = _guard(input, codebook=codebook)
     paths.files(out, review)                      # checked before any work

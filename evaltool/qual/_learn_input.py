@@ -188,6 +188,8 @@ def coded_answers(answers: pd.DataFrame | None, human: Any, codes: Sequence[str]
         frame = answers.iloc[keys.get_indexer(ids)].reset_index(drop=True)
         if VALENCE in human.columns:
             valence = _valence_values(human[VALENCE].reset_index(drop=True))
+            if not (valence != "").any():  # an empty valence column: nobody valued an answer
+                valence = None
     keep = [c for c in (C.RESPONSE_ID, C.QUESTION, C.TEXT) if c in frame.columns]
     frame = frame[keep].copy()
     frame[C.TEXT] = frame[C.TEXT].fillna("").astype(str)

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
+from ._trie import _END, STEM, _char_rank, _order, compile_trie
+
 __all__ = ["PhraseError", "check_phrase", "compile_trie", "parse_phrase", "phrase_atoms", "phrase_regex",
            "trie_chars"]
 
@@ -42,7 +44,6 @@ MAX_EXPANSIONS = 5000
 SEP = ("SEP", r"[^\w\x00]+")
 OSEP = ("OSEP", r"[^\w\x00]*")
 APOS = ("APOS", r"['’‘`´]?")
-STEM = ("STEM", r"\w*")
 CLAUSE_BLOCKERS = ("but", "however", "although", "though", "whereas", "yet", "except")
 _GAP_SEP = r"[^\w.!?;\n\x00]+"
 _GAP_WORD = r"(?!(?:" + "|".join(CLAUSE_BLOCKERS) + r")\b)\w+"
@@ -156,8 +157,10 @@ def parse_phrase(phrase: str) -> list[object]:
     return seq
 
 
-def _word_atoms(word: str) -> list[object]:
-    """Atoms of one word: single characters, optional/required separators, apostrophe, stem."""
+@cache
+def _word_atoms(word: str) -> tuple[object, ...]:
+    """Atoms of one word: single characters, optional/required separators, apostrophe, stem
+    (cached: a codebook repeats its words thousands of times across phrases)."""
     stem = word.endswith("*")
     core = word.rstrip("*")
     if "*" in core:
@@ -179,7 +182,7 @@ def _word_atoms(word: str) -> list[object]:
             pending = SEP
     if stem and atoms:
         atoms.append(STEM)
-    return atoms
+    return tuple(atoms)
 
 
 # ------------------------------------------------------------------------------------------
@@ -191,6 +194,12 @@ def _atoms_regex(atoms: Sequence[object]) -> str:
 
 def _render_seq(seq: list[object] | tuple[object, ...], lead_sep: bool) -> str:
     """Regex for a sequence; ``lead_sep``: a separator precedes its first element."""
+    return _render_tuple(tuple(seq), lead_sep)
+
+
+@cache
+def _render_tuple(seq: tuple[object, ...], lead_sep: bool) -> str:
+    # cached: phrase expansion renders the same rests and groups over and over
     out = []
     sep_next = lead_sep
     for n, item in enumerate(seq):
@@ -244,6 +253,7 @@ def _flat(alt: tuple[object, ...] | list[object], limit: int = _FLAT_LIMIT) -> l
     return out
 
 
+@cache
 def _render_group(item: _Group) -> str:
     flat: list[list[str]] = []
     for a in item.alts:
@@ -418,77 +428,6 @@ def near_phrases(a: list[str], b: list[str], within: int, ordered: bool) -> list
         out.append(f"{right} ~{within} {left}")
     return out
 
-
-# ------------------------------------------------------------------------------------------
-# trie → regex
-# ------------------------------------------------------------------------------------------
-_END = ("END",)
-
-
-def _order(key: object) -> tuple[int, tuple[int, str]]:
-    """Sort key of trie branches: characters, then separators and rests (a longer rest first,
-    so that of two phrases sharing their first words the longer one is tried first), then
-    stems, then the end."""
-    if isinstance(key, str):
-        return (0, (0, key))
-    if not isinstance(key, tuple):  # pragma: no cover
-        return (3, (0, ""))
-    if key[0] == "RAW":
-        return (1, (-len(key[1]), key[1]))
-    if key[0] in ("SEP", "OSEP", "APOS", "GAP"):
-        return (1, (0, key[1]))
-    if key[0] == "STEM":
-        return (2, (0, ""))
-    return (3, (0, ""))
-
-
-# Python's regex engine tries the alternatives of a group one after the other, so the most
-# frequent characters go first: word-initial letters at the root, letter frequency below.
-_INITIAL = "tasiowhbcmfpdrlengyuvjkqxz"
-_LETTERS = "etaoinsrhldcumfpgwybvkxjqz"
-
-
-def _char_rank(ch: str, initial: bool) -> int:
-    order = _INITIAL if initial else _LETTERS
-    i = order.find(ch)
-    return i if i >= 0 else len(order) + ord(ch)
-
-
-def compile_trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> str:
-    """Merge alternatives (atoms, marker name) into one regular expression (a string).
-
-    Each alternative must start with a word character; the expression starts with a word
-    boundary, then branches on the first character. An alternative that does not end in a stem
-    or a rendered rest ends with a word boundary. When two alternatives are identical the first
-    marker wins.
-    """
-    trie: dict = {}
-    for atoms, name in alternatives:
-        node = trie
-        for a in atoms:
-            node = node.setdefault(a, {})
-        if not any(isinstance(k, tuple) and k[0] == "END" for k in node):
-            node[("END", name)] = {}
-
-    def gen(node: dict, after: object) -> str:
-        parts = []
-        keys = sorted(node, key=lambda k: (_order(k)[0], _char_rank(k, after is None)
-                                           if isinstance(k, str) else 0, _order(k)[1]))
-        for key in keys:
-            if isinstance(key, tuple) and key[0] == "END":
-                open_end = after == STEM or (isinstance(after, tuple) and after[0] == "RAW")
-                parts.append(("" if open_end else r"\b") + f"(?P<{key[1]}>)")
-                continue
-            piece = re.escape(key) if isinstance(key, str) else key[1]
-            parts.append(piece + gen(node[key], key))
-        if len(parts) == 1:
-            return parts[0]
-        return "(?:" + "|".join(parts) + ")"
-
-    if not trie:
-        return r"(?!x)x"
-    first = "".join(sorted({re.escape(k) for k in trie if isinstance(k, str)}))
-    return r"\b(?=[" + first + "])" + gen(trie, None)
 
 
 # ------------------------------------------------------------------------------------------

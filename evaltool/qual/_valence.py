@@ -171,7 +171,7 @@ def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: lis
 
 
 # ------------------------------------------------------------------------------------------
-# the valence of each answer (CODEBOOK.md's definitions, read with the question)
+# the valence of each answer (docs/codebook.md, "Valence", read with the question)
 # ------------------------------------------------------------------------------------------
 @dataclass
 class AnswerValence:
@@ -237,9 +237,28 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     evidence: list[list[str]] = [[] for _ in range(n)]
     any_term = np.zeros(n, dtype=bool)
     corpus = E.build_corpus(texts, comp)
-    big = corpus.big_orig
     corpus_index = np.full(n, -1, dtype=np.int64)   # input row -> kept answer
     corpus_index[corpus.rows] = np.arange(len(corpus.rows))
+    term = _terms(corpus, comp, n, any_term)
+    proposals = _proposals(corpus, comp, questions)
+    admin_request = np.zeros(n, dtype=bool)
+    first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
+    _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
+    pos = counts[:, 0] > 0
+    neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
+    mixed = (counts[:, 2] > 0) | (pos & neg)
+    label = np.where(mixed, "mixed", np.where(pos, "positive", np.where(neg, "negative", "neutral"))).astype(object)
+    basis = np.where(pos | neg | mixed, "terms", "none").astype(object)
+    basis[corpus.empty] = "empty"
+    if questions is not None:
+        _by_question(texts, questions, comp, corpus.empty, label, basis, evidence, any_term,
+                     admin_request, counts, first_term)
+    return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
+                         features=counts)
+
+
+def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Lexicon terms with their effective polarity (negation, sarcasm); marks ``any_term``."""
     term: dict[str, np.ndarray] | None = None
     if comp.valence is not None and len(corpus.rows):
         gs, ge, pol, cue_end = E.lexicon_terms(corpus, comp)
@@ -260,6 +279,12 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
             eff_pos &= ~sarcastic[rows]
             term = {"gs": gs, "ge": ge, "rows": rows, "pos": eff_pos, "neg": eff_neg,
                     "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative"}
+    return term
+
+
+def _proposals(corpus: E.Corpus, comp: E.Compiled, questions: list[str] | None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(global start, global end, input row) of the proposal codes' evidence."""
     proposals = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     if comp.proposal_codes and len(corpus.rows):
         hits = E.code_corpus(corpus, comp, only=set(comp.proposal_codes))
@@ -272,8 +297,15 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
             rows_d = rule_questions(rows_d, questions, comp)
             a = rows_d["ans"]
             proposals = (corpus.starts[a] + rows_d["s"], corpus.starts[a] + rows_d["e"], rows_d["row"])
-    admin_request = np.zeros(n, dtype=bool)
-    first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
+    return proposals
+
+
+def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
+           proposals: tuple[np.ndarray, np.ndarray, np.ndarray], counts: np.ndarray,
+           evidence: list[list[str]], first_term: np.ndarray, admin_request: np.ndarray,
+           corpus_index: np.ndarray) -> None:
+    """Count terms and proposals per answer, with their evidence (into the arrays given)."""
+    big = corpus.big_orig
     if term is not None:
         gs, ge, rows = term["gs"], term["ge"], term["rows"]
         ps, pe, prow = proposals
@@ -312,48 +344,45 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
         local = int(p_start - corpus.starts[corpus_index[r]])
         if first_term[r] < 0 or local < first_term[r]:
             first_term[r] = local
-    pos = counts[:, 0] > 0
-    neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
-    mixed = (counts[:, 2] > 0) | (pos & neg)
-    label = np.where(mixed, "mixed", np.where(pos, "positive", np.where(neg, "negative", "neutral"))).astype(object)
-    basis = np.where(pos | neg | mixed, "terms", "none").astype(object)
-    basis[corpus.empty] = "empty"
-    if questions is not None:
-        rule = _question_rule(questions, comp)
-        opening = comp.denial_start
-        for i in range(n):
-            k = rule[i]
-            norm = E._normalise_empty(texts[i]) if (corpus.empty[i] or len(texts[i]) < 60) else None
-            whole = norm is not None and norm in comp.denials
-            opens = not whole and opening is not None and opening.match(texts[i]) is not None
-            if k < 0 or basis[i] == "empty" and not whole:
+
+
+def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty: np.ndarray,
+                 label: np.ndarray, basis: np.ndarray, evidence: list[list[str]], any_term: np.ndarray,
+                 admin_request: np.ndarray, counts: np.ndarray, first_term: np.ndarray) -> None:
+    """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``)."""
+    rule = _question_rule(questions, comp)
+    opening = comp.denial_start
+    for i in range(len(texts)):
+        k = rule[i]
+        norm = E._normalise_empty(texts[i]) if (empty[i] or len(texts[i]) < 60) else None
+        whole = norm is not None and norm in comp.denials
+        opens = not whole and opening is not None and opening.match(texts[i]) is not None
+        if k < 0 or basis[i] == "empty" and not whole:
+            continue
+        _, default, denial, opening_value = comp.valence_questions[k]
+        if whole or (opens and basis[i] != "terms" and not admin_request[i] and opening_value is None):
+            if basis[i] == "terms":
                 continue
-            _, default, denial, opening_value = comp.valence_questions[k]
-            if whole or (opens and basis[i] != "terms" and not admin_request[i] and opening_value is None):
-                if basis[i] == "terms":
-                    continue
-                label[i] = denial
-                basis[i] = "denial"
-                evidence[i].append(f"denial ({label[i]})")
-            elif opens and opening_value is not None:
-                has_pos = label[i] in ("positive", "mixed")
-                has_neg = label[i] in ("negative", "mixed")
-                has_pos |= opening_value == "positive"
-                has_neg |= opening_value == "negative"
-                label[i] = "mixed" if has_pos and has_neg else ("positive" if has_pos else "negative")
-                basis[i] = "denial" if basis[i] != "terms" else "terms"
-                evidence[i].append(f"opening denial ({opening_value})")
-            elif (basis[i] == "none" and not any_term[i] and not admin_request[i]
-                  and default is not None):
-                label[i] = default
-                basis[i] = "question default"
-                evidence[i].append(f"question default ({label[i]})")
-            elif (default == "positive" and label[i] == "negative" and basis[i] == "terms"
-                  and counts[i, 4] == 0 and _names_before(texts[i], int(first_term[i]), comp)):
-                # "the breathing stuff, although the rest went over old ground" asked what was
-                # most useful: the first clause names something (the question's approval),
-                # the criticism comes after it
-                label[i] = "mixed"
-                evidence[i].append("question default (positive) before the criticism")
-    return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
-                         features=counts)
+            label[i] = denial
+            basis[i] = "denial"
+            evidence[i].append(f"denial ({label[i]})")
+        elif opens and opening_value is not None:
+            has_pos = label[i] in ("positive", "mixed")
+            has_neg = label[i] in ("negative", "mixed")
+            has_pos |= opening_value == "positive"
+            has_neg |= opening_value == "negative"
+            label[i] = "mixed" if has_pos and has_neg else ("positive" if has_pos else "negative")
+            basis[i] = "denial" if basis[i] != "terms" else "terms"
+            evidence[i].append(f"opening denial ({opening_value})")
+        elif (basis[i] == "none" and not any_term[i] and not admin_request[i]
+              and default is not None):
+            label[i] = default
+            basis[i] = "question default"
+            evidence[i].append(f"question default ({label[i]})")
+        elif (default == "positive" and label[i] == "negative" and basis[i] == "terms"
+              and counts[i, 4] == 0 and _names_before(texts[i], int(first_term[i]), comp)):
+            # "the breathing stuff, although the rest went over old ground" asked what was
+            # most useful: the first clause names something (the question's approval),
+            # the criticism comes after it
+            label[i] = "mixed"
+            evidence[i].append("question default (positive) before the criticism")

@@ -78,7 +78,44 @@ def select_for_review(
     answer not yet picked, its uncertainty divided by one plus the number of answers already
     picked from the same question (so the picks spread across questions). Empty-ish answers
     and texts already picked are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evaltool.qual import train_coder
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> coded = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(6), "code": "workload"})
+    >>> learned = train_coder(coded, human, cv=3, codebook=None)
+    >>> uncoded = pd.DataFrame({"response_id": ["n1", "n2", "n3"],
+    ...                         "text": ["the workload never stops", "kind group",
+    ...                                  "short staffed again"]})
+    >>> select_for_review(learned, uncoded, 2)[["response_id", "code", "rank"]]
+      response_id      code  rank
+    0          n1  workload     1
+    1          n3  workload     2
     """
+    _check(learned, answers, n)
+    pool = _pool(learned, answers, exclude)
+    out_cols = list(REVIEW_NEXT_COLUMNS)
+    if pool.empty:
+        return pd.DataFrame(columns=out_cols)
+    texts = pool[C.TEXT].fillna("").astype(str).tolist()
+    questions = pool[C.QUESTION].fillna("").astype(str).tolist() if C.QUESTION in pool.columns else None
+    rules, _, _ = rule_features(texts, questions, learned.codebook)
+    scores = _scores(learned, learned.featurizer.transform(texts, questions, rules))
+    qkey = np.array(questions if questions is not None else [""] * len(pool), dtype=object)
+    picked = _pick(scores, texts, qkey, n, seed)
+    rows = [{C.RESPONSE_ID: pool[C.RESPONSE_ID].iloc[i], C.QUESTION: qkey[i] if questions is not None else None,
+             C.TEXT: texts[i], C.CODE: code, "probability": prob, "uncertainty": unc, "rank": r + 1}
+            for r, (i, code, prob, unc) in enumerate(picked)]
+    return pd.DataFrame(rows, columns=out_cols)
+
+
+def _check(learned: Any, answers: pd.DataFrame, n: Any) -> None:
     if not isinstance(learned, LearnedCoder):
         raise ParameterError("The 'learned' parameter of select_for_review() must be a LearnedCoder. "
                              f"Got {type(learned).__name__} instead.")
@@ -88,6 +125,10 @@ def select_for_review(
         if col not in answers.columns:
             raise ParameterError(f"The answers lack the column '{col}'.",
                                  fix=f"columns present: {list(answers.columns)}.")
+
+
+def _pool(learned: LearnedCoder, answers: pd.DataFrame, exclude: Any) -> pd.DataFrame:
+    """The answers nobody coded yet that have words."""
     if exclude is None and learned.cv_predictions is not None:
         exclude = learned.cv_predictions[C.RESPONSE_ID]
     if isinstance(exclude, pd.DataFrame):
@@ -97,13 +138,11 @@ def select_for_review(
     texts_all = answers[C.TEXT].fillna("").astype(str)
     ok = ~keys.isin(done).to_numpy() & texts_all.str.contains(r"[^\W\d_]{2,}", regex=True).to_numpy()
     pool = answers[ok].reset_index(drop=True)
-    out_cols = list(REVIEW_NEXT_COLUMNS)
-    if pool.empty:
-        return pd.DataFrame(columns=out_cols)
-    texts = pool[C.TEXT].fillna("").astype(str).tolist()
-    questions = pool[C.QUESTION].fillna("").astype(str).tolist() if C.QUESTION in pool.columns else None
-    rules, _, _ = rule_features(texts, questions, learned.codebook)
-    x = learned.featurizer.transform(texts, questions, rules)
+    return pool
+
+
+def _scores(learned: LearnedCoder, x: Any) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """Per classifier: (code, probability, uncertainty, cross-validated κ), weakest κ first."""
     rep = learned.cv_report
     kappa_of = dict(zip(rep[C.CODE].astype(str), rep["kappa"].astype(float), strict=True))
     npos_of = dict(zip(rep[C.CODE].astype(str), rep["n_positive"].astype(float), strict=True))
@@ -129,17 +168,22 @@ def select_for_review(
         raise ParameterError("the learned coder has no classifier to be unsure with.",
                              fix="code more answers so that train_coder() can train at least one code.")
     scores.sort(key=lambda s: (s[3], s[0]))
+    return scores
+
+
+def _pick(scores: list[tuple[str, np.ndarray, np.ndarray, float]], texts: list[str], qkey: np.ndarray,
+          n: int, seed: int) -> list[tuple[int, str, float, float]]:
+    """Codes take turns picking their most uncertain answer (spread across questions)."""
     rng = np.random.default_rng(seed)
-    jitter = rng.random(len(pool)) * 1e-9
-    qkey = np.array(questions if questions is not None else [""] * len(pool), dtype=object)
+    jitter = rng.random(len(texts)) * 1e-9
     picked: list[tuple[int, str, float, float]] = []
-    taken = np.zeros(len(pool), dtype=bool)
+    taken = np.zeros(len(texts), dtype=bool)
     seen_text: set[str] = set()
     per_question: dict[str, int] = {}
-    while len(picked) < min(n, len(pool)):
+    while len(picked) < min(n, len(texts)):
         progress = False
         for code, p, u, _ in scores:
-            if len(picked) >= min(n, len(pool)):
+            if len(picked) >= min(n, len(texts)):
                 break
             penalty = np.array([1.0 + per_question.get(q, 0) for q in qkey])
             score = np.where(taken, -np.inf, u / penalty + jitter)
@@ -158,7 +202,4 @@ def select_for_review(
                 break
         if not progress:
             break
-    rows = [{C.RESPONSE_ID: pool[C.RESPONSE_ID].iloc[i], C.QUESTION: qkey[i] if questions is not None else None,
-             C.TEXT: texts[i], C.CODE: code, "probability": prob, "uncertainty": unc, "rank": r + 1}
-            for r, (i, code, prob, unc) in enumerate(picked)]
-    return pd.DataFrame(rows, columns=out_cols)
+    return picked

@@ -341,9 +341,9 @@ def code_valence(
         Columns holding the answer text and the answer id.
     question
         Column holding the question each answer answers (id or label). Valence is read in the
-        light of the question (CODEBOOK.md): "Nothing" is negative as the most useful part and
-        neutral as what to change; an answer to "what would you change" that proposes a
-        change is negative. Without the column (or with ``question=None``, or a Series) the
+        light of the question (docs/codebook.md, "Valence"): "Nothing" is negative as the most
+        useful part and neutral as what to change; an answer to "what would you change" that
+        proposes a change is negative. Without the column (or with ``question=None``, or a Series) the
         per-question rules do nothing.
 
     Returns

@@ -33,8 +33,19 @@ import pandas as pd
 from .. import columns as C
 from .._version import __version__
 from ..errors import EvaltoolWarning, ParameterError
+from ._learn_curve import LEARNING_CURVE_COLUMNS, _presence, learning_curve  # noqa: F401 - re-exported
 from ._learn_features import Featurizer, rule_features
 from ._learn_input import coded_answers, key_of
+from ._learn_models import (
+    DECISION,
+    PROBABILITY,
+    VALENCE,
+    FoldMatrices,
+    _base,  # noqa: F401 - used by the benchmark
+    _kappa,  # noqa: F401 - used by the tests
+    _train_valence,
+)
+from ._learn_train import _check_training, _train_code, _Training
 from .codebook import Codebook, load_codebook
 
 __all__ = [
@@ -50,10 +61,7 @@ __all__ = [
 ]
 
 LEARNED_CODER = f"evaltool-learned/{__version__}"
-PROBABILITY = "probability"
 BASIS = "basis"
-DECISION = "decision"
-VALENCE = "valence"
 LEARN_REPORT_COLUMNS = (
     C.CODE, "n_answers", "n_positive", "n_folds", "kappa", "precision", "recall", "f1",
     "trained", DECISION, "kappa_rules", "kappa_model", "threshold", "note",
@@ -61,13 +69,8 @@ LEARN_REPORT_COLUMNS = (
 """Columns of ``LearnedCoder.cv_report`` (one row per code, then ``valence`` if learned)."""
 LEARNED_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, PROBABILITY, BASIS, C.RULE)
 LEARNED_VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, PROBABILITY, BASIS, C.EVIDENCE)
-LEARNING_CURVE_COLUMNS = ("n_coded", "repeat", C.CODE, "kappa", "kappa_rules", DECISION)
 MIN_POSITIVE = 5
-MARGIN = 0.05
-"""A code leaves its rules only when a model beats them by this much in cross-validated κ (the
-best of several options on the same folds is optimistic; the margin pays for the choice)."""
 Decision = str  # "rules" | "model" | "rules_or_model" | "not trained"
-_THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.025), 3)
 _METHOD = ("per code: LogisticRegression(class_weight='balanced', liblinear) with Platt "
            "scaling fitted on its out-of-fold decision values, on rule hits (+ negated, question context), valence evidence, "
            "TF-IDF word 1-2-grams, char_wb 2-5-grams and the question; threshold and decision "
@@ -101,6 +104,19 @@ class LearnedCoder:
         ``human`` (the team's coding) — to check any row of the report by hand.
     codebook
         The codebook whose rules are features (None: text only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> texts = ["too much work", "the workload is heavy", "short staffed and busy",
+    ...          "work pressure", "heavy workload again", "busy busy workload",
+    ...          "lovely group", "the group was kind", "nice people", "liked the room",
+    ...          "great facilitator", "good handouts"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(6), "code": "workload"})
+    >>> learned = train_coder(answers, human, cv=3, codebook=None)
+    >>> learned.codes, learned.decisions, learned.fallback
+    (('workload',), {'workload': 'model'}, ())
     """
 
     codes: tuple[str, ...]
@@ -139,78 +155,6 @@ class LearnedCoder:
         out = rep[[C.CODE, DECISION, "kappa", "kappa_rules", "kappa_model", "note"]].copy()
         out.insert(2, "fallback", (out[DECISION] == "rules").to_numpy())
         return out.reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------
-# models and scores
-# --------------------------------------------------------------------------------------
-def _base(seed: int) -> Any:
-    from sklearn.linear_model import LogisticRegression
-
-    return LogisticRegression(class_weight="balanced", solver="liblinear", C=1.0,
-                              max_iter=2000, random_state=seed)
-
-
-class PlattModel:
-    """A classifier with a sigmoid (Platt) calibration fitted on its out-of-fold decision
-    values (as ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the
-    cross-validation that chose the threshold instead of a second one)."""
-
-    def __init__(self, base: Any, a: float, b: float) -> None:
-        self.base, self.a, self.b = base, a, b
-
-    def predict_proba(self, x: Any) -> np.ndarray:
-        d = self.base.decision_function(x)
-        p = 1.0 / (1.0 + np.exp(-(self.a * d + self.b)))
-        return np.column_stack([1.0 - p, p])
-
-
-def _platt(decision: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Platt scaling: a 1-D logistic regression of the labels on the decision values."""
-    from sklearn.linear_model import LogisticRegression
-
-    m = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000).fit(decision.reshape(-1, 1), y)
-    return float(m.coef_[0, 0]), float(m.intercept_[0])
-
-
-def _kappa(y: np.ndarray, p: np.ndarray) -> float:
-    from .intercoder import cohen_kappa_table
-
-    y, p = np.asarray(y, bool), np.asarray(p, bool)
-    t = np.array([[(~y & ~p).sum(), (~y & p).sum()], [(y & ~p).sum(), (y & p).sum()]], float)
-    k, _ = cohen_kappa_table(t)
-    return float(k) if np.isfinite(k) else (1.0 if (y == p).all() else 0.0)
-
-
-def _kappa_multi(y: np.ndarray, p: np.ndarray) -> float:
-    from .intercoder import cohen_kappa_table
-
-    cats = sorted(set(y.tolist()) | set(p.tolist()))
-    index = {c: i for i, c in enumerate(cats)}
-    t = np.zeros((len(cats), len(cats)))
-    for a, b in zip(y.tolist(), p.tolist(), strict=True):
-        t[index[a], index[b]] += 1
-    k, _ = cohen_kappa_table(t)
-    return float(k) if np.isfinite(k) else 0.0
-
-
-def _best_threshold(y: np.ndarray, prob: np.ndarray, base: np.ndarray | None = None) -> tuple[float, float]:
-    """(threshold, κ) maximising κ of ``prob >= t`` (OR ``base``); ties: closest to 0.5."""
-    best = (0.5, -np.inf)
-    for t in _THRESHOLDS:
-        pred = prob >= t if base is None else (base | (prob >= t))
-        k = _kappa(y, pred)
-        if k > best[1] + 1e-12 or (abs(k - best[1]) <= 1e-12 and abs(t - 0.5) < abs(best[0] - 0.5)):
-            best = (float(t), k)
-    return best
-
-
-def _folds(y: np.ndarray, cv: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    from sklearn.model_selection import StratifiedKFold
-
-    n_min = int(min(y.sum(), (~y).sum())) if y.dtype == bool else int(pd.Series(y).value_counts().min())
-    k = max(2, min(cv, n_min))
-    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
 # --------------------------------------------------------------------------------------
@@ -295,190 +239,35 @@ def train_coder(
            code  n_positive  n_folds decision
     0  workload           6        3    model
     """
-    if not (isinstance(cv, int) and cv >= 2):
-        raise ParameterError(f"The 'cv' parameter of train_coder() must be an integer >= 2. "
-                             f"Got {cv!r} instead.")
-    if not (isinstance(min_positive, int) and min_positive >= 2):
-        raise ParameterError("The 'min_positive' parameter of train_coder() must be an integer "
-                             f">= 2. Got {min_positive!r} instead.")
+    _check_training(cv, min_positive)
     book = None if codebook is None else load_codebook(codebook)
     data = coded_answers(answers, human_codings, codes, question)
-    texts, questions, y, code_list = data.texts, data.questions, data.y, data.codes
+    texts, questions = data.texts, data.questions
     rules, rule_cols, _ = rule_features(texts, questions, book)
     book_codes = set(book.code_ids) if book is not None else set()
     rule_hit = {c: rules[:, rule_cols.index(f"rule:{c}")] + rules[:, rule_cols.index(f"question_context:{c}")] > 0
-                for c in code_list if f"rule:{c}" in rule_cols}
-    folds_cache: dict[tuple[int, int], Any] = {}
-
-    def fold_matrices(train_idx: np.ndarray, test_idx: np.ndarray) -> tuple[Any, Any]:
-        key = (hash(train_idx.tobytes()), len(train_idx))
-        if key not in folds_cache:
-            tr_t = [texts[i] for i in train_idx]
-            tr_q = None if questions is None else [questions[i] for i in train_idx]
-            f = Featurizer().fit(tr_t, tr_q, rule_cols)
-            te_q = None if questions is None else [questions[i] for i in test_idx]
-            folds_cache[key] = (f.transform(tr_t, tr_q, rules[train_idx]),
-                                f.transform([texts[i] for i in test_idx], te_q, rules[test_idx]))
-        return folds_cache[key]
-
-    rows, models, decisions, thresholds = [], {}, {}, {}
-    model_thresholds: dict[str, float] = {}
-    preds: list[pd.DataFrame] = []
-    ids = data.frame[C.RESPONSE_ID].to_numpy(dtype=object)
+                for c in data.codes if f"rule:{c}" in rule_cols}
     final = Featurizer().fit(texts, questions, rule_cols)
-    x_all = final.transform(texts, questions, rules)
-    for k, code in enumerate(code_list):
-        target = y[:, k]
-        n_pos, n_neg = int(target.sum()), int((~target).sum())
-        base = rule_hit.get(code)
-        row: dict[str, Any] = {C.CODE: code, "n_answers": len(target), "n_positive": n_pos, "n_folds": 0,
-                               "kappa": np.nan, "precision": np.nan, "recall": np.nan, "f1": np.nan,
-                               "trained": False, DECISION: "not trained",
-                               "kappa_rules": _kappa(target, base) if base is not None else np.nan,
-                               "kappa_model": np.nan, "threshold": np.nan, "note": ""}
-        if n_pos < min_positive or n_neg < min_positive:
-            which = "positive" if n_pos < min_positive else "negative"
-            if code in book_codes and base is not None:
-                row[DECISION] = "rules"
-                _scores(row, target, base)
-                row["note"] = (f"only {min(n_pos, n_neg)} {which} answer(s) (< {min_positive}): "
-                               "coded by the codebook's rules")
-                decisions[code] = "rules"
-            else:
-                row["note"] = (f"only {min(n_pos, n_neg)} {which} answer(s) (< {min_positive}): not "
-                               "trained; code more examples")
-            rows.append(row)
-            continue
-        folds = _folds(target, cv, seed)
-        dec = np.zeros(len(target))
-        for tr, te in folds:
-            xtr, xte = fold_matrices(tr, te)
-            dec[te] = _base(seed).fit(xtr, target[tr]).decision_function(xte)
-        a, b = _platt(dec, target)
-        prob = 1.0 / (1.0 + np.exp(-(a * dec + b)))
-        t_model, k_model = _best_threshold(target, prob)
-        options: list[tuple[float, str, float, np.ndarray]] = []
-        if base is not None and code in book_codes:
-            options.append((row["kappa_rules"], "rules", np.nan, base))
-        # the options are compared on honest out-of-fold predictions: each fold's threshold is
-        # chosen on the other folds, so the choice of threshold does not flatter a model
-        honest = _honest(target, prob, folds, None)
-        options.append((_kappa(target, honest), "model", t_model, honest))
-        if base is not None and code in book_codes:
-            t_or, _ = _best_threshold(target, prob, base)
-            honest_or = _honest(target, prob, folds, base)
-            options.append((_kappa(target, honest_or), "rules_or_model", t_or, honest_or))
-        best = options[0]
-        if best[1] == "rules" and n_pos < 2 * min_positive:
-            options = options[:1]  # too few examples to trust a model over the rules
-        for opt in options[1:]:
-            if best[1] == "rules" and opt[1] != "rules":
-                # leave the rules only for a model that beats them by MARGIN overall and is
-                # no worse in any fold (a gain in one lucky fold is noise)
-                if opt[0] > best[0] + MARGIN and _no_fold_worse(target, opt[3], best[3], folds):
-                    best = opt
-            elif opt[0] > best[0] + 1e-9 and (best[1] != "rules" or opt[1] == "rules"):
-                best = opt
-        row.update(n_folds=len(folds), trained=True, kappa_model=k_model, threshold=best[2])
-        row[DECISION] = best[1]
-        _scores(row, target, best[3])
-        if best[1] == "rules":
-            row["note"] = "the model was not better than the rules in cross-validation: coded by rule"
-        elif not best[0] >= 0.4:
-            row["note"] = ("weak cross-validated agreement (kappa < 0.4): check before applying, "
-                           "or code more examples")
-        decisions[code] = best[1]
-        thresholds[code] = best[2] if best[1] != "rules" else np.nan
-        model_thresholds[code] = t_model
-        preds.append(pd.DataFrame({C.RESPONSE_ID: ids, C.CODE: code, PROBABILITY: prob,
-                                   C.RULE: base if base is not None else np.zeros(len(ids), bool),
-                                   "predicted": np.asarray(best[3], bool), "human": target}))
-        models[code] = PlattModel(_base(seed).fit(x_all, target), a, b)
-        rows.append(row)
+    run = _Training(fold_matrices=FoldMatrices(texts, questions, rules, rule_cols),
+                    x_all=final.transform(texts, questions, rules),
+                    ids=data.frame[C.RESPONSE_ID].to_numpy(dtype=object), cv=cv, seed=seed,
+                    min_positive=min_positive)
+    for k, code in enumerate(data.codes):
+        _train_code(run, code, data.y[:, k], rule_hit.get(code), code in book_codes)
     valence_decision = None
     if data.valence is not None:
-        vrow, vmodel, valence_decision = _train_valence(data, rules, rule_cols, x_all, fold_matrices,
+        vrow, vmodel, valence_decision = _train_valence(data, rules, rule_cols, run.x_all, run.fold_matrices,
                                                         cv, seed, min_positive)
-        rows.append(vrow)
+        run.rows.append(vrow)
         if vmodel is not None:
-            models[VALENCE] = vmodel
-    report = pd.DataFrame(rows, columns=list(LEARN_REPORT_COLUMNS)).astype(
+            run.models[VALENCE] = vmodel
+    report = pd.DataFrame(run.rows, columns=list(LEARN_REPORT_COLUMNS)).astype(
         {C.CODE: object, "note": object, "trained": bool, DECISION: object})
-    return LearnedCoder(codes=tuple(c for c in code_list if c in decisions), decisions=decisions,
-                        thresholds=thresholds, cv_report=report, models=models, featurizer=final,
-                        model_thresholds=model_thresholds,
+    return LearnedCoder(codes=tuple(c for c in data.codes if c in run.decisions), decisions=run.decisions,
+                        thresholds=run.thresholds, cv_report=report, models=run.models, featurizer=final,
+                        model_thresholds=run.model_thresholds,
                         codebook=book, valence_decision=valence_decision, seed=seed, cv=cv,
-                        cv_predictions=pd.concat(preds, ignore_index=True) if preds else None)
-
-
-def _honest(y: np.ndarray, prob: np.ndarray, folds: list[tuple[np.ndarray, np.ndarray]],
-            base: np.ndarray | None) -> np.ndarray:
-    """Out-of-fold decisions whose threshold is chosen on the other folds' probabilities."""
-    pred = np.zeros(len(y), dtype=bool)
-    for tr, te in folds:
-        t, _ = _best_threshold(y[tr], prob[tr], None if base is None else base[tr])
-        pred[te] = prob[te] >= t if base is None else (base[te] | (prob[te] >= t))
-    return pred
-
-
-def _no_fold_worse(y: np.ndarray, pred: np.ndarray, ref: np.ndarray,
-                   folds: list[tuple[np.ndarray, np.ndarray]]) -> bool:
-    """Whether ``pred`` agrees with ``y`` at least as well as ``ref`` in every test fold."""
-    return all(_kappa(y[te], pred[te]) >= _kappa(y[te], ref[te]) - 1e-9 for _, te in folds)
-
-
-def _scores(row: dict[str, Any], y: np.ndarray, pred: np.ndarray) -> None:
-    pred = np.asarray(pred, bool)
-    tp, fp = int((pred & y).sum()), int((pred & ~y).sum())
-    fn = int((~pred & y).sum())
-    row.update(kappa=_kappa(y, pred), precision=tp / (tp + fp) if tp + fp else np.nan,
-               recall=tp / (tp + fn) if tp + fn else np.nan,
-               f1=2 * tp / (2 * tp + fp + fn) if tp + fp + fn else np.nan)
-
-
-def _train_valence(data: Any, rules: np.ndarray, rule_cols: list[str], x_all: Any, fold_matrices: Any,
-                   cv: int, seed: int, min_positive: int) -> tuple[dict[str, Any], Any, str | None]:
-    from sklearn.linear_model import LogisticRegression
-
-    has = data.valence != ""
-    yv = data.valence
-    idx = np.flatnonzero(has)
-    rule_label = np.array(["neutral"] * len(yv), dtype=object)
-    for lab in ("positive", "negative", "mixed", "neutral"):
-        col = f"valence_rule:{lab}"
-        if col in rule_cols:
-            rule_label[rules[:, rule_cols.index(col)] > 0] = lab
-    row: dict[str, Any] = {C.CODE: VALENCE, "n_answers": len(yv), "n_positive": int(has.sum()), "n_folds": 0,
-                           "kappa": np.nan, "precision": np.nan, "recall": np.nan, "f1": np.nan,
-                           "trained": False, DECISION: "rules",
-                           "kappa_rules": _kappa_multi(yv[idx], rule_label[idx]) if len(idx) else np.nan,
-                           "kappa_model": np.nan, "threshold": np.nan, "note": ""}
-    row["kappa"] = row["kappa_rules"]
-    counts = pd.Series(yv[idx]).value_counts()
-    if len(counts) < 2 or counts.iloc[1] < min_positive:
-        row["note"] = "too few valued answers in a second category: valence by the codebook's rules"
-        return row, None, "rules"
-
-    def clf(n_min: int) -> Any:
-        from sklearn.multiclass import OneVsRestClassifier
-
-        return OneVsRestClassifier(LogisticRegression(class_weight="balanced", solver="liblinear",
-                                                      C=1.0, max_iter=2000, random_state=seed))
-
-    folds = _folds(yv[idx], cv, seed)
-    pred = np.empty(len(idx), dtype=object)
-    for tr, te in folds:
-        xtr, xte = fold_matrices(idx[tr], idx[te])
-        m = clf(int(pd.Series(yv[idx][tr]).value_counts().min()))
-        pred[te] = m.fit(xtr, yv[idx][tr]).predict(xte)
-    k_model = _kappa_multi(yv[idx], pred)
-    row.update(n_folds=len(folds), trained=True, kappa_model=k_model)
-    if k_model > row["kappa_rules"] + MARGIN:
-        row[DECISION], row["kappa"] = "model", k_model
-    else:
-        row["note"] = "the model was not better than the rules in cross-validation: valence by rule"
-    model = clf(int(counts.min())).fit(x_all[idx], yv[idx])
-    return row, model, row[DECISION]
+                        cv_predictions=pd.concat(run.preds, ignore_index=True) if run.preds else None)
 
 
 # --------------------------------------------------------------------------------------
@@ -664,6 +453,26 @@ def apply_valence(learned: LearnedCoder, answers: pd.DataFrame) -> pd.DataFrame:
         One row per answer (``LEARNED_VALENCE_COLUMNS``): ``response_id``, ``valence``,
         ``probability`` (of the chosen category; missing by rule), ``basis`` (``"model"`` or
         ``"rule"``), ``evidence`` (the rule coder's, see :func:`evaltool.qual.code_valence`).
+
+    Examples
+    --------
+    A team valued twelve answers (no codes, only valence); the learned coder values new ones:
+
+    >>> import pandas as pd
+    >>> texts = ["loved it, really useful", "brilliant day, thank you", "great session",
+    ...          "very helpful and kind", "really enjoyed the group", "so useful for my practice",
+    ...          "a waste of time", "too long and boring", "not useful at all",
+    ...          "dull slides, far too long", "pointless for my role", "boring and rushed"]
+    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
+    >>> human = pd.DataFrame({"response_id": range(12), "code": "valence",
+    ...                       "value": ["positive"] * 6 + ["negative"] * 6})
+    >>> learned = train_coder(answers, human, cv=3, codebook=None)
+    >>> new = pd.DataFrame({"response_id": ["a", "b"],
+    ...                     "text": ["really useful day", "boring and too long"]})
+    >>> apply_valence(learned, new)[["response_id", "valence", "basis"]]
+      response_id   valence  basis
+    0           a  positive  model
+    1           b  negative  model
     """
     from .coder import code_valence
 
@@ -689,102 +498,3 @@ def apply_valence(learned: LearnedCoder, answers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({C.RESPONSE_ID: answers[C.RESPONSE_ID].to_numpy(dtype=object), VALENCE: label,
                          PROBABILITY: prob, BASIS: basis,
                          C.EVIDENCE: by_rule[C.EVIDENCE].to_numpy(dtype=object)})[list(LEARNED_VALENCE_COLUMNS)]
-
-
-# --------------------------------------------------------------------------------------
-# learning curve
-# --------------------------------------------------------------------------------------
-def learning_curve(
-    answers: pd.DataFrame | None,
-    human_codings: Any,
-    sizes: Sequence[int] = (25, 50, 100, 150, 200),
-    *,
-    codes: Sequence[str] | Any | None = None,
-    codebook: str | Codebook | None = "resilience_training",
-    test_fraction: float = 0.3,
-    repeats: int = 3,
-    cv: int = 3,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """κ per code on held-out answers against the number of coded answers trained on.
-
-    Parameters
-    ----------
-    answers, human_codings, codes, codebook
-        As for :func:`train_coder`.
-    sizes
-        Numbers of coded answers to train on (larger than the training pool are dropped).
-    test_fraction
-        Share of the answers held out for testing in each repeat (never trained on).
-    repeats
-        Random splits; each uses the same held-out answers for every size.
-    cv, seed
-        For :func:`train_coder`; repeat ``r`` uses ``seed + r``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per repeat × size × code (``LEARNING_CURVE_COLUMNS``): ``n_coded``, ``repeat``,
-        ``code``, ``kappa`` (the learned coder on the held-out answers; a code it could not
-        train yet codes nothing, which counts), ``kappa_rules`` (the rules on the same
-        answers), ``decision``.
-
-    Notes
-    -----
-    The training answers of a larger size include those of a smaller one (a team codes more),
-    so the curve shows what coding more answers buys. Average over repeats to read it.
-    """
-    from ._learn_input import coded_answers as _coded
-
-    if not (0 < test_fraction < 1):
-        raise ParameterError("The 'test_fraction' parameter of learning_curve() must be between 0 and 1. "
-                             f"Got {test_fraction!r} instead.")
-    data = _coded(answers, human_codings, codes, C.QUESTION)
-    frame = data.frame
-    n = len(frame)
-    rows = []
-    for r in range(repeats):
-        rng = np.random.default_rng(seed + r)
-        order = rng.permutation(n)
-        n_test = int(round(test_fraction * n))
-        test, pool = order[:n_test], order[n_test:]
-        test_frame = frame.iloc[test]
-        learned_codes = data.codes
-        y_test = data.y[test]
-        for size in [s for s in sizes if s <= len(pool)]:
-            train = pool[:size]
-            human = data.long_codings(train)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", EvaltoolWarning)
-                learned = train_coder(frame.iloc[train], human, learned_codes, codebook=codebook,
-                                      cv=cv, seed=seed + r)
-                out = apply_coder(learned, test_frame)
-                base = (apply_coder(_rules_only(learned), test_frame)
-                        if learned.codebook is not None else None)
-            got = _presence(out, test_frame, learned_codes)
-            ref = _presence(base, test_frame, learned_codes) if base is not None else None
-            for k, code in enumerate(learned_codes):
-                rows.append({"n_coded": size, "repeat": r, C.CODE: code,
-                             "kappa": _kappa(y_test[:, k], got[:, k]),
-                             "kappa_rules": _kappa(y_test[:, k], ref[:, k]) if ref is not None else np.nan,
-                             DECISION: learned.decisions.get(code, "not trained")})
-    return pd.DataFrame(rows, columns=list(LEARNING_CURVE_COLUMNS))
-
-
-def _rules_only(learned: LearnedCoder) -> LearnedCoder:
-    book_codes = set(learned.codebook.code_ids) if learned.codebook is not None else set()
-    codes = tuple(c for c in learned.codes if c in book_codes)
-    return LearnedCoder(codes=codes, decisions={c: "rules" for c in codes}, thresholds={},
-                        cv_report=learned.cv_report[learned.cv_report[C.CODE].isin(codes)],
-                        models={}, featurizer=learned.featurizer, codebook=learned.codebook)
-
-
-def _presence(codings: pd.DataFrame, answers: pd.DataFrame, codes: list[str]) -> np.ndarray:
-    keys = answers[C.RESPONSE_ID].map(key_of).tolist()
-    index = {k: i for i, k in enumerate(keys)}
-    out = np.zeros((len(keys), len(codes)), dtype=bool)
-    cidx = {c: i for i, c in enumerate(codes)}
-    for rid, code in zip(codings[C.RESPONSE_ID], codings[C.CODE], strict=True):
-        if code in cidx and key_of(rid) in index:
-            out[index[key_of(rid)], cidx[code]] = True
-    return out

@@ -324,6 +324,32 @@ def to_qdpx(
       response_id            code  start  end  evidence           coder
     0          r1  system_context      0    8  Staffing  evaltool-rules
     """
+    _check_arguments(answers, codings, unit)
+    cod = _check_codings(answers, codings)
+    table = _code_table(cod, codebook, code_names)
+    case_vars, source_cols = _variable_columns(answers, participants)
+    src, cod = _sources(answers, cod, unit)
+    source_cols = _warn_losses(codebook, codings, cod, src, unit, source_cols)
+    root, records = _project_xml(answers, cod, src, table, case_vars, source_cols, unit, name)
+    return _write_project(Path(path), root, records)
+
+
+def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.DataFrame:
+    """The codebook table of the export (codes named as asked; ``cod`` renamed in place)."""
+    if code_names == "label" and hasattr(codebook, "flat_codes"):
+        labels = {c.id: c.label for c in codebook.flat_codes()}
+        cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
+    table = codebook_table(pd.Series(sorted(set(cod[C.CODE])), name=C.CODE).to_frame()
+                           if codebook is None else codebook, code_names=code_names)
+    unknown = sorted(set(cod[C.CODE]) - set(table[C.CODE]))
+    if unknown:
+        raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
+                             fix="pass codebook=None to take the codes from the codings, or add "
+                                 "them to the codebook (with code_names matching).")
+    return table
+
+
+def _check_arguments(answers: Any, codings: Any, unit: Any) -> None:
     for what, frame, cols in (("answers", answers, (C.RESPONSE_ID, C.TEXT)),
                               ("codings", codings, (C.RESPONSE_ID, C.CODE, C.CODER))):
         if not isinstance(frame, pd.DataFrame):
@@ -339,19 +365,11 @@ def to_qdpx(
     if answers[C.RESPONSE_ID].astype(str).duplicated().any():
         raise ParameterError("response_id is not unique in the answers.",
                              fix="give every answer its own response_id.")
-    cod = _check_codings(answers, codings)
-    if code_names == "label" and hasattr(codebook, "flat_codes"):
-        labels = {c.id: c.label for c in codebook.flat_codes()}
-        cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
-    table = codebook_table(pd.Series(sorted(set(cod[C.CODE])), name=C.CODE).to_frame()
-                           if codebook is None else codebook, code_names=code_names)
-    unknown = sorted(set(cod[C.CODE]) - set(table[C.CODE]))
-    if unknown:
-        raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
-                             fix="pass codebook=None to take the codes from the codings, or add "
-                                 "them to the codebook (with code_names matching).")
-    case_vars, source_cols = _variable_columns(answers, participants)
-    src, cod = _sources(answers, cod, unit)
+
+
+def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame,
+                 unit: str, source_cols: list[str]) -> list[str]:
+    """Warn about what REFI-QDA cannot carry; the source variables that remain."""
     lost = _codebook_loss(codebook)
     extra = [c for c in codings.columns if c not in C.CODINGS_COLUMNS]
     if extra:
@@ -378,7 +396,13 @@ def to_qdpx(
     if lost:
         warnings.warn("REFI-QDA cannot carry " + "; ".join(lost) + ". They are not in the "
                       "exported project.", EvaltoolWarning, stacklevel=2)
+    return source_cols
 
+
+def _project_xml(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
+                 case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
+                 ) -> tuple[ET.Element, list[dict[str, Any]]]:
+    """The ``project.qde`` tree and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
     coders = list(dict.fromkeys(cod[C.CODER]))
@@ -398,17 +422,32 @@ def to_qdpx(
             ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
                                                     "typeOfVariable": "Text"})
     if case_vars is not None and src["participant"].notna().any():
-        cases_el = ET.SubElement(root, P + "Cases")
-        by_case = src.groupby("participant", sort=False)["guid"].agg(list)
-        case_dict = {pid: dict(zip(case_vars.columns, vals, strict=True)) for pid, vals in
-                     zip(case_vars.index, case_vars.to_numpy(dtype=object).tolist(), strict=True)}
-        for pid, guids in by_case.items():
-            case = ET.SubElement(cases_el, P + "Case", {"guid": _guid("case", pid), "name": str(pid)})
-            for var, val in case_dict.get(pid, {}).items():
-                if not _isna(val):
-                    _value_el(case, var_guid[str(var)], val)
-            for g in guids:
-                ET.SubElement(case, P + "SourceRef", {"targetGUID": g})
+        _cases_xml(ET.SubElement(root, P + "Cases"), src, case_vars, var_guid)
+    sources_el = ET.SubElement(root, P + "Sources")
+    records = [{str(k): v for k, v in rec.items()} for rec in src.to_dict("records")]
+    _sources_xml(sources_el, records, answers, cod, src, table, users, var_guid, source_cols, unit)
+    return root, records
+
+
+def _cases_xml(cases_el: ET.Element, src: pd.DataFrame, case_vars: pd.DataFrame,
+               var_guid: dict[str, str]) -> None:
+    P = f"{{{NS_PROJECT}}}"
+    by_case = src.groupby("participant", sort=False)["guid"].agg(list)
+    case_dict = {pid: dict(zip(case_vars.columns, vals, strict=True)) for pid, vals in
+                 zip(case_vars.index, case_vars.to_numpy(dtype=object).tolist(), strict=True)}
+    for pid, guids in by_case.items():
+        case = ET.SubElement(cases_el, P + "Case", {"guid": _guid("case", pid), "name": str(pid)})
+        for var, val in case_dict.get(pid, {}).items():
+            if not _isna(val):
+                _value_el(case, var_guid[str(var)], val)
+        for g in guids:
+            ET.SubElement(case, P + "SourceRef", {"targetGUID": g})
+
+
+def _sources_xml(sources_el: ET.Element, records: list[dict[str, Any]], answers: pd.DataFrame,
+                 cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame, users: dict[str, str],
+                 var_guid: dict[str, str], source_cols: list[str], unit: str) -> None:
+    P = f"{{{NS_PROJECT}}}"
     code_guid: dict[str, str] = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str),
                                          strict=True))
     cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
@@ -418,8 +457,6 @@ def to_qdpx(
                                           cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
         by_source.setdefault(key, []).append((int(s_), int(e_), coder_, code_))
     source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    sources_el = ET.SubElement(root, P + "Sources")
-    records = [{str(k): v for k, v in rec.items()} for rec in src.to_dict("records")]
     for r in records:
         ts = ET.SubElement(sources_el, P + "TextSource", {
             "guid": r["guid"], "name": str(r["name"]), "plainTextPath": f"internal://{r['guid']}.txt"})
@@ -439,7 +476,9 @@ def to_qdpx(
         for v, val in zip(source_cols, source_vals[int(r["row"])], strict=True):
             if not _isna(val):
                 _value_el(ts, var_guid[v], val)
-    path = Path(path)
+
+
+def _write_project(path: Path, root: ET.Element, records: list[dict[str, Any]]) -> Path:
     try:
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             _write(zf, "project.qde", _xml_bytes(root))

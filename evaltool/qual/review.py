@@ -16,8 +16,20 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from .._version import __version__
 from ..errors import DataProblemsError, EvaltoolWarning, InputError, OutputError, ParameterError
+from ._review_xlsx import (
+    _LENGTH,
+    _MAX_CELL,
+    _META,
+    _ORIGINAL,
+    _VALENCES,
+    REVIEW_SHEET,
+    VALENCE_COLUMN,
+    _code_list,
+    _key_text,
+    _valence_for,
+    workbook,
+)
 
 __all__ = ["REVIEW_CODINGS_COLUMNS", "REVIEW_SHEET", "VALENCE_COLUMN", "export_review_sheet",
            "read_review_sheet", "read_review_table"]
@@ -25,70 +37,6 @@ __all__ = ["REVIEW_CODINGS_COLUMNS", "REVIEW_SHEET", "VALENCE_COLUMN", "export_r
 REVIEW = "review"
 REVIEW_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, REVIEW)
 """Columns of :func:`read_review_sheet`: the Codings table plus ``review`` (kept / added)."""
-REVIEW_SHEET = "coding"
-_META = "_evaltool"
-_ORIGINAL = "_original_codings"
-_LENGTH = "_n_chars"
-VALENCE_COLUMN = "valence"
-"""The review sheet's valence column (positive, negative, mixed, neutral; empty = not valued)."""
-_VALENCES = ("positive", "negative", "mixed", "neutral")
-_NOTE = "reviewer_note"
-_ID_COLUMNS = (C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT)
-_MAX_CELL = 32767  # Excel's limit on characters in a cell
-
-_INSTRUCTIONS = """\
-How to review the coding
-
-1. Each row of the sheet 'coding' is one answer. Each code has its own column: 1 = the code
-   applies to this answer, 0 = it does not. The column 'evidence' shows why the automatic
-   coder (or the first coder) gave each code: "code: the words that triggered it".
-2. Read the answer, then set each code cell to 1 or 0. Only 0 and 1 are accepted; an empty
-   cell counts as 0. The codes and their definitions are on the sheet 'codes'.
-3. Use 'reviewer_note' for anything you want to say about an answer.
-4. Do not change the ids or the text (those cells are locked; the sheet is protected without a
-   password only to prevent accidents). You may sort, filter and resize columns.
-5. Save the file as .xlsx and give it back; evaltool reads it with read_review_sheet().
-
-A code you keep at 1 keeps the exact words the first coder marked; a code you change from
-0 to 1 is recorded for the whole answer. Your coding is compared with the first coder's by
-evaltool.qual.agreement(), and every disagreement can be listed for discussion.
-"""
-
-
-def _code_list(codebook: Any, codings: pd.DataFrame) -> pd.DataFrame:
-    from .qdpx import codebook_table
-
-    if codebook is None:
-        return codebook_table(sorted(set(codings[C.CODE].astype(str))))
-    table = codebook_table(codebook)
-    return table[table["is_codable"]].reset_index(drop=True)
-
-
-def _codes_sheet_rows(codebook: Any, codes: list[str]) -> list[list[Any]]:
-    items = {}
-    if codebook is not None and hasattr(codebook, "flat_codes"):
-        items = {c.id: c for c in codebook.flat_codes()}
-    rows = [["code", "label", "definition", "include", "exclude"]]
-    for code in codes:
-        c = items.get(code)
-        rows.append([code, getattr(c, "label", ""), getattr(c, "definition", ""),
-                     "; ".join(getattr(c, "include", []) or []),
-                     "; ".join(getattr(c, "exclude", []) or [])])
-    return rows
-
-
-def _set(cell: Any, value: Any) -> None:
-    """Write a value; text is always text (never a formula, even if it starts with '=')."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        cell.value = None
-        return
-    if isinstance(value, np.generic):
-        value = value.item()
-    if not isinstance(value, int | float | bool | str):
-        value = str(value)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
 
 
 def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: Any,
@@ -141,11 +89,29 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
       response_id      code  start  end     coder review
     0          r1  workload      4    8  reviewer   kept
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    keys, texts = _checked_answers(answers, codings)
+    codes = _code_list(codebook, codings)[C.CODE].tolist()
+    cod = codings.assign(_key=codings[C.RESPONSE_ID].astype(str), _code=codings[C.CODE].astype(str))
+    unknown = sorted(set(cod["_code"]) - set(codes))
+    if unknown:
+        raise ParameterError(f"the codings use code(s) {unknown} that are not (codable) codes of "
+                             "the codebook.", fix="pass the codebook the codings were made with.")
+    outside = ~cod["_key"].isin(keys)
+    if outside.any():
+        raise ParameterError(f"{int(outside.sum())} coding(s) refer to answers that are not in "
+                             "the answers.", fix="export codings together with their answers.")
+    present, evidence = _present_and_evidence(cod, keys, codes)
+    wb = workbook(answers, keys, texts, codes, present, evidence, _valence_for(valence, keys), cod, codebook)
+    try:
+        wb.save(Path(path))
+    except OSError as exc:
+        raise OutputError(f"cannot write the review sheet ({exc.strerror}).", file=path,
+                          fix="choose a folder you can write to, and close the file in Excel.") from None
+    return Path(path)
 
+
+def _checked_answers(answers: Any, codings: Any) -> tuple[pd.Series, pd.Series]:
+    """The answers' keys and texts, once the inputs are checked."""
     for what, frame, cols in (("answers", answers, (C.RESPONSE_ID, C.TEXT)),
                               ("codings", codings, (C.RESPONSE_ID, C.CODE))):
         if not isinstance(frame, pd.DataFrame):
@@ -164,17 +130,11 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
         raise ParameterError(f"{int((texts.str.len() > _MAX_CELL).sum())} answer(s) are longer "
                              f"than an Excel cell holds ({_MAX_CELL} characters).",
                              fix="export these answers to REFI-QDA (to_qdpx) instead.")
-    codes = _code_list(codebook, codings)[C.CODE].tolist()
-    cod = codings.assign(_key=codings[C.RESPONSE_ID].astype(str), _code=codings[C.CODE].astype(str))
-    unknown = sorted(set(cod["_code"]) - set(codes))
-    if unknown:
-        raise ParameterError(f"the codings use code(s) {unknown} that are not (codable) codes of "
-                             "the codebook.", fix="pass the codebook the codings were made with.")
-    outside = ~cod["_key"].isin(keys)
-    if outside.any():
-        raise ParameterError(f"{int(outside.sum())} coding(s) refer to answers that are not in "
-                             "the answers.", fix="export codings together with their answers.")
+    return keys, texts
 
+
+def _present_and_evidence(cod: pd.DataFrame, keys: pd.Series, codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per answer × code 0/1, and per answer its "code: evidence" lines."""
     counts = pd.crosstab(cod["_key"], cod["_code"]).reindex(index=keys, columns=codes, fill_value=0)
     present = (counts.to_numpy() > 0).astype(int)
     if C.EVIDENCE in cod.columns and len(cod):
@@ -182,94 +142,7 @@ def export_review_sheet(answers: pd.DataFrame, codings: pd.DataFrame, codebook: 
         evidence = ev.reindex(keys).to_numpy(dtype=object)
     else:
         evidence = np.full(len(keys), None, dtype=object)
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = REVIEW_SHEET
-    id_cols = [c for c in _ID_COLUMNS if c in answers.columns or c in (C.RESPONSE_ID, C.TEXT)]
-    header = [*id_cols, *codes, VALENCE_COLUMN, C.EVIDENCE, _NOTE, _LENGTH]
-    val = _valence_for(valence, keys)
-    ws.append(header)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-    unlocked = Protection(locked=False)
-    n_id, n_code = len(id_cols), len(codes)
-    id_values = [answers[c].to_numpy(dtype=object) if c != C.TEXT else texts.to_numpy(dtype=object)
-                 for c in id_cols]
-    lengths = texts.str.len().to_numpy()
-    for i in range(len(keys)):
-        r = i + 2
-        for j, col in enumerate(id_values):
-            _set(ws.cell(r, j + 1), col[i])
-        for k in range(n_code):
-            cell = ws.cell(r, n_id + k + 1, int(present[i, k]))
-            cell.protection = unlocked
-        _set(ws.cell(r, n_id + n_code + 1), val[i])
-        ws.cell(r, n_id + n_code + 1).protection = unlocked
-        _set(ws.cell(r, n_id + n_code + 2), evidence[i])
-        ws.cell(r, n_id + n_code + 3).protection = unlocked
-        ws.cell(r, n_id + n_code + 4, int(lengths[i]))
-    wrap = Alignment(wrap_text=True, vertical="top")
-    widths = {C.RESPONSE_ID: 14, C.PARTICIPANT_ID: 14, C.TIMEPOINT: 10, C.QUESTION: 14, C.TEXT: 60,
-              C.EVIDENCE: 40, _NOTE: 30}
-    for j, name in enumerate(header, start=1):
-        letter = get_column_letter(j)
-        ws.column_dimensions[letter].width = widths.get(name, max(6, min(len(name) + 2, 24)))
-        if name in (C.TEXT, C.EVIDENCE, _NOTE):
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.alignment = wrap
-    ws.column_dimensions[get_column_letter(len(header))].hidden = True
-    if n_code and len(keys):
-        dv = DataValidation(type="whole", operator="between", formula1="0", formula2="1",
-                            allow_blank=True, showErrorMessage=True, errorTitle="0 or 1",
-                            error="Type 1 if the code applies to this answer, 0 if it does not.")
-        dv.add(f"{get_column_letter(n_id + 1)}2:{get_column_letter(n_id + n_code)}{len(keys) + 1}")
-        ws.add_data_validation(dv)
-    if len(keys):
-        vl = get_column_letter(n_id + n_code + 1)
-        dvv = DataValidation(type="list", formula1='"' + ",".join(_VALENCES) + '"', allow_blank=True,
-                             showErrorMessage=True, errorTitle="valence",
-                             error="positive, negative, mixed or neutral (or leave it empty).")
-        dvv.add(f"{vl}2:{vl}{len(keys) + 1}")
-        ws.add_data_validation(dvv)
-    ws.freeze_panes = ws.cell(2, n_id + 1)
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header) - 1)}{len(keys) + 1}"
-    ws.protection.sheet = True
-    for opt in ("formatColumns", "formatRows", "formatCells", "sort", "autoFilter"):
-        setattr(ws.protection, opt, False)
-
-    inst = wb.create_sheet("instructions")
-    for line in _INSTRUCTIONS.splitlines():
-        inst.append([line])
-    inst.column_dimensions["A"].width = 100
-    book = wb.create_sheet("codes")
-    for row in _codes_sheet_rows(codebook, codes):
-        book.append([None] * len(row))
-        for j, v in enumerate(row, start=1):
-            _set(book.cell(book.max_row, j), v)
-    for letter, w in zip("ABCDE", (22, 30, 60, 40, 40), strict=True):
-        book.column_dimensions[letter].width = w
-
-    orig = wb.create_sheet(_ORIGINAL)
-    orig.sheet_state = "hidden"
-    ocols = [C.RESPONSE_ID, C.CODE, C.START, C.END, C.EVIDENCE, C.CODER]
-    orig.append(ocols)
-    for rec in cod.to_dict("records"):
-        row = orig.max_row + 1
-        for j, name in enumerate(ocols, start=1):
-            val = rec["_key"] if name == C.RESPONSE_ID else rec.get(name)
-            _set(orig.cell(row, j), val)
-    meta = wb.create_sheet(_META)
-    meta.sheet_state = "hidden"
-    meta.append(["evaltool_version", __version__])
-    meta.append(["codes", *codes])
-    try:
-        wb.save(Path(path))
-    except OSError as exc:
-        raise OutputError(f"cannot write the review sheet ({exc.strerror}).", file=path,
-                          fix="choose a folder you can write to, and close the file in Excel.") from None
-    return Path(path)
+    return present, evidence
 
 
 def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame:
@@ -402,23 +275,6 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     return out.loc[:, list(REVIEW_CODINGS_COLUMNS)].reset_index(drop=True)
 
 
-def _valence_for(valence: pd.DataFrame | pd.Series | None, keys: pd.Series) -> np.ndarray:
-    out = np.full(len(keys), None, dtype=object)
-    if valence is None:
-        return out
-    if isinstance(valence, pd.DataFrame):
-        if C.RESPONSE_ID not in valence.columns or VALENCE_COLUMN not in valence.columns:
-            raise ParameterError("The 'valence' parameter of export_review_sheet() needs columns "
-                                 "'response_id' and 'valence' (the output of code_valence()).")
-        series = pd.Series(valence[VALENCE_COLUMN].to_numpy(dtype=object),
-                           index=valence[C.RESPONSE_ID].map(_key_text))
-    else:
-        series = pd.Series(valence.to_numpy(dtype=object), index=valence.index.map(_key_text))
-    got = series[~series.index.duplicated()].reindex(keys.to_numpy())
-    out[:] = [v if isinstance(v, str) and v in _VALENCES else None for v in got.tolist()]
-    return out
-
-
 def read_review_table(path: str | Path) -> pd.DataFrame:
     """A review sheet as one row per answer on it: the team's whole coding, for learning.
 
@@ -476,9 +332,3 @@ def read_review_table(path: str | Path) -> pd.DataFrame:
         if raw.notna().any():
             out[VALENCE_COLUMN] = raw.fillna("").to_numpy(dtype=object)
     return out
-
-
-def _key_text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)

@@ -180,14 +180,24 @@ def suggest_themes(
 
     Examples
     --------
+    Sixteen answers about staffing and about the coaching call; the number of themes is
+    chosen by stability:
+
     >>> import pandas as pd
-    >>> texts = (["rota gaps and short staffing on the ward"] * 6
-    ...          + ["the coaching call with the coach helped"] * 6)
-    >>> answers = pd.DataFrame({"response_id": range(12), "text": texts})
-    >>> suggest_themes(answers, n_themes=2)[["theme", "n_answers"]]
-       theme  n_answers
-    0      1          6
-    1      2          6
+    >>> texts = ["rota gaps every week on the ward", "short staffing on nights again",
+    ...          "the rota never has enough staff", "staffing is the real problem on the ward",
+    ...          "rota changes at short notice", "too few staff on the ward most shifts",
+    ...          "night shifts with short staffing", "the ward rota leaves gaps",
+    ...          "the coaching call helped me plan", "my coach listened on the call",
+    ...          "the coaching call came too late", "a second coaching call would help",
+    ...          "the coach was kind on the phone call", "the call with my coach felt rushed",
+    ...          "coaching call gave me a plan", "my coach rang twice before the call"]
+    >>> answers = pd.DataFrame({"response_id": range(16), "text": texts})
+    >>> suggest_themes(answers, n_terms=4)[["theme", "label", "top_terms", "n_answers"]]
+       theme          label                                    top_terms  n_answers
+    0      1    rota / ward                     rota, ward, staff, short          8
+    1      2   coach rushed  coach, coach rushed, rushed, coach listened          4
+    2      3  coaching late          coaching, plan, coaching late, late          4
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
