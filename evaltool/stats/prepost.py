@@ -27,7 +27,7 @@ from ..options import (
     check_confidence,
     check_min_cell_size,
 )
-from . import _data, _paired
+from . import _data, _paired, _paired_cells
 from .multiplicity import CORRECTIONS
 
 __all__ = ["PREPOST_COLUMNS", "prepost"]
@@ -265,7 +265,7 @@ def _cell_statistics(mat: np.ndarray, row_cell: np.ndarray, n_cells: int,
         ia, ib = levels.index(a), levels.index(b)
         ok = present[:, ia] & present[:, ib]
         lens = np.bincount(cell[ok], minlength=n_cells)
-        rec = _paired.paired_stats_many(mat[ok, ib], mat[ok, ia], lens, alternative, confidence)
+        rec = _paired_cells.paired_stats_many(mat[ok, ib], mat[ok, ia], lens, alternative, confidence)
         empty = np.flatnonzero(lens == 0)
         if len(empty):  # why there is no pair (one message per empty cell; no data scanned)
             n_from = np.bincount(cell[present[:, ia]], minlength=n_cells)
