@@ -82,11 +82,9 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
     ('Participant flow', 'Baseline')
     """
     from matplotlib.figure import Figure
-    from matplotlib.patches import FancyBboxPatch
 
-    tps = list(dict.fromkeys(flow_table["timepoint"]))
     rows = []
-    for t in tps:
+    for t in dict.fromkeys(flow_table["timepoint"]):
         f = flow_table[flow_table["timepoint"] == t]
 
         def get(stage: str, f: pd.DataFrame = f) -> int:
@@ -111,7 +109,7 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
                   + _ENTRY_GAP * _pitch(_FS_SIDE) * max(len(entries) - 1, 0))
         h = max(main_h, side_h) + 2 * _PAD
         rows.append((head, body_lines, entries, main_h, side_h, h))
-    title_h = 0.45
+    title_h = 0.45  # the title's band; then the rows, _GAP apart
     height = title_h + sum(r[-1] for r in rows) + _GAP * max(len(rows) - 1, 0) + 0.15
     if ax is None:
         with style():
@@ -123,32 +121,41 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
         ax.axis("off")
         ax.grid(False)
         top = height - title_h
-        for i, (head, body_lines, entries, main_h, side_h, h) in enumerate(rows):
-            y0 = top - h
-            mid = y0 + h / 2
-            ax.add_patch(FancyBboxPatch((_MAIN[0], y0), _MAIN[1], h, boxstyle="round,pad=0,rounding_size=0.06",
-                                        fc="#EAF2FA", ec=BLUE, lw=1.2))
-            cx = _MAIN[0] + _MAIN[1] / 2
-            text_top = mid + main_h / 2
-            _draw_lines(ax, cx, text_top, [(ln, 0.0) for ln in head], _FS_HEAD, ha="center",
-                        fontweight="bold")
-            _draw_lines(ax, cx, text_top - len(head) * _pitch(_FS_HEAD) - 0.04,
-                        [(ln, 0.0) for ln in body_lines], _FS_MAIN, ha="center")
-            if entries:
-                ax.add_patch(FancyBboxPatch((_SIDE[0], y0), _SIDE[1], h,
-                                            boxstyle="round,pad=0,rounding_size=0.06", fc="#FFF6E5",
-                                            ec=ORANGE, lw=1.0))
-                entry_top = mid + side_h / 2
-                for e in entries:
-                    _draw_lines(ax, _SIDE[0] + _PAD, entry_top, e, _FS_SIDE, ha="left")
-                    entry_top -= (len(e) + _ENTRY_GAP) * _pitch(_FS_SIDE)
-                ax.annotate("", xy=(_SIDE[0], mid), xytext=(_MAIN[0] + _MAIN[1], mid),
-                            arrowprops={"arrowstyle": "->", "color": ORANGE, "shrinkA": 0, "shrinkB": 0})
-            if i < len(rows) - 1:
-                ax.annotate("", xy=(cx, y0 - _GAP), xytext=(cx, y0),
-                            arrowprops={"arrowstyle": "->", "color": BLUE, "lw": 1.4, "shrinkA": 0,
-                                        "shrinkB": 0})
-            top = y0 - _GAP
+        for i, row in enumerate(rows):
+            top = _draw_row(ax, row, top, last=i == len(rows) - 1)
         ax.set_title(escape(title) if title is not None else "Participant flow", loc="left",
                      x=_MAIN[0] / _W, y=(height - 0.38) / height, pad=0)
     return ax
+
+
+def _draw_row(ax: Any, row: tuple[Any, ...], top: float, *, last: bool) -> float:
+    """One timepoint's main box, its side box with an arrow to it, and the arrow down to the
+    next timepoint; returns the top of the next row."""
+    from matplotlib.patches import FancyBboxPatch
+
+    head, body_lines, entries, main_h, side_h, h = row
+    y0 = top - h
+    mid = y0 + h / 2
+    ax.add_patch(FancyBboxPatch((_MAIN[0], y0), _MAIN[1], h, boxstyle="round,pad=0,rounding_size=0.06",
+                                fc="#EAF2FA", ec=BLUE, lw=1.2))
+    cx = _MAIN[0] + _MAIN[1] / 2
+    text_top = mid + main_h / 2
+    _draw_lines(ax, cx, text_top, [(ln, 0.0) for ln in head], _FS_HEAD, ha="center",
+                fontweight="bold")
+    _draw_lines(ax, cx, text_top - len(head) * _pitch(_FS_HEAD) - 0.04,
+                [(ln, 0.0) for ln in body_lines], _FS_MAIN, ha="center")
+    if entries:
+        ax.add_patch(FancyBboxPatch((_SIDE[0], y0), _SIDE[1], h,
+                                    boxstyle="round,pad=0,rounding_size=0.06", fc="#FFF6E5",
+                                    ec=ORANGE, lw=1.0))
+        entry_top = mid + side_h / 2
+        for e in entries:
+            _draw_lines(ax, _SIDE[0] + _PAD, entry_top, e, _FS_SIDE, ha="left")
+            entry_top -= (len(e) + _ENTRY_GAP) * _pitch(_FS_SIDE)
+        ax.annotate("", xy=(_SIDE[0], mid), xytext=(_MAIN[0] + _MAIN[1], mid),
+                    arrowprops={"arrowstyle": "->", "color": ORANGE, "shrinkA": 0, "shrinkB": 0})
+    if not last:
+        ax.annotate("", xy=(cx, y0 - _GAP), xytext=(cx, y0),
+                    arrowprops={"arrowstyle": "->", "color": BLUE, "lw": 1.4, "shrinkA": 0,
+                                "shrinkB": 0})
+    return y0 - _GAP

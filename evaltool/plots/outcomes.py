@@ -168,12 +168,7 @@ def plot_trajectories(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
     yr = y_limits(d[C.SCORE].to_numpy(dtype=float), score_range)
     ax = new_axes(ax, figsize=(_width(k), 4.0))
     with style():
-        stats = np.full((k, 7), np.nan)  # mean, lo, hi, q10, q25, q75, q90
-        for i, v in enumerate(by_t):
-            if len(v) >= max(min_n, 1):
-                stats[i, :3] = mean_ci(v, confidence)
-            if len(v) >= max(min_n, BAND_MIN_N):
-                stats[i, 3:] = np.percentile(v, [10, 25, 75, 90])
+        stats = _timepoint_stats(by_t, min_n, confidence)
         handles: list[Any] = []
         labels: list[str] = []
         n_people = int(d[C.PARTICIPANT_ID].nunique())
@@ -181,26 +176,44 @@ def plot_trajectories(scores: pd.DataFrame, scale: str | None = None, *, ax: Any
             h = _individual_lines(ax, d, levels, yr)
             handles.append(h)
             labels.append("each participant")
-        if np.isfinite(stats[:, 3]).any():
-            b80 = ax.fill_between(x, stats[:, 3], stats[:, 6], color=BLUE, alpha=0.08, lw=0, zorder=0.5)
-            b50 = ax.fill_between(x, stats[:, 4], stats[:, 5], color=BLUE, alpha=0.16, lw=0, zorder=0.6)
-            handles += [b50, b80]
-            labels += ["middle 50% of scores", "middle 80% of scores"]
-        (mean_line,) = ax.plot(x, stats[:, 0], color=BLUE, lw=2.2, marker="o", ms=6.5, zorder=4)
-        ok = np.isfinite(stats[:, 1])
-        handles.insert(0, mean_line)
-        labels.insert(0, "mean")
-        if ok.any():
-            err = ax.errorbar(x[ok], stats[ok, 0], yerr=[stats[ok, 0] - stats[ok, 1], stats[ok, 2] - stats[ok, 0]],
-                              fmt="none", ecolor=BLUE, elinewidth=2, capsize=5, zorder=3)
-            handles.insert(1, err)
-            labels.insert(1, f"{percent(confidence)} CI of the mean")
+        _mean_and_bands(ax, x, stats, confidence, handles, labels)
         ax.set_xlim(-0.5, k - 0.5)
         ax.set_ylim(*yr)
         legend_outside(ax, handles, labels)
         set_category_ticks(ax, _tick_labels(levels, counts, timepoint_labels, min_n),
                            ylabel=escape(label if label is not None else name))
     return ax
+
+
+def _timepoint_stats(by_t: list[np.ndarray], min_n: int, confidence: float) -> np.ndarray:
+    """Per timepoint: mean, CI low, CI high, then the 10th, 25th, 75th and 90th percentiles
+    (NaN below ``min_n`` scores; the percentiles also below :data:`BAND_MIN_N`)."""
+    stats = np.full((len(by_t), 7), np.nan)  # mean, lo, hi, q10, q25, q75, q90
+    for i, v in enumerate(by_t):
+        if len(v) >= max(min_n, 1):
+            stats[i, :3] = mean_ci(v, confidence)
+        if len(v) >= max(min_n, BAND_MIN_N):
+            stats[i, 3:] = np.percentile(v, [10, 25, 75, 90])
+    return stats
+
+
+def _mean_and_bands(ax: Any, x: np.ndarray, stats: np.ndarray, confidence: float,
+                    handles: list[Any], labels: list[str]) -> None:
+    """The 50% and 80% bands, the mean line and its CI; their legend entries in place."""
+    if np.isfinite(stats[:, 3]).any():
+        b80 = ax.fill_between(x, stats[:, 3], stats[:, 6], color=BLUE, alpha=0.08, lw=0, zorder=0.5)
+        b50 = ax.fill_between(x, stats[:, 4], stats[:, 5], color=BLUE, alpha=0.16, lw=0, zorder=0.6)
+        handles += [b50, b80]
+        labels += ["middle 50% of scores", "middle 80% of scores"]
+    (mean_line,) = ax.plot(x, stats[:, 0], color=BLUE, lw=2.2, marker="o", ms=6.5, zorder=4)
+    ok = np.isfinite(stats[:, 1])
+    handles.insert(0, mean_line)
+    labels.insert(0, "mean")
+    if ok.any():
+        err = ax.errorbar(x[ok], stats[ok, 0], yerr=[stats[ok, 0] - stats[ok, 1], stats[ok, 2] - stats[ok, 0]],
+                          fmt="none", ecolor=BLUE, elinewidth=2, capsize=5, zorder=3)
+        handles.insert(1, err)
+        labels.insert(1, f"{percent(confidence)} CI of the mean")
 
 
 def _individual_lines(ax: Any, d: pd.DataFrame, levels: list[Any], yr: tuple[float, float]) -> Any:
@@ -271,48 +284,21 @@ def plot_slopes(scores: pd.DataFrame, scale: str | None = None, *, time_from: An
     >>> plot_slopes(s).get_title(loc="left")
     '2 pairs: 1 up, 1 down, 0 same'
     """
-    from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
 
     d, name = _one_scale(scores, scale)
-    levels = _levels(d, timepoint_labels)
-    if len(levels) < 2:
-        raise ParameterError("a slope plot needs two timepoints with data.")
-    t0 = levels[0] if time_from is None else time_from
-    t1 = levels[-1] if time_to is None else time_to
-    w = d.pivot_table(index=C.PARTICIPANT_ID, columns=C.TIMEPOINT, values=C.SCORE, aggfunc="mean",
-                      observed=True)
-    if t0 not in w.columns or t1 not in w.columns:
-        raise ParameterError(f"no scores at {t0!r} or {t1!r}.", fix=f"timepoints with data: {levels}")
-    pairs = w[[t0, t1]].dropna()
-    a, b = pairs[t0].to_numpy(dtype=float), pairs[t1].to_numpy(dtype=float)
+    t0, t1, a, b = _slope_pairs(d, _levels(d, timepoint_labels), time_from, time_to)
     yr = y_limits(np.r_[a, b], None)
     ax = new_axes(ax, figsize=(5.2, 4.5))
     with style():
         up_c, down_c = (BLUE, ORANGE) if higher_is_better is None else \
             ((BLUE, VERMILION) if higher_is_better else (VERMILION, BLUE))
-        binned = len(pairs) > max_individual
-        grid = (yr[1] - yr[0]) / (20 if binned else 1000)
-        cells = pd.DataFrame({"a": np.round(a / grid) * grid, "b": np.round(b / grid) * grid})
-        agg = cells.value_counts(sort=False).reset_index(name="n").sort_values(["n", "a", "b"], kind="stable")
-        n_lines = len(agg)
-        count = agg["n"].to_numpy(dtype=float)
-        # common pairs stand out, rare ones fade: opacity grows with the square root of the count
-        alpha = 0.6 * np.sqrt(count / count.max()) if n_lines else count
-        alpha = np.clip(alpha, 0.03, 0.6)
-        rgb = np.where((agg["b"] > agg["a"]).to_numpy()[:, None], to_rgb_array(up_c),
-                       np.where((agg["b"] < agg["a"]).to_numpy()[:, None], to_rgb_array(down_c),
-                                to_rgb_array(GREY)))
-        segs = np.stack([np.column_stack([np.zeros(n_lines), agg["a"]]),
-                         np.column_stack([np.ones(n_lines), agg["b"]])], axis=1)
-        widths = 0.5 + 6.0 * count / count.max() if binned and n_lines else np.ones(n_lines)
-        ax.add_collection(LineCollection(list(segs), colors=np.column_stack([rgb, alpha]), linewidths=widths,
-                                         zorder=1, rasterized=_rasterize(n_lines)), autolim=False)
+        _slope_paths(ax, a, b, yr, up_c, down_c, binned=len(a) > max_individual)
         ax.plot([0, 1], [a.mean(), b.mean()], color="black", lw=3, marker="o", ms=8, zorder=3)
         ax.set_xlim(-0.3, 1.3)
         ax.set_ylim(*yr)
         up, down = int((b > a).sum()), int((b < a).sum())
-        ax.set_title(f"{len(pairs):,} pairs: {up:,} up, {down:,} down, {len(pairs) - up - down:,} same")
+        ax.set_title(f"{len(a):,} pairs: {up:,} up, {down:,} down, {len(a) - up - down:,} same")
         words = ("up", "down") if higher_is_better is None else \
             (("improved", "worse") if higher_is_better else ("worse", "improved"))
         legend_outside(ax, [Line2D([], [], color=up_c, lw=1.5), Line2D([], [], color=down_c, lw=1.5),
@@ -322,6 +308,46 @@ def plot_slopes(scores: pd.DataFrame, scale: str | None = None, *, time_from: An
         set_category_ticks(ax, [tp_label(t0, timepoint_labels), tp_label(t1, timepoint_labels)],
                            ylabel=escape(label if label is not None else name))
     return ax
+
+
+def _slope_pairs(d: pd.DataFrame, levels: list[Any], time_from: Any, time_to: Any,
+                 ) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+    """The two timepoints (default: first and last) and the scores of the complete pairs,
+    matched by participant id."""
+    if len(levels) < 2:
+        raise ParameterError("a slope plot needs two timepoints with data.")
+    t0 = levels[0] if time_from is None else time_from
+    t1 = levels[-1] if time_to is None else time_to
+    w = d.pivot_table(index=C.PARTICIPANT_ID, columns=C.TIMEPOINT, values=C.SCORE, aggfunc="mean",
+                      observed=True)
+    if t0 not in w.columns or t1 not in w.columns:
+        raise ParameterError(f"no scores at {t0!r} or {t1!r}.", fix=f"timepoints with data: {levels}")
+    pairs = w[[t0, t1]].dropna()
+    return t0, t1, pairs[t0].to_numpy(dtype=float), pairs[t1].to_numpy(dtype=float)
+
+
+def _slope_paths(ax: Any, a: np.ndarray, b: np.ndarray, yr: tuple[float, float], up_c: str, down_c: str,
+                 *, binned: bool) -> None:
+    """Each distinct path once (binned to 20 steps of the range when ``binned``), more opaque
+    (and, binned, wider) the more people took it; coloured by direction."""
+    from matplotlib.collections import LineCollection
+
+    grid = (yr[1] - yr[0]) / (20 if binned else 1000)
+    cells = pd.DataFrame({"a": np.round(a / grid) * grid, "b": np.round(b / grid) * grid})
+    agg = cells.value_counts(sort=False).reset_index(name="n").sort_values(["n", "a", "b"], kind="stable")
+    n_lines = len(agg)
+    count = agg["n"].to_numpy(dtype=float)
+    # common pairs stand out, rare ones fade: opacity grows with the square root of the count
+    alpha = 0.6 * np.sqrt(count / count.max()) if n_lines else count
+    alpha = np.clip(alpha, 0.03, 0.6)
+    rgb = np.where((agg["b"] > agg["a"]).to_numpy()[:, None], to_rgb_array(up_c),
+                   np.where((agg["b"] < agg["a"]).to_numpy()[:, None], to_rgb_array(down_c),
+                            to_rgb_array(GREY)))
+    segs = np.stack([np.column_stack([np.zeros(n_lines), agg["a"]]),
+                     np.column_stack([np.ones(n_lines), agg["b"]])], axis=1)
+    widths = 0.5 + 6.0 * count / count.max() if binned and n_lines else np.ones(n_lines)
+    ax.add_collection(LineCollection(list(segs), colors=np.column_stack([rgb, alpha]), linewidths=widths,
+                                     zorder=1, rasterized=_rasterize(n_lines)), autolim=False)
 
 
 def plot_distribution(scores: pd.DataFrame, scale: str | None = None, *, ax: Any = None,

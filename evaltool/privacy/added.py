@@ -54,24 +54,20 @@ def decide_added(published: CellSet, added: CellSet, scores: pd.DataFrame, bound
     Parameters
     ----------
     published
-        Every cell the analysis decided (shown and hidden; hidden ones are attacked too). Not
-        modified.
+        Every cell the analysis decided (shown and hidden; hidden ones are attacked too).
     added
         The new cells (their ids must differ from the published ones). Not modified.
     scores
         The true values (tidy Scores), for condition 1.
     bounds
         Each scale's limits: the results' ``scales`` table or ``{scale: (lo, hi)}``.
-    shown
-        Booleans aligned with ``published.cells``: what was published (default: its
-        ``shown`` column).
-    candidates
-        Booleans aligned with ``added.cells``: new cells that may be shown at all (e.g. whose
+    shown, candidates
+        Booleans aligned with ``published.cells``, what was published (default: its ``shown``
+        column), and with ``added.cells``, new cells that may be shown at all (e.g. whose
         counts pass count suppression; default: all).
-    min_cell_size
-        The smallest reportable group (k; at least 3).
-    protection
-        The protection interval as a share of the scale's range.
+    min_cell_size, protection
+        The smallest reportable group (k; at least 3); the protection interval as a share of
+        the scale's range.
 
     Returns
     -------
@@ -111,15 +107,9 @@ def decide_added(published: CellSet, added: CellSet, scores: pd.DataFrame, bound
     """
     k = check_min_cell_size(min_cell_size, "decide_added")
     p = check_protection(protection, "decide_added")
-    for name, value in (("published", published), ("added", added)):
-        if not isinstance(value, CellSet):
-            raise ParameterError(f"The '{name}' parameter of decide_added() must be a CellSet. Got "
-                                 f"{type(value).__name__} instead.", fix="build it with summary_cells().")
+    _check_cell_sets(published, added)
     pub_shown = _flags(published, shown, "shown")
     table = added.cells.reset_index(drop=True)
-    if set(map(str, table["cell"])) & set(map(str, published.cells["cell"])):
-        raise ParameterError("The 'added' cells of decide_added() reuse ids of published cells.",
-                             fix="give the new cells their own group name (e.g. group='pool').")
     active = _flags(added, candidates, None) & (table["n"].to_numpy(dtype=np.int64) > 0)
     reason = np.where(active, "", NOT_CANDIDATE).astype(object)
     note = reason.copy()
@@ -129,21 +119,45 @@ def decide_added(published: CellSet, added: CellSet, scores: pd.DataFrame, bound
         prob = Problem.build(CellSet(table, added.terms), scores, lim, p, "decide_added")
         _primary(prob, table, active, reason, note, k)
     for sc in scales:
-        on_scale = (table["scale"].astype(str) == sc).to_numpy()
-        if not (active & on_scale).any():
-            continue
-        pub_mask = (published.cells["scale"].astype(str) == sc).to_numpy()
-        kept = _attack_scale(published.subset(pub_mask), pub_shown[pub_mask], added.subset(on_scale),
-                             active[on_scale], lim, k, p)
-        lost = np.flatnonzero(on_scale)[active[on_scale] & ~kept]
+        lost = _lost_to_attacker(published, pub_shown, added, active, sc, lim, k, p)
         active[lost] = False
         reason[lost] = ADDED_REASON
         note[lost] = VALUE_NOTE
+    return _decisions(table, active, reason, note)
+
+
+def _decisions(table: pd.DataFrame, shown: np.ndarray, reason: np.ndarray, note: np.ndarray) -> pd.DataFrame:
+    """The new cells with ``shown``, and ``reason`` and ``note`` for the hidden ones."""
     out = table.loc[:, [c for c in DECISION_COLUMNS if c in table.columns]].copy()
-    out["shown"] = active
-    out["reason"] = np.where(active, "", reason)
-    out["note"] = np.where(active, "", note)
+    out["shown"] = shown
+    out["reason"] = np.where(shown, "", reason)
+    out["note"] = np.where(shown, "", note)
     return out.loc[:, list(DECISION_COLUMNS)]
+
+
+def _check_cell_sets(published: CellSet, added: CellSet) -> None:
+    """Both must be CellSets, and the new cells must not reuse the published cells' ids."""
+    for name, value in (("published", published), ("added", added)):
+        if not isinstance(value, CellSet):
+            raise ParameterError(f"The '{name}' parameter of decide_added() must be a CellSet. Got "
+                                 f"{type(value).__name__} instead.", fix="build it with summary_cells().")
+    if set(map(str, added.cells["cell"])) & set(map(str, published.cells["cell"])):
+        raise ParameterError("The 'added' cells of decide_added() reuse ids of published cells.",
+                             fix="give the new cells their own group name (e.g. group='pool').")
+
+
+def _lost_to_attacker(published: CellSet, pub_shown: np.ndarray, added: CellSet, active: np.ndarray,
+                      sc: str, lim: dict, k: int, p: float) -> np.ndarray:
+    """Positions of the new cells of scale ``sc`` still active after condition 1 that condition 2
+    (the attacker beside the published cells) hides."""
+    table = added.cells.reset_index(drop=True)
+    on_scale = (table["scale"].astype(str) == sc).to_numpy()
+    if not (active & on_scale).any():
+        return np.zeros(0, dtype=np.int64)
+    pub_mask = (published.cells["scale"].astype(str) == sc).to_numpy()
+    kept = _attack_scale(published.subset(pub_mask), pub_shown[pub_mask], added.subset(on_scale),
+                         active[on_scale], lim, k, p)
+    return np.flatnonzero(on_scale)[active[on_scale] & ~kept]
 
 
 def _flags(cells: CellSet, given: object, column: str | None) -> np.ndarray:

@@ -27,7 +27,7 @@ from ..options import (
     check_confidence,
     check_min_cell_size,
 )
-from . import _data, _paired
+from . import _data, _paired, _paired_cells
 from .multiplicity import CORRECTIONS
 
 __all__ = ["PREPOST_COLUMNS", "prepost"]
@@ -44,7 +44,29 @@ PREPOST_COLUMNS: tuple[str, ...] = (
     "shapiro_w", "shapiro_p",
     "p_t_adj", "p_wilcoxon_adj", "correction", "effect_size", "note",
 )
-"""Output columns of :func:`prepost` (with ``by``: the group columns first and ``small_group`` last)."""
+"""Output columns of :func:`prepost` (with ``by``: the group columns first and ``small_group`` last).
+
+* ``scale``, ``contrast`` (``"later - earlier"``), ``time_from``, ``time_to``;
+* ``n_pairs`` — complete pairs (both scores present), matched by participant id;
+* ``mean_from``, ``sd_from``, ``mean_to``, ``sd_to`` — over those pairs (SD n − 1);
+* ``mean_diff``, ``sd_diff``, ``mean_diff_ci_low``, ``mean_diff_ci_high`` — later −
+  earlier, t-based interval;
+* ``t``, ``df``, ``p_t`` — paired t-test;
+* ``wilcoxon_v`` (V = W+), ``p_wilcoxon``, ``wilcoxon_method`` (exact or normal
+  approximation with continuity correction, by R 4.2's rule; when R would warn that the
+  exact p-value is impossible because of ties or zero differences, its warning text is
+  in ``note``);
+* ``d_av``, ``g_av`` and their ``_ci_low``/``_ci_high`` — the headline effect size
+  (mean difference / mean of the two SDs), g with exact Hedges' J;
+* ``d_z``, ``g_z`` and intervals — mean / SD of the differences, noncentral t CI;
+* ``rank_biserial`` and its interval — matched-pairs rank-biserial correlation;
+* ``shapiro_w``, ``shapiro_p`` — Shapiro–Wilk test of the differences;
+* ``p_t_adj``, ``p_wilcoxon_adj``, ``correction`` — adjusted p-values and the method;
+* ``effect_size`` — always ``"d_av"``: the effect size the report leads with;
+* ``note`` — why any value is missing, and R's ``wilcox.test`` warnings ("cannot
+  compute exact p-value with ties" / "... with zeroes", quoted) when the Wilcoxon
+  p-value fell back from exact to the normal approximation (empty when neither).
+"""
 
 Alternative = Literal["two-sided", "greater", "less"]
 _ALTERNATIVES = ("two-sided", "greater", "less")
@@ -103,22 +125,17 @@ def _missing_reason(has_scale: bool, n_from: int, n_to: int, a: Any, b: Any,
 
 
 def prepost(
-    scores: pd.DataFrame,
-    *,
-    dv: str = C.SCORE,
-    within: str = C.TIMEPOINT,
-    subject: str = C.PARTICIPANT_ID,
-    scale: str | None = C.SCALE,
-    contrasts: Sequence[tuple[Hashable, Hashable]] | None = None,
-    baseline: Hashable | None = None,
+    scores: pd.DataFrame, *, dv: str = C.SCORE, within: str = C.TIMEPOINT,
+    subject: str = C.PARTICIPANT_ID, scale: str | None = C.SCALE,
+    contrasts: Sequence[tuple[Hashable, Hashable]] | None = None, baseline: Hashable | None = None,
     correction: Literal["holm", "BH", "bonferroni", "none"] = "holm",
-    family: Sequence[Hashable] | None = None,
-    alternative: Alternative = "two-sided",
-    confidence: float = DEFAULT_CONFIDENCE,
-    by: str | Sequence[str] | None = None,
+    family: Sequence[Hashable] | None = None, alternative: Alternative = "two-sided",
+    confidence: float = DEFAULT_CONFIDENCE, by: str | Sequence[str] | None = None,
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
 ) -> pd.DataFrame:
     """Compare scale scores between timepoints on complete pairs, one row per scale × contrast.
+
+    The R references, tolerances and rules are in docs/statistics.md, section 3.
 
     Parameters
     ----------
@@ -126,91 +143,39 @@ def prepost(
         Tidy Scores: one row per participant × timepoint × scale (e.g. from
         :func:`evaltool.score`). Not modified.
     dv, within, subject, scale
-        Columns holding the score, the timepoint, the participant id and the scale. ``scale``
-        may be None when the data hold one scale (it is then labelled with ``dv``). Rows come
-        out in the order of the scale categories (a categorical column, as
-        :func:`evaltool.score` returns) or else of first appearance.
-    contrasts
-        ``[(earlier, later), ...]`` timepoint pairs; difference = later − earlier. Default:
-        every later timepoint against the baseline.
-    baseline
-        The reference timepoint. Default: the first category of ``within`` (which must then be
-        categorical; pass ``baseline`` or ``contrasts`` otherwise).
-    correction
-        Multiplicity adjustment over the family: ``"holm"`` (default), ``"BH"``,
-        ``"bonferroni"`` or ``"none"`` (R ``p.adjust``). With ``by``, applied within each group.
-    family
-        Scales forming the multiplicity family (e.g. the primary outcomes). Default: every
-        scale × contrast in the call. Rows outside it get no adjusted p-value (and say so).
-    alternative
-        ``"two-sided"`` (default), ``"greater"`` or ``"less"`` (later vs earlier); applies to
-        the t-test, the Wilcoxon test and all intervals (one-sided ones have an infinite limit).
-    confidence
-        Confidence level of every interval (default 0.95).
-    by
+        Columns of the score, timepoint, participant id and scale (None for one scale, labelled
+        with ``dv``). Rows follow the scale categories, or else their first appearance.
+    contrasts, baseline
+        ``[(earlier, later), ...]`` timepoint pairs (difference = later − earlier). Default:
+        every later timepoint against ``baseline`` (default: the first category of ``within``).
+    correction, family
+        Multiplicity adjustment (R ``p.adjust``: ``"holm"`` (default), ``"BH"``, ``"bonferroni"``
+        or ``"none"``; within each ``by`` group) over ``family``, the scales forming it (default:
+        all, e.g. the primary outcomes). Rows outside it get no adjusted p-value (and say so).
+    alternative, confidence
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"`` (later vs earlier), for the tests
+        and every interval (one-sided ones have an infinite limit); their level (default 0.95).
+    by, min_cell_size
         Column(s) of a participant attribute (e.g. ``"cohort"``) to repeat the analysis per
-        group. A participant's group is taken from any of their rows (it must not differ).
-        Every group appears, including participants with no group value; small ones are flagged.
-    min_cell_size
-        With ``by``: ``small_group`` is true when ``n_pairs`` is below this (default 5).
+        group; every group appears, ``small_group`` when ``n_pairs`` < ``min_cell_size`` (5).
 
     Returns
     -------
     DataFrame
-        Columns :data:`PREPOST_COLUMNS` (with ``by``: the group columns first and
-        ``small_group`` last):
-
-        * ``scale``, ``contrast`` (``"later - earlier"``), ``time_from``, ``time_to``;
-        * ``n_pairs`` — complete pairs (both scores present), matched by participant id;
-        * ``mean_from``, ``sd_from``, ``mean_to``, ``sd_to`` — over those pairs (SD n − 1);
-        * ``mean_diff``, ``sd_diff``, ``mean_diff_ci_low``, ``mean_diff_ci_high`` — later −
-          earlier, t-based interval;
-        * ``t``, ``df``, ``p_t`` — paired t-test;
-        * ``wilcoxon_v`` (V = W+), ``p_wilcoxon``, ``wilcoxon_method`` (exact or normal
-          approximation with continuity correction, by R 4.2's rule; when R would warn that the
-          exact p-value is impossible because of ties or zero differences, its warning text is
-          in ``note``);
-        * ``d_av``, ``g_av`` and their ``_ci_low``/``_ci_high`` — the headline effect size
-          (mean difference / mean of the two SDs), g with exact Hedges' J;
-        * ``d_z``, ``g_z`` and intervals — mean / SD of the differences, noncentral t CI;
-        * ``rank_biserial`` and its interval — matched-pairs rank-biserial correlation;
-        * ``shapiro_w``, ``shapiro_p`` — Shapiro–Wilk test of the differences;
-        * ``p_t_adj``, ``p_wilcoxon_adj``, ``correction`` — adjusted p-values and the method;
-        * ``effect_size`` — always ``"d_av"``: the effect size the report leads with;
-        * ``note`` — why any value is missing, and R's ``wilcox.test`` warnings ("cannot
-          compute exact p-value with ties" / "... with zeroes", quoted) when the Wilcoxon
-          p-value fell back from exact to the normal approximation (empty when neither).
+        Columns :data:`PREPOST_COLUMNS` (described there); ``note`` says why any is missing.
 
     Raises
     ------
     ParameterError
-        Bad arguments; missing columns; rows without a participant id or timepoint; the same
-        participant × timepoint × scale twice (the message gives the count, not the ids).
-
-    Notes
-    -----
-    References, checked on ``tests/reference`` (R 4.2.2): ``t.test(post, pre, paired = TRUE)``
-    (1e-10); ``wilcox.test(post, pre, paired = TRUE)`` — V, p and method, including the
-    exact-vs-approximate choice in twelve small cohorts; ``effectsize::cohens_d`` /
-    ``hedges_g(paired = TRUE)`` 0.8.3 (noncentral t limits solved to ~1e-12);
-    d_av = mean(d)/((SD_from + SD_to)/2) with CI d_av ± z·(sd(d)/√n)/((SD_from + SD_to)/2)
-    (Cumming 2012, Lakens 2013); ``effectsize::rank_biserial(post - pre)``;
-    ``p.adjust(, "holm" / "BH")``. ``shapiro.test`` and scipy's ``shapiro`` implement the same
-    Royston (1995) algorithm (n from 3 to 5000).
-
-    Degenerate data never crash and never leave an unexplained NaN: a timepoint with no
-    data, a scale everyone left blank, fewer than 3 pairs, differences without variance and
-    all-zero differences each give a row whose ``note`` says what could not be computed.
+        Bad arguments or columns; rows without a participant id or timepoint; a participant ×
+        timepoint × scale twice (the message gives the count, not the ids).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({
-    ...     "participant_id": ["a", "b", "c", "d", "a", "b", "c", "d"],
+    >>> df = pd.DataFrame({"participant_id": list("abcdabcd"), "scale": "brs",
     ...     "timepoint": pd.Categorical(["T1"] * 4 + ["T2"] * 4, categories=["T1", "T2"]),
-    ...     "scale": "brs",
-    ...     "score": [3.0, 2.5, 4.0, 3.5, 3.5, 3.5, 4.2, 3.9],
-    ... })
+    ...     "score": [3.0, 2.5, 4.0, 3.5, 3.5, 3.5, 4.2, 3.9]})
     >>> res = prepost(df)
     >>> res[["scale", "contrast", "n_pairs", "mean_diff", "t", "wilcoxon_method"]]
       scale contrast  n_pairs  mean_diff         t                  wilcoxon_method
@@ -219,51 +184,80 @@ def prepost(
     (1.065, 'd_av')
     """
     func = "prepost"
+    data, by_cols = _checked(scores, dv, within, subject, scale, alternative, correction, by)
+    confidence, min_cell_size = check_confidence(confidence, func), check_min_cell_size(min_cell_size, func)
+    levels = _data.timepoint_levels(data[within], baseline, contrasts, func)
+    pairs = _resolve_contrasts(levels, baseline, contrasts)
+    scale_names, scale_codes = _data.scale_index(data, scale, dv, func)
+    in_family = _family_indices(family, scale_names)
+    pm = _data.PairMatrix(data, dv=dv, within=within, subject=subject,
+                          scale_codes=scale_codes, levels=levels, func=func)
+    group_of_subj, group_keys = _data.participant_groups(
+        data, pm.subject_codes, pm.n_subjects, by_cols, func)
+    n_cells = len(group_keys) * len(scale_names)
+    if not n_cells:  # no scale in the data at all
+        return _with_groups(None, by_cols, None, min_cell_size)
+    row_cell = group_of_subj[pm.row_subject] * len(scale_names) + pm.row_scale
+    per_contrast = _cell_statistics(pm.values, row_cell, n_cells, pairs, levels, pm.level_seen,
+                                    alternative, confidence, bool(by_cols))
+    out = _rows(per_contrast, pairs, scale_names, n_cells)
+    _adjust_family(out, in_family, correction)
+    return _with_groups(out, by_cols, group_keys, min_cell_size)
+
+
+def _checked(scores: pd.DataFrame, dv: str, within: str, subject: str, scale: str | None,
+             alternative: str, correction: str, by: str | Sequence[str] | None,
+             ) -> tuple[pd.DataFrame, list[str]]:
+    """The checked frame and the ``by`` columns (columns, choices and a numeric ``dv``)."""
+    func = "prepost"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, dv=dv, within=within, subject=subject, scale=scale)
     _data.check_choice(alternative, _ALTERNATIVES, "alternative", func)
     _data.check_choice(correction, CORRECTIONS, "correction", func)
-    confidence = check_confidence(confidence, func)
-    min_cell_size = check_min_cell_size(min_cell_size, func)
-    reserved = [c for c in (dv, within, subject, scale) if c is not None]
-    by_cols = _data.as_by(by, data, func, reserved)
+    by_cols = _data.as_by(by, data, func, [c for c in (dv, within, subject, scale) if c is not None])
     _data.check_numeric(data, dv, func)
+    return data, by_cols
 
-    levels = _data.timepoint_levels(data[within], baseline, contrasts, func)
-    pairs = _resolve_contrasts(levels, baseline, contrasts)
-    scale_names, scale_codes = _data.scale_index(data, scale, dv, func)
+
+def _with_groups(out: pd.DataFrame | None, by_cols: list[str], group_keys: pd.DataFrame | None,
+                 min_cell_size: int) -> pd.DataFrame:
+    """The result columns; with ``by``, the group columns first and ``small_group`` last."""
+    cols = list(PREPOST_COLUMNS)
+    if out is None or group_keys is None:  # the empty result
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in PREPOST_COLUMNS})
+        return out.reindex(columns=by_cols + cols + ([_data.SMALL_GROUP] if by_cols else []))
+    if by_cols:
+        gk = group_keys.iloc[out["_group"].to_numpy()].reset_index(drop=True)
+        out = pd.concat([gk, out.reset_index(drop=True)], axis=1)
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
+        cols = by_cols + cols + [_data.SMALL_GROUP]
+    return out[cols].reset_index(drop=True)
+
+
+def _family_indices(family: Sequence[Hashable] | None, scale_names: list[Any]) -> set[int]:
+    """Indices of the scales in the multiplicity family (default: every scale)."""
     if family is None:
-        in_family = set(range(len(scale_names)))
-    else:
-        fam = list(family)
-        unknown = [f for f in fam if f not in scale_names]
-        if unknown:
-            raise ParameterError(
-                f"The 'family' parameter of prepost() names scale(s) {unknown} that are not in the data.",
-                fix=f"choose from {scale_names}.",
-            )
-        in_family = {scale_names.index(f) for f in fam}
+        return set(range(len(scale_names)))
+    fam = list(family)
+    unknown = [f for f in fam if f not in scale_names]
+    if unknown:
+        raise ParameterError(
+            f"The 'family' parameter of prepost() names scale(s) {unknown} that are not in the data.",
+            fix=f"choose from {scale_names}.",
+        )
+    return {scale_names.index(f) for f in fam}
 
-    # ---- scatter scores into a (scale × participant) × timepoint matrix ------------------
-    pm = _data.PairMatrix(data, dv=dv, within=within, subject=subject,
-                          scale_codes=scale_codes, levels=levels, func=func)
-    mat, row_scale, level_seen = pm.values, pm.row_scale, pm.level_seen
-    group_of_subj, group_keys = _data.participant_groups(
-        data, pm.subject_codes, pm.n_subjects, by_cols, func)
-    n_groups = len(group_keys)
-    row_group = group_of_subj[pm.row_subject]
 
-    # rows sorted by (group, scale) so each cell is one contiguous slice; then every cell ×
-    # contrast is computed at once (one pass per contrast, no loop over groups or scales)
-    n_scales = len(scale_names)
-    n_cells = n_groups * n_scales
-    if not n_cells:  # no scale in the data at all
-        empty_frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in PREPOST_COLUMNS})
-        cols = by_cols + list(PREPOST_COLUMNS) + ([_data.SMALL_GROUP] if by_cols else [])
-        return empty_frame.reindex(columns=cols)
-    cell = row_group * n_scales + row_scale
-    order = np.argsort(cell, kind="stable")
-    cell, mat = cell[order], mat[order]
+def _cell_statistics(mat: np.ndarray, row_cell: np.ndarray, n_cells: int,
+                     pairs: list[tuple[Any, Any]], levels: list[Any], level_seen: dict[Any, bool],
+                     alternative: str, confidence: float, grouped: bool) -> list[dict[str, np.ndarray]]:
+    """One record of columns per contrast, each column with one value per (group, scale) cell.
+
+    Rows are sorted by cell so each cell is one contiguous slice; then every cell × contrast
+    is computed at once (one pass per contrast, no loop over groups or scales).
+    """
+    order = np.argsort(row_cell, kind="stable")
+    cell, mat = row_cell[order], mat[order]
     present = ~np.isnan(mat)
     has_scale = np.bincount(cell[present.any(axis=1)], minlength=n_cells) > 0
     per_contrast = []
@@ -271,15 +265,21 @@ def prepost(
         ia, ib = levels.index(a), levels.index(b)
         ok = present[:, ia] & present[:, ib]
         lens = np.bincount(cell[ok], minlength=n_cells)
-        rec = _paired.paired_stats_many(mat[ok, ib], mat[ok, ia], lens, alternative, confidence)
+        rec = _paired_cells.paired_stats_many(mat[ok, ib], mat[ok, ia], lens, alternative, confidence)
         empty = np.flatnonzero(lens == 0)
         if len(empty):  # why there is no pair (one message per empty cell; no data scanned)
             n_from = np.bincount(cell[present[:, ia]], minlength=n_cells)
             n_to = np.bincount(cell[present[:, ib]], minlength=n_cells)
             rec["note"][empty] = [_missing_reason(bool(has_scale[c]), int(n_from[c]), int(n_to[c]),
-                                                  a, b, level_seen, bool(by_cols)) for c in empty]
+                                                  a, b, level_seen, grouped) for c in empty]
         per_contrast.append(rec)
-    # rows in the order group, scale, contrast
+    return per_contrast
+
+
+def _rows(per_contrast: list[dict[str, np.ndarray]], pairs: list[tuple[Any, Any]],
+          scale_names: list[Any], n_cells: int) -> pd.DataFrame:
+    """The result rows in the order group, scale, contrast (``_group``: the group's index)."""
+    n_scales = len(scale_names)
     n_pairs_k = len(pairs)
     row_cell = np.repeat(np.arange(n_cells), n_pairs_k)
     row_k = np.tile(np.arange(n_pairs_k), n_cells)
@@ -294,9 +294,15 @@ def prepost(
         **{name: (list(v) if v.dtype == object else v) for name, v in columns.items()},
         "effect_size": "d_av",
     })
-    group_of_row = row_cell // n_scales
-    fam_mask = np.isin(row_cell % n_scales, sorted(in_family))
-    # ---- multiplicity, within each group over the declared family (one sorted pass) ------
+    out["_scale"] = row_cell % n_scales
+    out["_group"] = row_cell // n_scales
+    return out
+
+
+def _adjust_family(out: pd.DataFrame, in_family: set[int], correction: str) -> None:
+    """Multiplicity, within each group over the declared family (one sorted pass); in place."""
+    group_of_row = out["_group"].to_numpy()
+    fam_mask = np.isin(out["_scale"].to_numpy(), sorted(in_family))
     out["p_t_adj"] = np.nan
     out["p_wilcoxon_adj"] = np.nan
     out["correction"] = ""
@@ -315,12 +321,3 @@ def prepost(
     out["n_pairs"] = out["n_pairs"].astype("int64")
     for col in _STR_COLS:
         out[col] = out[col].astype(str)
-    out["_group"] = group_of_row
-
-    cols = list(PREPOST_COLUMNS)
-    if by_cols:
-        gk = group_keys.iloc[out["_group"].to_numpy()].reset_index(drop=True)
-        out = pd.concat([gk, out.reset_index(drop=True)], axis=1)
-        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
-        cols = by_cols + cols + [_data.SMALL_GROUP]
-    return out[cols].reset_index(drop=True)

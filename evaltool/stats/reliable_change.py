@@ -31,7 +31,20 @@ RELIABLE_CHANGE_COLUMNS: tuple[str, ...] = (
     "rci_category", "cutoff", "clinical_category", "note",
 )
 """Output columns of :func:`reliable_change` (``participant_id`` is named after ``subject``;
-with ``by``: the group columns first)."""
+with ``by``: the group columns first).
+
+* ``participant_id``, ``scale``, ``time_from``, ``time_to``;
+* ``score_from``, ``score_to``, ``change`` = later − baseline;
+* ``direction`` used; ``sd_pre`` — SD (n − 1) of **all** available baseline scores of
+  the scale, ``n_pre_for_sd``; ``r_xx``, ``reliability_source``;
+* ``se_diff`` = SD_pre · √2 · √(1 − r_xx); ``rci`` = change / SE_diff;
+* ``rci_category`` — ``improved`` / ``unchanged`` / ``deteriorated`` (|RCI| >
+  criterion, in the direction of improvement);
+* ``cutoff``, ``clinical_category`` — ``recovered`` (reliable improvement that crosses
+  from the dysfunctional to the functional side of the cut-off) / ``improved`` /
+  ``unchanged`` / ``deteriorated``; empty without a cut-off;
+* ``note`` — why a value is missing (empty otherwise).
+"""
 
 RELIABLE_CHANGE_SUMMARY_COLUMNS: tuple[str, ...] = (
     "scale", "time_from", "time_to", "n_pairs", "n_improved", "n_unchanged", "n_deteriorated",
@@ -114,20 +127,15 @@ def _reliabilities(names: list[Any], given: dict[Any, Any], inst_scales: dict[An
 def reliable_change(
     scores: pd.DataFrame,
     reliability: Mapping[Any, float | tuple[float, str]] | pd.Series | None = None,
-    *,
-    dv: str = C.SCORE,
-    within: str = C.TIMEPOINT,
-    subject: str = C.PARTICIPANT_ID,
-    scale: str | None = C.SCALE,
-    baseline: Hashable | None = None,
-    scales: Sequence[Hashable] | None = None,
-    direction: Mapping[Any, Direction] | None = None,
-    cutoff: Mapping[Any, float] | None = None,
-    use_published: bool = True,
-    criterion: float = 1.96,
-    by: str | Sequence[str] | None = None,
+    *, dv: str = C.SCORE, within: str = C.TIMEPOINT, subject: str = C.PARTICIPANT_ID,
+    scale: str | None = C.SCALE, baseline: Hashable | None = None,
+    scales: Sequence[Hashable] | None = None, direction: Mapping[Any, Direction] | None = None,
+    cutoff: Mapping[Any, float] | None = None, use_published: bool = True,
+    criterion: float = 1.96, by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Reliable change index per participant × scale × later timepoint (Jacobson & Truax 1991).
+
+    The formulas, the choice of r_xx and the R reference are in docs/statistics.md, section 5.
 
     Parameters
     ----------
@@ -138,23 +146,19 @@ def reliable_change(
         or a ``(value, "source")`` pair. A pandas Series indexed by scale also works.
     dv, within, subject, scale
         Columns holding the score, timepoint, participant id and scale.
-    baseline
-        The baseline timepoint (default: the first category of ``within``). Every other
-        timepoint is compared with it.
-    scales
-        Scales to analyse (default: all in the data).
+    baseline, scales
+        The baseline timepoint (default: the first category of ``within``), with which every
+        other timepoint is compared; the scales to analyse (default: all in the data).
     direction
         ``{"scale": "higher_better" | "higher_worse"}``. Default: the ``direction`` of the
         scale in its packaged instrument file (found through the data's ``instrument``
         column); an explicit value wins.
     cutoff
-        Clinical cut-off per scale for clinical significance. The cut-off belongs to the upper
-        side: for ``higher_better`` a score >= cut-off is in the functional range, for
-        ``higher_worse`` a score < cut-off is.
+        Clinical cut-off per scale. The functional side is score >= cut-off for
+        ``higher_better`` and score < cut-off for ``higher_worse``.
     use_published
-        When the scale's packaged instrument file gives a published reliability, use it
-        instead of ``reliability`` (docs/statistics.md; default true). ``reliability_source`` says
-        which value was used.
+        Use the published reliability of the scale's packaged instrument file, when it gives
+        one, instead of ``reliability`` (default true); ``reliability_source`` says which.
     criterion
         |RCI| must exceed this (strictly) to count as reliable (default 1.96).
     by
@@ -165,36 +169,14 @@ def reliable_change(
     -------
     DataFrame
         One row per participant with scores at the baseline and a later timepoint, per scale;
-        columns :data:`RELIABLE_CHANGE_COLUMNS`:
-
-        * ``participant_id`` (named after ``subject``), ``scale``, ``time_from``, ``time_to``;
-        * ``score_from``, ``score_to``, ``change`` = later − baseline;
-        * ``direction`` used; ``sd_pre`` — SD (n − 1) of **all** available baseline scores of
-          the scale, ``n_pre_for_sd``; ``r_xx``, ``reliability_source``;
-        * ``se_diff`` = SD_pre · √2 · √(1 − r_xx); ``rci`` = change / SE_diff;
-        * ``rci_category`` — ``improved`` / ``unchanged`` / ``deteriorated`` (|RCI| >
-          criterion, in the direction of improvement);
-        * ``cutoff``, ``clinical_category`` — ``recovered`` (reliable improvement that crosses
-          from the dysfunctional to the functional side of the cut-off) / ``improved`` /
-          ``unchanged`` / ``deteriorated``; empty without a cut-off;
-        * ``note`` — why a value is missing (empty otherwise).
-
-    Notes
-    -----
-    :math:`SE_{diff} = SD_{pre}\\sqrt{2}\\sqrt{1 - r_{xx}}`,
-    :math:`RCI = (x_t - x_{pre}) / SE_{diff}` (Jacobson & Truax 1991). Checked against the
-    ``reliable_change`` block of ``tests/reference/expected/prepost.json`` (by-hand R 4.2.2
-    computation with ``psych::alpha`` raw_alpha as r_xx): per-person RCIs to 1e-12 and the
-    category counts exactly.
+        columns :data:`RELIABLE_CHANGE_COLUMNS` (described there).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> df = pd.DataFrame({
-    ...     "participant_id": ["a", "b", "c", "a", "b", "c"],
+    >>> df = pd.DataFrame({"participant_id": list("abcabc"), "scale": "wellbeing",
     ...     "timepoint": pd.Categorical(["T1"] * 3 + ["T2"] * 3, categories=["T1", "T2"]),
-    ...     "scale": "wellbeing", "score": [20.0, 24.0, 28.0, 30.0, 24.0, 25.0],
-    ... })
+    ...     "score": [20.0, 24.0, 28.0, 30.0, 24.0, 25.0]})
     >>> rc = reliable_change(df, {"wellbeing": 0.8}, direction={"wellbeing": "higher_better"})
     >>> rc[["participant_id", "change", "rci", "rci_category"]]
       participant_id  change       rci rci_category
@@ -203,6 +185,30 @@ def reliable_change(
     2              c    -3.0 -1.185854    unchanged
     """
     func = "reliable_change"
+    data, by_cols = _checked(scores, dv, within, subject, scale, criterion, by)
+    levels = _data.timepoint_levels(data[within], baseline, None, func)
+    base = levels[0] if baseline is None else baseline
+    names, scale_codes = _data.scale_index(data, scale, dv, func)
+    chosen = _chosen_scales(names, scales)
+    inst_scales = _instrument_scales(data, scale, chosen)
+    dirs = _directions(direction, chosen, inst_scales)
+    rel = _reliabilities(chosen, _as_mapping(reliability, "reliability"), inst_scales, use_published)
+    cuts = {k: float(v) for k, v in _as_mapping(cutoff, "cutoff").items()}
+
+    pm = _data.PairMatrix(data, dv=dv, within=within, subject=subject,
+                          scale_codes=scale_codes, levels=levels, func=func)
+    frames = [frame for sc in chosen for frame in _scale_changes(
+        pm, names.index(sc), sc, levels, base, rel[sc], dirs[sc], cuts.get(sc, np.nan), criterion)]
+    out = _participant_table(frames, pm, data, by_cols)
+    if subject != "participant_id":
+        out = out.rename(columns={"participant_id": subject})
+    return out
+
+
+def _checked(scores: pd.DataFrame, dv: str, within: str, subject: str, scale: str | None,
+             criterion: float, by: str | Sequence[str] | None) -> tuple[pd.DataFrame, list[str]]:
+    """The checked frame and the ``by`` columns (columns, a numeric ``dv``, the criterion)."""
+    func = "reliable_change"
     data = _data.check_frame(scores, func)
     _data.check_columns(data, func, dv=dv, within=within, subject=subject, scale=scale)
     _data.check_numeric(data, dv, func)
@@ -210,22 +216,25 @@ def reliable_change(
         raise ParameterError(
             f"The 'criterion' parameter of reliable_change() must be a positive number. Got {criterion!r} instead."
         )
-    by_cols = _data.as_by(by, data, func, [c for c in (dv, within, subject, scale) if c is not None])
-    levels = _data.timepoint_levels(data[within], baseline, None, func)
-    base = levels[0] if baseline is None else baseline
-    later = [lv for lv in levels if lv != base]
-    names, scale_codes = _data.scale_index(data, scale, dv, func)
-    if scales is not None:
-        unknown = [s for s in scales if s not in names]
-        if unknown:
-            raise ParameterError(
-                f"The 'scales' parameter of reliable_change() names scale(s) {unknown} that are not in the data.",
-                fix=f"choose from {names}.",
-            )
-        chosen = [s for s in names if s in set(scales)]
-    else:
-        chosen = names
-    inst_scales = _instrument_scales(data, scale, chosen)
+    return data, _data.as_by(by, data, func, [c for c in (dv, within, subject, scale) if c is not None])
+
+
+def _chosen_scales(names: list[Any], scales: Sequence[Hashable] | None) -> list[Any]:
+    """The scales to analyse, in the data's order (all by default)."""
+    if scales is None:
+        return names
+    unknown = [s for s in scales if s not in names]
+    if unknown:
+        raise ParameterError(
+            f"The 'scales' parameter of reliable_change() names scale(s) {unknown} that are not in the data.",
+            fix=f"choose from {names}.",
+        )
+    return [s for s in names if s in set(scales)]
+
+
+def _directions(direction: Mapping[Any, Direction] | None, chosen: list[Any],
+                inst_scales: dict[Any, Any]) -> dict[Any, Any]:
+    """Whether higher is better, per scale: the explicit value, else the instrument file's."""
     dirs = _as_mapping(direction, "direction")
     bad_dir = {k: v for k, v in dirs.items() if v not in _DIRECTIONS}
     if bad_dir:
@@ -243,59 +252,77 @@ def reliable_change(
             fix="pass direction={'scale': 'higher_better' or 'higher_worse'} (packaged "
             "instruments give it when the data have an 'instrument' column).",
         )
-    rel = _reliabilities(chosen, _as_mapping(reliability, "reliability"), inst_scales, use_published)
-    cuts = {k: float(v) for k, v in _as_mapping(cutoff, "cutoff").items()}
+    return dirs
 
-    pm = _data.PairMatrix(data, dv=dv, within=within, subject=subject,
-                          scale_codes=scale_codes, levels=levels, func=func)
+
+def _scale_changes(pm: _data.PairMatrix, s: int, sc: Any, levels: list[Any], base: Any,
+                   rel: tuple[float, str], direction: str, cut: float,
+                   criterion: float) -> list[pd.DataFrame]:
+    """The rows of one scale: one frame per later timepoint (``_subj``: participant codes)."""
     ib = levels.index(base)
+    block = pm.values[pm.row_scale == s]
+    subj = pm.row_subject[pm.row_scale == s]
+    pre_all = block[:, ib]
+    pre_all = pre_all[~np.isnan(pre_all)]
+    n_pre = int(pre_all.size)
+    sd_pre = float(np.std(pre_all, ddof=1)) if n_pre >= 2 else np.nan
+    r_xx, source = rel
+    se_diff = sd_pre * np.sqrt(2) * np.sqrt(1 - r_xx)
+    sign = 1.0 if direction == "higher_better" else -1.0
     frames = []
-    for sc in chosen:
-        s = names.index(sc)
-        block = pm.values[pm.row_scale == s]
-        subj = pm.row_subject[pm.row_scale == s]
-        pre_all = block[:, ib]
-        pre_all = pre_all[~np.isnan(pre_all)]
-        n_pre = int(pre_all.size)
-        sd_pre = float(np.std(pre_all, ddof=1)) if n_pre >= 2 else np.nan
-        r_xx, source = rel[sc]
-        se_diff = sd_pre * np.sqrt(2) * np.sqrt(1 - r_xx)
-        sign = 1.0 if dirs[sc] == "higher_better" else -1.0
-        cut = cuts.get(sc, np.nan)
-        for lv in later:
-            it = levels.index(lv)
-            ok = ~(np.isnan(block[:, ib]) | np.isnan(block[:, it]))
-            x0, x1 = block[ok, ib], block[ok, it]
-            change = x1 - x0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rci = change / se_diff
-            good = sign * rci
-            cat = np.where(good > criterion, "improved",
-                           np.where(good < -criterion, "deteriorated", "unchanged"))
-            note = ""
-            if np.isnan(se_diff):
-                cat = np.full(change.shape, "", dtype=object)
-                note = (f"SD of the baseline scores needs at least 2 scores (have {n_pre}): "
-                        "RCI undefined")
-            elif se_diff == 0:
-                cat = np.full(change.shape, "", dtype=object)
-                note = "every baseline score is the same (SD 0): RCI undefined"
-            if np.isnan(cut) or note:
-                clinical = np.full(change.shape, "", dtype=object)
-            else:
-                ok0 = x0 >= cut if sign > 0 else x0 < cut  # functional side at baseline
-                ok1 = x1 >= cut if sign > 0 else x1 < cut
-                recovered = (cat == "improved") & ~ok0 & ok1
-                clinical = np.where(recovered, "recovered", cat).astype(object)
-            frames.append(pd.DataFrame({
-                "_subj": subj[ok], "scale": [sc] * int(ok.sum()), "time_from": [base] * int(ok.sum()),
-                "time_to": [lv] * int(ok.sum()), "score_from": x0, "score_to": x1, "change": change,
-                "direction": dirs[sc], "sd_pre": sd_pre, "n_pre_for_sd": n_pre, "r_xx": r_xx,
-                "reliability_source": source, "se_diff": se_diff,
-                "rci": rci if not note else np.full(change.shape, np.nan),
-                "rci_category": np.asarray(cat, dtype=object), "cutoff": cut,
-                "clinical_category": clinical, "note": note,
-            }))
+    for lv in [lv for lv in levels if lv != base]:
+        it = levels.index(lv)
+        ok = ~(np.isnan(block[:, ib]) | np.isnan(block[:, it]))
+        x0, x1 = block[ok, ib], block[ok, it]
+        change = x1 - x0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rci = change / se_diff
+        cat, note = _rci_categories(sign * rci, se_diff, n_pre, criterion)
+        clinical = _clinical_categories(x0, x1, cat, cut, sign, note)
+        frames.append(pd.DataFrame({
+            "_subj": subj[ok], "scale": [sc] * int(ok.sum()), "time_from": [base] * int(ok.sum()),
+            "time_to": [lv] * int(ok.sum()), "score_from": x0, "score_to": x1, "change": change,
+            "direction": direction, "sd_pre": sd_pre, "n_pre_for_sd": n_pre, "r_xx": r_xx,
+            "reliability_source": source, "se_diff": se_diff,
+            "rci": rci if not note else np.full(change.shape, np.nan),
+            "rci_category": np.asarray(cat, dtype=object), "cutoff": cut,
+            "clinical_category": clinical, "note": note,
+        }))
+    return frames
+
+
+def _rci_categories(good: np.ndarray, se_diff: float, n_pre: int,
+                    criterion: float) -> tuple[np.ndarray, str]:
+    """``improved`` / ``deteriorated`` / ``unchanged`` from the RCI signed towards improvement,
+    and the note when the RCI is undefined (categories then empty)."""
+    cat = np.where(good > criterion, "improved",
+                   np.where(good < -criterion, "deteriorated", "unchanged"))
+    note = ""
+    if np.isnan(se_diff):
+        cat = np.full(good.shape, "", dtype=object)
+        note = (f"SD of the baseline scores needs at least 2 scores (have {n_pre}): "
+                "RCI undefined")
+    elif se_diff == 0:
+        cat = np.full(good.shape, "", dtype=object)
+        note = "every baseline score is the same (SD 0): RCI undefined"
+    return cat, note
+
+
+def _clinical_categories(x0: np.ndarray, x1: np.ndarray, cat: np.ndarray, cut: float,
+                         sign: float, note: str) -> np.ndarray:
+    """``recovered`` when a reliable improvement crosses to the functional side of the cut-off;
+    otherwise the RCI category (empty without a cut-off or an RCI)."""
+    if np.isnan(cut) or note:
+        return np.full(x0.shape, "", dtype=object)
+    ok0 = x0 >= cut if sign > 0 else x0 < cut  # functional side at baseline
+    ok1 = x1 >= cut if sign > 0 else x1 < cut
+    recovered = (cat == "improved") & ~ok0 & ok1
+    return np.where(recovered, "recovered", cat).astype(object)
+
+
+def _participant_table(frames: list[pd.DataFrame], pm: _data.PairMatrix, data: pd.DataFrame,
+                       by_cols: list[str]) -> pd.DataFrame:
+    """The frames as one table with participant ids (and the ``by`` columns first)."""
     cols = list(RELIABLE_CHANGE_COLUMNS)
     if frames:
         out = pd.concat(frames, ignore_index=True)
@@ -307,14 +334,11 @@ def reliable_change(
         out[c] = out[c].astype(str)
     if by_cols:
         group_of_subj, group_keys = _data.participant_groups(
-            data, pm.subject_codes, pm.n_subjects, by_cols, func)
+            data, pm.subject_codes, pm.n_subjects, by_cols, "reliable_change")
         gk = group_keys.iloc[group_of_subj[out["_subj"].to_numpy(dtype="int64")]].reset_index(drop=True)
         out = pd.concat([gk, out], axis=1)
         cols = by_cols + cols
-    out = out[cols]
-    if subject != "participant_id":
-        out = out.rename(columns={"participant_id": subject})
-    return out
+    return out[cols]
 
 
 def reliable_change_summary(
@@ -363,22 +387,40 @@ def reliable_change_summary(
     0  wellbeing        3           1            2               0
     """
     func = "reliable_change_summary"
+    _check_changes(changes)
+    min_cell_size = check_min_cell_size(min_cell_size, func)
+    by_cols = _data.as_by(by, changes, func, list(_SUMMARY_NEEDS))
+    out = _category_counts(changes, by_cols + ["scale", "time_from", "time_to"])
+    cols = list(RELIABLE_CHANGE_SUMMARY_COLUMNS)
+    if by_cols:
+        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
+        cols = by_cols + cols + [_data.SMALL_GROUP]
+    return out[cols].reset_index(drop=True)
+
+
+_SUMMARY_NEEDS = ("scale", "time_from", "time_to", "rci_category", "clinical_category", "cutoff",
+                  "sd_pre", "r_xx", "reliability_source", "se_diff")
+"""Columns of :func:`reliable_change`'s output that :func:`reliable_change_summary` reads."""
+
+
+def _check_changes(changes: object) -> None:
+    """``changes`` must be a table with the columns of :func:`reliable_change`'s output."""
+    func = "reliable_change_summary"
     if not isinstance(changes, pd.DataFrame):
         raise ParameterError(
             f"The 'changes' parameter of {func}() must be the DataFrame returned by "
             f"reliable_change(). Got {type(changes).__name__} instead."
         )
-    need = ["scale", "time_from", "time_to", "rci_category", "clinical_category", "cutoff",
-            "sd_pre", "r_xx", "reliability_source", "se_diff"]
-    missing = [c for c in need if c not in changes.columns]
+    missing = [c for c in _SUMMARY_NEEDS if c not in changes.columns]
     if missing:
         raise ParameterError(
             f"The table passed to {func}() lacks column(s) {missing}.",
             fix="pass the output of reliable_change() unchanged.",
         )
-    min_cell_size = check_min_cell_size(min_cell_size, func)
-    by_cols = _data.as_by(by, changes, func, need)
-    keys = by_cols + ["scale", "time_from", "time_to"]
+
+
+def _category_counts(changes: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts and percentages of each category per key (recovered: NaN without a cut-off)."""
     cat = changes["rci_category"].astype(object)
     frame = changes[keys + ["sd_pre", "r_xx", "reliability_source", "se_diff", "cutoff"]].assign(
         _imp=(cat == "improved").astype("int64"),
@@ -402,8 +444,4 @@ def reliable_change_summary(
     no_cut = out["_cut"].isna().to_numpy()
     out["n_recovered"] = out["n_recovered"].astype("float64").where(~no_cut, np.nan)
     out["pct_recovered"] = out["pct_recovered"].where(~no_cut, np.nan)
-    cols = list(RELIABLE_CHANGE_SUMMARY_COLUMNS)
-    if by_cols:
-        out[_data.SMALL_GROUP] = out["n_pairs"] < min_cell_size
-        cols = by_cols + cols + [_data.SMALL_GROUP]
-    return out[cols].reset_index(drop=True)
+    return out

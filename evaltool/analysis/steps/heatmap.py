@@ -74,8 +74,8 @@ def code_kinds(codebook: Any, codes: list[str]) -> dict[str, str]:
 def _group_counts(run: Run, group: str, codes: list[str], k: int) -> list[dict[str, Any]]:
     """People mentioning each code per group value, suppressed with the all-participants totals
     (the cohort tables' rule: a hidden respondent count hides its whole row)."""
-    from ...qual.coder import empty_mask
     from ...privacy.counts import suppress_counts
+    from ...qual.coder import empty_mask
 
     parts, answers, codings = run.tables[N.PARTICIPANTS], run.tables[N.FREE_TEXT], run.tables[N.CODINGS]
     members = parts[[C.PARTICIPANT_ID]].assign(g=_labels(parts[group])).dropna(subset=["g"])
@@ -187,7 +187,7 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
     """
     from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch, Rectangle
+    from matplotlib.patches import Patch
 
     from ...plots._style import style
 
@@ -195,26 +195,9 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
     titles = {EVERYONE: "", **(group_titles or {})}
     t = table.copy()
     t["kind"] = t["kind"].fillna("").astype(str)
-    order_k = [k for k in kind_labels if (t["kind"] == k).any()] + sorted(set(t["kind"]) - set(kind_labels))
-    codes = list(dict.fromkeys(t[C.CODE]))
-    rows: list[str | None] = []
-    heads: list[tuple[int, str]] = []
-    for kd in order_k:
-        mine = [c for c in codes if (t.loc[t[C.CODE] == c, "kind"].iloc[0] == kd)]
-        if not mine:
-            continue
-        if rows:
-            rows.append(None)
-        heads.append((len(rows), kind_labels.get(kd, kd.capitalize() if kd else "Other")))
-        rows += mine
-    blocks = list(dict.fromkeys(t["group_by"]))
-    cols: list[tuple[str, str] | None] = []
-    for b in blocks:
-        if cols:
-            cols.append(None)
-        cols += [(b, g) for g in dict.fromkeys(t.loc[t["group_by"] == b, "group"])]
+    rows, heads = _heatmap_rows(t, kind_labels)
+    blocks, cols = _heatmap_columns(t)
     cell = t.set_index(["group_by", "group", C.CODE])
-    label = dict(zip(t[C.CODE], t["label"], strict=False))
     norm = Normalize(0, 100)
     with style():
         import matplotlib as mpl
@@ -227,32 +210,9 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
         ax.grid(False)
         for s in ax.spines.values():
             s.set_visible(False)
-        for i, code in enumerate(rows):
-            for j, col in enumerate(cols):
-                if code is None or col is None:
-                    continue
-                r: Any = cell.loc[(col[0], col[1], code)]  # type: ignore[index]
-                if not bool(r["shown"]) or pd.isna(r["percent"]):
-                    ax.add_patch(Rectangle((j, i), 1, 1, facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
-                                           linewidth=0.4))
-                    continue
-                v = float(r["percent"])
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor=cmap(norm(v)), edgecolor="white", linewidth=0.8))
-                ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
-                        color="white" if v < 55 else "black")
-        ax.set_yticks([i + 0.5 for i, c in enumerate(rows) if c is not None],
-                      [label.get(c, c) for c in rows if c is not None], fontsize=8)
-        ax.set_xticks([j + 0.5 for j, c in enumerate(cols) if c is not None],
-                      [_col_label(cell, c) for c in cols if c is not None], fontsize=7.5, rotation=90)
-        ax.tick_params(length=0)
-        for i, text in heads:
-            ax.text(-0.01, i - 0.15 if i else -0.15, text, transform=ax.get_yaxis_transform(), ha="right",
-                    va="bottom", fontsize=8, fontweight="bold", color="#333333")
-        for b in blocks:
-            js = [j for j, c in enumerate(cols) if c is not None and c[0] == b]
-            if titles.get(b, b.capitalize()) and js:
-                ax.text((js[0] + js[-1] + 1) / 2, -0.2, titles.get(b, b.capitalize()), ha="center",
-                        va="bottom", fontsize=8.5, fontweight="bold", color="#333333")
+        _draw_cells(ax, cell, rows, cols, cmap, norm)
+        label = dict(zip(t[C.CODE], t["label"], strict=False))
+        _draw_headings(ax, cell, rows, cols, heads, blocks, label, titles)
         sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
         bar = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, aspect=25)
         bar.set_label("% of respondents who mentioned it", fontsize=8)
@@ -262,6 +222,73 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
                                         "hidden number")],
                    loc="outside lower left", fontsize=7.5, frameon=False)
     return fig
+
+
+def _heatmap_rows(t: pd.DataFrame, kind_labels: dict[str, str]) -> tuple[list[str | None], list[tuple[int, str]]]:
+    """The codes top to bottom, grouped by kind (``None``: a gap), and each kind's heading row."""
+    order_k = [k for k in kind_labels if (t["kind"] == k).any()] + sorted(set(t["kind"]) - set(kind_labels))
+    codes = list(dict.fromkeys(t[C.CODE]))
+    rows: list[str | None] = []
+    heads: list[tuple[int, str]] = []
+    for kd in order_k:
+        mine = [c for c in codes if (t.loc[t[C.CODE] == c, "kind"].iloc[0] == kd)]
+        if not mine:
+            continue
+        if rows:
+            rows.append(None)
+        heads.append((len(rows), kind_labels.get(kd, kd.capitalize() if kd else "Other")))
+        rows += mine
+    return rows, heads
+
+
+def _heatmap_columns(t: pd.DataFrame) -> tuple[list[str], list[tuple[str, str] | None]]:
+    """The ``group_by`` blocks and the (block, group) columns left to right (``None``: a gap)."""
+    blocks = list(dict.fromkeys(t["group_by"]))
+    cols: list[tuple[str, str] | None] = []
+    for b in blocks:
+        if cols:
+            cols.append(None)
+        cols += [(b, g) for g in dict.fromkeys(t.loc[t["group_by"] == b, "group"])]
+    return blocks, cols
+
+
+def _draw_cells(ax: Any, cell: pd.DataFrame, rows: list[str | None], cols: list[tuple[str, str] | None],
+                cmap: Any, norm: Any) -> None:
+    """One coloured square per shown share with its value; hidden cells grey and hatched."""
+    from matplotlib.patches import Rectangle
+
+    for i, code in enumerate(rows):
+        for j, col in enumerate(cols):
+            if code is None or col is None:
+                continue
+            r: Any = cell.loc[(col[0], col[1], code)]  # type: ignore[index]
+            if not bool(r["shown"]) or pd.isna(r["percent"]):
+                ax.add_patch(Rectangle((j, i), 1, 1, facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
+                                       linewidth=0.4))
+                continue
+            v = float(r["percent"])
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=cmap(norm(v)), edgecolor="white", linewidth=0.8))
+            ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if v < 55 else "black")
+
+
+def _draw_headings(ax: Any, cell: pd.DataFrame, rows: list[str | None], cols: list[tuple[str, str] | None],
+                   heads: list[tuple[int, str]], blocks: list[str], label: dict[str, str],
+                   titles: dict[str, str]) -> None:
+    """Code labels, column labels (group and n), kind headings and ``group_by`` block titles."""
+    ax.set_yticks([i + 0.5 for i, c in enumerate(rows) if c is not None],
+                  [label.get(c, c) for c in rows if c is not None], fontsize=8)
+    ax.set_xticks([j + 0.5 for j, c in enumerate(cols) if c is not None],
+                  [_col_label(cell, c) for c in cols if c is not None], fontsize=7.5, rotation=90)
+    ax.tick_params(length=0)
+    for i, text in heads:
+        ax.text(-0.01, i - 0.15 if i else -0.15, text, transform=ax.get_yaxis_transform(), ha="right",
+                va="bottom", fontsize=8, fontweight="bold", color="#333333")
+    for b in blocks:
+        js = [j for j, c in enumerate(cols) if c is not None and c[0] == b]
+        if titles.get(b, b.capitalize()) and js:
+            ax.text((js[0] + js[-1] + 1) / 2, -0.2, titles.get(b, b.capitalize()), ha="center",
+                    va="bottom", fontsize=8.5, fontweight="bold", color="#333333")
 
 
 def _col_label(cell: pd.DataFrame, col: tuple[str, str]) -> str:

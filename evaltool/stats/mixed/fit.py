@@ -133,22 +133,16 @@ class MixedFit:
 
 
 def fit_mixed(
-    scores: pd.DataFrame,
-    *,
-    dv: str = C.SCORE,
-    time: str = C.TIMEPOINT,
-    subject: str = C.PARTICIPANT_ID,
-    group: str | None = None,
-    cohort: str | None = None,
-    baseline: object = None,
-    scale: str | None = C.SCALE,
+    scores: pd.DataFrame, *, dv: str = C.SCORE, time: str = C.TIMEPOINT,
+    subject: str = C.PARTICIPANT_ID, group: str | None = None, cohort: str | None = None,
+    baseline: object = None, scale: str | None = C.SCALE,
 ) -> MixedFit:
     """Fit ``score ~ time + (1 | participant)`` by REML on all available scores of one scale.
 
     The random-intercept model uses every observed score, so participants lost to follow-up
     still count. Time is treatment-coded against the baseline; optionally a second random
     intercept for ``cohort`` and a ``group * time`` interaction are added. The input is not
-    modified.
+    modified. The estimation and its R references are in docs/statistics.md, section 4.
 
     Parameters
     ----------
@@ -157,62 +151,31 @@ def fit_mixed(
         ``instrument`` or ``scale`` column, each must hold one value (they label the output).
     dv, time, subject
         Columns of the score, the timepoint and the participant id. The timepoint order is
-        the categorical's category order (docs/statistics.md, "Conventions": timepoints are
-        ordered categoricals); a non-categorical timepoint column needs ``baseline=`` and is
-        then ordered by first appearance.
-    group
-        Optional column of a between-participant factor (e.g. profession): the model becomes
-        ``score ~ group * time + (1 | participant)``; the reference level is the first
-        category (sorted values if not categorical, as R's ``factor``).
-    cohort
-        Optional column of the cohort (workshop group): adds ``+ (1 | cohort)``. Every
-        participant must belong to one cohort.
-    baseline
-        The reference timepoint; default the first category of ``time``.
-    scale
-        Column naming the scale (used only to label the output; None or absent = unlabelled).
+        the categorical's category order; a non-categorical timepoint column needs
+        ``baseline=`` and is then ordered by first appearance.
+    group, cohort
+        Optional columns of a between-participant factor (e.g. profession: ``score ~ group *
+        time + (1 | participant)``, reference level the first category, as R's ``factor``) and
+        of the cohort (workshop group: adds ``+ (1 | cohort)``; one cohort per participant).
+    baseline, scale
+        The reference timepoint (default the first category of ``time``); the column naming
+        the scale (used only to label the output; None or absent = unlabelled).
 
     Returns
     -------
     MixedFit
-        Estimates, covariance and variance components; see :class:`MixedFit`.
+        Estimates, covariance, variance components and counts; see :class:`MixedFit`.
 
     Raises
     ------
     ParameterError
-        For a missing column, an unknown baseline, scores of more than one scale, rows without
-        a participant id or timepoint, or data that cannot support the model: no scores at
-        baseline, scores at one timepoint only, one score per participant, duplicate
-        participant × timepoint rows, a participant in two cohorts, an empty group × time
-        cell, or scores that do not vary (within participants).
-
-    Notes
-    -----
-    Rows whose score is missing are dropped one observation at a time (all available data),
-    as are rows without a ``group``/``cohort`` value (R's ``na.omit``); the counts are in
-    ``n_missing``/``n_incomplete``. Timepoints without any score are left out
-    of the model and listed in ``empty_time_levels``.
-
-    With ``V = sigma^2 (I + rho Z Z')`` the REML criterion is profiled over
-    ``rho = theta^2`` using per-participant sums (``V_i^-1`` has a closed form), minimised with
-    Brent's method and polished with Newton steps on its analytic derivatives; with a cohort
-    intercept both ratios are optimised with L-BFGS-B. A boundary estimate (``theta = 0``) is
-    reported as ``singular`` with a message, as lme4's ``isSingular()``. Standard errors come
-    from ``(X'V^-1 X)^-1`` at the REML estimates. Satterthwaite's df (used by
-    :func:`tidy_mixed` and the other tables) follow lmerTest: the Hessian of the REML deviance
-    in ``(theta, sigma)`` and the Jacobian of ``cov(beta)``, analytic with one random
-    intercept and by Richardson-extrapolated differences with two.
-
-    Checked against R 4.2.2, lme4 1.1.31, lmerTest 3.1.3 (``lmer(score ~ time + (1 | id),
-    REML = TRUE)``, ``+ (1 | cohort)``, ``profession * time``) on
-    ``tests/reference/expected/prepost.json``: estimates within 1e-7, SEs and df within 1e-5
-    relative, REML criterion within 1e-9.
+        For a missing column, an unknown baseline, several scales, rows without a participant
+        id or timepoint, or data that cannot support the model (the message says why).
 
     Examples
     --------
     >>> import pandas as pd
-    >>> scores = pd.DataFrame({
-    ...     "participant_id": ["a", "a", "b", "b", "c", "c", "d"],
+    >>> scores = pd.DataFrame({"participant_id": list("aabbccd"),
     ...     "timepoint": pd.Categorical(["pre", "post"] * 3 + ["pre"],
     ...                                 categories=["pre", "post"], ordered=True),
     ...     "score": [3.0, 3.6, 2.5, 3.4, 4.0, 4.1, 3.1]})
@@ -224,12 +187,35 @@ def fit_mixed(
     >>> round(float(fit.beta[1]), 4)
     0.5382
     """
-    d: Design = build(scores, dv=dv, time=time, subject=subject, group=group, cohort=cohort,
-                      baseline=baseline,
+    d: Design = build(scores, dv=dv, time=time, subject=subject, group=group, cohort=cohort, baseline=baseline,
                       scale=scale if scale in getattr(scores, "columns", ()) else None)
     y_mean = float(d.y.mean())
     yc = d.y - y_mean  # centred for accuracy; the intercept absorbs the mean
     st = _reml.sums(d.X, yc, d.subject, d.n_subjects, d.cohort_of_subject, d.n_cohorts)
+    _check_estimable(st, yc)
+    opt = _optimised(st)
+    s, sigma, beta, vcov = _fixed_effects(st, opt, y_mean)
+    sat = _reml.satterthwaite(st, opt.phi, sigma)
+    singular = bool(np.any(opt.phi < _reml.SINGULAR_TOL))
+    rhs = f"{group} * {time}" if group is not None else time
+    return MixedFit(
+        formula=f"{dv} ~ {rhs} + (1 | {subject})" + (f" + (1 | {cohort})" if cohort else ""),
+        instrument=d.instrument, scale=d.scale, dv=dv, time=time, subject=subject, group=group,
+        cohort=cohort, all_time_levels=d.all_time_levels, time_levels=d.time_levels,
+        empty_time_levels=d.empty_time_levels, group_levels=d.group_levels,
+        column_names=d.column_names, column_terms=d.column_terms, terms=d.terms, beta=beta,
+        vcov=vcov, sigma=sigma, theta=opt.phi.copy(),
+        reml_criterion=float(_reml.reml_criterion(st, s)), singular=singular,
+        converged=opt.converged, messages=_messages(opt, sat, d, subject, cohort, singular),
+        n_obs=st.n_obs, n_participants=d.n_subjects, n_cohorts=d.n_cohorts,
+        n_per_time=d.n_per_time, sd_baseline=d.sd_baseline, n_baseline=d.n_baseline,
+        n_missing=d.n_missing, n_incomplete=d.n_incomplete, _jac=sat.jac,
+        _vcov_varpar=sat.vcov_varpar, _cell_counts=d.cell_counts,
+    )
+
+
+def _check_estimable(st: _reml.Sums, yc: np.ndarray) -> None:
+    """The fixed-effect design must be of full rank and leave residual variance."""
     s0 = _reml.state(st, np.zeros(st.n_re))
     if s0 is None:  # pragma: no cover - factor designs with data in every cell are full rank
         raise ParameterError("fit_mixed(): the fixed-effect design is rank deficient.")
@@ -238,6 +224,10 @@ def fit_mixed(
             "fit_mixed(): the scores do not vary once the fixed effects are accounted for "
             "(zero residual variance), so no variance components can be estimated.",
             fix="check the scoring; a scale whose scores are all equal has nothing to model.")
+
+
+def _optimised(st: _reml.Sums) -> _reml.Optimum:
+    """The REML optimum; a residual variance at its upper limit means a degenerate model."""
     opt = _reml.optimise(st)
     if not opt.converged and "upper limit" in opt.message:
         raise ParameterError(
@@ -245,18 +235,28 @@ def fit_mixed(
             "within participants beyond the fixed effects, so the model is degenerate.",
             fix="check the scoring and the timepoint column (are the timepoints' scores "
                 "copies of each other?).")
+    return opt
+
+
+def _fixed_effects(st: _reml.Sums, opt: _reml.Optimum, y_mean: float,
+                   ) -> tuple[_reml.State, float, np.ndarray, np.ndarray]:
+    """The solution at the optimum, σ, β (intercept back on the scale of the scores), cov(β)."""
     s = _reml.solve(st, opt.phi)
     sigma = float(np.sqrt(s.Q / (st.n_obs - st.p)))
     beta = s.beta.copy()
     beta[0] += y_mean
     vcov = sigma ** 2 * np.linalg.inv(s.M)
     vcov = 0.5 * (vcov + vcov.T)
-    sat = _reml.satterthwaite(st, opt.phi, sigma)
+    return s, sigma, beta, vcov
 
+
+def _messages(opt: _reml.Optimum, sat: _reml.Satterthwaite, d: Design, subject: str,
+              cohort: str | None, singular: bool) -> tuple[str, ...]:
+    """What the reader of the fit must know: optimiser messages, a boundary (singular) fit,
+    a Hessian that is not positive definite, timepoints left out."""
     messages = []
     if opt.message:
         messages.append(opt.message)
-    singular = bool(np.any(opt.phi < _reml.SINGULAR_TOL))
     if singular:
         groups = (subject,) if cohort is None else (subject, cohort)
         at0 = [g for g, ph in zip(groups, opt.phi, strict=True) if ph < _reml.SINGULAR_TOL]
@@ -268,23 +268,7 @@ def fit_mixed(
     if d.empty_time_levels:
         messages.append("no scores at timepoint(s) "
                         + ", ".join(repr(x) for x in d.empty_time_levels) + "; left out")
-
-    rhs = f"{group} * {time}" if group is not None else time
-    formula = f"{dv} ~ {rhs} + (1 | {subject})" + (f" + (1 | {cohort})" if cohort else "")
-    return MixedFit(
-        formula=formula, instrument=d.instrument, scale=d.scale, dv=dv, time=time,
-        subject=subject, group=group, cohort=cohort, all_time_levels=d.all_time_levels,
-        time_levels=d.time_levels,
-        empty_time_levels=d.empty_time_levels, group_levels=d.group_levels,
-        column_names=d.column_names, column_terms=d.column_terms, terms=d.terms, beta=beta,
-        vcov=vcov, sigma=sigma, theta=opt.phi.copy(),
-        reml_criterion=float(_reml.reml_criterion(st, s)), singular=singular,
-        converged=opt.converged, messages=tuple(messages), n_obs=st.n_obs,
-        n_participants=d.n_subjects, n_cohorts=d.n_cohorts, n_per_time=d.n_per_time,
-        sd_baseline=d.sd_baseline, n_baseline=d.n_baseline, n_missing=d.n_missing,
-        n_incomplete=d.n_incomplete, _jac=sat.jac, _vcov_varpar=sat.vcov_varpar,
-        _cell_counts=d.cell_counts,
-    )
+    return tuple(messages)
 
 
 def _intercept_index(fit: MixedFit) -> int:
