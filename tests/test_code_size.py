@@ -23,7 +23,7 @@ LINK_STEPS = ("study/link.py", "study/_waves.py", "study/_participants.py")
 
 # split in progress on branches qual13c/layout15/pooled14 (the integrator removes these
 # entries after merging them)
-IN_PROGRESS = ("qual/", "report/", "plots/", "analysis/steps/pooled.py")
+IN_PROGRESS = ("report/", "plots/", "analysis/steps/pooled.py")
 
 
 def _modules() -> list[Path]:
