@@ -67,45 +67,7 @@ def codebook_table(codebook: Any, *, code_names: CodeNames = "id") -> pd.DataFra
     0  workload        True  #1B9E77
     1   culture        True  #D95F02
     """
-    if isinstance(codebook, pd.DataFrame):
-        if C.CODE not in codebook.columns:
-            raise ParameterError(
-                "The codebook table lacks a 'code' column.",
-                fix=f"pass a Codebook, a list of code ids or a table with 'code'; columns present: "
-                    f"{list(codebook.columns)}.",
-            )
-        rows = [{k: (None if _isna(v) else v) for k, v in r.items()}
-                for r in codebook.to_dict("records")]
-    else:
-        items = (codebook.flat_codes() if hasattr(codebook, "flat_codes")
-                 else getattr(codebook, "codes", codebook))
-        if isinstance(items, Mapping):
-            items = list(items.values())
-        if isinstance(items, str) or not hasattr(items, "__iter__"):
-            raise ParameterError(
-                "The 'codebook' parameter must be a Codebook, a table with a 'code' column or a "
-                f"list of code ids. Got {type(codebook).__name__} instead."
-            )
-        rows = []
-        for item in items:
-            if isinstance(item, str):
-                rows.append({C.CODE: item})
-                continue
-            code = getattr(item, "label" if code_names == "label" else "id", None) or item.id
-            parent = getattr(item, "parent", None)
-            rows.append({
-                C.CODE: str(code),
-                "description": getattr(item, "definition", None) or getattr(item, "description", None),
-                "parent": None if parent is None else str(parent),
-                "color": getattr(item, "color", None),
-                "is_codable": getattr(item, "codable", getattr(item, "is_codable", True)),
-                "_id": str(getattr(item, "id", code)),
-            })
-        if code_names == "label":  # parents refer to ids; translate to labels
-            by_id = {r["_id"]: r[C.CODE] for r in rows if "_id" in r}
-            for r in rows:
-                if r.get("parent") is not None:
-                    r["parent"] = by_id.get(r["parent"], r["parent"])
+    rows = _table_rows(codebook) if isinstance(codebook, pd.DataFrame) else _code_rows(codebook, code_names)
     table = pd.DataFrame(rows)
     for col in CODEBOOK_TABLE_COLUMNS:
         if col not in table.columns:
@@ -128,6 +90,52 @@ def codebook_table(codebook: Any, *, code_names: CodeNames = "id") -> pd.DataFra
                              fix="add the parent codes or remove the parent references.")
     table = table.loc[:, list(CODEBOOK_TABLE_COLUMNS)]
     return table.astype({c: object for c in CODEBOOK_TABLE_COLUMNS if c != "is_codable"})
+
+
+def _table_rows(codebook: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a codebook given as a table with a ``code`` column."""
+    if C.CODE not in codebook.columns:
+        raise ParameterError(
+            "The codebook table lacks a 'code' column.",
+            fix=f"pass a Codebook, a list of code ids or a table with 'code'; columns present: "
+                f"{list(codebook.columns)}.",
+        )
+    return [{k: (None if _isna(v) else v) for k, v in r.items()}
+            for r in codebook.to_dict("records")]
+
+
+def _code_rows(codebook: Any, code_names: CodeNames) -> list[dict[str, Any]]:
+    """Rows of a Codebook (or of a list of code ids)."""
+    items = (codebook.flat_codes() if hasattr(codebook, "flat_codes")
+             else getattr(codebook, "codes", codebook))
+    if isinstance(items, Mapping):
+        items = list(items.values())
+    if isinstance(items, str) or not hasattr(items, "__iter__"):
+        raise ParameterError(
+            "The 'codebook' parameter must be a Codebook, a table with a 'code' column or a "
+            f"list of code ids. Got {type(codebook).__name__} instead."
+        )
+    rows = []
+    for item in items:
+        if isinstance(item, str):
+            rows.append({C.CODE: item})
+            continue
+        code = getattr(item, "label" if code_names == "label" else "id", None) or item.id
+        parent = getattr(item, "parent", None)
+        rows.append({
+            C.CODE: str(code),
+            "description": getattr(item, "definition", None) or getattr(item, "description", None),
+            "parent": None if parent is None else str(parent),
+            "color": getattr(item, "color", None),
+            "is_codable": getattr(item, "codable", getattr(item, "is_codable", True)),
+            "_id": str(getattr(item, "id", code)),
+        })
+    if code_names == "label":  # parents refer to ids; translate to labels
+        by_id = {r["_id"]: r[C.CODE] for r in rows if "_id" in r}
+        for r in rows:
+            if r.get("parent") is not None:
+                r["parent"] = by_id.get(r["parent"], r["parent"])
+    return rows
 
 
 def _isna(v: Any) -> bool:

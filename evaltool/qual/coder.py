@@ -36,7 +36,14 @@ NEGATED = "negated"
 VALENCE = "valence"
 
 CODINGS_COLUMNS = (C.RESPONSE_ID, C.CODE, C.START, C.END, C.EVIDENCE, C.RULE, NEGATED, C.CODER)
-"""Columns of :func:`code` (the Codings table plus ``rule`` and ``negated``)."""
+"""Columns of :func:`code` (the Codings table plus ``rule`` and ``negated``): ``response_id``
+(the answer's id); ``code`` (the code id); ``start``, ``end`` (character offsets, Unicode code
+points, end exclusive, into the original text, so ``text[start:end] == evidence``); ``evidence``
+(the matched span of the original text; the whole answer for a question-context coding);
+``rule`` (which rule fired: its ``name``, or ``phrase:...``, ``stem:...``, ``near:...``,
+``regex:...``, or ``question context``); ``negated`` (a negation cue precedes the match within
+its clause: the coding is kept; for rules marked ``negation_sensitive`` such matches are dropped
+instead); ``coder`` (who coded: ``coder_name``)."""
 VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, C.EVIDENCE)
 """Columns of :func:`code_valence`."""
 SUMMARY_COLUMNS = ("n_answers", "n_empty", "n_coded", "n_uncoded", "n_codings")
@@ -147,33 +154,13 @@ def code(
     -------
     DataFrame
         One row per piece of evidence (an answer may have several codes, and several rows per
-        code), ordered by answer then position:
-
-        - ``response_id``: the answer's id;
-        - ``code``: the code id;
-        - ``start``, ``end``: character offsets (Unicode code points, end exclusive) into the
-          original text, so ``text[start:end] == evidence``;
-        - ``evidence``: the matched span of the original text (the whole answer for a
-          question-context coding);
-        - ``rule``: which rule fired (its ``name``, or ``phrase:...``, ``stem:...``,
-          ``near:...``, ``regex:...``, or ``question context``);
-        - ``negated``: a negation cue precedes the match within its clause (the coding is kept;
-          for rules marked ``negation_sensitive`` such matches are dropped instead);
-        - ``coder``: who coded (``coder_name``).
+        code), ordered by answer then position; the columns are ``CODINGS_COLUMNS`` (described
+        there).
 
     Notes
     -----
-    Matching is case-insensitive and works on whole words; answers are split into clauses at
-    ``. ! ? ; ,``, new lines and contrast words ("but", "however", ...), and proximity rules and
-    negation only act within a clause. Negation: a cue from ``negation.cues`` ends at most
-    ``negation.window`` words before the match in the same clause ("the call *wasn't* useful").
-    Empty-ish answers (``codebook.empty_answers``, or fewer than ``min_letters`` letters) are not
-    coded. Matches of one code never overlap; a code's ``exclude_patterns`` veto matches.
-
-    Question context (opt-in per code, see :mod:`evaltool.qual.codebook`): a code with
-    ``question_context`` is given to every non-empty answer to a matching question that
-    evaluates something (a valence or ``evaluative`` lexicon term), with the whole answer as
-    evidence, unless its text already carries the code.
+    How answers are matched (clauses, negation, empty answers, overlaps, question context) is
+    described in docs/codebook.md, "Coding conventions".
 
     Examples
     --------
@@ -197,37 +184,43 @@ def code(
     """
     ids, texts = _answers(answers, text, id, "code")
     questions = _questions(answers, question, "code")
-    book = _book(codebook)
     coder = coder_name if coder_name is not None else DEFAULT_CODER
-    comp = E.compile_codebook(book)
+    comp = E.compile_codebook(_book(codebook))
     unique, inv = _unique(texts)
-    hits = _hits(unique, comp, _n_jobs(n_jobs))
-    code_ids = np.array([cm.code for cm in comp.codes], dtype=object)
-    # hits of each distinct text, sorted by (text, start, code)
-    u = hits["u"]
-    order = np.lexsort((hits["code"], hits["s"], u))
-    u, s, e = u[order], hits["s"][order], hits["e"][order]
-    evidence = np.empty(len(u), dtype=object)
-    evidence[:] = [unique[a][b:c] for a, b, c in zip(u.tolist(), s.tolist(), e.tolist(), strict=True)]
-    rules = np.array(hits["rule"], dtype=object)[order]
-    # repeat them for every answer with that text, in input order
-    counts = np.bincount(u, minlength=len(unique))
-    first = np.cumsum(counts) - counts
-    rep = counts[inv]
-    row_idx = np.repeat(np.arange(len(texts)), rep)
-    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
-    h = first[inv[row_idx]] + within
-    rows = {"row": row_idx, "code": hits["code"][order][h], "s": s[h], "e": e[h],
-            "evidence": evidence[h], "rule": rules[h], "neg": hits["neg"][order][h]}
+    rows = _per_answer(_hits(unique, comp, _n_jobs(n_jobs)), unique, inv)
     if comp.rule_questions:
         rows = V.rule_questions(rows, questions, comp)
     if questions is not None and (comp.question_veto or comp.question_context):
         rows = V.question_rules(rows, texts, questions, comp)
     if len(rows["row"]) == 0:
         return _empty_codings(coder)
+    return _codings_frame(rows, ids, np.array([cm.code for cm in comp.codes], dtype=object), coder)
+
+
+def _per_answer(hits: dict[str, Any], unique: list[str], inv: np.ndarray) -> dict[str, np.ndarray]:
+    """The hits of each distinct text, sorted by (text, start, code), repeated for every answer
+    with that text in input order (``row`` = the answer's position)."""
+    u = hits["u"]
+    order = np.lexsort((hits["code"], hits["s"], u))
+    u, s, e = u[order], hits["s"][order], hits["e"][order]
+    evidence = np.empty(len(u), dtype=object)
+    evidence[:] = [unique[a][b:c] for a, b, c in zip(u.tolist(), s.tolist(), e.tolist(), strict=True)]
+    rules = np.array(hits["rule"], dtype=object)[order]
+    counts = np.bincount(u, minlength=len(unique))
+    first = np.cumsum(counts) - counts
+    rep = counts[inv]
+    row_idx = np.repeat(np.arange(len(inv)), rep)
+    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    h = first[inv[row_idx]] + within
+    return {"row": row_idx, "code": hits["code"][order][h], "s": s[h], "e": e[h],
+            "evidence": evidence[h], "rule": rules[h], "neg": hits["neg"][order][h]}
+
+
+def _codings_frame(rows: dict[str, np.ndarray], ids: list[object], code_ids: np.ndarray,
+                   coder: str) -> pd.DataFrame:
     id_arr = np.empty(len(ids), dtype=object)
     id_arr[:] = ids
-    out = pd.DataFrame({
+    return pd.DataFrame({
         C.RESPONSE_ID: pd.Series(id_arr[rows["row"]], dtype=object),
         C.CODE: pd.Series(code_ids[rows["code"]], dtype=object),
         C.START: rows["s"].astype("int64"),
@@ -236,8 +229,7 @@ def code(
         C.RULE: pd.Series(rows["rule"], dtype=object),
         NEGATED: rows["neg"].astype(bool),
         C.CODER: pd.Series([coder] * len(rows["row"]), dtype=object),
-    })
-    return out[list(CODINGS_COLUMNS)]
+    })[list(CODINGS_COLUMNS)]
 
 
 def _n_jobs(n_jobs: int | None) -> int:

@@ -42,10 +42,50 @@ AGREEMENT_COLUMNS = (
     C.CODE, "n_coders", "n_units", "n_coded", "percent_agreement",
     "kappa", "kappa_se", "ci_low", "ci_high", "alpha", "method", "note",
 )
+"""Columns of :func:`agreement`, one row per code then the pooled row (``code == OVERALL``):
+
+- ``code``
+- ``n_coders``: coders compared.
+- ``n_units``: answers with values from at least two coders (for two coders: complete pairs).
+- ``n_coded``: of these, answers on which at least one coder marked the code present.
+- ``percent_agreement``: share of ``n_units`` on which every coder who saw the answer gave the
+  same value (0–1).
+- ``kappa``, ``kappa_se``, ``ci_low``, ``ci_high``: Cohen's κ with its large-sample SE and Wald
+  CI (two coders only; NaN otherwise).
+- ``alpha``: Krippendorff's α, nominal.
+- ``method``: what was computed.
+- ``note``: why a coefficient is undefined, or "perfect agreement"; empty otherwise.
+"""
+AGREEMENT_METHOD = """What :func:`agreement` computes.
+
+Unit = answer × code, present/absent. κ = (p_o − p_e) / (1 − p_e) (Cohen 1960) on the 2 × 2
+table of complete pairs; SE from Fleiss, Cohen & Everitt (1969):
+Var(κ) = [Σ_i p_ii (1 − (p_i. + p_.i)(1 − κ))² + (1 − κ)² Σ_{i≠j} p_ij (p_.i + p_j.)²
+− (κ − p_e (1 − κ))²] / [n (1 − p_e)²]; CI = κ ± z SE (not truncated at 1).
+α (nominal) = 1 − (n − 1) Σ_{c≠k} o_ck / Σ_{c≠k} n_c n_k from the coincidence matrix
+(Krippendorff 2011). The pooled row treats every answer × code as one unit of a single
+binary variable. Both coefficients are undefined when only one value occurs (for example
+a code nobody used): the row says so in ``note``.
+
+A multi-category code (rows with a ``value``: valence, or any nominal variable): unit =
+answer, value = the category a coder gave (an answer without a value from a coder is
+missing for that coder). κ comes from the K × K table of the answers both coders valued,
+with the same formula and SE; α (nominal) from the per-answer category counts;
+``percent_agreement`` is the share of pairable answers on which all values agree;
+``n_coded`` = ``n_units``. Multi-category codes are not part of the pooled row.
+
+Checked against Cohen (1960, Table 1, three categories: κ = .492), the statpsych::ci.kappa
+example, Krippendorff (2011, five categories: α = 0.743), ``sklearn.metrics.cohen_kappa_score``
+and ``krippendorff.alpha(..., level_of_measurement="nominal")``.
+"""
 DISAGREEMENT_COLUMNS = (
     C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.CODE,
     "present_by", "absent_by", C.EVIDENCE, C.TEXT,
 )
+"""Columns of :func:`disagreements`, one row per disagreement: ``response_id``,
+``participant_id``, ``timepoint``, ``question`` (missing without ``answers``), ``code``,
+``present_by`` and ``absent_by`` (coder names joined by ", "), ``evidence`` ("coder: evidence"
+for each coding that marked it present, joined by " | "), ``text``."""
 
 _METHOD_TWO = "cohen_kappa (SE: Fleiss, Cohen & Everitt 1969; Wald CI); krippendorff_alpha nominal"
 _METHOD_MANY = "krippendorff_alpha nominal"
@@ -91,43 +131,13 @@ def agreement(
     Returns
     -------
     pandas.DataFrame
-        One row per code, then a pooled row with ``code == "(all codes)"``; columns
-        (``AGREEMENT_COLUMNS``):
-
-        - ``code``
-        - ``n_coders``: coders compared.
-        - ``n_units``: answers with values from at least two coders (for two coders: complete
-          pairs).
-        - ``n_coded``: of these, answers on which at least one coder marked the code present.
-        - ``percent_agreement``: share of ``n_units`` on which every coder who saw the answer
-          gave the same value (0–1).
-        - ``kappa``, ``kappa_se``, ``ci_low``, ``ci_high``: Cohen's κ with its large-sample SE
-          and Wald CI (two coders only; NaN otherwise).
-        - ``alpha``: Krippendorff's α, nominal.
-        - ``method``: what was computed.
-        - ``note``: why a coefficient is undefined, or "perfect agreement"; empty otherwise.
+        One row per code, then a pooled row with ``code == "(all codes)"``; the columns are
+        ``AGREEMENT_COLUMNS`` (described there).
 
     Notes
     -----
-    Unit = answer × code, present/absent. κ = (p_o − p_e) / (1 − p_e) (Cohen 1960) on the 2 × 2
-    table of complete pairs; SE from Fleiss, Cohen & Everitt (1969):
-    Var(κ) = [Σ_i p_ii (1 − (p_i. + p_.i)(1 − κ))² + (1 − κ)² Σ_{i≠j} p_ij (p_.i + p_j.)²
-    − (κ − p_e (1 − κ))²] / [n (1 − p_e)²]; CI = κ ± z SE (not truncated at 1).
-    α (nominal) = 1 − (n − 1) Σ_{c≠k} o_ck / Σ_{c≠k} n_c n_k from the coincidence matrix
-    (Krippendorff 2011). The pooled row treats every answer × code as one unit of a single
-    binary variable. Both coefficients are undefined when only one value occurs (for example
-    a code nobody used): the row says so in ``note``.
-
-    A multi-category code (rows with a ``value``: valence, or any nominal variable): unit =
-    answer, value = the category a coder gave (an answer without a value from a coder is
-    missing for that coder). κ comes from the K × K table of the answers both coders valued,
-    with the same formula and SE; α (nominal) from the per-answer category counts;
-    ``percent_agreement`` is the share of pairable answers on which all values agree;
-    ``n_coded`` = ``n_units``. Multi-category codes are not part of the pooled row.
-
-    Checked against Cohen (1960, Table 1, three categories: κ = .492), the statpsych::ci.kappa
-    example, Krippendorff (2011, five categories: α = 0.743), ``sklearn.metrics.cohen_kappa_score``
-    and ``krippendorff.alpha(..., level_of_measurement="nominal")``. Inputs are not modified.
+    The formulas (κ with its SE, α, the pooled row, multi-category codes) and the published
+    examples they are checked against are in ``AGREEMENT_METHOD``. Inputs are not modified.
 
     Examples
     --------
@@ -141,74 +151,80 @@ def agreement(
     0     workload        4                0.5    0.0  0.125
     1  (all codes)        4                0.5    0.0  0.125
     """
-    func = "agreement"
     if not (isinstance(confidence, float | int) and 0 < confidence < 1):
         raise ParameterError(
             f"The 'confidence' parameter of agreement() must be a number between 0 and 1. "
             f"Got {confidence!r} instead."
         )
-    per_coder, coders, code_list, universe, seen, present = _values(codings, units, answers, codes, func)
+    per_coder, coders, code_list, universe, seen, present = _values(
+        codings, units, answers, codes, "agreement")
     n_coders = len(coders)
     categorical = _categorical_codes(per_coder, code_list)
     binary = np.array([c not in categorical for c in code_list], dtype=bool)
     m_u = seen.sum(axis=0)                               # values per answer
-    pairable = m_u >= 2
     n1 = (present & seen[None]).sum(axis=1)              # (codes, units): coders saying present
-    n0 = m_u[None, :] - n1
-    counts = np.stack([n0, n1], axis=-1)[:, pairable]    # (codes, pairable units, 2)
-
-    def stats(cnt: np.ndarray, table: np.ndarray | None) -> dict[str, np.ndarray]:
-        nn0, nn1 = cnt[..., 0], cnt[..., 1]
-        n_units = np.full(cnt.shape[:-2], cnt.shape[-2])
-        agree = ((nn0 == 0) | (nn1 == 0)).sum(axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            pa = np.where(n_units > 0, agree / n_units, np.nan)
-        out = {"n_units": n_units, "n_coded": (nn1 > 0).sum(axis=-1), "percent_agreement": pa,
-               "alpha": krippendorff_alpha_nominal(cnt), "n_present": nn1.sum(axis=-1),
-               "n_values": (nn0 + nn1).sum(axis=-1)}
-        if table is not None:
-            out["kappa"], out["kappa_se"] = cohen_kappa_table(table)
-        return out
-
-    tables = None
-    if n_coders == 2:
-        both = seen[0] & seen[1]
-        a = present[:, 0, both]
-        b = present[:, 1, both]
-        tables = np.stack([
-            np.stack([(~a & ~b).sum(-1), (~a & b).sum(-1)], -1),
-            np.stack([(a & ~b).sum(-1), (a & b).sum(-1)], -1),
-        ], -2).astype("float64")                         # (codes, 2, 2): [A value, B value]
-    per_code = stats(counts, tables)
+    counts = np.stack([m_u[None, :] - n1, n1], axis=-1)[:, m_u >= 2]  # (codes, pairable units, 2)
+    tables = _pair_tables(seen, present) if n_coders == 2 else None
+    per_code = _binary_stats(counts, tables)
     bc = counts[binary]
-    pooled = stats(bc.reshape(1, -1, 2), None if tables is None else tables[binary].sum(0)[None])
+    pooled = _binary_stats(bc.reshape(1, -1, 2), None if tables is None else tables[binary].sum(0)[None])
     pooled["n_units"] = np.array([bc.shape[0] * bc.shape[1]])
-
     z = norm.ppf(0.5 + confidence / 2)
-    frames = []
-    for names, st in ((code_list, per_code), ([OVERALL], pooled)):
-        kappa = st.get("kappa", np.full(len(names), np.nan))
-        se = st.get("kappa_se", np.full(len(names), np.nan))
-        notes = _notes(st, n_coders)
-        if names == [OVERALL] and categorical:
-            notes = ["; ".join(x for x in (notes[0], "multi-category codes "
-                                           f"{sorted(categorical)} are not pooled") if x)]
-        frames.append(pd.DataFrame({
-            C.CODE: pd.Series(names, dtype=object),
-            "n_coders": n_coders,
-            "n_units": st["n_units"].astype("int64"),
-            "n_coded": st["n_coded"].astype("int64"),
-            "percent_agreement": st["percent_agreement"],
-            "kappa": kappa, "kappa_se": se, "ci_low": kappa - z * se, "ci_high": kappa + z * se,
-            "alpha": st["alpha"],
-            "method": _METHOD_TWO if n_coders == 2 else _METHOD_MANY,
-            "note": notes,
-        }))
-    out = pd.concat(frames, ignore_index=True)
+    pooled_note = f"multi-category codes {sorted(categorical)} are not pooled" if categorical else ""
+    out = pd.concat([_agreement_frame(code_list, per_code, n_coders, z, ""),
+                     _agreement_frame([OVERALL], pooled, n_coders, z, pooled_note)], ignore_index=True)
     for code in categorical:
         row = _categorical_row(per_coder, coders, code, universe, seen, z)
         out.loc[out.index[out[C.CODE] == code][0], list(row)] = list(row.values())
     return out.loc[:, list(AGREEMENT_COLUMNS)]
+
+
+def _binary_stats(cnt: np.ndarray, table: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Per code (leading axes) from the (units, [absent, present]) counts, and κ from the 2 × 2
+    tables of two coders."""
+    nn0, nn1 = cnt[..., 0], cnt[..., 1]
+    n_units = np.full(cnt.shape[:-2], cnt.shape[-2])
+    agree = ((nn0 == 0) | (nn1 == 0)).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pa = np.where(n_units > 0, agree / n_units, np.nan)
+    out = {"n_units": n_units, "n_coded": (nn1 > 0).sum(axis=-1), "percent_agreement": pa,
+           "alpha": krippendorff_alpha_nominal(cnt), "n_present": nn1.sum(axis=-1),
+           "n_values": (nn0 + nn1).sum(axis=-1)}
+    if table is not None:
+        out["kappa"], out["kappa_se"] = cohen_kappa_table(table)
+    return out
+
+
+def _pair_tables(seen: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """(codes, 2, 2) tables [A value, B value] of two coders on the answers both saw."""
+    both = seen[0] & seen[1]
+    a = present[:, 0, both]
+    b = present[:, 1, both]
+    return np.stack([
+        np.stack([(~a & ~b).sum(-1), (~a & b).sum(-1)], -1),
+        np.stack([(a & ~b).sum(-1), (a & b).sum(-1)], -1),
+    ], -2).astype("float64")
+
+
+def _agreement_frame(names: list[str], st: dict[str, np.ndarray], n_coders: int, z: float,
+                     extra_note: str) -> pd.DataFrame:
+    """Rows of :func:`agreement` for binary codes (or the pooled row)."""
+    kappa = st.get("kappa", np.full(len(names), np.nan))
+    se = st.get("kappa_se", np.full(len(names), np.nan))
+    notes = _notes(st, n_coders)
+    if extra_note:
+        notes = ["; ".join(x for x in (note, extra_note) if x) for note in notes]
+    return pd.DataFrame({
+        C.CODE: pd.Series(names, dtype=object),
+        "n_coders": n_coders,
+        "n_units": st["n_units"].astype("int64"),
+        "n_coded": st["n_coded"].astype("int64"),
+        "percent_agreement": st["percent_agreement"],
+        "kappa": kappa, "kappa_se": se, "ci_low": kappa - z * se, "ci_high": kappa + z * se,
+        "alpha": st["alpha"],
+        "method": _METHOD_TWO if n_coders == 2 else _METHOD_MANY,
+        "note": notes,
+    })
 
 
 def _categorical_codes(per_coder: dict[str, pd.DataFrame], code_list: list[str]) -> set[str]:
@@ -317,11 +333,8 @@ def disagreements(
     Returns
     -------
     pandas.DataFrame
-        One row per disagreement, ordered by code then answer; columns
-        (``DISAGREEMENT_COLUMNS``): ``response_id``, ``participant_id``, ``timepoint``,
-        ``question`` (missing without ``answers``), ``code``, ``present_by`` and
-        ``absent_by`` (coder names joined by ", "), ``evidence`` ("coder: evidence" for each
-        coding that marked it present, joined by " | "), ``text``.
+        One row per disagreement, ordered by code then answer; the columns are
+        ``DISAGREEMENT_COLUMNS`` (described there).
 
     Notes
     -----
@@ -341,9 +354,8 @@ def disagreements(
     0          r1          A         B  A: much work
     1          r2          B         A        B: Fine
     """
-    func = "disagreements"
     per_coder, coders, code_list, universe, seen, present = _values(
-        codings, units, answers, codes, func)
+        codings, units, answers, codes, "disagreements")
     pairable = seen.sum(axis=0) >= 2
     vals = present & seen[None]
     n1 = vals.sum(axis=1)
@@ -359,7 +371,12 @@ def disagreements(
         "present_by": pd.Series(present_by, dtype=object),
         "absent_by": pd.Series(absent_by, dtype=object),
     })
-    # evidence from the codings that marked the code present
+    out = _with_evidence(out, per_coder)
+    return _with_answers(out, answers)
+
+
+def _with_evidence(out: pd.DataFrame, per_coder: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The disagreements with the evidence of the codings that marked the code present."""
     ev_parts = []
     for coder, frame in per_coder.items():
         if C.EVIDENCE in frame.columns:
@@ -374,6 +391,11 @@ def disagreements(
         out = out.merge(ev, on=[C.RESPONSE_ID, C.CODE], how="left")
     else:
         out[C.EVIDENCE] = pd.Series([None] * len(out), dtype=object)
+    return out
+
+
+def _with_answers(out: pd.DataFrame, answers: pd.DataFrame | None) -> pd.DataFrame:
+    """The disagreements with the answers' identifiers and text, and their original ids."""
     for col in (C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT):
         if answers is not None and col in answers.columns and len(out):
             lookup = answers.drop_duplicates(C.RESPONSE_ID).set_index(_key(

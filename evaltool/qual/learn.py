@@ -33,6 +33,7 @@ import pandas as pd
 from .. import columns as C
 from .._version import __version__
 from ..errors import EvaltoolWarning, ParameterError
+from ._learn_apply import BASIS, code_parts, rule_positions
 from ._learn_curve import LEARNING_CURVE_COLUMNS, _presence, learning_curve  # noqa: F401 - re-exported
 from ._learn_features import Featurizer, rule_features
 from ._learn_input import coded_answers, key_of
@@ -61,13 +62,26 @@ __all__ = [
 ]
 
 LEARNED_CODER = f"evaltool-learned/{__version__}"
-BASIS = "basis"
 LEARN_REPORT_COLUMNS = (
     C.CODE, "n_answers", "n_positive", "n_folds", "kappa", "precision", "recall", "f1",
     "trained", DECISION, "kappa_rules", "kappa_model", "threshold", "note",
 )
-"""Columns of ``LearnedCoder.cv_report`` (one row per code, then ``valence`` if learned)."""
+"""Columns of ``LearnedCoder.cv_report`` (one row per code, then ``valence`` if learned):
+``code``, ``n_answers``, ``n_positive``, ``n_folds``; ``kappa``, ``precision``, ``recall``,
+``f1`` of the chosen decision on out-of-fold predictions; ``trained`` (a classifier was fitted);
+``decision`` (``rules``, ``model``, ``rules_or_model`` or ``not trained``); ``kappa_rules`` (the
+rules alone), ``kappa_model`` (the classifier alone, at its threshold); ``threshold``; ``note``.
+The ``valence`` row (when learned) has κ over four categories and ``n_positive`` = the number of
+answers valued."""
 LEARNED_CODINGS_COLUMNS = (*C.CODINGS_COLUMNS, PROBABILITY, BASIS, C.RULE)
+"""Columns of :func:`apply_coder`: ``response_id``, ``code``, ``start``, ``end``, ``evidence``,
+``coder`` (``"evaltool-learned/<version>"``), ``probability`` (the classifier's; missing for a
+code decided by rule), ``basis`` (``"rule"``, ``"model"`` or ``"rule+model"``) and ``rule``
+(which rule fired). Decided by ``rules``: the rule hits, as :func:`evaltool.qual.code` gives
+them. By ``model``: a code is present when its probability reaches the code's threshold; rule
+spans are its evidence where there are some (``rule+model``), otherwise the whole answer
+(``model``); a rule hit the classifier rejects is not kept. ``rules_or_model``: both. Answers
+without a letter are never model-coded."""
 LEARNED_VALENCE_COLUMNS = (C.RESPONSE_ID, VALENCE, PROBABILITY, BASIS, C.EVIDENCE)
 MIN_POSITIVE = 5
 Decision = str  # "rules" | "model" | "rules_or_model" | "not trained"
@@ -201,29 +215,12 @@ def train_coder(
     Returns
     -------
     LearnedCoder
-        With ``cv_report`` (``LEARN_REPORT_COLUMNS``): ``code``, ``n_answers``, ``n_positive``,
-        ``n_folds``; ``kappa``, ``precision``, ``recall``, ``f1`` of the chosen decision on
-        out-of-fold predictions; ``trained`` (a classifier was fitted); ``decision``
-        (``rules``, ``model``, ``rules_or_model`` or ``not trained``); ``kappa_rules`` (the
-        rules alone), ``kappa_model`` (the classifier alone, at its threshold); ``threshold``;
-        ``note``. The ``valence`` row (when learned) has κ over four categories and
-        ``n_positive`` = the number of answers valued.
+        With ``cv_report`` (``LEARN_REPORT_COLUMNS``, described there).
 
     Notes
     -----
-    Per fold the vectorisers are fitted on the training answers only; for each code a
-    logistic regression (``class_weight="balanced"``, liblinear) gives out-of-fold decision
-    values, on which a sigmoid (Platt 1999) is fitted: the calibration of
-    ``CalibratedClassifierCV(method="sigmoid", ensemble=False)``, reusing the same folds. On
-    the calibrated out-of-fold probabilities the
-    threshold maximising Cohen's κ is chosen (grid 0.05–0.95), for the model alone and for
-    "rule hit OR model"; the decision with the highest κ wins, but a model replaces the rules
-    only when it beats them by ``MARGIN`` (0.05) and the code has at least ``2 × min_positive``
-    positive answers — a choice made on the same folds is optimistic, and a team's rules
-    should not be dropped for noise. The
-    reported κ is the one of the chosen decision on the same out-of-fold predictions, so it is
-    slightly optimistic; :func:`learning_curve` measures on answers held out of training. The
-    final classifiers are fitted on all coded answers. Inputs are not modified.
+    How the classifiers, thresholds and decisions are chosen is described in
+    docs/codebook.md, "Coding by example". Inputs are not modified.
 
     Examples
     --------
@@ -245,8 +242,7 @@ def train_coder(
     texts, questions = data.texts, data.questions
     rules, rule_cols, _ = rule_features(texts, questions, book)
     book_codes = set(book.code_ids) if book is not None else set()
-    rule_hit = {c: rules[:, rule_cols.index(f"rule:{c}")] + rules[:, rule_cols.index(f"question_context:{c}")] > 0
-                for c in data.codes if f"rule:{c}" in rule_cols}
+    rule_hit = _rule_hits(rules, rule_cols, data.codes)
     final = Featurizer().fit(texts, questions, rule_cols)
     run = _Training(fold_matrices=FoldMatrices(texts, questions, rules, rule_cols),
                     x_all=final.transform(texts, questions, rules),
@@ -254,20 +250,38 @@ def train_coder(
                     min_positive=min_positive)
     for k, code in enumerate(data.codes):
         _train_code(run, code, data.y[:, k], rule_hit.get(code), code in book_codes)
-    valence_decision = None
-    if data.valence is not None:
-        vrow, vmodel, valence_decision = _train_valence(data, rules, rule_cols, run.x_all, run.fold_matrices,
-                                                        cv, seed, min_positive)
-        run.rows.append(vrow)
-        if vmodel is not None:
-            run.models[VALENCE] = vmodel
+    valence_decision = _add_valence(run, data, rules, rule_cols, cv, seed, min_positive)
+    return _learned_coder(run, data.codes, final, book, valence_decision, seed, cv)
+
+
+def _add_valence(run: _Training, data: Any, rules: np.ndarray, rule_cols: list[str], cv: int,
+                 seed: int, min_positive: int) -> str | None:
+    """Train valence when the coding carries it (its report row and model go into ``run``)."""
+    if data.valence is None:
+        return None
+    vrow, vmodel, valence_decision = _train_valence(data, rules, rule_cols, run.x_all, run.fold_matrices,
+                                                    cv, seed, min_positive)
+    run.rows.append(vrow)
+    if vmodel is not None:
+        run.models[VALENCE] = vmodel
+    return valence_decision
+
+
+def _learned_coder(run: _Training, codes: Sequence[str], final: Featurizer, book: Codebook | None,
+                   valence_decision: str | None, seed: int, cv: int) -> LearnedCoder:
     report = pd.DataFrame(run.rows, columns=list(LEARN_REPORT_COLUMNS)).astype(
         {C.CODE: object, "note": object, "trained": bool, DECISION: object})
-    return LearnedCoder(codes=tuple(c for c in data.codes if c in run.decisions), decisions=run.decisions,
+    return LearnedCoder(codes=tuple(c for c in codes if c in run.decisions), decisions=run.decisions,
                         thresholds=run.thresholds, cv_report=report, models=run.models, featurizer=final,
                         model_thresholds=run.model_thresholds,
                         codebook=book, valence_decision=valence_decision, seed=seed, cv=cv,
                         cv_predictions=pd.concat(run.preds, ignore_index=True) if run.preds else None)
+
+
+def _rule_hits(rules: np.ndarray, rule_cols: list[str], codes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Per code of the codebook: answers with a rule or question-context hit."""
+    return {c: rules[:, rule_cols.index(f"rule:{c}")] + rules[:, rule_cols.index(f"question_context:{c}")] > 0
+            for c in codes if f"rule:{c}" in rule_cols}
 
 
 # --------------------------------------------------------------------------------------
@@ -316,18 +330,8 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     Returns
     -------
     pandas.DataFrame
-        One row per evidence span (``LEARNED_CODINGS_COLUMNS``): ``response_id``, ``code``,
-        ``start``, ``end``, ``evidence``, ``coder`` (``"evaltool-learned/<version>"``),
-        ``probability`` (the classifier's; missing for a code decided by rule), ``basis``
-        (``"rule"``, ``"model"`` or ``"rule+model"``) and ``rule`` (which rule fired).
-
-    Notes
-    -----
-    ``rules``: the rule hits, as :func:`evaltool.qual.code` gives them. ``model``: a code is
-    present when its probability reaches the code's threshold; rule spans are its evidence
-    where there are some (``rule+model``), otherwise the whole answer (``model``); a rule hit
-    the classifier rejects is not kept. ``rules_or_model``: both. Answers without a letter are
-    never model-coded.
+        One row per evidence span; the columns are ``LEARNED_CODINGS_COLUMNS`` (described
+        there, with what each decision keeps).
 
     Examples
     --------
@@ -348,15 +352,7 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
     if not isinstance(learned, LearnedCoder):
         raise ParameterError("The 'learned' parameter of apply_coder() must be a LearnedCoder "
                              f"from train_coder(). Got {type(learned).__name__} instead.")
-    if mode not in ("chosen", "model", "rules"):
-        raise ParameterError(f"The 'mode' parameter of apply_coder() must be 'chosen', 'model' or "
-                             f"'rules'. Got {mode!r} instead.")
-    decisions = dict(learned.decisions)
-    if mode == "model":
-        decisions = {c: ("model" if c in learned.models and c in learned.model_thresholds else d)
-                     for c, d in decisions.items()}
-    elif mode == "rules":
-        decisions = {c: "rules" for c in decisions}
+    decisions = _decisions(learned, mode)
     texts, questions, rules, cols, own_rules, x = _prepare(learned, answers, "apply_coder")
     kappa_of = dict(zip(learned.cv_report[C.CODE].astype(str), learned.cv_report["kappa"].astype(float), strict=True))
     weak = [c for c in learned.codes if decisions[c] != "rules" and not kappa_of.get(c, np.nan) >= 0.4]
@@ -365,54 +361,40 @@ def apply_coder(learned: LearnedCoder, answers: pd.DataFrame,
                       "(kappa < 0.4; see learned.cv_report): check their codings.",
                       EvaltoolWarning, stacklevel=2)
     ids = answers[C.RESPONSE_ID].to_numpy(dtype=object)
-    keys = answers[C.RESPONSE_ID].map(key_of).to_numpy(dtype=object)
     if rule_codings is None:
         rc = own_rules.assign(**{C.RESPONSE_ID: ids[own_rules[C.RESPONSE_ID].to_numpy(dtype=np.int64)]}) \
             if len(own_rules) else own_rules
     else:
         rc = rule_codings
-    pos_of = {k: i for i, k in enumerate(keys)}
-    if len(rc):
-        rpos = np.array([pos_of.get(key_of(v), -1) for v in rc[C.RESPONSE_ID]], dtype=np.int64)
-        if (rpos < 0).any():
-            raise ParameterError(f"{int((rpos < 0).sum())} rule coding(s) refer to answers that are "
-                                 "not in the answers.", fix="pass the codings of these answers.")
-    else:
-        rpos = np.zeros(0, dtype=np.int64)
+    rpos = rule_positions(rc, answers[C.RESPONSE_ID].map(key_of).to_numpy(dtype=object))
     lettered = np.array([any(ch.isalpha() for ch in t) for t in texts], dtype=bool)
     probs = {c: learned.models[c].predict_proba(x)[:, 1] for c in learned.codes
              if c in learned.models and decisions[c] != "rules"} if len(texts) else {}
     parts = []
     for code in learned.codes:
-        how = decisions[code]
         p = probs.get(code)
         hit = (np.zeros(len(texts), bool) if p is None
-               else (p >= _threshold(learned, code, how)) & lettered)
-        sel = np.flatnonzero((rc[C.CODE].astype(str) == code).to_numpy()) if len(rc) else np.zeros(0, np.int64)
-        if how in ("rules", "rules_or_model"):
-            keep_rule = sel
-        else:
-            keep_rule = sel[hit[rpos[sel]]]
-        if len(keep_rule):
-            r = rc.iloc[keep_rule]
-            pr = p[rpos[keep_rule]] if p is not None else np.full(len(keep_rule), np.nan)
-            parts.append(pd.DataFrame({
-                C.RESPONSE_ID: ids[rpos[keep_rule]], C.CODE: code,
-                C.START: r[C.START].to_numpy(), C.END: r[C.END].to_numpy(),
-                C.EVIDENCE: r[C.EVIDENCE].to_numpy(dtype=object) if C.EVIDENCE in r else None,
-                PROBABILITY: pr,
-                BASIS: np.where(hit[rpos[keep_rule]], "rule+model", "rule"),
-                C.RULE: r[C.RULE].to_numpy(dtype=object) if C.RULE in r else None, "_pos": rpos[keep_rule],
-            }))
-        if how != "rules" and p is not None:
-            covered = set(rpos[keep_rule].tolist())
-            only = np.array([i for i in np.flatnonzero(hit) if i not in covered], dtype=np.int64)
-            if len(only):
-                parts.append(pd.DataFrame({
-                    C.RESPONSE_ID: ids[only], C.CODE: code, C.START: 0,
-                    C.END: [len(texts[i]) for i in only], C.EVIDENCE: [texts[i] for i in only],
-                    PROBABILITY: p[only], BASIS: "model", C.RULE: None, "_pos": only,
-                }))
+               else (p >= _threshold(learned, code, decisions[code])) & lettered)
+        parts += code_parts(code, decisions[code], p, hit, rc, rpos, ids, texts)
+    return _learned_codings(parts, learned)
+
+
+def _decisions(learned: LearnedCoder, mode: str) -> dict[str, str]:
+    """How :func:`apply_coder` decides each code in ``mode``."""
+    if mode not in ("chosen", "model", "rules"):
+        raise ParameterError(f"The 'mode' parameter of apply_coder() must be 'chosen', 'model' or "
+                             f"'rules'. Got {mode!r} instead.")
+    decisions = dict(learned.decisions)
+    if mode == "model":
+        return {c: ("model" if c in learned.models and c in learned.model_thresholds else d)
+                for c, d in decisions.items()}
+    if mode == "rules":
+        return {c: "rules" for c in decisions}
+    return decisions
+
+
+def _learned_codings(parts: list[pd.DataFrame], learned: LearnedCoder) -> pd.DataFrame:
+    """The codings of every code, by answer then code order then start."""
     if not parts:
         out = pd.DataFrame({c: pd.Series([], dtype=object) for c in LEARNED_CODINGS_COLUMNS})
         return out.astype({C.START: "int64", C.END: "int64", PROBABILITY: "float64"})

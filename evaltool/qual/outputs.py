@@ -112,16 +112,8 @@ def code_frequencies(
     book = load_codebook(codebook)
     _check_codings(codings, answers, id, "code_frequencies")
     _need(answers, [text], "text", "code_frequencies")
-    if by is None:
-        groups: list[str] = []
-    elif isinstance(by, str):
-        groups = [by]
-    else:
-        groups = list(by)
-        if tuple(groups) == (C.TIMEPOINT, C.QUESTION):
-            groups = [g for g in groups if g in answers.columns]
+    groups = _groups(by, answers)
     _need(answers, groups, "by", "code_frequencies")
-    codes = _code_order(book, codings)
     base = answers[[id, *groups]].copy()
     base["_nonempty"] = ~_empty(answers, book, text)
     key = ["_all"] if not groups else groups
@@ -132,24 +124,40 @@ def code_frequencies(
     present = codings[[C.RESPONSE_ID, C.CODE]].drop_duplicates()
     present = present.merge(base, left_on=C.RESPONSE_ID, right_on=id, how="inner")
     counts = present.groupby([*key, C.CODE], observed=True, dropna=False).size()
-    grid = pd.MultiIndex.from_product([sizes.index.unique() if len(key) == 1 else sizes.index, codes])
-    rows = []
     labels = {c.id: c.label for c in book.flat_codes()}
-    for group in sizes.index:
-        gkey = group if isinstance(group, tuple) else (group,)
-        n_answers, n_nonempty = sizes.loc[group]
-        for c in codes:
-            k = (*gkey, c)
-            n_with = int(counts.get(k, 0))
-            rows.append((*gkey, c, labels.get(c, c), int(n_answers), int(n_nonempty), n_with,
-                         100.0 * n_with / n_nonempty if n_nonempty else np.nan))
-    del grid
-    out = pd.DataFrame(rows, columns=[*key, *FREQUENCY_COLUMNS])
+    out = pd.DataFrame(_frequency_rows(sizes, counts, _code_order(book, codings), labels),
+                       columns=[*key, *FREQUENCY_COLUMNS])
     if not groups:
         out = out.drop(columns="_all")
     out[C.CODE] = out[C.CODE].astype(object)
     out[LABEL] = out[LABEL].astype(object)
     return out.reset_index(drop=True)
+
+
+def _groups(by: Sequence[str] | str | None, answers: pd.DataFrame) -> list[str]:
+    """The grouping columns (of the default, those that exist)."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    groups = list(by)
+    if tuple(groups) == (C.TIMEPOINT, C.QUESTION):
+        groups = [g for g in groups if g in answers.columns]
+    return groups
+
+
+def _frequency_rows(sizes: pd.DataFrame, counts: pd.Series, codes: list[str],
+                    labels: dict[str, str]) -> list[tuple[Any, ...]]:
+    """One row per group × code, zeros included."""
+    rows = []
+    for group in sizes.index:
+        gkey = group if isinstance(group, tuple) else (group,)
+        n_answers, n_nonempty = sizes.loc[group]
+        for c in codes:
+            n_with = int(counts.get((*gkey, c), 0))
+            rows.append((*gkey, c, labels.get(c, c), int(n_answers), int(n_nonempty), n_with,
+                         100.0 * n_with / n_nonempty if n_nonempty else np.nan))
+    return rows
 
 
 def code_matrix(
@@ -271,6 +279,60 @@ def exemplar_quotes(
     >>> exemplar_quotes(code(answers), answers)["quote"].tolist()
     ["Dr [name]'s coaching call helped."]
     """
+    name_rx, place_rx, tags, use_lists = _quote_options(redact, n, max_chars)
+    book = load_codebook(codebook)
+    _check_codings(codings, answers, id, "exemplar_quotes")
+    _need(answers, [text], "text", "exemplar_quotes")
+    labels = {c.id: c.label for c in book.flat_codes()}
+    texts = answers[text].tolist()
+    people = answers[participant].tolist() if participant in answers.columns else list(range(len(answers)))
+    cand = _candidates(codings, answers, id)
+
+    def quote(t: str, start: int, end: int) -> str:
+        return _quote(t, start, end, max_chars, name_rx, place_rx, tags, use_lists)
+
+    rows = _exemplar_rows(cand, _code_order(book, codings), labels, texts, people, n, quote)
+    out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))
+    out["rank"] = out["rank"].astype("int64")
+    for col in (C.CODE, LABEL, "quote"):
+        out[col] = out[col].astype(object)
+    return out
+
+
+def _exemplar_rows(cand: pd.DataFrame, codes: list[str], labels: dict[str, str], texts: list[Any],
+                   people: list[Any], n: int, quote_of: Any) -> list[tuple[Any, ...]]:
+    """Per code, up to ``n`` quotes from different answers and participants, in ``cand`` order."""
+    q_rows, starts, ends = cand["q_row"].tolist(), cand[C.START].tolist(), cand[C.END].tolist()
+    rids = cand[C.RESPONSE_ID].tolist()
+    of_code: dict[Any, list[int]] = {}  # each code's candidates in order: one pass, not one scan per code
+    for i, c in enumerate(cand[C.CODE].tolist()):
+        of_code.setdefault(c, []).append(i)
+    rows = []
+    for c in codes:
+        used_people: set[Any] = set()
+        used_rows: set[int] = set()
+        rank = 0
+        for i in of_code.get(c, ()):
+            row = int(cast(int, q_rows[i]))
+            who = people[row]
+            if row in used_rows or who in used_people:
+                continue
+            t = texts[row] if isinstance(texts[row], str) else ""
+            quote = quote_of(t, int(starts[i]), int(ends[i]))
+            if not quote:
+                continue
+            rank += 1
+            used_people.add(who)
+            used_rows.add(row)
+            rows.append((c, labels.get(c, c), rank, rids[i], quote))
+            if rank >= n:
+                break
+    return rows
+
+
+def _quote_options(redact: bool | Mapping[str, Any], n: Any, max_chars: Any) -> tuple[Any, Any, Any, bool]:
+    """Checked parameters of :func:`exemplar_quotes`: the redaction patterns, tags and whether
+    to use the word lists."""
     if redact is False:
         raise ParameterError(
             "exemplar_quotes() always redacts; redact=False is not allowed.",
@@ -288,14 +350,13 @@ def exemplar_quotes(
             f"The 'redact' parameter of exemplar_quotes() accepts the options names, places, tags, "
             f"use_word_lists. Got {unknown} instead.")
     name_rx, place_rx, tags = _options(options.get("names"), options.get("places"), options.get("tags"))
-    use_lists = bool(options.get("use_word_lists", True))
-    book = load_codebook(codebook)
-    _check_codings(codings, answers, id, "exemplar_quotes")
-    _need(answers, [text], "text", "exemplar_quotes")
-    labels = {c.id: c.label for c in book.flat_codes()}
+    return name_rx, place_rx, tags, bool(options.get("use_word_lists", True))
+
+
+def _candidates(codings: pd.DataFrame, answers: pd.DataFrame, id: str) -> pd.DataFrame:
+    """The codings in quoting order: non-negated first, then by answer and start
+    (``q_row`` = the answer's row)."""
     pos = pd.Series(np.arange(len(answers)), index=pd.Index(answers[id]))
-    texts = answers[text].tolist()
-    people = answers[participant].tolist() if participant in answers.columns else list(range(len(answers)))
     cand = codings.copy()
     cand["q_row"] = pos.loc[cand[C.RESPONSE_ID]].to_numpy()
     neg = cand["negated"].astype(bool) if "negated" in cand.columns else pd.Series(False, index=cand.index)
@@ -303,37 +364,7 @@ def exemplar_quotes(
     if C.START not in cand.columns:
         cand[C.START] = 0
         cand[C.END] = 0
-    cand = cand.sort_values(["q_neg", "q_row", C.START], kind="stable")
-    rows = []
-    q_rows, starts, ends = cand["q_row"].tolist(), cand[C.START].tolist(), cand[C.END].tolist()
-    rids = cand[C.RESPONSE_ID].tolist()
-    of_code: dict[Any, list[int]] = {}  # each code's candidates in order: one pass, not one scan per code
-    for i, c in enumerate(cand[C.CODE].tolist()):
-        of_code.setdefault(c, []).append(i)
-    for c in _code_order(book, codings):
-        used_people: set[Any] = set()
-        used_rows: set[int] = set()
-        rank = 0
-        for i in of_code.get(c, ()):
-            row = int(cast(int, q_rows[i]))
-            who = people[row]
-            if row in used_rows or who in used_people:
-                continue
-            t = texts[row] if isinstance(texts[row], str) else ""
-            quote = _quote(t, int(starts[i]), int(ends[i]), max_chars, name_rx, place_rx, tags, use_lists)
-            if not quote:
-                continue
-            rank += 1
-            used_people.add(who)
-            used_rows.add(row)
-            rows.append((c, labels.get(c, c), rank, rids[i], quote))
-            if rank >= n:
-                break
-    out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))
-    out["rank"] = out["rank"].astype("int64")
-    for col in (C.CODE, LABEL, "quote"):
-        out[col] = out[col].astype(object)
-    return out
+    return cand.sort_values(["q_neg", "q_row", C.START], kind="stable")
 
 
 def _quote(t: str, s: int, e: int, max_chars: int, name_rx: Any, place_rx: Any,

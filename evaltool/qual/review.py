@@ -201,6 +201,14 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     0          r1  workload      4    8   kept
     1          r2  workload      0   20  added
     """
+    wb = _open_review(path)
+    codes, sheet = _coding_sheet(wb, Path(path))
+    values = _code_values(sheet, codes, Path(path))
+    return _reviewed_codings(wb, sheet, codes, values, coder)
+
+
+def _open_review(path: str | Path) -> Any:
+    """The workbook of a review sheet written by evaltool (an InputError otherwise)."""
     from openpyxl import load_workbook
 
     path = Path(path)
@@ -212,6 +220,11 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
     if _META not in wb.sheetnames or REVIEW_SHEET not in wb.sheetnames or _ORIGINAL not in wb.sheetnames:
         raise InputError("is not a review sheet written by evaltool (hidden sheets missing).",
                          file=path, fix="start from a sheet made by export_review_sheet().")
+    return wb
+
+
+def _coding_sheet(wb: Any, path: Path) -> tuple[list[str], pd.DataFrame]:
+    """The codes of the sheet and its rows with an answer id."""
     meta = {row[0]: list(row[1:]) for row in wb[_META].iter_rows(values_only=True) if row and row[0]}
     codes = [str(c) for c in meta.get("codes", []) if c is not None]
     rows = list(wb[REVIEW_SHEET].iter_rows(values_only=True))
@@ -221,9 +234,13 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
         raise InputError(f"the sheet '{REVIEW_SHEET}' lacks the column(s) {miss}.", file=path,
                          fix="do not rename or delete columns; start again from the exported sheet.")
     sheet = pd.DataFrame(rows[1:], columns=header, dtype=object)
-    sheet = sheet[sheet[C.RESPONSE_ID].notna()].reset_index(drop=True)
+    return codes, sheet[sheet[C.RESPONSE_ID].notna()].reset_index(drop=True)
+
+
+def _code_values(sheet: pd.DataFrame, codes: list[str], path: Path) -> np.ndarray:
+    """(answers, codes) booleans: code cells set to 1; a problem table unless all are 0, 1 or
+    empty (empty read as 0, with a warning)."""
     sheet_rows = sheet.index.to_numpy() + 2
-    keys = sheet[C.RESPONSE_ID].map(_key_text).to_numpy(dtype=object)
     problems, blanks = [], 0
     values = np.zeros((len(sheet), len(codes)), dtype=bool)
     for k, code in enumerate(codes):
@@ -244,12 +261,18 @@ def read_review_sheet(path: str | Path, coder: str = "reviewer") -> pd.DataFrame
                                 fix="see the problems table.")
     if blanks:
         warnings.warn(f"{blanks} empty code cell(s) in the review sheet were read as 0.",
-                      EvaltoolWarning, stacklevel=2)
+                      EvaltoolWarning, stacklevel=3)
+    return values
+
+
+def _reviewed_codings(wb: Any, sheet: pd.DataFrame, codes: list[str], values: np.ndarray,
+                      coder: str) -> pd.DataFrame:
+    """The codes set to 1: with their original spans when kept, whole-answer when added."""
+    keys = sheet[C.RESPONSE_ID].map(_key_text).to_numpy(dtype=object)
     orig_rows = list(wb[_ORIGINAL].iter_rows(values_only=True))
     orig = pd.DataFrame(orig_rows[1:], columns=list(orig_rows[0]), dtype=object)
     orig[C.RESPONSE_ID] = orig[C.RESPONSE_ID].map(_key_text)
     orig[C.CODE] = orig[C.CODE].astype(str)
-
     ri, ci = np.nonzero(values)
     chosen = pd.DataFrame({C.RESPONSE_ID: keys[ri], C.CODE: np.array(codes, dtype=object)[ci],
                            "_row": ri})

@@ -4,6 +4,16 @@ Suggestions only. Nothing here codes the data: the result is one row per candida
 (its characteristic words, how many answers lean towards it, a few short redacted quotes) for
 a researcher doing thematic analysis to look at — typically on the answers the codebook did
 not code (``uncoded_only=True``). scikit-learn is imported only when the function runs.
+
+Method (:func:`suggest_themes`): texts are redacted first. TF-IDF of word 1–2-grams (English
+stop words and ``DOMAIN_STOP_WORDS`` — filler such as "bit", "tbh", "really", "thank", "think" —
+removed, words of letters only, sublinear tf; terms must occur in at least two answers when
+there are 40 or more) factorised by non-negative matrix factorisation (scikit-learn NMF,
+``init="nndsvda"``). Answers with no remaining term are left out. When ``n_themes`` is None,
+each candidate k is refitted on five random 80 % subsamples and the k whose top-``n_terms`` term
+sets are most stable (mean matched Jaccard; Greene, O'Callaghan & Cunningham 2014, "How many
+topics? Stability analysis for topic models") is chosen; ties go to the smaller k. The themes
+are never applied to the data. Inputs are not modified.
 """
 
 from __future__ import annotations
@@ -25,6 +35,15 @@ THEMES_COLUMNS = (
     THEME, "label", "top_terms", "n_answers", "share", "stability", "overlap", "example_ids",
     "examples", "method",
 )
+"""Columns of :func:`suggest_themes`, one row per theme: ``theme`` (1, 2, ..., largest first),
+``label`` (its most distinctive phrase: the strongest two-word term, else the two strongest
+words), ``top_terms`` (comma-separated, strongest first), ``n_answers`` (answers whose strongest
+theme this is), ``share`` (of the answers modelled), ``stability`` (mean Jaccard overlap of the
+top terms with the matching theme refitted on 80 % subsamples; 1 = always the same words),
+``overlap`` (how the theme overlaps existing codes: how many of its answers carry which code in
+``codings``, and which codes' definitions share its words — or that none does), ``example_ids``
+and ``examples`` (the most typical answers' ``response_id`` and short redacted quotes, joined by
+" | "), ``method``."""
 DOMAIN_STOP_WORDS = frozenset("""
 bit bits tbh lol lols xx xxx really thank thanks thankyou ty think thought thinking ve ll re don
 didn doesn isn wasn weren wouldn couldn shouldn haven hasn im ive id dont didnt doesnt isnt wasnt
@@ -126,62 +145,34 @@ def suggest_themes(
     ----------
     answers
         Free text (``response_id, text``).
-    n_themes
-        Number of themes; ``None`` chooses it (see Notes) between 2 and
+    n_themes, max_themes
+        Number of themes; ``None`` chooses it by stability (module docstring) between 2 and
         ``min(max_themes, n_answers // 5)``.
-    uncoded_only
-        Only answers without any coding in ``codings`` (what the codebook missed).
-    codings
-        Codings (``response_id``), needed with ``uncoded_only``.
+    uncoded_only, codings
+        Only answers without any coding in ``codings`` (``response_id``): what the codebook missed.
     seed
         Seed for NMF and the stability subsamples (same inputs + seed = same result).
-    n_terms
-        Top terms shown per theme (also the term sets compared for stability).
-    n_examples
-        Representative answers per theme.
-    max_themes
-        Upper bound when choosing ``n_themes``.
+    n_terms, n_examples
+        Top terms shown per theme (also the term sets compared for stability); representative
+        answers per theme.
     codebook
         A Codebook: each suggestion says which codes' definitions share its words.
     redact
-        ``{"names": [...], "places": [...]}`` for :func:`evaltool.qual.redact.redact`: the texts
-        are redacted before modelling, so no term, label or quote can carry a name, a place
-        or a number (with or without lists, the detector runs).
+        ``{"names": [...], "places": [...]}`` for :func:`evaltool.qual.redact.redact`: texts are
+        redacted before modelling, so no term, label or quote can carry a name, place or number.
     stop_words
         More words to leave out (beside English stop words and ``DOMAIN_STOP_WORDS``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per theme, largest first (``THEMES_COLUMNS``): ``theme`` (1, 2, ...), ``label``
-        (its most distinctive phrase: the strongest two-word term, else the two strongest
-        words), ``top_terms`` (comma-separated, strongest first), ``n_answers`` (answers whose
-        strongest theme this is), ``share`` (of the answers modelled), ``stability`` (mean
-        Jaccard overlap of the top terms with the matching theme refitted on 80 % subsamples;
-        1 = always the same words), ``overlap`` (how the theme overlaps existing codes: how
-        many of its answers carry which code in ``codings``, and which codes' definitions share
-        its words — or that none does), ``example_ids`` and ``examples`` (the most typical
-        answers' ``response_id`` and short redacted quotes, joined by " | "), ``method``.
+        One row per theme, largest first, with the ``THEMES_COLUMNS`` (described there).
         Empty (with an ``EvaltoolWarning`` saying why and what to do) when there are too few
         answers with words left, or the model cannot be fitted: this never raises on data.
 
-    Notes
-    -----
-    Texts are redacted first. TF-IDF of word 1–2-grams (English stop words and
-    ``DOMAIN_STOP_WORDS`` — filler such as "bit", "tbh", "really", "thank", "think" — removed,
-    words of letters only, sublinear tf; terms must occur in at least two answers when there
-    are 40 or more) factorised by
-    non-negative matrix factorisation (scikit-learn NMF, ``init="nndsvda"``). Answers with no
-    remaining term are left out. When ``n_themes`` is None, each candidate k is refitted on
-    five random 80 % subsamples and the k whose top-``n_terms`` term sets are most stable
-    (mean matched Jaccard; Greene, O'Callaghan & Cunningham 2014, "How many topics? Stability
-    analysis for topic models") is chosen; ties go to the smaller k. The themes are never
-    applied to the data. Inputs are not modified.
-
     Examples
     --------
-    Sixteen answers about staffing and about the coaching call; the number of themes is
-    chosen by stability:
+    Sixteen answers about staffing and the coaching call; the number of themes is chosen:
 
     >>> import pandas as pd
     >>> texts = ["rota gaps every week on the ward", "short staffing on nights again",
@@ -199,8 +190,52 @@ def suggest_themes(
     1      2   coach rushed  coach, coach rushed, rushed, coach listened          4
     2      3  coaching late          coaching, plan, coaching late, late          4
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+    _check_theme_parameters(answers, n_themes, n_terms, n_examples, max_themes)
+    data = _answers_to_model(answers, uncoded_only, codings)
+    texts = _redacted(data[C.TEXT].fillna("").astype(str), redact)
+    vec, x_all = _vectorise(texts, stop_words)
+    if (modelled := _modelled(texts, x_all, n_themes, max_themes)) is None:
+        return _no_themes()
+    keep, n, upper = modelled
+    try:
+        return _themes(x_all[keep], np.array(vec.get_feature_names_out(), dtype=object), data, texts, keep, n, n_themes, upper, seed, n_terms,
+                       n_examples, codings, codebook, redact)
+    except ValueError as exc:  # scikit-learn on degenerate data (e.g. short repetitive answers)
+        warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
+                      f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
+                      EvaltoolWarning, stacklevel=2)
+        return _no_themes()
 
+
+def _no_themes() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in THEMES_COLUMNS})
+
+
+def _modelled(texts: pd.Series, x_all: Any, n_themes: int | None,
+              max_themes: int) -> tuple[np.ndarray, int, int] | None:
+    """``(answers with words left, how many, largest k to try)``; None (with a warning saying
+    what to do) when too few answers are left to model."""
+    keep = np.zeros(len(texts), dtype=bool) if x_all is None else np.asarray(x_all.sum(axis=1)).ravel() > 0
+    n = int(keep.sum())
+    n_distinct = len(set(texts[keep].str.lower().str.split().str.join(" "))) if n else 0
+    upper = min(max_themes, n // 5, max(n_distinct - 1, 0))
+    if n < _MIN_ANSWERS or n_distinct < 4 or (n_themes is None and upper < 2) or x_all is None:
+        warnings.warn(
+            f"no theme suggestions: only {n} answer(s) ({n_distinct} distinct) have words left to "
+            "model once filler words are removed; suggesting themes needs at least "
+            f"{_MIN_ANSWERS} answers with some variety. Read these answers directly (or code them "
+            "in the review sheet), or pool answers from more cohorts or questions.",
+            EvaltoolWarning, stacklevel=3)
+        return None
+    if n_themes is not None and n_themes > n // 2:
+        raise ParameterError("The 'n_themes' parameter of suggest_themes() must be an integer "
+                             f"between 2 and {n // 2} (half the answers modelled). "
+                             f"Got {n_themes!r} instead.")
+    return keep, n, upper
+
+
+def _check_theme_parameters(answers: Any, n_themes: Any, n_terms: Any, n_examples: Any,
+                            max_themes: Any) -> None:
     for col in (C.RESPONSE_ID, C.TEXT):
         if not isinstance(answers, pd.DataFrame) or col not in answers.columns:
             raise ParameterError(f"The answers passed to suggest_themes() need a '{col}' column.",
@@ -213,55 +248,37 @@ def suggest_themes(
     if n_themes is not None and not (isinstance(n_themes, int) and n_themes >= 2):
         raise ParameterError("The 'n_themes' parameter of suggest_themes() must be an integer >= 2. "
                              f"Got {n_themes!r} instead.")
-    data = answers
-    if uncoded_only:
-        if codings is None or C.RESPONSE_ID not in codings.columns:
-            raise ParameterError("uncoded_only=True needs the codings (with 'response_id').",
-                                 fix="pass codings=code(answers, codebook).")
-        coded = set(codings[C.RESPONSE_ID].astype(str))
-        data = answers[~answers[C.RESPONSE_ID].astype(str).isin(coded)]
-    raw = data[C.TEXT].fillna("").astype(str)
-    # redact before modelling: no name, place or number can become a term or a label
-    texts = _redacted(raw, redact)
+
+
+def _answers_to_model(answers: pd.DataFrame, uncoded_only: bool,
+                      codings: pd.DataFrame | None) -> pd.DataFrame:
+    """All answers, or with ``uncoded_only`` those without any coding."""
+    if not uncoded_only:
+        return answers
+    if codings is None or C.RESPONSE_ID not in codings.columns:
+        raise ParameterError("uncoded_only=True needs the codings (with 'response_id').",
+                             fix="pass codings=code(answers, codebook).")
+    coded = set(codings[C.RESPONSE_ID].astype(str))
+    return answers[~answers[C.RESPONSE_ID].astype(str).isin(coded)]
+
+
+def _vectorise(texts: pd.Series, stop_words: Any) -> tuple[Any, Any]:
+    """The TF-IDF vectoriser and matrix of word 1–2-grams (matrix None when no term at all)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
     n_all = len(texts)
     stop = sorted(set(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS | {w.lower() for w in (stop_words or [])})
     vec = TfidfVectorizer(ngram_range=(1, 2), stop_words=stop, sublinear_tf=True,
                           token_pattern=r"(?u)\b[^\W\d_]{2,}\b", min_df=2 if n_all >= 40 else 1,
                           max_df=0.9 if n_all >= 40 else 1.0)
-    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in THEMES_COLUMNS})
     try:
-        x_all = vec.fit_transform(texts.to_numpy(dtype=object))
+        return vec, vec.fit_transform(texts.to_numpy(dtype=object))
     except ValueError:  # no term at all
-        x_all = None
-    keep = np.zeros(n_all, dtype=bool) if x_all is None else np.asarray(x_all.sum(axis=1)).ravel() > 0
-    n = int(keep.sum())
-    n_distinct = len(set(texts[keep].str.lower().str.split().str.join(" "))) if n else 0
-    upper = min(max_themes, n // 5, max(n_distinct - 1, 0))
-    if n < _MIN_ANSWERS or n_distinct < 4 or (n_themes is None and upper < 2) or x_all is None:
-        warnings.warn(
-            f"no theme suggestions: only {n} answer(s) ({n_distinct} distinct) have words left to "
-            "model once filler words are removed; suggesting themes needs at least "
-            f"{_MIN_ANSWERS} answers with some variety. Read these answers directly (or code them "
-            "in the review sheet), or pool answers from more cohorts or questions.",
-            EvaltoolWarning, stacklevel=2)
-        return empty
-    if n_themes is not None and n_themes > n // 2:
-        raise ParameterError("The 'n_themes' parameter of suggest_themes() must be an integer "
-                             f"between 2 and {n // 2} (half the answers modelled). "
-                             f"Got {n_themes!r} instead.")
-    x = x_all[keep]
-    terms = np.array(vec.get_feature_names_out(), dtype=object)
-    try:
-        return _themes(x, terms, data, texts, keep, n, n_themes, upper, seed, n_terms, n_examples,
-                       codings, codebook, redact)
-    except ValueError as exc:  # scikit-learn on degenerate data (e.g. short repetitive answers)
-        warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
-                      f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
-                      EvaltoolWarning, stacklevel=2)
-        return empty
+        return vec, None
 
 
 def _redacted(texts: pd.Series, options: dict[str, Any] | None) -> pd.Series:
+    """Redacted before modelling: no name, place or number can become a term or a label."""
     try:
         from .redact import redact as _redact
     except ImportError:  # pragma: no cover - partial installation
