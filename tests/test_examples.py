@@ -330,7 +330,9 @@ def test_scaled_study_links(tmp_path):
     assert (ex["reason"].astype(str).str.startswith("unmatched: near miss") & (ex["timepoint"].astype(str) == "T2")).sum() == 1
     assert sorted(linked.wide["timepoint"].astype(str).unique()) == ["T1", "T2", "T3"]
     redcap = link_study(tmp_path / "study_redcap.yaml")
-    assert redcap.counts["participants"] == 200 and redcap.counts["participants_at_T3"] == 142
+    # REDCap's "Incomplete" form status is kept with a warning (issue 11: REDCap marks many
+    # completed forms Incomplete), so the unfinished T3 response planted in the example counts here
+    assert redcap.counts["participants"] == 200 and redcap.counts["participants_at_T3"] == 143
 
 
 def test_size_cli_and_errors(tmp_path, capsys):

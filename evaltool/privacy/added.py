@@ -209,7 +209,7 @@ class _Attack:
         self.both, self.n_pub, self.pub_shown, self.targets = both, n_pub, pub_shown, targets
         self.bounds, self.k, self.p = bounds, k, p
         terms = both.terms
-        self.cell_pos = pd.Index(both.cells["cell"].astype(str)).get_indexer(terms["cell"].astype(str))
+        self.cell_pos = pd.Index(both.cells["cell"].astype(str)).get_indexer(pd.Index(terms["cell"].astype(str)))
         self.pid = terms[C.PARTICIPANT_ID].astype(str).to_numpy()
 
     def found(self, new_shown: np.ndarray) -> set[tuple[str, ...]]:
@@ -241,7 +241,7 @@ class _Attack:
         n = table["n"].to_numpy(dtype=float)
         for i in np.flatnonzero(~shown & (n > 0) & (n < self.k)).tolist():
             if A.shape[0] and _in_row_space(A, sys.U[i] / n[i]):
-                out.add(("cell", str(table.loc[i, "cell"]), "", str(table.loc[i, "scale"]), _when(table.loc[i])))
+                out.add(("cell", str(table.loc[i, "cell"]), "", str(table.loc[i, "scale"]), _when(table.iloc[i])))
         return out
 
     def involved(self, found: set[tuple[str, ...]]) -> np.ndarray:

@@ -197,7 +197,8 @@ class _CodeBuilder:
         self.contexts: list[ContextMatcher] = []
         self.question_of: dict[str, re.Pattern[str]] = {}
         self.counter = [0]
-        self.ctx, self.start, self.group = -1, False, None
+        self.ctx, self.start = -1, False
+        self.group: int | None = None
 
     def label(self, name: str, sens: bool) -> int:
         self.labels.append(name)

@@ -100,7 +100,7 @@ def _table_rows(codebook: pd.DataFrame) -> list[dict[str, Any]]:
             fix=f"pass a Codebook, a list of code ids or a table with 'code'; columns present: "
                 f"{list(codebook.columns)}.",
         )
-    return [{k: (None if _isna(v) else v) for k, v in r.items()}
+    return [{str(k): (None if _isna(v) else v) for k, v in r.items()}
             for r in codebook.to_dict("records")]
 
 
@@ -115,7 +115,7 @@ def _code_rows(codebook: Any, code_names: CodeNames) -> list[dict[str, Any]]:
             "The 'codebook' parameter must be a Codebook, a table with a 'code' column or a "
             f"list of code ids. Got {type(codebook).__name__} instead."
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in items:
         if isinstance(item, str):
             rows.append({C.CODE: item})

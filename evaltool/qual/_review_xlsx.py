@@ -127,8 +127,7 @@ def workbook(answers: pd.DataFrame, keys: pd.Series, texts: pd.Series, codes: li
     for rec in cod.to_dict("records"):
         row = orig.max_row + 1
         for j, name in enumerate(ocols, start=1):
-            val = rec["_key"] if name == C.RESPONSE_ID else rec.get(name)
-            _set(orig.cell(row, j), val)
+            _set(orig.cell(row, j), rec["_key"] if name == C.RESPONSE_ID else rec.get(name))
     meta = wb.create_sheet(_META)
     meta.sheet_state = "hidden"
     meta.append(["evaltool_version", __version__])

@@ -265,7 +265,7 @@ class _Pool:
         mine = self.members[self.members["cohort"].isin(self.pool)]
         self.shown = decide_pooled(self.res, mine, self.label, self.scales, self.count_ok)
 
-    def _row(self, key: tuple[str, str], st: pd.Series | None) -> dict[str, Any]:
+    def _row(self, key: tuple[str, str], st: Any) -> dict[str, Any]:
         """n, mean and interval of one pooled number as shown (n with its count, the rest only
         when the number is shown)."""
         n_ok = bool(self.count_ok.get(key, False)) and st is not None
