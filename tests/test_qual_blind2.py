@@ -24,7 +24,14 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from _blind_metrics import BLIND2, BLIND2_PII, model_agreement, redaction_recall, rule_agreement, valence_kappa
+from _blind_metrics import (
+    BLIND2,
+    BLIND2_PII,
+    model_agreement,
+    redaction_recall,
+    rule_agreement,
+    valence_kappa,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("blind2")]
 

@@ -282,3 +282,11 @@ def test_docx_is_a4(tmp_path: Path) -> None:
 
     s = Document(str(write_apa_docx(example_results(), tmp_path / "t.docx"))).sections[0]
     assert (round(s.page_width.mm), round(s.page_height.mm)) == (210, 297)
+
+
+def test_methods_explain_prorated_knowledge_scores() -> None:
+    """Issue 15: "correct answers, 0-8" beside a mean of 5.71 needs its reason in the methods
+    (the packaged knowledge test prorates 1-2 unanswered questions)."""
+    text = re.sub(r"<[^>]+>", "", study_html())
+    assert ("at least 6 of 8 questions answered; unanswered questions prorated (correct answers ÷ questions "
+            "answered × 8), so scores need not be whole numbers") in text

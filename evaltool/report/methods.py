@@ -40,6 +40,21 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def _unanswered_rule(res: Any, scale: str, method: str, n_items: int) -> str:
+    """How a test's unanswered questions were scored, in words ("" for other methods): a mean of
+    prorated counts is not a whole number, and the reader should know why."""
+    if method not in ("correct_count", "correct_percent"):
+        return ""
+    rule = next((sc.missing for inst in res.instruments.values() for sc in inst.scales if sc.id == scale), None)
+    if rule is None:
+        return ""
+    if rule.unanswered == "wrong":
+        return "; an unanswered question counted as wrong"
+    need = f"at least {rule.min_answered} of {n_items} questions answered; " if rule.min_answered else ""
+    return (f"; {need}unanswered questions prorated (correct answers ÷ questions answered × {n_items}), "
+            "so scores need not be whole numbers")
+
+
 def methods_text(ctx: Ctx) -> dict[str, str]:
     """Paragraphs keyed by topic: design, measures, statistics, qualitative, integration, software."""
     res = ctx.results
@@ -64,7 +79,8 @@ def methods_text(ctx: Ctx) -> dict[str, str]:
         if rel is not None and (rel["scale"] == r.scale).any():
             a = f", α = {F.nolead(rel.loc[rel['scale'] == r.scale, 'alpha'].iloc[0])}"
         how = _METHOD_WORDS.get(str(r.method), f"{r.method} score")
-        meas.append(f"{r.label} ({F.n(r.n_items)} items, {how} {ctx.units.get(str(r.scale), '')}{a})")
+        meas.append(f"{r.label} ({F.n(r.n_items)} items, {how} {ctx.units.get(str(r.scale), '')}{a}"
+                    f"{_unanswered_rule(res, str(r.scale), str(r.method), int(r.n_items))})")
     other = [str(r.label) for r in scales.itertuples() if str(r.scale) not in ctx.primary]
     out["measures"] = ("Primary outcomes: " + "; ".join(meas) + "."
                        + (f" Secondary: {_join(other)}." if other else "")
