@@ -21,7 +21,7 @@ MAX_LINK_STEP = 60
 LINK_STEPS = ("study/link.py", "study/_waves.py", "study/_participants.py")
 """``link_study`` and its steps: reading waves (platform rules in the readers), ids, linking."""
 
-IN_PROGRESS = ("report/study.py", "plots/effects.py")
+IN_PROGRESS: tuple[str, ...] = ()
 
 
 def _modules() -> list[Path]:

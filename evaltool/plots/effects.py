@@ -8,52 +8,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
-from ._layout import axis_label, fit_axis_labels, legend_outside, wrap_to_width
+from ._forest import (
+    ForestRows,
+    ci_columns,
+    colour_key,
+    confidence_of,
+    draw_intervals,
+    fit_cues,
+    improvement_cues,
+    label_rows,
+    value_column,
+    x_label,
+)
+from ._layout import axis_label, fit_axis_labels, legend_outside
 from ._style import BLUE, GREY, ORANGE, RASTERIZE_ABOVE, VERMILION, new_axes, style
-from ._text import contrast_text, escape, estimate_label, interval, num, percent, tp_label, typeset
+from ._text import escape, estimate_label, num, percent
 from .flow import plot_flow
 
 __all__ = ["plot_flow", "plot_forest", "plot_reliable_change"]
 
-# what each standardised effect divides by (for the default axis label)
-_EXPLAIN = {
-    "d_av": "mean change / mean of the two SDs",
-    "g_av": "mean change / mean of the two SDs, small-sample corrected",
-    "d_z": "mean change / SD of the changes",
-    "g_z": "mean change / SD of the changes, small-sample corrected",
-}
-_LABEL_IN = 2.3  # widest label column, inches
 _MIN_AREA = 3.0  # smallest marker area in the reliable-change plot, points²
-_HIGHER = ("higher_better",)
-_LOWER = ("higher_worse", "lower_better")
-
-
-def _direction(value: Any) -> bool | None:
-    """True for higher-is-better, False for lower-is-better, None when unknown (None/NaN/"")."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
-        return None
-    s = str(value).strip()
-    if s in _HIGHER:
-        return True
-    if s in _LOWER:
-        return False
-    raise ParameterError(f"a scale's direction must be one of {list(_HIGHER + _LOWER)}. Got {value!r} instead.")
-
-
-def _confidence_of(table: pd.DataFrame, confidence: float | None) -> float:
-    if confidence is not None:
-        return float(confidence)
-    if "confidence" in table.columns:
-        levels = pd.unique(table["confidence"].dropna())
-        if len(levels) == 1:
-            return float(levels[0])
-        if len(levels) > 1:
-            raise ParameterError(f"the table mixes confidence levels {sorted(levels)}.",
-                                 fix="plot one level at a time, or pass confidence=.")
-    return 0.95
 
 
 def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | None = None,
@@ -115,164 +89,23 @@ def plot_forest(table: pd.DataFrame, *, estimate: str = "d_av", ci_low: str | No
     >>> ax.get_xlabel()
     '$d_{\\\\mathrm{av}}$ (mean change / mean of the two SDs) with 90% CI'
     """
-    lo = ci_low or (f"{estimate}_ci_low" if f"{estimate}_ci_low" in table.columns else "ci_low")
-    hi = ci_high or (f"{estimate}_ci_high" if f"{estimate}_ci_high" in table.columns else "ci_high")
-    for c in (estimate, lo, hi):
-        if c not in table.columns:
-            raise ParameterError(f"the table has no column {c!r}.", fix=f"columns: {list(table.columns)}")
-    from matplotlib.lines import Line2D
-
-    level = _confidence_of(table, confidence)
-    direction = dict(direction) if direction is not None else None  # a Series works too
-    d = table.reset_index(drop=True)
-    cols = [c for c in label_columns if c in d.columns]
-    grouped = len(cols) >= 2
-    head_col: str = cols[0] if grouped else ""
-    row_cols = cols[1:] if grouped else cols
-    has_times = {"time_from", "time_to"} <= set(d.columns)
-    froms: list[Any] = list(pd.unique(d["time_from"].astype(object))) if has_times else []
-    common_from = froms[0] if len(froms) == 1 and "contrast" in row_cols else None
-
-    def row_label(r: pd.Series) -> str:
-        parts = []
-        for c in row_cols:
-            if c == "contrast" and common_from is not None:
-                parts.append(tp_label(r["time_to"], timepoint_labels))
-            elif c == "contrast" and timepoint_labels and has_times:
-                parts.append(f"{tp_label(r['time_to'], timepoint_labels)} vs "
-                             f"{tp_label(r['time_from'], timepoint_labels)}")
-            elif c == "contrast":
-                parts.append(contrast_text(r[c]))
-            else:
-                parts.append(escape(r[c]))
-        return " · ".join(parts)
-
-    def dir_of(r: pd.Series) -> bool | None:
-        if "direction" in d.columns and _direction(r["direction"]) is not None:
-            return _direction(r["direction"])
-        if direction:
-            for key in ([r["scale"]] if "scale" in d.columns else []) + ([r[head_col]] if grouped else []):
-                if key in direction:
-                    return _direction(direction[key])
-        return None
-
-    # layout from the top: a header row at y = 0, then headings (as tall as their text) and rows
-    entries: list[tuple[str, float, str, Any]] = []
-    cur = -1.0
-    prev: Any = object()
-    for _, r in d.iterrows():
-        if grouped and r[head_col] != prev:
-            cur -= 0.4 if entries else 0.0
-            text = wrap_to_width(escape(r[head_col]), _LABEL_IN * 72, 9.0, weight="bold")
-            h = 0.5 + 0.5 * (text.count("\n") + 1)
-            entries.append(("head", cur - (h - 1) / 2, text, r))
-            cur -= h
-            prev = r[head_col]
-        text = wrap_to_width(row_label(r), _LABEL_IN * 72, 9.0)
-        h = 0.5 + 0.5 * (text.count("\n") + 1)
-        entries.append(("row", cur - (h - 1) / 2, text, r))
-        cur -= h
-    bottom = cur + 0.4
-    header = "" if common_from is None else wrap_to_width(
-        f"change from {tp_label(common_from, timepoint_labels)} to", _LABEL_IN * 72, 9.0)
+    lo, hi = ci_columns(table, estimate, ci_low, ci_high)
+    level = confidence_of(table, confidence)
+    rows = ForestRows(table, label_columns, direction, timepoint_labels)
+    entries, bottom = rows.layout()
+    header = rows.header()
     top = 0.35 + 0.25 * (header.count("\n") + 1)
     ax = new_axes(ax, figsize=(7.0, 0.27 * (top - bottom) + 1.5))
     with style():
-        est = d[estimate].to_numpy(dtype=float)
-        low, high = d[lo].to_numpy(dtype=float), d[hi].to_numpy(dtype=float)
-        finite = np.r_[low, high, est, 0.0]
-        finite = finite[np.isfinite(finite)]
-        xmin, xmax = float(finite.min()), float(finite.max())
-        span = max(xmax - xmin, 0.5)
-        ax.set_xlim(xmin - 0.08 * span, xmax + 0.08 * span)
-        ax.axvline(0, color="black", lw=0.8, zorder=1.8)
-        seen: dict[str, str] = {}
-        value_texts = []
-        for kind, yy, _, r in entries:
-            if kind != "row":
-                continue
-            e, a, b = float(r[estimate]), float(r[lo]), float(r[hi])
-            better = dir_of(r)
-            excludes = bool(a > 0 or b < 0)
-            if not excludes or np.isnan(e):
-                colour, key = GREY, "CI includes 0"
-            elif better is None:
-                colour, key = BLUE, "CI excludes 0"
-            elif (e > 0) == better:
-                colour, key = BLUE, "improvement (CI excludes 0)"
-            else:
-                colour, key = VERMILION, "worsening (CI excludes 0)"
-            seen.setdefault(key, colour)
-            ax.hlines(yy, a, b, colors=colour, lw=2, zorder=2)
-            ax.scatter([e], [yy], color=colour, s=40, zorder=3, marker="s")
-            value_texts.append((yy, f"{num(e)} {interval(a, b)}"))
-        ticks = [(yy, text, kind) for kind, yy, text, _ in entries]
-        if common_from is not None:
-            ticks.insert(0, (0.0, header, "header"))
-        ax.set_yticks([t[0] for t in ticks])
-        ax.set_yticklabels([t[1] for t in ticks])
-        for lab, (_, _, kind) in zip(ax.get_yticklabels(), ticks, strict=True):
-            if kind == "head":
-                lab.set_fontweight("bold")
-            elif kind == "header":
-                lab.set_fontstyle("italic")
-        ax.tick_params(axis="y", length=0)
-        ax.spines["left"].set_visible(False)
-        ax.set_ylim(bottom, top)
-        ax.grid(axis="x", color="#E5E5E5")
-        ax.grid(axis="y", visible=False)
-        est_lab = estimate_label(estimate)
+        seen, value_texts = draw_intervals(ax, rows, entries, estimate, lo, hi)
+        label_rows(ax, entries, header, rows.common_from is not None, bottom, top)
         if show_values:
-            for yy, text in value_texts:
-                ax.annotate(text, xy=(1.0, yy), xycoords=("axes fraction", "data"), xytext=(10, 0),
-                            textcoords="offset points", ha="left", va="center", fontsize=8.5)
-            ax.annotate(f"{est_lab} [{percent(level)} CI]", xy=(1.0, 0.0), xycoords=("axes fraction", "data"),
-                        xytext=(10, 0), textcoords="offset points", ha="left", va="center", fontsize=8.5,
-                        fontweight="bold")
-        if grouped:
-            cues = [(yy, dir_of(r)) for kind, yy, _, r in entries if kind == "head"]
-        else:
-            dirs = {dir_of(r) for kind, _, _, r in entries if kind == "row"}
-            cues = [(0.0, dirs.pop())] if len(dirs) == 1 else []
-        for yy, better in cues:
-            if better is None:
-                continue
-            ax.annotate("improvement \u2192" if better else "\u2190 improvement", xy=(0, yy),
-                        xytext=(5 if better else -5, 0), textcoords="offset points",
-                        ha="left" if better else "right", va="center", fontsize=8, color=BLUE,
-                        fontstyle="italic", zorder=4)
-        if xlabel is None:
-            why = _EXPLAIN.get(estimate)
-            xlabel_text = f"{est_lab} ({why}) with {percent(level)} CI" if why else \
-                f"{est_lab} with {percent(level)} CI"
-        else:
-            xlabel_text = typeset(xlabel)
-        axis_label(ax, xlabel_text, "x", fraction=1.5)
-        order = ["improvement (CI excludes 0)", "CI excludes 0", "worsening (CI excludes 0)", "CI includes 0"]
-        keys = [k for k in order if k in seen]
-        handles = [Line2D([], [], color=seen[k], marker="s", lw=2, ms=6) for k in keys]
-        ax.legend(handles, keys, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=min(len(keys), 2),
-                  borderaxespad=0.0, handlelength=1.6, columnspacing=1.2)
-        _fit_cues(ax)
+            value_column(ax, value_texts, f"{estimate_label(estimate)} [{percent(level)} CI]")
+        improvement_cues(ax, rows, entries)
+        axis_label(ax, x_label(xlabel, estimate, level), "x", fraction=1.5)
+        colour_key(ax, seen)
+        fit_cues(ax)
     return ax
-
-
-def _fit_cues(ax: Any) -> None:
-    """Widen the x range until every improvement cue sits inside the axes."""
-    fig = ax.figure
-    for _ in range(3):
-        fig.draw_without_rendering()
-        box = ax.get_window_extent()
-        cues = [t for t in ax.texts if "improvement" in t.get_text()]
-        over_left = max([box.x0 - t.get_window_extent().x0 for t in cues] + [0.0])
-        over_right = max([t.get_window_extent().x1 - box.x1 for t in cues] + [0.0])
-        if over_left <= 0 and over_right <= 0:
-            return
-        x0, x1 = ax.get_xlim()
-        per_px = (x1 - x0) / box.width
-        margin = 6
-        ax.set_xlim(x0 - (over_left + margin) * per_px * (over_left > 0) * 1.3,
-                    x1 + (over_right + margin) * per_px * (over_right > 0) * 1.3)
 
 
 def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
@@ -329,75 +162,21 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('Resilience (BRS) at Baseline', 'Resilience (BRS) at Follow-up')
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    pre = np.asarray(pre, dtype=float)
-    post = np.asarray(post, dtype=float)
-    ok = ~np.isnan(pre) & ~np.isnan(post)
-    pre, post = pre[ok], post[ok]
-    if scale_label is not None:
-        t0, t1 = time_labels or ("baseline", "follow-up")
-        xlab = f"{escape(scale_label)} at {escape(t0)}"
-        ylab = f"{escape(scale_label)} at {escape(t1)}"
-    else:
-        xlab, ylab = escape(labels[0]), escape(labels[1])
-        if labels[1].startswith("at ") and " at " in labels[0]:
-            ylab = escape(labels[0].rsplit(" at ", 1)[0] + " " + labels[1])
+    pre, post = _paired(pre, post)
+    xlab, ylab = _rc_axis_labels(labels, scale_label, time_labels)
     ax = new_axes(ax, figsize=(7.0, 4.6))
     with style():
-        both = np.r_[pre, post, list(score_range or [])]
-        lo = float(np.min(both)) if len(both) else 0.0
-        hi = float(np.max(both)) if len(both) else 1.0
-        if hi <= lo:
-            lo, hi = lo - 0.5, hi + 0.5
-        pad = (hi - lo) * (0.04 if score_range else 0.08)
-        grid = np.array([lo - pad, hi + pad])
+        grid = _rc_range(pre, post, score_range)
         band = z * se_diff
         ax.fill_between(grid, grid - band, grid + band, color="#EEEEEE", zorder=0, lw=0)
         ax.plot(grid, grid, color=GREY, lw=1, zorder=1)
-        diff = post - pre
-        up, down = diff > band, diff < -band
-        better, worse = (up, down) if higher_is_better else (down, up)
-        cat = np.where(better, 0, np.where(worse, 1, 2))
-        step = (grid[1] - grid[0]) / 200
-        cells = pd.DataFrame({"cx": np.round(pre / step), "cy": np.round(post / step), "cat": cat,
-                              "x": pre, "y": post})
-        agg = cells.groupby(["cat", "cx", "cy"], sort=True).agg(x=("x", "mean"), y=("y", "mean"),
-                                                                n=("x", "size")).reset_index()
-        max_n = int(agg["n"].max()) if len(agg) else 1
-        per_person = min(24.0, 120.0 / max_n)
-        sizes = np.maximum(per_person * agg["n"].to_numpy(dtype=float), _MIN_AREA)
-        colours = np.array([BLUE, VERMILION, GREY])[agg["cat"].to_numpy(dtype=int)]
-        markers = {0: "o", 1: "v", 2: "o"}
-        for c in (2, 0, 1):  # unchanged under the others
-            m = agg["cat"].to_numpy() == c
-            if m.any():
-                ax.scatter(agg.loc[m, "x"], agg.loc[m, "y"], s=sizes[m], color=colours[m], marker=markers[c],
-                           alpha=0.85 if max_n > 1 else 1.0, linewidths=0.4, edgecolors="white",
-                           zorder=3 if c < 2 else 2, rasterized=len(agg) > RASTERIZE_ABOVE)
-        n = max(len(pre), 1)
-        counts = [int(better.sum()), int(worse.sum()), int((cat == 2).sum())]
-        handles: list[Any] = [
-            Line2D([], [], color=BLUE, marker="o", lw=0, ms=6),
-            Line2D([], [], color=VERMILION, marker="v", lw=0, ms=6),
-            Line2D([], [], color=GREY, marker="o", lw=0, ms=6),
-            Patch(color="#EEEEEE"),
-        ]
-        names = [f"{w}: {c:,} ({c / n:.0%})" for w, c in
-                 zip(("improved", "deteriorated", "no reliable change"), counts, strict=True)]
-        names.append(f"grey band: |RCI| \u2264 {num(z, None)}")
+        better, worse, cat = _rc_categories(post - pre, band, higher_is_better)
+        max_n, per_person = _draw_people(ax, pre, post, cat, grid)
+        handles, names = _rc_key([int(better.sum()), int(worse.sum()), int((cat == 2).sum())], max(len(pre), 1), z)
         if cutoff is not None:
-            ax.axvline(cutoff, color=ORANGE, lw=1, ls="--")
-            ax.axhline(cutoff, color=ORANGE, lw=1, ls="--")
-            handles.append(Line2D([], [], color=ORANGE, lw=1, ls="--"))
-            names.append(f"clinical cut-off ({num(cutoff, None)})")
+            _draw_cutoff(ax, cutoff, handles, names)
         if max_n > 1:
-            floor_n = max(1, int(_MIN_AREA / per_person))  # markers for up to this many share one size
-            for k in _size_key(max_n, floor_n):
-                handles.append(Line2D([], [], color=GREY, marker="o", lw=0,
-                                      ms=float(np.sqrt(max(per_person * k, _MIN_AREA)))))
-                names.append("1 person" if k == 1 else f"1\u2013{k:,} people" if k == floor_n else f"{k:,} people")
+            _add_size_key(max_n, per_person, handles, names)
         ax.set_xlim(grid)
         ax.set_ylim(grid)
         ax.set_aspect("equal")
@@ -405,6 +184,108 @@ def plot_reliable_change(pre: np.ndarray, post: np.ndarray, se_diff: float, *,
         legend_outside(ax, handles, names, fontsize=8)
         fit_axis_labels(ax, xlabel=xlab, ylabel=ylab)
     return ax
+
+
+def _paired(pre: np.ndarray, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both scores as floats, without the people missing either."""
+    pre = np.asarray(pre, dtype=float)
+    post = np.asarray(post, dtype=float)
+    ok = ~np.isnan(pre) & ~np.isnan(post)
+    return pre[ok], post[ok]
+
+
+def _rc_axis_labels(labels: tuple[str, str], scale_label: str | None,
+                    time_labels: tuple[str, str] | None) -> tuple[str, str]:
+    """"<scale> at <timepoint>" for both axes, else ``labels`` (a y label "at …" borrows the scale)."""
+    if scale_label is not None:
+        t0, t1 = time_labels or ("baseline", "follow-up")
+        return f"{escape(scale_label)} at {escape(t0)}", f"{escape(scale_label)} at {escape(t1)}"
+    xlab, ylab = escape(labels[0]), escape(labels[1])
+    if labels[1].startswith("at ") and " at " in labels[0]:
+        ylab = escape(labels[0].rsplit(" at ", 1)[0] + " " + labels[1])
+    return xlab, ylab
+
+
+def _rc_range(pre: np.ndarray, post: np.ndarray, score_range: tuple[float, float] | None) -> np.ndarray:
+    """Both axes' range: the scores (or the instrument's range) with a margin."""
+    both = np.r_[pre, post, list(score_range or [])]
+    lo = float(np.min(both)) if len(both) else 0.0
+    hi = float(np.max(both)) if len(both) else 1.0
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = (hi - lo) * (0.04 if score_range else 0.08)
+    return np.array([lo - pad, hi + pad])
+
+
+def _rc_categories(diff: np.ndarray, band: float, higher_is_better: bool,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who improved and who deteriorated reliably, and each person's category (0 improved,
+    1 deteriorated, 2 no reliable change)."""
+    up, down = diff > band, diff < -band
+    better, worse = (up, down) if higher_is_better else (down, up)
+    return better, worse, np.where(better, 0, np.where(worse, 1, 2))
+
+
+def _draw_people(ax: Any, pre: np.ndarray, post: np.ndarray, cat: np.ndarray, grid: np.ndarray,
+                 ) -> tuple[int, float]:
+    """One marker per category and cell of 1/200 of the range, its area growing with its number
+    of people (unchanged drawn under the others); the largest number and the area per person."""
+    step = (grid[1] - grid[0]) / 200
+    cells = pd.DataFrame({"cx": np.round(pre / step), "cy": np.round(post / step), "cat": cat,
+                          "x": pre, "y": post})
+    agg = cells.groupby(["cat", "cx", "cy"], sort=True).agg(x=("x", "mean"), y=("y", "mean"),
+                                                            n=("x", "size")).reset_index()
+    max_n = int(agg["n"].max()) if len(agg) else 1
+    per_person = min(24.0, 120.0 / max_n)
+    sizes = np.maximum(per_person * agg["n"].to_numpy(dtype=float), _MIN_AREA)
+    colours = np.array([BLUE, VERMILION, GREY])[agg["cat"].to_numpy(dtype=int)]
+    markers = {0: "o", 1: "v", 2: "o"}
+    for c in (2, 0, 1):  # unchanged under the others
+        m = agg["cat"].to_numpy() == c
+        if m.any():
+            ax.scatter(agg.loc[m, "x"], agg.loc[m, "y"], s=sizes[m], color=colours[m], marker=markers[c],
+                       alpha=0.85 if max_n > 1 else 1.0, linewidths=0.4, edgecolors="white",
+                       zorder=3 if c < 2 else 2, rasterized=len(agg) > RASTERIZE_ABOVE)
+    return max_n, per_person
+
+
+def _rc_key(counts: list[int], n: int, z: float) -> tuple[list[Any], list[str]]:
+    """The legend's categories with their counts (improved, deteriorated, unchanged) and shares
+    of ``n`` people, and the band."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = [
+        Line2D([], [], color=BLUE, marker="o", lw=0, ms=6),
+        Line2D([], [], color=VERMILION, marker="v", lw=0, ms=6),
+        Line2D([], [], color=GREY, marker="o", lw=0, ms=6),
+        Patch(color="#EEEEEE"),
+    ]
+    names = [f"{w}: {c:,} ({c / n:.0%})" for w, c in
+             zip(("improved", "deteriorated", "no reliable change"), counts, strict=True)]
+    names.append(f"grey band: |RCI| \u2264 {num(z, None)}")
+    return handles, names
+
+
+def _draw_cutoff(ax: Any, cutoff: float, handles: list[Any], names: list[str]) -> None:
+    """The clinical cut-off on both axes, and its legend entry."""
+    from matplotlib.lines import Line2D
+
+    ax.axvline(cutoff, color=ORANGE, lw=1, ls="--")
+    ax.axhline(cutoff, color=ORANGE, lw=1, ls="--")
+    handles.append(Line2D([], [], color=ORANGE, lw=1, ls="--"))
+    names.append(f"clinical cut-off ({num(cutoff, None)})")
+
+
+def _add_size_key(max_n: int, per_person: float, handles: list[Any], names: list[str]) -> None:
+    """Legend entries for the marker sizes (markers for up to ``floor_n`` people share one size)."""
+    from matplotlib.lines import Line2D
+
+    floor_n = max(1, int(_MIN_AREA / per_person))
+    for k in _size_key(max_n, floor_n):
+        handles.append(Line2D([], [], color=GREY, marker="o", lw=0,
+                              ms=float(np.sqrt(max(per_person * k, _MIN_AREA)))))
+        names.append("1 person" if k == 1 else f"1\u2013{k:,} people" if k == floor_n else f"{k:,} people")
 
 
 def _size_key(max_n: int, floor_n: int = 1) -> list[int]:

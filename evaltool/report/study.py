@@ -4,7 +4,7 @@ figures, qualitative themes, joint displays and reporting-checklist appendices."
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,28 +100,64 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
     num = _Numbering(wording)
     tabs = {t.key: t for t in study_tables(ctx)}
     meth = methods_text(ctx)
+    rep = _cover(ctx, wording)
+    rep = rep.add_section(_summary(ctx))
+    rep = rep.add_section(_methods(meth))
+    figs = {k: f for k, f in results.figures.items() if f.shareable}  # no individual scores in reports
+    rep = rep.add_section(_flow(tabs, figs, num))
+    for sec in _results_sections(results, tabs, figs, num):
+        rep = rep.add_section(sec)
+    heat = figs.pop("theme_heatmap", None)
+    rest = [f for f in figs.values() if f.scale is None or f.scale in ctx.primary]
+    if rest:
+        rep = rep.add_section(Section("Figures").add(TextBlock("Figures for the primary outcomes."),
+                                                     *[num.figure(fig) for fig in rest]))
+    rep = rep.add_section(_qualitative(ctx, num, heat))
+    rep = rep.add_section(_joint(ctx, num))
+    from ..privacy import explain_rule
+
+    rep = rep.add_section(Section("How numbers are protected").add(TextBlock(explain_rule(ctx.k))))
+    rep = rep.add_section(_checklists(ctx, num, template_dirs))
+    rep = rep.add_section(_software(ctx, num))
+    return rep
+
+
+def _cover(ctx: Ctx, wording: dict[str, Any]) -> Report:
+    """The empty report: title, subtitle, generation date, the timepoints and any synthetic-data banner."""
+    results = ctx.results
     tpl = "; ".join(f"{t} = {ctx.tp(t)}" for t in ctx.tps)
     rep = Report(title=wording.get("title") or results.study.name or "Evaluation",
                  subtitle=wording.get("subtitle") or "Study report", template="study_report.html.j2")
     rep = rep.with_meta(generated=_dt.date.today().isoformat(), study_line=f"Timepoints: {tpl}.")
-    if results.synthetic:
-        rep = rep.with_banner(SYNTHETIC_BANNER)
-    rep = rep.add_section(_summary(ctx))
+    return rep.with_banner(SYNTHETIC_BANNER) if results.synthetic else rep
+
+
+def _methods(meth: dict[str, str]) -> Section:
+    """Methods: one paragraph for each part the methods text has."""
     sec = Section("Methods")
     for key, head in (("design", "Design and participants"), ("measures", "Measures"),
                       ("statistics", "Statistical analysis"), ("qualitative", "Qualitative analysis"),
                       ("integration", "Integration"), ("software", "Software")):
         if meth.get(key):
             sec = sec.add(TextBlock(f"{head}. {meth[key]}"))
-    rep = rep.add_section(sec)
-    figs = {k: f for k, f in results.figures.items() if f.shareable}  # no individual scores in reports
+    return sec
+
+
+def _flow(tabs: dict[str, ApaTable], figs: dict[str, Any], num: _Numbering) -> Section:
+    """Participant flow: the flow and attrition tables, then the flow figure (taken from ``figs``)."""
     sec = Section("Participant flow")
     for key in ("flow", "attrition"):
         if key in tabs:
             sec = sec.add(num.table(tabs[key]))
     if "flow" in figs:  # after the tables: a tall figure that cannot break goes to the next page whole
         sec = sec.add(num.figure(figs.pop("flow")))
-    rep = rep.add_section(sec)
+    return sec
+
+
+def _results_sections(results: Any, tabs: dict[str, ApaTable], figs: dict[str, Any],
+                      num: _Numbering) -> Iterator[Section]:
+    """Reliability, descriptives, pre/post (with the forest plot, taken from ``figs``), the
+    model and reliable change; each only when it has a table or more than its intro."""
     forest = f"forest_{results.options.effect_size}"
     for key, title, intro in (
         ("reliability", "Reliability", ""),
@@ -145,22 +181,7 @@ def build_study_report(results: Any, *, template_dirs: Sequence[str | Path] = ()
             if forest in figs:
                 sec = sec.add(num.figure(figs.pop(forest)))
         if key in tabs or len(sec.blocks) > 1:
-            rep = rep.add_section(sec)
-    heat = figs.pop("theme_heatmap", None)
-    rest = [f for f in figs.values() if f.scale is None or f.scale in ctx.primary]
-    if rest:
-        sec = Section("Figures").add(TextBlock("Figures for the primary outcomes."))
-        for fig in rest:
-            sec = sec.add(num.figure(fig))
-        rep = rep.add_section(sec)
-    rep = rep.add_section(_qualitative(ctx, num, heat))
-    rep = rep.add_section(_joint(ctx, num))
-    from ..privacy import explain_rule
-
-    rep = rep.add_section(Section("How numbers are protected").add(TextBlock(explain_rule(ctx.k))))
-    rep = rep.add_section(_checklists(ctx, num, template_dirs))
-    rep = rep.add_section(_software(ctx, num))
-    return rep
+            yield sec
 
 
 def _count(n: int, word: str) -> str:
