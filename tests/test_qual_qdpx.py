@@ -95,6 +95,9 @@ def _codings() -> pd.DataFrame:
 
 
 def _export(tmp_path: Path, **kw) -> Path:
+    """Codes named by id, so the round trip can be compared exactly without the codebook (the
+    default, labels, is checked in test_codes_are_named_by_label_by_default)."""
+    kw.setdefault("code_names", "id")
     with pytest.warns(EvaltoolWarning):
         return to_qdpx(_answers(), _codings(), _book(), tmp_path / "p.qdpx", **kw)
 
@@ -232,9 +235,21 @@ def test_codebook_labels_as_names(tmp_path):
     assert set(mapped.codings["code"]) == set(_codings()["code"])
 
 
+def test_codes_are_named_by_label_by_default(tmp_path):
+    """Issue 15: QDA software users see the codes' labels; read back with the codebook, the
+    codings are the ids again."""
+    with pytest.warns(EvaltoolWarning):
+        path = to_qdpx(_answers(), _codings(), _book(), tmp_path / "p.qdpx")
+    assert "The coaching call" in set(read_qdpx(path).codings["code"])
+    assert set(read_qdpx(path, codebook=_book()).codings["code"]) == set(_codings()["code"])
+    with pytest.warns(EvaltoolWarning):
+        qdc = to_qdc(_book(), tmp_path / "book.qdc")
+    assert "Workload" in set(read_qdc(qdc)["code"])
+
+
 def test_qdc_round_trip_and_schema(tmp_path, schema):
     with pytest.warns(EvaltoolWarning, match="codebook fields"):
-        path = to_qdc(_book(), tmp_path / "book.qdc")
+        path = to_qdc(_book(), tmp_path / "book.qdc", code_names="id")
     root = ET.fromstring(path.read_bytes())
     assert root.tag == f"{{{NS_CODEBOOK}}}CodeBook"
     table = read_qdc(path)

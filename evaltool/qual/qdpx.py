@@ -100,7 +100,7 @@ def _xml_bytes(root: ET.Element) -> bytes:
 # --------------------------------------------------------------------------------------
 # writing
 # --------------------------------------------------------------------------------------
-def to_qdc(codebook: Any, path: str | Path, *, code_names: CodeNames = "id") -> Path:
+def to_qdc(codebook: Any, path: str | Path, *, code_names: CodeNames = "label") -> Path:
     """Write a codebook as a REFI-QDA ``.qdc`` file (namespace ``urn:QDA-XML:codebook:1.0``).
 
     Parameters
@@ -110,7 +110,7 @@ def to_qdc(codebook: Any, path: str | Path, *, code_names: CodeNames = "id") -> 
     path
         Where to write (UTF-8 XML).
     code_names
-        Name codes by ``"id"`` (default) or ``"label"``.
+        Name codes by ``"label"`` (default, what people see in QDA software) or ``"id"``.
 
     Returns
     -------
@@ -267,7 +267,7 @@ def to_qdpx(
     participants: pd.DataFrame | None = None,
     unit: Unit = "answer",
     name: str = "evaltool project",
-    code_names: CodeNames = "id",
+    code_names: CodeNames = "label",
 ) -> Path:
     """Write answers, codings and codebook as a REFI-QDA project (``.qdpx``).
 
@@ -295,7 +295,9 @@ def to_qdpx(
     name
         Project name.
     code_names
-        Name codes by ``"id"`` (default; round-trips, survives relabelling) or ``"label"``.
+        Name codes by ``"label"`` (default: what people see in NVivo, ATLAS.ti or MAXQDA;
+        :func:`read_qdpx` given the codebook maps labels back to ids) or ``"id"`` (survives
+        relabelling).
 
     Returns
     -------
