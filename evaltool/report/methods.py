@@ -80,7 +80,7 @@ def methods_text(ctx: Ctx) -> dict[str, str]:
             a = f", α = {F.nolead(rel.loc[rel['scale'] == r.scale, 'alpha'].iloc[0])}"
         how = _METHOD_WORDS.get(str(r.method), f"{r.method} score")
         meas.append(f"{r.label} ({F.n(r.n_items)} items, {how} {ctx.units.get(str(r.scale), '')}{a}"
-                    f"{_unanswered_rule(res, str(r.scale), str(r.method), int(r.n_items))})")
+                    f"{_unanswered_rule(res, str(r.scale), str(r.method), int(float(str(r.n_items))))})")
     other = [str(r.label) for r in scales.itertuples() if str(r.scale) not in ctx.primary]
     out["measures"] = ("Primary outcomes: " + "; ".join(meas) + "."
                        + (f" Secondary: {_join(other)}." if other else "")
