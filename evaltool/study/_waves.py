@@ -108,7 +108,8 @@ def find_column(data: pd.DataFrame, name: str) -> str | None:
     return low.get(name.casefold())
 
 
-def _letters(n: int) -> str:
+def column_letters(n: int) -> str:
+    """A spreadsheet's letters for column ``n`` (1 → A, 27 → AA)."""
     out = ""
     while n:
         n, r = divmod(n - 1, 26)
@@ -121,7 +122,7 @@ def ambiguous(wave: Wave, column: str, field_name: str) -> FileProblem | None:
     where = wave.export.info.duplicate_columns.get(column)
     if not where or len(where) < 2:
         return None
-    cols = " and ".join(f"{j} ({_letters(j)})" for j in where)
+    cols = " and ".join(f"{j} ({column_letters(j)})" for j in where)
     return FileProblem(str(wave.path), field_name, f"columns {cols} are both named '{column}', so "
                        "evaltool cannot tell which one holds the answers",
                        "rename one of them in a copy of the export (or delete the one that is not "

@@ -105,24 +105,17 @@ def load_exports(exports: Sequence[str | Path], base: Path) -> tuple[list[Loaded
     return loaded, dictionary, guesses
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def refuse_duplicates(e: Loaded) -> None:
     """A column name used twice for answers cannot be drafted: which one is meant is unknown."""
     from ...errors import InputError
+    from .._waves import column_letters
 
     for name, where in e.info.duplicate_columns.items():
         if len(where) < 2:
             continue
         names = [name] + [f"{name}.{k}" for k in range(1, len(where))]
         if any(c in e.data.columns and e.data[c].notna().any() for c in names):
-            cols = " and ".join(f"{j} ({_letters(j)})" for j in where)
+            cols = " and ".join(f"{j} ({column_letters(j)})" for j in where)
             raise InputError(f"has two columns named '{name}', columns {cols}, both with answers: "
                              "evaltool cannot tell which one is meant.", file=e.path,
                              fix="rename one of them in a copy of the export (or delete the one that is "
