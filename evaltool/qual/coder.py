@@ -145,7 +145,7 @@ def code(
         Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
     n_jobs
         Processes to use for large inputs (at least 10,000 distinct answers): ``None`` or 1
-        for one, ``-1`` for one per CPU (``os.cpu_count()``), or a number. The distinct
+        for one, ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number. The distinct
         answers are coded in chunks of 5,000 by forked workers and put back in input order,
         so the result does not depend on it; Ctrl-C stops the workers at once. Needs the
         ``fork`` start method (Linux); elsewhere coding runs in one process.
@@ -233,7 +233,6 @@ def _codings_frame(rows: dict[str, np.ndarray], ids: list[object], code_ids: np.
 
 
 def _n_jobs(n_jobs: int | None) -> int:
-    import os
 
     if n_jobs is None:
         return 1
@@ -241,10 +240,11 @@ def _n_jobs(n_jobs: int | None) -> int:
         raise ParameterError(
             f"The 'n_jobs' parameter of code() must be None, -1 or a positive integer. Got {n_jobs!r} instead."
         )
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    from .._parallel import n_workers
+
+    return n_workers() if n_jobs == -1 else n_jobs
 
 
-_WORKER: E.Compiled | None = None
 _MIN_PARALLEL = 10_000
 
 
@@ -253,11 +253,6 @@ def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
     hits = E.code_corpus(corpus, comp)
     hits["u"] = corpus.rows[hits.pop("ans")]
     return hits
-
-
-def _hits_chunk(texts: list[str]) -> dict[str, Any]:
-    assert _WORKER is not None
-    return _hits_serial(texts, _WORKER)
 
 
 CHUNK = 5_000
@@ -273,34 +268,20 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     order, so the result is the same as in one process. Ctrl-C (KeyboardInterrupt) cancels
     the chunks not started and terminates the workers at once.
     """
-    import multiprocessing as mp
+    from .._parallel import fork_map
 
-    if n_jobs <= 1 or len(texts) < _MIN_PARALLEL or "fork" not in mp.get_all_start_methods():
+    if n_jobs <= 1 or len(texts) < _MIN_PARALLEL:
         return _hits_serial(texts, comp)
-    from concurrent.futures import ProcessPoolExecutor
-
-    global _WORKER
-    size = CHUNK
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
-    _WORKER = comp
-    pool = ProcessPoolExecutor(min(n_jobs, len(chunks)), mp_context=mp.get_context("fork"))
-    try:
-        parts = list(pool.map(_hits_chunk, chunks))
-    except BaseException:
-        procs = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        _WORKER = None
+    # one (chunk length, hits) per chunk; the forked workers inherit ``comp``
+    parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
+                     chunk_size=CHUNK, min_items=_MIN_PARALLEL)
+    starts = np.cumsum([0] + [n for n, _ in parts[:-1]])
+    hits = [h for _, h in parts]
     out: dict[str, Any] = {}
     for key in ("code", "s", "e", "neg"):
-        out[key] = np.concatenate([p[key] for p in parts])
-    out["u"] = np.concatenate([p["u"] + i * size for i, p in enumerate(parts)])
-    out["rule"] = [r for p in parts for r in p["rule"]]
+        out[key] = np.concatenate([h[key] for h in hits])
+    out["u"] = np.concatenate([h["u"] + start for start, h in zip(starts, hits, strict=True)])
+    out["rule"] = [r for h in hits for r in h["rule"]]
     return out
 
 

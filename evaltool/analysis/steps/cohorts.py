@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ... import columns as C
+from ..._parallel import fork_map
 from .. import names as N
-from ._parallel import fork_map
 from .quotes import pick_quotes, redaction_options, source_text
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """Independent per-group work spread over forked worker processes, results in input order.
 
-Used where one analysis step does the same work for many groups (quotes per cohort): the work
-for each chunk of groups runs in a forked process that inherits the step's data (nothing is
+Used where the same work is done for many independent items (quotes per cohort, rule coding
+per answer): the work for each chunk runs in a forked process that inherits the step's data (nothing is
 pickled but the chunk's keys and the result), and the results come back in chunk order, so
 the output is exactly the serial one. Ctrl-C cancels the chunks not started and terminates
 the workers at once. Where ``fork`` is unavailable, or the work is small, it runs serially.
@@ -48,7 +48,8 @@ def _run_chunk(items: Sequence[Any]) -> list[Any]:
 
 
 def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *, n_jobs: int | None = None,
-             chunks_per_worker: int = 4) -> list[Any]:
+             chunks_per_worker: int = 4, chunk_size: int | None = None,
+             min_items: int = MIN_PARALLEL) -> list[Any]:
     """``job(items)`` computed chunk by chunk, in forked workers when worthwhile.
 
     Parameters
@@ -62,6 +63,10 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
         Worker processes (default :func:`n_workers`).
     chunks_per_worker
         Chunks per worker (smaller chunks balance uneven groups; Ctrl-C waits for at most one).
+    chunk_size
+        Items per chunk instead (overrides ``chunks_per_worker``).
+    min_items
+        Fewer items than this run serially, as one call of ``job``.
 
     Returns
     -------
@@ -78,13 +83,12 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
 
     items = list(items)
     jobs = n_workers() if n_jobs is None else n_jobs
-    if jobs <= 1 or len(items) < MIN_PARALLEL or "fork" not in mp.get_all_start_methods():
+    if jobs <= 1 or len(items) < min_items or "fork" not in mp.get_all_start_methods():
         return job(items)
     from concurrent.futures import ProcessPoolExecutor
 
     global _JOB
-    n_chunks = min(len(items), jobs * chunks_per_worker)
-    size = -(-len(items) // n_chunks)
+    size = chunk_size or -(-len(items) // min(len(items), jobs * chunks_per_worker))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _JOB = job
     pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp.get_context("fork"))
