@@ -38,12 +38,6 @@ def join_words(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def _n_shown(row: pd.Series) -> bool:
-    """Whether a row's count of people may be shown (the disclosure decision can hide a mean
-    while showing its count; tables without the flag show the count with the mean)."""
-    return bool(row["n_shown"]) if "n_shown" in row.index else bool(row["shown"])
-
-
 def _rows(frame: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
     if frame is None:
         return pd.DataFrame(columns=["cohort", "kind", "shown"])
@@ -209,7 +203,7 @@ class CohortView:
                 lab = ctx.tp(t)
                 pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
                 shown = t in mine.index and bool(mine.loc[t, "shown"])
-                n_shown = t in mine.index and _n_shown(mine.loc[t])
+                n_shown = t in mine.index and bool(mine.loc[t, "n_shown"])
                 if shown:
                     pts_c[lab] = (mine.loc[t, "mean"], mine.loc[t, "ci_low"], mine.loc[t, "ci_high"])
                 rows.append({
@@ -251,7 +245,7 @@ class CohortView:
         a: Any
         for a in every.itertuples():
             shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
-            n_shown = a.contrast in mine.index and _n_shown(mine.loc[a.contrast])
+            n_shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "n_shown"])
             r = mine.loc[a.contrast] if shown else None
             rows.append({
                 "Change": f"{self.ctx.tp(a.time_from)} to {self.ctx.tp_plain(a.time_to)}",
