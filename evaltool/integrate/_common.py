@@ -74,17 +74,6 @@ def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None
     return out
 
 
-def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """t-based CI of a mean (R ``t.test(x)``): mean ± t(1−α/2, n−1)·sd/√n; NaN when n < 2."""
-    from scipy import stats
-
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
-        half = q * np.asarray(sd, dtype=float) / np.sqrt(n)
-    return mean - half, mean + half
-
-
 def welch_interval(m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2: np.ndarray,
                    n2: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Welch CI of m1 − m2 (R ``t.test(x, y)``, var.equal = FALSE) and its df."""

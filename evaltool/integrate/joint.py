@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
+from .._intervals import t_interval
 from ..options import (
     DEFAULT_CONFIDENCE,
     DEFAULT_MIN_CELL_SIZE,
@@ -18,7 +19,6 @@ from ._common import (
     PRESENT,
     check_frame,
     presence,
-    t_interval,
     welch_interval,
 )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+from .._intervals import t_interval
 
 
 def resolution(values: np.ndarray) -> float:
@@ -120,8 +121,8 @@ def mean_ci(values: Any, confidence: float = 0.95) -> tuple[float, float, float]
     m = float(v.mean())
     if n < 2:
         return m, np.nan, np.nan
-    half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return m, m - half, m + half
+    lo, hi = t_interval(m, v.std(ddof=1), n, confidence)
+    return m, float(lo), float(hi)
 
 
 def y_limits(values: np.ndarray, score_range: tuple[float, float] | None) -> tuple[float, float]:

@@ -159,15 +159,13 @@ def _count_suppression(d: pd.DataFrame, k: int) -> np.ndarray:
 
 
 def _table(d: pd.DataFrame, n_shown: np.ndarray, k: int, confidence: float) -> pd.DataFrame:
-    from scipy import stats
+    from .._intervals import t_interval
 
     shown = d["shown"].to_numpy() & n_shown
     n = d["n"].to_numpy(dtype=float)
     sd = d["sd"].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
     mean = d["estimate"].to_numpy(dtype=float)
+    low, high = t_interval(mean, sd, n, confidence)
     reason = np.where(shown, "", d["note"].astype(str).to_numpy())
     reason = np.where(~n_shown, HIDDEN_COUNT.format(k=k), reason)
     out = pd.DataFrame({
@@ -176,7 +174,7 @@ def _table(d: pd.DataFrame, n_shown: np.ndarray, k: int, confidence: float) -> p
         "time_to": d["time_to"], "contrast": d["contrast"],
         "n": pd.array(np.where(n_shown, n, np.nan), dtype="Int64"),
         "mean": np.where(shown, mean, np.nan), "sd": np.where(shown, sd, np.nan),
-        "ci_low": np.where(shown, mean - half, np.nan), "ci_high": np.where(shown, mean + half, np.nan),
+        "ci_low": np.where(shown, low, np.nan), "ci_high": np.where(shown, high, np.nan),
         "confidence": confidence, "shown": shown, "n_shown": n_shown, "reason": reason,
     })
     return out.loc[:, list(SUMMARY_COLUMNS)]

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ... import columns as C
+from ..._intervals import t_interval
 from ...errors import EvaltoolError
 from ...privacy.paths import safe_name
 from .. import names as N
@@ -68,17 +69,11 @@ POOLED_NEEDS = (N.PARTICIPANTS, N.SCORES)
 
 
 def _stats(frame: pd.DataFrame, keys: list[str], value: str, confidence: float) -> pd.DataFrame:
-    """n, mean, SD and the t interval (R ``t.test(x)``: mean ± t(1 − α/2, n − 1)·sd/√n; missing
-    for n < 2) of ``value`` by ``keys``."""
-    from scipy import stats
-
+    """n, mean, SD and the t interval (:func:`evaltool._intervals.t_interval`) of ``value`` by ``keys``."""
     g = frame.groupby(keys, observed=True, sort=False)[value]
     out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std(ddof=1)}).reset_index()
-    n = out["n"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        half = (stats.t.ppf((1 + confidence) / 2, np.where(n >= 2, n - 1, np.nan))
-                * out["sd"].to_numpy(float) / np.sqrt(n))
-    return out.assign(ci_low=out["mean"] - half, ci_high=out["mean"] + half)
+    lo, hi = t_interval(out["mean"], out["sd"], out["n"], confidence)
+    return out.assign(ci_low=lo, ci_high=hi)
 
 
 def pool_label(cohorts: Sequence[str]) -> str:
