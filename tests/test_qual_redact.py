@@ -114,7 +114,7 @@ def test_nhs_modulus_11():
 def test_examples_of_each_tag():
     text = ("Thanks to Sarah Jones on Ward 7 at St Mary's Hospital, email sarah.jones@nhs.net, "
             "ring 07700 900123, NHS no 943 476 5919, ref 123 456 7890.")
-    assert redact(text) == ("Thanks to [name] on [place] at [place], email [email], ring [phone], "
+    assert redact(text) == ("Thanks to [name] on Ward 7 at [place], email [email], ring [phone], "
                             "NHS no [nhs_number], ref [id].")
 
 

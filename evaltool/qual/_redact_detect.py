@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from . import _redact_more as _more
+from . import _redact_names as _names
 from ._redact_patterns import (
     _BARE_DIGITS,
     _CAP,
@@ -37,13 +39,14 @@ from ._redact_patterns import (
     _TEN,
     _TITLED,
     _UNIVERSITY,
-    _WARD,
     _WORDCAP,
     _fold,
     _Lists,
     _lists,
     nhs_number_valid,
 )
+
+_UNIT_WORDS = frozenset({"ward", "bay", "unit", "wing", "suite", "theatre", "theatres", "room"})
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -75,15 +78,21 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
         s, e, tag, rule = span
         if tag == "name" and text[e - 2:e] in ("'s", "’s"):  # keep the possessive
             e -= 2
+        if tag == "name" and rule not in ("title", "user-names") and text[s:e].lower() in _UNIT_WORDS:
+            return                       # "Labour Ward", "Bay 3": wards and bays are not people
         out.append((s, e, tag, rule))
     _contact_spans(text, tags, add)
+    _more.contact_spans(text, tags, L, add)
     if "place" in tags:
         _place_spans(text, places, L, use_lists, add)
+        if use_lists:
+            _more.place_spans(text, L, add)
     if "name" in tags:
         _name_spans(text, names, L, add)
+        _more.initials_spans(text, L, add)
         if use_lists:
-            for m in _lower_full_name().finditer(text):
-                add((m.start(), m.end(), "name", "lower-case-full-name"))
+            _names.context_names(text, L, add)
+            _lower_full_names(text, add)
             _cue_names(text, L, add)
             sig = _SIGNED.search(text)
             if sig is not None:
@@ -93,6 +102,10 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
             _capitalised_names(text, L, add)
         if use_lists:
             for span in _unlisted_names(text, L, tags):
+                add(span)
+    if use_lists and out and tags & {"name", "place"}:
+        for span in _names.followups(text, _resolve(list(out)), L):
+            if span[2] in tags:
                 add(span)
     return out
 
@@ -151,17 +164,9 @@ def _place_spans(text: str, places: Sequence[re.Pattern[str]], L: _Lists, use_li
         proper = [w for w in words[:-1] if w.lower() not in _GENERIC_PLACE and w[0].isupper()]
         if len(words) >= 2 and proper:
             add((start, m.end(), "place", "named-site"))
-    for m in _WARD.finditer(text):
-        first = m.group().split()[0]
-        if first.lower() != "ward" and (first.lower() in _GENERIC_PLACE or first.lower() in L.not_names):
-            continue
-        add((m.start(), m.end(), "place", "named-ward"))
     for rx, rule in ((_NAMED_SITE, "saint-royal-site"), (_UNIVERSITY, "university"), (_STREET, "street")):
         for m in rx.finditer(text):
             add((m.start(), m.end(), "place", rule))
-    if use_lists:
-        for m in _city_pattern().finditer(text):
-            add((m.start(), m.end(), "place", "town-list"))
 
 
 def _name_spans(text: str, names: Sequence[re.Pattern[str]], L: _Lists, add: Add) -> None:
@@ -177,7 +182,7 @@ def _name_spans(text: str, names: Sequence[re.Pattern[str]], L: _Lists, add: Add
         add((m.start(1), m.end(1), "name", "title"))
     for m in _INITIALS.finditer(text):
         last = m.group(1).split()[-1].split(".")[-1]
-        if last and last.lower() not in L.not_names:
+        if last and last.lower() not in L.not_names and m.group(1)[:5].upper() != "D.O.B":
             add((m.start(1), m.end(1), "name", "initials"))
 
 
@@ -328,37 +333,31 @@ def _looks_like_date(digits: str) -> bool:
     return False
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?:-[a-z]+)?(?![\w'’])")
+
+
 @cache
-def _lower_full_name() -> re.Pattern[str]:
-    """A lower-case given name from the list followed by a surname from the list ("sarah
-    jones"): both unambiguous (neither is also an everyday word)."""
+def _lower_name_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """Given names and surnames that may start / end a lower-case full name: neither is also
+    an everyday word, nor shorter than three letters."""
     L = _lists()
-    given = sorted((g for g in L.given if g.isalpha() and g not in L.ambiguous and g not in L.not_names
-                    and len(g) > 2), key=len, reverse=True)
-    sur = sorted((x for x in L.surnames if x.isalpha() and x not in L.ambiguous_surnames
-                  and x not in L.not_names and len(x) > 2), key=len, reverse=True)
-    if not given or not sur:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<![\w'’-])(?:" + "|".join(given) + r")(?:-[a-z]+)?\s+(?:" + "|".join(sur)
-                      + r")(?:-[a-z]+)?(?![\w'’])")
+    given = frozenset(g for g in L.given if g.isalpha() and g not in L.ambiguous and g not in L.not_names
+                      and len(g) > 2)
+    sur = frozenset(x for x in L.surnames if x.isalpha() and x not in L.ambiguous_surnames
+                    and x not in L.not_names and len(x) > 2)
+    return given, sur
 
 
-@cache
-def _city_pattern() -> re.Pattern[str]:
-    """Towns from the word list, capitalised only (in lower case they are too often words)."""
-    names = sorted(_lists().places, key=len, reverse=True)
-    if not names:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"\b(?:" + "|".join(_cap(n) for n in names) + r")\b")
-
-
-_SMALL = frozenset({"on", "upon", "under", "in", "le", "the", "de", "by", "of"})
-
-
-def _cap(name: str) -> str:
-    parts = [p for p in re.split(r"[\s-]+", name) if p]
-    return r"[\s-]".join(
-        re.escape(p if (n and p in _SMALL) else p[:1].upper() + p[1:]) for n, p in enumerate(parts))
+def _lower_full_names(text: str, add: Add) -> None:
+    """A lower-case given name from the list followed by a surname from the list ("sarah
+    jones"), each possibly hyphenated ("mary-jane jones")."""
+    given, sur = _lower_name_sets()
+    prev = None
+    for m in _LOWER_WORD.finditer(text):
+        if prev is not None and text[prev.end():m.start()].isspace() and \
+                prev.group().split("-")[0] in given and m.group().split("-")[0] in sur:
+            add((prev.start(), m.end(), "name", "lower-case-full-name"))
+        prev = m
 
 
 def _resolve(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:

@@ -53,13 +53,19 @@ def _lists() -> _Lists:
     english_ranked = _word_file("english_words.txt")
     faker = frozenset(_word_file("given_names_faker.txt")) | frozenset(_word_file("surnames_faker.txt"))
     given, surnames = low("given_names"), low("surnames")
+    world = frozenset(_word_file("given_names_world.txt"))
     frequent = frozenset(english_ranked[:ORDINARY_RANK])
-    names = given | surnames | frozenset(_fold(w) for w in faker)
+    names = given | surnames | world | frozenset(_fold(w) for w in faker)
     # ordinary English: frequent words that are not names, and every listed word that is
     # frequent enough to be an everyday word even if it is also a name
     english = (frozenset(english_ranked) - names) | (frequent - given - surnames)
+    # given names of many origins: listed names unless they are also everyday words ("Long",
+    # "Ruby", "Lovely"), which need context like the curated ambiguous names
+    all_english, not_names = frozenset(english_ranked), low("not_names")
+    everyday_world = frozenset(w for w in world if w in all_english or w in not_names)
     return _Lists(
-        given=given, ambiguous=low("ambiguous_given"), surnames=surnames,
+        given=given | (world - everyday_world), ambiguous=low("ambiguous_given") | everyday_world,
+        surnames=surnames,
         ambiguous_surnames=low("ambiguous_surnames"),
         places=tuple(str(x) for x in data["places"]), not_names=low("not_names"),
         english=english, any_name=names,
@@ -119,7 +125,8 @@ _SIGNED = re.compile(
 _WORDCAP = re.compile(rf"(?<![\w'’@.-]){_CAP}")
 _PLACE_SUFFIX = (
     r"(?:Hospitals?|Infirmary|Hospice|Medical\s+Cent(?:re|er)|Health\s+Cent(?:re|er)|"
-    r"Birth(?:ing)?\s+Cent(?:re|er)|Surgery|Clinic|Practice|Hub|"
+    r"Birth(?:ing)?\s+Cent(?:re|er)|Surgery|Clinic|Practice|Hub|Lodge|General(?!\s+(?:Infirmary|Hospital))|"
+    r"(?:[Cc]are|[Nn]ursing|[Rr]esidential|[Rr]etirement)\s+[Hh]omes?|Medical\s+Group|"
     r"(?:NHS\s+)?(?:Foundation\s+)?Trust|University\s+Hospitals?|"
     r"Ambulance\s+(?:Service|Station|Trust|Base|Hub)|Station|Health\s+Board|CCG|ICB)"
 )

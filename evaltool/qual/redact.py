@@ -228,7 +228,7 @@ def redact(
     Examples
     --------
     >>> redact("Thanks to Sarah Jones on Ward 7, email sarah.jones@nhs.net or ring 07700 900123")
-    'Thanks to [name] on [place], email [email] or ring [phone]'
+    'Thanks to [name] on Ward 7, email [email] or ring [phone]'
     >>> redact("NHS no 943 476 5919, ref 123 456 7890")
     'NHS no [nhs_number], ref [id]'
     """

@@ -1,0 +1,106 @@
+"""Names found from context (private; see :mod:`evaltool.qual.redact`).
+
+* a lower-case name after a cue: any word that is not everyday English after "thanks",
+  "cheers", "shout out to", "my colleague" ...; a listed given name after "with", "and", "to",
+  "from", "by" ("thanks nkechi", "talked it through with tunde");
+* a given name that is also an everyday word ("Will", "Hope", "Grace") when a person's verb
+  follows it ("Will was great", not "Will recommend" or "Hope you run it");
+* the rest of a list once one member is a name ("thanks to Priya, Will and rob");
+* every other occurrence in the same text of a word already found as a name or place (a name
+  is never left in one place after being removed in another).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ._redact_patterns import _fold, _Lists
+
+Span = tuple[int, int, str, str]
+Add = Callable[[Span], None]
+
+_STRONG = (r"thanks|thank\s+you|thankyou|thx|ty|cheers|shout\s*-?\s*out(?:\s+to)?|kudos(?:\s+to)?|"
+           r"credit\s+to|well\s+done|props\s+to|hats\s+off\s+to|big\s+up|"
+           r"(?:my|our|the|lovely|great)\s+(?:colleague|friend|mentor|manager|buddy|preceptor|supervisor|"
+           r"educator|facilitator|trainer|coach|matron|boss|partner)")
+_WEAK = r"with|and|to|from|by|asked|told|ask|tell|called|named|love|met|x+"
+_LOWER_CUE = re.compile(rf"(?i:\b(?P<cue>{_STRONG}|{_WEAK}))[,:]?\s+(?P<n>[a-zà-ÿ][a-zà-ÿ'’]+(?:-[a-zà-ÿ'’]+)?)\b")
+_STRONG_RX = re.compile(rf"(?i)^(?:{_STRONG})$")
+_PERSON_AFTER = re.compile(
+    r"(?:'s\b|’s\b|\s+(?:was|has|had|did|ran|led|said|told|helped|explained|showed|gave|made|"
+    r"listened|delivered|facilitated|took|kept|covered|shared|taught|organised|organized|came|"
+    r"asked|spoke|talked|supported|presented|hosted|always|never|who|and\s+[A-Z]\w+\s+(?:were|ran|did|"
+    r"led|helped|made|gave|delivered|facilitated))\b)")
+_LIST_NEXT = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*|,\s+and\s+)(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)")
+_LIST_PREV = re.compile(r"(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)(?:\s*,\s*|\s+and\s+|\s*&\s*)$")
+_ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
+_CAP_WORD = re.compile(r"(?<![\w'’@.-])[A-Z][a-zà-ÿ]+(?:[-'’][A-Za-zà-ÿ]+)*(?![\w@])")
+
+
+_MONTHS_DAYS = frozenset("""january february march april may june july august september october november
+december monday tuesday wednesday thursday friday saturday sunday christmas easter""".split())
+
+
+def _namey(word: str, L: _Lists) -> bool:
+    low = _fold(word.lower())
+    return low in L.given or low in L.any_name
+
+
+def context_names(text: str, L: _Lists, add: Add) -> None:
+    """Lower-case names after cues; everyday-word given names before a person's verb."""
+    for m in _LOWER_CUE.finditer(text):
+        w = m.group("n")
+        low = _fold(w.lower()).replace("’", "'")
+        if low in L.not_names or len(low) < 2 or low in L.english:
+            continue
+        strong = _STRONG_RX.match(m.group("cue")) is not None
+        if strong or _namey(w, L) or all(_fold(p) in L.given for p in low.split("-")):
+            add((m.start("n"), m.end("n"), "name", "lower-case-after-cue"))
+    for m in _CAP_WORD.finditer(text):
+        low = m.group().lower()
+        if low in L.ambiguous and low not in _MONTHS_DAYS and _PERSON_AFTER.match(text, m.end()):
+            add((m.start(), m.end(), "name", "everyday-name-person-verb"))
+
+
+def _list_member(word: str, L: _Lists) -> bool:
+    low = _fold(word.lower()).replace("’", "'")
+    if low in L.not_names or len(low) < 2:
+        return False
+    if word[0].isupper():
+        return low in L.ambiguous or low in L.given or low in L.any_name or low not in L.english
+    return low in L.given and low not in L.english
+
+
+def followups(text: str, spans: list[Span], L: _Lists) -> list[Span]:
+    """Spans implied by those found: the rest of a list of names; other occurrences of a
+    name or place word found once."""
+    out: list[Span] = []
+    names = [s for s in spans if s[2] == "name"]
+    for s, e, _, _ in names:
+        pos = e
+        while (m := _LIST_NEXT.match(text[pos:pos + 40])) and _list_member(m.group("n"), L):
+            out.append((pos + m.start("n"), pos + m.end("n"), "name", "list-of-names"))
+            pos += m.end("n")
+        pos = s
+        while (m := _LIST_PREV.search(text[max(0, pos - 40):pos])) and _list_member(m.group("n"), L) \
+                and m.group("n")[0].isupper():
+            base = max(0, pos - 40)
+            out.append((base + m.start("n"), base + m.end("n"), "name", "list-of-names"))
+            pos = base + m.start("n")
+    found = {}
+    for s, e, tag, _ in spans + out:
+        if tag in ("name", "place"):
+            for w in re.findall(r"[^\W\d_][\w'’-]*", text[s:e]):
+                if len(w) > 2 and w.lower() not in L.not_names and (w[0].isupper() or w.lower() not in L.english):
+                    found[w] = tag
+    if not found:
+        return out
+    taken = [(s, e) for s, e, _, _ in spans + out]
+    for m in _ANY_WORD.finditer(text):
+        w, end = m.group(), m.end()
+        if w not in found and w.endswith(("'s", "’s")):
+            w, end = w[:-2], end - 2
+        if w in found and not any(s <= m.start() < e for s, e in taken):
+            out.append((m.start(), end, found[w], "same-word-again"))
+    return out
