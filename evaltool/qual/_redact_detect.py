@@ -46,6 +46,8 @@ from ._redact_patterns import (
     nhs_number_valid,
 )
 
+_NOT_A_SITE = frozenset("""the a our my your their this that royal national open city new medical nursing
+sixth form further community local the royal""".split())
 _UNIT_WORDS = frozenset({"ward", "bay", "unit", "wing", "suite", "theatre", "theatres", "room"})
 
 
@@ -166,6 +168,8 @@ def _place_spans(text: str, places: Sequence[re.Pattern[str]], L: _Lists, use_li
             add((start, m.end(), "place", "named-site"))
     for rx, rule in ((_NAMED_SITE, "saint-royal-site"), (_UNIVERSITY, "university"), (_STREET, "street")):
         for m in rx.finditer(text):
+            if rule == "university" and all(w.lower() in _NOT_A_SITE for w in m.group().split()[:-1]):
+                continue                  # "the Royal College", "Open University", "our College"
             add((m.start(), m.end(), "place", rule))
 
 
@@ -307,6 +311,9 @@ def _unlisted_names(text: str, L: _Lists, tags: frozenset[str]) -> list[tuple[in
         full = j > i
         if _sentence_start(text, m.start()) and not (namey or full):
             continue
+        if _sentence_start(text, m.start()) and not full and word.lower() in L.dictionary \
+                and _fold(word.lower()) not in L.given:
+            continue                      # "Bath time ...": an everyday word starts the sentence
         before = text[:m.start()]
         prev = re.findall(r"[\w']+", before[-20:])
         is_place = bool(prev) and (prev[-1].lower() in _PLACE_PREPS or _PLACE_VERBS.search(before) is not None)

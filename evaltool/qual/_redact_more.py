@@ -36,13 +36,23 @@ _OBF_EMAIL = re.compile(
 _PROVIDERS = ("gmail", "hotmail", "outlook", "yahoo", "icloud", "btinternet", "nhs", "live", "aol", "nhsmail")
 
 _SOCIAL = (r"(?:insta(?:gram)?|ig|twitter|tiktok|tik\s?tok|snapchat|snap|threads|bluesky|bsky|"
-           r"linkedin|facebook|fb|youtube|mastodon|reddit|x)")
+           r"linkedin|facebook|fb|youtube|mastodon|reddit|discord|twitch|x\s?/\s?twitter|twitter\s?/\s?x)")
 _HANDLE_CUE = re.compile(
-    rf"(?i)\b(?:{_SOCIAL}(?:\s+(?:handle|account|name|username|page))?|user\s?name|handle|screen\s?name)"
-    r"(?:\s+(?:is|was))?\s*[:=\-–]?\s*(?:(?:me\s+)?(?:as|at|on|@)\s+)?"
-    r"(?P<h>@?[A-Za-z0-9_][A-Za-z0-9_.]{1,29})")
+    rf"(?i)\b(?:{_SOCIAL}(?:\s+(?:handle|account|name|username|page|channel))?|user\s?name|handle|screen\s?name)\b"
+    r"(?=[\s:=@-])(?:\s+(?:is|was))?\s*[:=\-–]?\s*(?:(?:me\s+)?(?:as|at|on|@)\s+)?"
+    r"(?P<h>@?[A-Za-z0-9_][A-Za-z0-9_.]{1,29}(?:#\d{4})?)")
+_QUOTED_CHANNEL = re.compile(
+    r"(?i)\b(?:channel|page|account|blog|podcast|handle|username)\s+(?:is\s+|called\s+|name\s+is\s+)?"
+    r"(?P<q>['\"“‘][^'\"”’\n]{2,40}['\"”’])")
+_CAMEL = re.compile(r"(?<![\w@.'’-])(?P<w>[A-Z]?[a-z]{2,}(?:[A-Z][a-z]+)+\d*|[A-Z][a-z]+[A-Z][a-z]{2,}(?:[A-Z][a-z]+)*\d*)(?![\w@'’-])")
+_NOT_CAMEL = frozenset("""youtube whatsapp linkedin tiktok powerpoint facebook instagram systmone nhsmail ipad iphone
+elearning sharepoint onedrive mentimeter healthroster careflow nervecentre trakcare emis dropbox gmail hotmail
+jamboard eportfolio turas mcdonald mcdonalds macdonald mackenzie mcleod macleod mckenzie mcgregor macgregor
+mcintyre mclaughlin mcgrath mccarthy mcbride mccann mcdermott mckay mcmahon mcnally mcneil deborah devine
+desouza dasilva demello lebron vandyke""".split())
 _UNDERSCORE = re.compile(r"(?<![\w@.])[A-Za-z][A-Za-z0-9]*(?:[_.][A-Za-z0-9]+)*_[A-Za-z0-9_.]*[A-Za-z0-9](?![\w@])")
-_LETTERS_DIGITS = re.compile(r"(?<![\w@.])(?P<w>[a-z]{3,})[._]?\d{2,4}(?![\w@])")
+_LETTERS_DIGITS = re.compile(r"(?<![\w@.])(?P<w>[a-z]{3,})[._]?\d{2,4}(?![\w@])"
+                             r"|(?<![\w@.])(?P<d>[A-Za-z]{2,}[._][A-Za-z]{2,}\d{1,4})(?![\w@])")
 _NOT_HANDLE_STEMS = frozenset("""covid sars year band room ward bay level week day grade module unit session page
 step phase cohort group team floor nhs fy st ct kpi version ios windows office""".split())
 
@@ -52,16 +62,41 @@ _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
 _YEAR = r"(?:(?:19|20)\d{2}|['’]?\d{2})"
 _DATE_ANY = (rf"(?:(?:the\s+)?{_DAY}(?:\s+of)?[\s/.\-]+(?:{_MONTHS}|\d{{1,2}})\.?,?[\s/.\-]+{_YEAR}"
              rf"|{_MONTHS}\.?\s+{_DAY},?\s+{_YEAR}|(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})")
-_DOB2 = re.compile(rf"(?i)\b{_DOB_LABEL}\s*(?:is|was|=|:|-|–|\()?\s*(?:on\s+)?(?P<d>{_DATE_ANY})(?![\w/])")
+_ORDINAL = r"(?:[a-z]+(?:-[a-z]+)?(?:st|nd|rd|th)|first|second|third)"
+_YEAR_WORDS = r"(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){1,2}"
+_DOB2 = re.compile(rf"(?i)\b{_DOB_LABEL}\s*(?:is|was|=|:|-|–|\()?\s*(?:on\s+)?(?P<d>{_DATE_ANY}"
+                   rf"|(?:19|20)\d{{6}}|\d{{2}}[01]\d(?:19|20)\d{{2}}"
+                   rf"|(?:the\s+)?{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\s+{_YEAR_WORDS}"
+                   rf"|(?:the\s+)?{_DAY}(?:\s+of)?\s+{_MONTHS}|{_MONTHS}\s+{_DAY})(?![\w/])")
+_TURNED = re.compile(rf"(?i)\bturned\s+\d{{2}}\s+(?:on\s+)?(?:the\s+)?(?P<d>{_DAY}(?:\s+of)?\s+{_MONTHS}|{_MONTHS}\s+{_DAY})\b")
 _BORN_YEAR = re.compile(rf"(?i)\b(?:born|d\.?o\.?b\.?|year\s+of\s+birth)\s*(?:in\s+|:\s*)?(?P<d>(?:{_MONTHS}\s+)?(?:19|20)\d{{2}})\b")
 _OLD_DATE = re.compile(
     rf"(?i)(?<![\w/.])(?P<d>{_DAY}(?:\s+of)?\s+{_MONTHS}\.?,?\s+(?:19[3-9]\d|200[0-7])"
     rf"|{_MONTHS}\.?\s+{_DAY},?\s+(?:19[3-9]\d|200[0-7])"
-    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:19[3-9]\d|200[0-7]))(?![\w/])")
+    r"|\d{1,2}[/.\-]\d{1,2}[/.\-](?:19[3-9]\d|200[0-7])|(?:19[3-9]\d|200[0-7])-[01]\d-[0-3]\d)(?![\w/])")
+
+
+_AREAS = """AB AL BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CV CW DA DD DE DG DH DL DN DT DY EC EH EN
+EX FK GL GU HA HD HG HP HR HS HU HX IG IP IV KA KT KW KY LA LD LE LL LN LS LU ME MK ML NE NG NN NP NR NW OL
+OX PA PE PH PL PO PR RG RH RM SA SE SG SK SL SM SN SO SP SR SS SW SY TA TD TF TN TQ TR TS TW UB WA WC WD WF
+WN WR WS WV YO ZE""".split()
+"""Two-letter UK postcode areas (Royal Mail); CT, FY and ST are left out: CT1, FY1 and ST3 are grades."""
+_OUTWARD = re.compile(
+    r"(?i)(?:\b(?:in|near|nearer\s+to|to|from|around|postcode|post\s+code|live\s+in|area|round)\s+)"
+    rf"(?P<p>(?:{'|'.join(_AREAS)})\d{{1,2}}[A-Z]?)(?![\w-])")
+_SHORT_STAFF = re.compile(r"(?i)\b(?:staff|badge|payroll|employee|emp|personnel|locker|student)\s*"
+                          r"(?:no|nr|number|num|id|#)\.?\s*[:#=\-–]?\s*(?:is\s+)?(?P<n>\d{3,5})\b")
 
 
 def contact_spans(text: str, tags: frozenset[str], L: _Lists, add: Add) -> None:
-    """Obfuscated e-mails, handles without @, more dates of birth."""
+    """Obfuscated e-mails, handles without @, more dates of birth, postcode districts after a
+    place word ("nearer to NE46"), short staff numbers after their label ("badge no 4471")."""
+    if "postcode" in tags:
+        for m in _OUTWARD.finditer(text):
+            add((m.start("p"), m.end("p"), "postcode", "postcode-district"))
+    if "id" in tags:
+        for m in _SHORT_STAFF.finditer(text):
+            add((m.start("n"), m.end("n"), "id", "labelled-short-number"))
     if "email" in tags and (" at " in text.lower() or "at]" in text.lower() or "at)" in text.lower()
                             or " @" in text or "@ " in text):
         for m in _OBF_EMAIL.finditer(text):
@@ -84,10 +119,16 @@ def contact_spans(text: str, tags: frozenset[str], L: _Lists, add: Add) -> None:
             for m in _UNDERSCORE.finditer(text):
                 add((m.start(), m.end(), "handle", "underscore-username"))
         for m in _LETTERS_DIGITS.finditer(text):
-            if m.group("w") not in _NOT_HANDLE_STEMS:
+            if m.group("d") or m.group("w") not in _NOT_HANDLE_STEMS:
                 add((m.start(), m.end(), "handle", "letters-digits-username"))
+        for m in _QUOTED_CHANNEL.finditer(text):
+            add((m.start("q") + 1, m.end("q") - 1, "handle", "quoted-channel"))
+        for m in _CAMEL.finditer(text):
+            if m.group("w").lower().rstrip("0123456789") not in _NOT_CAMEL:
+                add((m.start(), m.end(), "handle", "camel-case-username"))
     if "date_of_birth" in tags:
-        for rx, rule in ((_DOB2, "dob-label"), (_BORN_YEAR, "born-year"), (_OLD_DATE, "birth-year-date")):
+        for rx, rule in ((_DOB2, "dob-label"), (_BORN_YEAR, "born-year"), (_OLD_DATE, "birth-year-date"),
+                         (_TURNED, "turned-age-on")):
             for m in rx.finditer(text):
                 add((m.start("d"), m.end("d"), "date_of_birth", rule))
 
@@ -105,25 +146,39 @@ mri us xr utc wic miu pfa smart grow abc diy nb ps vip hiv tb uti copd mi cva ti
 rag bame edi lgbt lgbtq usa eu ni ooh gpst hcsw ra ma mba msc bsc phd rnld lgi rvi qmc qe uch osce osces ward
 bay ai ae aed dvt pe sats obs ews mews tpr hb ct cts ctpa ecmo rrt ice dol dols mca lpa cpa cmht crht hbt pcsw
 sw sws ssw cqi ics fa ltd llp plc cic csu cyp yp hv hvs sn isn ssp mat pat aa na wtf sjt ie eg vs cc bc ps pps
+dm dms rt img imgs ooo wfh pto ssp ctd pgd pgcert sr ha hi ty xx xxx
 gcse gcses nvq btec ucas dbs hmrc dwp pip esa uc ot ots pdp iq eq stem sim sims tel elearning
 """.split())
 _SHORT_WORDS = frozenset("""am an as at be by do go he if in is it me my no of oh on or so to up us we ok hi
 yes the and but for not you all any can did get got has had her him his how its let may new now old one our out
 own say see she too two use was way who why yet off via per few lot bit big top day end far job met ran set
 won wow yay omg""".split())
-_INIT_TOKEN = re.compile(r"(?<![\w.'’&/-])(?P<i>[A-Z]{2,3}|(?:[A-Z]\.){2,3}|[A-Z]\.[A-Z])(?![\w&/-])")
+_INIT_TOKEN = re.compile(r"(?<![\w.'’&/-])(?P<i>[A-Z]{1,2}['’][A-Z]|[A-Z]{2,3}|(?:[A-Z]\.){2,3}|[A-Z]\.[A-Z])(?![\w&/-])")
 _PERSON_VERB = re.compile(
     r"(?:'s\b|’s\b|,\s*(?:our|my|the|a)\s|\s*\((?:physio|nurse|hca|odp|sister|matron|dr|consultant|"
     r"manager|facilitator|educator|mentor)|\s+(?:was|is|has|had|did|ran|runs|led|leads|said|says|told|"
     r"helped|explained|showed|gave|made|listened|delivered|facilitated|took|kept|covered|shared|taught|"
     r"organised|organized|came|who|and\s+[A-Z]|&\s*[A-Z]|were|are|asked|spoke|talked|supported|"
-    r"presented|hosted|did|really|always|never|from|on\s+the)\b)")
+    r"presented|hosted|did|really|always|never|from|on\s+the|got|gets|says|went|does|knows|thinks|felt|"
+    r"loved|enjoyed|recommended|mentioned|suggested|sent|put|on\s+(?:our|my|the)\s+\w+|i\s+said|signed|"
+    r"will|would|could|should|can|might|must)\b)")
 _PERSON_CUE = re.compile(
     r"(?i)(?:\b(?:thanks|thank\s+you|thankyou|thx|cheers|shout\s*-?\s*out|kudos|credit|well\s+done|"
     r"with|by|from|to|ask|asked|told|and|&|like|via|contact|love|signed|regards|colleague|mentor|"
-    r"manager|facilitator|educator|dr|mr|mrs|ms|miss|sister|nurse|matron|prof)\s*[,:]?\s*|[-–—~]\s*)$")
+    r"manager|facilitator|educator|dr|mr|mrs|ms|miss|sister|nurse|matron|prof|tell|reckon|think|"
+    r"lead|boss|consultant|mentor|coach|buddy|friend|preceptor|supervisor|registrar|charge\s+nurse|"
+    r"team\s+leader|colleague)\s*[,:(]?\s*|[-–—~]\s*)$")
 _LETTER_SURNAME = re.compile(r"(?<![\w.'’&-])(?P<l>[B-HJ-Z])\.?\s(?P<s>[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?)(?![\w])")
 _TITLE_LETTER = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|Miss|Sister|Nurse|Prof|Matron)\.?\s+(?P<l>[A-Z])(?![\w'’.-]|\.\w)")
+
+
+def _defines_abbreviation(text: str, start: int, tok: str) -> bool:
+    """Whether ``tok`` in brackets spells the capitalised words just before it."""
+    if not text[:start].endswith("("):
+        return False
+    words = re.findall(r"[A-Za-z][\w'’-]*", text[max(0, start - 60):start])
+    caps = "".join(w[0] for w in words[-len(tok):]).upper()
+    return caps == tok.upper()
 
 
 def initials_spans(text: str, L: _Lists, add: Add) -> None:
@@ -140,7 +195,9 @@ def initials_spans(text: str, L: _Lists, add: Add) -> None:
             continue
         before = text[max(0, m.start() - 30):m.start()]
         after = text[m.end():m.end() + 30]
-        if "." in tok or _PERSON_CUE.search(before) or _PERSON_VERB.match(after):
+        if _defines_abbreviation(text, m.start(), tok):
+            continue                              # "Schwartz Rounds (SR)"
+        if not tok.isalpha() or len(tok) == 2 or _PERSON_CUE.search(before) or _PERSON_VERB.match(after):
             add((m.start(), m.end(), "name", "initials"))
     for m in _LETTER_SURNAME.finditer(text):
         s = m.group("s").lower()
@@ -162,6 +219,7 @@ class _Gazetteer:
     caps: frozenset[str]         # short names written in capitals (LGI, QMC, UCLan)
     longest: int
     first: frozenset[str]        # first words of every entry (a fast first test)
+    unheard: frozenset[str]      # entries with no English word or name: lower case anywhere
 
 
 @cache
@@ -188,15 +246,20 @@ def _gazetteer() -> _Gazetteer:
         plain = e.removeprefix("the ").split()
         everyday = len(plain) == 1 and e not in listed and (plain[0] in frequent or plain[0] in _EVERYDAY_TOWNS)
         (cued if everyday else anywhere).add(e)
-        if not any(w in frequent or w in L.given or w in L.ambiguous or w in L.not_names for w in plain):
+        common = [w in frequent or w in L.given or w in L.ambiguous or w in L.not_names for w in plain]
+        if not any(common) or (len(plain) > 1 and not all(common)) or len(plain) > 2:
             lower.add(e)
     anywhere.update(listed)
     lower.update(x for x in listed if not any(w in frequent or w in L.given for w in x.split()))
     first = frozenset(e.split()[0] for e in anywhere | cued | lower | caps)
-    return _Gazetteer(frozenset(anywhere), frozenset(cued), frozenset(lower), frozenset(caps), longest, first)
+    unheard = frozenset(e for e in lower if not any(w in L.dictionary or w in L.any_name or w in L.not_names
+                                                    for w in e.replace("-", " ").split()))
+    return _Gazetteer(frozenset(anywhere), frozenset(cued), frozenset(lower), frozenset(caps), longest, first,
+                      unheard)
 
 
 _EVERYDAY_TOWNS = frozenset("""bath rye wells hope sandwich ware fleet hook sandy reading eye wool bourne reddish
+leek chard poplar welling lancing barrow hull derby beds
 flint barking ince hale wick rugby portland soho borough clifton canton wellington nelson mold thorne stone sale
 deal battle bow kingston richmond newton stanley shirley keith hamilton barry ramsey washington boston bury
 leigh shaw hyde street march sutton walton carlton clayton chester lancaster lincoln bedford sunderland
@@ -212,6 +275,9 @@ def _frequent() -> frozenset[str]:
     return frozenset(_word_file("english_words.txt")[:ORDINARY_RANK])
 
 
+_GENERIC_FIRST = frozenset("""the a an my our your their this that his her its care nursing residential
+retirement big small new old main large local town city country national public white car staff visitor
+visitors bike play theme business retail science holiday caravan family open water""".split())
 _WORD = re.compile(r"[^\W\d_][\w'’&]*(?:-[\w'’&]+)*")
 _CUE_BEFORE = re.compile(
     r"(?i)(?:\b(?:at|in|from|near|outside|around|nr|via|towards|to|of)|"
@@ -220,8 +286,21 @@ _CUE_BEFORE = re.compile(
     r"studying|qualified|graduated)\s+(?:over\s+|up\s+|down\s+)?(?:to|in|at|from|near))\s+(?:the\s+)?$")
 
 
+_PLACE_NOUN = re.compile(
+    r"(?<![\w'’-])(?P<p>(?:[A-Z][a-z'’]+\s+){1,2}(?:Bank|View|House|Court|Park|Manor|Grange|Gardens|Hall|Mews|"
+    r"Hill|Green|Fields|Meadows|Heights|Villa|Villas|Cottage|Towers|Priory|Abbey|Lodge|Estate|Village))\b")
+
+
 def place_spans(text: str, L: _Lists, add: Add) -> None:
-    """UK towns, districts, hospitals and universities from the hand-written gazetteer."""
+    """UK towns, districts, hospitals and universities from the hand-written gazetteer; named
+    homes, parks and estates ("Willow Bank", "Roundhay Park")."""
+    for m in _PLACE_NOUN.finditer(text):
+        words = m.group("p").split()
+        if words[0].lower() in L.not_names or words[0].lower() in _GENERIC_FIRST:
+            words = words[1:]
+            if len(words) < 2:
+                continue
+        add((m.end("p") - len(" ".join(words)), m.end("p"), "place", "named-home-or-park"))
     G = _gazetteer()
     toks = list(_WORD.finditer(text))
     i = 0
@@ -253,5 +332,7 @@ def _place_ok(text: str, start: int, raw: str, key: str, G: _Gazetteer) -> bool:
     capital = first[:1].isupper()
     if key in G.anywhere and capital:
         return True
+    if key in G.unheard and raw.islower():
+        return True                                   # "hexham", "cambs": no English word
     cue = _CUE_BEFORE.search(text[max(0, start - 40):start]) is not None
     return cue and (capital or key in G.lower)

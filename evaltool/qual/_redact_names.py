@@ -42,6 +42,11 @@ _MONTHS_DAYS = frozenset("""january february march april may june july august se
 december monday tuesday wednesday thursday friday saturday sunday christmas easter""".split())
 
 
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip()
+    return not before or before[-1] in ".!?:;\n\"'(-–—*•"
+
+
 def _namey(word: str, L: _Lists) -> bool:
     low = _fold(word.lower())
     return low in L.given or low in L.any_name
@@ -101,6 +106,7 @@ def followups(text: str, spans: list[Span], L: _Lists) -> list[Span]:
         w, end = m.group(), m.end()
         if w not in found and w.endswith(("'s", "’s")):
             w, end = w[:-2], end - 2
-        if w in found and not any(s <= m.start() < e for s, e in taken):
+        if w in found and not any(s <= m.start() < e for s, e in taken) \
+                and not (w.lower() in L.dictionary and _sentence_start(text, m.start())):
             out.append((m.start(), end, found[w], "same-word-again"))
     return out

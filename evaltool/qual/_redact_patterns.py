@@ -34,6 +34,7 @@ class _Lists:
     not_names: frozenset[str]
     english: frozenset[str] = frozenset()        # ordinary English words (not names)
     any_name: frozenset[str] = frozenset()       # given names and surnames of every list
+    dictionary: frozenset[str] = frozenset()     # the 20,000 English words, names among them
 
 
 ORDINARY_RANK = 3000
@@ -61,14 +62,14 @@ def _lists() -> _Lists:
     english = (frozenset(english_ranked) - names) | (frequent - given - surnames)
     # given names of many origins: listed names unless they are also everyday words ("Long",
     # "Ruby", "Lovely"), which need context like the curated ambiguous names
-    all_english, not_names = frozenset(english_ranked), low("not_names")
-    everyday_world = frozenset(w for w in world if w in all_english or w in not_names)
+    not_names = low("not_names")
+    everyday_world = frozenset(w for w in world if w in frequent or w in not_names)
     return _Lists(
         given=given | (world - everyday_world), ambiguous=low("ambiguous_given") | everyday_world,
         surnames=surnames,
         ambiguous_surnames=low("ambiguous_surnames"),
         places=tuple(str(x) for x in data["places"]), not_names=low("not_names"),
-        english=english, any_name=names,
+        english=english, any_name=names, dictionary=frozenset(english_ranked),
     )
 
 
@@ -159,9 +160,12 @@ a&e ae ed icu itu nicu scbu mau amu cdu sdec this that ward unit suite wing bay
 # street addresses ("14 Laburnum Grove", "Beech Road")
 _NAMED_SITE = re.compile(
     r"\b(?:St\.?|Saint|Royal|Queen|King|King's|Kings|Princess|Prince)\s+"
+    r"(?!(?:College|Society|Mail|Navy|Air|Marines|Family|Mint|Academy|Institution|Pharmaceutical|"
+    r"Colleges|Charter|Assent|Highness|Commission|Warrant|Appointment)\b)"
     r"[A-Z][\w'’]*(?:\s+(?!(?:Hospital|Infirmary|College|Society|Mail|Navy|Air)\b)[A-Z][\w'’]+)?")
 _UNIVERSITY = re.compile(
     r"\b(?:(?:University|Uni)\s+of\s+(?:the\s+)?[A-Z][\w'’]+(?:\s+[A-Z][\w'’]+)?"
+    r"|University\s+Hospitals?\s+(?:of\s+)?[A-Z][\w'’]+(?:\s+(?:and\s+)?[A-Z][\w'’]+){0,2}"
     r"|(?:[A-Z][\w'’]+\s+){1,2}(?:University|Uni|College)\b)")
 _STREETS = (r"(?:Road|Rd|Street|Lane|Ln|Avenue|Ave|Close|Drive|Crescent|Cres|Grove|Place|"
             r"Terrace|Court|Gardens|Gdns|Square|Mews|Row|Walk|Rise|Way)")
