@@ -88,49 +88,74 @@ _SHORT_STAFF = re.compile(r"(?i)\b(?:staff|badge|payroll|employee|emp|personnel|
                           r"(?:no|nr|number|num|id|#)\.?\s*[:#=\-–]?\s*(?:is\s+)?(?P<n>\d{3,5})\b")
 
 
+_DOB_WORDS = ("born", "dob", "d.o.b", "d o b", "birth", "bday", "b-day", "b'day", "turned")
+_SOCIAL_WORDS = ("insta", "ig", "twitter", "tiktok", "tik tok", "snap", "threads", "bsky", "bluesky", "linkedin",
+                 "facebook", "fb", "youtube", "mastodon", "reddit", "discord", "twitch", "user", "handle", "screen")
+_CHANNEL_WORDS = ("channel", "page", "account", "blog", "podcast", "handle", "username")
+_CAMEL_HINT = re.compile(r"[a-z][A-Z]")
+
+
 def contact_spans(text: str, tags: frozenset[str], L: _Lists, add: Add) -> None:
     """Obfuscated e-mails, handles without @, more dates of birth, postcode districts after a
-    place word ("nearer to NE46"), short staff numbers after their label ("badge no 4471")."""
-    if "postcode" in tags:
+    place word ("nearer to NE46"), short staff numbers after their label ("badge no 4471").
+    Each pattern runs only when a cheap test says it can match (redaction runs on hundreds
+    of thousands of answers)."""
+    low = text.lower()
+    digits = any(c.isdigit() for c in text)
+    if digits and "postcode" in tags:
         for m in _OUTWARD.finditer(text):
             add((m.start("p"), m.end("p"), "postcode", "postcode-district"))
-    if "id" in tags:
+    if digits and "id" in tags:
         for m in _SHORT_STAFF.finditer(text):
             add((m.start("n"), m.end("n"), "id", "labelled-short-number"))
-    if "email" in tags and (" at " in text.lower() or "at]" in text.lower() or "at)" in text.lower()
-                            or " @" in text or "@ " in text):
-        for m in _OBF_EMAIL.finditer(text):
-            plain_at = m.group("at").strip().lower() == "at"
-            dotted = re.search(r"(?i)\bdot\b|\.", m.group("local")) is not None
-            if plain_at and not dotted and not m.group("dom").lower().startswith(_PROVIDERS) \
-                    and not re.search(r"(?i)\bdot\b", m.group("dom")):
-                continue
-            if plain_at and m.group("local").lower() in L.english and not dotted:
-                continue
-            add((m.start(), m.end(), "email", "email-spelt-out"))
+    if "email" in tags and (" at " in low or "at]" in low or "at)" in low or " @" in text or "@ " in text):
+        _spelt_emails(text, L, add)
     if "handle" in tags:
+        _handles(text, low, digits, L, add)
+    if "date_of_birth" in tags:
+        rules = [(_DOB2, "dob-label"), (_BORN_YEAR, "born-year"), (_TURNED, "turned-age-on")] \
+            if any(k in low for k in _DOB_WORDS) else []
+        if digits:
+            rules.append((_OLD_DATE, "birth-year-date"))
+        for rx, rule in rules:
+            for m in rx.finditer(text):
+                add((m.start("d"), m.end("d"), "date_of_birth", rule))
+
+
+def _spelt_emails(text: str, L: _Lists, add: Add) -> None:
+    for m in _OBF_EMAIL.finditer(text):
+        plain_at = m.group("at").strip().lower() == "at"
+        dotted = re.search(r"(?i)\bdot\b|\.", m.group("local")) is not None
+        if plain_at and not dotted and not m.group("dom").lower().startswith(_PROVIDERS) \
+                and not re.search(r"(?i)\bdot\b", m.group("dom")):
+            continue                      # "I work at home dot com" needs a dot or a provider
+        if plain_at and m.group("local").lower() in L.english and not dotted:
+            continue
+        add((m.start(), m.end(), "email", "email-spelt-out"))
+
+
+def _handles(text: str, low: str, digits: bool, L: _Lists, add: Add) -> None:
+    if any(k in low for k in _SOCIAL_WORDS):
         for m in _HANDLE_CUE.finditer(text):
             h = m.group("h").rstrip(".")
-            low = h.lower().lstrip("@")
-            if h.startswith("@") or re.search(r"[_.\d]", h) or (low not in L.english and low not in L.not_names
-                                                                  and len(low) > 2):
+            hl = h.lower().lstrip("@")
+            if h.startswith("@") or re.search(r"[_.\d]", h) or (hl not in L.english and hl not in L.not_names
+                                                                  and len(hl) > 2):
                 add((m.start("h"), m.start("h") + len(h), "handle", "platform-cue"))
-        if "_" in text:
-            for m in _UNDERSCORE.finditer(text):
-                add((m.start(), m.end(), "handle", "underscore-username"))
+    if "_" in text:
+        for m in _UNDERSCORE.finditer(text):
+            add((m.start(), m.end(), "handle", "underscore-username"))
+    if digits:
         for m in _LETTERS_DIGITS.finditer(text):
             if m.group("d") or m.group("w") not in _NOT_HANDLE_STEMS:
                 add((m.start(), m.end(), "handle", "letters-digits-username"))
+    if any(k in low for k in _CHANNEL_WORDS):
         for m in _QUOTED_CHANNEL.finditer(text):
             add((m.start("q") + 1, m.end("q") - 1, "handle", "quoted-channel"))
+    if _CAMEL_HINT.search(text):
         for m in _CAMEL.finditer(text):
             if m.group("w").lower().rstrip("0123456789") not in _NOT_CAMEL:
                 add((m.start(), m.end(), "handle", "camel-case-username"))
-    if "date_of_birth" in tags:
-        for rx, rule in ((_DOB2, "dob-label"), (_BORN_YEAR, "born-year"), (_OLD_DATE, "birth-year-date"),
-                         (_TURNED, "turned-age-on")):
-            for m in rx.finditer(text):
-                add((m.start("d"), m.end("d"), "date_of_birth", rule))
 
 
 # ------------------------------------------------------------------------------------------

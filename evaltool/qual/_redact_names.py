@@ -35,6 +35,7 @@ _PERSON_AFTER = re.compile(
 _LIST_NEXT = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*|,\s+and\s+)(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)")
 _LIST_PREV = re.compile(r"(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)(?:\s*,\s*|\s+and\s+|\s*&\s*)$")
 _ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
+_PREV_CAP = re.compile(r"(?<![\w'’-])(?P<w>[A-Z][a-zà-ÿ]+) $")
 _CAP_WORD = re.compile(r"(?<![\w'’@.-])[A-Z][a-zà-ÿ]+(?:[-'’][A-Za-zà-ÿ]+)*(?![\w@])")
 
 
@@ -42,14 +43,23 @@ _MONTHS_DAYS = frozenset("""january february march april may june july august se
 december monday tuesday wednesday thursday friday saturday sunday christmas easter""".split())
 
 
+_LOWER_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|miss|prof|sister|sr)\.?\s+(?P<a>[a-zà-ÿ][a-zà-ÿ'’-]+)"
+                          r"(?:\s+(?P<b>[a-zà-ÿ][a-zà-ÿ'’-]+))?")
+_LOWER_WORD = re.compile(r"(?<![\w'’@.-])[a-zà-ÿ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)*(?![\w@-]|['’]\w)")
+
+
+def _lower_given(word: str, L: _Lists) -> bool:
+    """A lower-case given name from the lists that is no English word ("eilidh", "adewale",
+    "maria-josé"): every hyphenated part a listed given name."""
+    if word in L.dictionary or word in L.not_names or len(word) < 3:
+        return False
+    parts = [_fold(p) for p in word.split("-")]
+    return all(p in L.given and p not in L.dictionary and p not in L.ambiguous for p in parts)
+
+
 def _sentence_start(text: str, pos: int) -> bool:
     before = text[:pos].rstrip()
     return not before or before[-1] in ".!?:;\n\"'(-–—*•"
-
-
-def _namey(word: str, L: _Lists) -> bool:
-    low = _fold(word.lower())
-    return low in L.given or low in L.any_name
 
 
 def context_names(text: str, L: _Lists, add: Add) -> None:
@@ -60,8 +70,24 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
         if low in L.not_names or len(low) < 2 or low in L.english:
             continue
         strong = _STRONG_RX.match(m.group("cue")) is not None
-        if strong or _namey(w, L) or all(_fold(p) in L.given for p in low.split("-")):
+        listed = all(_fold(p) in L.given and p not in L.ambiguous for p in low.split("-"))
+        if _lower_given(low, L) or (strong and (low not in L.dictionary or listed)):
             add((m.start("n"), m.end("n"), "name", "lower-case-after-cue"))
+    for m in _LOWER_TITLE.finditer(text):
+        first, second = m.group("a"), m.group("b")
+        if first in L.dictionary and _fold(first) not in L.given:
+            continue
+        end = m.end("b") if second and second not in L.dictionary else m.end("a")
+        add((m.start("a"), end, "name", "lower-case-title"))
+    for m in _LOWER_WORD.finditer(text):
+        w = m.group()
+        if not _lower_given(w, L):
+            continue
+        end = m.end()
+        nxt = _LOWER_WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+        if nxt is not None and nxt.group() not in L.dictionary and nxt.group() not in L.not_names:
+            end = nxt.end()
+        add((m.start(), end, "name", "lower-case-given-name"))
     for m in _CAP_WORD.finditer(text):
         low = m.group().lower()
         if low in L.ambiguous and low not in _MONTHS_DAYS and _PERSON_AFTER.match(text, m.end()):
@@ -93,6 +119,12 @@ def followups(text: str, spans: list[Span], L: _Lists) -> list[Span]:
             base = max(0, pos - 40)
             out.append((base + m.start("n"), base + m.end("n"), "name", "list-of-names"))
             pos = base + m.start("n")
+    for s, _e, _, _ in names:
+        m = _PREV_CAP.search(text[max(0, s - 30):s])
+        w = _fold(m.group("w").lower()) if m is not None else ""
+        if m is not None and (w in L.given or w in L.ambiguous) \
+                and m.group("w").lower() not in L.not_names:
+            out.append((s - len(m.group(0)), s, "name", "given-name-before-name"))
     found = {}
     for s, e, tag, _ in spans + out:
         if tag in ("name", "place"):

@@ -168,7 +168,7 @@ _UNIVERSITY = re.compile(
     r"|University\s+Hospitals?\s+(?:of\s+)?[A-Z][\w'’]+(?:\s+(?:and\s+)?[A-Z][\w'’]+){0,2}"
     r"|(?:[A-Z][\w'’]+\s+){1,2}(?:University|Uni|College)\b)")
 _STREETS = (r"(?:Road|Rd|Street|Lane|Ln|Avenue|Ave|Close|Drive|Crescent|Cres|Grove|Place|"
-            r"Terrace|Court|Gardens|Gdns|Square|Mews|Row|Walk|Rise|Way)")
+            r"Terrace|Court|Gardens|Gdns|Square|Mews|Row|Walk|Rise|Way|St\.?(?!\s+[A-Z]))")
 _STREET = re.compile(rf"\b(?:\d{{1,4}}[A-Za-z]?,?\s+)?(?:[A-Z][\w'’]+\s+){{1,2}}{_STREETS}\b")
 _NAME_TOKEN = re.compile(r"(?<![\w'’@.\-/])[^\W\d_]\w*(?:['’][^\W\d_]+)*(?:-[^\W\d_]\w*(?:['’][^\W\d_]+)*)*")
 _PLACE_PREPS = frozenset({"at", "in", "from", "near", "outside", "into"})
