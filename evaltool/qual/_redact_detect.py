@@ -312,7 +312,7 @@ def _unlisted_names(text: str, L: _Lists, tags: frozenset[str]) -> list[tuple[in
         if _sentence_start(text, m.start()) and not (namey or full):
             continue
         if _sentence_start(text, m.start()) and not full and word.lower() in L.dictionary \
-                and _fold(word.lower()) not in L.given:
+                and _fold(word.lower()) not in L.given_any:
             continue                      # "Bath time ...": an everyday word starts the sentence
         before = text[:m.start()]
         prev = re.findall(r"[\w']+", before[-20:])

@@ -171,7 +171,7 @@ mri us xr utc wic miu pfa smart grow abc diy nb ps vip hiv tb uti copd mi cva ti
 rag bame edi lgbt lgbtq usa eu ni ooh gpst hcsw ra ma mba msc bsc phd rnld lgi rvi qmc qe uch osce osces ward
 bay ai ae aed dvt pe sats obs ews mews tpr hb ct cts ctpa ecmo rrt ice dol dols mca lpa cpa cmht crht hbt pcsw
 sw sws ssw cqi ics fa ltd llp plc cic csu cyp yp hv hvs sn isn ssp mat pat aa na wtf sjt ie eg vs cc bc ps pps
-dm dms rt img imgs ooo wfh pto ssp ctd pgd pgcert sr ha hi ty xx xxx
+ig dm dms rt img imgs ooo wfh pto ssp ctd pgd pgcert sr ha hi ty xx xxx
 gcse gcses nvq btec ucas dbs hmrc dwp pip esa uc ot ots pdp iq eq stem sim sims tel elearning
 """.split())
 _SHORT_WORDS = frozenset("""am an as at be by do go he if in is it me my no of oh on or so to up us we ok hi
@@ -302,7 +302,8 @@ def _frequent() -> frozenset[str]:
 
 _GENERIC_FIRST = frozenset("""the a an my our your their this that his her its care nursing residential
 retirement big small new old main large local town city country national public white car staff visitor
-visitors bike play theme business retail science holiday caravan family open water""".split())
+visitors bike play theme business retail science holiday caravan family open water year forward
+sea river lake good great nice lovely best""".split())
 _WORD = re.compile(r"[^\W\d_][\w'’&]*(?:-[\w'’&]+)*")
 _CUE_BEFORE = re.compile(
     r"(?i)(?:\b(?:at|in|from|near|outside|around|nr|via|towards|to|of)|"
@@ -312,7 +313,7 @@ _CUE_BEFORE = re.compile(
 
 
 _PLACE_NOUN = re.compile(
-    r"(?<![\w'’-])(?P<p>(?:[A-Z][a-z'’]+\s+){1,2}(?:Bank|View|House|Court|Park|Manor|Grange|Gardens|Hall|Mews|"
+    r"(?<![\w'’-])(?<!\d )(?P<p>(?:[A-Z][a-z'’]+\s+){1,2}(?:Bank|View|House|Court|Park|Manor|Grange|Gardens|Hall|Mews|"
     r"Hill|Green|Fields|Meadows|Heights|Villa|Villas|Cottage|Towers|Priory|Abbey|Lodge|Estate|Village))\b")
 
 

@@ -30,7 +30,8 @@ _STRONG_RX = re.compile(rf"(?i)^(?:{_STRONG})$")
 _PERSON_AFTER = re.compile(
     r"(?:'s\b|’s\b|\s+(?:was|has|had|did|ran|led|said|told|helped|explained|showed|gave|made|"
     r"listened|delivered|facilitated|took|kept|covered|shared|taught|organised|organized|came|"
-    r"asked|spoke|talked|supported|presented|hosted|always|never|who|and\s+[A-Z]\w+\s+(?:were|ran|did|"
+    r"asked|spoke|talked|supported|presented|hosted|always|never|who|rang|phoned|called|emailed|texted|"
+    r"messaged|checked|got|went|was\s+the|and\s+[A-Z]\w+\s+(?:were|ran|did|"
     r"led|helped|made|gave|delivered|facilitated))\b)")
 _LIST_NEXT = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*|,\s+and\s+)(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)")
 _LIST_PREV = re.compile(r"(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)(?:\s*,\s*|\s+and\s+|\s*&\s*)$")
@@ -70,12 +71,13 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
         if low in L.not_names or len(low) < 2 or low in L.english:
             continue
         strong = _STRONG_RX.match(m.group("cue")) is not None
-        listed = all(_fold(p) in L.given and p not in L.ambiguous for p in low.split("-"))
-        if _lower_given(low, L) or (strong and (low not in L.dictionary or listed)):
+        listed = all(_fold(p) in L.given_any and p not in L.ambiguous and p not in L.english
+                     and (p not in L.dictionary or _fold(p) in L.given) for p in low.split("-"))
+        if _lower_given(low, L) or listed or (strong and low not in L.dictionary):
             add((m.start("n"), m.end("n"), "name", "lower-case-after-cue"))
     for m in _LOWER_TITLE.finditer(text):
         first, second = m.group("a"), m.group("b")
-        if first in L.dictionary and _fold(first) not in L.given:
+        if first in L.english or first in L.not_names:
             continue
         end = m.end("b") if second and second not in L.dictionary else m.end("a")
         add((m.start("a"), end, "name", "lower-case-title"))
@@ -89,9 +91,11 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
             end = nxt.end()
         add((m.start(), end, "name", "lower-case-given-name"))
     for m in _CAP_WORD.finditer(text):
-        low = m.group().lower()
-        if low in L.ambiguous and low not in _MONTHS_DAYS and _PERSON_AFTER.match(text, m.end()):
-            add((m.start(), m.end(), "name", "everyday-name-person-verb"))
+        low, end = m.group().lower(), m.end()
+        if low.endswith(("'s", "’s")):
+            low, end = low[:-2], end - 2
+        if low in L.ambiguous and low not in _MONTHS_DAYS and _PERSON_AFTER.match(text, end):
+            add((m.start(), end, "name", "everyday-name-person-verb"))
 
 
 def _list_member(word: str, L: _Lists) -> bool:
@@ -139,6 +143,7 @@ def followups(text: str, spans: list[Span], L: _Lists) -> list[Span]:
         if w not in found and w.endswith(("'s", "’s")):
             w, end = w[:-2], end - 2
         if w in found and not any(s <= m.start() < e for s, e in taken) \
-                and not (w.lower() in L.dictionary and _sentence_start(text, m.start())):
+                and not (w.lower() in L.dictionary and _fold(w.lower()) not in L.given_any
+                         and _sentence_start(text, m.start())):
             out.append((m.start(), end, found[w], "same-word-again"))
     return out

@@ -35,6 +35,7 @@ class _Lists:
     english: frozenset[str] = frozenset()        # ordinary English words (not names)
     any_name: frozenset[str] = frozenset()       # given names and surnames of every list
     dictionary: frozenset[str] = frozenset()     # the 20,000 English words, names among them
+    given_any: frozenset[str] = frozenset()      # every given name (curated, world, Faker)
 
 
 ORDINARY_RANK = 3000
@@ -52,7 +53,8 @@ def _lists() -> _Lists:
     data = yaml.safe_load((files("evaltool.qual") / "data" / "names.yaml").read_text(encoding="utf-8"))
     low = lambda key: frozenset(str(x).lower() for x in data[key])  # noqa: E731
     english_ranked = _word_file("english_words.txt")
-    faker = frozenset(_word_file("given_names_faker.txt")) | frozenset(_word_file("surnames_faker.txt"))
+    faker_given = frozenset(_fold(w) for w in _word_file("given_names_faker.txt"))
+    faker = faker_given | frozenset(_word_file("surnames_faker.txt"))
     given, surnames = low("given_names"), low("surnames")
     world = frozenset(_word_file("given_names_world.txt"))
     frequent = frozenset(english_ranked[:ORDINARY_RANK])
@@ -70,6 +72,7 @@ def _lists() -> _Lists:
         ambiguous_surnames=low("ambiguous_surnames"),
         places=tuple(str(x) for x in data["places"]), not_names=low("not_names"),
         english=english, any_name=names, dictionary=frozenset(english_ranked),
+        given_any=given | world | faker_given,
     )
 
 
