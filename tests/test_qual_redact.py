@@ -284,3 +284,126 @@ def test_ordinary_feedback_keeps_its_words():
     assert removed / words <= 0.002, (removed, words)
     assert redact("The Zoom link failed, so Teams it was. Cant fault the GCSEs tips") == \
         "The Zoom link failed, so Teams it was. Cant fault the GCSEs tips"
+
+
+# ------------------------------------------------------------------------------------------
+# round 3 (issue 13 item 5): the blind sets' conventions and scoring
+# ------------------------------------------------------------------------------------------
+def _leak_scores(cases: list[dict]) -> tuple[dict[str, tuple[int, int]], float]:
+    """Per kind (removed, spans) and the share of other words removed, scored like the lead's
+    blind measure: a span counts as removed when none of its words of two or more characters
+    is left anywhere in the redacted text; other words are the words outside every span that
+    are missing from it."""
+    by_kind: dict[str, list[int]] = {}
+    other = removed = 0
+    for case in cases:
+        text, out = case["text"], redact(case["text"])
+        covered = np.zeros(len(text), bool)
+        for sp in case["spans"]:
+            start = -1
+            for _ in range(int(sp.get("occurrence", 1))):
+                start = text.index(sp["text"], start + 1)
+            covered[start:start + len(sp["text"])] = True
+            leaked = [w for w in re.findall(r"\w+", sp["text"])
+                      if len(w) > 1 and re.search(rf"(?<!\w){re.escape(w)}(?!\w)", out)]
+            got = by_kind.setdefault(sp.get("kind", sp.get("tag")), [0, 0])
+            got[0] += not leaked
+            got[1] += 1
+        left = Counter(re.findall(r"\w+", out))
+        for m in re.finditer(r"\w+", text):
+            if covered[m.start():m.end()].any():
+                continue
+            other += 1
+            if left[m.group()] > 0:
+                left[m.group()] -= 1
+            else:
+                removed += 1
+    return {k: (v[0], v[1]) for k, v in by_kind.items()}, removed / max(other, 1)
+
+
+def _round3(part: str) -> list[dict]:
+    """tests/data/qual/redaction_cases_3.yaml (327 cases written by a helper who never saw the
+    detectors), split before anyone read it: every third case (index 2, 5, 8 ...) is ``aside``,
+    scored but never read while the detectors were changed; the rest is ``tune``."""
+    cases = yaml.safe_load((CASES.parent / "redaction_cases_3.yaml").read_text(encoding="utf-8"))["cases"]
+    return [c for i, c in enumerate(cases) if (i % 3 == 2) == (part == "aside")]
+
+
+# measured when the round-3 detectors were written (recall over all kinds, other words
+# removed); tune before the round: 0.686, aside before: 0.683 (other words 0.74% / 0.08%)
+ROUND3_FLOORS = {"tune": (0.96, 0.002), "aside": (0.84, 0.005)}
+
+
+@pytest.mark.parametrize("part", ["tune", "aside"])
+def test_round_3_recall_by_kind_and_other_words(part):
+    scores, other = _leak_scores(_round3(part))
+    hit = sum(h for h, _ in scores.values())
+    total = sum(n for _, n in scores.values())
+    floor, max_other = ROUND3_FLOORS[part]
+    assert total >= 100 and set(scores) >= {"name", "place", "initials", "handle", "date_of_birth", "email"}
+    assert hit / total >= floor, (part, {k: f"{h}/{n}" for k, (h, n) in scores.items()})
+    assert other <= max_other, (part, other)
+    if part == "tune":
+        for kind in ("email", "handle", "initials", "date_of_birth", "postcode", "staff_number", "phone"):
+            h, n = scores[kind]
+            assert h == n, (kind, h, n)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # e-mails written to dodge filters
+    ("email me at jo dot smith at nhs dot net", "email me at [email]"),
+    ("jo.smith [at] nhs [dot] net if needed", "[email] if needed"),
+    ("jsmith at gmail dot com thanks", "[email] thanks"),
+    ("I work at home most days", "I work at home most days"),
+    # handles without @
+    ("follow me on insta jojo_rn88", "follow me on insta [handle]"),
+    ("my tiktok is nursejo.uk", "my tiktok is [handle]"),
+    ("I'm NurseNav on the forum", "I'm [handle] on the forum"),
+    ("I use PowerPoint and WhatsApp", "I use PowerPoint and WhatsApp"),
+    ("thanks x", "thanks x"),
+    # dates of birth
+    ("born on the 3rd of April 1989", "born on the [date_of_birth]"),
+    ("dob 12th May '90", "dob [date_of_birth]"),
+    ("dob: 19891107", "dob: [date_of_birth]"),
+    ("my dob is nineteenth of may nineteen eighty, sorry", "my dob is [date_of_birth], sorry"),
+    ("Jo Bloggs, 1990-12-01, band 5", "[name], [date_of_birth], band 5"),
+    ("June 2024 was busy", "June 2024 was busy"),
+    # initials
+    ("JS ran the session well", "[name] ran the session well"),
+    ("my manager (DW) said no", "my manager ([name]) said no"),
+    ("J Smith was great", "[name] was great"),
+    ("Schwartz Rounds (SR) and the ED", "Schwartz Rounds (SR) and the ED"),
+    ("I LOVED IT SO MUCH", "I LOVED IT SO MUCH"),
+    # places
+    ("commute from Ossett", "commute from [place]"),
+    ("could you do one nearer to ne46? hexham is far", "could you do one nearer to [postcode]? [place] is far"),
+    ("the LGI was busy", "the [place] was busy"),
+    ("I'm a carer at Willow Bank", "I'm a carer at [place]"),
+    ("Beech House care home", "[place]"),
+    ("I work on Ward 7, bay 3, in Resus", "I work on Ward 7, bay 3, in Resus"),
+    ("The Royal College should endorse this; Royal Mail lost it", "The Royal College should endorse this; Royal Mail lost it"),
+    ("Bath time with the kids", "Bath time with the kids"),
+    # names
+    ("cheers nkechi", "cheers [name]"),
+    ("dr priya raghunathan was good", "dr [name] was good"),
+    ("eilidh here, the one who cried", "[name] here, the one who cried"),
+    ("Thanks to Priya, Will and Grace", "Thanks to [name], [name] and [name]"),
+    ("Thanks Sarah! Sarah was great", "Thanks [name]! [name] was great"),
+    ("Will was great", "[name] was great"),
+    ("Will recommend. Hope you run it again. May was hard", "Will recommend. Hope you run it again. May was hard"),
+    ("Labour Ward was short", "Labour Ward was short"),
+    ("badge no 4471, the porter", "badge no [id], the porter"),
+    ("I am an ST3 and FY1 in CT1", "I am an ST3 and FY1 in CT1"),
+])
+def test_round_3_detectors(text, expected):
+    assert redact(text) == expected
+
+
+def test_word_lists_ship_and_stay_small():
+    """The gazetteers are package data (hatch ships every file under evaltool/) with their
+    source stated in data/NOTICE-wordlists.txt, and stay under 1 MB together."""
+    data = Path(__file__).parents[1] / "evaltool" / "qual" / "data"
+    notice = (data / "NOTICE-wordlists.txt").read_text(encoding="utf-8")
+    for name in ("places_uk.txt", "given_names_world.txt"):
+        assert (data / name).stat().st_size > 1000 and name in notice
+    assert sum(p.stat().st_size for p in data.iterdir()) < 1_000_000

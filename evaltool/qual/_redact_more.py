@@ -64,7 +64,7 @@ _DATE_ANY = (rf"(?:(?:the\s+)?{_DAY}(?:\s+of)?[\s/.\-]+(?:{_MONTHS}|\d{{1,2}})\.
              rf"|{_MONTHS}\.?\s+{_DAY},?\s+{_YEAR}|(?:19|20)\d{{2}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})")
 _ORDINAL = r"(?:[a-z]+(?:-[a-z]+)?(?:st|nd|rd|th)|first|second|third)"
 _YEAR_WORDS = r"(?:nineteen|twenty|two\s+thousand)(?:[\s-]+(?:and\s+)?[a-z]+){1,2}"
-_DOB2 = re.compile(rf"(?i)\b{_DOB_LABEL}\s*(?:is|was|=|:|-|–|\()?\s*(?:on\s+)?(?P<d>{_DATE_ANY}"
+_DOB2 = re.compile(rf"(?i)\b{_DOB_LABEL}\s*(?:is|was|=|:|-|–|\()?\s*(?:on\s+)?(?:the\s+)?(?P<d>{_DATE_ANY}"
                    rf"|(?:19|20)\d{{6}}|\d{{2}}[01]\d(?:19|20)\d{{2}}"
                    rf"|(?:the\s+)?{_ORDINAL}\s+(?:of\s+)?{_MONTHS}\s+{_YEAR_WORDS}"
                    rf"|(?:the\s+)?{_DAY}(?:\s+of)?\s+{_MONTHS}|{_MONTHS}\s+{_DAY})(?![\w/])")

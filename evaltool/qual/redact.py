@@ -1,24 +1,37 @@
 """Remove identifying details from free text: names, e-mails, phones, NHS numbers, places.
 
 No statistical model is used (none can be downloaded here); detection is by patterns and
-word lists: ``evaltool/qual/data/names.yaml`` (curated), and vendored as data (licences in
-``data/NOTICE-wordlists.txt``) the given names and surnames of Faker's Latin-script locales
-and the 20,000 most frequent English words of wordfreq:
+word lists: ``evaltool/qual/data/names.yaml`` (curated), ``places_uk.txt`` (hand-written UK
+towns, districts, counties, hospitals by their nicknames, universities) and
+``given_names_world.txt`` (hand-written given names of many origins), and vendored as data
+(licences in ``data/NOTICE-wordlists.txt``) the given names and surnames of Faker's
+Latin-script locales and the 20,000 most frequent English words of wordfreq:
 
-* ``[email]`` — e-mail addresses;
+* ``[email]`` — e-mail addresses, also spelt out ("jo dot smith at nhs dot net",
+  "jo.smith [at] nhs [dot] net");
 * ``[phone]`` — UK numbers (``07700 900123``, ``+44 (0)7700 900 123``, ``(0161) 496 0000``,
   ``020-7946-0958``), extensions and bleeps (``ext 4321``, ``bleep 1234``);
 * ``[nhs_number]`` — ten digits (``943 476 5919``, ``943-476-5919``, ``9434765919``) whose
   Modulus 11 check digit is valid; other ten-digit numbers in those shapes become ``[id]``;
 * ``[place]`` — the user's ``places``; hospitals, infirmaries, hospices, surgeries, trusts,
-  stations with a proper name ("St Mary's Hospital", "Royal Derby Infirmary", "Leeds General
-  Infirmary"); named wards ("Ward 7", "Rowan Ward"); UK cities and towns from the word list;
+  care homes, lodges, stations with a proper name ("St Mary's Hospital", "Royal Derby
+  Infirmary", "Beech House care home"); UK towns, districts and hospitals from the gazetteer
+  ("Ossett", "the LGI", "Pinderfields"; an entry that is also an everyday word, like "Bath",
+  only after "at", "in", "from", "moved to" ...; in lower case when it is no English word);
+  named homes, parks and estates ("Willow Bank", "Roundhay Park"). Wards, bays and units
+  ("Ward 7", "Rowan Ward", "Resus", "NICU") are not redacted (issue 13's convention: they do
+  not identify anyone outside the trust); pass them in ``places`` to remove them;
 * ``[id]`` — also staff, payroll, employee, badge, ESR/assignment and registration numbers
-  after their label ("staff no 40123987", "emp id E123456"), and bare runs of 6–10 digits that
-  are not a date (YYYYMMDD) or a time;
-* ``[postcode]`` — UK postcodes (``LS6 3QP``, ``sw1a 2aa``);
-* ``[handle]`` — social media handles (``@nurse_jenny_x``; an e-mail is not a handle);
-* ``[date_of_birth]`` — a date after "DOB", "date of birth", "born" (other dates are kept);
+  after their label ("staff no 40123987", "emp id E123456", "badge no 4471"), and bare runs
+  of 6–10 digits that are not a date (YYYYMMDD) or a time;
+* ``[postcode]`` — UK postcodes (``LS6 3QP``, ``sw1a 2aa``), and a postcode district after a
+  place word ("nearer to NE46"; not CT1, FY1 or ST3, which are grades);
+* ``[handle]`` — social media handles (``@nurse_jenny_x``; an e-mail is not a handle), a
+  username after a platform ("insta jojo_rn88", "my tiktok is nursejo.uk"), and usernames by
+  their shape anywhere (an underscore, "sarah.okoro2", "NurseNav");
+* ``[date_of_birth]`` — a date after "DOB", "date of birth", "born", "birthday" in many shapes
+  ("12th May '90", "19891107", "nineteenth of may nineteen eighty"), "born in 1989", and a full
+  date whose year (1935–2007) makes it a birth date (other dates are kept: "June 2024");
 * ``[name]`` — the user's ``names`` (and each part of a full name: in any case unless the part
   is an everyday word, then capitalised only); initials with a surname ("J. Smith", "A.K.
   Patel"); lower-case full names whose given name and surname are both in the lists ("sarah
@@ -33,7 +46,14 @@ and the 20,000 most frequent English words of wordfreq:
   "Aoife Ní Bhriain"), lower-case after a cue ("with tunde");
 * ``[place]`` also: such a word after "at", "in", "from", "near" or "moved to"
   ("Pinderfields", "at Jimmy's"), "St Mary's", "Royal Derby", "University of Salford",
-  "Edge Hill Uni", street addresses ("14 Laburnum Grove").
+  "Edge Hill Uni", street addresses ("14 Laburnum Grove");
+* ``[name]`` also: initials used for a person ("JS ran it", "my manager (DW)", "J Smith",
+  "Dr K"; not abbreviations being defined, "Schwartz Rounds (SR)", nor known acronyms);
+  lower-case names after a title or from the given-name lists ("dr priya", "eilidh here");
+  any lower-case word that is not English after "thanks", "cheers", "shout out to";
+  an everyday-word name before a person's verb ("Will was great", not "Will recommend");
+  the rest of a list of names ("Priya, Will and Grace"); and every other occurrence in the
+  text of a word found as a name or place.
 
 Tags are replaced by ``[tag]``. Redaction favours recall: it is run before quotes leave the
 tool, and the facilitator report only ever shows redacted text.
@@ -220,10 +240,11 @@ def redact(
 
     Notes
     -----
-    Detection rules are listed in the module docstring. Measured on the 80+ planted cases of
-    ``tests/data/qual/redaction_cases.yaml`` (see ``tests/test_qual_redact.py``); names are the
-    hardest (no model): lower-case names without a cue and names that are also English words
-    can be missed. Check a sample of quotes by eye before publishing.
+    Detection rules are listed in the module docstring. Measured on the planted cases of
+    ``tests/data/qual/redaction_cases*.yaml`` (see ``tests/test_qual_redact.py``: recall by
+    kind and the share of other words removed); names are the hardest (no model): lower-case
+    names without a cue and names that are also English words can be missed. Check a sample
+    of quotes by eye before publishing.
 
     Examples
     --------
