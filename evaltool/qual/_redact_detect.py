@@ -94,6 +94,7 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
         _more.initials_spans(text, L, add)
         if use_lists:
             _names.context_names(text, L, add)
+            _names.role_names(text, L, add)
             _lower_full_names(text, add)
             _cue_names(text, L, add)
             sig = _SIGNED.search(text)

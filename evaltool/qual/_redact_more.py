@@ -251,7 +251,10 @@ class _Gazetteer:
 def _gazetteer() -> _Gazetteer:
     L = _lists()
     text = (files("evaltool.qual") / "data" / "places_uk.txt").read_text(encoding="utf-8")
-    anywhere, cued, lower, caps = set(), set(), set(), set()
+    anywhere: set[str] = set()
+    cued: set[str] = set()
+    lower: set[str] = set()
+    caps: set[str] = set()
     listed = frozenset(L.places)                 # names.yaml: towns that are not common words
     frequent = _frequent()
     section = ""

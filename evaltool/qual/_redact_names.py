@@ -35,6 +35,17 @@ _PERSON_AFTER = re.compile(
     r"led|helped|made|gave|delivered|facilitated))\b)")
 _LIST_NEXT = re.compile(r"^(?:\s*,\s*|\s+and\s+|\s*&\s*|\s*/\s*|,\s+and\s+)(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)")
 _LIST_PREV = re.compile(r"(?P<n>[A-Za-zà-ÿ][\wà-ÿ'’]*(?:-[\wà-ÿ'’]+)?)(?:\s*,\s*|\s+and\s+|\s*&\s*)$")
+_ROLE = (r"(?i:physio|physiotherapist|nurse|hca|odp|sister|matron|dr|doctor|consultant|manager|facilitator|"
+         r"educator|mentor|coach|midwife|paramedic|pharmacist|porter|student|registrar|sho|fy[12]|ot|slt|salt|"
+         r"dietitian|radiographer|receptionist|admin|ward\s+clerk|housekeeper|chaplain|psychologist|therapist|"
+         r"anp|acp|cns|band\s*\d|lead|colleague|friend|buddy|preceptor|supervisor|trainer|tutor|lecturer|"
+         r"hcsw|csw|rn|rgn|rmn|charge\s+nurse|team\s+leader|deputy|senior|junior|staff\s+nurse|boss|"
+         r"husband|wife|partner|mum|dad|son|daughter)")
+_NAME_WORD = r"[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)?"
+_WITH_ROLE = re.compile(
+    rf"\((?P<a>{_NAME_WORD}),\s*(?i:our\s+|my\s+|the\s+|a\s+)?(?:\w+\s+)?{_ROLE}\b"
+    rf"|(?<![\w'’-])(?P<b>{_NAME_WORD}),\s+(?i:our|my|the|a)\s+(?:\w+\s+)?{_ROLE}\b")
+_SIGN_OFF = re.compile(r"(?:^|[\s.!,])[-–—~]+\s*(?P<n>[A-Z][a-zà-ÿ'’]+)\s*(?:x+|!+|\.)?\s*$")
 _ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
 _PREV_CAP = re.compile(r"(?<![\w'’-])(?P<w>[A-Z][a-zà-ÿ]+) $")
 _CAP_WORD = re.compile(r"(?<![\w'’@.-])[A-Z][a-zà-ÿ]+(?:[-'’][A-Za-zà-ÿ]+)*(?![\w@])")
@@ -46,7 +57,7 @@ december monday tuesday wednesday thursday friday saturday sunday christmas east
 
 _LOWER_TITLE = re.compile(r"\b(?:dr|mr|mrs|ms|miss|prof|sister|sr)\.?\s+(?P<a>[a-zà-ÿ][a-zà-ÿ'’-]+)"
                           r"(?:\s+(?P<b>[a-zà-ÿ][a-zà-ÿ'’-]+))?")
-_LOWER_WORD = re.compile(r"(?<![\w'’@.-])[a-zà-ÿ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)*(?![\w@-]|['’]\w)")
+_LOWER_WORD = re.compile(r"(?<![\w'’@.-])[a-zà-ÿ][a-zà-ÿ]+(?:-[a-zà-ÿ]+)*(?=['’]s\b|(?![\w@-]|['’]\w))")
 
 
 def _lower_given(word: str, L: _Lists) -> bool:
@@ -94,8 +105,27 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
         low, end = m.group().lower(), m.end()
         if low.endswith(("'s", "’s")):
             low, end = low[:-2], end - 2
-        if low in L.ambiguous and low not in _MONTHS_DAYS and _PERSON_AFTER.match(text, end):
+        if low in _MONTHS_DAYS or low in L.not_names:
+            continue
+        if (low in L.ambiguous or (low not in L.dictionary and low.isalpha())) and _PERSON_AFTER.match(text, end):
             add((m.start(), end, "name", "everyday-name-person-verb"))
+
+
+def role_names(text: str, L: _Lists, add: Add) -> None:
+    """A name with a role: "(Ravinder, physio)", "Dave, our educator, ..."; a sign-off in no
+    list ("- Bex")."""
+    low_text = text.lower()
+    roles = "(" in text or any(k in low_text for k in (", our ", ", my ", ", the ", ", a "))
+    for m in _WITH_ROLE.finditer(text) if roles else ():
+        g = "a" if m.group("a") else "b"
+        low = _fold(m.group(g).lower())
+        if low not in L.not_names and (low not in L.english or low in L.given_any):
+            add((m.start(g), m.end(g), "name", "name-with-role"))
+    sig = _SIGN_OFF.search(text) if any(c in text[-40:] for c in "-–—~") else None
+    if sig is not None:
+        low = sig.group("n").lower()
+        if low not in L.not_names and (low not in L.dictionary or _fold(low) in L.given_any):
+            add((sig.start("n"), sig.end("n"), "name", "sign-off"))
 
 
 def _list_member(word: str, L: _Lists) -> bool:
