@@ -393,6 +393,14 @@ def test_round_3_recall_by_kind_and_other_words(part):
     ("Will recommend. Hope you run it again. May was hard", "Will recommend. Hope you run it again. May was hard"),
     ("Labour Ward was short", "Labour Ward was short"),
     ("badge no 4471, the porter", "badge no [id], the porter"),
+    ("(Ravinder, physio) showed me", "([name], physio) showed me"),
+    ("Dave, our educator, was ace", "[name], our educator, was ace"),
+    ("Really useful - Bex", "Really useful - [name]"),
+    ("Bex was great, Wi-Fi was poor", "[name] was great, Wi-Fi was poor"),
+    ("thanks to SARAH for the call", "thanks to [name] for the call"),
+    ("THANKS SARAH", "THANKS [name]"),
+    ("GOOD SESSION, WILL RECOMMEND", "GOOD SESSION, WILL RECOMMEND"),
+    ("eilidh's session was ace", "[name]'s session was ace"),
     ("I am an ST3 and FY1 in CT1", "I am an ST3 and FY1 in CT1"),
 ])
 def test_round_3_detectors(text, expected):

@@ -46,6 +46,14 @@ _WITH_ROLE = re.compile(
     rf"\((?P<a>{_NAME_WORD}),\s*(?i:our\s+|my\s+|the\s+|a\s+)?(?:\w+\s+)?{_ROLE}\b"
     rf"|(?<![\w'’-])(?P<b>{_NAME_WORD}),\s+(?i:our|my|the|a)\s+(?:\w+\s+)?{_ROLE}\b")
 _SIGN_OFF = re.compile(r"(?:^|[\s.!,])[-–—~]+\s*(?P<n>[A-Z][a-zà-ÿ'’]+)\s*(?:x+|!+|\.)?\s*$")
+_CAPS_WORD = re.compile(r"(?<![\w'’@.-])[A-Z]{3,12}(?![\w@-])")
+
+
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > 0.5 * len(letters)
+
+
 _ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
 _PREV_CAP = re.compile(r"(?<![\w'’-])(?P<w>[A-Z][a-zà-ÿ]+) $")
 _CAP_WORD = re.compile(r"(?<![\w'’@.-])[A-Z][a-zà-ÿ]+(?:[-'’][A-Za-zà-ÿ]+)*(?![\w@])")
@@ -113,7 +121,12 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
 
 def role_names(text: str, L: _Lists, add: Add) -> None:
     """A name with a role: "(Ravinder, physio)", "Dave, our educator, ..."; a sign-off in no
-    list ("- Bex")."""
+    list ("- Bex"); a listed given name in capitals in a text that is not shouted ("thanks
+    SARAH")."""
+    for m in _CAPS_WORD.finditer(text):
+        low = m.group().lower()
+        if _fold(low) in L.given and low not in L.english and low not in L.not_names and not _shouted(text):
+            add((m.start(), m.end(), "name", "given-name-in-capitals"))
     low_text = text.lower()
     roles = "(" in text or any(k in low_text for k in (", our ", ", my ", ", the ", ", a "))
     for m in _WITH_ROLE.finditer(text) if roles else ():
