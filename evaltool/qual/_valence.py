@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine as E
+from ._valence_contrast import reservations
 
 __all__ = ["FEATURES", "QUESTION_CONTEXT", "AnswerValence", "ValenceScan", "answer_valence", "question_mask", "question_rules", "rule_questions", "scan_valence",
            "valence_labels"]
@@ -243,7 +244,7 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     proposals = _proposals(corpus, comp, questions)
     admin_request = np.zeros(n, dtype=bool)
     first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
-    _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
+    pos_mask = _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
     pos = counts[:, 0] > 0
     neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
     mixed = (counts[:, 2] > 0) | (pos & neg)
@@ -253,6 +254,7 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     if questions is not None:
         _by_question(texts, questions, comp, corpus.empty, label, basis, evidence, any_term,
                      admin_request, counts, first_term)
+    _reservations(texts, corpus, term, pos_mask, corpus_index, label, basis, evidence)
     return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
                          features=counts)
 
@@ -278,7 +280,8 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
             sarcastic[rows[sarc]] = True
             eff_pos &= ~sarcastic[rows]
             term = {"gs": gs, "ge": ge, "rows": rows, "pos": eff_pos, "neg": eff_neg,
-                    "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative"}
+                    "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative",
+                    "circ": pol == "circumstance"}
     return term
 
 
@@ -303,8 +306,9 @@ def _proposals(corpus: E.Corpus, comp: E.Compiled, questions: list[str] | None
 def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
            proposals: tuple[np.ndarray, np.ndarray, np.ndarray], counts: np.ndarray,
            evidence: list[list[str]], first_term: np.ndarray, admin_request: np.ndarray,
-           corpus_index: np.ndarray) -> None:
-    """Count terms and proposals per answer, with their evidence (into the arrays given)."""
+           corpus_index: np.ndarray) -> np.ndarray | None:
+    """Count terms and proposals per answer, with their evidence (into the arrays given);
+    return which lexicon terms counted as approval (None without terms)."""
     big = corpus.big_orig
     if term is not None:
         gs, ge, rows = term["gs"], term["ge"], term["rows"]
@@ -344,6 +348,29 @@ def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
         local = int(p_start - corpus.starts[corpus_index[r]])
         if first_term[r] < 0 or local < first_term[r]:
             first_term[r] = local
+    return None if term is None else pos_mask
+
+
+def _reservations(texts: list[str], corpus: E.Corpus, term: dict[str, np.ndarray] | None,
+                  pos_mask: np.ndarray | None, corpus_index: np.ndarray, label: np.ndarray,
+                  basis: np.ndarray, evidence: list[list[str]]) -> None:
+    """Approval followed by a reservation is mixed (:mod:`evaltool.qual._valence_contrast`)."""
+    if term is None or pos_mask is None or not pos_mask.any():
+        return
+    n = len(texts)
+    approvals: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    blockers: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
+    off = corpus.starts[corpus_index[term["rows"]]]
+    local_s, local_e = (term["gs"] - off).tolist(), (term["ge"] - off).tolist()
+    for k, r in enumerate(term["rows"].tolist()):
+        if pos_mask[k]:
+            approvals[r].append((local_s[k], local_e[k]))
+        elif term["admin"][k] or term["circ"][k]:
+            kind = "administrative" if term["admin"][k] else "circumstance"
+            blockers[r].append((local_s[k], local_e[k], kind))
+    for i, span in reservations(texts, label, basis, approvals, blockers):
+        label[i] = "mixed"
+        evidence[i].append("reservation: " + span)
 
 
 def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty: np.ndarray,
