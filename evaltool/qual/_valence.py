@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine as E
-from ._valence_contrast import reservations
+from ._valence_contrast import attempts, reservations
 
 __all__ = ["FEATURES", "QUESTION_CONTEXT", "AnswerValence", "ValenceScan", "answer_valence", "question_mask", "question_rules", "rule_questions", "scan_valence",
            "valence_labels"]
@@ -254,7 +254,7 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     if questions is not None:
         _by_question(texts, questions, comp, corpus.empty, label, basis, evidence, any_term,
                      admin_request, counts, first_term)
-    _reservations(texts, corpus, term, pos_mask, corpus_index, label, basis, evidence)
+    _reservations(texts, corpus, term, pos_mask, corpus_index, label, basis, evidence, comp)
     return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
                          features=counts)
 
@@ -268,7 +268,13 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
             negd = E.negated(corpus, gs, comp.window, cue_end) if len(gs) else np.zeros(0, bool)
             ans, _ = E.locate(corpus, gs)
             rows = corpus.rows[ans]
-            any_term[rows[pol != "administrative"]] = True  # circumstances included
+            # a circumstance stops the question default only where it opens the answer ("on
+            # mat leave since"; not "the thought diary when I'm on nights")
+            circ = pol == "circumstance"
+            opening = np.ones(len(gs), dtype=bool)
+            if circ.any():
+                opening[circ] = E.clause_of(corpus, gs[circ]) == corpus.starts[ans[circ]]
+            any_term[rows[(pol != "administrative") & opening]] = True
             is_pos, is_neg = pol == "positive", pol == "negative"
             if comp.flip_negated:
                 eff_pos = (is_pos & ~negd) | (is_neg & negd)
@@ -353,8 +359,9 @@ def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
 
 def _reservations(texts: list[str], corpus: E.Corpus, term: dict[str, np.ndarray] | None,
                   pos_mask: np.ndarray | None, corpus_index: np.ndarray, label: np.ndarray,
-                  basis: np.ndarray, evidence: list[list[str]]) -> None:
-    """Approval followed by a reservation is mixed (:mod:`evaltool.qual._valence_contrast`)."""
+                  basis: np.ndarray, evidence: list[list[str]], comp: E.Compiled) -> None:
+    """Approval followed by a reservation is mixed; an attempt followed by criticism is
+    negative (:mod:`evaltool.qual._valence_contrast`)."""
     if term is None or pos_mask is None or not pos_mask.any():
         return
     n = len(texts)
@@ -371,6 +378,9 @@ def _reservations(texts: list[str], corpus: E.Corpus, term: dict[str, np.ndarray
     for i, span in reservations(texts, label, basis, approvals, blockers):
         label[i] = "mixed"
         evidence[i].append("reservation: " + span)
+    for i in attempts(texts, label, approvals, comp.attempt_start, comp.clause):
+        label[i] = "negative"
+        evidence[i].append("an attempt, not a use")
 
 
 def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty: np.ndarray,

@@ -30,7 +30,7 @@ import re
 
 import numpy as np
 
-__all__ = ["RESERVATION", "reservations"]
+__all__ = ["RESERVATION", "attempts", "reservations"]
 
 RESERVATION = re.compile(
     r"\b(?:but|though|tho|although|altho|however|that said|having said that|saying that|if anything|"
@@ -91,3 +91,22 @@ def _reservation(text: str, pos: list[tuple[int, int]], blockers: list[tuple[int
             continue   # a circumstance, or a request for materials
         return text[m.start():end].strip()
     return None
+
+
+def attempts(texts: list[str], label: np.ndarray, approvals: list[list[tuple[int, int]]],
+             attempt_start: re.Pattern[str] | None, clause: re.Pattern[str]) -> list[int]:
+    """Answers that are mixed only because an attempt reads as a use: "tried the app but it
+    didn't do anything for me" and "I tried the breathing but it's not really my thing" are
+    negative (the codebook's ``valence.attempts`` open the answer, and every approval lies
+    in that opening clause)."""
+    if attempt_start is None:
+        return []
+    out = []
+    for i in np.flatnonzero(label == "mixed").tolist():
+        pos = approvals[i]
+        if not pos or attempt_start.match(texts[i]) is None:
+            continue
+        bound = clause.search(texts[i])
+        if bound is not None and all(e <= bound.start() for _, e in pos):
+            out.append(i)
+    return out
