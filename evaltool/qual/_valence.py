@@ -212,6 +212,9 @@ def _names_before(text: str, first: int, comp: E.Compiled) -> bool:
         return False
     if re.search(r"\b(?:sure|know|idk|dunno|unsure|maybe|perhaps)\b", norm):
         return False  # a doubt names nothing
+    if re.fullmatch(r"(?:sorry|honestly|tbh|to be honest|hmm+|um+|erm+|well|truthfully|genuinely|in all honesty|"
+                    r"if i'?m honest|i'?m afraid|afraid)(?: \w+)?", norm):
+        return False  # a preface ("sorry, but...") names nothing
     for pattern in (comp.denial_start, comp.attempt_start):
         if pattern is not None and pattern.match(opening) is not None:
             return False
@@ -252,8 +255,11 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     basis = np.where(pos | neg | mixed, "terms", "none").astype(object)
     basis[corpus.empty] = "empty"
     if questions is not None:
+        circumstance = np.zeros(n, dtype=bool)
+        if term is not None:
+            circumstance[term["rows"][term["circ"]]] = True
         _by_question(texts, questions, comp, corpus.empty, label, basis, evidence, any_term,
-                     admin_request, counts, first_term)
+                     admin_request, counts, first_term, circumstance)
     _reservations(texts, corpus, term, pos_mask, corpus_index, label, basis, evidence, comp)
     return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
                          features=counts)
@@ -274,6 +280,9 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
             opening = np.ones(len(gs), dtype=bool)
             if circ.any():
                 opening[circ] = E.clause_of(corpus, gs[circ]) == corpus.starts[ans[circ]]
+                for k in np.flatnonzero(circ & ~opening).tolist():   # "N/A - left the trust"
+                    before = E._normalise_empty(corpus.big_orig[int(corpus.starts[ans[k]]):int(gs[k])])
+                    opening[k] = before == "" or before in comp.empty or before in comp.denials
             any_term[rows[(pol != "administrative") & opening]] = True
             is_pos, is_neg = pol == "positive", pol == "negative"
             if comp.flip_negated:
@@ -385,8 +394,11 @@ def _reservations(texts: list[str], corpus: E.Corpus, term: dict[str, np.ndarray
 
 def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty: np.ndarray,
                  label: np.ndarray, basis: np.ndarray, evidence: list[list[str]], any_term: np.ndarray,
-                 admin_request: np.ndarray, counts: np.ndarray, first_term: np.ndarray) -> None:
-    """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``)."""
+                 admin_request: np.ndarray, counts: np.ndarray, first_term: np.ndarray,
+                 circumstance: np.ndarray) -> None:
+    """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``).
+    An opening denial explained only by a circumstance ("not yet, been off sick since") is
+    neutral (CODEBOOK.md: a circumstance such as leave)."""
     rule = _question_rule(questions, comp)
     opening = comp.denial_start
     for i in range(len(texts)):
@@ -403,6 +415,10 @@ def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty
             label[i] = denial
             basis[i] = "denial"
             evidence[i].append(f"denial ({label[i]})")
+        elif opens and circumstance[i] and basis[i] != "terms":
+            label[i] = "neutral"
+            basis[i] = "denial"
+            evidence[i].append("opening denial with a circumstance (neutral)")
         elif opens and opening_value is not None:
             has_pos = label[i] in ("positive", "mixed")
             has_neg = label[i] in ("negative", "mixed")

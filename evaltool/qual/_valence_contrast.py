@@ -44,7 +44,7 @@ _NOT_AFTER = re.compile(
     r"worth|in a good way|all in all|on the whole|otherwise|definitely|totally|honestly worth|"
     r"it was worth|it's worth|its worth|that's (?:fine|ok|okay)|thats (?:fine|ok|okay)|it works|"
     r"it worked|i (?:loved|enjoyed|liked) it)\b", re.IGNORECASE)
-_NOT_BEFORE = re.compile(r"\b(?:nothing|all|anything|everything|even)\W*$", re.IGNORECASE)
+_NOT_BEFORE = re.compile(r"\b(?:nothing|all|anything|everything|even|sorry)\W*$", re.IGNORECASE)
 _REQUEST = re.compile(r"\b(?:could|can|please|pls|send|sent|email|e-mail|emailed|share|shared|copy|copies|"
                       r"access|receive|upload|uploaded|circulate|circulated|available|pass on)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?\n]")
