@@ -410,8 +410,8 @@ def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty
             continue
         _, default, denial, opening_value = comp.valence_questions[k]
         if whole or (opens and basis[i] != "terms" and not admin_request[i] and opening_value is None):
-            if basis[i] == "terms":
-                continue
+            if basis[i] == "terms" and not whole:
+                continue   # a whole denial ("not much") decides even if it holds a term
             label[i] = denial
             basis[i] = "denial"
             evidence[i].append(f"denial ({label[i]})")
