@@ -47,6 +47,8 @@ _NOT_AFTER = re.compile(
 _NOT_BEFORE = re.compile(r"\b(?:nothing|all|anything|everything|even|sorry)\W*$", re.IGNORECASE)
 _REQUEST = re.compile(r"\b(?:could|can|please|pls|send|sent|email|e-mail|emailed|share|shared|copy|copies|"
                       r"access|receive|upload|uploaded|circulate|circulated|available|pass on)\b", re.IGNORECASE)
+_TRAILING = re.compile(r"[,\s]+(?:though|tho|mind you|mind|however)\W*$", re.IGNORECASE)
+_OPENS = 24   # a circumstance this close after the contrast word is what its clause says
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -76,6 +78,9 @@ def reservations(texts: list[str], label: np.ndarray, basis: np.ndarray,
 def _reservation(text: str, pos: list[tuple[int, int]], blockers: list[tuple[int, int, str]]) -> str | None:
     """The reservation (from its contrast word to the end of its sentence) or None."""
     first_end = min(e for _, e in pos)
+    trailing = _trailing(text, pos, blockers, first_end)
+    if trailing is not None:
+        return trailing
     for m in RESERVATION.finditer(text, first_end):
         if _NOT_BEFORE.search(text, 0, m.start()):
             continue
@@ -86,9 +91,10 @@ def _reservation(text: str, pos: list[tuple[int, int]], blockers: list[tuple[int
             continue
         if any(m.end() <= s < end for s, _ in pos):
             continue   # the clause after the contrast approves
-        if any(s < end and m.end() < e and (kind == "circumstance" or _REQUEST.search(after))
+        if any(s < end and m.end() < e and (kind == "circumstance" and s - m.end() <= _OPENS
+                                            or kind == "administrative" and _REQUEST.search(after))
                for s, e, kind in blockers):
-            continue   # a circumstance, or a request for materials
+            continue   # the clause is a circumstance, or a request for materials
         return text[m.start():end].strip()
     return None
 
@@ -110,3 +116,22 @@ def attempts(texts: list[str], label: np.ndarray, approvals: list[list[tuple[int
         if bound is not None and all(e <= bound.start() for _, e in pos):
             out.append(i)
     return out
+
+
+def _trailing(text: str, pos: list[tuple[int, int]], blockers: list[tuple[int, int, str]],
+              first_end: int) -> str | None:
+    """A later sentence that ends on "though" ("I got a lot from it. The venue was hard to
+    find though"): the whole sentence is the reservation, if it does not approve."""
+    start = first_end
+    for stop in list(_SENTENCE_END.finditer(text, first_end)) + [None]:
+        end = stop.start() if stop is not None else len(text)
+        sentence = text[start:end]
+        m = _TRAILING.search(sentence)
+        if (m is not None and len(_WORD.findall(sentence[:m.start()])) >= 2
+                and not any(start <= s < end for s, _ in pos)
+                and not any(s < end and start < e and kind == "circumstance" for s, e, kind in blockers)):
+            return sentence.strip()
+        if stop is None:
+            break
+        start = stop.end()
+    return None
