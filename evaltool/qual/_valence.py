@@ -341,8 +341,9 @@ def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
                                zip(gs.tolist(), ge.tolist(), strict=True)], dtype=bool)
             pos_mask &= ~inside
             keep_p &= ~approves
-            if term["admin"].any():
-                admin_clauses = E.clause_of(corpus, gs[term["admin"]])
+            facts = term["admin"] | term["circ"]   # a proposal in a clause stating a fact is part of it
+            if facts.any():
+                admin_clauses = E.clause_of(corpus, gs[facts])
                 in_admin = np.isin(E.clause_of(corpus, ps), admin_clauses)
                 admin_request[prow[keep_p & in_admin]] = True
                 keep_p &= ~in_admin
