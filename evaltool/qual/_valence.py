@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine as E
+from ._valence_contrast import attempts, reservations
 
 __all__ = ["FEATURES", "QUESTION_CONTEXT", "AnswerValence", "ValenceScan", "answer_valence", "question_mask", "question_rules", "rule_questions", "scan_valence",
            "valence_labels"]
@@ -211,6 +212,9 @@ def _names_before(text: str, first: int, comp: E.Compiled) -> bool:
         return False
     if re.search(r"\b(?:sure|know|idk|dunno|unsure|maybe|perhaps)\b", norm):
         return False  # a doubt names nothing
+    if re.fullmatch(r"(?:sorry|honestly|tbh|to be honest|hmm+|um+|erm+|well|truthfully|genuinely|in all honesty|"
+                    r"if i'?m honest|i'?m afraid|afraid)(?: \w+)?", norm):
+        return False  # a preface ("sorry, but...") names nothing
     for pattern in (comp.denial_start, comp.attempt_start):
         if pattern is not None and pattern.match(opening) is not None:
             return False
@@ -243,7 +247,7 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     proposals = _proposals(corpus, comp, questions)
     admin_request = np.zeros(n, dtype=bool)
     first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
-    _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
+    pos_mask = _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
     pos = counts[:, 0] > 0
     neg = (counts[:, 1] > 0) | (counts[:, 3] > 0) | (counts[:, 4] > 0)
     mixed = (counts[:, 2] > 0) | (pos & neg)
@@ -251,8 +255,12 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     basis = np.where(pos | neg | mixed, "terms", "none").astype(object)
     basis[corpus.empty] = "empty"
     if questions is not None:
+        circumstance = np.zeros(n, dtype=bool)
+        if term is not None:
+            circumstance[term["rows"][term["circ"]]] = True
         _by_question(texts, questions, comp, corpus.empty, label, basis, evidence, any_term,
-                     admin_request, counts, first_term)
+                     admin_request, counts, first_term, circumstance)
+    _reservations(texts, corpus, term, pos_mask, corpus_index, label, basis, evidence, comp)
     return AnswerValence(label=label, evidence=[" | ".join(e) for e in evidence], basis=basis,
                          features=counts)
 
@@ -266,7 +274,16 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
             negd = E.negated(corpus, gs, comp.window, cue_end) if len(gs) else np.zeros(0, bool)
             ans, _ = E.locate(corpus, gs)
             rows = corpus.rows[ans]
-            any_term[rows[pol != "administrative"]] = True  # circumstances included
+            # a circumstance stops the question default only where it opens the answer ("on
+            # mat leave since"; not "the thought diary when I'm on nights")
+            circ = pol == "circumstance"
+            opening = np.ones(len(gs), dtype=bool)
+            if circ.any():
+                opening[circ] = E.clause_of(corpus, gs[circ]) == corpus.starts[ans[circ]]
+                for k in np.flatnonzero(circ & ~opening).tolist():   # "N/A - left the trust"
+                    before = E._normalise_empty(corpus.big_orig[int(corpus.starts[ans[k]]):int(gs[k])])
+                    opening[k] = before == "" or before in comp.empty or before in comp.denials
+            any_term[rows[(pol != "administrative") & opening]] = True
             is_pos, is_neg = pol == "positive", pol == "negative"
             if comp.flip_negated:
                 eff_pos = (is_pos & ~negd) | (is_neg & negd)
@@ -278,7 +295,8 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
             sarcastic[rows[sarc]] = True
             eff_pos &= ~sarcastic[rows]
             term = {"gs": gs, "ge": ge, "rows": rows, "pos": eff_pos, "neg": eff_neg,
-                    "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative"}
+                    "mixed": pol == "mixed", "sarc": sarc, "admin": pol == "administrative",
+                    "circ": pol == "circumstance"}
     return term
 
 
@@ -303,8 +321,9 @@ def _proposals(corpus: E.Corpus, comp: E.Compiled, questions: list[str] | None
 def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
            proposals: tuple[np.ndarray, np.ndarray, np.ndarray], counts: np.ndarray,
            evidence: list[list[str]], first_term: np.ndarray, admin_request: np.ndarray,
-           corpus_index: np.ndarray) -> None:
-    """Count terms and proposals per answer, with their evidence (into the arrays given)."""
+           corpus_index: np.ndarray) -> np.ndarray | None:
+    """Count terms and proposals per answer, with their evidence (into the arrays given);
+    return which lexicon terms counted as approval (None without terms)."""
     big = corpus.big_orig
     if term is not None:
         gs, ge, rows = term["gs"], term["ge"], term["rows"]
@@ -322,8 +341,9 @@ def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
                                zip(gs.tolist(), ge.tolist(), strict=True)], dtype=bool)
             pos_mask &= ~inside
             keep_p &= ~approves
-            if term["admin"].any():
-                admin_clauses = E.clause_of(corpus, gs[term["admin"]])
+            facts = term["admin"] | term["circ"]   # a proposal in a clause stating a fact is part of it
+            if facts.any():
+                admin_clauses = E.clause_of(corpus, gs[facts])
                 in_admin = np.isin(E.clause_of(corpus, ps), admin_clauses)
                 admin_request[prow[keep_p & in_admin]] = True
                 keep_p &= ~in_admin
@@ -344,12 +364,42 @@ def _count(corpus: E.Corpus, term: dict[str, np.ndarray] | None,
         local = int(p_start - corpus.starts[corpus_index[r]])
         if first_term[r] < 0 or local < first_term[r]:
             first_term[r] = local
+    return None if term is None else pos_mask
+
+
+def _reservations(texts: list[str], corpus: E.Corpus, term: dict[str, np.ndarray] | None,
+                  pos_mask: np.ndarray | None, corpus_index: np.ndarray, label: np.ndarray,
+                  basis: np.ndarray, evidence: list[list[str]], comp: E.Compiled) -> None:
+    """Approval followed by a reservation is mixed; an attempt followed by criticism is
+    negative (:mod:`evaltool.qual._valence_contrast`)."""
+    if term is None or pos_mask is None or not pos_mask.any():
+        return
+    n = len(texts)
+    approvals: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    blockers: list[list[tuple[int, int, str]]] = [[] for _ in range(n)]
+    off = corpus.starts[corpus_index[term["rows"]]]
+    local_s, local_e = (term["gs"] - off).tolist(), (term["ge"] - off).tolist()
+    for k, r in enumerate(term["rows"].tolist()):
+        if pos_mask[k]:
+            approvals[r].append((local_s[k], local_e[k]))
+        elif term["admin"][k] or term["circ"][k]:
+            kind = "administrative" if term["admin"][k] else "circumstance"
+            blockers[r].append((local_s[k], local_e[k], kind))
+    for i, span in reservations(texts, label, basis, approvals, blockers):
+        label[i] = "mixed"
+        evidence[i].append("reservation: " + span)
+    for i in attempts(texts, label, approvals, comp.attempt_start, comp.clause):
+        label[i] = "negative"
+        evidence[i].append("an attempt, not a use")
 
 
 def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty: np.ndarray,
                  label: np.ndarray, basis: np.ndarray, evidence: list[list[str]], any_term: np.ndarray,
-                 admin_request: np.ndarray, counts: np.ndarray, first_term: np.ndarray) -> None:
-    """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``)."""
+                 admin_request: np.ndarray, counts: np.ndarray, first_term: np.ndarray,
+                 circumstance: np.ndarray) -> None:
+    """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``).
+    An opening denial explained only by a circumstance ("not yet, been off sick since") is
+    neutral (CODEBOOK.md: a circumstance such as leave)."""
     rule = _question_rule(questions, comp)
     opening = comp.denial_start
     for i in range(len(texts)):
@@ -361,11 +411,15 @@ def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty
             continue
         _, default, denial, opening_value = comp.valence_questions[k]
         if whole or (opens and basis[i] != "terms" and not admin_request[i] and opening_value is None):
-            if basis[i] == "terms":
-                continue
+            if basis[i] == "terms" and not whole:
+                continue   # a whole denial ("not much") decides even if it holds a term
             label[i] = denial
             basis[i] = "denial"
             evidence[i].append(f"denial ({label[i]})")
+        elif opens and circumstance[i] and basis[i] != "terms":
+            label[i] = "neutral"
+            basis[i] = "denial"
+            evidence[i].append("opening denial with a circumstance (neutral)")
         elif opens and opening_value is not None:
             has_pos = label[i] in ("positive", "mixed")
             has_neg = label[i] in ("negative", "mixed")
