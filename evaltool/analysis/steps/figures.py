@@ -27,17 +27,20 @@ its drawing buffer bounded, instead of 300 dpi (36,000 pixels and a 1 GB buffer 
 
 
 def render(fig: Any, name: str, caption: str, *, scale: str | None = None, shareable: bool = True) -> Figure:
-    """Render a matplotlib Figure to SVG text and a PNG (fixed metadata: identical bytes on rerun)."""
-    from ...plots._style import _metadata, style
+    """Render a matplotlib Figure to SVG text and a PNG (fixed metadata: identical bytes on rerun).
+
+    Laid out once (:func:`~evaltool.plots._style.freeze_layout`), then drawn once per format."""
+    from ...plots._style import _metadata, freeze_layout, style
 
     fig = getattr(fig, "figure", fig)
     out: dict[str, bytes] = {}
     dpi = min(float(_DPI), MAX_PNG_SIDE / max(float(max(fig.get_size_inches())), 1e-9))
+    dpi = _DPI if dpi >= _DPI else dpi
     with style():
+        bbox = freeze_layout(fig, dpi)
         for fmt in ("svg", "png"):
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, bbox_inches="tight", metadata=_metadata(fmt),
-                        dpi=_DPI if dpi >= _DPI else dpi)
+            fig.savefig(buf, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt), dpi=dpi)
             out[fmt] = buf.getvalue()
     svg = out["svg"].decode("utf-8")
     svg = svg[svg.find("<svg"):]  # inline use: no XML prolog or doctype
