@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -119,11 +120,16 @@ def _scale_figures(run: Run, s: str, d: pd.DataFrame, info: Any, rc: pd.DataFram
           "the middle 50% and 80% of scores (group summaries only).",
           lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence,
                                           timepoint_labels=tpl, individual=False), scale=s)
-    # figures that show individual people's scores are for the research team only
-    lines = "each participant's scores (faint lines) with " if people <= MAX_INDIVIDUAL else ""
-    _draw(run, f"trajectories_{s}_individual", f"{label}: {lines}the mean and {o.level} CI at each timepoint.",
-          lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence,
-                                          timepoint_labels=tpl), scale=s, shareable=False)
+    # figures that show individual people's scores are for the research team only; above
+    # MAX_INDIVIDUAL people no one is drawn, so that figure is the summary one: drawn once, kept twice
+    name = f"trajectories_{s}_individual"
+    if people > MAX_INDIVIDUAL and f"trajectories_{s}" in run.figures:
+        cap = f"{label}: the mean and {o.level} CI at each timepoint."
+        run.figures[name] = replace(run.figures[f"trajectories_{s}"], name=name, caption=cap, alt=cap, shareable=False)
+    else:
+        _draw(run, name, f"{label}: each participant's scores (faint lines) with the mean and {o.level} CI at each "
+              "timepoint.", lambda: plots.plot_trajectories(d, s, label=label, score_range=rng, confidence=o.confidence,
+                                                            timepoint_labels=tpl), scale=s, shareable=False)
     _draw(run, f"distribution_{s}", f"{label}: distribution of scores at each timepoint (density, box"
           + (", and each person's score" if people <= MAX_INDIVIDUAL else "") + ").",
           lambda: plots.plot_distribution(d, s, label=label, score_range=rng, timepoint_labels=tpl),
