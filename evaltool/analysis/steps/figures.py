@@ -92,6 +92,7 @@ def figures(run: Run) -> None:
 
 
 def _theme_heatmap(run: Run) -> None:
+    from ...plots.heatmap import DENSE_ABOVE
     from .heatmap import draw_theme_heatmap
 
     hm = run.table(N.THEME_HEATMAP)
@@ -99,10 +100,15 @@ def _theme_heatmap(run: Run) -> None:
         return
     k = run.options.min_cell_size
     groups = [g for g in dict.fromkeys(hm["group_by"]) if g != "all"]
+    many = hm.drop_duplicates(["group_by", "group"])["group_by"].value_counts()
+    dense = [g for g in groups if many.get(g, 0) > DENSE_ABOVE]
+    strip = (f" With more than {DENSE_ABOVE} groups, {' and '.join(dense)} {'is' if len(dense) == 1 else 'are'} "
+             "drawn as a strip of narrow columns in order, without the numbers (they are in the theme_heatmap "
+             "table).") if dense else ""
     _draw(run, "theme_heatmap", "Where themes cluster: the share of respondents (people who answered at least one "
           f"open question) whose answers carried each code, for everyone and by {' and by '.join(groups)}. Codes "
           f"are grouped by what they are about. Hatched grey cells are hidden: fewer than {k} people, or needed "
-          "to protect another hidden number.",
+          f"to protect another hidden number.{strip}",
           lambda: draw_theme_heatmap(hm, min_cell_size=k))
 
 
