@@ -61,8 +61,10 @@ def test_many_cohorts_are_one_image_with_names_that_fit_and_no_hidden_value() ->
     # the image: hidden cells only grey and stripes, shown cells their share's colour, and the
     # hidden cells' value nowhere
     img = np.asarray(ax.images[0].get_array())
-    colours = {tuple(np.round(c, 6)) for c in img.reshape(-1, 4)}
-    assert tuple(np.round(mpl.colormaps["viridis"](Normalize(0, 100)(LEAK)), 6)) not in colours
+    viridis, norm = mpl.colormaps["viridis"], Normalize(0, 100)
+    assert img.dtype == np.uint8
+    colours = {tuple(c) for c in img.reshape(-1, 4)}
+    assert tuple(viridis(norm(LEAK), bytes=True)) not in colours
     cohorts = t[t["group_by"] == "cohort"]
     grid = cohorts.pivot(index="code", columns="group", values="shown").loc[list(ROW)]
     pw = img.shape[1] // grid.shape[1]
@@ -70,12 +72,13 @@ def test_many_cohorts_are_one_image_with_names_that_fit_and_no_hidden_value() ->
     for code, i in ROW.items():
         for j, shown in enumerate(grid.loc[code]):
             cell = img[i * 16:(i + 1) * 16 - 1, j * pw:(j + 1) * pw].reshape(-1, 4)
-            got = {tuple(np.round(c, 6)) for c in cell}
+            got = {tuple(c) for c in cell}
             if shown:
                 v = cohorts[(cohorts["code"] == code) & (cohorts["group"] == grid.columns[j])]["percent"].iloc[0]
-                assert got == {tuple(np.round(mpl.colormaps["viridis"](Normalize(0, 100)(v)), 6))}
+                assert got == {tuple(viridis(norm(v), bytes=True))}
             else:
-                assert got <= {tuple(np.round(to_rgba(c), 6)) for c in (HIDDEN_FACE, HIDDEN_EDGE)}
+                assert got <= {tuple(np.round(255 * np.array(to_rgba(c))).astype(np.uint8)) for c in (HIDDEN_FACE,
+                                                                                                       HIDDEN_EDGE)}
     problems = layout_problems(fig)
     assert not problems, "\n".join(problems)
 

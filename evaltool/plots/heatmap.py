@@ -203,24 +203,27 @@ def _draw_cells(ax: Any, g: _Grid, js: list[int], cmap: Any, norm: Any) -> None:
 
 def dense_image(pct: np.ndarray, hidden: np.ndarray, gap_rows: np.ndarray, col_in: float, cmap: Any,
                 norm: Any) -> np.ndarray:
-    """RGBA pixels of a dense block: each cell a patch of pixels in its share's colour, hidden
-    cells grey with dark-grey "/" stripes (from ``hidden`` alone), gap rows transparent, a white
-    line under each row (and between columns when they are wide enough to show one)."""
+    """RGBA pixels (uint8) of a dense block: each cell a patch of pixels in its share's colour,
+    hidden cells grey with dark-grey "/" stripes (from ``hidden`` alone), gap rows transparent,
+    a white line under each row (and between columns when they are wide enough to show one)."""
     from matplotlib.colors import to_rgba
+
+    def rgba(colour: str) -> np.ndarray:
+        return np.round(255 * np.array(to_rgba(colour))).astype(np.uint8)
 
     ph = 16
     px = _ROW_IN / ph  # inches per pixel, down
     pw = max(1, round(col_in / px))
-    rgba = cmap(norm(np.where(hidden, 0.0, np.nan_to_num(pct))))
-    rgba[hidden] = to_rgba(HIDDEN_FACE)
-    img = np.repeat(np.repeat(rgba, ph, axis=0), pw, axis=1)
+    cells = cmap(norm(np.where(hidden, 0.0, np.nan_to_num(pct))), bytes=True)
+    cells[hidden] = rgba(HIDDEN_FACE)
+    img = np.repeat(np.repeat(cells, ph, axis=0), pw, axis=1)
     r, c = np.indices(img.shape[:2])
     stripe = ((r * px + c * (col_in / pw)) % 0.09) < 0.025  # "/" hatching, about 11 lines an inch
-    img[np.repeat(np.repeat(hidden, ph, axis=0), pw, axis=1) & stripe] = to_rgba(HIDDEN_EDGE)
-    img[ph - 1::ph] = (1.0, 1.0, 1.0, 1.0)
+    img[np.repeat(np.repeat(hidden, ph, axis=0), pw, axis=1) & stripe] = rgba(HIDDEN_EDGE)
+    img[ph - 1::ph] = 255
     if pw >= 4:
-        img[:, pw - 1::pw] = (1.0, 1.0, 1.0, 1.0)
-    img[np.repeat(gap_rows, ph)] = (0.0, 0.0, 0.0, 0.0)
+        img[:, pw - 1::pw] = 255
+    img[np.repeat(gap_rows, ph)] = 0
     return img
 
 
