@@ -99,14 +99,18 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
 
     stem = Path(path_stem)
     out = []
+    engine = fig.get_layout_engine()
     with style():
         bbox = freeze_layout(fig, PNG_DPI)
-        for fmt in formats:
-            p = stem.with_suffix("." + fmt)
-            bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
-            fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
-                        **({"dpi": PNG_DPI} if bitmap else {}))
-            out.append(p)
+        try:
+            for fmt in formats:
+                p = stem.with_suffix("." + fmt)
+                bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
+                fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
+                            **({"dpi": PNG_DPI} if bitmap else {}))
+                out.append(p)
+        finally:
+            fig.set_layout_engine(engine)  # the caller's figure lays itself out again when changed
     return out
 
 
