@@ -99,14 +99,41 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
 
     stem = Path(path_stem)
     out = []
+    engine = fig.get_layout_engine()
     with style():
-        for fmt in formats:
-            p = stem.with_suffix("." + fmt)
-            bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
-            fig.savefig(p, format=fmt, bbox_inches="tight", metadata=_metadata(fmt),
-                        **({"dpi": PNG_DPI} if bitmap else {}))
-            out.append(p)
+        bbox = freeze_layout(fig, PNG_DPI)
+        try:
+            for fmt in formats:
+                p = stem.with_suffix("." + fmt)
+                bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
+                fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
+                            **({"dpi": PNG_DPI} if bitmap else {}))
+                out.append(p)
+        finally:
+            fig.set_layout_engine(engine)  # the caller's figure lays itself out again when changed
     return out
+
+
+def freeze_layout(fig: Any, dpi: float = PNG_DPI) -> Any:
+    """Lay ``fig`` out once and fix it there; returns its tight bounding box (inches, padded).
+
+    ``savefig(bbox_inches="tight")`` lays a constrained-layout figure out again, and measures
+    every text again, for each file it writes. Laid out once here (at ``dpi``, the PNG's: text
+    is measured as finely as the PNG shows it) and saved with this box and no layout engine,
+    each format only renders: laid out once, drawn once per file, the same crop in both.
+    """
+    import matplotlib as mpl
+
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        fig.draw_without_rendering()
+        bbox = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = old
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
+    return bbox
 
 
 def _metadata(fmt: str) -> dict[str, Any]:

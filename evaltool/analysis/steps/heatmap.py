@@ -172,7 +172,9 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
     -------
     matplotlib.figure.Figure
         A pyplot-free figure: colour-blind-safe sequential colours (viridis) with each share
-        printed in its cell; hidden cells grey and hatched, explained in a legend.
+        printed in its cell; hidden cells grey and hatched, explained in a legend. A block of
+        many groups (hundreds of cohorts) is one image without numbers, with the names that fit
+        (:mod:`evaltool.plots.heatmap`, "How it scales").
 
     Examples
     --------
@@ -185,114 +187,7 @@ def draw_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, group_tit
     >>> [a.get_ylabel() for a in fig.axes][:1]
     ['']
     """
-    from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
+    from ...plots.heatmap import plot_theme_heatmap
 
-    from ...plots._style import style
-
-    kind_labels = kind_labels or KIND_LABELS
-    titles = {EVERYONE: "", **(group_titles or {})}
-    t = table.copy()
-    t["kind"] = t["kind"].fillna("").astype(str)
-    rows, heads = _heatmap_rows(t, kind_labels)
-    blocks, cols = _heatmap_columns(t)
-    cell = t.set_index(["group_by", "group", C.CODE])
-    norm = Normalize(0, 100)
-    with style():
-        import matplotlib as mpl
-
-        cmap = mpl.colormaps["viridis"]
-        fig = Figure(figsize=(2.6 + 0.3 * len(cols), 1.4 + 0.28 * len(rows)), layout="constrained")
-        ax = fig.add_subplot()
-        ax.set_xlim(0, len(cols))
-        ax.set_ylim(len(rows), 0)
-        ax.grid(False)
-        for s in ax.spines.values():
-            s.set_visible(False)
-        _draw_cells(ax, cell, rows, cols, cmap, norm)
-        label = dict(zip(t[C.CODE], t["label"], strict=False))
-        _draw_headings(ax, cell, rows, cols, heads, blocks, label, titles)
-        sm = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
-        bar = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.01, aspect=25)
-        bar.set_label("% of respondents who mentioned it", fontsize=8)
-        bar.ax.tick_params(labelsize=7)
-        fig.legend(handles=[Patch(facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
-                                  label=f"hidden: fewer than {min_cell_size} people, or needed to protect another "
-                                        "hidden number")],
-                   loc="outside lower left", fontsize=7.5, frameon=False)
-    return fig
-
-
-def _heatmap_rows(t: pd.DataFrame, kind_labels: dict[str, str]) -> tuple[list[str | None], list[tuple[int, str]]]:
-    """The codes top to bottom, grouped by kind (``None``: a gap), and each kind's heading row."""
-    order_k = [k for k in kind_labels if (t["kind"] == k).any()] + sorted(set(t["kind"]) - set(kind_labels))
-    codes = list(dict.fromkeys(t[C.CODE]))
-    rows: list[str | None] = []
-    heads: list[tuple[int, str]] = []
-    for kd in order_k:
-        mine = [c for c in codes if (t.loc[t[C.CODE] == c, "kind"].iloc[0] == kd)]
-        if not mine:
-            continue
-        if rows:
-            rows.append(None)
-        heads.append((len(rows), kind_labels.get(kd, kd.capitalize() if kd else "Other")))
-        rows += mine
-    return rows, heads
-
-
-def _heatmap_columns(t: pd.DataFrame) -> tuple[list[str], list[tuple[str, str] | None]]:
-    """The ``group_by`` blocks and the (block, group) columns left to right (``None``: a gap)."""
-    blocks = list(dict.fromkeys(t["group_by"]))
-    cols: list[tuple[str, str] | None] = []
-    for b in blocks:
-        if cols:
-            cols.append(None)
-        cols += [(b, g) for g in dict.fromkeys(t.loc[t["group_by"] == b, "group"])]
-    return blocks, cols
-
-
-def _draw_cells(ax: Any, cell: pd.DataFrame, rows: list[str | None], cols: list[tuple[str, str] | None],
-                cmap: Any, norm: Any) -> None:
-    """One coloured square per shown share with its value; hidden cells grey and hatched."""
-    from matplotlib.patches import Rectangle
-
-    for i, code in enumerate(rows):
-        for j, col in enumerate(cols):
-            if code is None or col is None:
-                continue
-            r: Any = cell.loc[(col[0], col[1], code)]  # type: ignore[index]
-            if not bool(r["shown"]) or pd.isna(r["percent"]):
-                ax.add_patch(Rectangle((j, i), 1, 1, facecolor="#EDEDED", edgecolor="#9A9A9A", hatch="////",
-                                       linewidth=0.4))
-                continue
-            v = float(r["percent"])
-            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=cmap(norm(v)), edgecolor="white", linewidth=0.8))
-            ax.text(j + 0.5, i + 0.5, f"{v:.0f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if v < 55 else "black")
-
-
-def _draw_headings(ax: Any, cell: pd.DataFrame, rows: list[str | None], cols: list[tuple[str, str] | None],
-                   heads: list[tuple[int, str]], blocks: list[str], label: dict[str, str],
-                   titles: dict[str, str]) -> None:
-    """Code labels, column labels (group and n), kind headings and ``group_by`` block titles."""
-    ax.set_yticks([i + 0.5 for i, c in enumerate(rows) if c is not None],
-                  [label.get(c, c) for c in rows if c is not None], fontsize=8)
-    ax.set_xticks([j + 0.5 for j, c in enumerate(cols) if c is not None],
-                  [_col_label(cell, c) for c in cols if c is not None], fontsize=7.5, rotation=90)
-    ax.tick_params(length=0)
-    for i, text in heads:
-        ax.text(-0.01, i - 0.15 if i else -0.15, text, transform=ax.get_yaxis_transform(), ha="right",
-                va="bottom", fontsize=8, fontweight="bold", color="#333333")
-    for b in blocks:
-        js = [j for j, c in enumerate(cols) if c is not None and c[0] == b]
-        if titles.get(b, b.capitalize()) and js:
-            ax.text((js[0] + js[-1] + 1) / 2, -0.2, titles.get(b, b.capitalize()), ha="center",
-                    va="bottom", fontsize=8.5, fontweight="bold", color="#333333")
-
-
-def _col_label(cell: pd.DataFrame, col: tuple[str, str]) -> str:
-    sub: Any = cell.loc[(col[0], col[1])]
-    n = sub["n_respondents"].dropna()
-    name = col[1]
-    return f"{name} (n = {int(n.iloc[0])})" if len(n) else f"{name} (n hidden)"
+    return plot_theme_heatmap(table, min_cell_size=min_cell_size, everyone=EVERYONE, group_titles=group_titles,
+                              kind_labels=kind_labels or KIND_LABELS)
