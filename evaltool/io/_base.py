@@ -29,7 +29,7 @@ from ._checks import (
     guess_timepoint_column,
     repeated_header_warnings,
 )
-from ._lean import lean_columns
+from ._lean import lean_columns, release_memory
 from ._sheet import SheetSource, open_sheet, parse_sheet
 from ._text import Grid, TextSource, open_text, parse_text, read_bytes
 from .encoding import fix_text, has_mojibake, repair_mojibake, sniff_binary
@@ -303,7 +303,9 @@ class Draft:
             first_row_is_data=data_in_header(cols) if self.header_rows else None,
             progress_column=self.progress_column if self.progress_column in data.columns else None,
         )
-        return Export(lean_columns(data, skip=(C.ROW,)), info)
+        data = lean_columns(data, skip=(C.ROW,))
+        release_memory()
+        return Export(data, info)
 
 
 def _trim_trailing(body: pd.DataFrame, names: list[str | None]) -> tuple[pd.DataFrame, list[str | None], str | None]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["MAX_SHARE", "MIN_ROWS", "lean_columns"]
+__all__ = ["MAX_SHARE", "MIN_ROWS", "lean_columns", "release_memory"]
 
 MAX_SHARE = 0.5
 """A text column becomes categorical when its distinct values are at most this share of its
@@ -63,3 +63,19 @@ def lean_columns(data: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame
             continue
         data[col] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=s.dtype))
     return data
+
+
+def release_memory() -> None:
+    """Give memory Arrow has freed back to the system (after a wave is parsed or made lean).
+
+    Arrow's allocators keep freed memory for reuse; between the large steps of reading and
+    linking that memory would otherwise stay counted against the process. With the system
+    allocator (``ARROW_DEFAULT_MEMORY_POOL=system``, which the command line sets unless the
+    variable is already set) this also trims the C heap.
+    """
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):  # pragma: no cover - old pyarrow
+        pass

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ._lean import release_memory
 from .encoding import Decoded, decode, has_mojibake_bytes
 
 __all__ = ["Grid", "TextSource", "open_text", "parse_text", "read_bytes"]
@@ -254,5 +255,6 @@ def parse_text(src: TextSource, header_rows: int) -> Grid:
     del table  # the slice holds the only reference: its columns are freed as they convert
     body = body_table.to_pandas(self_destruct=True, split_blocks=True)
     del body_table
+    release_memory()
     body.columns = range(n)
     return Grid(header, body, rows[k:], notes)

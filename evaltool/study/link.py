@@ -23,6 +23,7 @@ from .._yaml import FileProblem
 from ..errors import StudyError
 from . import _participants as P
 from . import _waves as W
+from ..io._lean import release_memory
 from .ids import normalise_ids, pad_widths
 from .load import StudyFile, load_study
 from .resolve import ResolvedCodebook, StudyInstrument
@@ -260,6 +261,7 @@ def _frames(waves: list[W.Wave], study: StudyFile, excluded: list[pd.DataFrame],
         del frame
     whole = pd.concat(kept, ignore_index=True)
     kept.clear()
+    release_memory()
     values = {}
     for item in list(parts):
         per_wave = parts.pop(item)
@@ -423,6 +425,7 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     # soon as the step has made its output (one copy of the linked rows at a time)
     held = list(_participants(_frames(waves, study, excluded, problems), study, problems,
                               {w.source: w.id_column for w in waves}))
+    release_memory()
     excl = pd.concat(excluded + [held.pop()], ignore_index=True).rename(columns={"_reason": C.REASON})
     excluded.clear()
     return _linked(study, waves, inputs, held, excl, problems)
