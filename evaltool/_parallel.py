@@ -3,8 +3,9 @@
 Used where the same work is done for many independent items (quotes per cohort, rule coding
 per answer): the work for each chunk runs in a forked process that inherits the step's data (nothing is
 pickled but the chunk's keys and the result), and the results come back in chunk order, so
-the output is exactly the serial one. Ctrl-C cancels the chunks not started and terminates
-the workers at once. Where ``fork`` is unavailable, or the work is small, it runs serially.
+the output is exactly the serial one. Workers ignore Ctrl-C (SIGINT, which a terminal sends
+to the whole process group): the parent cancels the chunks not started and terminates the
+workers at once. Where ``fork`` is unavailable, or the work is small, it runs serially.
 """
 
 from __future__ import annotations
@@ -42,6 +43,24 @@ def n_workers() -> int:
     return max(1, min(cpus, int(cap))) if cap.isdigit() and int(cap) > 0 else max(1, cpus)
 
 
+def _ignore_sigint() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (a terminal sends it to the whole process
+    group); the parent then terminates the workers. No worker prints a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: Any) -> None:
+    """Cancel the chunks not started and terminate the workers now (Ctrl-C or an error)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.join(timeout=1.0)
+
+
 def _run_chunk(items: Sequence[Any]) -> list[Any]:
     assert _JOB is not None
     return _JOB(items)
@@ -62,7 +81,7 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
     n_jobs
         Worker processes (default :func:`n_workers`).
     chunks_per_worker
-        Chunks per worker (smaller chunks balance uneven groups; Ctrl-C waits for at most one).
+        Chunks per worker (smaller chunks balance uneven groups).
     chunk_size
         Items per chunk instead (overrides ``chunks_per_worker``).
     min_items
@@ -91,14 +110,12 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
     size = chunk_size or -(-len(items) // min(len(items), jobs * chunks_per_worker))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     _JOB = job
-    pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp.get_context("fork"))
+    pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp.get_context("fork"),
+                               initializer=_ignore_sigint)
     try:
         parts = list(pool.map(_run_chunk, chunks))
     except BaseException:
-        procs = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in procs:
-            proc.terminate()
+        _stop(pool)
         raise
     else:
         pool.shutdown(wait=True)

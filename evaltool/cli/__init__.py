@@ -64,21 +64,26 @@ def main() -> None:
 
     Errors evaltool expects are reported by each command (one line, exit code 1). Anything
     else is a bug: its message may contain participant data, so only its type is printed,
-    unless ``EVALTOOL_DEBUG=1`` asks for the full traceback.
+    unless ``EVALTOOL_DEBUG=1`` asks for the full traceback. Ctrl-C stops any command within
+    about a second with one line and exit code 130 (see :mod:`evaltool.cli._interrupt`).
     """
     import os
     import sys
 
+    from . import _interrupt
+
+    _interrupt.install()
     if os.environ.get("EVALTOOL_DEBUG"):
         app()
         return
     try:
         app(standalone_mode=True)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code == 130 and _interrupt.interrupted():
+            _interrupt.leave()  # typer turns Ctrl-C into exit code 130 without a word
         raise
     except KeyboardInterrupt:
-        sys.stderr.write("Interrupted.\n")
-        raise SystemExit(130) from None
+        _interrupt.leave()
     except Exception as exc:  # noqa: BLE001 - the last line of defence for privacy
         sys.stderr.write(
             f"Error: evaltool hit an internal error ({type(exc).__name__}). This is a bug, not "

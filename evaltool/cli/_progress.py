@@ -1,4 +1,9 @@
-"""A progress bar across analysis steps (on stderr, so stdout stays clean)."""
+"""A progress bar across analysis steps (on stderr, so stdout stays clean).
+
+On a terminal it is a live bar; when stderr is a file or a pipe (a log, a CI job, a test
+driving the command), each step is one plain line, ``analyse: step 3/16: reliability``,
+printed as the step starts.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,18 @@ def step_progress(title: str) -> Iterator[Callable[[str, int, int], None]]:
 
     from ._common import err_console
 
+    con = err_console()
+    if not con.is_terminal:
+        def line(name: str, i: int, n: int) -> None:
+            text = f"{title}: {name}" if i >= n else f"{title}: step {i + 1}/{n}: {name}"
+            con.print(text, markup=False, highlight=False)
+
+        yield line
+        return
     with Progress(
         TextColumn("[bold]{task.fields[title]}[/]"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=err_console(), transient=False,
+        console=con, transient=False,
     ) as bar:
         task: dict[str, Any] = {}
 

@@ -29,9 +29,10 @@ from ._checks import (
     guess_timepoint_column,
     repeated_header_warnings,
 )
+from ._lean import lean_columns, release_memory
 from ._sheet import SheetSource, open_sheet, parse_sheet
 from ._text import Grid, TextSource, open_text, parse_text, read_bytes
-from .encoding import fix_text, has_mojibake, has_mojibake_bytes, repair_mojibake, sniff_binary
+from .encoding import fix_text, has_mojibake, repair_mojibake, sniff_binary
 from .status import FLAG_COLUMNS, StatusRule, code_key, flag_status
 
 __all__ = [
@@ -302,6 +303,8 @@ class Draft:
             first_row_is_data=data_in_header(cols) if self.header_rows else None,
             progress_column=self.progress_column if self.progress_column in data.columns else None,
         )
+        data = lean_columns(data, skip=(C.ROW,))
+        release_memory()
         return Export(data, info)
 
 
@@ -350,7 +353,7 @@ def start_draft(src: Source, grid: Grid, names: list[str | None], fmt: str, head
     fixed = header_fixed
     check = True
     if isinstance(src, TextSource):
-        check = not src.decoded.data.isascii() and has_mojibake_bytes(src.decoded.data)
+        check = bool(src.mojibake)
     if check:
         body, n_fixed = repair_mojibake(body)
         fixed += n_fixed

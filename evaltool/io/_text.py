@@ -3,8 +3,8 @@
 The parse is one pass of ``pyarrow.csv.read_csv`` over the UTF-8 bytes with every column
 typed as text, so values are kept exactly as written (``"012"`` stays ``"012"``). The text
 columns are read as Arrow ``large_string``, the storage of pandas' ``str`` columns, so the
-frame wraps the parsed buffers without a copy: a wave is held as its bytes and one parsed
-table, never more. Header
+frame wraps the parsed buffers without a copy: while a wave is parsed it is held as its bytes
+and one parsed table, never more, and once parsed the bytes are released. Header
 rows are parsed with the data and split off afterwards, so quoted newlines in question
 text are handled the same way as in answers. Row numbers are the rows a spreadsheet would
 show: one per record, header rows counted, blank lines counted.
@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .encoding import Decoded, decode
+from ._lean import release_memory
+from .encoding import Decoded, decode, has_mojibake_bytes
 
 __all__ = ["Grid", "TextSource", "open_text", "parse_text", "read_bytes"]
 
@@ -51,6 +52,7 @@ class TextSource:
     delimiter: str
     head: list[list[str]]  # the first records (blank lines skipped), for detection
     warnings: list[str] = field(default_factory=list)
+    mojibake: bool | None = None  # set by parse_text: the bytes may hold double-encoded UTF-8
 
     @property
     def encoding(self) -> str:
@@ -243,11 +245,16 @@ def parse_text(src: TextSource, header_rows: int) -> Grid:
         except csv.Error:
             _raise_parse_error(src, n, header_rows)
     rows, notes = _record_rows(src, table.num_rows)
+    data = src.decoded.data
+    src.mojibake = not data.isascii() and has_mojibake_bytes(data)
+    del data
+    src.decoded.release()  # parsed: the file's bytes are not needed again
     k = min(header_rows, table.num_rows)
     header = [[table.column(i)[r].as_py() for i in range(n)] for r in range(k)]
     body_table = table.slice(k)
     del table  # the slice holds the only reference: its columns are freed as they convert
     body = body_table.to_pandas(self_destruct=True, split_blocks=True)
     del body_table
+    release_memory()
     body.columns = range(n)
     return Grid(header, body, rows[k:], notes)

@@ -86,6 +86,12 @@ class Decoded:
     notes: list[str] = field(default_factory=list)
     _text: str | None = None
 
+    def release(self) -> None:
+        """Drop the bytes (and text) once the file is parsed: a wave is then held only as its
+        parsed table. Only the parse and its error messages need them."""
+        self.data = b""
+        self._text = None
+
     @property
     def text(self) -> str:
         if self._text is None:

@@ -41,6 +41,15 @@ __all__ = ["MANIFEST", "add_to_manifest", "atomic_folder", "atomic_write", "mani
 MANIFEST = "manifest.json"
 _TMP = ".{name}.tmp-{pid}-{tag}"
 _OLD = ".{name}.old-{pid}-{tag}"
+_LIVE: set[Path] = set()  # temporary folders being written by this process
+_SWAPPING: list[bool] = [False]
+
+
+def in_progress() -> tuple[bool, list[Path]]:
+    """Whether a folder is being swapped into place right now, and the temporary folders this
+    process is writing (for an interrupt that must stop at once: it removes those, and waits
+    for a swap to finish)."""
+    return _SWAPPING[0], sorted(_LIVE)
 
 
 def _sha256(path: Path) -> str:
@@ -86,6 +95,15 @@ def _held_signals() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+@contextlib.contextmanager
+def _swapping() -> Iterator[None]:
+    _SWAPPING[0] = True
+    try:
+        yield
+    finally:
+        _SWAPPING[0] = False
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False when unavailable."""
     if not sys.platform.startswith("linux"):
@@ -102,7 +120,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 def _swap_in(tmp: Path, target: Path) -> None:
     tag = secrets.token_hex(4)
-    with _held_signals():
+    with _held_signals(), _swapping():
         if not target.exists():
             os.rename(tmp, target)
             return
@@ -171,12 +189,15 @@ def atomic_folder(target: str | Path, *, overwrite: bool = False) -> Iterator[Pa
                               "replaced.", file=target, fix="choose a new folder (or empty this one yourself).")
     tmp = target.parent / _TMP.format(name=target.name, pid=os.getpid(), tag=secrets.token_hex(4))
     tmp.mkdir()
+    _LIVE.add(tmp)
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _LIVE.discard(tmp)
         raise
     _swap_in(tmp, target)
+    _LIVE.discard(tmp)
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> Path:

@@ -101,29 +101,50 @@ def participants_table(kept: pd.DataFrame, study: StudyFile, problems: list[dict
     present = pd.DataFrame(mat, columns=tps, index=pd.Index(uniques, name=C.PARTICIPANT_ID))
     out = present.reset_index().rename_axis(columns=None)
     for g in study.spec.groups:
-        out[g.name] = _group_values(kept, out, g, problems)
+        out[g.name] = _group_values(kept, out, g, problems, codes)
     out["n_timepoints"] = present.sum(axis=1).to_numpy()
     first = np.where(mat.any(axis=1), mat.argmax(axis=1), 0)
     out["joined"] = pd.Categorical.from_codes(first, dtype=pd.CategoricalDtype(tps, ordered=True))
     return out
 
 
-def _group_values(kept: pd.DataFrame, parts: pd.DataFrame, g: GroupSpec, problems: list[dict]) -> Any:
+def _group_values(kept: pd.DataFrame, parts: pd.DataFrame, g: GroupSpec, problems: list[dict],
+                  pcodes: np.ndarray) -> Any:
+    """Each participant's group: the value at their first timepoint with one (or at
+    ``g.timepoint``); a warning per participant whose waves disagree (at their last such row).
+
+    ``pcodes``: each kept row's participant as a row number of ``parts``. Computed on integer
+    codes in one pass (no copy of the rows, no per-participant lookups)."""
     gcol = "_g_" + g.name
     if gcol not in kept.columns:
         return pd.NA
-    gk = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, gcol, C.SOURCE, C.ROW]].dropna(subset=[gcol])
+    gcodes, uniques = pd.factorize(kept[gcol], use_na_sentinel=True)
+    tcodes = kept[C.TIMEPOINT].cat.codes.to_numpy()
+    mask = gcodes >= 0
     if g.timepoint is not None:
-        gk = gk[gk[C.TIMEPOINT] == g.timepoint]
-    first = gk.sort_values(C.TIMEPOINT).drop_duplicates(C.PARTICIPANT_ID)
-    nun = gk.groupby(C.PARTICIPANT_ID)[gcol].nunique()
-    conflicted = gk[gk[C.PARTICIPANT_ID].isin(nun[nun > 1].index)].drop_duplicates(C.PARTICIPANT_ID, keep="last")
-    for src, rw in zip(conflicted[C.SOURCE], conflicted[C.ROW], strict=True):
-        problems.append(problem(src, int(rw), g.column, None, "group_conflict",
-                                f"a participant has different '{g.name}' values at different waves "
-                                "(the first wave's value is used)",
-                                "correct the group value in the export or the linking table", "warning"))
-    return parts[C.PARTICIPANT_ID].map(dict(zip(first[C.PARTICIPANT_ID], first[gcol], strict=True)))
+        mask &= (kept[C.TIMEPOINT] == g.timepoint).to_numpy(dtype=bool)
+    rows = np.flatnonzero(mask)
+    by_time = rows[np.argsort(tcodes[rows], kind="stable")]
+    who = pcodes[by_time]
+    _, first_at = np.unique(who, return_index=True)
+    first = np.full(len(parts), -1, dtype=np.int64)
+    first[who[first_at]] = gcodes[by_time[first_at]]
+    clash = np.unique(pcodes[rows][gcodes[rows] != first[pcodes[rows]]])
+    if len(clash):
+        in_clash = rows[np.isin(pcodes[rows], clash)]
+        last = np.sort(len(in_clash) - 1 - np.unique(pcodes[in_clash][::-1], return_index=True)[1])
+        src, rw = kept[C.SOURCE].to_numpy(), kept[C.ROW].to_numpy()
+        for i in in_clash[last]:
+            problems.append(problem(src[i], int(rw[i]), g.column, None, "group_conflict",
+                                    f"a participant has different '{g.name}' values at different waves "
+                                    "(the first wave's value is used)",
+                                    "correct the group value in the export or the linking table", "warning"))
+    values = np.asarray(uniques, dtype=object)
+    out = np.full(len(parts), None, dtype=object)
+    has = first >= 0
+    out[has] = values[first[has]]
+    series = pd.Series(out, index=parts.index)
+    return series.astype(kept[gcol].dtype) if len(values) else series
 
 
 def _typed_ids(kept: pd.DataFrame) -> pd.Series:

@@ -57,9 +57,21 @@ class Wave:
     tp: np.ndarray = field(init=False)
     pid: pd.Series = field(init=False)
     id_column: str = ""
+    n_rows: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.reason = np.full(len(self.data), None, dtype=object)
+        self.n_rows = len(self.data)
+        self.reason = np.full(self.n_rows, None, dtype=object)
+
+    def release(self) -> None:
+        """Drop the rows as read and the per-row work (once they are in the linking frame):
+        a study's waves are then held once, in the linked tables, not twice."""
+        from dataclasses import replace
+
+        self.export = replace(self.export, data=self.data.iloc[:0].copy())
+        self.values, self.texts = {}, {}
+        self.pid = self.pid.iloc[:0]
+        self.tp = self.tp[:0]
 
     @property
     def data(self) -> pd.DataFrame:
@@ -335,16 +347,19 @@ def _groups(wave: Wave, study: StudyFile, frame: pd.DataFrame) -> None:
         frame["_g_" + g.name] = values.to_numpy(dtype=object)
 
 
-def frame_of(wave: Wave, study: StudyFile, answered: np.ndarray) -> pd.DataFrame:
-    """Every row of the wave: ids, timepoint, answers, groups, texts and its reason (if set aside)."""
+def frame_of(wave: Wave, study: StudyFile, answered: np.ndarray, offset: int = 0) -> pd.DataFrame:
+    """Every row of the wave: ids, timepoint, groups, texts and its reason (if set aside).
+
+    The answers stay in ``wave.values`` (one array per item): ``_pos`` (``offset`` + the
+    row's position in the wave) says where a row's answers are once the waves' arrays are
+    joined end to end, so sorting and filtering rows never copies the answers."""
     frame = pd.DataFrame({
         C.SOURCE: wave.source, C.ROW: wave.rows,
         "_raw_id": wave.data[wave.id_column].astype("string").to_numpy(),
         C.PARTICIPANT_ID: wave.pid.to_numpy(dtype=object), C.TIMEPOINT: wave.tp,
-        "_answered": answered, "_order": np.arange(len(wave.data)), "_reason": wave.reason,
+        "_answered": answered, "_order": np.arange(wave.n_rows), "_reason": wave.reason,
+        "_pos": np.arange(offset, offset + wave.n_rows),
     })
-    for k, v in wave.values.items():
-        frame[k] = v
     _groups(wave, study, frame)
     for k, s in wave.texts.items():
         frame["_t_" + k] = s.to_numpy(dtype=object)

@@ -15,30 +15,53 @@ __all__ = ["date_problems", "straightlining"]
 _DATE_PAIRS = (("StartDate", "EndDate"), ("Start time", "Completion time"))
 
 
-def straightlining(wide: pd.DataFrame, instruments: Mapping[str, Instrument], min_items: int = 5) -> list[dict]:
+def straightlining(wide: pd.DataFrame, instruments: Mapping[str, Instrument], min_items: int = 5,
+                   values: Mapping[str, np.ndarray] | None = None, take: np.ndarray | None = None) -> list[dict]:
     """Rows that gave the same answer to every item of a scale that has reverse-keyed items.
 
     Only scales with at least ``min_items`` items, all answered, and at least one reverse-keyed
-    item are checked: identical answers there contradict themselves.
+    item are checked: identical answers there contradict themselves. The answers are the
+    item columns of ``wide``, or, when ``values`` is given, ``values[item][take]`` (the
+    linking step keeps answers apart from the row frame), a chunk of rows at a time.
     """
     out: list[dict] = []
+    have = wide.columns if values is None else values
     for inst in instruments.values():
         for scale in inst.scales:
-            items = [i for i in scale.items if i in wide.columns]
+            items = [i for i in scale.items if i in have]
             if len(items) < min_items or len(items) < len(scale.items):
                 continue
             if not any(inst.is_reversed(scale, i) for i in items):
                 continue
-            X = wide[items].to_numpy(dtype="float64")
-            complete = ~np.isnan(X).any(axis=1)
-            same = complete & (np.nanmax(X, axis=1, initial=-np.inf) == np.nanmin(X, axis=1, initial=np.inf))
-            for i in np.flatnonzero(same):
+            for i in _same_answers(wide, items, values, take):
                 out.append({
                     "source": wide[C.SOURCE].iloc[i], "row": int(wide[C.ROW].iloc[i]),
                     "message": f"same answer to all {len(items)} {inst.short_name} items of '{scale.id}', "
                                "which has reverse-keyed items (straight-lining)",
                 })
     return out
+
+
+_CHUNK = 65_536
+
+
+def _same_answers(wide: pd.DataFrame, items: list[str], values: Mapping[str, np.ndarray] | None,
+                  take: np.ndarray | None) -> np.ndarray:
+    """Positions of the rows with every item answered and all answers equal; rows are taken
+    in chunks, so the memory used is bounded whatever the number of rows."""
+    n = len(wide)
+    found = []
+    for start in range(0, n, _CHUNK):
+        stop = min(n, start + _CHUNK)
+        if values is None:
+            X = wide[items].iloc[start:stop].to_numpy(dtype="float64")
+        else:
+            rows = take[start:stop] if take is not None else slice(start, stop)
+            X = np.column_stack([values[i][rows] for i in items])
+        # a row with a missing answer has NaN as max and min, and NaN == NaN is False
+        same = X.max(axis=1) == X.min(axis=1)
+        found.append(start + np.flatnonzero(same))
+    return np.concatenate(found) if found else np.array([], dtype=np.intp)
 
 
 def date_problems(data: pd.DataFrame, source: str, rownum: np.ndarray, reason: np.ndarray) -> list[dict]:

@@ -23,6 +23,7 @@ from .._yaml import FileProblem
 from ..errors import StudyError
 from . import _participants as P
 from . import _waves as W
+from ..io._lean import release_memory
 from .ids import normalise_ids, pad_widths
 from .load import StudyFile, load_study
 from .resolve import ResolvedCodebook, StudyInstrument
@@ -236,22 +237,44 @@ def _rows(waves: list[W.Wave], study: StudyFile) -> list[FileProblem]:
     return problems
 
 
-def _frames(waves: list[W.Wave], study: StudyFile) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
+def _frames(waves: list[W.Wave], study: StudyFile, excluded: list[pd.DataFrame],
+            problems: list[dict]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The rows of every wave kept so far (one frame), and the answers: ``{item: values}``,
+    the waves' arrays joined end to end (NaN where a wave lacks the item; a row's answers
+    are at its ``_pos``). Excluded rows and problems are appended to the lists.
+
+    Each wave's rows as read are released as soon as its frame is built, so at most one wave
+    is held twice (as read and as framed) at any moment; answers are held once."""
     from .checks import date_problems
 
-    kept, excluded, problems = [], [], []
-    for wave in waves:
-        frame = W.frame_of(wave, study, W.exclude_empty(wave, study))
-        excluded.append(frame.loc[frame["_reason"].notna(), P.EXCLUDED])
-        kept.append(frame.loc[frame["_reason"].isna()].drop(columns=["_reason"]))
+    kept, parts, offset = [], {}, 0
+    for k, wave in enumerate(waves):
+        frame = W.frame_of(wave, study, W.exclude_empty(wave, study), offset)
+        offset += wave.n_rows
         problems += wave.problems + date_problems(wave.data, wave.source, wave.rows, wave.reason)
-    return pd.concat(kept, ignore_index=True), excluded, problems
+        for item, v in wave.values.items():
+            parts.setdefault(item, {})[k] = v
+        wave.release()
+        out = frame["_reason"].notna().to_numpy(dtype=bool)
+        excluded.append(frame.loc[out, P.EXCLUDED])
+        kept.append((frame.loc[~out] if out.any() else frame).drop(columns=["_reason"]))
+        del frame
+    whole = pd.concat(kept, ignore_index=True)
+    kept.clear()
+    release_memory()
+    values = {}
+    for item in list(parts):
+        per_wave = parts.pop(item)
+        values[item] = np.concatenate([per_wave.pop(k, None) if k in per_wave else np.full(w.n_rows, np.nan)
+                                       for k, w in enumerate(waves)])
+    return whole, values
 
 
-def _straightlining(kept: pd.DataFrame, study: StudyFile, problems: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _straightlining(kept: pd.DataFrame, values: dict[str, np.ndarray], study: StudyFile,
+                    problems: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     from .checks import straightlining
 
-    found = straightlining(kept, study.instruments)
+    found = straightlining(kept, study.instruments, values=values, take=kept["_pos"].to_numpy())
     for rec in found:
         problems.append(W.problem(rec["source"], rec["row"], None, None, "straight_lining", rec["message"],
                                   "check the response; exclude it if it was not genuine", "warning"))
@@ -283,10 +306,17 @@ def _free_text(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, tp_typ
     return ft.reset_index(drop=True)
 
 
-def _wide(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile) -> pd.DataFrame:
+def _wide(kept: pd.DataFrame, values: dict[str, np.ndarray], parts: pd.DataFrame, study: StudyFile) -> pd.DataFrame:
+    """Ids, timepoint, source, row, then each item's answers for the kept rows (taken from
+    ``values`` one item at a time, each joined array freed once taken), then groups."""
     items = {it for inst in study.instruments.values() for it in inst.item_ids}
-    cols = [c for c in kept.columns if c in items]
-    wide = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, C.SOURCE, C.ROW, *cols]].reset_index(drop=True)
+    pos = kept["_pos"].to_numpy()
+    columns: dict[str, Any] = {c: kept[c].array for c in (C.PARTICIPANT_ID, C.SOURCE, C.ROW)}
+    for c in [c for c in values if c in items]:
+        columns[c] = values.pop(c).take(pos)
+    values.clear()
+    wide = pd.DataFrame(columns, copy=False)
+    wide.insert(1, C.TIMEPOINT, kept[C.TIMEPOINT].array)
     for g in study.spec.groups:
         wide[g.name] = wide[C.PARTICIPANT_ID].map(dict(zip(parts[C.PARTICIPANT_ID], parts[g.name], strict=True)))
     return wide
@@ -320,20 +350,25 @@ def _counts(n_in: int, n_files: int, wide: pd.DataFrame, excl: pd.DataFrame, par
     return counts
 
 
-def _participants(kept: pd.DataFrame, study: StudyFile, problems: list[dict],
-                  id_columns: dict[str, str]) -> tuple[pd.DataFrame, ...]:
-    """Duplicates, near misses, straight-lining, then the participants and match report."""
+def _participants(framed: tuple[pd.DataFrame, dict[str, np.ndarray]], study: StudyFile, problems: list[dict],
+                  id_columns: dict[str, str]) -> tuple[Any, ...]:
+    """Duplicates, near misses, straight-lining, then the participants and match report.
+
+    ``framed`` is what :func:`_frames` made (rows, answers); returns the kept rows, the
+    answers, the participants, the match report and the rows set aside here."""
     tps = study.spec.timepoint_ids
+    kept, values = framed
+    del framed
     kept, dups = P.resolve_duplicates(kept, study.spec.exclusions.duplicates, problems)
     kept, held_rows, held = P.hold_back_near_misses(kept, study, problems, id_columns)
-    kept, straight = _straightlining(kept, study, problems)
+    kept, straight = _straightlining(kept, values, study, problems)
     order = {t: i for i, t in enumerate(tps)}
     kept = kept.sort_values([C.PARTICIPANT_ID, C.TIMEPOINT, "_file_order"], kind="stable",
                             key=lambda s: s.map(order) if s.name == C.TIMEPOINT else s)
     kept[C.TIMEPOINT] = kept[C.TIMEPOINT].astype(pd.CategoricalDtype(tps, ordered=True))
     parts = P.participants_table(kept, study, problems)
     report = P.match_report(kept, parts, study, dups, held, held_rows, problems)
-    return kept, parts, report, pd.concat([dups, held_rows, straight], ignore_index=True)
+    return kept, values, parts, report, pd.concat([dups, held_rows, straight], ignore_index=True)
 
 
 def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None] | None = None) -> LinkedStudy:
@@ -384,21 +419,33 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     _raise_all(_columns_named(waves, study), study)
     _raise_all(_rows(waves, study), study)
     say("linking participants")
-    kept, excluded, problems = _frames(waves, study)
-    kept, parts, report, later = _participants(kept, study, problems, {w.source: w.id_column for w in waves})
-    excl = pd.concat(excluded + [later], ignore_index=True).rename(columns={"_reason": C.REASON})
-    return _linked(study, waves, inputs, kept, parts, report, excl, problems)
+    excluded: list[pd.DataFrame] = []
+    problems: list[dict] = []
+    # the frames are passed on, never kept in a name here: each step's input is freed as
+    # soon as the step has made its output (one copy of the linked rows at a time)
+    held = list(_participants(_frames(waves, study, excluded, problems), study, problems,
+                              {w.source: w.id_column for w in waves}))
+    release_memory()
+    excl = pd.concat(excluded + [held.pop()], ignore_index=True).rename(columns={"_reason": C.REASON})
+    excluded.clear()
+    return _linked(study, waves, inputs, held, excl, problems)
 
 
-def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], kept: pd.DataFrame, parts: pd.DataFrame,
-            report: pd.DataFrame, excl: pd.DataFrame, problems: list[dict]) -> LinkedStudy:
-    """The last step: the wide table, free text, problems and counts, as one LinkedStudy."""
+def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], held: list[pd.DataFrame],
+            excl: pd.DataFrame, problems: list[dict]) -> LinkedStudy:
+    """The last step: the wide table, free text, problems and counts, as one LinkedStudy.
+
+    ``held`` is ``[kept rows, answers, participants, match report]``; the kept rows and the
+    answers are taken out of it and freed once the wide table and the free text are made."""
     tps = study.spec.timepoint_ids
-    wide = _wide(kept, parts, study)
+    kept, values, parts, report = held
+    held.clear()
     free_text = _free_text(kept, parts, study, pd.CategoricalDtype(tps, ordered=True))
+    wide = _wide(kept, values, parts, study)
+    del kept, values
     prob = pd.DataFrame(problems, columns=list(C.PROBLEM_COLUMNS))
     prob[C.ROW] = prob[C.ROW].astype("Int64")
-    counts = _counts(sum(len(w.data) for w in waves), len(waves), wide, excl, parts, free_text, prob, tps)
+    counts = _counts(sum(w.n_rows for w in waves), len(waves), wide, excl, parts, free_text, prob, tps)
     return LinkedStudy(
         study=study, instruments=dict(study.instruments), wide=wide, participants=parts,
         free_text=free_text, match_report=report.reset_index(drop=True),
