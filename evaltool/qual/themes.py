@@ -63,6 +63,8 @@ _SUBSAMPLES = 5
 _SUBSAMPLE_FRACTION = 0.8
 _QUOTE_CHARS = 140
 _MIN_ANSWERS = 10
+MAX_ANSWERS = 5_000
+"""Answers modelled at most by default (a random sample beyond; see ``max_answers``)."""
 
 
 def _quote(text: str, redactor: Any) -> str:
@@ -138,6 +140,7 @@ def suggest_themes(
     codebook: Any = None,
     redact: dict[str, Any] | None = None,
     stop_words: Any = None,
+    max_answers: int | None = MAX_ANSWERS,
 ) -> pd.DataFrame:
     """Suggest candidate themes: NMF clusters of the answers' words, for a person to judge.
 
@@ -162,6 +165,10 @@ def suggest_themes(
         redacted before modelling, so no term, label or quote can carry a name, place or number.
     stop_words
         More words to leave out (beside English stop words and ``DOMAIN_STOP_WORDS``).
+    max_answers
+        Model a simple random sample (``seed``) of this many answers when there are more (the
+        themes of a large corpus show in a sample; the cost of the model grows with the
+        answers): the ``method`` column and an ``EvaltoolWarning`` say so. None: all answers.
 
     Returns
     -------
@@ -191,20 +198,40 @@ def suggest_themes(
     2      3  coaching late          coaching, plan, coaching late, late          4
     """
     _check_theme_parameters(answers, n_themes, n_terms, n_examples, max_themes)
-    data = _answers_to_model(answers, uncoded_only, codings)
+    if max_answers is not None and not (isinstance(max_answers, int) and max_answers >= _MIN_ANSWERS):
+        raise ParameterError(f"The 'max_answers' parameter of suggest_themes() must be None or an "
+                             f"integer >= {_MIN_ANSWERS}. Got {max_answers!r} instead.")
+    data, sampled = _sample(_answers_to_model(answers, uncoded_only, codings), max_answers, seed)
     texts = _redacted(data[C.TEXT].fillna("").astype(str), redact)
     vec, x_all = _vectorise(texts, stop_words)
     if (modelled := _modelled(texts, x_all, n_themes, max_themes)) is None:
         return _no_themes()
     keep, n, upper = modelled
     try:
-        return _themes(x_all[keep], np.array(vec.get_feature_names_out(), dtype=object), data, texts, keep, n, n_themes, upper, seed, n_terms,
-                       n_examples, codings, codebook, redact)
+        out = _themes(x_all[keep], np.array(vec.get_feature_names_out(), dtype=object), data, texts, keep, n,
+                      n_themes, upper, seed, n_terms, n_examples, codings, codebook, redact)
+        if sampled:
+            out["method"] = out["method"] + "; " + sampled
+        return out
     except ValueError as exc:  # scikit-learn on degenerate data (e.g. short repetitive answers)
         warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
                       f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
                       EvaltoolWarning, stacklevel=2)
         return _no_themes()
+
+
+def _sample(data: pd.DataFrame, max_answers: int | None, seed: int) -> tuple[pd.DataFrame, str]:
+    """At most ``max_answers`` answers: a simple random sample (input order kept) when there
+    are more, and the note saying so ("" when all are modelled)."""
+    n = len(data)
+    if max_answers is None or n <= max_answers:
+        return data, ""
+    pick = np.sort(np.random.default_rng(seed).choice(n, size=max_answers, replace=False))
+    note = (f"modelled a random sample of {max_answers:,} of the {n:,} answers (seed={seed}); "
+            "counts and shares are of the sample")
+    warnings.warn(f"theme suggestions {note}: pass max_answers=None to model them all (slower).",
+                  EvaltoolWarning, stacklevel=3)
+    return data.iloc[pick], note
 
 
 def _no_themes() -> pd.DataFrame:
