@@ -110,3 +110,9 @@ def test_key_depends_on_content_and_entry_holds_no_answers(fresh):
     code(pd.Series(["A very distinctive sentence about zebras 7781"]), book)
     raw = b"".join(p.read_bytes() for p in fresh.glob("codebook-*.pickle"))
     assert b"zebras 7781" not in raw
+
+
+def test_key_depends_on_the_compiler_source(fresh, monkeypatch):
+    a = cache.cache_path("k")
+    monkeypatch.setattr(cache, "_source_digest", lambda: "edited")
+    assert cache.cache_path("k") != a

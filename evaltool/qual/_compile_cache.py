@@ -11,8 +11,9 @@ What is stored: the codebook's rules compiled (phrases, negation cues, lexicons)
 answers or any participant data. Where: ``$EVALTOOL_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/evaltool``, else ``~/.cache/evaltool``; ``EVALTOOL_CACHE_DIR=off`` switches
 the cache off. The file name is a SHA-256 of the codebook's content, the evaltool version,
-the Python version and the regular expression engine's version, so a changed codebook, an
-upgrade or another Python never reads a stale entry. The cache is best effort: an unwritable
+the compiler's source files, the Python version and the regular expression engine's version,
+so a changed codebook, an upgrade, an edited installation or another Python never reads a
+stale entry. The cache is best effort: an unwritable
 folder, a missing or corrupt file, or a Python whose regular expression internals differ
 means the codebook is compiled as before (and the problem is not an error). Entries are
 written atomically (a temporary file, then a rename).
@@ -29,6 +30,7 @@ import re
 import secrets
 import sys
 from array import array
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,7 @@ def cache_path(content_key: str) -> Path | None:
         return None
     from .._version import __version__
 
-    salt = f"{FORMAT}|{__version__}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{content_key}"
+    salt = f"{FORMAT}|{__version__}|{_source_digest()}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{content_key}"
     return folder / f"codebook-{hashlib.sha256(salt.encode('utf-8')).hexdigest()[:32]}.pickle"
 
 
@@ -89,6 +91,24 @@ def compile_re(src: str, flags: int = 0) -> re.Pattern[str]:
     pattern = _rebuild(*prog)
     _PROGRAMS[(pattern.pattern, pattern.flags)] = prog
     return pattern
+
+
+_COMPILER_MODULES = ("_compile.py", "_compile_cache.py", "_patterns.py", "_trie.py", "_prefilter.py",
+                     "codebook.py", "_codebook_parts.py")
+
+
+@lru_cache(maxsize=1)
+def _source_digest() -> str:
+    """SHA-256 of the compiler's own source files: an edited (development) installation never
+    reads an entry written by other code under the same version number."""
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _COMPILER_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:  # pragma: no cover - e.g. a zipped installation: the version alone
+            h.update(name.encode("utf-8"))
+    return h.hexdigest()
 
 
 def _program(pattern: re.Pattern[str]) -> tuple[Any, ...]:
