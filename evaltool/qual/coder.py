@@ -273,7 +273,8 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
 
     if n_jobs <= 1 or len(texts) < _MIN_PARALLEL:
         return _hits_serial(texts, comp)
-    # one (chunk length, hits) per chunk; the forked workers inherit ``comp``
+    # one (chunk length, hits) per chunk; the forked workers inherit ``comp`` and its RE2 patterns
+    E.warm_re2(comp)
     parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
                      chunk_size=CHUNK, min_items=_MIN_PARALLEL)
     starts = np.cumsum([0] + [n for n, _ in parts[:-1]])
