@@ -63,7 +63,7 @@ _SUBSAMPLES = 5
 _SUBSAMPLE_FRACTION = 0.8
 _QUOTE_CHARS = 140
 _MIN_ANSWERS = 10
-MAX_ANSWERS = 5_000
+MAX_ANSWERS = 2_000
 """Answers modelled at most by default (a random sample beyond; see ``max_answers``)."""
 
 
