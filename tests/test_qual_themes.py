@@ -154,3 +154,21 @@ def test_terms_and_labels_are_redacted():
     res = suggest_themes(answers, n_themes=2, redact={"places": ["Larkspur Ward"]})
     blob = " ".join(res["top_terms"].tolist() + res["label"].tolist() + res["examples"].tolist()).lower()
     assert "okafor" not in blob and "larkspur" not in blob and "castlebridge" not in blob
+
+
+def test_large_corpus_is_sampled_and_says_so():
+    answers, truth = _answers(n_per=60)
+    with pytest.warns(EvaltoolWarning, match="random sample of 90 of the 180 answers"):
+        res = suggest_themes(answers, seed=0, n_terms=7, max_answers=90)
+    assert res["n_answers"].sum() == 90  # counts are of the sample
+    assert res["method"].str.contains("random sample of 90 of the 180 answers").all()
+    # the sample still finds the three themes, and the same seed gives the same sample
+    tops = {frozenset(t.split(", ")[:5]) for t in res["top_terms"]}
+    assert {name for name, words in VOCAB.items() for top in tops if top <= set(words)} == set(VOCAB)
+    with pytest.warns(EvaltoolWarning):
+        again = suggest_themes(answers, seed=0, n_terms=7, max_answers=90)
+    pd.testing.assert_frame_equal(res, again)
+    whole = suggest_themes(answers, seed=0, n_terms=7, max_answers=None)
+    assert whole["n_answers"].sum() == 180 and not whole["method"].str.contains("sample").any()
+    with pytest.raises(ParameterError, match="max_answers"):
+        suggest_themes(answers, max_answers=3)

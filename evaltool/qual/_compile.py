@@ -3,7 +3,8 @@ r"""Compiling a codebook for the rule engine (:mod:`evaltool.qual._engine`).
 Every code's phrases become a few regular expressions (tries on their first words, see
 :mod:`evaltool.qual._patterns`) with an RE2 prefilter each; negation cues, clause
 boundaries, the valence lexicon and the per-question settings are compiled alongside. A
-compiled codebook is cached per process, by object and by content.
+compiled codebook is cached per process, by object and by content, and on disk
+(:mod:`evaltool.qual._compile_cache`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _patterns as P
+from . import _compile_cache as _cache
 from . import _prefilter as F
 from .codebook import Code, Codebook
 
@@ -100,7 +102,7 @@ def re2_pattern(src: str, ignorecase: bool = False) -> Any:
 def _trie(alternatives: Sequence[tuple[Sequence[object], str]]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
-    return re.compile(P.compile_trie(alternatives))
+    return _cache.compile_re(P.compile_trie(alternatives))
 
 
 @dataclass
@@ -160,7 +162,7 @@ class Compiled:
 
 
 def _any_regex(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return _cache.compile_re("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def _phrase_alts(phrases: list[str], prefix: str, counter: list[int]) -> list[tuple[tuple[object, ...], str]]:
@@ -271,7 +273,7 @@ class _CodeBuilder:
                     unit_context.append(self.group_context.get(g))
         for g, parts in self.factored.items():
             fa = self.factored_anchors[g]
-            units.append((re.compile("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
+            units.append((_cache.compile_re("|".join(parts)), None if fa is None else "|".join(f"(?:{x})" for x in fa)))
             unit_context.append(self.group_context.get(g))
         return units, unit_context
 
@@ -288,7 +290,7 @@ def _compile_code(code: Code) -> CodeMatcher:
     units, unit_context = b.units()
     return CodeMatcher(
         code=code.id, units=units, unit_context=unit_context,  # regex rules scan every answer
-        regex=re.compile("|".join(b.regex_parts), re.IGNORECASE) if b.regex_parts else None,
+        regex=_cache.compile_re("|".join(b.regex_parts), re.IGNORECASE) if b.regex_parts else None,
         rule_of=b.rule_of, labels=b.labels,
         sensitive=np.array(b.sensitive, dtype=bool), excludes=_excludes(code),
         context_of=np.array(b.context_of, dtype=np.int64), contexts=b.contexts,
@@ -312,7 +314,7 @@ def _excludes(code: Code) -> list[tuple[re.Pattern[str], bool, str, str | None]]
                 ex_anchors = None if (found is None or ex_anchors is None) else ex_anchors | found
             excludes.append((pat, False, str(ex.scope), _prefilter(ex_anchors)))
         if ex.regex:
-            excludes.append((re.compile("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
+            excludes.append((_cache.compile_re("|".join(f"(?:{r})" for r in ex.regex), re.IGNORECASE),
                              True, str(ex.scope), None))
     return excludes
 
@@ -327,7 +329,7 @@ def _compile_context(ctx: object) -> ContextMatcher:
         anchors = None if (found is None or anchors is None) else anchors | found
     return ContextMatcher(
         phrases=pat, prefilter=_prefilter(anchors) if phrases else None,
-        regex=re.compile("|".join(f"(?:{r})" for r in regex), re.IGNORECASE) if regex else None,
+        regex=_cache.compile_re("|".join(f"(?:{r})" for r in regex), re.IGNORECASE) if regex else None,
         scope=str(getattr(ctx, "scope", "clause")), within=int(getattr(ctx, "within", 6)),
     )
 
@@ -344,7 +346,7 @@ def _denial_start(denials: list[str]) -> re.Pattern[str] | None:
     if not words:
         return None
     alts = "|".join(r"\W+".join(re.escape(w) for w in d.split()) for d in words)
-    return re.compile(r"^\W*" + _OPENERS + r"(?:" + alts + r")(?![\w'’])", re.IGNORECASE)
+    return _cache.compile_re(r"^\W*" + _OPENERS + r"(?:" + alts + r")(?![\w'’])", re.IGNORECASE)
 
 
 def _normalise_empty(text: str) -> str:
@@ -365,14 +367,19 @@ def compile_codebook(book: Codebook) -> Compiled:
     """Compile (and cache) every pattern a codebook needs.
 
     Cached by object and by content (a SHA-256 of the codebook's JSON), so an equal codebook
-    loaded again, or copied, is compiled once per process."""
+    loaded again, or copied, is compiled once per process; and on disk, so that it is compiled
+    once per machine (:mod:`evaltool.qual._compile_cache`: the user's cache folder, keyed by
+    the codebook's content and the evaltool and Python versions; best effort)."""
     hit = _CACHE.get(id(book))
     if hit is not None and hit[0] is book:
         return hit[1]
     key = _content_key(book)
     compiled = _BY_CONTENT.get(key)
     if compiled is None:
+        compiled = _cache.load(key)
+    if compiled is None:
         compiled = _compile(book)
+        _cache.save(key, compiled)
         if len(_BY_CONTENT) > 8:
             _BY_CONTENT.clear()
         _BY_CONTENT[key] = compiled
@@ -403,7 +410,7 @@ def _compile(book: Codebook) -> Compiled:
         clause_src += r"|(?<=\s)[-–—~]{1,2}(?=\s)"
     if contrast is not None:
         clause_src += "|" + contrast.pattern
-    clause = re.compile(clause_src)
+    clause = _cache.compile_re(clause_src)
     polarity_of: dict[str, str] = {}
     val_alts: list[tuple[tuple[object, ...], str]] = []
     lex = book.valence.lexicon

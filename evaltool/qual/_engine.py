@@ -124,6 +124,17 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
     return out
 
 
+def warm_re2(comp: Compiled) -> None:
+    """Compile every RE2 pattern the scans of ``comp`` will use (cached), e.g. before forking
+    workers, which then inherit them instead of each compiling them again (~0.4 s)."""
+    for cm in comp.codes:
+        for pattern, _ in cm.units:
+            if _prefer_re2(pattern.pattern):
+                re2_pattern(pattern.pattern)
+        if cm.regex is not None and USE_RE2:
+            re2_pattern(cm.regex.pattern, True)
+
+
 def _scan_code(corpus: Corpus, cm: CodeMatcher) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
     """Every candidate match of one code's units and user regexes (spans and markers)."""
     found = []

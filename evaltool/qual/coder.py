@@ -20,6 +20,7 @@ from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
 from . import _valence as V
+from ._question_rules import rule_questions
 from .codebook import Codebook, load_codebook
 
 __all__ = [
@@ -189,7 +190,7 @@ def code(
     unique, inv = _unique(texts)
     rows = _per_answer(_hits(unique, comp, _n_jobs(n_jobs)), unique, inv)
     if comp.rule_questions:
-        rows = V.rule_questions(rows, questions, comp)
+        rows = rule_questions(rows, questions, comp)
     if questions is not None and (comp.question_veto or comp.question_context):
         rows = V.question_rules(rows, texts, questions, comp)
     if len(rows["row"]) == 0:
@@ -272,7 +273,8 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
 
     if n_jobs <= 1 or len(texts) < _MIN_PARALLEL:
         return _hits_serial(texts, comp)
-    # one (chunk length, hits) per chunk; the forked workers inherit ``comp``
+    # one (chunk length, hits) per chunk; the forked workers inherit ``comp`` and its RE2 patterns
+    E.warm_re2(comp)
     parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
                      chunk_size=CHUNK, min_items=_MIN_PARALLEL)
     starts = np.cumsum([0] + [n for n, _ in parts[:-1]])

@@ -63,6 +63,8 @@ _SUBSAMPLES = 5
 _SUBSAMPLE_FRACTION = 0.8
 _QUOTE_CHARS = 140
 _MIN_ANSWERS = 10
+MAX_ANSWERS = 2_000
+"""Answers modelled at most by default (a random sample beyond; see ``max_answers``)."""
 
 
 def _quote(text: str, redactor: Any) -> str:
@@ -132,12 +134,9 @@ def suggest_themes(
     uncoded_only: bool = False,
     codings: pd.DataFrame | None = None,
     seed: int = 0,
-    n_terms: int = 8,
-    n_examples: int = 3,
-    max_themes: int = 10,
-    codebook: Any = None,
-    redact: dict[str, Any] | None = None,
-    stop_words: Any = None,
+    n_terms: int = 8, n_examples: int = 3, max_themes: int = 10,
+    codebook: Any = None, redact: dict[str, Any] | None = None,
+    stop_words: Any = None, max_answers: int | None = MAX_ANSWERS,
 ) -> pd.DataFrame:
     """Suggest candidate themes: NMF clusters of the answers' words, for a person to judge.
 
@@ -151,24 +150,27 @@ def suggest_themes(
     uncoded_only, codings
         Only answers without any coding in ``codings`` (``response_id``): what the codebook missed.
     seed
-        Seed for NMF and the stability subsamples (same inputs + seed = same result).
+        Seed for NMF, the subsamples and the sample (same inputs + seed = same result).
     n_terms, n_examples
         Top terms shown per theme (also the term sets compared for stability); representative
         answers per theme.
     codebook
         A Codebook: each suggestion says which codes' definitions share its words.
     redact
-        ``{"names": [...], "places": [...]}`` for :func:`evaltool.qual.redact.redact`: texts are
-        redacted before modelling, so no term, label or quote can carry a name, place or number.
+        ``{"names": [...], "places": [...]}`` for :func:`evaltool.qual.redact.redact` (texts are
+        redacted before modelling: no term, label or quote carries a name, place or number).
     stop_words
         More words to leave out (beside English stop words and ``DOMAIN_STOP_WORDS``).
+    max_answers
+        Model a random sample (``seed``) of this many answers when there are more, as said in
+        ``method`` and a warning (module docstring); None: all answers.
 
     Returns
     -------
     pandas.DataFrame
-        One row per theme, largest first, with the ``THEMES_COLUMNS`` (described there).
-        Empty (with an ``EvaltoolWarning`` saying why and what to do) when there are too few
-        answers with words left, or the model cannot be fitted: this never raises on data.
+        One row per theme, largest first, ``THEMES_COLUMNS`` (described there). Empty, with an
+        ``EvaltoolWarning`` saying why and what to do, when too few answers have words left or
+        the model cannot be fitted: never raises on data.
 
     Examples
     --------
@@ -191,20 +193,43 @@ def suggest_themes(
     2      3  coaching late          coaching, plan, coaching late, late          4
     """
     _check_theme_parameters(answers, n_themes, n_terms, n_examples, max_themes)
-    data = _answers_to_model(answers, uncoded_only, codings)
+    data, sampled = _sample(_answers_to_model(answers, uncoded_only, codings), max_answers, seed)
     texts = _redacted(data[C.TEXT].fillna("").astype(str), redact)
     vec, x_all = _vectorise(texts, stop_words)
     if (modelled := _modelled(texts, x_all, n_themes, max_themes)) is None:
         return _no_themes()
     keep, n, upper = modelled
     try:
-        return _themes(x_all[keep], np.array(vec.get_feature_names_out(), dtype=object), data, texts, keep, n, n_themes, upper, seed, n_terms,
-                       n_examples, codings, codebook, redact)
+        out = _themes(x_all[keep], np.array(vec.get_feature_names_out(), dtype=object), data, texts, keep, n,
+                      n_themes, upper, seed, n_terms, n_examples, codings, codebook, redact)
     except ValueError as exc:  # scikit-learn on degenerate data (e.g. short repetitive answers)
-        warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
-                      f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
-                      EvaltoolWarning, stacklevel=2)
-        return _no_themes()
+        return _not_fitted(exc)
+    out["method"] = out["method"] + ("; " + sampled if sampled else "")
+    return out
+
+
+def _not_fitted(exc: ValueError) -> pd.DataFrame:
+    warnings.warn(f"no theme suggestions: the topic model could not be fitted on these answers "
+                  f"({exc}). Read them directly, or pool answers from more cohorts or questions.",
+                  EvaltoolWarning, stacklevel=3)
+    return _no_themes()
+
+
+def _sample(data: pd.DataFrame, max_answers: int | None, seed: int) -> tuple[pd.DataFrame, str]:
+    """At most ``max_answers`` answers: a simple random sample (input order kept) when there
+    are more, and the note saying so ("" when all are modelled)."""
+    if max_answers is not None and not (isinstance(max_answers, int) and max_answers >= _MIN_ANSWERS):
+        raise ParameterError(f"The 'max_answers' parameter of suggest_themes() must be None or an "
+                             f"integer >= {_MIN_ANSWERS}. Got {max_answers!r} instead.")
+    n = len(data)
+    if max_answers is None or n <= max_answers:
+        return data, ""
+    pick = np.sort(np.random.default_rng(seed).choice(n, size=max_answers, replace=False))
+    note = (f"modelled a random sample of {max_answers:,} of the {n:,} answers (seed={seed}); "
+            "counts and shares are of the sample")
+    warnings.warn(f"theme suggestions {note}: pass max_answers=None to model them all (slower).",
+                  EvaltoolWarning, stacklevel=3)
+    return data.iloc[pick], note
 
 
 def _no_themes() -> pd.DataFrame:
