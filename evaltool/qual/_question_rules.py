@@ -8,10 +8,21 @@ that coding 400,000 answers costs ten times coding 40,000.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 
 from . import _engine as E
-from ._valence import question_mask
+
+
+def question_mask(questions: list[str], pattern: re.Pattern[str]) -> np.ndarray:
+    """Whether each answer's question (id or label) matches ``pattern`` (one search per value)."""
+    if not questions:
+        return np.zeros(0, dtype=bool)
+    codes, values = pd.factorize(pd.Series(questions, dtype=object))
+    hit = np.array([pattern.search(q) is not None for q in values.tolist()], dtype=bool)
+    return hit[codes]
 
 
 def rule_questions(rows: dict[str, np.ndarray], questions: list[str] | None,
