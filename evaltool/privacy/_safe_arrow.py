@@ -51,7 +51,7 @@ def text_array(series: pd.Series) -> pa.Array | None:
     """``series`` as an Arrow string array when it holds text only (missing values as nulls),
     else None (numbers, mixed types, text that UTF-8 cannot hold such as lone surrogates)."""
     dtype = series.dtype
-    if dtype == object:
+    if pd.api.types.is_object_dtype(dtype):
         if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
             return None
     elif not pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
@@ -68,7 +68,7 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
     numbers) as text, everything else as pandas converts it (types, categories, missing values
     kept; the pandas metadata lets ``read_parquet`` give the same frame back)."""
     mixed = {c: frame[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v))
-             for c in frame.columns if frame[c].dtype == object and _is_mixed(frame[c])}
+             for c in frame.columns if _is_mixed(frame[c])}
     prepared = frame.assign(**mixed) if mixed and frame.columns.is_unique else frame
     table = pa.Table.from_pandas(prepared, preserve_index=False)
     if frame.attrs:
@@ -80,17 +80,32 @@ def arrow_table(frame: pd.DataFrame) -> pa.Table:
 
 
 def _is_mixed(series: pd.Series) -> bool:
-    return len({type(v) for v in series.dropna().head(10_000)}) > 1
+    """Whether an object column's first 10,000 present values are of more than one type."""
+    if not pd.api.types.is_object_dtype(series.dtype):
+        return False
+    kinds: set[type] = set()
+    seen = 0
+    for v in series.to_numpy():
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            continue
+        kinds.add(type(v))
+        seen += 1
+        if len(kinds) > 1:
+            return True
+        if seen >= 10_000:
+            break
+    return False
 
 
 # --------------------------------------------------------------------------------------
 # CSV
 # --------------------------------------------------------------------------------------
-def _quote(text: pa.Array, lone: bool) -> pa.Array:
+def _quote(text: pa.Array, lone: bool, plain: bool = False) -> pa.Array:
     """pandas' (csv.QUOTE_MINIMAL) quoting of text cells; missing → empty. ``lone``: the only
-    column of the table, whose empty fields the csv module writes as ``""``."""
-    need = pc.match_substring_regex(text, '[,"\\n\\r]')
-    if _any(need):
+    column of the table, whose empty fields the csv module writes as ``""``; ``plain``: text of
+    numbers or booleans, which never needs quotes."""
+    need = None if plain else pc.match_substring_regex(text, '[,"\\n\\r]')
+    if need is not None and _any(need):
         quoted = pc.binary_join_element_wise(_s('"', text), pc.replace_substring(text, '"', '""'), _s('"', text),
                                              _s("", text))
         text = pc.if_else(need, quoted, text)
@@ -103,22 +118,22 @@ def _quote(text: pa.Array, lone: bool) -> pa.Array:
 def _float_text(arr: pa.Array) -> pa.Array:
     """``repr`` of each float (as pandas writes them): Arrow's shortest round-trip digits, with
     ``.0`` on whole numbers; values whose notation differs (|x| < 1e-4 or ≥ 1e10) by ``repr``."""
+    vals = arr.to_numpy(zero_copy_only=False)
     if pa.types.is_float16(arr.type) or pa.types.is_float32(arr.type):
-        vals = arr.to_numpy(zero_copy_only=False)
         return pa.array(np.where(np.isnan(vals), None, vals.astype(str)), type=pa.large_string())
+    vals = vals.astype("float64", copy=False)
     text = pc.cast(arr, pa.large_string())
-    whole = pc.match_substring_regex(text, "^-?[0-9]+$")
-    text = pc.if_else(whole, pc.binary_join_element_wise(text, _s(".0", text), _s("", text)), text)
-    mag = pc.abs(arr)
-    odd = pc.and_(pc.invert(pc.is_nan(arr)),
-                  pc.and_(pc.not_equal(mag, 0.0), pc.or_(pc.less(mag, 1e-4),
-                                                         pc.and_(pc.greater_equal(mag, 1e10), pc.is_finite(arr)))))
-    odd = pc.fill_null(odd, False)
-    if _any(odd):
-        idx = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
-        vals = arr.to_numpy(zero_copy_only=False)[idx]
-        text = pc.replace_with_mask(text, odd, pa.array([repr(float(v)) for v in vals], type=pa.large_string()))
-    return pc.if_else(pc.fill_null(pc.is_nan(arr), False), pa.scalar(None, pa.large_string()), text)
+    with np.errstate(invalid="ignore"):
+        mag = np.abs(vals)
+        whole = (vals == np.floor(vals)) & (mag < 1e10)
+        odd = ((mag < 1e-4) & (mag != 0.0)) | ((mag >= 1e10) & np.isfinite(vals))
+    if whole.any():
+        text = pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, _s(".0", text), _s("", text)), text)
+    if odd.any():
+        reprs = [repr(float(v)) for v in vals[odd]]
+        text = pc.replace_with_mask(text, pa.array(odd), pa.array(reprs, type=pa.large_string()))
+    nan = np.isnan(vals)
+    return pc.if_else(pa.array(nan), pa.scalar(None, pa.large_string()), text) if nan.any() else text
 
 
 def _arrow_text(arr: pa.Array) -> pa.Array | None:
@@ -162,10 +177,13 @@ def _columns(frame: pd.DataFrame, table: pa.Table, mixed: list[bool], start: int
     lone = frame.shape[1] == 1
     cols = []
     for j in range(frame.shape[1]):
-        text = None if mixed[j] else _arrow_text(table.column(j).slice(start, stop - start).combine_chunks())
+        column = table.column(j).slice(start, stop - start).combine_chunks()
+        text = None if mixed[j] else _arrow_text(column)
         if text is None:
             text = _cell_text(frame.iloc[start:stop, j])
-        cols.append(_quote(text, lone))
+        plain = not mixed[j] and (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+                                  or pa.types.is_boolean(column.type))
+        cols.append(_quote(text, lone, plain))
     return cols
 
 
@@ -191,7 +209,7 @@ def write_csv_fast(frame: pd.DataFrame, path: Path, table: pa.Table | None = Non
             table = arrow_table(frame)
         except (pa.ArrowException, TypeError, ValueError):
             return False
-    mixed = [frame.iloc[:, j].dtype == object and _is_mixed(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    mixed = [_is_mixed(frame.iloc[:, j]) for j in range(frame.shape[1])]
     with open(path, "wb") as fh:
         fh.write(_header(frame).encode("utf-8"))
         for start in range(0, len(frame), _BATCH_ROWS):
