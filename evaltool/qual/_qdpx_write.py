@@ -30,13 +30,17 @@ _NS_BYTES = _GUID_NS.bytes
 _STORE_BELOW = 1024
 
 
+_NS_SHA1 = hashlib.sha1(_NS_BYTES)
+_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_SET = (0x8000 << 48) | (5 << 76)
+
+
 def fast_guid(kind: str, *parts: object) -> str:
     """``_guid(kind, *parts)`` (UUID 5, upper case) without building a ``uuid.UUID``."""
-    d = bytearray(hashlib.sha1(_NS_BYTES + "\x1f".join([kind, *map(str, parts)]).encode("utf-8")).digest()[:16])
-    d[6] = (d[6] & 0x0F) | 0x50
-    d[8] = (d[8] & 0x3F) | 0x80
-    h = d.hex().upper()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = _NS_SHA1.copy()
+    h.update("\x1f".join([kind, *map(str, parts)]).encode("utf-8"))
+    x = "%032X" % ((int.from_bytes(h.digest()[:16], "big") & _CLEAR) | _SET)
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def _attr(text: str) -> str:
@@ -99,9 +103,15 @@ def _value_text(var_guid: str, value: Any, pad: str) -> str:
 
 def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, str]) -> str:
     """The ``Cases`` element (at depth 1): one case per participant with its values and sources."""
-    by_case = src.groupby("participant", sort=False)["guid"].agg(list)
-    case_dict = {pid: dict(zip(case_vars.columns, vals, strict=True)) for pid, vals in
-                 zip(case_vars.index, case_vars.to_numpy(dtype=object).tolist(), strict=True)}
+    by_case: dict[Any, list[str]] = {}
+    for pid, g in zip(src["participant"].to_numpy(dtype=object).tolist(),
+                      src["guid"].to_numpy(dtype=object).tolist(), strict=True):
+        if not _isna(pid):
+            by_case.setdefault(pid, []).append(g)
+    names = list(case_vars.columns)
+    case_dict = {pid: dict(zip(names, vals, strict=True)) for pid, vals in
+                 zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
+                     strict=True)}
     out = ["<Cases>"]
     pad = "\n      "
     for pid, guids in by_case.items():

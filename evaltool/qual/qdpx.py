@@ -417,7 +417,9 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
                                                     "typeOfVariable": "Text"})
     cases = (cases_text(src, case_vars, var_guid)
              if case_vars is not None and src["participant"].notna().any() else None)
-    records = [{str(k): v for k, v in rec.items()} for rec in src.to_dict("records")]
+    cols = [str(c) for c in src.columns]
+    records = [dict(zip(cols, vals, strict=True))
+               for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
     source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
     sources = sources_text(records, source_vals, cod, code_guid, users, var_guid, source_cols)
