@@ -57,7 +57,8 @@ def text_array(series: pd.Series) -> pa.Array | None:
     elif not pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
         return None
     try:
-        arr = pa.array(series.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
+        values = series.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        arr = pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError, TypeError, ValueError):
         return None
     return arr

@@ -101,7 +101,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         col = out.iloc[:, j]
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
                 or pd.api.types.is_datetime64_any_dtype(col)):
-            out.isetitem(j, pd.Series(_safe_values(col), index=out.index, dtype=object))
+            values = pd.Series(_safe_values(col), index=out.index, dtype=object)
+            out.isetitem(j, values)  # type: ignore[arg-type]  # a Series keeps the object dtype
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
 

@@ -197,6 +197,12 @@ def write_project(path: Path, project: bytes, records: list[dict[str, Any]]) -> 
     return path
 
 
+# ZIP record layouts (PKWARE APPNOTE 4.3.7, 4.3.12, 4.3.14-16), as zipfile packs them
+_LOCAL = ("<4s2B4HL2L2H", b"PK\x03\x04")
+_CENTRAL = ("<4s4B4HL2L5H2L", b"PK\x01\x02")
+_END = ("<4s4H2LH", b"PK\x05\x06")
+_END64 = ("<4sQ2H2L4Q", b"PK\x06\x06")
+_END64_LOCATOR = ("<4sLQL", b"PK\x06\x07")
 _SMALL_ZIP_LIMIT = 3_500_000_000
 """Below this total size no entry or offset needs ZIP64 fields (limit 4 GiB, with room for the
 headers), so :func:`_fast_zip` writes the archive."""
@@ -218,10 +224,10 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
         raw = name.encode("ascii")
         crc = zlib.crc32(data)
         body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
-        local.append(struct.pack(zipfile.structFileHeader, zipfile.stringFileHeader, version, 0, 0, method,
+        local.append(struct.pack(*_LOCAL, version, 0, 0, method,
                                  dostime, dosdate, crc, len(body), len(data), len(raw), 0) + raw)
         local.append(body)
-        central.append(struct.pack(zipfile.structCentralDir, zipfile.stringCentralDir, version, info.create_system,
+        central.append(struct.pack(*_CENTRAL, version, info.create_system,
                                    version, 0, 0, method, dostime, dosdate, crc, len(body), len(data), len(raw),
                                    0, 0, 0, 0, attr, offset) + raw)
         offset += len(local[-2]) + len(body)
@@ -229,11 +235,11 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
     count = len(entries)
     tail = b""
     if count > 0xFFFF:
-        tail = struct.pack(zipfile.structEndArchive64, zipfile.stringEndArchive64, 44, 45, 45, 0, 0,
+        tail = struct.pack(*_END64, 44, 45, 45, 0, 0,
                            count, count, len(cd), offset)
-        tail += struct.pack(zipfile.structEndArchive64Locator, zipfile.stringEndArchive64Locator, 0,
+        tail += struct.pack(*_END64_LOCATOR, 0,
                             offset + len(cd), 1)
-    tail += struct.pack(zipfile.structEndArchive, zipfile.stringEndArchive, 0, 0, min(count, 0xFFFF),
+    tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF),
                         min(count, 0xFFFF), len(cd), offset, 0)
     with open(path, "wb") as fh:
         fh.writelines(local)
