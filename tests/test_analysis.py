@@ -86,6 +86,39 @@ def test_summary_workbook_is_formatted_and_holds_no_participant_data(results):
     assert not answers & texts
 
 
+def test_large_tables_are_bounded_in_workbooks_and_whole_in_csv_and_parquet(results, tmp_path, monkeypatch):
+    """A table over the workbook limit gets a sheet naming its CSV/Parquet copy (the limit is
+    lowered so the example's participant tables cross it); small tables keep their rows."""
+    import openpyxl
+
+    from evaltool.analysis import workbook
+    from evaltool.analysis import write as W
+    from evaltool.study import load_study
+
+    res, out = results
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["workbooks"]["max_sheet_cells"] == workbook.MAX_SHEET_CELLS
+    assert manifest["workbooks"]["results.xlsx"]["tables_elsewhere"] == []  # the example fits whole
+    monkeypatch.setattr(workbook, "MAX_SHEET_CELLS", 2_000)
+    scores = res.tables["scores"]
+    assert scores.size > 2_000
+    W._tables(res, tmp_path)
+    bounded = W._research(res, load_study(example_study_path()), tmp_path)
+    assert "scores" in bounded and "exclusions" not in bounded
+    wb = openpyxl.load_workbook(tmp_path / "research" / "research.xlsx")
+    pointer = [c.value for row in wb["scores"].iter_rows() for c in row]
+    assert len(pointer) == 3 and "research/tables/scores.csv" in pointer[1] and "scores.parquet" in pointer[1]
+    index = {r[1]: r[3] for r in wb["index"].iter_rows(values_only=True) if r[1]}
+    assert "too large" in index["scores"]
+    assert wb["exclusions"].max_row == len(res.tables["exclusions"]) + 1
+    csv = pd.read_csv(tmp_path / "research" / "tables" / "scores.csv")
+    assert csv.shape == scores.shape
+    # values exact; text comes back as pandas' str dtype (load_results restores object columns)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "research" / "tables" / "scores.parquet"),
+                                  scores.reset_index(drop=True), check_dtype=False)
+    assert "at most 2,000 cells" in (tmp_path / "research" / "README.md").read_text()
+
+
 def test_shareable_outputs_hold_no_planted_pii_and_no_participant_ids(results):
     """Every file outside research/ is scanned (text of HTML, CSV, SVG, JSON, XLSX, DOCX)."""
     import zipfile

@@ -4,22 +4,32 @@
 research team's ``research/research.xlsx`` holds the participant-level tables. Every text cell
 is written as a string cell (never a formula), numbers keep full precision with a display
 format, the header row is styled and frozen, and columns are sized to their content.
+
+Workbooks are bounded: a table of more than :data:`MAX_SHEET_CELLS` cells (rows × columns)
+gets a short sheet instead, saying how large it is and where the full table is (its CSV and
+Parquet files, written by :func:`evaltool.analysis.write.write_results` at full speed). A
+workbook is for reading and filtering summaries; at national scale (10,000 participants, 400
+cohorts) the participant- and cohort-level tables would be millions of cells, minutes of
+writing and a file Excel opens slowly — and the CSV opens in Excel all the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..output import safe_frame
 
-__all__ = ["MAX_SHEET_ROWS", "write_formatted_workbook"]
+__all__ = ["MAX_SHEET_CELLS", "fits_in_sheet", "write_formatted_workbook"]
 
-MAX_SHEET_ROWS = 100_000
-"""Tables longer than this are left out of a workbook (the CSV and Parquet copies have them)."""
+MAX_SHEET_CELLS = 25_000
+"""A table of more cells (rows × columns) than this gets a pointer sheet in a workbook (where its
+CSV and Parquet files are) instead of its rows: e.g. 2,500 rows of 10 columns fit. Every table of
+the example study fits; at 10,000 participants the participant- and cohort-level ones do not."""
 
 _INT = "0"
 _NUM = "0.000"
@@ -55,27 +65,59 @@ def _sheet_names(names: list[str]) -> dict[str, str]:
     return out
 
 
+def fits_in_sheet(frame: pd.DataFrame) -> bool:
+    """Whether ``frame`` is written in full into a workbook sheet (:data:`MAX_SHEET_CELLS`)."""
+    return frame.shape[0] * max(frame.shape[1], 1) <= MAX_SHEET_CELLS
+
+
 def write_formatted_workbook(tables: Mapping[str, pd.DataFrame], path: Path, *, title: str,
-                             descriptions: Mapping[str, str] | None = None, banner: str = "") -> tuple[Path, list[str]]:
+                             descriptions: Mapping[str, str] | None = None, banner: str = "",
+                             elsewhere: Mapping[str, str] | None = None) -> tuple[Path, list[str]]:
     """Write ``tables`` into one formatted workbook with an index sheet first.
 
-    Returns the path and the names of tables left out because they are longer than
-    :data:`MAX_SHEET_ROWS`.
+    ``elsewhere`` maps a table name to where its full copy is (e.g. ``tables/scores.csv``).
+    A table larger than :data:`MAX_SHEET_CELLS` gets a short sheet saying so and naming that
+    copy. Returns the path and the names of the tables so bounded.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Font
 
-    descriptions = descriptions or {}
-    kept = {n: t for n, t in tables.items() if len(t) <= MAX_SHEET_ROWS}
-    skipped = [n for n in tables if n not in kept]
-    sheets = _sheet_names(list(kept))
+    descriptions, elsewhere = descriptions or {}, elsewhere or {}
+    bounded = [n for n, t in tables.items() if not fits_in_sheet(t)]
+    sheets = _sheet_names(list(tables))
     wb = Workbook()
     idx = wb.active
     assert idx is not None
+    _index_sheet(idx, tables, sheets, title=title, banner=banner, descriptions=descriptions,
+                 notes={n: _pointer_text(n, tables[n], elsewhere.get(n))[0] for n in bounded})
+    for name, frame in tables.items():
+        ws = wb.create_sheet(sheets[name])
+        if name in bounded:
+            for line in _pointer_text(name, frame, elsewhere.get(name)):
+                ws.append([line])
+            ws["A1"].font = Font(bold=True)
+            ws.column_dimensions["A"].width = 100
+        else:
+            _table_sheet(ws, frame)
+    _strings_only(wb)
+    wb.save(path)
+    return path, bounded
+
+
+def _pointer_text(name: str, frame: pd.DataFrame, where: str | None) -> list[str]:
+    rows, cols = frame.shape
+    return [f"{name}: {rows:,} rows × {cols} columns — too large for a workbook sheet "
+            f"(more than {MAX_SHEET_CELLS:,} cells).",
+            f"The full table: {where} (CSV, opens in Excel) and {Path(where).with_suffix('.parquet').as_posix()} "
+            "(Parquet, exact types)." if where else "The full table is in the CSV and Parquet files of the results.",
+            "Smaller summaries of it are in the other sheets and in the reports."]
+
+
+def _index_sheet(idx: Any, tables: Mapping[str, pd.DataFrame], sheets: Mapping[str, str], *, title: str,
+                 banner: str, descriptions: Mapping[str, str], notes: Mapping[str, str]) -> None:
+    from openpyxl.styles import Font, PatternFill
+
     idx.title = "index"
-    head_font = Font(bold=True, color="FFFFFF")
-    head_fill = PatternFill("solid", fgColor="1F4E79")
     idx.append([title])
     idx["A1"].font = Font(bold=True, size=14)
     if banner:
@@ -83,42 +125,41 @@ def write_formatted_workbook(tables: Mapping[str, pd.DataFrame], path: Path, *, 
         idx["A2"].font = Font(bold=True, color="C00000")
     idx.append([])
     idx.append(["sheet", "table", "rows", "what it holds"])
-    header_row = idx.max_row
-    for cell in idx[header_row]:
-        cell.font, cell.fill = head_font, head_fill
-    for name in kept:
-        idx.append([sheets[name], name, len(kept[name]), descriptions.get(name, "")])
+    for cell in idx[idx.max_row]:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+    for name in tables:
+        idx.append([sheets[name], name, len(tables[name]), notes.get(name, descriptions.get(name, ""))])
         link = idx.cell(row=idx.max_row, column=1)
         link.hyperlink = f"#'{sheets[name]}'!A1"
         link.font = Font(color="0563C1", underline="single")
-    for name in skipped:
-        idx.append(["", name, len(tables[name]), "too long for a workbook: see the CSV or Parquet file"])
     for col, width in zip("ABCD", (28, 30, 8, 90), strict=True):
         idx.column_dimensions[col].width = width
-    for name, frame in kept.items():
-        ws = wb.create_sheet(sheets[name])
-        safe = safe_frame(frame)
-        cols = [str(c) for c in safe.columns]
-        ws.append(cols)
-        for cell in ws[1]:
-            cell.font, cell.fill = head_font, head_fill
-            cell.alignment = Alignment(wrap_text=False)
-        formats = [_number_format(c, frame[c]) for c in frame.columns]
-        for row in safe.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-        for j, fmt in enumerate(formats, start=1):
-            if fmt:
-                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    cell.number_format = fmt
-        for j, c in enumerate(cols, start=1):
-            lengths = safe.iloc[:200, j - 1].astype(str).str.len()
-            sample = int(lengths.max()) if len(lengths) and lengths.notna().any() else 0
-            ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(c) + 2, sample + 2))
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-    _strings_only(wb)
-    wb.save(path)
-    return path, skipped
+
+
+def _table_sheet(ws: Any, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+    safe = safe_frame(frame)
+    cols = [str(c) for c in safe.columns]
+    ws.append(cols)
+    for cell in ws[1]:
+        cell.font, cell.fill = head_font, head_fill
+        cell.alignment = Alignment(wrap_text=False)
+    formats = [_number_format(c, frame[c]) for c in frame.columns]
+    for row in safe.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in row])
+    for j, fmt in enumerate(formats, start=1):
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+    for j, c in enumerate(cols, start=1):
+        lengths = safe.iloc[:200, j - 1].astype(str).str.len()
+        sample = int(lengths.max()) if len(lengths) and lengths.notna().any() else 0
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(c) + 2, sample + 2))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
 
 
 def _cell(v: object) -> object:

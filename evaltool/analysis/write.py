@@ -51,6 +51,10 @@ Keep it where the study's data-protection rules allow participant data. Everythi
 this folder (reports, `results.xlsx`, `tables/`, `figures/`) holds cohort- or study-level
 numbers that passed disclosure control and redacted quotes only, and may be shared as the
 study's governance allows.
+
+`research.xlsx` holds each table as a formatted sheet while it is small (at most {cells} cells,
+rows × columns); a larger table has a sheet that names its full copy in `tables/` here (CSV,
+opens in Excel; Parquet, exact types). `manifest.json` (`workbooks`) lists those tables.
 """
 
 
@@ -65,22 +69,17 @@ def check_destination(sf: StudyFile, out: str | Path, *, overwrite: bool) -> Pat
 
 
 def _write_table(name: str, frame: pd.DataFrame, folder: Path) -> list[Path]:
+    """``<name>.csv`` and ``<name>.parquet``: the frame is converted to Arrow once and both
+    files are written from that (pyarrow kernels, no per-cell Python)."""
+    import pyarrow.parquet as pq
+
+    from ..privacy._safe_arrow import arrow_table
+
     folder.mkdir(parents=True, exist_ok=True)
-    csv = write_csv(frame, folder / f"{name}.csv")
-    pq = folder / f"{name}.parquet"
-    _to_parquet(frame, pq)
-    return [csv, pq]
-
-
-def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Exact copy for :func:`load_results` (types, missing values, categories kept)."""
-    out = frame.copy()
-    for c in out.columns:  # mixed-type object columns (e.g. labels and numbers) as text
-        if out[c].dtype == object:
-            kinds = {type(v) for v in out[c].dropna().head(10_000)}
-            if len(kinds) > 1:
-                out[c] = out[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v))
-    out.to_parquet(path, index=False)
+    table = arrow_table(frame)  # exact copy for load_results (types, missing values, categories)
+    csv = write_csv(frame, folder / f"{name}.csv", table)
+    pq.write_table(table, folder / f"{name}.parquet", compression="snappy")
+    return [csv, folder / f"{name}.parquet"]
 
 
 def _tables(results: Results, root: Path) -> dict[str, dict[str, Any]]:
@@ -129,19 +128,27 @@ def _definitions(results: Results, root: Path) -> None:
         (d / "codebook.yaml").write_text(text, encoding="utf-8")
 
 
-def _research(results: Results, sf: StudyFile, root: Path) -> None:
-    from .workbook import write_formatted_workbook
+def _research(results: Results, sf: StudyFile, root: Path) -> list[str]:
+    """The research-only folder; returns the tables too large for ``research.xlsx``."""
+    from .workbook import MAX_SHEET_CELLS, write_formatted_workbook
 
     r = root / RESEARCH_DIR
     r.mkdir(exist_ok=True)
-    (r / "README.md").write_text(RESEARCH_README, encoding="utf-8")
+    (r / "README.md").write_text(RESEARCH_README.format(cells=f"{MAX_SHEET_CELLS:,}"), encoding="utf-8")
     shutil.copyfile(sf.path, r / "study.yaml")
     (r / "redaction.json").write_text(json.dumps({k: list(v) for k, v in results.redaction.items()}, indent=1),
                                       encoding="utf-8")
     research = {n: t for n, t in results.tables.items()
                 if not N.is_shareable(n) or N.private_columns(n) or N.is_masked(n)}
-    write_formatted_workbook(research, r / "research.xlsx", title=f"{results.study.name}: research-only tables",
-                             banner="RESEARCH ONLY — participant-level data; do not share.")
+    _, bounded = write_formatted_workbook(
+        research, r / "research.xlsx", title=f"{results.study.name}: research-only tables",
+        banner="RESEARCH ONLY — participant-level data; do not share.",
+        elsewhere={n: f"{RESEARCH_DIR}/tables/{n}.csv" for n in research})
+    _qdpx(results, r)
+    return bounded
+
+
+def _qdpx(results: Results, r: Path) -> None:
     if N.CODINGS in results.tables and results.codebook is not None:
         import warnings
 
@@ -156,12 +163,27 @@ def _research(results: Results, sf: StudyFile, root: Path) -> None:
                     r / "free_text.qdpx", participants=participants, name=results.study.name)
 
 
-def _summary_workbook(results: Results, root: Path) -> None:
+def _summary_workbook(results: Results, root: Path) -> list[str]:
+    """``results.xlsx``; returns the tables too large for it (see :data:`~.workbook.MAX_SHEET_CELLS`)."""
     from .workbook import write_formatted_workbook
 
     banner = "SYNTHETIC EXAMPLE DATA — not real participants." if results.synthetic else ""
-    write_formatted_workbook(results.shareable_tables(), root / "results.xlsx",
-                             title=f"{results.study.name}: summary tables", banner=banner)
+    shareable = results.shareable_tables()
+    _, bounded = write_formatted_workbook(shareable, root / "results.xlsx",
+                                          title=f"{results.study.name}: summary tables", banner=banner,
+                                          elsewhere={n: f"tables/{n}.csv" for n in shareable})
+    return bounded
+
+
+def _workbooks_note(summary: list[str], research: list[str]) -> dict[str, Any]:
+    """The manifest's record of which tables the workbooks hold only as a pointer sheet."""
+    from .workbook import MAX_SHEET_CELLS
+
+    return {"max_sheet_cells": MAX_SHEET_CELLS,
+            "rule": "a table of more cells (rows x columns) than max_sheet_cells has a sheet naming "
+                    "its CSV and Parquet files instead of its rows",
+            "results.xlsx": {"tables_elsewhere": summary},
+            f"{RESEARCH_DIR}/research.xlsx": {"tables_elsewhere": research}}
 
 
 def _provenance(results: Results, target: Path) -> dict[str, Any]:
@@ -177,7 +199,8 @@ def _provenance(results: Results, target: Path) -> dict[str, Any]:
     return prov
 
 
-def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Path) -> dict[str, Any]:
+def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Path,
+                workbooks: dict[str, Any] | None = None) -> dict[str, Any]:
     """The manifest: what the results are and every file with its SHA-256."""
     from ..privacy.atomic import manifest_files
 
@@ -190,6 +213,7 @@ def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Pat
         "notes": list(results.notes),
         "figures": [f.meta() for f in results.figures.values()],
         "tables": index,
+        **({"workbooks": workbooks} if workbooks is not None else {}),
         "provenance": _provenance(results, target),
         "redaction_sha256": hashlib.sha256(redaction.encode("utf-8")).hexdigest(),
         "files": manifest_files(root),
@@ -207,11 +231,11 @@ def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: b
         index = _tables(results, root)
         _figures(results, root)
         _definitions(results, root)
-        _research(results, sf, root)
-        _summary_workbook(results, root)
+        research_bounded = _research(results, sf, root)
+        workbooks = _workbooks_note(_summary_workbook(results, root), research_bounded)
         saved = replace(results, out_dir=target)
         write_reports(saved, root)
         write_reproduce_notebook(root, study_name=results.study.name, synthetic=results.synthetic)
-        manifest = manifest_of(results, root, index, target)
+        manifest = manifest_of(results, root, index, target, workbooks)
         (root / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     return saved

@@ -97,12 +97,33 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     (["'=cmd", 'x'], ["'=1+1", 'ok'], [-1, 2])
     """
     out = frame.copy()
-    for col in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[col]) or pd.api.types.is_bool_dtype(out[col])
-                or pd.api.types.is_datetime64_any_dtype(out[col])):
-            out[col] = pd.Series([safe_cell(v) for v in out[col].tolist()], index=out.index, dtype=object)
+    for j in range(out.shape[1]):
+        col = out.iloc[:, j]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+                or pd.api.types.is_datetime64_any_dtype(col)):
+            values = pd.Series(_safe_values(col), index=out.index, dtype=object)
+            out.isetitem(j, values)  # type: ignore[arg-type]  # a Series keeps the object dtype
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def _safe_values(col: pd.Series) -> np.ndarray:
+    """:func:`safe_cell` of every value of a text-like column, a whole column at a time when it
+    holds text only (pyarrow kernels; categories once per category), else cell by cell."""
+    from ._safe_arrow import safe_text_array, text_array
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        cats = _safe_values(pd.Series(col.cat.categories, dtype=col.cat.categories.dtype))
+        codes = col.cat.codes.to_numpy()
+        out = np.full(len(col), None, dtype=object)
+        out[codes >= 0] = cats[codes[codes >= 0]]
+        return out
+    arr = text_array(col)
+    if arr is None:
+        out = np.empty(len(col), dtype=object)
+        out[:] = [safe_cell(v) for v in col.tolist()]
+        return out
+    return safe_text_array(arr).to_numpy(zero_copy_only=False)
 
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f]")

@@ -18,7 +18,6 @@ dropped.
 from __future__ import annotations
 
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
@@ -36,11 +35,11 @@ from ._qdpx_read import (
     CodeNames,
     QdaProject,
     _guid,
-    _isna,
     codebook_table,
     read_qdc,
     read_qdpx,
 )
+from ._qdpx_write import cases_text, fast_guid, project_bytes, sources_text, write_project
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -54,7 +53,6 @@ __all__ = [
     "to_qdpx",
 ]
 
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _CODEBOOK_EXTRAS = ("label", "include", "exclude", "examples", "rules", "exclude_patterns")
 Unit = Literal["answer", "participant_question"]
 
@@ -222,7 +220,7 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
             "text": a[C.TEXT].fillna("").astype(str).to_numpy(dtype=object),
             "row": np.arange(len(a)),
         })
-        src["guid"] = [_guid("source", k) for k in src["key"]]
+        src["guid"] = [fast_guid("source", k) for k in src["key"]]
         cod = codings.assign(key=codings[C.RESPONSE_ID], shift=0)
         return src, cod
     need = [c for c in (C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT) if c not in a.columns]
@@ -243,19 +241,13 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
                         "participant": order.groupby(group, sort=False)[C.PARTICIPANT_ID].first().to_numpy(dtype=object),
                         "text": texts.to_numpy(dtype=object),
                         C.QUESTION: order.groupby(group, sort=False)[C.QUESTION].first().to_numpy(dtype=object)})
-    src["guid"] = [_guid("source", "pq", k) for k in src["key"]]
+    src["guid"] = [fast_guid("source", "pq", k) for k in src["key"]]
     src["row"] = np.arange(len(src))
     shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     cod = codings.assign(key=gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy(),
                          shift=shift.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy())
     return src, cod
-
-
-def _value_el(parent: ET.Element, var_guid: str, value: Any) -> None:
-    vv = ET.SubElement(parent, f"{{{NS_PROJECT}}}VariableValue")
-    ET.SubElement(vv, f"{{{NS_PROJECT}}}VariableRef", {"targetGUID": var_guid})
-    ET.SubElement(vv, f"{{{NS_PROJECT}}}TextValue").text = str(value)
 
 
 def to_qdpx(
@@ -332,8 +324,8 @@ def to_qdpx(
     case_vars, source_cols = _variable_columns(answers, participants)
     src, cod = _sources(answers, cod, unit)
     source_cols = _warn_losses(codebook, codings, cod, src, unit, source_cols)
-    root, records = _project_xml(answers, cod, src, table, case_vars, source_cols, unit, name)
-    return _write_project(Path(path), root, records)
+    project, records = _project_bytes(answers, cod, src, table, case_vars, source_cols, unit, name)
+    return write_project(Path(path), project, records)
 
 
 def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.DataFrame:
@@ -401,10 +393,10 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
     return source_cols
 
 
-def _project_xml(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
-                 case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                 ) -> tuple[ET.Element, list[dict[str, Any]]]:
-    """The ``project.qde`` tree and the source records (guid, name, text, ...)."""
+def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
+                   case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
+                   ) -> tuple[bytes, list[dict[str, Any]]]:
+    """``project.qde`` and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
     coders = list(dict.fromkeys(cod[C.CODER]))
@@ -423,78 +415,12 @@ def _project_xml(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, ta
         for v in var_names:
             ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
                                                     "typeOfVariable": "Text"})
-    if case_vars is not None and src["participant"].notna().any():
-        _cases_xml(ET.SubElement(root, P + "Cases"), src, case_vars, var_guid)
-    sources_el = ET.SubElement(root, P + "Sources")
-    records = [{str(k): v for k, v in rec.items()} for rec in src.to_dict("records")]
-    _sources_xml(sources_el, records, answers, cod, src, table, users, var_guid, source_cols, unit)
-    return root, records
-
-
-def _cases_xml(cases_el: ET.Element, src: pd.DataFrame, case_vars: pd.DataFrame,
-               var_guid: dict[str, str]) -> None:
-    P = f"{{{NS_PROJECT}}}"
-    by_case = src.groupby("participant", sort=False)["guid"].agg(list)
-    case_dict = {pid: dict(zip(case_vars.columns, vals, strict=True)) for pid, vals in
-                 zip(case_vars.index, case_vars.to_numpy(dtype=object).tolist(), strict=True)}
-    for pid, guids in by_case.items():
-        case = ET.SubElement(cases_el, P + "Case", {"guid": _guid("case", pid), "name": str(pid)})
-        for var, val in case_dict.get(pid, {}).items():
-            if not _isna(val):
-                _value_el(case, var_guid[str(var)], val)
-        for g in guids:
-            ET.SubElement(case, P + "SourceRef", {"targetGUID": g})
-
-
-def _sources_xml(sources_el: ET.Element, records: list[dict[str, Any]], answers: pd.DataFrame,
-                 cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame, users: dict[str, str],
-                 var_guid: dict[str, str], source_cols: list[str], unit: str) -> None:
-    P = f"{{{NS_PROJECT}}}"
-    code_guid: dict[str, str] = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str),
-                                         strict=True))
-    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
-    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
-    by_source: dict[Any, list[tuple]] = {}
-    for key, s_, e_, coder_, code_ in zip(cod["key"].tolist(), cod["s"].tolist(), cod["e"].tolist(),
-                                          cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
-        by_source.setdefault(key, []).append((int(s_), int(e_), coder_, code_))
+    cases = (cases_text(src, case_vars, var_guid)
+             if case_vars is not None and src["participant"].notna().any() else None)
+    cols = [str(c) for c in src.columns]
+    records = [dict(zip(cols, vals, strict=True))
+               for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
+    code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
     source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    for r in records:
-        ts = ET.SubElement(sources_el, P + "TextSource", {
-            "guid": r["guid"], "name": str(r["name"]), "plainTextPath": f"internal://{r['guid']}.txt"})
-        seen: dict[tuple, ET.Element] = {}
-        done: set[tuple] = set()
-        for s, e, coder, code in by_source.get(r["key"], []):
-            k = (s, e, coder)
-            if k not in seen:
-                seen[k] = ET.SubElement(ts, P + "PlainTextSelection", {
-                    "guid": _guid("selection", r["guid"], *k), "startPosition": str(s),
-                    "endPosition": str(e), "creatingUser": users[coder]})
-            if (k, code) not in done:
-                done.add((k, code))
-                coding = ET.SubElement(seen[k], P + "Coding", {
-                    "guid": _guid("coding", r["guid"], *k, code), "creatingUser": users[coder]})
-                ET.SubElement(coding, P + "CodeRef", {"targetGUID": code_guid[code]})
-        for v, val in zip(source_cols, source_vals[int(r["row"])], strict=True):
-            if not _isna(val):
-                _value_el(ts, var_guid[v], val)
-
-
-def _write_project(path: Path, root: ET.Element, records: list[dict[str, Any]]) -> Path:
-    try:
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-            _write(zf, "project.qde", _xml_bytes(root))
-            for r in records:
-                _write(zf, f"sources/{r['guid']}.txt", str(r["text"]).encode("utf-8"))
-    except OSError as exc:
-        raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
-                          fix="choose a folder you can write to.") from None
-    return path
-
-
-def _write(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
-    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
-
+    sources = sources_text(records, source_vals, cod, code_guid, users, var_guid, source_cols)
+    return project_bytes(root, cases, sources), records

@@ -1,0 +1,254 @@
+"""Writing a REFI-QDA project's ``project.qde`` and ``.qdpx`` ZIP in one linear pass (private;
+see :func:`evaltool.qual.qdpx.to_qdpx`).
+
+The XML is written as text, element by element, in exactly the form ElementTree gives after
+``ET.indent(root, space="  ")`` and ``ET.tostring(root, encoding="utf-8", xml_declaration=True)``
+(same escaping, ``<a />`` for empty elements, two-space indentation): building a tree of half a
+million elements and serialising it in Python was most of the time of a large export. GUIDs are
+the same UUID 5 values as :func:`evaltool.qual._qdpx_read._guid`, computed without ``uuid.UUID``
+objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pandas as pd
+
+from .. import columns as C
+from ..errors import OutputError
+from ._qdpx_read import _GUID_NS, NS_PROJECT, _isna
+
+__all__ = ["element_text", "fast_guid", "project_bytes", "write_project"]
+
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_NS_BYTES = _GUID_NS.bytes
+_STORE_BELOW = 1024
+
+
+_NS_SHA1 = hashlib.sha1(_NS_BYTES)
+_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_SET = (0x8000 << 48) | (5 << 76)
+
+
+def fast_guid(kind: str, *parts: object) -> str:
+    """``_guid(kind, *parts)`` (UUID 5, upper case) without building a ``uuid.UUID``."""
+    h = _NS_SHA1.copy()
+    h.update("\x1f".join([kind, *map(str, parts)]).encode("utf-8"))
+    x = "%032X" % ((int.from_bytes(h.digest()[:16], "big") & _CLEAR) | _SET)
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+def _attr(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#09;")
+    return text
+
+
+def _cdata(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _open(tag: str, attrs: dict[str, str]) -> str:
+    return "<" + tag + "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
+
+
+def element_text(el: ET.Element, depth: int, out: list[str]) -> None:
+    """Append ``el`` (tags in the project namespace, written without prefix) as indented text."""
+    tag = el.tag.rsplit("}", 1)[-1]
+    out.append(_open(tag, dict(el.attrib)))
+    if len(el):
+        pad = "\n" + "  " * (depth + 1)
+        out.append(">")
+        for child in el:
+            out.append(pad)
+            element_text(child, depth + 1, out)
+        out.append("\n" + "  " * depth + f"</{tag}>")
+    elif el.text:
+        out.append(f">{_cdata(el.text)}</{tag}>")
+    else:
+        out.append(" />")
+
+
+def _value_text(var_guid: str, value: Any, pad: str) -> str:
+    """A ``VariableValue`` at the indentation ``pad`` (newline + spaces of its level)."""
+    inner = pad + "  "
+    text = _cdata(str(value))
+    value_el = f"<TextValue>{text}</TextValue>" if text else "<TextValue />"
+    return (f'{pad}<VariableValue>{inner}<VariableRef targetGUID="{_attr(var_guid)}" />{inner}'
+            f"{value_el}{pad}</VariableValue>")
+
+
+def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, str]) -> str:
+    """The ``Cases`` element (at depth 1): one case per participant with its values and sources."""
+    by_case: dict[Any, list[str]] = {}
+    for pid, g in zip(src["participant"].to_numpy(dtype=object).tolist(),
+                      src["guid"].to_numpy(dtype=object).tolist(), strict=True):
+        if not _isna(pid):
+            by_case.setdefault(pid, []).append(g)
+    names = list(case_vars.columns)
+    case_dict = {pid: dict(zip(names, vals, strict=True)) for pid, vals in
+                 zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
+                     strict=True)}
+    out = ["<Cases>"]
+    pad = "\n      "
+    for pid, guids in by_case.items():
+        kids = [_value_text(var_guid[str(var)], val, pad) for var, val in case_dict.get(pid, {}).items()
+                if not _isna(val)]
+        kids += [f'{pad}<SourceRef targetGUID="{g}" />' for g in guids]
+        head = f'\n    <Case guid="{fast_guid("case", pid)}" name="{_attr(str(pid))}"'
+        out.append(head + (">" + "".join(kids) + "\n    </Case>" if kids else " />"))
+    out.append("\n  </Cases>")
+    return "".join(out)
+
+
+def sources_text(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
+                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
+                 source_cols: list[str]) -> str:
+    """The ``Sources`` element (at depth 1): a ``TextSource`` per record, a ``PlainTextSelection``
+    per span × coder holding a ``Coding`` per code, then the source's variable values."""
+    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
+    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
+    by_source: dict[Any, list[tuple]] = {}
+    for key, s_, e_, coder_, code_ in zip(cod["key"].tolist(), cod["s"].tolist(), cod["e"].tolist(),
+                                          cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
+        by_source.setdefault(key, []).append((int(s_), int(e_), coder_, code_))
+    var_g = [var_guid[v] for v in source_cols]
+    if not records:
+        return "<Sources />"
+    out = ["<Sources>"]
+    for r in records:
+        g = r["guid"]
+        sel: dict[tuple, list[str]] = {}
+        for s, e, coder, code in by_source.get(r["key"], []):
+            codings = sel.setdefault((s, e, coder), [])
+            coding = (f'\n        <Coding guid="{fast_guid("coding", g, s, e, coder, code)}" '
+                      f'creatingUser="{users[coder]}">\n          <CodeRef targetGUID="{_attr(code_guid[code])}" />'
+                      "\n        </Coding>")
+            if coding not in codings:
+                codings.append(coding)
+        kids = [f'\n      <PlainTextSelection guid="{fast_guid("selection", g, s, e, coder)}" startPosition="{s}" '
+                f'endPosition="{e}" creatingUser="{users[coder]}">' + "".join(c) + "\n      </PlainTextSelection>"
+                for (s, e, coder), c in sel.items()]
+        kids += [_value_text(vg, val, "\n      ") for vg, val in zip(var_g, source_vals[int(r["row"])], strict=True)
+                 if not _isna(val)]
+        head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'
+        out.append(head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />"))
+    out.append("\n  </Sources>")
+    return "".join(out)
+
+
+def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
+    """``project.qde``: ``root`` (the Project element with Users, CodeBook and Variables) with
+    the ``Cases`` and ``Sources`` text after its children."""
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n", _open("Project", {"xmlns": NS_PROJECT, **root.attrib}), ">"]
+    for child in root:
+        out.append("\n  ")
+        element_text(child, 1, out)
+    for part in (cases, sources):
+        if part is not None:
+            out.append("\n  " + part)
+    out.append("\n</Project>")
+    return "".join(out).encode("utf-8", "xmlcharrefreplace")
+
+
+def write_project(path: Path, project: bytes, records: list[dict[str, Any]]) -> Path:
+    """The ``.qdpx`` ZIP: ``project.qde`` (deflated) and ``sources/<guid>.txt`` (fixed dates:
+    reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
+    deflate saves next to nothing on a sentence and was most of the time of writing many
+    thousands of answers; any ZIP reader reads both."""
+    entries = [("project.qde", project, zipfile.ZIP_DEFLATED)]
+    for r in records:
+        data = str(r["text"]).encode("utf-8")
+        entries.append((f"sources/{r['guid']}.txt", data,
+                        zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED))
+    try:
+        if sum(len(d) for _, d, _ in entries) < _SMALL_ZIP_LIMIT:
+            _fast_zip(path, entries)
+        else:  # ZIP64 sizes and offsets: the standard library's writer
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+                for name, data, method in entries:
+                    _write(zf, name, data, method)
+    except OSError as exc:
+        raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
+                          fix="choose a folder you can write to.") from None
+    return path
+
+
+# ZIP record layouts (PKWARE APPNOTE 4.3.7, 4.3.12, 4.3.14-16), as zipfile packs them
+_LOCAL = ("<4s2B4HL2L2H", b"PK\x03\x04")
+_CENTRAL = ("<4s4B4HL2L5H2L", b"PK\x01\x02")
+_END = ("<4s4H2LH", b"PK\x05\x06")
+_END64 = ("<4sQ2H2L4Q", b"PK\x06\x06")
+_END64_LOCATOR = ("<4sLQL", b"PK\x06\x07")
+_SMALL_ZIP_LIMIT = 3_500_000_000
+"""Below this total size no entry or offset needs ZIP64 fields (limit 4 GiB, with room for the
+headers), so :func:`_fast_zip` writes the archive."""
+
+
+def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
+    """The same bytes as ``zipfile.ZipFile.writestr`` of each entry with a fixed date and mode
+    644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
+    writes), without its per-entry bookkeeping and seeks."""
+    import struct
+    import zlib
+
+    info = zipfile.ZipInfo("x", date_time=_ZIP_DATE)
+    dosdate = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
+    dostime = _ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | (_ZIP_DATE[5] // 2)
+    version, attr = info.create_version, 0o644 << 16
+    local, central, offset = [], [], 0
+    for name, data, method in entries:
+        raw = name.encode("ascii")
+        crc = zlib.crc32(data)
+        body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
+        local.append(struct.pack(*_LOCAL, version, 0, 0, method,
+                                 dostime, dosdate, crc, len(body), len(data), len(raw), 0) + raw)
+        local.append(body)
+        central.append(struct.pack(*_CENTRAL, version, info.create_system,
+                                   version, 0, 0, method, dostime, dosdate, crc, len(body), len(data), len(raw),
+                                   0, 0, 0, 0, attr, offset) + raw)
+        offset += len(local[-2]) + len(body)
+    cd = b"".join(central)
+    count = len(entries)
+    tail = b""
+    if count > 0xFFFF:
+        tail = struct.pack(*_END64, 44, 45, 45, 0, 0,
+                           count, count, len(cd), offset)
+        tail += struct.pack(*_END64_LOCATOR, 0,
+                            offset + len(cd), 1)
+    tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF),
+                        min(count, 0xFFFF), len(cd), offset, 0)
+    with open(path, "wb") as fh:
+        fh.writelines(local)
+        fh.write(cd)
+        fh.write(tail)
+
+
+def _write(zf: zipfile.ZipFile, name: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> None:
+    info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+    info.compress_type = method
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
