@@ -11,9 +11,8 @@ from typing import Any
 import pandas as pd
 
 from .. import columns as C
-from ..analysis import names as N
 from . import _fmt as F
-from ._context import Ctx, table
+from ._cohort_tables import CohortTables, Scoped
 from ._svg import means_svg
 from .model import Callout, FigureBlock, QuoteBlock, Section, TableBlock, TextBlock
 
@@ -38,39 +37,40 @@ def join_words(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def _rows(frame: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
-    if frame is None:
-        return pd.DataFrame(columns=["cohort", "kind", "shown"])
-    return frame[frame["cohort"].astype(str) == cohort]
+def _keyed(frame: pd.DataFrame, key: str) -> dict[Any, Any]:
+    """``frame``'s rows (named tuples) by the value of ``key``."""
+    return {getattr(r, key): r for r in frame.itertuples(index=False)}
 
 
 class CohortView:
-    """Formats one group's rows of the cohort tables (``cohort`` is its id in the tables)."""
+    """Formats one group's rows of the cohort tables (``cohort`` is its id in the tables).
 
-    def __init__(self, ctx: Ctx, cohort: str, name: str, *, pooled: bool = False) -> None:
+    ``tables`` holds every cohort's rows, split once for all the reports of a run
+    (:class:`~evaltool.report._cohort_tables.CohortTables`); this view only looks its own up.
+    """
+
+    def __init__(self, tables: CohortTables, cohort: str, name: str, *, pooled: bool = False) -> None:
+        ctx = tables.ctx
         self.ctx, self.cohort, self.k, self.name, self.pooled = ctx, cohort, ctx.k, name, pooled
-        res = ctx.results
-        self.responses = _rows(table(res, N.COHORT_RESPONSES), cohort)
-        self.levels = table(res, N.COHORT_SCALES)
-        self.changes_t = table(res, N.COHORT_CHANGES)
-        self.themes = table(res, N.COHORT_THEMES)
-        self.quotes = _rows(table(res, N.COHORT_QUOTES), cohort)
+        self.responses = tables.rows("responses", cohort)
+        self.levels, self.changes_t, self.themes = tables.levels, tables.changes, tables.themes
+        self.quotes = tables.rows("quotes", cohort)
+        self.ranges = tables.ranges
         self.figures = 0
+        self._flag_list: list[bool] | None = None
 
     # --- what is hidden ---------------------------------------------------------------------
-    def _scope(self, frame: pd.DataFrame | None, scale: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if frame is None:
-            return pd.DataFrame(), pd.DataFrame()
-        f = frame if scale is None else frame[frame[C.SCALE] == scale]
-        return f[(f["scope"] == "cohort") & (f["cohort"] == self.cohort)], f[f["scope"] == "all"]
+    def _scope(self, frame: Scoped, scale: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return frame.scope(self.cohort, scale)
 
     def _flags(self) -> list[bool]:
         """The shown flags of every number about this group (responses, levels, changes, themes)."""
-        flags = [bool(v) for v in self.responses["shown"]] if len(self.responses) else []
-        for frame in (self.levels, self.changes_t, self.themes):
-            mine, _ = self._scope(frame)
-            flags += [bool(v) for v in mine["shown"]] if len(mine) else []
-        return flags
+        if self._flag_list is None:
+            flags = [bool(v) for v in self.responses["shown"]] if len(self.responses) else []
+            for frame in (self.levels, self.changes_t, self.themes):
+                flags += frame.flags(self.cohort)
+            self._flag_list = flags
+        return self._flag_list
 
     def everything_hidden(self) -> bool:
         """True when no number about this group can be shown."""
@@ -195,20 +195,21 @@ class CohortView:
             mine, every = self._scope(self.levels, s)
             if every.empty:
                 continue
-            mine = mine.set_index(C.TIMEPOINT)
+            at = _keyed(mine, C.TIMEPOINT)
             rows, pts_c, pts_a = [], {}, {}
             r: Any
             for r in every.itertuples():
                 t: Any = r.timepoint
                 lab = ctx.tp(t)
                 pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
-                shown = t in mine.index and bool(mine.loc[t, "shown"])
-                n_shown = t in mine.index and bool(mine.loc[t, "n_shown"])
+                m = at.get(t)
+                shown = m is not None and bool(m.shown)
+                n_shown = m is not None and bool(m.n_shown)
                 if shown:
-                    pts_c[lab] = (mine.loc[t, "mean"], mine.loc[t, "ci_low"], mine.loc[t, "ci_high"])
+                    pts_c[lab] = (m.mean, m.ci_low, m.ci_high)
                 rows.append({
                     "Survey": lab,
-                    f"{self.name}: people": F.n(mine.loc[t, "n"]) if n_shown else F.HIDDEN,
+                    f"{self.name}: people": F.n(m.n) if n_shown else F.HIDDEN,
                     f"{self.name}: average [{ctx.level} CI]": F.est_ci(*pts_c[lab]) if shown else F.HIDDEN,
                     "All participants: people": F.n(r.n),
                     f"All participants: average [{ctx.level} CI]": F.est_ci(r.mean, r.ci_low, r.ci_high)})
@@ -226,8 +227,7 @@ class CohortView:
         return out
 
     def _figure(self, s: str, levels: list[str], pts_c: dict, pts_a: dict) -> FigureBlock:
-        info: Any = self.ctx.scales.set_index("scale")
-        rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
+        rng = self.ranges[s]
         self.figures += 1
         cap = (f"Figure {self.figures}. {self.ctx.label(s)}: average with {self.ctx.level} confidence interval at each "
                f"survey, {self.name} (blue) and all participants (grey). Group averages only.")
@@ -239,19 +239,19 @@ class CohortView:
         mine, every = self._scope(self.changes_t, s)
         if every.empty:
             return None
-        mine = mine.set_index("contrast")
+        at = _keyed(mine, "contrast")
         lv = self.ctx.level
         rows = []
         a: Any
         for a in every.itertuples():
-            shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
-            n_shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "n_shown"])
-            r = mine.loc[a.contrast] if shown else None
+            m = at.get(a.contrast)
+            shown = m is not None and bool(m.shown)
+            n_shown = m is not None and bool(m.n_shown)
             rows.append({
                 "Change": f"{self.ctx.tp(a.time_from)} to {self.ctx.tp_plain(a.time_to)}",
-                f"{self.name}: people": F.n(mine.loc[a.contrast, "n_pairs"]) if n_shown else F.HIDDEN,
-                f"{self.name}: change [{lv} CI]": F.est_ci(r["mean_diff"], r["ci_low"], r["ci_high"])
-                if r is not None else F.HIDDEN,
+                f"{self.name}: people": F.n(m.n_pairs) if n_shown else F.HIDDEN,
+                f"{self.name}: change [{lv} CI]": F.est_ci(m.mean_diff, m.ci_low, m.ci_high)
+                if shown else F.HIDDEN,
                 "All participants: people": F.n(a.n_pairs),
                 f"All participants: change [{lv} CI]": F.est_ci(a.mean_diff, a.ci_low, a.ci_high)})
         return TableBlock(pd.DataFrame(rows), caption=f"{self.ctx.label(s)}: change since the first survey",

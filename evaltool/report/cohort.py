@@ -17,12 +17,13 @@ from typing import Any
 
 from ..analysis import names as N
 from ..errors import EvaltoolError
+from ._cohort_tables import CohortTables
 from ._cohort_view import VALUES, CohortView, join_words
-from ._context import check_results, make_ctx
+from ._context import check_results
 from .model import Callout, Report, Section, TextBlock
 from .study import SYNTHETIC_BANNER
 
-__all__ = ["build_cohort_report", "list_cohorts"]
+__all__ = ["build_cohort_report", "cohort_report", "list_cohorts"]
 
 
 def list_cohorts(results: Any) -> list[str]:
@@ -117,26 +118,35 @@ def build_cohort_report(results: Any, cohort: str | Sequence[str], *,
     ids = [cohort] if isinstance(cohort, str) else list(cohort)
     if len(ids) == 1:
         cid = resolve_cohort(results, ids[0])
-        name, members, res = f"Cohort {cid}", [cid], results
-    else:
-        from ..analysis.steps.pooled import pooled_summaries
+        return cohort_report(CohortTables(results), cid)
+    from ..analysis.steps.pooled import pooled_summaries
 
-        pooled = pooled_summaries(results, ids)
-        cid = str(pooled[N.COHORTS]["cohort"].iloc[0])
-        members = cid.split(" + ")
-        name = f"Cohorts {join_words(members)}"
-        res = dataclasses.replace(results, tables={**results.tables, **pooled})
-    ctx = make_ctx(res)
-    info = res.tables[N.COHORTS].set_index("cohort")
+    pooled = pooled_summaries(results, ids)
+    cid = str(pooled[N.COHORTS]["cohort"].iloc[0])
+    members = cid.split(" + ")
+    res = dataclasses.replace(results, tables={**results.tables, **pooled})
+    return cohort_report(CohortTables(res), cid, name=f"Cohorts {join_words(members)}", members=members,
+                         results=results)
+
+
+def cohort_report(tables: CohortTables, cid: str, *, name: str | None = None, members: list[str] | None = None,
+                  results: Any = None) -> Report:
+    """The report of cohort ``cid`` (as the tables spell it) from tables split once for all the
+    reports of a run; ``members`` (two or more) with ``name`` and the original ``results``
+    for a pooled report (see :func:`build_cohort_report`)."""
+    results = tables.results if results is None else results
+    members = [cid] if members is None else members
+    name = f"Cohort {cid}" if name is None else name
+    ctx = tables.ctx
     title = f"{name}{' (pooled)' if len(members) > 1 else ''}: feedback report"
     rep = Report(title=title, subtitle=results.study.name, template="cohort_report.html.j2")
     rep = rep.with_meta(generated=_dt.date.today().isoformat(), threshold=ctx.k, cohort=cid,
                         pooled=len(members) > 1)
     if results.synthetic:
         rep = rep.with_banner(SYNTHETIC_BANNER)
-    if not bool(info.loc[cid, "reportable"]):
+    if not tables.reportable(cid):
         return _too_small(rep, results, name, members, ctx.k)
-    view = CohortView(ctx, cid, name, pooled=len(members) > 1)
+    view = CohortView(tables, cid, name, pooled=len(members) > 1)
     advice = None
     if view.everything_hidden() or (len(members) > 1 and view.mostly_hidden()):
         advice = _pool_advice(results, members)
@@ -194,3 +204,38 @@ def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int)
         Callout(VALUES, level="privacy"),
     )
     return rep.add_section(sec)
+
+
+def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
+                         template_dirs: Sequence[str | Path] = ()) -> dict[str, Path]:
+    """Write one report per cohort into ``cdir`` (``<file>.html``, and ``.pdf`` when ``pdf``).
+
+    The cohort tables are read and split once (:class:`CohortTables`) and the templates
+    compiled once, before the reports are built and written in parallel across cores
+    (:func:`evaltool._parallel.fork_map`, when there are many cohorts); each report is the
+    same as :func:`build_cohort_report` would give.
+
+    Returns
+    -------
+    dict
+        ``{"cohort:<id>": path, "cohort_pdf:<id>": path}`` in the cohorts table's order.
+    """
+    from .._parallel import fork_map
+    from .render import template_environment
+
+    cohorts = results.tables[N.COHORTS]
+    items = [(str(c), str(stem)) for c, stem in zip(cohorts["cohort"], cohorts["file"], strict=True)]
+    tables = CohortTables(results)
+    env = template_environment(template_dirs)
+    env.get_template("cohort_report.html.j2")  # compiled once, before the workers fork
+
+    def job(chunk: Sequence[tuple[str, str]]) -> list[tuple[str, Path]]:
+        out: list[tuple[str, Path]] = []
+        for c, stem in chunk:
+            rep = cohort_report(tables, c)
+            out.append((f"cohort:{c}", rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)))
+            if pdf:
+                out.append((f"cohort_pdf:{c}", rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)))
+        return out
+
+    return dict(fork_map(job, items))
