@@ -3,8 +3,9 @@
 A run with hundreds of cohorts writes hundreds of reports from the same six tables. Filtering
 each table with a boolean mask per cohort (and per scale) costs a scan of the whole table per
 report, so the work grows with cohorts × rows. Here each table is read once (as shareable
-outputs show it), split by cohort (and scale) in one grouped pass, and the study-wide rows
-("all participants") are kept once; a report looks its rows up in a dict. Nothing is computed:
+outputs show it), split by cohort (and scale) in one pass, as plain rows (named tuples: reading single cells
+of a DataFrame costs far more than formatting them), and the study-wide rows ("all
+participants") are kept once; a report looks its rows up in a dict. Nothing is computed:
 the rows are the analysis's, in the analysis's order.
 """
 
@@ -18,15 +19,23 @@ from .. import columns as C
 from ..analysis import names as N
 from ._context import Ctx, make_ctx, table
 
-__all__ = ["CohortTables", "Scoped"]
+__all__ = ["CohortTables", "Row", "Scoped"]
 
-_EMPTY_ROWS = ("cohort", "kind", "shown")
+Row = Any
+"""A row of a cohort table: a named tuple of its columns (``row.shown``, ``row.mean`` …)."""
 
 
-def _by_cohort(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """``frame``'s rows per cohort id (as a string), each in the table's order."""
-    key = frame["cohort"].astype(object).map(str)
-    return {str(c): g for c, g in frame.groupby(key.to_numpy(), sort=False)}
+def _records(frame: pd.DataFrame) -> list[Row]:
+    """The rows of ``frame`` as named tuples, read in one pass over the whole table."""
+    return list(frame.itertuples(index=False))
+
+
+def _by_cohort(rows: list[Row]) -> dict[str, list[Row]]:
+    """Rows per cohort id (as a string), each in the table's order."""
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        out.setdefault(str(r.cohort), []).append(r)
+    return out
 
 
 class Scoped:
@@ -34,34 +43,28 @@ class Scoped:
     each cohort's rows and everyone's rows, by scale when the table has one."""
 
     def __init__(self, frame: pd.DataFrame | None) -> None:
-        self.frame = frame
-        if frame is None:
-            return
-        self.none = frame.iloc[:0]
-        mine = frame[frame["scope"] == "cohort"]
-        self.every = frame[frame["scope"] == "all"]
+        self.present = frame is not None
+        rows = [] if frame is None else _records(frame)
+        mine = [r for r in rows if r.scope == "cohort"]
+        self.every = [r for r in rows if r.scope == "all"]
         self.mine = _by_cohort(mine)
-        self.by_scale = C.SCALE in frame.columns
-        if self.by_scale:
-            cohort = mine["cohort"].astype(object).map(str).to_numpy()
-            scale = mine[C.SCALE].astype(object).map(str).to_numpy()
-            self.mine_s = {(str(c), str(s)): g for (c, s), g in mine.groupby([cohort, scale], sort=False)}
-            es = self.every[C.SCALE].astype(object).map(str).to_numpy()
-            self.every_s = {str(s): g for s, g in self.every.groupby(es, sort=False)}
+        self.mine_s: dict[tuple[str, str], list[Row]] = {}
+        self.every_s: dict[str, list[Row]] = {}
+        if frame is not None and C.SCALE in frame.columns:
+            for r in mine:
+                self.mine_s.setdefault((str(r.cohort), str(r.scale)), []).append(r)
+            for r in self.every:
+                self.every_s.setdefault(str(r.scale), []).append(r)
 
-    def scope(self, cohort: str, scale: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def scope(self, cohort: str, scale: str | None = None) -> tuple[list[Row], list[Row]]:
         """(this cohort's rows, everyone's rows), of one scale when ``scale`` is given."""
-        if self.frame is None:
-            return pd.DataFrame(), pd.DataFrame()
         if scale is None:
-            return self.mine.get(cohort, self.none), self.every
-        return self.mine_s.get((cohort, str(scale)), self.none), self.every_s.get(str(scale), self.none)
+            return self.mine.get(cohort, []), self.every
+        return self.mine_s.get((cohort, str(scale)), []), self.every_s.get(str(scale), [])
 
     def flags(self, cohort: str) -> list[bool]:
         """The ``shown`` flags of this cohort's rows."""
-        if self.frame is None or cohort not in self.mine:
-            return []
-        return [bool(v) for v in self.mine[cohort]["shown"]]
+        return [bool(r.shown) for r in self.mine.get(cohort, [])]
 
 
 class CohortTables:
@@ -89,18 +92,15 @@ class CohortTables:
                     self.ranges[str(s)] = (float(lo), float(hi))
                 except (TypeError, ValueError):
                     pass
-        self._partners: dict[str, list[str]] | None = None
 
     @staticmethod
-    def _rows(frame: pd.DataFrame | None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-        if frame is None:
-            return {}, pd.DataFrame(columns=list(_EMPTY_ROWS))
-        return _by_cohort(frame), frame.iloc[:0]
+    def _rows(frame: pd.DataFrame | None) -> dict[str, list[Row]]:
+        return {} if frame is None else _by_cohort(_records(frame))
 
-    def rows(self, which: str, cohort: str) -> pd.DataFrame:
+    def rows(self, which: str, cohort: str) -> list[Row]:
         """This cohort's rows of ``responses`` or ``quotes`` (empty when it has none)."""
-        split, none = getattr(self, which)
-        return split.get(cohort, none)
+        split: dict[str, list[Row]] = getattr(self, which)
+        return split.get(cohort, [])
 
     def reportable(self, cohort: str) -> bool:
         return bool(self.info.loc[cohort, "reportable"])
