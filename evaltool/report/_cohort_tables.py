@@ -92,6 +92,7 @@ class CohortTables:
                     self.ranges[str(s)] = (float(lo), float(hi))
                 except (TypeError, ValueError):
                     pass
+        self._find: Any = None
 
     @staticmethod
     def _rows(frame: pd.DataFrame | None) -> dict[str, list[Row]]:
@@ -101,6 +102,15 @@ class CohortTables:
         """This cohort's rows of ``responses`` or ``quotes`` (empty when it has none)."""
         split: dict[str, list[Row]] = getattr(self, which)
         return split.get(cohort, [])
+
+    def partners(self) -> Any:
+        """cohort → the cohorts it pools best with (:func:`~evaltool.analysis.steps.pooled.partner_finder`),
+        ranked from the published counts read once."""
+        if self._find is None:
+            from ..analysis.steps.pooled import partner_finder
+
+            self._find = partner_finder(self.results)
+        return self._find
 
     def reportable(self, cohort: str) -> bool:
         return bool(self.info.loc[cohort, "reportable"])

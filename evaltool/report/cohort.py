@@ -23,7 +23,10 @@ from ._context import check_results
 from .model import Callout, Report, Section, TextBlock
 from .study import SYNTHETIC_BANNER
 
-__all__ = ["build_cohort_report", "cohort_report", "list_cohorts"]
+__all__ = ["build_cohort_report", "cohort_report", "list_cohorts", "write_cohort_reports"]
+
+PARALLEL_FROM = 40
+"""Fewest cohorts for which :func:`write_cohort_reports` builds the reports in worker processes."""
 
 
 def list_cohorts(results: Any) -> list[str]:
@@ -134,6 +137,7 @@ def cohort_report(tables: CohortTables, cid: str, *, name: str | None = None, me
     """The report of cohort ``cid`` (as the tables spell it) from tables split once for all the
     reports of a run; ``members`` (two or more) with ``name`` and the original ``results``
     for a pooled report (see :func:`build_cohort_report`)."""
+    find = tables.partners if results is None else None  # pooled: partners among the original cohorts
     results = tables.results if results is None else results
     members = [cid] if members is None else members
     name = f"Cohort {cid}" if name is None else name
@@ -145,29 +149,30 @@ def cohort_report(tables: CohortTables, cid: str, *, name: str | None = None, me
     if results.synthetic:
         rep = rep.with_banner(SYNTHETIC_BANNER)
     if not tables.reportable(cid):
-        return _too_small(rep, results, name, members, ctx.k)
+        return _too_small(rep, results, name, members, ctx.k, find)
     view = CohortView(tables, cid, name, pooled=len(members) > 1)
     advice = None
     if view.everything_hidden() or (len(members) > 1 and view.mostly_hidden()):
-        advice = _pool_advice(results, members)
+        advice = _pool_advice(results, members, find)
     rep = rep.add_section(view.summary(advice))
     for sec in (*view.changes(), view.said(), view.suggested(), view.about()):
         rep = rep.add_section(sec)
     return rep
 
 
-def _partners(results: Any, members: list[str]) -> list[str]:
-    from ..analysis.steps.pooled import pooling_partners
+def _partners(results: Any, members: list[str], find: Any = None) -> list[str]:
+    from ..analysis.steps.pooled import partner_finder
 
+    find = partner_finder(results) if find is None else find()  # ``find``: gives the run's shared finder
     out: list[str] = []
     for m in members:
-        out += [c for c in pooling_partners(results, m) if c not in members and c not in out]
+        out += [c for c in find(m) if c not in members and c not in out]
     return out
 
 
-def _pool_advice(results: Any, members: list[str]) -> Callout:
+def _pool_advice(results: Any, members: list[str], find: Any = None) -> Callout:
     """What to do when a group's numbers are (mostly) hidden: the pooled report to ask for."""
-    partners = _partners(results, members)
+    partners = _partners(results, members, find)
     one = members[0]
     if len(members) > 1:
         text = ("Most of the pooled numbers are hidden. Pooling helps only where the cohorts' own numbers are hidden "
@@ -185,14 +190,14 @@ def _pool_advice(results: Any, members: list[str]) -> Callout:
     return Callout(text + ".", level="note")
 
 
-def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int) -> Report:
+def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int, find: Any = None) -> Report:
     pooled = len(members) > 1
     what = (f"{name} together are too small for a report: fewer than {k} people took part in them."
             if pooled else f"{name} is too small for a report of its own: fewer than {k} people took part.")
     sec = Section("Summary").add(
         Callout(what + " To protect their anonymity this report shows no results, no counts and no quotes for "
                 + ("these cohorts." if pooled else "this cohort."), level="warning"))
-    partners = _partners(results, members)
+    partners = _partners(results, members, find)
     pool = (f"`evaltool report cohort RESULTS --cohort {members[0]} --with {partners[0]}`" if partners
             else f"`evaltool report cohort RESULTS --cohort {members[0]} --with` and another cohort")
     sec = sec.add(
@@ -212,8 +217,8 @@ def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
 
     The cohort tables are read and split once (:class:`CohortTables`) and the templates
     compiled once, before the reports are built and written in parallel across cores
-    (:func:`evaltool._parallel.fork_map`, when there are many cohorts); each report is the
-    same as :func:`build_cohort_report` would give.
+    (:func:`evaltool._parallel.fork_map`, from :data:`PARALLEL_FROM` cohorts); each report is
+    the same, byte for byte, as :func:`build_cohort_report` would give.
 
     Returns
     -------
@@ -238,4 +243,4 @@ def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
                 out.append((f"cohort_pdf:{c}", rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)))
         return out
 
-    return dict(fork_map(job, items))
+    return dict(fork_map(job, items, min_items=PARALLEL_FROM))
