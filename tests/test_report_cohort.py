@@ -552,3 +552,18 @@ def test_pooled_quotes_come_only_from_member_surveys_with_enough_own_respondents
     assert len(q)
     for r in q.itertuples():
         assert n.get(("C04", str(r.timepoint)), 0) >= 5 or n.get(("C06", str(r.timepoint)), 0) >= 5
+
+
+def test_cohort_reports_written_in_parallel_are_the_reports_built_one_by_one(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch writer (tables split once, reports built in forked workers) gives each cohort
+    the very report build_cohort_report gives, in the cohorts table's order."""
+    import evaltool.report.cohort as cohort_mod
+
+    monkeypatch.setattr(cohort_mod, "PARALLEL_FROM", 1)  # fork even for the example's 8 cohorts
+    monkeypatch.setenv("EVALTOOL_JOBS", "2")
+    paths = cohort_mod.write_cohort_reports(example_results(), tmp_path)
+    assert list(paths) == [f"cohort:{c}" for c in COHORTS]
+    for c in COHORTS:
+        assert paths[f"cohort:{c}"] == tmp_path / f"{c}.html"
+        assert paths[f"cohort:{c}"].read_text(encoding="utf-8") == cohort_html(c)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .cohort import build_cohort_report, list_cohorts
+from .cohort import build_cohort_report, list_cohorts, write_cohort_reports
 from .docx import write_apa_docx
 from .index import build_index, write_index
 from .model import (
@@ -63,7 +63,8 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
         The folder to write into (created if needed). Files written: ``report.html``,
         ``report.docx``, ``cohort_reports/<cohort>.html`` (plus ``.pdf`` versions when
         ``pdf``) and ``index.html``; cohort file names are the safe, distinct names the
-        analysis chose.
+        analysis chose. The cohort reports share one reading of the cohort tables and are
+        built in parallel across cores when there are many (:func:`write_cohort_reports`).
     pdf
         Also write PDFs (needs WeasyPrint's system libraries).
     template_dirs
@@ -96,10 +97,6 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
     if cohorts is not None and len(cohorts):
         cdir = out / "cohort_reports"
         cdir.mkdir(exist_ok=True)
-        for c, stem in zip(cohorts["cohort"], cohorts["file"], strict=True):
-            rep = build_cohort_report(results, str(c), template_dirs=template_dirs)
-            paths[f"cohort:{c}"] = rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)
-            if pdf:
-                paths[f"cohort_pdf:{c}"] = rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)
+        paths.update(write_cohort_reports(results, cdir, pdf=pdf, template_dirs=template_dirs))
     paths["index"] = write_index(results, out)
     return paths

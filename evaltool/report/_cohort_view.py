@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ..analysis import names as N
 from . import _fmt as F
-from ._context import Ctx, table
+from ._cohort_tables import CohortTables, Row, Scoped
 from ._svg import means_svg
 from .model import Callout, FigureBlock, QuoteBlock, Section, TableBlock, TextBlock
 
@@ -38,39 +38,49 @@ def join_words(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def _rows(frame: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
-    if frame is None:
-        return pd.DataFrame(columns=["cohort", "kind", "shown"])
-    return frame[frame["cohort"].astype(str) == cohort]
+def _table(rows: list[dict[str, str]]) -> pd.DataFrame:
+    """A table of formatted text cells (one dict per row), built as one block of objects:
+    the same frame as ``pd.DataFrame(rows)``, without inferring a type per cell."""
+    if not rows:
+        return pd.DataFrame(rows)
+    cols = list(rows[0])
+    return pd.DataFrame(np.array([[r[c] for c in cols] for r in rows], dtype=object), columns=cols)
+
+
+def _keyed(rows: list[Row], key: str) -> dict[Any, Row]:
+    """Rows by the value of their column ``key``."""
+    return {getattr(r, key): r for r in rows}
 
 
 class CohortView:
-    """Formats one group's rows of the cohort tables (``cohort`` is its id in the tables)."""
+    """Formats one group's rows of the cohort tables (``cohort`` is its id in the tables).
 
-    def __init__(self, ctx: Ctx, cohort: str, name: str, *, pooled: bool = False) -> None:
+    ``tables`` holds every cohort's rows, split once for all the reports of a run
+    (:class:`~evaltool.report._cohort_tables.CohortTables`); this view only looks its own up.
+    """
+
+    def __init__(self, tables: CohortTables, cohort: str, name: str, *, pooled: bool = False) -> None:
+        ctx = tables.ctx
         self.ctx, self.cohort, self.k, self.name, self.pooled = ctx, cohort, ctx.k, name, pooled
-        res = ctx.results
-        self.responses = _rows(table(res, N.COHORT_RESPONSES), cohort)
-        self.levels = table(res, N.COHORT_SCALES)
-        self.changes_t = table(res, N.COHORT_CHANGES)
-        self.themes = table(res, N.COHORT_THEMES)
-        self.quotes = _rows(table(res, N.COHORT_QUOTES), cohort)
+        self.responses = tables.rows("responses", cohort)
+        self.levels, self.changes_t, self.themes = tables.levels, tables.changes, tables.themes
+        self.quotes = tables.rows("quotes", cohort)
+        self.ranges = tables.ranges
         self.figures = 0
+        self._flag_list: list[bool] | None = None
 
     # --- what is hidden ---------------------------------------------------------------------
-    def _scope(self, frame: pd.DataFrame | None, scale: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if frame is None:
-            return pd.DataFrame(), pd.DataFrame()
-        f = frame if scale is None else frame[frame[C.SCALE] == scale]
-        return f[(f["scope"] == "cohort") & (f["cohort"] == self.cohort)], f[f["scope"] == "all"]
+    def _scope(self, frame: Scoped, scale: str | None = None) -> tuple[list[Row], list[Row]]:
+        return frame.scope(self.cohort, scale)
 
     def _flags(self) -> list[bool]:
         """The shown flags of every number about this group (responses, levels, changes, themes)."""
-        flags = [bool(v) for v in self.responses["shown"]] if len(self.responses) else []
-        for frame in (self.levels, self.changes_t, self.themes):
-            mine, _ = self._scope(frame)
-            flags += [bool(v) for v in mine["shown"]] if len(mine) else []
-        return flags
+        if self._flag_list is None:
+            flags = [bool(r.shown) for r in self.responses]
+            for frame in (self.levels, self.changes_t, self.themes):
+                flags += frame.flags(self.cohort)
+            self._flag_list = flags
+        return self._flag_list
 
     def everything_hidden(self) -> bool:
         """True when no number about this group can be shown."""
@@ -111,7 +121,7 @@ class CohortView:
 
     def _answered(self) -> str:
         ctx = self.ctx
-        rows = list(self.responses.itertuples())
+        rows = self.responses
         if rows and not any(bool(r.shown) for r in rows):
             text = f"How many people in {self.name} answered each survey is {F.HIDDEN} (see the note below)."
         else:
@@ -140,10 +150,10 @@ class CohortView:
             sec = sec.add(TextBlock("What participants talked about most: "
                                     + join_words([f"{lab} ({pct} of those who answered)" for lab, _, pct, _ in top])
                                     + "."))
-        sug = self.quotes[self.quotes["kind"] == "suggestion"].head(2) if len(self.quotes) else self.quotes
-        if len(sug):
+        sug = [r for r in self.quotes if r.kind == "suggestion"][:2]
+        if sug:
             sec = sec.add(TextBlock("Two of their suggestions:"),
-                          *[QuoteBlock(str(r.quote), str(r.source)) for r in sug.itertuples()])
+                          *[QuoteBlock(str(r.quote), str(r.source)) for r in sug])
         if self.some_hidden():
             sec = sec.add(self.hidden_note())
         if advice is not None:
@@ -165,24 +175,23 @@ class CohortView:
 
     def _headline(self, s: str) -> str | None:
         mine, every = self._scope(self.changes_t, s)
-        if every.empty:
+        if not every:
             return None
         r: Any
-        for r in mine.iloc[::-1].itertuples():
+        for r in reversed(mine):
             if not bool(r.shown) or F.isna(r.mean_diff):
                 continue
             txt = (f"{self.ctx.label(s)}: from {self.ctx.tp_plain(r.time_from)} to {self.ctx.tp_plain(r.time_to)} "
                    f"the group's average {self._change_words(s, r.mean_diff, r.ci_low, r.ci_high)}")
-            a = every[every["contrast"] == r.contrast]
-            if len(a):
-                x = a.iloc[0]
-                txt += (f"; across all participants it "
-                        f"{self._change_words(s, x['mean_diff'], x['ci_low'], x['ci_high'])}")
+            a = [x for x in every if x.contrast == r.contrast]
+            if a:
+                x = a[0]
+                txt += f"; across all participants it {self._change_words(s, x.mean_diff, x.ci_low, x.ci_high)}"
             return txt + "."
-        x = every.iloc[-1]
+        x = every[-1]
         return (f"{self.ctx.label(s)}: this group's change is {F.HIDDEN}; across all participants, from "
-                f"{self.ctx.tp_plain(x['time_from'])} to {self.ctx.tp_plain(x['time_to'])}, the average "
-                f"{self._change_words(s, x['mean_diff'], x['ci_low'], x['ci_high'])}.")
+                f"{self.ctx.tp_plain(x.time_from)} to {self.ctx.tp_plain(x.time_to)}, the average "
+                f"{self._change_words(s, x.mean_diff, x.ci_low, x.ci_high)}.")
 
     def changes(self) -> list[Section]:
         ctx = self.ctx
@@ -193,22 +202,23 @@ class CohortView:
             "group and everyone may be chance."))]
         for s in ctx.primary:
             mine, every = self._scope(self.levels, s)
-            if every.empty:
+            if not every:
                 continue
-            mine = mine.set_index(C.TIMEPOINT)
+            at = _keyed(mine, C.TIMEPOINT)
             rows, pts_c, pts_a = [], {}, {}
             r: Any
-            for r in every.itertuples():
+            for r in every:
                 t: Any = r.timepoint
                 lab = ctx.tp(t)
                 pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
-                shown = t in mine.index and bool(mine.loc[t, "shown"])
-                n_shown = t in mine.index and bool(mine.loc[t, "n_shown"])
+                m = at.get(t)
+                shown = m is not None and bool(m.shown)
+                n_shown = m is not None and bool(m.n_shown)
                 if shown:
-                    pts_c[lab] = (mine.loc[t, "mean"], mine.loc[t, "ci_low"], mine.loc[t, "ci_high"])
+                    pts_c[lab] = (m.mean, m.ci_low, m.ci_high)
                 rows.append({
                     "Survey": lab,
-                    f"{self.name}: people": F.n(mine.loc[t, "n"]) if n_shown else F.HIDDEN,
+                    f"{self.name}: people": F.n(m.n) if n_shown else F.HIDDEN,
                     f"{self.name}: average [{ctx.level} CI]": F.est_ci(*pts_c[lab]) if shown else F.HIDDEN,
                     "All participants: people": F.n(r.n),
                     f"All participants: average [{ctx.level} CI]": F.est_ci(r.mean, r.ci_low, r.ci_high)})
@@ -218,7 +228,7 @@ class CohortView:
             else:
                 sub = sub.add(TextBlock(f"{self.name}'s averages are {F.HIDDEN} for this questionnaire; everyone's "
                                         "are in the table."))
-            sub = sub.add(TableBlock(pd.DataFrame(rows), caption=f"{ctx.label(s)}: average score at each survey"))
+            sub = sub.add(TableBlock(_table(rows), caption=f"{ctx.label(s)}: average score at each survey"))
             ch = self._change_table(s)
             if ch is not None:
                 sub = sub.add(ch)
@@ -226,8 +236,7 @@ class CohortView:
         return out
 
     def _figure(self, s: str, levels: list[str], pts_c: dict, pts_a: dict) -> FigureBlock:
-        info: Any = self.ctx.scales.set_index("scale")
-        rng = (float(info.loc[s, "score_min"]), float(info.loc[s, "score_max"]))
+        rng = self.ranges[s]
         self.figures += 1
         cap = (f"Figure {self.figures}. {self.ctx.label(s)}: average with {self.ctx.level} confidence interval at each "
                f"survey, {self.name} (blue) and all participants (grey). Group averages only.")
@@ -237,24 +246,24 @@ class CohortView:
 
     def _change_table(self, s: str) -> TableBlock | None:
         mine, every = self._scope(self.changes_t, s)
-        if every.empty:
+        if not every:
             return None
-        mine = mine.set_index("contrast")
+        at = _keyed(mine, "contrast")
         lv = self.ctx.level
         rows = []
         a: Any
-        for a in every.itertuples():
-            shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "shown"])
-            n_shown = a.contrast in mine.index and bool(mine.loc[a.contrast, "n_shown"])
-            r = mine.loc[a.contrast] if shown else None
+        for a in every:
+            m = at.get(a.contrast)
+            shown = m is not None and bool(m.shown)
+            n_shown = m is not None and bool(m.n_shown)
             rows.append({
                 "Change": f"{self.ctx.tp(a.time_from)} to {self.ctx.tp_plain(a.time_to)}",
-                f"{self.name}: people": F.n(mine.loc[a.contrast, "n_pairs"]) if n_shown else F.HIDDEN,
-                f"{self.name}: change [{lv} CI]": F.est_ci(r["mean_diff"], r["ci_low"], r["ci_high"])
-                if r is not None else F.HIDDEN,
+                f"{self.name}: people": F.n(m.n_pairs) if n_shown else F.HIDDEN,
+                f"{self.name}: change [{lv} CI]": F.est_ci(m.mean_diff, m.ci_low, m.ci_high)
+                if shown else F.HIDDEN,
                 "All participants: people": F.n(a.n_pairs),
                 f"All participants: change [{lv} CI]": F.est_ci(a.mean_diff, a.ci_low, a.ci_high)})
-        return TableBlock(pd.DataFrame(rows), caption=f"{self.ctx.label(s)}: change since the first survey",
+        return TableBlock(_table(rows), caption=f"{self.ctx.label(s)}: change since the first survey",
                           note="People who answered both surveys; change = later − earlier.")
 
     def _theme_rows(self) -> list[tuple[str, int | None, str, str]]:
@@ -262,13 +271,13 @@ class CohortView:
         shown ones first (largest first), hidden ones after in codebook order, so the order
         never depends on a hidden value."""
         mine, every = self._scope(self.themes)
-        if mine.empty:
+        if not mine:
             return []
-        share = dict(zip(every[C.CODE], every["percent"], strict=True))
-        shown_all = dict(zip(every[C.CODE], every["shown"], strict=True))
+        share = {x.code: x.percent for x in every}
+        shown_all = {x.code: x.shown for x in every}
         out = []
         r: Any
-        for i, r in enumerate(mine.itertuples()):
+        for i, r in enumerate(mine):
             ok = bool(r.shown) and not F.isna(r.percent)
             n = int(r.n_people) if ok else None
             pct_all = F.pct(share.get(r.code)) if shown_all.get(r.code, False) else F.HIDDEN
@@ -279,10 +288,10 @@ class CohortView:
     def said(self) -> Section:
         sec = Section("What participants said")
         mine, every = self._scope(self.themes)
-        if mine.empty:
+        if not mine:
             return sec.add(Callout("There are no coded free-text answers to summarise.", level="note"))
-        n_resp = mine["n_respondents"].iloc[0]
-        n_all = every["n_respondents"].iloc[0] if len(every) else None
+        n_resp = mine[0].n_respondents
+        n_all = every[0].n_respondents if every else None
         of = F.n(n_resp) if not F.isna(n_resp) else F.HIDDEN
         intro = (f"{F.n(n_resp)} people in {self.name} answered at least one open question. " if not F.isna(n_resp)
                  else f"The number of people in {self.name} who answered open questions is {F.HIDDEN}. ")
@@ -292,16 +301,19 @@ class CohortView:
                  f"All participants: % who mentioned it (of {F.n(n_all)} people)": pct_all}
                 for lab, _, pct, pct_all in self._theme_rows()]
         sec = sec.add(TextBlock(intro), TableBlock(
-            pd.DataFrame(rows), caption="Themes in the open answers",
+            _table(rows), caption="Themes in the open answers",
             note=f"{F.HIDDEN}: mentioned by at least one but fewer than {self.k} people, or needed to protect another "
                  "hidden number. 0% means nobody in the group mentioned it."))
-        q = self.quotes[self.quotes["kind"] == "theme"] if len(self.quotes) else self.quotes
-        if len(q):
-            labels = dict(zip(every[C.CODE], every["label"], strict=True))
+        q = [r for r in self.quotes if r.kind == "theme"]
+        if q:
+            labels = {x.code: x.label for x in every}
+            by_code: dict[Any, list[Any]] = {}
+            for r in q:
+                by_code.setdefault(r.code, []).append(r)
             blocks: list[Any] = [TextBlock("In their own words (redacted):")]
-            for code, grp in q.groupby(C.CODE, sort=False):
+            for code, grp in by_code.items():
                 blocks.append(TextBlock(f"{labels.get(code, code)}:"))
-                blocks += [QuoteBlock(str(r.quote), str(r.source)) for r in grp.itertuples()]
+                blocks += [QuoteBlock(str(r.quote), str(r.source)) for r in grp]
             sec = sec.add(*blocks)
         else:
             sec = sec.add(TextBlock(self._no_quotes()))
@@ -309,9 +321,9 @@ class CohortView:
 
     def suggested(self) -> Section:
         sec = Section("What they suggested")
-        q = self.quotes[self.quotes["kind"] == "suggestion"] if len(self.quotes) else self.quotes
-        if len(q):
-            return sec.add(*[QuoteBlock(str(r.quote), str(r.source)) for r in q.itertuples()])
+        q = [r for r in self.quotes if r.kind == "suggestion"]
+        if q:
+            return sec.add(*[QuoteBlock(str(r.quote), str(r.source)) for r in q])
         return sec.add(TextBlock("No suggestions can be shown: none were identified in this group's open answers, "
                                  f"or fewer than {self.k} people made one, or too few people answered in their "
                                  "own words at each survey."))

@@ -17,12 +17,16 @@ from typing import Any
 
 from ..analysis import names as N
 from ..errors import EvaltoolError
+from ._cohort_tables import CohortTables
 from ._cohort_view import VALUES, CohortView, join_words
-from ._context import check_results, make_ctx
+from ._context import check_results
 from .model import Callout, Report, Section, TextBlock
 from .study import SYNTHETIC_BANNER
 
-__all__ = ["build_cohort_report", "list_cohorts"]
+__all__ = ["build_cohort_report", "cohort_report", "list_cohorts", "write_cohort_reports"]
+
+PARALLEL_FROM = 40
+"""Fewest cohorts for which :func:`write_cohort_reports` builds the reports in worker processes."""
 
 
 def list_cohorts(results: Any) -> list[str]:
@@ -117,47 +121,58 @@ def build_cohort_report(results: Any, cohort: str | Sequence[str], *,
     ids = [cohort] if isinstance(cohort, str) else list(cohort)
     if len(ids) == 1:
         cid = resolve_cohort(results, ids[0])
-        name, members, res = f"Cohort {cid}", [cid], results
-    else:
-        from ..analysis.steps.pooled import pooled_summaries
+        return cohort_report(CohortTables(results), cid)
+    from ..analysis.steps.pooled import pooled_summaries
 
-        pooled = pooled_summaries(results, ids)
-        cid = str(pooled[N.COHORTS]["cohort"].iloc[0])
-        members = cid.split(" + ")
-        name = f"Cohorts {join_words(members)}"
-        res = dataclasses.replace(results, tables={**results.tables, **pooled})
-    ctx = make_ctx(res)
-    info = res.tables[N.COHORTS].set_index("cohort")
+    pooled = pooled_summaries(results, ids)
+    cid = str(pooled[N.COHORTS]["cohort"].iloc[0])
+    members = cid.split(" + ")
+    res = dataclasses.replace(results, tables={**results.tables, **pooled})
+    return cohort_report(CohortTables(res), cid, name=f"Cohorts {join_words(members)}", members=members,
+                         results=results)
+
+
+def cohort_report(tables: CohortTables, cid: str, *, name: str | None = None, members: list[str] | None = None,
+                  results: Any = None) -> Report:
+    """The report of cohort ``cid`` (as the tables spell it) from tables split once for all the
+    reports of a run; ``members`` (two or more) with ``name`` and the original ``results``
+    for a pooled report (see :func:`build_cohort_report`)."""
+    find = tables.partners if results is None else None  # pooled: partners among the original cohorts
+    results = tables.results if results is None else results
+    members = [cid] if members is None else members
+    name = f"Cohort {cid}" if name is None else name
+    ctx = tables.ctx
     title = f"{name}{' (pooled)' if len(members) > 1 else ''}: feedback report"
     rep = Report(title=title, subtitle=results.study.name, template="cohort_report.html.j2")
     rep = rep.with_meta(generated=_dt.date.today().isoformat(), threshold=ctx.k, cohort=cid,
                         pooled=len(members) > 1)
     if results.synthetic:
         rep = rep.with_banner(SYNTHETIC_BANNER)
-    if not bool(info.loc[cid, "reportable"]):
-        return _too_small(rep, results, name, members, ctx.k)
-    view = CohortView(ctx, cid, name, pooled=len(members) > 1)
+    if not tables.reportable(cid):
+        return _too_small(rep, results, name, members, ctx.k, find)
+    view = CohortView(tables, cid, name, pooled=len(members) > 1)
     advice = None
     if view.everything_hidden() or (len(members) > 1 and view.mostly_hidden()):
-        advice = _pool_advice(results, members)
+        advice = _pool_advice(results, members, find)
     rep = rep.add_section(view.summary(advice))
     for sec in (*view.changes(), view.said(), view.suggested(), view.about()):
         rep = rep.add_section(sec)
     return rep
 
 
-def _partners(results: Any, members: list[str]) -> list[str]:
-    from ..analysis.steps.pooled import pooling_partners
+def _partners(results: Any, members: list[str], find: Any = None) -> list[str]:
+    from ..analysis.steps.pooled import partner_finder
 
+    find = partner_finder(results) if find is None else find()  # ``find``: gives the run's shared finder
     out: list[str] = []
     for m in members:
-        out += [c for c in pooling_partners(results, m) if c not in members and c not in out]
+        out += [c for c in find(m) if c not in members and c not in out]
     return out
 
 
-def _pool_advice(results: Any, members: list[str]) -> Callout:
+def _pool_advice(results: Any, members: list[str], find: Any = None) -> Callout:
     """What to do when a group's numbers are (mostly) hidden: the pooled report to ask for."""
-    partners = _partners(results, members)
+    partners = _partners(results, members, find)
     one = members[0]
     if len(members) > 1:
         text = ("Most of the pooled numbers are hidden. Pooling helps only where the cohorts' own numbers are hidden "
@@ -175,14 +190,14 @@ def _pool_advice(results: Any, members: list[str]) -> Callout:
     return Callout(text + ".", level="note")
 
 
-def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int) -> Report:
+def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int, find: Any = None) -> Report:
     pooled = len(members) > 1
     what = (f"{name} together are too small for a report: fewer than {k} people took part in them."
             if pooled else f"{name} is too small for a report of its own: fewer than {k} people took part.")
     sec = Section("Summary").add(
         Callout(what + " To protect their anonymity this report shows no results, no counts and no quotes for "
                 + ("these cohorts." if pooled else "this cohort."), level="warning"))
-    partners = _partners(results, members)
+    partners = _partners(results, members, find)
     pool = (f"`evaltool report cohort RESULTS --cohort {members[0]} --with {partners[0]}`" if partners
             else f"`evaltool report cohort RESULTS --cohort {members[0]} --with` and another cohort")
     sec = sec.add(
@@ -194,3 +209,38 @@ def _too_small(rep: Report, results: Any, name: str, members: list[str], k: int)
         Callout(VALUES, level="privacy"),
     )
     return rep.add_section(sec)
+
+
+def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
+                         template_dirs: Sequence[str | Path] = ()) -> dict[str, Path]:
+    """Write one report per cohort into ``cdir`` (``<file>.html``, and ``.pdf`` when ``pdf``).
+
+    The cohort tables are read and split once (:class:`CohortTables`) and the templates
+    compiled once, before the reports are built and written in parallel across cores
+    (:func:`evaltool._parallel.fork_map`, from :data:`PARALLEL_FROM` cohorts); each report is
+    the same, byte for byte, as :func:`build_cohort_report` would give.
+
+    Returns
+    -------
+    dict
+        ``{"cohort:<id>": path, "cohort_pdf:<id>": path}`` in the cohorts table's order.
+    """
+    from .._parallel import fork_map
+    from .render import template_environment
+
+    cohorts = results.tables[N.COHORTS]
+    items = [(str(c), str(stem)) for c, stem in zip(cohorts["cohort"], cohorts["file"], strict=True)]
+    tables = CohortTables(results)
+    env = template_environment(template_dirs)
+    env.get_template("cohort_report.html.j2")  # compiled once, before the workers fork
+
+    def job(chunk: Sequence[tuple[str, str]]) -> list[tuple[str, Path]]:
+        out: list[tuple[str, Path]] = []
+        for c, stem in chunk:
+            rep = cohort_report(tables, c)
+            out.append((f"cohort:{c}", rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)))
+            if pdf:
+                out.append((f"cohort_pdf:{c}", rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)))
+        return out
+
+    return dict(fork_map(job, items, min_items=PARALLEL_FROM))

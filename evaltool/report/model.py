@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["Callout", "FigureBlock", "LinkList", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock"]
@@ -52,6 +53,9 @@ class Callout:
     kind: Literal["callout"] = "callout"
 
 
+_OBJECT = np.dtype(object)
+
+
 @dataclass(frozen=True)
 class TableBlock:
     """A table with display formatting; the frame itself keeps full precision.
@@ -81,8 +85,10 @@ class TableBlock:
 
         cols = list(self.frame.columns)
         header = [self.labels.get(c, c) for c in cols]
-        body = [[format_cell(v, self.formats.get(c)) for c, v in zip(cols, row, strict=True)]
-                for row in self.frame.itertuples(index=False, name=None)]
+        text = all(isinstance(dt, pd.StringDtype) or dt == _OBJECT for dt in self.frame.dtypes)
+        rows: Any = (self.frame.to_numpy(dtype=object).tolist() if text  # text cells: one conversion, same values
+                     else self.frame.itertuples(index=False, name=None))
+        body = [[format_cell(v, self.formats.get(c)) for c, v in zip(cols, row, strict=True)] for row in rows]
         return header, body
 
 

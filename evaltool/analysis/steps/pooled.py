@@ -35,7 +35,7 @@ each small cohort once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,7 +62,7 @@ from .cohorts import (
 from .pooled_cells import decide_pooled
 from .quotes import pick_quotes, redaction_options, source_text
 
-__all__ = ["POOLED_NEEDS", "pool_label", "pooled_summaries", "pooling_partners"]
+__all__ = ["POOLED_NEEDS", "partner_finder", "pool_label", "pooled_summaries", "pooling_partners"]
 
 POOLED_NEEDS = (N.PARTICIPANTS, N.SCORES)
 """Research-only tables a pooled summary needs (plus free_text and codings for themes)."""
@@ -442,13 +442,35 @@ def pooling_partners(results: Any, cohort: str) -> list[str]:
     >>> pooling_partners(analyse(example_study_path()), "C06")[:1]
     ['C04']
     """
+    return partner_finder(results)(cohort)
+
+
+def partner_finder(results: Any) -> Callable[[str], list[str]]:
+    """:func:`pooling_partners` for many cohorts: the published counts are read once, and
+    each cohort's partners are then ranked in one vectorised pass (not a scan per cohort).
+
+    Examples
+    --------
+    >>> from evaltool.analysis import analyse
+    >>> from evaltool.examples import example_study_path
+    >>> partner_finder(analyse(example_study_path()))("C06")[:1]
+    ['C04']
+    """
     r = results.tables.get(N.COHORT_RESPONSES)
     if r is None or len(r) == 0:
-        return []
+        return lambda cohort: []
     shown = r.assign(timepoint=r[C.TIMEPOINT].astype(str)).pivot(index="cohort", columns=C.TIMEPOINT,
                                                                   values="shown").astype(bool)
-    if cohort not in shown.index:
-        return []
-    mine = ~shown.loc[cohort]
-    score = {c: int((mine & ~shown.loc[c]).sum()) for c in shown.index if c != cohort}
-    return [c for c, s in sorted(score.items(), key=lambda kv: (-kv[1], kv[0])) if s > 0]
+    hidden = ~shown.to_numpy(dtype=bool)
+    names = [str(c) for c in shown.index]
+    row = {c: i for i, c in enumerate(shown.index)}
+
+    def partners(cohort: str) -> list[str]:
+        if cohort not in row:
+            return []
+        i = row[cohort]
+        score = (hidden & hidden[i]).sum(axis=1)
+        score[i] = 0
+        return [names[j] for j in sorted(np.flatnonzero(score > 0), key=lambda j: (-int(score[j]), names[j]))]
+
+    return partners

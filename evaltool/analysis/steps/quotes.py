@@ -62,12 +62,15 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
     if cod.empty:
         return []
     ex = exemplar_quotes(cod, answers, n=per_code + 6, redact=redact, codebook=codebook, max_chars=max_chars)
-    where = answers.drop_duplicates(C.RESPONSE_ID).set_index(C.RESPONSE_ID)
+    where = _sources(answers, set(ex[C.RESPONSE_ID]))
+    of_code: dict[Any, list[Any]] = {}  # each code's quotes in order: one pass over ``ex``, not a scan per code
+    for r in ex.itertuples(index=False):
+        of_code.setdefault(r.code, []).append(r)
     rows: list[dict[str, Any]] = []
     for code in codes:
         cap = per_code if limits is None else min(per_code, limits.get(code, 0))
         taken = 0
-        for r in ex[ex[C.CODE] == code].itertuples(index=False):
+        for r in of_code.get(code, ()):
             if taken >= cap:
                 break
             text = str(r.quote)
@@ -78,11 +81,22 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
                 continue
             used.add(key)
             taken += 1
-            rid: Any = r.response_id
-            w = where.loc[rid]
-            rows.append({"code": code, "rank": taken, "quote": text,
-                         C.TIMEPOINT: str(w[C.TIMEPOINT]), C.QUESTION: str(w.get(C.QUESTION, ""))})
+            tp, question = where[r.response_id]
+            rows.append({"code": code, "rank": taken, "quote": text, C.TIMEPOINT: str(tp), C.QUESTION: str(question)})
     return rows
+
+
+def _sources(answers: pd.DataFrame, ids: set[Any]) -> dict[Any, tuple[Any, Any]]:
+    """``response_id → (timepoint, question)`` for the answers in ``ids`` (first row of each
+    id; question ``""`` when ``answers`` has none)."""
+    rid = answers[C.RESPONSE_ID].tolist()
+    tps = answers[C.TIMEPOINT].tolist()
+    qs = answers[C.QUESTION].tolist() if C.QUESTION in answers.columns else [""] * len(rid)
+    out: dict[Any, tuple[Any, Any]] = {}
+    for i, t, q in zip(rid, tps, qs, strict=True):
+        if i in ids and i not in out:
+            out[i] = (t, q)
+    return out
 
 
 def quote_pool(codings: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
