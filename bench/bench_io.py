@@ -121,8 +121,8 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     # rows are Qualtrics' header rows 2 and 3)
     agree = all(
         len(e.data) == t.num_rows - 2
-        and e.data["Q1_1"].fillna("").tolist() == [v or "" for v in t.column("Q1_1").to_pylist()[2:]]
-        and e.data["Q5"].fillna("").tolist() == [v or "" for v in t.column("Q5").to_pylist()[2:]]
+        and e.data["Q1_1"].astype(object).fillna("").tolist() == [v or "" for v in t.column("Q1_1").to_pylist()[2:]]
+        and e.data["Q5"].astype(object).fillna("").tolist() == [v or "" for v in t.column("Q5").to_pylist()[2:]]
         for e, t in zip(exports, tables, strict=True)
     )
     if sum(len(e.data) for e in exports) != WAVES * n:

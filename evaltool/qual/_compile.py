@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _patterns as P
 from . import _compile_cache as _cache
+from . import _patterns as P
 from . import _prefilter as F
 from .codebook import Code, Codebook
 

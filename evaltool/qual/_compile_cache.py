@@ -36,8 +36,8 @@ from typing import Any
 
 try:  # CPython's regular expression internals; without them the cache is off
     import _sre
-    from re import _compiler as _re_compiler
-    from re import _parser as _re_parser
+    from re import _compiler as _re_compiler  # type: ignore[attr-defined]
+    from re import _parser as _re_parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - another Python implementation
     _sre = None  # type: ignore[assignment]
 

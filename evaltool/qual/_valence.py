@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from . import _engine as E
 from ._question_rules import question_mask, rule_questions
@@ -382,7 +381,7 @@ def _by_question(texts: list[str], questions: list[str], comp: E.Compiled, empty
                  circumstance: np.ndarray) -> None:
     """Denials, opening denials and question defaults (into ``label``, ``basis``, ``evidence``).
     An opening denial explained only by a circumstance ("not yet, been off sick since") is
-    neutral (CODEBOOK.md: a circumstance such as leave)."""
+    neutral (docs/codebook.md: a circumstance such as leave)."""
     rule = _question_rule(questions, comp)
     opening = comp.denial_start
     for i in range(len(texts)):

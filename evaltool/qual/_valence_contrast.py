@@ -1,7 +1,7 @@
 """Reservations after approval: "helpful overall, though it felt a bit scripted" is mixed
 (private; used by :func:`evaltool.qual._valence.answer_valence`).
 
-CODEBOOK.md: an answer is ``mixed`` when it carries "both approval and criticism or a wish for
+docs/codebook.md: an answer is ``mixed`` when it carries "both approval and criticism or a wish for
 change". The lexicons find criticism they know ("too long", "rushed"); a reservation often
 uses words no lexicon lists ("the slides need updating", "it was hard to find a quiet room",
 "could be spread over two half days"). What marks it is the structure: approval, then a

@@ -211,7 +211,7 @@ class CohortView:
                 t: Any = r.timepoint
                 lab = ctx.tp(t)
                 pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
-                m = at.get(t)
+                m: Any = at.get(t)
                 shown = m is not None and bool(m.shown)
                 n_shown = m is not None and bool(m.n_shown)
                 if shown:
@@ -253,7 +253,7 @@ class CohortView:
         rows = []
         a: Any
         for a in every:
-            m = at.get(a.contrast)
+            m: Any = at.get(a.contrast)
             shown = m is not None and bool(m.shown)
             n_shown = m is not None and bool(m.n_shown)
             rows.append({

@@ -21,9 +21,9 @@ import pandas as pd
 from .. import columns as C
 from .._yaml import FileProblem
 from ..errors import StudyError
+from ..io._lean import release_memory
 from . import _participants as P
 from . import _waves as W
-from ..io._lean import release_memory
 from .ids import normalise_ids, pad_widths
 from .load import StudyFile, load_study
 from .resolve import ResolvedCodebook, StudyInstrument
@@ -247,7 +247,9 @@ def _frames(waves: list[W.Wave], study: StudyFile, excluded: list[pd.DataFrame],
     is held twice (as read and as framed) at any moment; answers are held once."""
     from .checks import date_problems
 
-    kept, parts, offset = [], {}, 0
+    kept: list[pd.DataFrame] = []
+    parts: dict[Any, Any] = {}
+    offset = 0
     for k, wave in enumerate(waves):
         frame = W.frame_of(wave, study, W.exclude_empty(wave, study), offset)
         offset += wave.n_rows
@@ -426,12 +428,12 @@ def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None]
     held = list(_participants(_frames(waves, study, excluded, problems), study, problems,
                               {w.source: w.id_column for w in waves}))
     release_memory()
-    excl = pd.concat(excluded + [held.pop()], ignore_index=True).rename(columns={"_reason": C.REASON})
+    excl: pd.DataFrame = pd.concat(excluded + [held.pop()], ignore_index=True).rename(columns={"_reason": C.REASON})
     excluded.clear()
     return _linked(study, waves, inputs, held, excl, problems)
 
 
-def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], held: list[pd.DataFrame],
+def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], held: list[Any],
             excl: pd.DataFrame, problems: list[dict]) -> LinkedStudy:
     """The last step: the wide table, free text, problems and counts, as one LinkedStudy.
 
