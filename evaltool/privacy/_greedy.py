@@ -25,7 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .decide import _Atoms
 
 _STUDY_COST = 1e9
-_LIMIT = 64  # candidate atoms of other cohorts examined per failing atom (cheapest first)
+_LIMIT = 64
+"""Candidate atoms examined per failing atom, cheapest first: atoms of other cohorts (option
+3), and neighbours in the same cohort cells (option 1) when there are more than this many
+(large cohorts at national scale). Any choice is safe — the next round checks every atom
+again — so the limit only bounds the work per round (it was quadratic in the neighbours)."""
 
 
 class Chooser:
@@ -127,7 +131,12 @@ class Chooser:
         near.discard(a)
         local = sorted(x for x in near if self.var_l[x] == var)
         mine = frozenset(sig)
-        out = [self._option(a, local, mine.symmetric_difference(self.fsig(b))) for b in local]
+        hides = [(mine.symmetric_difference(self.fsig(b)), b) for b in local]
+        if len(local) > _LIMIT:  # many atoms in the same cohort cells: the cheapest merges only
+            hides = sorted(hides, key=lambda x: (sum(self.cost_l[c] for c in x[0]), x[1]))[:_LIMIT]
+            hides.sort(key=lambda x: x[1])
+            local = [b for _, b in hides]
+        out = [self._option(a, local, hide) for hide, _ in hides]
         if group:
             out.append(self._option(a, local, frozenset(group)))
         else:

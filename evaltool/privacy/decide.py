@@ -313,9 +313,12 @@ def _rounds(prob: Problem, table: pd.DataFrame, active: np.ndarray, reason: np.n
         touched = np.zeros(prob.n_cells, dtype=bool)
         if cells:   # complements first; the atoms are checked again next round
             for c in cells:
-                hide, why = _complement_cell(prob, table, active, c)
-                _hide(active, touched, reason, note, [hide], why, "hidden to protect another group")
-            continue
+                got = _complement_cell(prob, table, active, c)
+                if got is not None:
+                    _hide(active, touched, reason, note, [got[0]], got[1], "hidden to protect another group")
+            if touched.any():
+                continue
+            return   # nothing shown is left to hide
         order = bad[np.lexsort((atoms.rep[bad], atoms.var[bad], atoms.size[bad]))] if len(bad) else bad
         for a in order.tolist():
             sig = chooser.sig(a)
@@ -346,15 +349,19 @@ def _kinds(table: pd.DataFrame) -> np.ndarray:
     return np.asarray(got)
 
 
-def _complement_cell(prob: Problem, table: pd.DataFrame, active: np.ndarray, c: int) -> tuple[int, str]:
+def _complement_cell(prob: Problem, table: pd.DataFrame, active: np.ndarray, c: int) -> tuple[int, str] | None:
     """A shown cell to hide so that hidden cell ``c`` (fewer than k people) stops being
     recoverable: the cheapest shown cell of the same kind (scale, statistic, timepoint or
     contrast) in another group, else that kind's all-participants cell, else the cheapest shown
-    cell of the scale."""
+    cell of the scale, else the cheapest shown cell (None when nothing is shown)."""
     kinds = _kinds(table)
     same = (kinds == kinds[c]) & active
     scale = table["scale"].astype(str).to_numpy()
     pool = np.flatnonzero(same) if same.any() else np.flatnonzero(active & (scale == scale[c]))
+    if not len(pool):   # the other cells that give it away are of other scales (joint counts)
+        pool = np.flatnonzero(active)
+    if not len(pool):
+        return None
     pick = int(min(pool.tolist(), key=lambda x: (prob.cost[x], x)))
     label = str(table.loc[c, "label"])
     return pick, f"hidden to protect another group: otherwise '{label}' could be worked out from the other shown numbers"
