@@ -5,18 +5,18 @@ page alone by a helper who never saw the rules; ``blind2_pii.yaml``: 263 texts w
 details planted by a second helper (spans marked by kind). Neither was used to write or tune
 rules; the metrics are in ``tests/_blind_metrics.py``.
 
-Measured on 2026-12-05/06 after the qual13b rules (the first measurement, before qual13, in
-brackets):
+Measured on 2026-12-06 after the val13 and redact13 work (the first measurement, before qual13,
+in brackets):
 
 * rule coder, macro κ over 12 codes with the question: 0.801 (0.757), weakest code 0.665
   (reframing_resilience);
 * coding by example (trained on a random half, tested on the other half, 5 splits), the model
-  alone: 0.764 (≈ 0.04); what the coder chose per code: 0.796;
-* valence (4 categories), Cohen's κ: 0.598 (0.28), agreement 73.7 %;
-* redaction: 235 of 268 planted spans removed, recall 0.877 (0.64); other words removed 0.7 %.
+  alone: 0.771 (≈ 0.04); what the coder chose per code: 0.796;
+* valence (4 categories), Cohen's κ: 0.652 (0.28), agreement 77.1 %;
+* redaction: 255 of 268 planted spans removed, recall 0.951 (0.64); other words removed 0.13 %.
 
-The issue's goals not yet met are valence κ ≥ 0.65 and redaction recall ≥ 0.95. The floors
-below are the measured values rounded down: a regression guard, not a target.
+The floors below are the measured values rounded down (valence and redaction: the issue's
+goals, which the measured values just clear): a regression guard, not a target.
 """
 
 from __future__ import annotations
@@ -51,10 +51,10 @@ def test_coding_by_example_on_blind_set_2() -> None:
 
 def test_valence_on_blind_set_2() -> None:
     kappa, agree = valence_kappa(BLIND2)
-    assert kappa >= 0.59 and agree >= 0.73
+    assert kappa >= 0.65 and agree >= 0.77
 
 
 def test_redaction_on_blind_set_2() -> None:
     by_kind, other = redaction_recall(BLIND2_PII)
-    assert by_kind.loc["(all)", "recall"] >= 0.87, by_kind["recall"].round(2).to_dict()
+    assert by_kind.loc["(all)", "recall"] >= 0.95, by_kind["recall"].round(2).to_dict()
     assert other <= 0.01
