@@ -158,9 +158,10 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
     if missing:
         raise ParameterError(f"The codings lack the column(s) {missing}.",
                              fix=f"columns present: {list(codings.columns)}.")
-    key = answers[C.RESPONSE_ID].astype(str)
+    # ids as Python str in object arrays: hash lookups (pandas' Arrow-backed str isin loops in Python)
+    key = pd.Index(answers[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), dtype=object)
     text = pd.Series(answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object), index=key)
-    rid = codings[C.RESPONSE_ID].astype(str)
+    rid = pd.Series(codings[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), index=codings.index, dtype=object)
     known = rid.isin(key).to_numpy()
     length = text.reindex(rid.to_numpy()).str.len().fillna(0).to_numpy(dtype="int64")
     start = pd.to_numeric(codings[C.START], errors="coerce") if C.START in codings else pd.Series(np.nan, index=codings.index)
