@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -15,6 +16,8 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Compiled codebooks go to a cache folder shared by the test workers, not the user's ~/.cache.
+os.environ.setdefault("EVALTOOL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "evaltool-test-cache"))
 
 REFERENCE = Path(__file__).parent / "reference"
 
