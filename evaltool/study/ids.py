@@ -104,11 +104,13 @@ def normalise_ids(raw: pd.Series, spec: IdSpec, widths: dict[str, int] | None = 
 _LOOKALIKES = str.maketrans("OILSZ", "01152")  # O→0, I→1, L→1, S→5, Z→2
 
 
+_NOT_SKELETON = re.compile(r"[^A-Z0-9@.]")
+_PADDING = re.compile(r"(?<=\D)0+(?=\d)|^0+(?=\d)")
+
+
 def _skeleton(x: str) -> str:
     """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding."""
-    y = x.upper().translate(_LOOKALIKES)
-    y = re.sub(r"[^A-Z0-9@.]", "", y)
-    return re.sub(r"(?<=\D)0+(?=\d)|^0+(?=\d)", "", y)
+    return _PADDING.sub("", _NOT_SKELETON.sub("", x.upper().translate(_LOOKALIKES)))
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -141,6 +143,9 @@ def _transposed(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, list[str]]:
     """Known ids an unmatched id is a *typing slip* of: equal after O→0, I/L→1, S→5, Z→2,
     separators and leading zeros removed, or with two neighbouring characters swapped.
@@ -163,7 +168,7 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
     for u in unmatched:
         hits = set(by_skel.get(_skeleton(u), [])) - {u}
-        if not hits and brute and re.search(r"[A-Za-z]", u):  # plain numbers (REDCap records 12, 21) are not slips
+        if not hits and brute and _LETTER.search(u):  # plain numbers (REDCap records 12, 21) are not slips
             hits = {k for k in known if _transposed(u.upper(), k.upper())}
         if hits:
             out[u] = sorted(hits)
