@@ -42,12 +42,15 @@ def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> t
                                     "remove the extra submission, or choose exclusions.duplicates: "
                                     "first, last or most_complete"))
         return kept, none
+    # only the columns that decide are sorted (the rows' order is all that is needed; the
+    # file order is unique, so the order is the one of sorting the whole frame)
+    keys = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, "_answered", "_file_order"]]
     if rule == "first":
-        order = kept.sort_values("_file_order")
+        order = keys.sort_values("_file_order")
     elif rule == "last":
-        order = kept.sort_values("_file_order", ascending=False)
+        order = keys.sort_values("_file_order", ascending=False)
     else:
-        order = kept.sort_values(["_answered", "_file_order"], ascending=[False, False])
+        order = keys.sort_values(["_answered", "_file_order"], ascending=[False, False])
     keep_idx = order.drop_duplicates([C.PARTICIPANT_ID, C.TIMEPOINT], keep="first").index
     drop = kept.index.difference(keep_idx)
     removed = kept.loc[drop, EXCLUDED[:-1]].assign(_reason=_WHY[rule])

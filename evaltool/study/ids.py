@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -108,8 +109,12 @@ _NOT_SKELETON = re.compile(r"[^A-Z0-9@.]")
 _PADDING = re.compile(r"(?<=\D)0+(?=\d)|^0+(?=\d)")
 
 
+@lru_cache(maxsize=1 << 18)
 def _skeleton(x: str) -> str:
-    """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding."""
+    """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding.
+
+    Cached (bounded): one linking looks the same ids up several times (held-back ids per
+    timepoint, then the match report's suggestions)."""
     return _PADDING.sub("", _NOT_SKELETON.sub("", x.upper().translate(_LOOKALIKES)))
 
 
