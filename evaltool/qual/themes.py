@@ -296,8 +296,10 @@ def _answers_to_model(answers: pd.DataFrame, uncoded_only: bool,
     if codings is None or C.RESPONSE_ID not in codings.columns:
         raise ParameterError("uncoded_only=True needs the codings (with 'response_id').",
                              fix="pass codings=code(answers, codebook).")
-    coded = set(codings[C.RESPONSE_ID].astype(str))
-    return answers[~answers[C.RESPONSE_ID].astype(str).isin(coded)]
+    # compared as Python strings: pandas' isin of Arrow-backed text is ~15× slower here
+    coded = pd.unique(codings[C.RESPONSE_ID].astype(str).to_numpy(dtype=object))
+    ids = pd.Series(answers[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), dtype=object)
+    return answers[~ids.isin(coded).to_numpy(dtype=bool)]
 
 
 def _vectorise(texts: pd.Series, stop_words: Any) -> tuple[Any, Any]:
