@@ -73,9 +73,11 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
     allowed = {order[t] for t in study.spec.participant_id.new_participants_at}
     late = first[(first > 0) & ~first.isin(list(allowed))]
     held: dict[str, list[str]] = {}
+    ids = first.index.to_numpy(dtype=object)  # Python strings once (not an Arrow scan per rank)
+    late_ids = late.index.to_numpy(dtype=object)
     for rank in sorted(set(late)):
-        earlier = first.index[first < rank]
-        held.update(typo_matches(list(late.index[late == rank]), list(earlier)))
+        held.update(typo_matches(late_ids[(late == rank).to_numpy()].tolist(),
+                                 ids[(first < rank).to_numpy()].tolist()))
     if not held:
         return kept, pd.DataFrame(columns=EXCLUDED), held
     mask = kept[C.PARTICIPANT_ID].isin(list(held)).to_numpy(dtype=bool)
