@@ -277,7 +277,9 @@ class Draft:
         return warnings
 
     def finish(self) -> Export:
-        data, control = clean_controls(self.data)
+        # a parsed text file whose bytes hold no control character has none in any cell
+        no_controls = getattr(self.src, "controls", None) is False
+        data, control = (self.data, []) if no_controls else clean_controls(self.data)
         repairs = list(self.repairs)
         if control:
             repairs.append(f"replaced control characters (vertical tab, NUL ...) in {len(control)} cell(s): "

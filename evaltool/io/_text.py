@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
@@ -53,6 +54,7 @@ class TextSource:
     head: list[list[str]]  # the first records (blank lines skipped), for detection
     warnings: list[str] = field(default_factory=list)
     mojibake: bool | None = None  # set by parse_text: the bytes may hold double-encoded UTF-8
+    controls: bool | None = None  # set by parse_text: False when no byte is a control character
 
     @property
     def encoding(self) -> str:
@@ -216,6 +218,10 @@ def _record_rows(src: TextSource, n_records: int) -> tuple[np.ndarray, list[str]
     return np.asarray(rows, dtype="int64"), []
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""The bytes :func:`evaltool.io._checks.clean_controls` replaces (the same class, as bytes)."""
+
+
 def parse_text(src: TextSource, header_rows: int) -> Grid:
     """Parse the whole file: ``header_rows`` header records, then the body (text values)."""
     import pyarrow as pa
@@ -247,6 +253,9 @@ def parse_text(src: TextSource, header_rows: int) -> Grid:
     rows, notes = _record_rows(src, table.num_rows)
     data = src.decoded.data
     src.mojibake = not data.isascii() and has_mojibake_bytes(data)
+    # one search of the bytes (UTF-8: no multi-byte character holds one of these bytes) spares
+    # the search of every text column when, as almost always, the file has no control character
+    src.controls = _CONTROL_BYTES.search(data) is not None
     del data
     src.decoded.release()  # parsed: the file's bytes are not needed again
     k = min(header_rows, table.num_rows)

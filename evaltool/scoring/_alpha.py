@@ -182,12 +182,14 @@ def feldt_ci(alpha: float, n: int, k: int, confidence: float = 0.95) -> tuple[fl
     """
     if not (np.isfinite(alpha) and n >= 2 and k >= 2):
         return np.nan, np.nan
-    from scipy.stats import f
+    # scipy.special's F quantile (what scipy.stats.f.ppf computes) spares the import of
+    # scipy.stats (~0.5 s) when reliability is all that is asked for
+    from scipy.special import fdtri
 
     df1, df2 = n - 1, (n - 1) * (k - 1)
     g = 1 - confidence
-    lower = 1 - (1 - alpha) * f.ppf(1 - g / 2, df1, df2)
-    upper = 1 - (1 - alpha) * f.ppf(g / 2, df1, df2)
+    lower = 1 - (1 - alpha) * fdtri(df1, df2, 1 - g / 2)
+    upper = 1 - (1 - alpha) * fdtri(df1, df2, g / 2)
     return float(lower), float(upper)
 
 

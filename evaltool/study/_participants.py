@@ -9,6 +9,7 @@ are set aside with the reason "unmatched: near miss of …" until the study link
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,15 @@ def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> t
                                     "remove the extra submission, or choose exclusions.duplicates: "
                                     "first, last or most_complete"))
         return kept, none
+    # only the columns that decide are sorted (the rows' order is all that is needed; the
+    # file order is unique, so the order is the one of sorting the whole frame)
+    keys = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, "_answered", "_file_order"]]
     if rule == "first":
-        order = kept.sort_values("_file_order")
+        order = keys.sort_values("_file_order")
     elif rule == "last":
-        order = kept.sort_values("_file_order", ascending=False)
+        order = keys.sort_values("_file_order", ascending=False)
     else:
-        order = kept.sort_values(["_answered", "_file_order"], ascending=[False, False])
+        order = keys.sort_values(["_answered", "_file_order"], ascending=[False, False])
     keep_idx = order.drop_duplicates([C.PARTICIPANT_ID, C.TIMEPOINT], keep="first").index
     drop = kept.index.difference(keep_idx)
     removed = kept.loc[drop, EXCLUDED[:-1]].assign(_reason=_WHY[rule])
@@ -69,9 +73,11 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
     allowed = {order[t] for t in study.spec.participant_id.new_participants_at}
     late = first[(first > 0) & ~first.isin(list(allowed))]
     held: dict[str, list[str]] = {}
+    ids = first.index.to_numpy(dtype=object)  # Python strings once (not an Arrow scan per rank)
+    late_ids = late.index.to_numpy(dtype=object)
     for rank in sorted(set(late)):
-        earlier = first.index[first < rank]
-        held.update(typo_matches(list(late.index[late == rank]), list(earlier)))
+        held.update(typo_matches(late_ids[(late == rank).to_numpy()].tolist(),
+                                 ids[(first < rank).to_numpy()].tolist()))
     if not held:
         return kept, pd.DataFrame(columns=EXCLUDED), held
     mask = kept[C.PARTICIPANT_ID].isin(list(held)).to_numpy(dtype=bool)
@@ -79,8 +85,12 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
     # the reason says what happened, not whose id: reports count reasons; the pair is in the
     # match report and the problems table (research-only tables)
     out["_reason"] = "unmatched: near miss of an earlier id"
+    # each held id's first row (in the rows' order), found once for all of them
+    firsts = kept.loc[mask, [C.PARTICIPANT_ID, C.SOURCE, C.ROW]].drop_duplicates(C.PARTICIPANT_ID)
+    first_row = {p: (src, row) for p, src, row in zip(firsts[C.PARTICIPANT_ID], firsts[C.SOURCE], firsts[C.ROW],
+                                                     strict=True)}
     for p_id, near in held.items():
-        rec = kept.loc[kept[C.PARTICIPANT_ID] == p_id].iloc[0]
+        rec = dict(zip((C.SOURCE, C.ROW), first_row[p_id], strict=True))
         tp = tps[int(first[p_id])]
         problems.append(problem(
             rec[C.SOURCE], int(rec[C.ROW]), (id_columns or {}).get(rec[C.SOURCE], study.spec.participant_id.column),
@@ -152,10 +162,25 @@ def _typed_ids(kept: pd.DataFrame) -> pd.Series:
                           "raw": kept["_raw_id"].astype("string").str.strip().to_numpy()}).drop_duplicates()
     multi = typed.duplicated(C.PARTICIPANT_ID, keep=False).to_numpy()
     out = pd.Series(typed.loc[~multi, "raw"].to_numpy(), index=typed.loc[~multi, C.PARTICIPANT_ID].to_numpy())
-    if multi.any():  # a few participants typed their code in more than one way
-        joined = typed[multi].sort_values("raw").groupby(C.PARTICIPANT_ID)["raw"].agg(", ".join)
-        out = pd.concat([out, joined])
+    if multi.any():  # some participants typed their code in more than one way
+        out = pd.concat([out, _joined_ways(typed[multi])])
     return out
+
+
+def _joined_ways(typed: pd.DataFrame) -> pd.Series:
+    """Per participant id, the ways it was typed, sorted and joined by ", " (one sort of the
+    rows, then one join per participant: no per-group pandas objects at national scale)."""
+    pid = typed[C.PARTICIPANT_ID].to_numpy(dtype=object)
+    raw = typed["raw"].to_numpy(dtype=object)
+    if pd.isna(raw).any() or pd.isna(pid).any():  # pragma: no cover - ids are never missing here
+        return typed.sort_values("raw").groupby(C.PARTICIPANT_ID)["raw"].agg(", ".join)
+    order = sorted(range(len(pid)), key=lambda i: (pid[i], raw[i]))
+    keys: list[str] = []
+    ways: list[str] = []
+    for key, grp in itertools.groupby(order, key=lambda i: pid[i]):
+        keys.append(key)
+        ways.append(", ".join(raw[i] for i in grp))
+    return pd.Series(ways, index=pd.Index(keys, name=C.PARTICIPANT_ID), name="raw", dtype=typed["raw"].dtype)
 
 
 def match_report(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, dups: pd.DataFrame,

@@ -26,6 +26,7 @@ def straightlining(wide: pd.DataFrame, instruments: Mapping[str, Instrument], mi
     """
     out: list[dict] = []
     have = wide.columns if values is None else values
+    sources, rows = wide[C.SOURCE].to_numpy(dtype=object), wide[C.ROW].to_numpy()
     for inst in instruments.values():
         for scale in inst.scales:
             items = [i for i in scale.items if i in have]
@@ -35,7 +36,7 @@ def straightlining(wide: pd.DataFrame, instruments: Mapping[str, Instrument], mi
                 continue
             for i in _same_answers(wide, items, values, take):
                 out.append({
-                    "source": wide[C.SOURCE].iloc[i], "row": int(wide[C.ROW].iloc[i]),
+                    "source": sources[i], "row": int(rows[i]),
                     "message": f"same answer to all {len(items)} {inst.short_name} items of '{scale.id}', "
                                "which has reverse-keyed items (straight-lining)",
                 })

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,32 @@ _PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
 """An id made of a prefix and a number: ``P12``, ``C3-17``, ``ST-2024-0017``, ``017``. The
 prefix is letters, then optional groups of digits each closed by a separator, so a typo such
 as ``P0O3`` is not taken apart."""
+
+
+_PREFIX_NUMBER_RE2 = r"^(?P<prefix>[^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(?P<number>\d+)$"
+
+
+def _prefix_number(s: pd.Series) -> pd.DataFrame:
+    """``s.str.extract(_PREFIX_NUMBER)`` (columns 0: prefix, 1: number; missing where an id
+    does not match), computed by Arrow's regular expressions when every id is ASCII without a
+    line break, where they mean what Python's do (RE2's digit and word classes are ASCII; Python's
+    ``$`` also matches before a final line break), else by pandas: at national scale pandas'
+    extract runs a Python regex per id, ~10× slower."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+    if not len(arr) or not pc.all(pc.string_is_ascii(arr)).as_py() or pc.any(pc.match_substring(arr, "\n")).as_py():
+        return s.str.extract(_PREFIX_NUMBER)
+    found = pc.extract_regex(arr, _PREFIX_NUMBER_RE2)
+    matched = found.is_valid().to_numpy(zero_copy_only=False)
+    prefix = found.field("prefix").to_numpy(zero_copy_only=False)
+    number = found.field("number").to_numpy(zero_copy_only=False)
+    # an optional group that took no part in the match is "" in Arrow, missing in pandas
+    prefix = np.where(matched & (prefix != ""), prefix, None)
+    number = np.where(matched, number, None)
+    return pd.DataFrame({0: pd.Series(prefix, index=s.index, dtype=s.dtype),
+                         1: pd.Series(number, index=s.index, dtype=s.dtype)})
 
 
 def _cased(raw: pd.Series, spec: IdSpec) -> tuple[pd.Series, pd.Series]:
@@ -47,7 +74,7 @@ def pad_widths(columns: Iterable[pd.Series], spec: IdSpec) -> dict[str, int]:
     widths: dict[str, int] = {}
     for raw in columns:
         s, is_email = _cased(raw, spec)
-        parts = s[~is_email].str.extract(_PREFIX_NUMBER).dropna(subset=[1])
+        parts = _prefix_number(s[~is_email]).dropna(subset=[1])
         if parts.empty:
             continue
         prefix = parts[0].fillna("")
@@ -83,7 +110,7 @@ def normalise_ids(raw: pd.Series, spec: IdSpec, widths: dict[str, int] | None = 
     """
     s, is_email = _cased(raw, spec)
     if spec.zero_pad is not None:
-        parts = s.str.extract(_PREFIX_NUMBER)
+        parts = _prefix_number(s)
         prefix = parts[0].fillna("")
         number = parts[1]
         if spec.zero_pad == "auto":
@@ -104,11 +131,17 @@ def normalise_ids(raw: pd.Series, spec: IdSpec, widths: dict[str, int] | None = 
 _LOOKALIKES = str.maketrans("OILSZ", "01152")  # O→0, I→1, L→1, S→5, Z→2
 
 
+_NOT_SKELETON = re.compile(r"[^A-Z0-9@.]")
+_PADDING = re.compile(r"(?<=\D)0+(?=\d)|^0+(?=\d)")
+
+
+@lru_cache(maxsize=1 << 18)
 def _skeleton(x: str) -> str:
-    """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding."""
-    y = x.upper().translate(_LOOKALIKES)
-    y = re.sub(r"[^A-Z0-9@.]", "", y)
-    return re.sub(r"(?<=\D)0+(?=\d)|^0+(?=\d)", "", y)
+    """A lenient form for near-miss search: O→0, I/L→1, S→5, no separators, no zeros padding.
+
+    Cached (bounded): one linking looks the same ids up several times (held-back ids per
+    timepoint, then the match report's suggestions)."""
+    return _PADDING.sub("", _NOT_SKELETON.sub("", x.upper().translate(_LOOKALIKES)))
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -141,6 +174,9 @@ def _transposed(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+
+
 def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, list[str]]:
     """Known ids an unmatched id is a *typing slip* of: equal after O→0, I/L→1, S→5, Z→2,
     separators and leading zeros removed, or with two neighbouring characters swapped.
@@ -163,7 +199,7 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
     for u in unmatched:
         hits = set(by_skel.get(_skeleton(u), [])) - {u}
-        if not hits and brute and re.search(r"[A-Za-z]", u):  # plain numbers (REDCap records 12, 21) are not slips
+        if not hits and brute and _LETTER.search(u):  # plain numbers (REDCap records 12, 21) are not slips
             hits = {k for k in known if _transposed(u.upper(), k.upper())}
         if hits:
             out[u] = sorted(hits)

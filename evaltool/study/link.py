@@ -303,8 +303,7 @@ def _free_text(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, tp_typ
     ft = ft.assign(_q=ft[C.QUESTION].map(qorder)).sort_values([C.TIMEPOINT, "_q", C.PARTICIPANT_ID]).drop(columns="_q")
     ft.insert(0, C.RESPONSE_ID, [f"R{i:05d}" for i in range(1, len(ft) + 1)])
     ft[C.TIMEPOINT] = ft[C.TIMEPOINT].astype(tp_type)
-    for g in spec.groups:
-        ft[g.name] = ft[C.PARTICIPANT_ID].map(dict(zip(parts[C.PARTICIPANT_ID], parts[g.name], strict=True)))
+    _add_groups(ft, parts, study)
     return ft.reset_index(drop=True)
 
 
@@ -319,9 +318,22 @@ def _wide(kept: pd.DataFrame, values: dict[str, np.ndarray], parts: pd.DataFrame
     values.clear()
     wide = pd.DataFrame(columns, copy=False)
     wide.insert(1, C.TIMEPOINT, kept[C.TIMEPOINT].array)
-    for g in study.spec.groups:
-        wide[g.name] = wide[C.PARTICIPANT_ID].map(dict(zip(parts[C.PARTICIPANT_ID], parts[g.name], strict=True)))
+    _add_groups(wide, parts, study)
     return wide
+
+
+def _add_groups(frame: pd.DataFrame, parts: pd.DataFrame, study: StudyFile) -> None:
+    """Each row's group values (``parts``' columns) by its participant id: one index lookup
+    for all groups (what ``ids.map(dict(zip(parts ids, parts[group])))`` gives, without a
+    dictionary of every participant per group)."""
+    if not study.spec.groups:
+        return
+    pos = pd.Index(parts[C.PARTICIPANT_ID]).get_indexer(frame[C.PARTICIPANT_ID])
+    missing = pos < 0
+    for g in study.spec.groups:
+        col = parts[g.name].take(np.where(missing, 0, pos)) if len(parts) else parts[g.name].reindex(pos)
+        col = col.set_axis(frame.index)
+        frame[g.name] = col.where(~missing) if missing.any() else col
 
 
 def _administered(wide: pd.DataFrame, study: StudyFile) -> dict[str, list[str]]:
