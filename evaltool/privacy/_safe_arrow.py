@@ -27,7 +27,7 @@ _FORMULA = "^[=+\\-@\\t\\r]"
 _NEEDS_WORK = "^[=+\\-@\\t\\r]|[\\x{00}-\\x{08}\\x{0b}-\\x{1f}\\x{7f}-\\x{9f}\\x{2028}\\x{2029}\\x{fffe}\\x{ffff}]"
 _FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
 _QUOTE_CHARS = '[,"\\n\\r]'
-_BATCH_ROWS = 262_144
+_BATCH_ROWS = 65_536  # rows of CSV text made at a time (bounds the memory of the text)
 _FEW_MIN_ROWS, _FEW_RATIO = 1_000, 4  # text worked on per distinct value: ≥ 4 rows per value
 
 
@@ -110,7 +110,7 @@ def arrow_table(frame: pd.DataFrame, mixed: list[bool] | None = None) -> pa.Tabl
         prepared = frame.assign(**{c: frame[c].map(lambda v: v if v is None or (isinstance(v, float) and v != v)
                                                    else str(v))
                                    for c, m in zip(frame.columns, mixed, strict=True) if m})
-    table = pa.Table.from_pandas(prepared, preserve_index=False)
+    table = pa.Table.from_pandas(prepared, preserve_index=False, nthreads=1)  # no pool per table
     if frame.attrs:
         import json
 
@@ -121,7 +121,7 @@ def arrow_table(frame: pd.DataFrame, mixed: list[bool] | None = None) -> pa.Tabl
 
 def mixed_columns(frame: pd.DataFrame) -> list[bool]:
     """:func:`_is_mixed` of each column, by position."""
-    return [_is_mixed(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    return [pd.api.types.is_object_dtype(t) and _is_mixed(frame.iloc[:, j]) for j, t in enumerate(frame.dtypes)]
 
 
 _MIXED_SAMPLE = 10_000
@@ -290,10 +290,10 @@ def _dictionary_text(column: pa.DictionaryArray) -> pa.Array | None:
 
 
 def _write_rows(fh: Any, cols: list[pa.Array]) -> None:
-    rows = cols[0] if len(cols) == 1 else pc.binary_join_element_wise(*cols, _s(",", cols[0]))
-    rows = pc.binary_join_element_wise(rows, _s("", rows), _s("\n", rows))
-    if len(rows) == 0:
+    if len(cols[0]) == 0:
         return
+    last = pc.binary_join_element_wise(cols[-1], _s("\n", cols[-1]), _s("", cols[-1]))  # one copy of the rows
+    rows = last if len(cols) == 1 else pc.binary_join_element_wise(*cols[:-1], last, _s(",", last))
     offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset: rows.offset + len(rows) + 1]
     fh.write(memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])])
 
