@@ -25,7 +25,8 @@ _LINE_LIKE = "[\\x{0b}\\x{0c}\\x{85}\\x{2028}\\x{2029}]"
 _CONTROL = "[\\x{00}-\\x{08}\\x{0e}-\\x{1f}\\x{7f}-\\x{84}\\x{86}-\\x{9f}\\x{fffe}\\x{ffff}]"
 _FORMULA = "^[=+\\-@\\t\\r]"
 _NEEDS_WORK = "^[=+\\-@\\t\\r]|[\\x{00}-\\x{08}\\x{0b}-\\x{1f}\\x{7f}-\\x{9f}\\x{2028}\\x{2029}\\x{fffe}\\x{ffff}]"
-_FORMULA_BYTES = np.frombuffer(b"=+-@\t\r", dtype=np.uint8)
+_FORMULA_FIRST = np.zeros(256, dtype=bool)
+_FORMULA_FIRST[list(b"=+-@\t\r")] = True  # the first bytes that make a value look like a formula
 _QUOTE_CHARS = '[,"\\n\\r]'
 _BATCH_ROWS = 65_536  # rows of CSV text made at a time (bounds the memory of the text)
 _FEW_MIN_ROWS, _FEW_RATIO = 1_000, 4  # text worked on per distinct value: ≥ 4 rows per value
@@ -63,23 +64,43 @@ def _may_need_work(arr: pa.Array) -> bool:
         return True  # control characters, line breaks, tabs or non-ASCII: the exact test decides
     offsets = _offsets(arr)
     starts = offsets[:-1][offsets[1:] > offsets[:-1]] - offsets[0]
-    return bool(len(starts)) and bool(np.isin(data[starts], _FORMULA_BYTES).any())
+    return bool(_FORMULA_FIRST[data[starts]].any())
 
 
 def _may_need_quotes(arr: pa.Array) -> bool:
-    """Whether some value may hold a comma, a quote or a line break (False: none does)."""
-    data = _data(arr).tobytes()
-    return any(c in data for c in (b",", b'"', b"\n", b"\r"))
+    """Whether some value may hold a comma, a quote or a line break (False: none does); read a
+    megabyte at a time, stopping at the first."""
+    data = _data(arr)
+    for start in range(0, len(data), 1 << 20):
+        chunk = data[start:start + (1 << 20)].tobytes()
+        if any(c in chunk for c in (b",", b'"', b"\n", b"\r")):
+            return True
+    return False
 
 
 def safe_text_array(arr: pa.Array) -> pa.Array:
     """:func:`~evaltool.privacy.safe.safe_text` of every value of a string array (nulls kept)."""
-    if len(arr) == 0 or not _may_need_work(arr) or not _any(pc.match_substring_regex(arr, _NEEDS_WORK)):
+    if len(arr) == 0 or not _may_need_work(arr):
         return arr
+    return _on_matches(arr, _NEEDS_WORK, _made_safe)
+
+
+def _made_safe(arr: pa.Array) -> pa.Array:
+    """The values that need work (see :data:`_NEEDS_WORK`) made safe."""
     clean = pc.replace_substring_regex(pc.replace_substring_regex(arr, _LINE_LIKE, "\n"), _CONTROL, "")
     lead = pc.match_substring_regex(clean, _FORMULA)
     clean = pc.replace_substring(pc.replace_substring(clean, "\r\n", "\n"), "\r", "\n")
     return pc.if_else(lead, pc.binary_join_element_wise(_s("'", clean), clean, _s("", clean)), clean)
+
+
+def _on_matches(arr: pa.Array, pattern: str, work: Any) -> pa.Array:
+    """``work`` done on the values that hold a match of ``pattern`` only (often a few rows of a
+    long column), the others left as they are."""
+    mask = pc.match_substring_regex(arr, pattern)
+    if not _any(mask):
+        return arr
+    mask = pc.fill_null(mask, False)
+    return pc.replace_with_mask(arr, mask, work(pc.filter(arr, mask)))
 
 
 def text_array(series: pd.Series) -> pa.Array | None:
@@ -164,12 +185,8 @@ def _quote_values(text: pa.Array) -> pa.Array:
     """Quotes around the values that hold a comma, a quote or a line break (nulls kept)."""
     if not _may_need_quotes(text):
         return text
-    need = pc.match_substring_regex(text, _QUOTE_CHARS)
-    if not _any(need):
-        return text
-    quoted = pc.binary_join_element_wise(_s('"', text), pc.replace_substring(text, '"', '""'), _s('"', text),
-                                         _s("", text))
-    return pc.if_else(need, quoted, text)
+    return _on_matches(text, _QUOTE_CHARS, lambda t: pc.binary_join_element_wise(
+        _s('"', t), pc.replace_substring(t, '"', '""'), _s('"', t), _s("", t)))
 
 
 def _fill(text: pa.Array, lone: bool) -> pa.Array:
@@ -188,7 +205,7 @@ def _float_text(arr: pa.Array) -> pa.Array:
     if pa.types.is_float16(arr.type) or pa.types.is_float32(arr.type):
         return pa.array(np.where(np.isnan(vals), None, vals.astype(str)), type=pa.large_string())
     vals = vals.astype("float64", copy=False)
-    if len(vals) >= _FEW_MIN_ROWS:
+    if _few_distinct(vals.view(np.int64)):
         codes, uniques = pd.factorize(vals.view(np.int64))  # by bits: -0.0 and 0.0 stay apart
         if len(uniques) * _FEW_RATIO <= len(vals):  # few distinct values (scores, cut-offs): each once
             return pc.take(_float_text(pa.array(uniques.view(np.float64))), pa.array(codes))
@@ -247,14 +264,16 @@ def _columns(frame: pd.DataFrame, table: pa.Table, mixed: list[bool], start: int
     lone = frame.shape[1] == 1
     cols = []
     for j in range(frame.shape[1]):
-        column = table.column(j).slice(start, stop - start).combine_chunks()
+        column = table.column(j).slice(start, stop - start)
+        column = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # no copy
         if not mixed[j] and pa.types.is_dictionary(column.type):
             text = _dictionary_text(column)
             if text is not None:
                 cols.append(_fill(text, lone))
                 continue
         if not mixed[j] and (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-            cols.append(_fill(_string_text(column.cast(pa.large_string())), lone))
+            text = column if pa.types.is_large_string(column.type) else column.cast(pa.large_string())
+            cols.append(_fill(_string_text(text), lone))
             continue
         text = None if mixed[j] else _arrow_text(column)
         if text is None:
@@ -266,15 +285,26 @@ def _columns(frame: pd.DataFrame, table: pa.Table, mixed: list[bool], start: int
 
 
 def _string_text(arr: pa.Array) -> pa.Array:
-    """The safe, quoted text of a text column (nulls kept); a column with few distinct values
-    that needs work (e.g. a long label with commas on every row) is worked on once per value."""
+    """The safe, quoted text of a text column (nulls kept): left as it is when no value can
+    need work; a column with few distinct values (labels; a long note with commas on every row)
+    is worked on once per value."""
     if not (_may_need_work(arr) or _may_need_quotes(arr)):
         return arr
-    if len(arr) >= _FEW_MIN_ROWS:
+    if _few_distinct(arr):
         encoded = pc.dictionary_encode(arr)
         if len(encoded.dictionary) * _FEW_RATIO <= len(arr):
             return pc.take(_quote_values(safe_text_array(encoded.dictionary)), encoded.indices)
     return _quote_values(safe_text_array(arr))
+
+
+def _few_distinct(values: Any) -> bool:
+    """Whether a column of at least 1,000 values looks like one of few distinct values (at most
+    one in 4 of its first 1,000 are distinct): worth encoding before working on the text."""
+    if len(values) < _FEW_MIN_ROWS:
+        return False
+    if isinstance(values, np.ndarray):
+        return len(pd.unique(values[:_FEW_MIN_ROWS])) * _FEW_RATIO <= _FEW_MIN_ROWS
+    return len(pc.unique(values.slice(0, _FEW_MIN_ROWS))) * _FEW_RATIO <= _FEW_MIN_ROWS
 
 
 def _dictionary_text(column: pa.DictionaryArray) -> pa.Array | None:
