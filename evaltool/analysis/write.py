@@ -103,7 +103,7 @@ def _tables(results: Results, root: Path) -> dict[str, dict[str, Any]]:
         else:
             files += _write_table(name, frame, root / RESEARCH_DIR / "tables")
         index[name] = {"kind": kind, "rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
-                       "object_columns": [str(c) for c, t in frame.dtypes.items() if t == object],
+                       "object_columns": [str(c) for c, t in frame.dtypes.items() if pd.api.types.is_object_dtype(t)],
                        "files": [str(p.relative_to(root)) for p in files]}
     return index
 
