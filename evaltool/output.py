@@ -41,14 +41,16 @@ def check_output_dir(path: Path, *, overwrite: bool = False, inputs: Iterable[Pa
     return path
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, table: Any = None) -> Path:
+def write_csv(frame: pd.DataFrame, path: str | Path, table: Any = None,
+              mixed: list[bool] | None = None) -> Path:
     """Write a table as UTF-8 CSV with every text cell made safe (no formulas, no control
     characters); numbers, negative ones included, stay numbers. ``frame`` is not modified.
 
     Written a column at a time with pyarrow kernels (the text is that of pandas' ``to_csv`` of
     the safe frame: minimal quoting, ``repr`` of floats, ``True``/``False``); ``table``, the
     frame already converted by :func:`evaltool.privacy._safe_arrow.arrow_table` (e.g. for its
-    Parquet copy), is reused rather than converted again.
+    Parquet copy), is reused rather than converted again, and so is ``mixed``, its
+    :func:`~evaltool.privacy._safe_arrow.mixed_columns`.
 
     Examples
     --------
@@ -63,7 +65,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, table: Any = None) -> Path:
     from .privacy._safe_arrow import write_csv_fast
 
     path = Path(path)
-    if not write_csv_fast(frame, path, table):
+    if not write_csv_fast(frame, path, table, mixed):
         safe_frame(frame).to_csv(path, index=False, encoding="utf-8")
     return path
 

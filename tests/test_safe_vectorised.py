@@ -114,6 +114,19 @@ def test_fast_csv_writes_the_same_text_as_pandas(tmp_path_factory, frame):
     assert path.read_text(encoding="utf-8") == expected
 
 
+@settings(max_examples=40, deadline=None)
+@given(frame=frames(), seed=st.integers(0, 2**16))
+def test_fast_csv_of_columns_with_few_distinct_values(tmp_path_factory, frame, seed):
+    """Columns of at least 1,000 rows with few distinct values are worked on once per value
+    (text, floats): the same text as cell by cell, hostile values and -0.0/NaN included."""
+    folder = tmp_path_factory.mktemp("few")
+    rows = np.random.default_rng(seed).integers(0, max(len(frame), 1), size=1_200 if len(frame) else 0)
+    big = frame.iloc[rows].reset_index(drop=True)
+    expected = _reference_frame(big).to_csv(index=False, encoding="utf-8")
+    path = write_csv(big, folder / "t.csv", arrow_table(big))
+    assert path.read_text(encoding="utf-8") == expected
+
+
 def test_fast_csv_handles_a_large_table_in_batches(tmp_path):
     rng = np.random.default_rng(3)
     n = 300_000  # more than one batch

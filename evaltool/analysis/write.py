@@ -70,32 +70,40 @@ def check_destination(sf: StudyFile, out: str | Path, *, overwrite: bool) -> Pat
 
 def _write_table(name: str, frame: pd.DataFrame, folder: Path) -> list[Path]:
     """``<name>.csv`` and ``<name>.parquet``: the frame is converted to Arrow once and both
-    files are written from that (pyarrow kernels, no per-cell Python)."""
+    files are written from that (pyarrow kernels, no per-cell Python); the Arrow copy is
+    dropped (and its memory handed back) before the next table."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..privacy._safe_arrow import arrow_table
+    from ..privacy._safe_arrow import arrow_table, mixed_columns
 
     folder.mkdir(parents=True, exist_ok=True)
-    table = arrow_table(frame)  # exact copy for load_results (types, missing values, categories)
-    csv = write_csv(frame, folder / f"{name}.csv", table)
+    mixed = mixed_columns(frame)
+    table = arrow_table(frame, mixed)  # exact copy for load_results (types, missing values, categories)
+    csv = write_csv(frame, folder / f"{name}.csv", table, mixed)
     pq.write_table(table, folder / f"{name}.parquet", compression="snappy")
+    del table
+    pa.default_memory_pool().release_unused()
     return [csv, folder / f"{name}.parquet"]
 
 
 def _tables(results: Results, root: Path) -> dict[str, dict[str, Any]]:
+    """Each table's CSV and Parquet files (one table at a time: the shareable view of a table
+    is made just before it is written and dropped after); returns the manifest's index."""
+    from .masks import shareable_view
+
     index: dict[str, dict[str, Any]] = {}
-    shareable = results.shareable_tables()
     for name, frame in results.tables.items():
         kind = N.table_kind(name)
         files: list[Path] = []
         if kind == N.SHAREABLE:
-            files += _write_table(name, shareable[name], root / "tables")
+            files += _write_table(name, shareable_view(name, frame, results.tables), root / "tables")
             if N.private_columns(name) or N.is_masked(name):
                 files += _write_table(name, frame, root / RESEARCH_DIR / "tables")
         else:
             files += _write_table(name, frame, root / RESEARCH_DIR / "tables")
         index[name] = {"kind": kind, "rows": int(len(frame)), "columns": [str(c) for c in frame.columns],
-                       "object_columns": [str(c) for c in frame.columns if frame[c].dtype == object],
+                       "object_columns": [str(c) for c, t in frame.dtypes.items() if pd.api.types.is_object_dtype(t)],
                        "files": [str(p.relative_to(root)) for p in files]}
     return index
 
