@@ -28,19 +28,28 @@ __all__ = ["element_text", "fast_guid", "project_bytes", "write_project"]
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NS_BYTES = _GUID_NS.bytes
 _STORE_BELOW = 1024
+_US = "\x1f"
 
 
 _NS_SHA1 = hashlib.sha1(_NS_BYTES)
-_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
-_SET = (0x8000 << 48) | (5 << 76)
 
 
 def fast_guid(kind: str, *parts: object) -> str:
     """``_guid(kind, *parts)`` (UUID 5, upper case) without building a ``uuid.UUID``."""
+    return _guid_of("\x1f".join([kind, *map(str, parts)]))
+
+
+_VARIANT = "89AB" * 4
+"""The UUID variant digit (bits 10xx) for each hex digit of the hash at that place."""
+
+
+def _guid_of(name: str) -> str:
+    """The UUID 5 of ``name`` (already joined) in the namespace: the SHA-1's first 16 bytes
+    with the version nibble set to 5 and the variant bits to 10, as hex text."""
     h = _NS_SHA1.copy()
-    h.update("\x1f".join([kind, *map(str, parts)]).encode("utf-8"))
-    x = "%032X" % ((int.from_bytes(h.digest()[:16], "big") & _CLEAR) | _SET)
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+    h.update(name.encode("utf-8"))
+    x = h.hexdigest().upper()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[int(x[16], 16)]}{x[17:20]}-{x[20:32]}"
 
 
 def _attr(text: str) -> str:
@@ -119,34 +128,55 @@ def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, s
     return "".join(out)
 
 
+def _selections(cod: pd.DataFrame, guid_of: dict[Any, str], code_guid: dict[str, str],
+                users: dict[str, str]) -> dict[Any, list[str]]:
+    """Each source's ``PlainTextSelection`` elements (span × coder, a ``Coding`` per code), in
+    order of start, end, coder, code; a coding repeated exactly is written once."""
+    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
+    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
+    code_attr = {c: _attr(g) for c, g in code_guid.items()}
+    out: dict[Any, list[str]] = {}
+    parts: list[str] = []
+    prev: tuple | None = None
+    sel: tuple | None = None
+    for row in zip(cod["key"].tolist(), cod["s"].astype("int64").tolist(), cod["e"].astype("int64").tolist(),
+                   cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
+        if row == prev:
+            continue
+        prev = row
+        key, s, e, coder, code = row
+        g = guid_of.get(key)
+        if g is None:
+            continue
+        if (key, s, e, coder) != sel:
+            if parts:
+                parts.append("\n      </PlainTextSelection>")
+                out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
+            sel = (key, s, e, coder)
+            parts = [f'\n      <PlainTextSelection guid="{_guid_of(f"selection{_US}{g}{_US}{s}{_US}{e}{_US}{coder}")}" '
+                     f'startPosition="{s}" endPosition="{e}" creatingUser="{users[coder]}">']
+        parts.append(f'\n        <Coding guid="{_guid_of(f"coding{_US}{g}{_US}{s}{_US}{e}{_US}{coder}{_US}{code}")}" '
+                     f'creatingUser="{users[coder]}">\n          <CodeRef targetGUID="{code_attr[code]}" />'
+                     "\n        </Coding>")
+    if parts:
+        parts.append("\n      </PlainTextSelection>")
+        out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
+    return out
+
+
 def sources_text(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
                  code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
                  source_cols: list[str]) -> str:
     """The ``Sources`` element (at depth 1): a ``TextSource`` per record, a ``PlainTextSelection``
     per span × coder holding a ``Coding`` per code, then the source's variable values."""
-    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
-    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
-    by_source: dict[Any, list[tuple]] = {}
-    for key, s_, e_, coder_, code_ in zip(cod["key"].tolist(), cod["s"].tolist(), cod["e"].tolist(),
-                                          cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
-        by_source.setdefault(key, []).append((int(s_), int(e_), coder_, code_))
-    var_g = [var_guid[v] for v in source_cols]
     if not records:
         return "<Sources />"
+    by_source = _selections(cod, {r["key"]: r["guid"] for r in records}, code_guid, users)
+    var_g = [var_guid[v] for v in source_cols]
     out = ["<Sources>"]
     for r in records:
         g = r["guid"]
-        sel: dict[tuple, list[str]] = {}
-        for s, e, coder, code in by_source.get(r["key"], []):
-            codings = sel.setdefault((s, e, coder), [])
-            coding = (f'\n        <Coding guid="{fast_guid("coding", g, s, e, coder, code)}" '
-                      f'creatingUser="{users[coder]}">\n          <CodeRef targetGUID="{_attr(code_guid[code])}" />'
-                      "\n        </Coding>")
-            if coding not in codings:
-                codings.append(coding)
-        kids = [f'\n      <PlainTextSelection guid="{fast_guid("selection", g, s, e, coder)}" startPosition="{s}" '
-                f'endPosition="{e}" creatingUser="{users[coder]}">' + "".join(c) + "\n      </PlainTextSelection>"
-                for (s, e, coder), c in sel.items()]
+        kids = by_source.get(r["key"], [])
         kids += [_value_text(vg, val, "\n      ") for vg, val in zip(var_g, source_vals[int(r["row"])], strict=True)
                  if not _isna(val)]
         head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'

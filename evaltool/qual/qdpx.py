@@ -334,9 +334,10 @@ def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.D
     if code_names == "label" and hasattr(codebook, "flat_codes"):
         labels = {c.id: c.label for c in codebook.flat_codes()}
         cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
-    table = codebook_table(pd.Series(sorted(set(cod[C.CODE])), name=C.CODE).to_frame()
+    used = set(cod[C.CODE].tolist())  # .tolist(): iterating an Arrow-backed column is per element
+    table = codebook_table(pd.Series(sorted(used), name=C.CODE).to_frame()
                            if codebook is None else codebook, code_names=code_names)
-    unknown = sorted(set(cod[C.CODE]) - set(table[C.CODE]))
+    unknown = sorted(used - set(table[C.CODE].tolist()))
     if unknown:
         raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
                              fix="pass codebook=None to take the codes from the codings, or add "
@@ -400,7 +401,7 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
     """``project.qde`` and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
-    coders = list(dict.fromkeys(cod[C.CODER]))
+    coders = list(dict.fromkeys(cod[C.CODER].tolist()))
     users = {c: _guid("user", c) for c in coders}
     root = ET.Element(P + "Project", {"name": name, "origin": f"evaltool {__version__}"})
     if coders:
