@@ -12,9 +12,12 @@ objects.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -23,7 +26,8 @@ from .. import columns as C
 from ..errors import OutputError
 from ._qdpx_read import _GUID_NS, NS_PROJECT, _isna
 
-__all__ = ["element_text", "fast_guid", "project_bytes", "write_project"]
+__all__ = ["Deflated", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
+           "source_parts", "write_project"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NS_BYTES = _GUID_NS.bytes
@@ -169,37 +173,81 @@ def sources_text(records: list[dict[str, Any]], source_vals: list[list[Any]], co
                  source_cols: list[str]) -> str:
     """The ``Sources`` element (at depth 1): a ``TextSource`` per record, a ``PlainTextSelection``
     per span × coder holding a ``Coding`` per code, then the source's variable values."""
+    return "".join(source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols))
+
+
+def source_parts(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
+                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
+                 source_cols: list[str]) -> Iterator[str]:
+    """:func:`sources_text` piece by piece (one ``TextSource`` at a time), so that the text of a
+    large project is never whole in memory."""
     if not records:
-        return "<Sources />"
+        yield "<Sources />"
+        return
     by_source = _selections(cod, {r["key"]: r["guid"] for r in records}, code_guid, users)
     var_g = [var_guid[v] for v in source_cols]
-    out = ["<Sources>"]
+    yield "<Sources>"
     for r in records:
         g = r["guid"]
-        kids = by_source.get(r["key"], [])
+        kids = by_source.pop(r["key"], [])
         kids += [_value_text(vg, val, "\n      ") for vg, val in zip(var_g, source_vals[int(r["row"])], strict=True)
                  if not _isna(val)]
         head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'
-        out.append(head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />"))
-    out.append("\n  </Sources>")
-    return "".join(out)
+        yield head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />")
+    yield "\n  </Sources>"
 
 
-def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
-    """``project.qde``: ``root`` (the Project element with Users, CodeBook and Variables) with
-    the ``Cases`` and ``Sources`` text after its children."""
+def project_parts(root: ET.Element, cases: str | None, sources: Iterable[str]) -> Iterator[str]:
+    """The text of ``project.qde`` piece by piece: ``root`` (the Project element with Users,
+    CodeBook and Variables) with the ``Cases`` and ``Sources`` text after its children."""
     out = ["<?xml version='1.0' encoding='utf-8'?>\n", _open("Project", {"xmlns": NS_PROJECT, **root.attrib}), ">"]
     for child in root:
         out.append("\n  ")
         element_text(child, 1, out)
-    for part in (cases, sources):
+    if cases is not None:
+        out.append("\n  " + cases)
+    yield "".join(out)
+    yield "\n  "
+    yield from sources
+    yield "\n</Project>"
+
+
+def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
+    """``project.qde`` (see :func:`project_parts`) as bytes."""
+    return "".join(project_parts(root, cases, [sources])).encode("utf-8", "xmlcharrefreplace")
+
+
+class Deflated(NamedTuple):
+    """A ZIP entry's content already deflated: raw deflate ``body``, CRC-32 and size of the data."""
+
+    body: bytes
+    crc: int
+    size: int
+
+
+def deflate_text(parts: Iterable[str], chunk: int = 1 << 22) -> Deflated:
+    """``parts`` joined, as UTF-8 (characters it cannot hold as XML character references),
+    deflated as they come: the same bytes as deflating the whole text at once (zlib's default
+    level; its output does not depend on how the input is fed), without ever holding it whole
+    (half a gigabyte of XML for 100,000 participants)."""
+    comp = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    body: list[bytes] = []
+    buf: list[str] = []
+    n = crc = size = 0
+    for part in itertools.chain(parts, [None]):
         if part is not None:
-            out.append("\n  " + part)
-    out.append("\n</Project>")
-    return "".join(out).encode("utf-8", "xmlcharrefreplace")
+            buf.append(part)
+            n += len(part)
+        if n >= chunk or (part is None and buf):
+            data = "".join(buf).encode("utf-8", "xmlcharrefreplace")
+            crc, size = zlib.crc32(data, crc), size + len(data)
+            body.append(comp.compress(data))
+            buf, n = [], 0
+    body.append(comp.flush())
+    return Deflated(b"".join(body), crc, size)
 
 
-def write_project(path: Path, project: bytes, records: list[dict[str, Any]]) -> Path:
+def write_project(path: Path, project: bytes | Deflated, records: list[dict[str, Any]]) -> Path:
     """The ``.qdpx`` ZIP: ``project.qde`` (deflated) and ``sources/<guid>.txt`` (fixed dates:
     reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
     deflate saves next to nothing on a sentence and was most of the time of writing many
@@ -210,7 +258,7 @@ def write_project(path: Path, project: bytes, records: list[dict[str, Any]]) -> 
         entries.append((f"sources/{r['guid']}.txt", data,
                         zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED))
     try:
-        if sum(len(d) for _, d, _ in entries) < _SMALL_ZIP_LIMIT:
+        if sum(d.size if isinstance(d, Deflated) else len(d) for _, d, _ in entries) < _SMALL_ZIP_LIMIT:
             _fast_zip(path, entries)
         else:  # ZIP64 sizes and offsets: the standard library's writer
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -238,7 +286,6 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
     644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
     writes), without its per-entry bookkeeping and seeks."""
     import struct
-    import zlib
 
     info = zipfile.ZipInfo("x", date_time=_ZIP_DATE)
     dosdate = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
@@ -247,13 +294,16 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
     local, central, offset = [], [], 0
     for name, data, method in entries:
         raw = name.encode("ascii")
-        crc = zlib.crc32(data)
-        body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
+        if isinstance(data, Deflated):
+            body, crc, size = data
+        else:
+            crc, size = zlib.crc32(data), len(data)
+            body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
         local.append(struct.pack(*_LOCAL, version, 0, 0, method,
-                                 dostime, dosdate, crc, len(body), len(data), len(raw), 0) + raw)
+                                 dostime, dosdate, crc, len(body), size, len(raw), 0) + raw)
         local.append(body)
         central.append(struct.pack(*_CENTRAL, version, info.create_system,
-                                   version, 0, 0, method, dostime, dosdate, crc, len(body), len(data), len(raw),
+                                   version, 0, 0, method, dostime, dosdate, crc, len(body), size, len(raw),
                                    0, 0, 0, 0, attr, offset) + raw)
         offset += len(local[-2]) + len(body)
     cd = b"".join(central)
@@ -272,8 +322,15 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
         fh.write(tail)
 
 
-def _write(zf: zipfile.ZipFile, name: str, data: bytes, method: int = zipfile.ZIP_DEFLATED) -> None:
+def _write(zf: zipfile.ZipFile, name: str, data: bytes | Deflated, method: int = zipfile.ZIP_DEFLATED) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
     info.compress_type = method
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    if not isinstance(data, Deflated):
+        zf.writestr(info, data)
+        return
+    inflate = zlib.decompressobj(-15)  # an entry deflated beforehand, past the ZIP64 limit: streamed
+    with zf.open(info, "w", force_zip64=True) as fh:
+        for i in range(0, len(data.body), 1 << 24):
+            fh.write(inflate.decompress(data.body[i:i + (1 << 24)]))
+        fh.write(inflate.flush())

@@ -39,7 +39,7 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import cases_text, fast_guid, project_bytes, sources_text, write_project
+from ._qdpx_write import Deflated, cases_text, deflate_text, fast_guid, project_parts, source_parts, write_project
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -397,8 +397,8 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
 
 def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
                    case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                   ) -> tuple[bytes, list[dict[str, Any]]]:
-    """``project.qde`` and the source records (guid, name, text, ...)."""
+                   ) -> tuple[Deflated, list[dict[str, Any]]]:
+    """``project.qde`` (deflated as it is written) and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
     coders = list(dict.fromkeys(cod[C.CODER].tolist()))
@@ -424,5 +424,5 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
                for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
     source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    sources = sources_text(records, source_vals, cod, code_guid, users, var_guid, source_cols)
-    return project_bytes(root, cases, sources), records
+    sources = source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols)
+    return deflate_text(project_parts(root, cases, sources)), records
