@@ -113,6 +113,27 @@ def _value_text(var_guid: str, value: Any, pad: str) -> str:
             f"{value_el}{pad}</VariableValue>")
 
 
+def _values_text(var_gs: list[str], vals: list[Any], pad: str, cache: dict[tuple, str]) -> list[str]:
+    """:func:`_value_text` of each present value, remembered by (variable, type, value): the
+    values of a study's variables repeat (cohorts, timepoints, questions)."""
+    out = []
+    for vg, val in zip(var_gs, vals, strict=True):
+        try:
+            text = cache.get((vg, type(val), val))
+        except TypeError:  # unhashable
+            text = None
+        if text is None:
+            if _isna(val):
+                continue
+            text = _value_text(vg, val, pad)
+            try:
+                cache[(vg, type(val), val)] = text
+            except TypeError:
+                pass
+        out.append(text)
+    return out
+
+
 def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, str]) -> str:
     """The ``Cases`` element (at depth 1): one case per participant with its values and sources."""
     by_case: dict[Any, list[str]] = {}
@@ -120,15 +141,15 @@ def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, s
                       src["guid"].to_numpy(dtype=object).tolist(), strict=True):
         if not _isna(pid):
             by_case.setdefault(pid, []).append(g)
-    names = list(case_vars.columns)
-    case_dict = {pid: dict(zip(names, vals, strict=True)) for pid, vals in
-                 zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
-                     strict=True)}
+    var_gs = [var_guid[str(var)] for var in case_vars.columns]
+    case_vals = dict(zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
+                         strict=True))
     out = ["<Cases>"]
     pad = "\n      "
+    cache: dict[tuple, str] = {}
     for pid, guids in by_case.items():
-        kids = [_value_text(var_guid[str(var)], val, pad) for var, val in case_dict.get(pid, {}).items()
-                if not _isna(val)]
+        vals = case_vals.get(pid)
+        kids = _values_text(var_gs, vals, pad, cache) if vals is not None else []
         kids += [f'{pad}<SourceRef targetGUID="{g}" />' for g in guids]
         head = f'\n    <Case guid="{fast_guid("case", pid)}" name="{_attr(str(pid))}"'
         out.append(head + (">" + "".join(kids) + "\n    </Case>" if kids else " />"))
@@ -190,12 +211,12 @@ def source_parts(records: list[dict[str, Any]], source_vals: list[list[Any]], co
         return
     by_source = _selections(cod, {r["key"]: r["guid"] for r in records}, code_guid, users)
     var_g = [var_guid[v] for v in source_cols]
+    cache: dict[tuple, str] = {}
     yield "<Sources>"
     for r in records:
         g = r["guid"]
         kids = by_source.pop(r["key"], [])
-        kids += [_value_text(vg, val, "\n      ") for vg, val in zip(var_g, source_vals[int(r["row"])], strict=True)
-                 if not _isna(val)]
+        kids += _values_text(var_g, source_vals[int(r["row"])], "\n      ", cache)
         head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'
         yield head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />")
     yield "\n  </Sources>"
