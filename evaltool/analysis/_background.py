@@ -7,8 +7,8 @@ terminated and reaped as soon as the caller leaves the ``with`` block by an erro
 so the atomic results folder is removed only once nothing writes into it any more. When the
 child fails, :meth:`Background.result` runs the job again in the caller, which raises the
 error itself (with its message and traceback: an exception is not carried across processes).
-With one CPU (``EVALTOOL_JOBS=1``) or without ``fork`` the job runs in the caller, at
-:meth:`Background.result`.
+With one CPU (``EVALTOOL_JOBS=1``), without ``fork`` or inside a daemonic process the job
+runs in the caller, at :meth:`Background.result`.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class Background:
     def __enter__(self) -> Background:
         import multiprocessing as mp
 
-        if n_workers() <= 1 or "fork" not in mp.get_all_start_methods():
-            return self
+        if n_workers() <= 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+            return self  # serial (a daemonic process, e.g. a pool worker, may not start one)
         ctx = mp.get_context("fork")
         self._conn, send = ctx.Pipe(duplex=False)
         # SIGINT blocked across the fork: the child ignores it before it can arrive there
