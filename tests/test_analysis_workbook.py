@@ -92,7 +92,7 @@ def _tables() -> dict[str, pd.DataFrame]:
         "big": np.full(n, 12345678901234567, dtype=np.int64),
         "note": ["", " padded ", "line\r\nbreak\ttab", "<b>&amp;</b>", "#N/A", "café ☃ 😀", "-2+3", "@x",
                  None, "x" * 40_000] * 4,
-        "when": pd.to_datetime(["2024-01-0%d" % (1 + i % 9) for i in range(n)]),
+        "when": pd.to_datetime([f"2024-01-0{1 + i % 9}" for i in range(n)]),
     })
     mixed.loc[3, "mean"] = np.nan
     mixed.loc[4, "mean"] = np.inf

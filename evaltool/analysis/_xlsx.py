@@ -86,7 +86,7 @@ class Book:
         self._fonts: dict[str, int] = {"default": 0}
         self._fills: dict[str, int] = {}
         self._formats: dict[str, int] = {}
-        self._xfs: dict[tuple[int, int, int, bool], int] = {(0, 0, 0, False): 0}
+        self._xfs: dict[tuple[int, ...], int] = {(0, 0, 0, 0): 0}
 
     def sheet(self, title: str) -> Sheet:
         ws = Sheet(self, title)
@@ -110,9 +110,9 @@ class Book:
         if style is None:
             return ""
         key = tuple(style)
-        i = self._xfs.get(key)  # type: ignore[call-overload]
+        i = self._xfs.get(key)
         if i is None:
-            i = self._xfs[key] = len(self._xfs)  # type: ignore[index]
+            i = self._xfs[key] = len(self._xfs)
         return f' s="{i}"' if i else ""
 
     def _styles_xml(self) -> str:
@@ -204,7 +204,7 @@ def _value_xml(ref: str, value: Any, s: str) -> str:
     if value is True or value is False:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
-        num = "" if math.isnan(value) or math.isinf(value) else "%.16g" % value
+        num = "" if math.isnan(value) or math.isinf(value) else f"{value:.16g}"
         return f'<c r="{ref}"{s} t="n"><v>{num}</v></c>'
     text = str(value)[:_MAX_TEXT]
     if _ILLEGAL.search(text):
@@ -273,7 +273,7 @@ class Sheet:
         view = ('<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                 '<selection pane="bottomLeft" activeCell="A1" sqref="A1"/>' if self.frozen
                 else '<selection activeCell="A1" sqref="A1"/>')
-        cols = "".join(f'<col width="{"%.16g" % w}" customWidth="1" min="{j}" max="{j}"/>'
+        cols = "".join(f'<col width="{w:.16g}" customWidth="1" min="{j}" max="{j}"/>'
                        for j, w in sorted(self.widths.items()))
         links = "".join(f'<hyperlink xmlns:r="{_NS_REL}" ref="{ref}" r:id="rId{i}"/>'
                         for i, (ref, _) in enumerate(self.links, start=1))

@@ -133,7 +133,8 @@ def _table_sheet(book: Any, ws: Any, frame: pd.DataFrame) -> None:
     safe = safe_frame(frame)
     cols = [str(c) for c in safe.columns]
     head = book.style("head", _HEAD_FILL, align=True)
-    ws.append(cols or [None], [head] * max(len(cols), 1))  # no columns: an empty header cell, as openpyxl made
+    header: list[Any] = list(cols) or [None]  # no columns: an empty header cell, as openpyxl made
+    ws.append(header, [head] * len(header))
     formats = [_number_format(c, frame[c]) for c in frame.columns]
     styles = [book.style(number_format=fmt) if fmt else None for fmt in formats]
     ws.append_rows([tuple(_cell(v) for v in row) for row in safe.itertuples(index=False, name=None)], styles)

@@ -277,7 +277,7 @@ def write_project(path: Path, project: bytes | Deflated, records: list[dict[str,
     reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
     deflate saves next to nothing on a sentence and was most of the time of writing many
     thousands of answers; any ZIP reader reads both."""
-    entries = [("project.qde", project, zipfile.ZIP_DEFLATED)]
+    entries: list[tuple[str, bytes | Deflated, int]] = [("project.qde", project, zipfile.ZIP_DEFLATED)]
     for r in records:
         data = str(r["text"]).encode("utf-8")
         entries.append((f"sources/{r['guid']}.txt", data,
@@ -287,8 +287,8 @@ def write_project(path: Path, project: bytes | Deflated, records: list[dict[str,
             _fast_zip(path, entries)
         else:  # ZIP64 sizes and offsets: the standard library's writer
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, data, method in entries:
-                    _write(zf, name, data, method)
+                for name, content, method in entries:
+                    _write(zf, name, content, method)
     except OSError as exc:
         raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
                           fix="choose a folder you can write to.") from None
@@ -306,7 +306,7 @@ _SMALL_ZIP_LIMIT = 3_500_000_000
 headers), so :func:`_fast_zip` writes the archive."""
 
 
-def _fast_zip(path: Path, entries: list[tuple[str, bytes, int]]) -> None:
+def _fast_zip(path: Path, entries: list[tuple[str, bytes | Deflated, int]]) -> None:
     """The same bytes as ``zipfile.ZipFile.writestr`` of each entry with a fixed date and mode
     644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
     writes), without its per-entry bookkeeping and seeks."""

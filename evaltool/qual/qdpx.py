@@ -39,7 +39,15 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import Deflated, cases_text, deflate_text, fast_guid, project_parts, source_parts, write_project
+from ._qdpx_write import (
+    Deflated,
+    cases_text,
+    deflate_text,
+    fast_guid,
+    project_parts,
+    source_parts,
+    write_project,
+)
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
