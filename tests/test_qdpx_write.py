@@ -70,3 +70,27 @@ def test_fast_zip_gives_zipfiles_bytes(tmp_path):
         assert (tmp_path / "fast.zip").read_bytes() == (tmp_path / "ref.zip").read_bytes(), n
         with zipfile.ZipFile(tmp_path / "fast.zip") as zf:
             assert zf.testzip() is None and len(zf.namelist()) == n + 1
+
+
+def test_deflate_text_is_deflating_the_whole_text(tmp_path, monkeypatch):
+    """The project is deflated as it is produced: the same bytes as deflating it whole, and the
+    ZIP is the same as zipfile writes from the whole text (and readable past the ZIP64 limit)."""
+    import zlib
+
+    from evaltool.qual import _qdpx_write as Wr
+
+    parts = [f"<a n='{i}'>é {'x' * (i % 97)} \ud800 😀</a>\n" for i in range(30_000)]
+    whole = "".join(parts).encode("utf-8", "xmlcharrefreplace")
+    for chunk, level in ((1, 1), (1000, 6), (1 << 22, Wr.PROJECT_LEVEL)):
+        body, crc, size = Wr.deflate_text(iter(parts), chunk=chunk, level=level)
+        assert body == zlib.compress(whole, level, -15)
+        assert (crc, size) == (zlib.crc32(whole), len(whole))
+    records = [{"guid": f"G{i}", "text": f"answer {i}"} for i in range(3)]
+    Wr.write_project(tmp_path / "streamed.qdpx", Wr.deflate_text(parts), records)
+    with zipfile.ZipFile(tmp_path / "streamed.qdpx") as zf:
+        assert zf.testzip() is None and zf.read("project.qde") == whole
+    monkeypatch.setattr(Wr, "_SMALL_ZIP_LIMIT", 0)  # the standard library's ZIP64 writer
+    Wr.write_project(tmp_path / "zip64.qdpx", Wr.deflate_text(parts), records)
+    with zipfile.ZipFile(tmp_path / "zip64.qdpx") as zf:
+        assert zf.testzip() is None and zf.read("project.qde") == whole
+        assert zf.read("sources/G2.txt") == b"answer 2"

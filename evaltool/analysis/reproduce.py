@@ -37,6 +37,8 @@ __all__ = [
     "comparison_summary",
     "find_results_folder",
     "locate_inputs",
+    "notebook_dict",
+    "notebook_json",
     "provenance",
     "read_saved_tables",
     "reproduce_notebook",
@@ -158,20 +160,12 @@ def provenance(results_folder: str | Path) -> pd.DataFrame:
     return out[list(PROVENANCE_COLUMNS)]
 
 
-def _md(text: str, i: int) -> Any:
-    import nbformat
-
-    cell = nbformat.v4.new_markdown_cell(text.strip("\n"))
-    cell["id"] = f"md-{i}"
-    return cell
-
-
-def _code(text: str, i: int) -> Any:
-    import nbformat
-
-    cell = nbformat.v4.new_code_cell(text.strip("\n"))
-    cell["id"] = f"code-{i}"
-    return cell
+def _cell(kind: str, text: str, i: int) -> dict[str, Any]:
+    """A notebook cell as nbformat v4.5 lays it out (``new_markdown_cell`` / ``new_code_cell``)."""
+    if kind == "md":
+        return {"cell_type": "markdown", "id": f"md-{i}", "metadata": {}, "source": text.strip("\n")}
+    return {"cell_type": "code", "execution_count": None, "id": f"code-{i}", "metadata": {}, "outputs": [],
+            "source": text.strip("\n")}
 
 
 _INTRO = """
@@ -261,8 +255,33 @@ print(f"Reproduced: {len(summary)} tables, {int(summary['columns'].sum())} colum
 """The notebook's cells after the introduction: (markdown or code, text)."""
 
 
+def notebook_dict(*, study_name: str = "", synthetic: bool = False) -> dict[str, Any]:
+    """The ``reproduce.ipynb`` notebook as a plain dict in the nbformat v4.5 layout (what
+    :func:`reproduce_notebook` validates; written without importing nbformat, whose import
+    cost more than a second of every run)."""
+    from .._version import __version__
+
+    banner = ("> **SYNTHETIC EXAMPLE DATA** — made up to show what evaltool does; not real "
+              "participants.\n\n" if synthetic else "")
+    intro = _INTRO.format(title=study_name or "evaltool results", banner=banner, version=__version__)
+    cells = [_cell("md", intro, 0)] + [_cell(kind, text, i) for i, (kind, text) in enumerate(_CELLS, start=1)]
+    return {"cells": cells,
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+                         "language_info": {"name": "python"}, "evaltool": {"version": __version__}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def notebook_json(nb: dict[str, Any]) -> str:
+    """``nb`` as ``nbformat.write`` stores it: sources split into lines, keys sorted, indent 1,
+    non-ASCII kept, a final newline (the same bytes)."""
+    cells = [{**c, "source": c["source"].splitlines(True)} for c in nb["cells"]]
+    return json.dumps({**nb, "cells": cells}, indent=1, sort_keys=True, separators=(",", ": "),
+                      ensure_ascii=False) + "\n"
+
+
 def reproduce_notebook(*, study_name: str = "", synthetic: bool = False) -> Any:
-    """Build the ``reproduce.ipynb`` notebook (nbformat v4, no outputs, no absolute paths).
+    """The ``reproduce.ipynb`` notebook as a validated ``nbformat`` node (v4, no outputs, no
+    absolute paths): :func:`notebook_dict` for code that works with nbformat.
 
     Examples
     --------
@@ -272,21 +291,7 @@ def reproduce_notebook(*, study_name: str = "", synthetic: bool = False) -> Any:
     """
     import nbformat
 
-    from .._version import __version__
-
-    banner = ("> **SYNTHETIC EXAMPLE DATA** — made up to show what evaltool does; not real "
-              "participants.\n\n" if synthetic else "")
-    intro = _INTRO.format(title=study_name or "evaltool results", banner=banner, version=__version__)
-    cells = [_md(intro, 0)]
-    for i, (kind, text) in enumerate(_CELLS, start=1):
-        cells.append(_md(text, i) if kind == "md" else _code(text, i))
-    nb = nbformat.v4.new_notebook()
-    nb.cells = cells
-    nb.metadata = nbformat.from_dict({
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
-        "language_info": {"name": "python"},
-        "evaltool": {"version": __version__},
-    })
+    nb = nbformat.from_dict(notebook_dict(study_name=study_name, synthetic=synthetic))
     nbformat.validate(nb)
     return nb
 
@@ -301,10 +306,8 @@ def write_reproduce_notebook(out_dir: str | Path, *, study_name: str = "", synth
     >>> p.name, "find_results_folder()" in p.read_text(encoding="utf-8")
     ('reproduce.ipynb', True)
     """
-    import nbformat
-
     path = Path(out_dir) / NOTEBOOK_NAME
-    nb = reproduce_notebook(study_name=study_name, synthetic=synthetic)
+    text = notebook_json(notebook_dict(study_name=study_name, synthetic=synthetic))
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        nbformat.write(nb, fh)
+        fh.write(text)
     return path

@@ -233,17 +233,21 @@ def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: b
     results with ``out_dir`` set. ``target`` has passed :func:`check_destination`."""
     from ..privacy.atomic import atomic_folder
     from ..report import write_reports
+    from ._background import Background
     from .reproduce import write_reproduce_notebook
 
     with atomic_folder(target, overwrite=overwrite) as root:
-        index = _tables(results, root)
-        _figures(results, root)
-        _definitions(results, root)
-        research_bounded = _research(results, sf, root)
-        workbooks = _workbooks_note(_summary_workbook(results, root), research_bounded)
-        saved = replace(results, out_dir=target)
-        write_reports(saved, root)
-        write_reproduce_notebook(root, study_name=results.study.name, synthetic=results.synthetic)
+        # research/ (its workbook and the .qdpx: the longest single writer) in a forked process
+        # while this one writes the rest; it is stopped before the folder is removed on an error
+        with Background(lambda: _research(results, sf, root)) as research:
+            index = _tables(results, root)
+            _figures(results, root)
+            _definitions(results, root)
+            summary_bounded = _summary_workbook(results, root)
+            saved = replace(results, out_dir=target)
+            write_reports(saved, root)
+            write_reproduce_notebook(root, study_name=results.study.name, synthetic=results.synthetic)
+            workbooks = _workbooks_note(summary_bounded, research.result())
         manifest = manifest_of(results, root, index, target, workbooks)
         (root / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     return saved

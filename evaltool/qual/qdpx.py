@@ -39,7 +39,15 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import cases_text, fast_guid, project_bytes, sources_text, write_project
+from ._qdpx_write import (
+    Deflated,
+    cases_text,
+    deflate_text,
+    fast_guid,
+    project_parts,
+    source_parts,
+    write_project,
+)
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -334,9 +342,10 @@ def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.D
     if code_names == "label" and hasattr(codebook, "flat_codes"):
         labels = {c.id: c.label for c in codebook.flat_codes()}
         cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
-    table = codebook_table(pd.Series(sorted(set(cod[C.CODE])), name=C.CODE).to_frame()
+    used = set(cod[C.CODE].tolist())  # .tolist(): iterating an Arrow-backed column is per element
+    table = codebook_table(pd.Series(sorted(used), name=C.CODE).to_frame()
                            if codebook is None else codebook, code_names=code_names)
-    unknown = sorted(set(cod[C.CODE]) - set(table[C.CODE]))
+    unknown = sorted(used - set(table[C.CODE].tolist()))
     if unknown:
         raise ParameterError(f"the codings use code(s) {unknown} that are not in the codebook.",
                              fix="pass codebook=None to take the codes from the codings, or add "
@@ -396,11 +405,11 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
 
 def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
                    case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                   ) -> tuple[bytes, list[dict[str, Any]]]:
-    """``project.qde`` and the source records (guid, name, text, ...)."""
+                   ) -> tuple[Deflated, list[dict[str, Any]]]:
+    """``project.qde`` (deflated as it is written) and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
-    coders = list(dict.fromkeys(cod[C.CODER]))
+    coders = list(dict.fromkeys(cod[C.CODER].tolist()))
     users = {c: _guid("user", c) for c in coders}
     root = ET.Element(P + "Project", {"name": name, "origin": f"evaltool {__version__}"})
     if coders:
@@ -423,5 +432,5 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
                for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
     source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    sources = sources_text(records, source_vals, cod, code_guid, users, var_guid, source_cols)
-    return project_bytes(root, cases, sources), records
+    sources = source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols)
+    return deflate_text(project_parts(root, cases, sources)), records

@@ -1,0 +1,102 @@
+"""One writer run in a forked process while the caller writes the rest (private; used by
+:func:`evaltool.analysis.write.write_results`).
+
+The child is forked (it inherits the results; nothing is pickled but the small value it
+returns), ignores Ctrl-C like :func:`evaltool._parallel.fork_map`'s workers, and is
+terminated and reaped as soon as the caller leaves the ``with`` block by an error or Ctrl-C,
+so the atomic results folder is removed only once nothing writes into it any more. When the
+child fails, :meth:`Background.result` runs the job again in the caller, which raises the
+error itself (with its message and traceback: an exception is not carried across processes).
+With one CPU (``EVALTOOL_JOBS=1``), without ``fork`` or inside a daemonic process the job
+runs in the caller, at :meth:`Background.result`.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from .._parallel import n_workers
+
+__all__ = ["Background"]
+
+
+def _child(job: Callable[[], Any], conn: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        value = job()
+    except BaseException:  # noqa: BLE001 - the caller runs the job again to raise it
+        conn.send((False, None))
+    else:
+        conn.send((True, value))
+    finally:
+        conn.close()
+
+
+class Background:
+    """``with Background(job) as bg: ...; value = bg.result()``: ``job()`` runs in a forked
+    process during the block.
+
+    Examples
+    --------
+    >>> with Background(lambda: sum(range(10))) as bg:
+    ...     here = 1 + 1
+    ...     there = bg.result()
+    >>> here, there
+    (2, 45)
+    """
+
+    def __init__(self, job: Callable[[], Any]) -> None:
+        self._job = job
+        self._proc: Any = None
+        self._conn: Any = None
+
+    def __enter__(self) -> Background:
+        import multiprocessing as mp
+
+        if n_workers() <= 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+            return self  # serial (a daemonic process, e.g. a pool worker, may not start one)
+        ctx = mp.get_context("fork")
+        self._conn, send = ctx.Pipe(duplex=False)
+        # SIGINT blocked across the fork: the child ignores it before it can arrive there
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self._proc = ctx.Process(target=_child, args=(self._job, send), name="evaltool-writer")
+            self._proc.start()
+        finally:
+            send.close()
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a pending Ctrl-C is raised here
+            except BaseException:
+                self._stop()
+                raise
+        return self
+
+    def result(self) -> Any:
+        """The job's value (waits for the child); the job's own error if it failed."""
+        if self._proc is None:
+            return self._job()
+        try:
+            ok, value = self._conn.recv()
+        except EOFError:  # the child died without answering (killed)
+            ok, value = False, None
+        self._proc.join()
+        self._proc = None
+        self._conn.close()
+        return value if ok else self._job()
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.terminate()
+        proc.join(timeout=5.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        self._conn.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()  # left early (an error or Ctrl-C): nothing may write into the folder after this
