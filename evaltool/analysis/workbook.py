@@ -34,7 +34,6 @@ the example study fits; at 10,000 participants the participant- and cohort-level
 _INT = "0"
 _NUM = "0.000"
 _P = "0.0000"
-_HEAD_FILL = "1F4E79"
 
 
 def _number_format(name: str, series: pd.Series) -> str | None:
@@ -79,27 +78,30 @@ def write_formatted_workbook(tables: Mapping[str, pd.DataFrame], path: Path, *, 
 
     ``elsewhere`` maps a table name to where its full copy is (e.g. ``tables/scores.csv``).
     A table larger than :data:`MAX_SHEET_CELLS` gets a short sheet saying so and naming that
-    copy. Returns the path and the names of the tables so bounded. The file is written by
-    :mod:`evaltool.analysis._xlsx` (the cells and styles ``openpyxl`` would write, reproducibly).
+    copy. Returns the path and the names of the tables so bounded.
     """
-    from ._xlsx import Book
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     descriptions, elsewhere = descriptions or {}, elsewhere or {}
     bounded = [n for n, t in tables.items() if not fits_in_sheet(t)]
     sheets = _sheet_names(list(tables))
-    book = Book()
-    _index_sheet(book, tables, sheets, title=title, banner=banner, descriptions=descriptions,
+    wb = Workbook()
+    idx = wb.active
+    assert idx is not None
+    _index_sheet(idx, tables, sheets, title=title, banner=banner, descriptions=descriptions,
                  notes={n: _pointer_text(n, tables[n], elsewhere.get(n))[0] for n in bounded})
     for name, frame in tables.items():
-        ws = book.sheet(sheets[name])
+        ws = wb.create_sheet(sheets[name])
         if name in bounded:
-            bold = book.style("bold")
-            for i, line in enumerate(_pointer_text(name, frame, elsewhere.get(name))):
-                ws.append([line], [bold if i == 0 else None])
-            ws.widths[1] = 100
+            for line in _pointer_text(name, frame, elsewhere.get(name)):
+                ws.append([line])
+            ws["A1"].font = Font(bold=True)
+            ws.column_dimensions["A"].width = 100
         else:
-            _table_sheet(book, ws, frame)
-    book.save(path)
+            _table_sheet(ws, frame)
+    _strings_only(wb)
+    wb.save(path)
     return path, bounded
 
 
@@ -112,38 +114,53 @@ def _pointer_text(name: str, frame: pd.DataFrame, where: str | None) -> list[str
             "Smaller summaries of it are in the other sheets and in the reports."]
 
 
-def _index_sheet(book: Any, tables: Mapping[str, pd.DataFrame], sheets: Mapping[str, str], *, title: str,
+def _index_sheet(idx: Any, tables: Mapping[str, pd.DataFrame], sheets: Mapping[str, str], *, title: str,
                  banner: str, descriptions: Mapping[str, str], notes: Mapping[str, str]) -> None:
-    idx = book.sheet("index")
-    idx.append([title], [book.style("title")])
+    from openpyxl.styles import Font, PatternFill
+
+    idx.title = "index"
+    idx.append([title])
+    idx["A1"].font = Font(bold=True, size=14)
     if banner:
-        idx.append([banner], [book.style("banner")])
+        idx.append([banner])
+        idx["A2"].font = Font(bold=True, color="C00000")
     idx.append([])
-    idx.append(["sheet", "table", "rows", "what it holds"], [book.style("head", _HEAD_FILL)] * 4)
+    idx.append(["sheet", "table", "rows", "what it holds"])
+    for cell in idx[idx.max_row]:
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     for name in tables:
-        r = idx.append([sheets[name], name, len(tables[name]), notes.get(name, descriptions.get(name, ""))],
-                       [book.style("link"), None, None, None])
-        idx.link(f"A{r}", f"#'{sheets[name]}'!A1")
-    idx.widths.update({1: 28, 2: 30, 3: 8, 4: 90})
+        idx.append([sheets[name], name, len(tables[name]), notes.get(name, descriptions.get(name, ""))])
+        link = idx.cell(row=idx.max_row, column=1)
+        link.hyperlink = f"#'{sheets[name]}'!A1"
+        link.font = Font(color="0563C1", underline="single")
+    for col, width in zip("ABCD", (28, 30, 8, 90), strict=True):
+        idx.column_dimensions[col].width = width
 
 
-def _table_sheet(book: Any, ws: Any, frame: pd.DataFrame) -> None:
-    """The table with a styled, frozen header row, number formats by column, widths from the
-    first 200 rows and an auto-filter."""
+def _table_sheet(ws: Any, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    head_font, head_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
     safe = safe_frame(frame)
     cols = [str(c) for c in safe.columns]
-    head = book.style("head", _HEAD_FILL, align=True)
-    header: list[Any] = list(cols) or [None]  # no columns: an empty header cell, as openpyxl made
-    ws.append(header, [head] * len(header))
+    ws.append(cols)
+    for cell in ws[1]:
+        cell.font, cell.fill = head_font, head_fill
+        cell.alignment = Alignment(wrap_text=False)
     formats = [_number_format(c, frame[c]) for c in frame.columns]
-    styles = [book.style(number_format=fmt) if fmt else None for fmt in formats]
-    ws.append_rows([tuple(_cell(v) for v in row) for row in safe.itertuples(index=False, name=None)], styles)
+    for row in safe.itertuples(index=False, name=None):
+        ws.append([_cell(v) for v in row])
+    for j, fmt in enumerate(formats, start=1):
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
     for j, c in enumerate(cols, start=1):
         lengths = safe.iloc[:200, j - 1].astype(str).str.len()
         sample = int(lengths.max()) if len(lengths) and lengths.notna().any() else 0
-        ws.widths[j] = min(60, max(8, len(c) + 2, sample + 2))
-    ws.frozen = True
-    ws.auto_filter = ws.dimensions
+        ws.column_dimensions[get_column_letter(j)].width = min(60, max(8, len(c) + 2, sample + 2))
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
 
 
 def _cell(v: object) -> object:
@@ -163,3 +180,12 @@ def _cell(v: object) -> object:
     if isinstance(v, (int, float, str)):
         return v
     return str(v)
+
+
+def _strings_only(wb: object) -> None:
+    """Every text cell a string cell: openpyxl would store text starting with '=' as a formula."""
+    for ws in wb.worksheets:  # type: ignore[attr-defined]
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.data_type != "s":
+                    cell.data_type = "s"
