@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from ._common import data_dir, row
+from ._memory import TreeSampler
 
 SIZES: tuple[tuple[str, int | None, int], ...] = (
     ("example", None, 8), ("10k", 10_000, 400), ("100k", 100_000, 400))
@@ -104,13 +105,14 @@ def run_analyse(study: Path, limit: float, env: dict[str, str] | None = None, wr
         proc = subprocess.Popen([sys.executable, str(WORKER), str(study), str(out) if write else "-", str(report)],
                                 stdout=null, stderr=subprocess.PIPE, start_new_session=True,
                                 env=env, cwd=str(data_dir()))
-        try:
-            _, err = proc.communicate(timeout=limit)
-            stopped = False
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            _, err = proc.communicate()
-            stopped = True
+        with TreeSampler(proc.pid) as tree:  # the worker leads its own session (start_new_session)
+            try:
+                _, err = proc.communicate(timeout=limit)
+                stopped = False
+            except subprocess.TimeoutExpired:
+                _kill(proc)
+                _, err = proc.communicate()
+                stopped = True
     wall = time.perf_counter() - t0
     lines = [json.loads(x) for x in report.read_text(encoding="utf-8").splitlines() if x.strip()] \
         if report.exists() else []
@@ -123,6 +125,9 @@ def run_analyse(study: Path, limit: float, env: dict[str, str] | None = None, wr
             res["seconds"], res["peak_mb"] = x["seconds"], x["peak_mb"]
         elif x.get("baseline") == "bare write":
             res["bare_write"] = x["seconds"]
+    res["tree_peak_mb"] = tree.peak_mb
+    if tree.peak_mb is not None and "peak_mb" in res:  # forked writers and workers count too
+        res["peak_mb"] = max(res["peak_mb"], tree.peak_mb)
     if not stopped and "seconds" not in res:
         res["failed"] = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
     if stopped:
@@ -295,7 +300,9 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         who = "66 participants, 8 cohorts" if n is None else f"{n:,} participants, {k} cohorts"
         top = sorted(r["stages"], key=lambda s: -s["seconds"])[:3]
         note = ("largest stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in top)
-                + f"; peak memory {r.get('peak_mb', float('nan')):.0f} MB")
+                + f"; peak memory {r.get('peak_mb', float('nan')):.0f} MB (the larger of the worker's own high-water "
+                f"mark and the sampled sum over its process tree, forked writers included: "
+                f"{r.get('tree_peak_mb') or float('nan'):.0f} MB)")
         if r["stopped"]:
             note = f"stopped at the {_limit(label):.0f} s limit while '{r.get('running')}' ran; " + note
         if r["failed"]:
