@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .. import columns as C
 from . import _fmt as F
 from ._cohort_tables import CohortTables, Row, Scoped
 from ._svg import means_svg
-from .model import Callout, FigureBlock, QuoteBlock, Section, TableBlock, TextBlock
+from .model import Callout, FigureBlock, QuoteBlock, Section, TextBlock, TextTable
 
 __all__ = ["VALUES", "CohortView", "join_words"]
 
@@ -36,15 +33,6 @@ def join_words(items: list[str], last: str = "and") -> str:
     if not items:
         return ""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
-
-
-def _table(rows: list[dict[str, str]]) -> pd.DataFrame:
-    """A table of formatted text cells (one dict per row), built as one block of objects:
-    the same frame as ``pd.DataFrame(rows)``, without inferring a type per cell."""
-    if not rows:
-        return pd.DataFrame(rows)
-    cols = list(rows[0])
-    return pd.DataFrame(np.array([[r[c] for c in cols] for r in rows], dtype=object), columns=cols)
 
 
 def _keyed(rows: list[Row], key: str) -> dict[Any, Row]:
@@ -228,7 +216,7 @@ class CohortView:
             else:
                 sub = sub.add(TextBlock(f"{self.name}'s averages are {F.HIDDEN} for this questionnaire; everyone's "
                                         "are in the table."))
-            sub = sub.add(TableBlock(_table(rows), caption=f"{ctx.label(s)}: average score at each survey"))
+            sub = sub.add(TextTable.of(rows, caption=f"{ctx.label(s)}: average score at each survey"))
             ch = self._change_table(s)
             if ch is not None:
                 sub = sub.add(ch)
@@ -244,7 +232,7 @@ class CohortView:
                         scale_label=self.ctx.label(s), level=self.ctx.level)
         return FigureBlock(svg=svg, caption=cap, alt=cap)
 
-    def _change_table(self, s: str) -> TableBlock | None:
+    def _change_table(self, s: str) -> TextTable | None:
         mine, every = self._scope(self.changes_t, s)
         if not every:
             return None
@@ -263,7 +251,7 @@ class CohortView:
                 if shown else F.HIDDEN,
                 "All participants: people": F.n(a.n_pairs),
                 f"All participants: change [{lv} CI]": F.est_ci(a.mean_diff, a.ci_low, a.ci_high)})
-        return TableBlock(_table(rows), caption=f"{self.ctx.label(s)}: change since the first survey",
+        return TextTable.of(rows, caption=f"{self.ctx.label(s)}: change since the first survey",
                           note="People who answered both surveys; change = later − earlier.")
 
     def _theme_rows(self) -> list[tuple[str, int | None, str, str]]:
@@ -300,8 +288,8 @@ class CohortView:
         rows = [{"Theme": lab, f"{self.name}: % who mentioned it (of {of} people)": pct,
                  f"All participants: % who mentioned it (of {F.n(n_all)} people)": pct_all}
                 for lab, _, pct, pct_all in self._theme_rows()]
-        sec = sec.add(TextBlock(intro), TableBlock(
-            _table(rows), caption="Themes in the open answers",
+        sec = sec.add(TextBlock(intro), TextTable.of(
+            rows, caption="Themes in the open answers",
             note=f"{F.HIDDEN}: mentioned by at least one but fewer than {self.k} people, or needed to protect another "
                  "hidden number. 0% means nobody in the group mentioned it."))
         q = [r for r in self.quotes if r.kind == "theme"]
