@@ -228,7 +228,7 @@ class Section:
     level: int = 2
 
     def add(self, *blocks: Block) -> Section:
-        return replace(self, blocks=self.blocks + tuple(blocks))
+        return Section(self.title, self.blocks + blocks, self.id, self.level)
 
     @property
     def anchor(self) -> str:
@@ -260,7 +260,7 @@ class Report:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def add_section(self, section: Section) -> Report:
-        return replace(self, sections=self.sections + (section,))
+        return Report(self.title, self.subtitle, self.sections + (section,), self.banner, self.template, self.meta)
 
     def with_banner(self, text: str) -> Report:
         return replace(self, banner=text)

@@ -43,21 +43,12 @@ def subscripts(text: Any) -> Any:
 
     Only a fixed list of subscripts after a one- or two-letter symbol is converted (``d_av``,
     ``g_z``, ``r_xx``, ``SE_diff``, ``M_diff``, ``ω_t`` …), so identifiers such as
-    ``participant_id`` are left alone. Everything else stays escaped. Plain strings are
-    remembered (the same cells recur in every cohort report of a run).
+    ``participant_id`` are left alone. Everything else stays escaped.
     """
-    if type(text) is str:
-        return _subscripts_str(text)
-    return _subscripts(text)
-
-
-def _subscripts(text: Any) -> Any:
     from markupsafe import Markup, escape
 
-    return Markup(_SUB.sub(r"\1<sub>\2</sub>", str(escape(text))))
-
-
-_subscripts_str = lru_cache(maxsize=1 << 16)(_subscripts)
+    esc = escape(text)
+    return esc if "_" not in esc else Markup(_SUB.sub(r"\1<sub>\2</sub>", str(esc)))
 
 
 _TOKEN = re.compile(
@@ -89,6 +80,11 @@ def prose(text: Any) -> Any:
     return _prose(str(text))
 
 
+def _sub_html(text: str) -> str:
+    """``str(subscripts(text))``."""
+    return str(subscripts(text))
+
+
 @lru_cache(maxsize=1 << 16)
 def _prose(raw: str) -> Any:
     """:func:`prose` of a plain string, remembered (captions and sentences recur across reports)."""
@@ -97,14 +93,14 @@ def _prose(raw: str) -> Any:
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(raw):
-        out.append(str(subscripts(raw[pos:m.start()])))
+        out.append(_sub_html(raw[pos:m.start()]))
         if m.group("code") is not None:
             words = m.group("code").split(" ")
             out.append("<code>" + " ".join(f'<span class="nowrap">{escape(w)}</span>' for w in words) + "</code>")
         else:
-            out.append(f'<span class="nowrap">{subscripts(m.group(0))}</span>')
+            out.append(f'<span class="nowrap">{_sub_html(m.group(0))}</span>')
         pos = m.end()
-    out.append(str(subscripts(raw[pos:])))
+    out.append(_sub_html(raw[pos:]))
     return Markup("".join(out))
 
 
