@@ -3,8 +3,9 @@
 The study report, its Word tables and the cohort reports are independent files: they are
 written as one list of tasks by :func:`evaltool._parallel.fork_map`, so the study report and
 the Word tables (a fixed cost, the same at any size) run beside the cohort reports instead of
-before them. What the cohort reports share is read and compiled once, before the workers
-fork (:func:`~evaltool.report.cohort.cohort_writer`). The files, and the order of the paths
+before them (workers from :data:`~evaltool.report.cohort.PARALLEL_FROM` cohorts on). What the
+cohort reports share is read and compiled once, before the workers fork
+(:func:`~evaltool.report.cohort.cohort_writer`). The files, and the order of the paths
 returned, are the same as writing them one after the other.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .cohort import PARALLEL_FROM, cohort_writer
+from . import cohort as _cohort
 from .docx import write_apa_docx
 from .index import write_index
 from .study import build_study_report
@@ -37,7 +38,7 @@ def write_all(results: Any, out: Path, *, pdf: bool = False,
     if cohorts is not None and len(cohorts):
         cdir = out / "cohort_reports"
         cdir.mkdir(exist_ok=True)
-        items, cohort_job = cohort_writer(results, cdir, pdf=pdf, template_dirs=template_dirs)
+        items, cohort_job = _cohort.cohort_writer(results, cdir, pdf=pdf, template_dirs=template_dirs)
         tasks += [("cohort", c, stem) for c, stem in items]
 
     def job(chunk: Sequence[Task]) -> list[tuple[str, Path]]:
@@ -55,6 +56,6 @@ def write_all(results: Any, out: Path, *, pdf: bool = False,
                 done += cohort_job([(task[1], task[2])])
         return done
 
-    paths = dict(fork_map(job, tasks, min_items=PARALLEL_FROM + 2))
+    paths = dict(fork_map(job, tasks, min_items=_cohort.PARALLEL_FROM + 2))
     paths["index"] = write_index(results, out)
     return paths

@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from .._resources import reports_dir
 from .._version import __version__
 from ..errors import EvaltoolError, OutputError
@@ -45,8 +47,6 @@ def subscripts(text: Any) -> Any:
     ``g_z``, ``r_xx``, ``SE_diff``, ``M_diff``, ``ω_t`` …), so identifiers such as
     ``participant_id`` are left alone. Everything else stays escaped.
     """
-    from markupsafe import Markup, escape
-
     esc = escape(text)
     return esc if "_" not in esc else Markup(_SUB.sub(r"\1<sub>\2</sub>", str(esc)))
 
@@ -88,8 +88,6 @@ def _sub_html(text: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def _prose(raw: str) -> Any:
     """:func:`prose` of a plain string, remembered (captions and sentences recur across reports)."""
-    from markupsafe import Markup, escape
-
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(raw):
@@ -146,8 +144,6 @@ def css_string(text: Any) -> Any:
     >>> print(css_string('say "hi" </style>'))
     "say \22 hi\22  \3C /style\3E "
     """
-    from markupsafe import Markup
-
     special = {"\\": "\\5C ", '"': "\\22 ", "'": "\\27 ", "<": "\\3C ", ">": "\\3E ", "&": "\\26 ",
                "\n": "\\A ", "\r": "", "\f": ""}
     return Markup('"' + "".join(special.get(ch, ch) for ch in str(text)) + '"')
