@@ -4,7 +4,8 @@
 - :func:`build_cohort_report` — a facilitator's report for one cohort (suppressed, redacted);
 - :func:`write_apa_docx` — the APA tables as a Word document;
 - :func:`build_index` / :func:`write_index` — ``index.html``: the results at a glance;
-- :func:`write_reports` — all of them into a results folder;
+- :func:`write_reports` — all of them into a results folder (:func:`write_cohort_reports`: the
+  cohort reports alone);
 - :func:`suppress_counts` — primary and complementary small-cell suppression.
 """
 
@@ -48,6 +49,7 @@ __all__ = [
     "list_cohorts",
     "suppress_counts",
     "write_apa_docx",
+    "write_cohort_reports",
     "write_index",
     "write_reports",
 ]
