@@ -4,7 +4,8 @@
 - :func:`build_cohort_report` — a facilitator's report for one cohort (suppressed, redacted);
 - :func:`write_apa_docx` — the APA tables as a Word document;
 - :func:`build_index` / :func:`write_index` — ``index.html``: the results at a glance;
-- :func:`write_reports` — all of them into a results folder;
+- :func:`write_reports` — all of them into a results folder (:func:`write_cohort_reports`: the
+  cohort reports alone);
 - :func:`suppress_counts` — primary and complementary small-cell suppression.
 """
 
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._context import sharing
+from ._write import write_all
 from .cohort import build_cohort_report, list_cohorts, write_cohort_reports
 from .docx import write_apa_docx
 from .index import build_index, write_index
@@ -46,6 +49,7 @@ __all__ = [
     "list_cohorts",
     "suppress_counts",
     "write_apa_docx",
+    "write_cohort_reports",
     "write_index",
     "write_reports",
 ]
@@ -63,8 +67,9 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
         The folder to write into (created if needed). Files written: ``report.html``,
         ``report.docx``, ``cohort_reports/<cohort>.html`` (plus ``.pdf`` versions when
         ``pdf``) and ``index.html``; cohort file names are the safe, distinct names the
-        analysis chose. The cohort reports share one reading of the cohort tables and are
-        built in parallel across cores when there are many (:func:`write_cohort_reports`).
+        analysis chose. The reports share one reading of each table of the results; when
+        there are many cohorts, the study report, its Word tables and the cohort reports are
+        written in parallel across cores (:func:`evaltool.report._write.write_all`).
     pdf
         Also write PDFs (needs WeasyPrint's system libraries).
     template_dirs
@@ -87,16 +92,5 @@ def write_reports(results: Any, out_dir: str | Path, *, pdf: bool = False,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths: dict[str, Path] = {}
-    study = build_study_report(results, template_dirs=template_dirs)
-    paths["study"] = study.save(out / "report.html", template_dirs=template_dirs)
-    if pdf:
-        paths["study_pdf"] = study.save(out / "report.pdf", template_dirs=template_dirs)
-    paths["docx"] = write_apa_docx(results, out / "report.docx")
-    cohorts = results.tables.get("cohorts")
-    if cohorts is not None and len(cohorts):
-        cdir = out / "cohort_reports"
-        cdir.mkdir(exist_ok=True)
-        paths.update(write_cohort_reports(results, cdir, pdf=pdf, template_dirs=template_dirs))
-    paths["index"] = write_index(results, out)
-    return paths
+    with sharing(results):  # every report reads each table of the results once
+        return write_all(results, out, pdf=pdf, template_dirs=template_dirs)

@@ -71,13 +71,15 @@ class CohortTables:
     """What every cohort report of one set of results shares, read and split once.
 
     ``ctx`` (labels, timepoints, options), the ``cohorts`` table indexed by id, each scale's
-    score range, and the cohort tables split by cohort (see :class:`Scoped`).
+    score range, the cohort tables split by cohort (see :class:`Scoped`), and what the reports
+    show alike (:meth:`shared`: the all-participants columns, formatted once).
     """
 
     def __init__(self, results: Any, ctx: Ctx | None = None) -> None:
         self.results = results
         self.ctx = ctx if ctx is not None else make_ctx(results)
         self.info = results.tables[N.COHORTS].set_index("cohort")
+        self._reportable = {c: bool(r) for c, r in zip(self.info.index, self.info["reportable"], strict=True)}
         res = self.ctx.results
         self.responses = self._rows(table(res, N.COHORT_RESPONSES))
         self.quotes = self._rows(table(res, N.COHORT_QUOTES))
@@ -93,6 +95,13 @@ class CohortTables:
                 except (TypeError, ValueError):
                     pass
         self._find: Any = None
+        self._shared: dict[Any, Any] = {}
+
+    def shared(self, key: Any, make: Any) -> Any:
+        """``make()``, made once for all the reports (the all-participants cells of a table)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     @staticmethod
     def _rows(frame: pd.DataFrame | None) -> dict[str, list[Row]]:
@@ -113,4 +122,5 @@ class CohortTables:
         return self._find
 
     def reportable(self, cohort: str) -> bool:
-        return bool(self.info.loc[cohort, "reportable"])
+        """Whether the analysis gave ``cohort`` a report of its own (a KeyError for an unknown id)."""
+        return self._reportable[cohort]

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from .. import columns as C
 from . import _fmt as F
 from ._cohort_tables import CohortTables, Row, Scoped
 from ._svg import means_svg
-from .model import Callout, FigureBlock, QuoteBlock, Section, TableBlock, TextBlock
+from .model import Callout, FigureBlock, QuoteBlock, Section, TextBlock, TextTable
 
 __all__ = ["VALUES", "CohortView", "join_words"]
 
@@ -38,15 +35,6 @@ def join_words(items: list[str], last: str = "and") -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {last} " + items[-1]
 
 
-def _table(rows: list[dict[str, str]]) -> pd.DataFrame:
-    """A table of formatted text cells (one dict per row), built as one block of objects:
-    the same frame as ``pd.DataFrame(rows)``, without inferring a type per cell."""
-    if not rows:
-        return pd.DataFrame(rows)
-    cols = list(rows[0])
-    return pd.DataFrame(np.array([[r[c] for c in cols] for r in rows], dtype=object), columns=cols)
-
-
 def _keyed(rows: list[Row], key: str) -> dict[Any, Row]:
     """Rows by the value of their column ``key``."""
     return {getattr(r, key): r for r in rows}
@@ -66,6 +54,7 @@ class CohortView:
         self.levels, self.changes_t, self.themes = tables.levels, tables.changes, tables.themes
         self.quotes = tables.rows("quotes", cohort)
         self.ranges = tables.ranges
+        self.tables = tables
         self.figures = 0
         self._flag_list: list[bool] | None = None
 
@@ -206,11 +195,8 @@ class CohortView:
                 continue
             at = _keyed(mine, C.TIMEPOINT)
             rows, pts_c, pts_a = [], {}, {}
-            r: Any
-            for r in every:
-                t: Any = r.timepoint
-                lab = ctx.tp(t)
-                pts_a[lab] = (r.mean, r.ci_low, r.ci_high)
+            for t, lab, pts, n_all, ci_all in self._everyone_levels(s, every):
+                pts_a[lab] = pts
                 m: Any = at.get(t)
                 shown = m is not None and bool(m.shown)
                 n_shown = m is not None and bool(m.n_shown)
@@ -220,20 +206,36 @@ class CohortView:
                     "Survey": lab,
                     f"{self.name}: people": F.n(m.n) if n_shown else F.HIDDEN,
                     f"{self.name}: average [{ctx.level} CI]": F.est_ci(*pts_c[lab]) if shown else F.HIDDEN,
-                    "All participants: people": F.n(r.n),
-                    f"All participants: average [{ctx.level} CI]": F.est_ci(r.mean, r.ci_low, r.ci_high)})
+                    "All participants: people": n_all,
+                    f"All participants: average [{ctx.level} CI]": ci_all})
             sub = Section(self._scale_intro(s), level=3, id=f"change-{s}")
             if pts_c:
                 sub = sub.add(self._figure(s, list(pts_a), pts_c, pts_a))
             else:
                 sub = sub.add(TextBlock(f"{self.name}'s averages are {F.HIDDEN} for this questionnaire; everyone's "
                                         "are in the table."))
-            sub = sub.add(TableBlock(_table(rows), caption=f"{ctx.label(s)}: average score at each survey"))
+            sub = sub.add(TextTable.of(rows, caption=f"{ctx.label(s)}: average score at each survey"))
             ch = self._change_table(s)
             if ch is not None:
                 sub = sub.add(ch)
             out.append(sub)
         return out
+
+    def _everyone_levels(self, s: str, every: list[Row]) -> list[tuple[Any, str, tuple, str, str]]:
+        """Everyone's rows of scale ``s`` in the levels table, formatted once for all reports:
+        (timepoint, its label, (mean, ci_low, ci_high), people, average [CI])."""
+        ctx = self.ctx
+        return self.tables.shared(("levels", s), lambda: [
+            (r.timepoint, ctx.tp(r.timepoint), (r.mean, r.ci_low, r.ci_high), F.n(r.n),
+             F.est_ci(r.mean, r.ci_low, r.ci_high)) for r in every])
+
+    def _everyone_changes(self, s: str, every: list[Row]) -> list[tuple[Any, str, str, str]]:
+        """Everyone's rows of scale ``s`` in the changes table, formatted once for all reports:
+        (contrast, "Baseline to after the workshop", people, change [CI])."""
+        ctx = self.ctx
+        return self.tables.shared(("changes", s), lambda: [
+            (a.contrast, f"{ctx.tp(a.time_from)} to {ctx.tp_plain(a.time_to)}", F.n(a.n_pairs),
+             F.est_ci(a.mean_diff, a.ci_low, a.ci_high)) for a in every])
 
     def _figure(self, s: str, levels: list[str], pts_c: dict, pts_a: dict) -> FigureBlock:
         rng = self.ranges[s]
@@ -244,26 +246,25 @@ class CohortView:
                         scale_label=self.ctx.label(s), level=self.ctx.level)
         return FigureBlock(svg=svg, caption=cap, alt=cap)
 
-    def _change_table(self, s: str) -> TableBlock | None:
+    def _change_table(self, s: str) -> TextTable | None:
         mine, every = self._scope(self.changes_t, s)
         if not every:
             return None
         at = _keyed(mine, "contrast")
         lv = self.ctx.level
         rows = []
-        a: Any
-        for a in every:
-            m: Any = at.get(a.contrast)
+        for contrast, change, n_all, ci_all in self._everyone_changes(s, every):
+            m: Any = at.get(contrast)
             shown = m is not None and bool(m.shown)
             n_shown = m is not None and bool(m.n_shown)
             rows.append({
-                "Change": f"{self.ctx.tp(a.time_from)} to {self.ctx.tp_plain(a.time_to)}",
+                "Change": change,
                 f"{self.name}: people": F.n(m.n_pairs) if n_shown else F.HIDDEN,
                 f"{self.name}: change [{lv} CI]": F.est_ci(m.mean_diff, m.ci_low, m.ci_high)
                 if shown else F.HIDDEN,
-                "All participants: people": F.n(a.n_pairs),
-                f"All participants: change [{lv} CI]": F.est_ci(a.mean_diff, a.ci_low, a.ci_high)})
-        return TableBlock(_table(rows), caption=f"{self.ctx.label(s)}: change since the first survey",
+                "All participants: people": n_all,
+                f"All participants: change [{lv} CI]": ci_all})
+        return TextTable.of(rows, caption=f"{self.ctx.label(s)}: change since the first survey",
                           note="People who answered both surveys; change = later − earlier.")
 
     def _theme_rows(self) -> list[tuple[str, int | None, str, str]]:
@@ -273,15 +274,14 @@ class CohortView:
         mine, every = self._scope(self.themes)
         if not mine:
             return []
-        share = {x.code: x.percent for x in every}
-        shown_all = {x.code: x.shown for x in every}
+        pct_all = self.tables.shared("themes", lambda: {
+            x.code: F.pct(x.percent) if x.shown else F.HIDDEN for x in every})  # the last row of a code wins
         out = []
         r: Any
         for i, r in enumerate(mine):
             ok = bool(r.shown) and not F.isna(r.percent)
             n = int(r.n_people) if ok else None
-            pct_all = F.pct(share.get(r.code)) if shown_all.get(r.code, False) else F.HIDDEN
-            out.append((str(r.label), n, F.pct(r.percent) if ok else F.HIDDEN, pct_all, i))
+            out.append((str(r.label), n, F.pct(r.percent) if ok else F.HIDDEN, pct_all.get(r.code, F.HIDDEN), i))
         out.sort(key=lambda r: (r[1] is None, -(r[1] or 0), r[4]))
         return [(lab, n, pct, pct_all) for lab, n, pct, pct_all, _ in out]
 
@@ -300,8 +300,8 @@ class CohortView:
         rows = [{"Theme": lab, f"{self.name}: % who mentioned it (of {of} people)": pct,
                  f"All participants: % who mentioned it (of {F.n(n_all)} people)": pct_all}
                 for lab, _, pct, pct_all in self._theme_rows()]
-        sec = sec.add(TextBlock(intro), TableBlock(
-            _table(rows), caption="Themes in the open answers",
+        sec = sec.add(TextBlock(intro), TextTable.of(
+            rows, caption="Themes in the open answers",
             note=f"{F.HIDDEN}: mentioned by at least one but fewer than {self.k} people, or needed to protect another "
                  "hidden number. 0% means nobody in the group mentioned it."))
         q = [r for r in self.quotes if r.kind == "theme"]

@@ -6,12 +6,48 @@ summary and options); nothing is recomputed and no file is read.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
-__all__ = ["Ctx", "at", "check_results", "make_ctx", "table"]
+__all__ = ["Ctx", "at", "check_results", "make_ctx", "remember", "sharing", "table"]
+
+_T = TypeVar("_T")
+_SHARED: dict[int, dict[Any, Any]] = {}
+"""id(results) → what the reports of one :func:`sharing` block have read from those results."""
+
+
+@contextmanager
+def sharing(results: Any) -> Iterator[None]:
+    """Within the block, every report of ``results`` shares what is read from them: each
+    shareable table (:func:`table`) and each :func:`remember`-ed view is made once.
+
+    ``results`` are immutable, so what was read stays right for the whole block; outside a
+    block nothing is kept. Nested blocks for the same results share the outer one's reading.
+    """
+    key = id(results)
+    if key in _SHARED:
+        yield
+        return
+    _SHARED[key] = {}
+    try:
+        yield
+    finally:
+        del _SHARED[key]
+
+
+def remember(results: Any, key: Any, make: Callable[[], _T]) -> _T:
+    """``make()``, made once per :func:`sharing` block of ``results`` (every call outside one)."""
+    memo = _SHARED.get(id(results))
+    if memo is None:
+        return make()
+    if key not in memo:
+        memo[key] = make()
+    value: _T = memo[key]
+    return value
 
 
 def at(frame: pd.DataFrame, row: Any, col: Any) -> Any:
@@ -22,7 +58,15 @@ def at(frame: pd.DataFrame, row: Any, col: Any) -> Any:
 
 def table(results: Any, name: str) -> pd.DataFrame | None:
     """A results table as shareable outputs show it, timepoint-like columns as plain strings
-    (None when absent, empty or research-only: reports never show research-only tables)."""
+    (None when absent, empty or research-only: reports never show research-only tables).
+
+    Read once per :func:`sharing` block; each caller gets its own (shallow, copy-on-write)
+    copy, so changing it changes nothing else."""
+    t = remember(results, ("table", name), lambda: _shareable(results, name))
+    return None if t is None else t.copy(deep=False)
+
+
+def _shareable(results: Any, name: str) -> pd.DataFrame | None:
     t = results.shareable(name)
     if t is None or len(t) == 0:
         return None
@@ -58,6 +102,15 @@ class Ctx:
     units: dict[str, str] = field(default_factory=dict)
     shorts: dict[str, str] = field(default_factory=dict)
     directions: dict[str, str] = field(default_factory=dict)
+    views: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Views of the results already made with this context (:meth:`view`)."""
+
+    def view(self, key: str, make: Callable[[], _T]) -> _T:
+        """``make()``, made once for this context (the results never change)."""
+        if key not in self.views:
+            self.views[key] = make()
+        value: _T = self.views[key]
+        return value
 
     @property
     def options(self) -> Any:
@@ -101,6 +154,11 @@ class Ctx:
 
 
 def make_ctx(results: Any) -> Ctx:
+    """What the reports need to know about ``results`` (made once per :func:`sharing` block)."""
+    return remember(results, "ctx", lambda: _make_ctx(results))
+
+
+def _make_ctx(results: Any) -> Ctx:
     scales = table(results, "scales")
     if scales is None:
         scales = pd.DataFrame(columns=["scale", "label", "primary", "direction", "score_min", "score_max"])

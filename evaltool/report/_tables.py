@@ -330,7 +330,13 @@ def _short_source(src: object) -> str:
 
 
 def study_tables(ctx: Ctx) -> list[ApaTable]:
-    """The APA tables of the study report, in order (absent ones left out)."""
+    """The APA tables of the study report, in order (absent ones left out); made once per
+    context (the study report and its Word tables share them within a
+    :func:`~evaltool.report._context.sharing` block)."""
+    return list(ctx.view("study_tables", lambda: _study_tables(ctx)))
+
+
+def _study_tables(ctx: Ctx) -> list[ApaTable]:
     out = [flow_table(ctx), attrition_table(ctx), reliability_table(ctx), descriptives_table(ctx),
            prepost_table(ctx), effect_size_table(ctx), wilcoxon_table(ctx), model_table(ctx),
            model_fit_table(ctx), reliable_change_table(ctx)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -215,10 +215,11 @@ def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
                          template_dirs: Sequence[str | Path] = ()) -> dict[str, Path]:
     """Write one report per cohort into ``cdir`` (``<file>.html``, and ``.pdf`` when ``pdf``).
 
-    The cohort tables are read and split once (:class:`CohortTables`) and the templates
-    compiled once, before the reports are built and written in parallel across cores
-    (:func:`evaltool._parallel.fork_map`, from :data:`PARALLEL_FROM` cohorts); each report is
-    the same, byte for byte, as :func:`build_cohort_report` would give.
+    The cohort tables are read and split once (:class:`CohortTables`), and the templates
+    compiled and the CSS read once (:class:`~evaltool.report.render.Renderer`), before the
+    reports are built and written in parallel across cores (:func:`evaltool._parallel.fork_map`,
+    from :data:`PARALLEL_FROM` cohorts); each report is the same, byte for byte, as
+    :func:`build_cohort_report` would give.
 
     Returns
     -------
@@ -226,21 +227,31 @@ def write_cohort_reports(results: Any, cdir: Path, *, pdf: bool = False,
         ``{"cohort:<id>": path, "cohort_pdf:<id>": path}`` in the cohorts table's order.
     """
     from .._parallel import fork_map
-    from .render import template_environment
+
+    items, job = cohort_writer(results, cdir, pdf=pdf, template_dirs=template_dirs)
+    return dict(fork_map(job, items, min_items=PARALLEL_FROM))
+
+
+def cohort_writer(results: Any, cdir: Path, *, pdf: bool = False, template_dirs: Sequence[str | Path] = ()
+                  ) -> tuple[list[tuple[str, str]], Callable[[Sequence[tuple[str, str]]], list[tuple[str, Path]]]]:
+    """``(items, job)``: the cohorts as ``(id, file stem)`` in the cohorts table's order, and the
+    job that writes the reports of a slice of them (for :func:`~evaltool._parallel.fork_map`),
+    with what they share read, split and compiled once, here, before any worker forks."""
+    from .render import Renderer, save_report
 
     cohorts = results.tables[N.COHORTS]
     items = [(str(c), str(stem)) for c, stem in zip(cohorts["cohort"], cohorts["file"], strict=True)]
     tables = CohortTables(results)
-    env = template_environment(template_dirs)
-    env.get_template("cohort_report.html.j2")  # compiled once, before the workers fork
+    renderer = Renderer(template_dirs)
+    renderer.template("cohort_report.html.j2")
 
     def job(chunk: Sequence[tuple[str, str]]) -> list[tuple[str, Path]]:
         out: list[tuple[str, Path]] = []
         for c, stem in chunk:
             rep = cohort_report(tables, c)
-            out.append((f"cohort:{c}", rep.save(cdir / f"{stem}.html", template_dirs=template_dirs)))
+            out.append((f"cohort:{c}", save_report(rep, cdir / f"{stem}.html", renderer=renderer)))
             if pdf:
-                out.append((f"cohort_pdf:{c}", rep.save(cdir / f"{stem}.pdf", template_dirs=template_dirs)))
+                out.append((f"cohort_pdf:{c}", save_report(rep, cdir / f"{stem}.pdf", renderer=renderer)))
         return out
 
-    return dict(fork_map(job, items, min_items=PARALLEL_FROM))
+    return items, job

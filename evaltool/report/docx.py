@@ -98,13 +98,31 @@ def _runs(par: Any, text: str, *, bold: bool = False, italic: bool = False, size
         _run(par, text[pos:], bold, italic, size)
 
 
+_RUN_PROPS: dict[tuple[bool, bool, Any, bool], Any] = {}
+"""(bold, italic, size, subscript) → the ``w:rPr`` element python-docx writes for them, copied
+into every later run of that look (setting them one by one costs far more than the copy)."""
+
+
 def _run(par: Any, text: str, bold: bool, italic: bool, size: Any, sub: bool = False) -> None:
-    r = par.add_run(text)
-    r.bold = bold
-    r.italic = italic
-    r.font.subscript = sub
-    if size is not None:
-        r.font.size = size
+    from copy import deepcopy
+
+    from docx.text.run import Run
+
+    key = (bold, italic, size, sub)
+    props = _RUN_PROPS.get(key)
+    if props is None:
+        r = par.add_run(text)
+        r.bold = bold
+        r.italic = italic
+        r.font.subscript = sub
+        if size is not None:
+            r.font.size = size
+        _RUN_PROPS[key] = deepcopy(r._r.rPr)
+        return
+    el = par._p.add_r()
+    el.append(deepcopy(props))
+    if text:
+        Run(el, par).text = text
 
 
 def _border(cell: Any, **edges: str) -> None:

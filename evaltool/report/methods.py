@@ -56,7 +56,12 @@ def _unanswered_rule(res: Any, scale: str, method: str, n_items: int) -> str:
 
 
 def methods_text(ctx: Ctx) -> dict[str, str]:
-    """Paragraphs keyed by topic: design, measures, statistics, qualitative, integration, software."""
+    """Paragraphs keyed by topic: design, measures, statistics, qualitative, integration, software
+    (written once per context: the study report and its checklists share them)."""
+    return dict(ctx.view("methods", lambda: _methods_text(ctx)))
+
+
+def _methods_text(ctx: Ctx) -> dict[str, str]:
     res = ctx.results
     out: dict[str, str] = {}
     counts = res.study.counts

@@ -19,7 +19,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["Callout", "FigureBlock", "LinkList", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock"]
+__all__ = ["Callout", "FigureBlock", "LinkList", "QuoteBlock", "Report", "Section", "TableBlock", "TextBlock",
+           "TextTable"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,47 @@ class TableBlock:
                      else self.frame.itertuples(index=False, name=None))
         body = [[format_cell(v, self.formats.get(c)) for c, v in zip(cols, row, strict=True)] for row in rows]
         return header, body
+
+
+@dataclass(frozen=True)
+class TextTable:
+    """A table whose cells are already text (a cohort report's tables), shown as they are.
+
+    Renders exactly as a :class:`TableBlock` of the same text cells, without building a
+    DataFrame per table (a run writes hundreds of reports with several tables each);
+    ``frame`` gives that DataFrame when asked.
+
+    Examples
+    --------
+    >>> t = TextTable(("Survey", "People"), (("Baseline", "12"), ("After", "hidden")), caption="Answers")
+    >>> t.display_rows()
+    (['Survey', 'People'], [['Baseline', '12'], ['After', 'hidden']])
+    >>> t.frame.shape
+    (2, 2)
+    """
+
+    columns: tuple[str, ...]
+    cells: tuple[tuple[str, ...], ...]
+    caption: str = ""
+    note: str = ""
+    kind: Literal["table"] = "table"
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, str]], caption: str = "", note: str = "") -> TextTable:
+        """From one dict per row (column → text), columns in the first row's order."""
+        cols = tuple(rows[0]) if rows else ()
+        return cls(cols, tuple(tuple(r[c] for c in cols) for r in rows), caption=caption, note=note)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The cells as a DataFrame (the same as ``pd.DataFrame`` of one dict per row)."""
+        if not self.cells:
+            return pd.DataFrame([])
+        return pd.DataFrame(np.array(self.cells, dtype=object).reshape(len(self.cells), len(self.columns)),
+                            columns=list(self.columns))
+
+    def display_rows(self) -> tuple[list[str], list[list[str]]]:
+        return list(self.columns), [list(r) for r in self.cells]
 
 
 @dataclass(frozen=True)
@@ -165,7 +207,7 @@ class LinkList:
     kind: Literal["links"] = "links"
 
 
-Block = TextBlock | Callout | TableBlock | FigureBlock | QuoteBlock | LinkList
+Block = TextBlock | Callout | TableBlock | TextTable | FigureBlock | QuoteBlock | LinkList
 
 
 @dataclass(frozen=True)
@@ -186,7 +228,7 @@ class Section:
     level: int = 2
 
     def add(self, *blocks: Block) -> Section:
-        return replace(self, blocks=self.blocks + tuple(blocks))
+        return Section(self.title, self.blocks + blocks, self.id, self.level)
 
     @property
     def anchor(self) -> str:
@@ -218,7 +260,7 @@ class Report:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
     def add_section(self, section: Section) -> Report:
-        return replace(self, sections=self.sections + (section,))
+        return Report(self.title, self.subtitle, self.sections + (section,), self.banner, self.template, self.meta)
 
     def with_banner(self, text: str) -> Report:
         return replace(self, banner=text)

@@ -8,11 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from .._resources import reports_dir
 from .._version import __version__
 from ..errors import EvaltoolError, OutputError
 
-__all__ = ["render_html", "save_report", "template_environment"]
+__all__ = ["Renderer", "render_html", "save_report", "template_environment"]
 
 
 @lru_cache(maxsize=8)
@@ -45,9 +47,8 @@ def subscripts(text: Any) -> Any:
     ``g_z``, ``r_xx``, ``SE_diff``, ``M_diff``, ``ω_t`` …), so identifiers such as
     ``participant_id`` are left alone. Everything else stays escaped.
     """
-    from markupsafe import Markup, escape
-
-    return Markup(_SUB.sub(r"\1<sub>\2</sub>", str(escape(text))))
+    esc = escape(text)
+    return esc if "_" not in esc else Markup(_SUB.sub(r"\1<sub>\2</sub>", str(esc)))
 
 
 _TOKEN = re.compile(
@@ -76,20 +77,28 @@ def prose(text: Any) -> Any:
     >>> str(prose("d_av 0.41 [0.10, 0.72]"))
     '<span class="nowrap">d<sub>av</sub> 0.41</span> <span class="nowrap">[0.10, 0.72]</span>'
     """
-    from markupsafe import Markup, escape
+    return _prose(str(text))
 
-    raw = str(text)
+
+def _sub_html(text: str) -> str:
+    """``str(subscripts(text))``."""
+    return str(subscripts(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _prose(raw: str) -> Any:
+    """:func:`prose` of a plain string, remembered (captions and sentences recur across reports)."""
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(raw):
-        out.append(str(subscripts(raw[pos:m.start()])))
+        out.append(_sub_html(raw[pos:m.start()]))
         if m.group("code") is not None:
             words = m.group("code").split(" ")
             out.append("<code>" + " ".join(f'<span class="nowrap">{escape(w)}</span>' for w in words) + "</code>")
         else:
-            out.append(f'<span class="nowrap">{subscripts(m.group(0))}</span>')
+            out.append(f'<span class="nowrap">{_sub_html(m.group(0))}</span>')
         pos = m.end()
-    out.append(str(subscripts(raw[pos:])))
+    out.append(_sub_html(raw[pos:]))
     return Markup("".join(out))
 
 
@@ -98,14 +107,20 @@ def template_environment(template_dirs: Sequence[str | Path] = ()) -> Any:
     return _env(tuple(str(Path(d)) for d in template_dirs))
 
 
-def _paragraphs(text: str) -> list[dict[str, Any]]:
+def _paragraphs(text: Any) -> tuple[dict[str, Any], ...]:
     """Split plain text into paragraphs and bullet lists (rendered escaped by the template).
 
     A block whose first line starts with ``- `` is a list; an indented line that does not
-    start a new item continues the item above it (Markdown's wrapped bullets).
+    start a new item continues the item above it (Markdown's wrapped bullets). Remembered
+    per text: templates only read the result.
     """
+    return _split_paragraphs(str(text))
+
+
+@lru_cache(maxsize=1 << 14)
+def _split_paragraphs(text: str) -> tuple[dict[str, Any], ...]:
     out: list[dict[str, Any]] = []
-    for block in str(text).strip().split("\n\n"):
+    for block in text.strip().split("\n\n"):
         lines = [ln.rstrip() for ln in block.strip().splitlines() if ln.strip()]
         if lines and lines[0].lstrip().startswith("- ") and all(
                 ln.lstrip().startswith("- ") or ln.startswith(" ") for ln in lines):
@@ -118,7 +133,7 @@ def _paragraphs(text: str) -> list[dict[str, Any]]:
             out.append({"bullets": bullets})
         elif lines:
             out.append({"text": " ".join(ln.strip() for ln in lines)})
-    return out
+    return tuple(out)
 
 
 def css_string(text: Any) -> Any:
@@ -129,24 +144,46 @@ def css_string(text: Any) -> Any:
     >>> print(css_string('say "hi" </style>'))
     "say \22 hi\22  \3C /style\3E "
     """
-    from markupsafe import Markup
-
     special = {"\\": "\\5C ", '"': "\\22 ", "'": "\\27 ", "<": "\\3C ", ">": "\\3E ", "&": "\\26 ",
                "\n": "\\A ", "\r": "", "\f": ""}
     return Markup('"' + "".join(special.get(ch, ch) for ch in str(text)) + '"')
 
 
+class Renderer:
+    """Renders reports with one template environment: the templates compiled and the CSS read
+    once, for the many reports of a run (:func:`render_html` makes one per call).
+
+    ``template_dirs`` are searched first (the user's templates override the packaged ones).
+    """
+
+    def __init__(self, template_dirs: Sequence[str | Path] = ()) -> None:
+        self.env = template_environment(template_dirs)
+        self.css = self.env.loader.get_source(self.env, "report.css")[0]
+        self._templates: dict[str, Any] = {}
+
+    def template(self, name: str) -> Any:
+        """The compiled template ``name`` (compiled on first use)."""
+        if name not in self._templates:
+            self._templates[name] = self.env.get_template(name)
+        return self._templates[name]
+
+    def html(self, report: Any, *, fragment: bool = False) -> str:
+        """The report as one self-contained HTML string (a ``fragment`` for notebooks)."""
+        generated = report.meta.get("generated")
+        made_with = f"Made with evaltool {__version__}" + (f" on {generated}" if generated else "") + "."
+        return self.template(report.template).render(report=report, css=self.css, fragment=fragment,
+                                                     version=__version__, made_with=made_with)
+
+
 def render_html(report: Any, *, template_dirs: Sequence[str | Path] = (), fragment: bool = False) -> str:
-    env = template_environment(template_dirs)
-    css = env.loader.get_source(env, "report.css")[0]  # type: ignore[union-attr]
-    tmpl = env.get_template(report.template)
-    generated = report.meta.get("generated")
-    made_with = f"Made with evaltool {__version__}" + (f" on {generated}" if generated else "") + "."
-    return tmpl.render(report=report, css=css, fragment=fragment, version=__version__, made_with=made_with)
+    return Renderer(template_dirs).html(report, fragment=fragment)
 
 
-def save_report(report: Any, path: Path, *, template_dirs: Sequence[str | Path] = ()) -> Path:
-    html = render_html(report, template_dirs=template_dirs)
+def save_report(report: Any, path: Path, *, template_dirs: Sequence[str | Path] = (),
+                renderer: Renderer | None = None) -> Path:
+    """Write ``report`` to ``path`` (``.html`` or ``.pdf``); ``renderer`` shares the compiled
+    templates across many reports."""
+    html = (renderer or Renderer(template_dirs)).html(report)
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
         path.write_text(html, encoding="utf-8")
