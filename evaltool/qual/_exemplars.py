@@ -17,6 +17,7 @@ import pandas as pd
 
 from .. import columns as C
 from ._redact_detect import _resolve, _spans_one
+from ._redact_patterns import _lists
 from .redact import _apply
 
 Span = tuple[int, int, str, str]
@@ -43,6 +44,8 @@ class QuoteSource:
         self.max_chars = max_chars
         self.redaction = redaction
         self._spans: dict[int, list[Span]] = {}
+        if redaction[3]:
+            _lists()  # the word lists, loaded once here rather than in each forked worker
         order, rows = _quoting_order(codings, answers, id)
         self.rows = rows[order].tolist()
         self.response_ids = codings[C.RESPONSE_ID].to_numpy(dtype=object)[order].tolist()

@@ -324,10 +324,17 @@ def _quote_plan(themes: pd.DataFrame, sugg: list[str]) -> dict[Any, tuple[list[A
     mine = themes[themes["scope"] == COHORT]
     t = mine[mine["shown"] & (mine["n_people"].fillna(0) > 0)]
     t = t.sort_values("n_people", ascending=False, kind="stable")  # stable: per cohort, the same order
+    codes_of: dict[Any, list[Any]] = {}
+    limits_of: dict[Any, dict[Any, int]] = {}
+    for cohort, code, n in zip(t["cohort"].tolist(), t[C.CODE].tolist(), t["n_people"].astype(int).tolist(),
+                               strict=True):
+        if not pd.isna(cohort):  # one pass over the sorted rows (not a pandas group per cohort)
+            codes_of.setdefault(cohort, []).append(code)
+            limits_of.setdefault(cohort, {})[code] = n
     plan = {}
-    for cohort, grp in t.groupby("cohort", sort=False):
-        limits = dict(zip(grp[C.CODE], grp["n_people"].astype(int), strict=True))
-        plan[cohort] = ([c for c in grp[C.CODE] if c not in sugg][:4], [c for c in sugg if c in limits], limits)
+    for cohort, codes in codes_of.items():
+        limits = limits_of[cohort]
+        plan[cohort] = ([c for c in codes if c not in sugg][:4], [c for c in sugg if c in limits], limits)
     return plan
 
 
