@@ -113,8 +113,14 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _contact_spans(text: str, tags: frozenset[str], add: Add) -> None:
-    """E-mails, handles, dates of birth, postcodes, ids, NHS numbers and phones."""
+    """E-mails, handles, dates of birth, postcodes, ids, NHS numbers and phones (every
+    pattern needs an "@" or a digit: a text with neither is not scanned)."""
+    if "@" not in text and _DIGIT.search(text) is None:
+        return
     if "email" in tags:
         for m in _EMAIL.finditer(text):
             add((m.start(), m.end(), "email", "email"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from ._redact_patterns import _MONTHS, _Lists, _lists
+from ._redact_patterns import _MONTHS, _has_digit, _Lists, _lists, _shouted
 
 Add = Callable[[tuple[int, int, str, str]], None]
 
@@ -101,7 +101,7 @@ def contact_spans(text: str, tags: frozenset[str], L: _Lists, add: Add) -> None:
     Each pattern runs only when a cheap test says it can match (redaction runs on hundreds
     of thousands of answers)."""
     low = text.lower()
-    digits = any(c.isdigit() for c in text)
+    digits = _has_digit(text)
     if digits and "postcode" in tags:
         for m in _OUTWARD.finditer(text):
             add((m.start("p"), m.end("p"), "postcode", "postcode-district"))
@@ -208,8 +208,7 @@ def _defines_abbreviation(text: str, start: int, tok: str) -> bool:
 
 def initials_spans(text: str, L: _Lists, add: Add) -> None:
     """Initials used for a person ("JS ran it", "thanks to AB", "J Smith", "Dr K")."""
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+    if _shouted(text):
         return                                   # shouted text: capitals say nothing
     for m in _INIT_TOKEN.finditer(text):
         tok = m.group("i")

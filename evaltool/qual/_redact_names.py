@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ._redact_patterns import _fold, _Lists
+from ._redact_patterns import _fold, _Lists, _shouted
 
 Span = tuple[int, int, str, str]
 Add = Callable[[Span], None]
@@ -47,11 +47,6 @@ _WITH_ROLE = re.compile(
     rf"|(?<![\w'’-])(?P<b>{_NAME_WORD}),\s+(?i:our|my|the|a)\s+(?:\w+\s+)?{_ROLE}\b")
 _SIGN_OFF = re.compile(r"(?:^|[\s.!,])[-–—~]+\s*(?P<n>[A-Z][a-zà-ÿ'’]+)\s*(?:x+|!+|\.)?\s*$")
 _CAPS_WORD = re.compile(r"(?<![\w'’@.-])[A-Z]{3,12}(?![\w@-])")
-
-
-def _shouted(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return sum(c.isupper() for c in letters) > 0.5 * len(letters)
 
 
 _ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
