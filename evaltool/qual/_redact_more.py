@@ -332,11 +332,11 @@ def place_spans(text: str, L: _Lists, add: Add) -> None:
     G = _gazetteer()
     toks = list(_WORD.finditer(text))
     i = 0
-    while i < len(toks):
+    for k in _first_words(text, toks, G.first):   # where an entry can start, in order
+        if k < i:
+            continue                                # inside a place already found
+        i = k
         hit = 0
-        if toks[i].group().lower().replace("’", "'") not in G.first:
-            i += 1
-            continue
         for n in range(min(G.longest, len(toks) - i), 0, -1):
             seq = toks[i:i + n]
             if any(text[a.end():b.start()] != " " for a, b in zip(seq, seq[1:], strict=False)):
@@ -349,6 +349,16 @@ def place_spans(text: str, L: _Lists, add: Add) -> None:
                 hit = n
                 break
         i += hit or 1
+
+
+def _first_words(text: str, toks: list[re.Match[str]], first: frozenset[str]) -> list[int]:
+    """Positions in ``toks`` of the words that begin a gazetteer entry (lower case, ’ as ')."""
+    if text.isascii():  # lower case keeps the same words: compare them all in one set operation
+        lows = _WORD.findall(text.lower())
+        if first.isdisjoint(lows):
+            return []
+        return [k for k, w in enumerate(lows) if w in first]
+    return [k for k, t in enumerate(toks) if t.group().lower().replace("’", "'") in first]
 
 
 def _place_ok(text: str, start: int, raw: str, key: str, G: _Gazetteer) -> bool:

@@ -95,9 +95,11 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
             continue
         end = m.end("b") if second and second not in L.dictionary else m.end("a")
         add((m.start("a"), end, "name", "lower-case-title"))
-    for m in _LOWER_WORD.finditer(text):
+    words = set(_LOWER_WORD.findall(text)).difference(L.dictionary)  # _lower_given needs a non-English word
+    given = {w for w in words if _lower_given(w, L)}
+    for m in _LOWER_WORD.finditer(text) if given else ():
         w = m.group()
-        if not _lower_given(w, L):
+        if w not in given:
             continue
         end = m.end()
         nxt = _LOWER_WORD.match(text, end + 1) if text[end:end + 1] == " " else None
