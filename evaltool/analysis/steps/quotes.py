@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ... import columns as C
+
+if TYPE_CHECKING:
+    from ...qual._exemplars import QuoteSource
 
 __all__ = ["QUOTE_COLUMNS", "pick_quotes", "quote_pool", "redaction_options", "source_text", "take_quotes"]
 
@@ -48,7 +51,12 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
     ``extra`` is a further text filter applied after redaction (masking roles in small groups);
     ``limits`` caps the number of quotes of a code (never more quotes than people, so a quote
     count cannot hint at a hidden count); ``used`` holds quotes already taken (near-duplicates
-    are skipped) and is updated.
+    are skipped) and is updated. ``codebook`` is not needed any more (the quotes come in
+    the codings' order per code) and kept for callers.
+
+    The quotes are :func:`evaltool.qual.exemplar_quotes`'s (``n = per_code + 6`` per code, the
+    same order and outcome), but read one at a time: an answer is redacted only when its quote
+    is looked at, so a code whose cap is filled costs no more redaction.
     """
     from ...qual.outputs import quote_source
 
@@ -61,8 +69,6 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
     cod = cod[cod[C.RESPONSE_ID].isin(ids)]
     if cod.empty:
         return []
-    # each code's exemplar quotes (up to per_code + 6), read one at a time: only the quotes
-    # looked at are redacted, not the whole ``exemplar_quotes`` table
     src = quote_source(cod, answers, n=per_code + 6, redact=redact, max_chars=max_chars)
     picked = take_quotes(src, codes, per_code=per_code, min_chars=min_chars, extra=extra, used=used, limits=limits)
     where = _sources(answers, {rid for *_, rid in picked})
@@ -70,11 +76,13 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
              C.QUESTION: str(where[rid][1])} for code, rank, text, rid in picked]
 
 
-def take_quotes(src: Any, codes: Iterable[str], *, group: Any = None, per_code: int = 2, min_chars: int = 20,
+def take_quotes(src: QuoteSource, codes: Iterable[str], *, group: Any = None, per_code: int = 2, min_chars: int = 20,
                 extra: Callable[[str], str] | None = None, used: set[str] | None = None,
                 limits: dict[str, int] | None = None) -> list[tuple[str, int, str, Any]]:
-    """:func:`pick_quotes` from a :class:`~evaltool.qual._exemplars.QuoteSource` (of one
-    ``group`` of it): ``(code, rank, quote, response_id)`` per quote taken."""
+    """:func:`pick_quotes` from a :class:`~evaltool.qual._exemplars.QuoteSource` (from one
+    ``group`` of it): ``(code, rank, quote, response_id)`` per quote taken. A code's quotes are
+    read until its cap is filled (``per_code``, lowered by ``limits``), skipping those shorter
+    than ``min_chars`` after ``extra`` and near-duplicates of ``used`` (which is updated)."""
     used = set() if used is None else used
     picked: list[tuple[str, int, str, Any]] = []
     for code in codes:
