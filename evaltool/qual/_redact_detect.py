@@ -301,13 +301,18 @@ def _unlisted_names(text: str, L: _Lists, tags: frozenset[str]) -> list[tuple[in
     particles) after it join it. After "at", "in", "from" ... or "moved to" it is a place.
     Measured on ordinary feedback (the development sets): see tests/test_qual_redact.py."""
     out: list[tuple[int, int, str, str]] = []
+    words = _NAME_TOKEN.findall(text)
+    caps = [k for k, w in enumerate(words) if w[0].isupper()]  # where a name can begin
+    if not caps:
+        return out
     toks = list(_NAME_TOKEN.finditer(text))
     i = 0
-    while i < len(toks):
-        m = toks[i]
-        word = m.group()
-        i += 1
-        if not word[0].isupper() or (word.isupper() and len(word) > 1) or not _name_shape(word):
+    for k in caps:
+        if k < i:
+            continue                      # inside a name found already
+        m, word = toks[k], words[k]
+        i = k + 1
+        if (word.isupper() and len(word) > 1) or not _name_shape(word):
             continue
         unknown, namey = _unknown(word, L)
         if not unknown:
