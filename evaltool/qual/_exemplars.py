@@ -31,13 +31,16 @@ class QuoteSource:
 
     ``redaction`` is ``(name patterns, place patterns, tags, use word lists)`` as
     :func:`evaltool.qual.redact`'s options. The codings must all refer to answers in
-    ``answers`` (checked by the callers). ``by`` (one label per coding) splits the codings
-    into groups quoted separately (``quotes(code, n, group)``), as if each group had a source
-    of its own: the order within a group is the order of the whole restricted to it.
+    ``answers`` (checked by the callers); ``rows`` gives each coding's row in ``answers`` when
+    the caller has looked them up already. ``by`` (a label per coding, or the name of a column
+    of ``answers``: the label of each coding's answer) splits the codings into groups quoted
+    separately (``quotes(code, n, group)``), as if each group had a source of its own: the
+    order within a group is the order of the whole restricted to it.
     """
 
     def __init__(self, codings: pd.DataFrame, answers: pd.DataFrame, redaction: tuple[Any, Any, Any, bool], *,
-                 max_chars: int, text: str, id: str, participant: str, by: Sequence[Any] | None = None) -> None:
+                 max_chars: int, text: str, id: str, participant: str, by: Sequence[Any] | str | None = None,
+                 rows: np.ndarray | None = None) -> None:
         self.texts = answers[text].tolist()
         self.people = (answers[participant].tolist() if participant in answers.columns
                        else list(range(len(answers))))
@@ -46,7 +49,8 @@ class QuoteSource:
         self._spans: dict[int, list[Span]] = {}
         if redaction[3]:
             _lists()  # the word lists, loaded once here rather than in each forked worker
-        order, rows = _quoting_order(codings, answers, id)
+        rows = _answer_rows(codings, answers, id) if rows is None else np.asarray(rows)
+        order = _quoting_order(codings, rows)
         self.rows = rows[order].tolist()
         self.response_ids = codings[C.RESPONSE_ID].to_numpy(dtype=object)[order].tolist()
         if C.START in codings.columns:
@@ -54,11 +58,13 @@ class QuoteSource:
             self.ends = codings[C.END].to_numpy()[order].tolist()
         else:
             self.starts = self.ends = [0] * len(order)
-        self.of_code: dict[Any, list[int]] = {}  # each code's candidates in order (one pass)
-        codes = codings[C.CODE].to_numpy(dtype=object)[order].tolist()
-        keys = codes if by is None else list(zip(np.asarray(by, dtype=object)[order].tolist(), codes, strict=True))
-        for i, c in enumerate(keys):
-            self.of_code.setdefault(c, []).append(i)
+        # each code's (each group's) candidates: positions in quoting order, ascending
+        codes = codings[C.CODE].to_numpy(dtype=object)[order]
+        if isinstance(by, str):
+            by = answers[by].to_numpy(dtype=object)[rows]
+        keys = codes if by is None else [np.asarray(by, dtype=object)[order], codes]
+        self.of_code: dict[Any, np.ndarray] = (
+            pd.Series(np.arange(len(order))).groupby(keys, sort=False, dropna=False).indices if len(order) else {})
 
     def quotes(self, code: Any, n: int, group: Any = None) -> Iterator[tuple[int, Any, str]]:
         """``(rank, response_id, quote)`` for up to ``n`` quotes of ``code`` (in ``group``
@@ -93,17 +99,22 @@ class QuoteSource:
         return cut_quote(t, s, e, self.max_chars, spans)
 
 
-def _quoting_order(codings: pd.DataFrame, answers: pd.DataFrame, id: str) -> tuple[np.ndarray, np.ndarray]:
-    """(positions of ``codings`` in quoting order, each coding's answer row): non-negated
-    first, then by answer row and start, ties in ``codings`` order (a stable sort)."""
+def _answer_rows(codings: pd.DataFrame, answers: pd.DataFrame, id: str) -> np.ndarray:
+    """Each coding's row in ``answers``."""
     pos = pd.Series(np.arange(len(answers)), index=pd.Index(answers[id]))
     rows = pos.loc[codings[C.RESPONSE_ID]].to_numpy()
     if len(rows) != len(codings):
         raise ValueError("Length of values does not match length of index")  # a duplicated answer id
+    return rows
+
+
+def _quoting_order(codings: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Positions of ``codings`` in quoting order: non-negated first, then by answer row
+    (``rows``) and start, ties in ``codings`` order (a stable sort)."""
     neg = (codings["negated"].astype(bool).to_numpy() if "negated" in codings.columns
            else np.zeros(len(codings), dtype=bool))
     start = codings[C.START].to_numpy() if C.START in codings.columns else np.zeros(len(codings), dtype=np.int64)
-    return np.lexsort((start, rows, neg)), rows
+    return np.lexsort((start, rows, neg))
 
 
 def cut_quote(t: str, s: int, e: int, max_chars: int, spans: Sequence[Span]) -> str:

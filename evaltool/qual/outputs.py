@@ -294,18 +294,24 @@ def exemplar_quotes(
 
 def quote_source(codings: pd.DataFrame, answers: pd.DataFrame, n: int = 3, redact: bool | Mapping[str, Any] = True,
                  *, max_chars: int = 160, text: str = C.TEXT, id: str = C.RESPONSE_ID,
-                 participant: str = C.PARTICIPANT_ID, by: Sequence[Any] | None = None) -> QuoteSource:
+                 participant: str = C.PARTICIPANT_ID, by: Sequence[Any] | str | None = None,
+                 rows: np.ndarray | None = None) -> QuoteSource:
     """The quotes of :func:`exemplar_quotes` (same parameters, same checks) before they are
     cut and redacted: ``.quotes(code, n)`` yields ``(rank, response_id, quote)`` for a code in
     the same order, redacting only the quotes that are read — for callers that keep a few of
     each code's quotes (:func:`evaltool.analysis.steps.quotes.pick_quotes`). ``by`` (a label
-    per coding) splits the codings into groups quoted separately: ``.quotes(code, n, group)``
-    gives what a source of the group's codings alone would."""
+    per coding, or a column of ``answers`` giving each coding's label by its answer) splits the
+    codings into groups quoted separately: ``.quotes(code, n, group)`` gives what a source of
+    the group's codings alone would. ``rows``: each coding's row in ``answers``, when the
+    caller has looked them up (then the codings are not checked against the answers again)."""
     options = _quote_options(redact, n, max_chars)
-    _check_codings(codings, answers, id, "exemplar_quotes")
+    if rows is None:
+        _check_codings(codings, answers, id, "exemplar_quotes")
+    elif len(rows) != len(codings) or (len(rows) and not 0 <= int(np.min(rows)) <= int(np.max(rows)) < len(answers)):
+        raise ValueError("'rows' must give a row of 'answers' for each coding.")
     _need(answers, [text], "text", "exemplar_quotes")
     return QuoteSource(codings, answers, options, max_chars=max_chars, text=text, id=id, participant=participant,
-                       by=by)
+                       by=by, rows=rows)
 
 
 def _quote_options(redact: bool | Mapping[str, Any], n: Any, max_chars: Any) -> tuple[Any, Any, Any, bool]:

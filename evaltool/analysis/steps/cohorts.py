@@ -300,7 +300,8 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
                                                          on=["cohort", "_t"], how="inner")
     reportable = set(info.loc[info["reportable"], "cohort"])
     plan = _quote_plan(themes, sugg)
-    pick = _cohort_picker(codings, ans, redact, mask)
+    wanted = {c: {*p[0], *p[1]} for c, p in plan.items() if c in reportable}
+    pick = _cohort_picker(codings, ans, redact, mask, wanted)
 
     def job(names: Sequence[Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -338,12 +339,13 @@ def _quote_plan(themes: pd.DataFrame, sugg: list[str]) -> dict[Any, tuple[list[A
     return plan
 
 
-def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: Any) -> Any:
+def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: Any,
+                   wanted: dict[Any, set[Any]]) -> Any:
     """``pick(cohort, codes, per_code, used, limits)`` → the cohort's quote rows, as
     :func:`pick_quotes` on the cohort's answers and codings gives them, from one
     :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of all codings;
-    quotes redacted only when read). Answers must have distinct ids for the shared source
-    (else each cohort gets a ``pick_quotes`` of its own)."""
+    quotes redacted only when read), for the codes in ``wanted[cohort]``. Answers must have
+    distinct ids for the shared source (else each cohort gets a ``pick_quotes`` of its own)."""
     from ...qual.outputs import quote_source
 
     if not ans[C.RESPONSE_ID].is_unique:
@@ -352,10 +354,14 @@ def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: 
         return lambda cohort, codes, per, used, limits: pick_quotes(
             own.get(cohort, codings.iloc[:0]), groups[cohort], codes, codebook=None, redact=redact, per_code=per,
             extra=mask, used=used, limits=limits)
-    where = pd.Series(ans["cohort"].to_numpy(), index=ans[C.RESPONSE_ID].astype(object).to_numpy())
-    key = codings[C.RESPONSE_ID].astype(object).map(where)
-    keep = key.notna().to_numpy()
-    src = quote_source(codings[keep], ans, n=12, redact=redact, by=key.to_numpy()[keep])
+    if ans.empty:
+        return lambda *_: []
+    # each coding's answer (its row in ``ans``), kept when its cohort and code can be quoted
+    rows = pd.Index(ans[C.RESPONSE_ID].astype(object)).get_indexer(codings[C.RESPONSE_ID].astype(object))
+    cohort = ans["cohort"].to_numpy(dtype=object)[rows]
+    keep = (rows >= 0) & pd.Series(cohort).isin(list(wanted)).to_numpy() \
+        & codings[C.CODE].astype(object).isin(list({c for codes in wanted.values() for c in codes})).to_numpy()
+    src = quote_source(codings[keep], ans, n=12, redact=redact, by="cohort", rows=rows[keep])
     qs = ans[C.QUESTION].tolist() if C.QUESTION in ans.columns else [""] * len(ans)
     source = dict(zip(ans[C.RESPONSE_ID].tolist(), zip(ans[C.TIMEPOINT].tolist(), qs, strict=True), strict=True))
 
