@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from evaltool.analysis.steps.quotes import pick_quotes
-from evaltool.qual import code, exemplar_quotes
 from evaltool.qual import _exemplars as X
+from evaltool.qual import code, exemplar_quotes
 from evaltool.qual.outputs import quote_source
 
 _TEMPLATES = [

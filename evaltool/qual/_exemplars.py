@@ -63,8 +63,8 @@ class QuoteSource:
         if isinstance(by, str):
             by = answers[by].to_numpy(dtype=object)[rows]
         keys = codes if by is None else [np.asarray(by, dtype=object)[order], codes]
-        self.of_code: dict[Any, np.ndarray] = (
-            pd.Series(np.arange(len(order))).groupby(keys, sort=False, dropna=False).indices if len(order) else {})
+        self.of_code: dict[Any, Any] = (
+            dict(pd.Series(np.arange(len(order))).groupby(keys, sort=False, dropna=False).indices) if len(order) else {})
 
     def quotes(self, code: Any, n: int, group: Any = None) -> Iterator[tuple[int, Any, str]]:
         """``(rank, response_id, quote)`` for up to ``n`` quotes of ``code`` (in ``group``

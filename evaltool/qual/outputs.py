@@ -6,9 +6,8 @@ The matrix is the join key for mixed-methods integration (a 0/1 column per code 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,8 @@ import pandas as pd
 from .. import columns as C
 from ..errors import ParameterError
 from . import _engine as E
-from .codebook import Codebook, load_codebook
 from ._exemplars import QuoteSource
+from .codebook import Codebook, load_codebook
 from .redact import _options
 
 __all__ = [
