@@ -31,11 +31,13 @@ from ._redact_patterns import (
     _PHONE,
     _PLACE,
     _PLACE_PREPS,
+    _PLACE_SUFFIX,
     _PLACE_VERBS,
     _POSTCODE,
     _PRIORITY,
     _SIGNED,
     _STREET,
+    _STREETS,
     _TEN,
     _TITLED,
     _UNIVERSITY,
@@ -113,8 +115,14 @@ def _spans_one(text: str, names: Sequence[re.Pattern[str]], places: Sequence[re.
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _contact_spans(text: str, tags: frozenset[str], add: Add) -> None:
-    """E-mails, handles, dates of birth, postcodes, ids, NHS numbers and phones."""
+    """E-mails, handles, dates of birth, postcodes, ids, NHS numbers and phones (every
+    pattern needs an "@" or a digit: a text with neither is not scanned)."""
+    if "@" not in text and _DIGIT.search(text) is None:
+        return
     if "email" in tags:
         for m in _EMAIL.finditer(text):
             add((m.start(), m.end(), "email", "email"))
@@ -152,12 +160,16 @@ def _contact_spans(text: str, tags: frozenset[str], add: Add) -> None:
             add((m.start(), m.end(), "phone", "extension"))
 
 
+_PLACE_END = re.compile(rf"\s{_PLACE_SUFFIX}\b")  # how every _PLACE match ends
+_STREET_END = re.compile(rf"\s{_STREETS}\b")      # how every _STREET match ends
+
+
 def _place_spans(text: str, places: Sequence[re.Pattern[str]], L: _Lists, use_lists: bool, add: Add) -> None:
     """The user's places, named sites and wards, universities, streets, listed towns."""
     for rx in places:
         for m in rx.finditer(text):
             add((m.start(), m.end(), "place", "user-places"))
-    for m in _PLACE.finditer(text):
+    for m in _PLACE.finditer(text) if _PLACE_END.search(text) else ():
         words = m.group().split()
         start = m.start()
         # drop generic leading words ("the", "Our") and keep only named places
@@ -168,6 +180,9 @@ def _place_spans(text: str, places: Sequence[re.Pattern[str]], L: _Lists, use_li
         if len(words) >= 2 and proper:
             add((start, m.end(), "place", "named-site"))
     for rx, rule in ((_NAMED_SITE, "saint-royal-site"), (_UNIVERSITY, "university"), (_STREET, "street")):
+        if (rule == "university" and "Uni" not in text and "College" not in text) \
+                or (rule == "street" and _STREET_END.search(text) is None):
+            continue                      # the word every match ends with is not there
         for m in rx.finditer(text):
             if rule == "university" and all(w.lower() in _NOT_A_SITE for w in m.group().split()[:-1]):
                 continue                  # "the Royal College", "Open University", "our College"
@@ -191,6 +206,11 @@ def _name_spans(text: str, names: Sequence[re.Pattern[str]], L: _Lists, add: Add
             add((m.start(1), m.end(1), "name", "initials"))
 
 
+_WEAK_CUE = re.compile(r"(?i)(?:from|love|regards|with|and|by|like|via|ask|contact|email|"
+                       r"asked|told|met|emailed|rang|phoned)\b")
+_NAME_PUNCT = re.compile(r"[-'’]")
+
+
 def _cue_names(text: str, L: _Lists, add: Add) -> None:
     """A name after a cue ("my colleague", "thanks to", "called" ...)."""
     for m in _CUE.finditer(text):
@@ -198,23 +218,24 @@ def _cue_names(text: str, L: _Lists, add: Add) -> None:
         parts = g.split()
         first = parts[0]
         lw = first.lower()
-        cap = first[0].isupper()
-        strong_cue = not re.match(r"(?i)(?:from|love|regards|with|and|by|like|via|ask|contact|email|"
-                                  r"asked|told|met|emailed|rang|phoned)\b", m.group())
-        pieces = [x for x in re.split(r"[-'’]", lw) if x]
-        in_list = ((_fold(lw) in L.given or (strong_cue and lw in L.ambiguous)
-                    or (len(pieces) > 1 and all(_fold(x) in L.given for x in pieces)))
-                   and lw not in L.not_names)
         if lw in L.not_names:
             continue
-        plain = re.sub(r"[-'’]", "", lw)
-        if in_list or (cap and strong_cue and lw not in L.surnames | L.given and plain.isalpha()
+        cap = first[0].isupper()
+        strong_cue = not _WEAK_CUE.match(m.group())
+        pieces = [x for x in _NAME_PUNCT.split(lw) if x]
+        in_list = (_fold(lw) in L.given or (strong_cue and lw in L.ambiguous)
+                   or (len(pieces) > 1 and all(_fold(x) in L.given for x in pieces)))
+        plain = _NAME_PUNCT.sub("", lw)
+        if in_list or (cap and strong_cue and lw not in L.surnames and lw not in L.given and plain.isalpha()
                        and not _sentence_start(text, m.start("n"))):
             end = m.start("n") + len(first)
             if len(parts) > 1 and parts[1].lower() not in L.not_names and (
                     parts[1].lower() in L.surnames or parts[1][0].isupper()):
                 end = m.end("n")
             add((m.start("n"), end, "name", "cue"))
+
+
+_NEXT_CAP = re.compile(rf"\s+({_CAP})")
 
 
 def _capitalised_names(text: str, L: _Lists, add: Add) -> None:
@@ -225,10 +246,10 @@ def _capitalised_names(text: str, L: _Lists, add: Add) -> None:
         base = lw[:-2] if lw.endswith(("'s", "’s")) else lw
         if base in L.not_names:
             continue
-        nxt = re.match(rf"\s+({_CAP})", text[m.end():])
+        nxt = _NEXT_CAP.match(text, m.end())
         surname_end = 0
         if nxt is not None and nxt.group(1).lower() in L.surnames and nxt.group(1).lower() not in L.not_names:
-            surname_end = nxt.end()
+            surname_end = nxt.end() - m.end()
         if _fold(base) in L.given and base not in L.ambiguous:
             add((m.start(), m.end() + surname_end, "name", "given-name"))
         elif base in L.ambiguous and surname_end:
@@ -280,13 +301,18 @@ def _unlisted_names(text: str, L: _Lists, tags: frozenset[str]) -> list[tuple[in
     particles) after it join it. After "at", "in", "from" ... or "moved to" it is a place.
     Measured on ordinary feedback (the development sets): see tests/test_qual_redact.py."""
     out: list[tuple[int, int, str, str]] = []
+    words = _NAME_TOKEN.findall(text)
+    caps = [k for k, w in enumerate(words) if w[0].isupper()]  # where a name can begin
+    if not caps:
+        return out
     toks = list(_NAME_TOKEN.finditer(text))
     i = 0
-    while i < len(toks):
-        m = toks[i]
-        word = m.group()
-        i += 1
-        if not word[0].isupper() or (word.isupper() and len(word) > 1) or not _name_shape(word):
+    for k in caps:
+        if k < i:
+            continue                      # inside a name found already
+        m, word = toks[k], words[k]
+        i = k + 1
+        if (word.isupper() and len(word) > 1) or not _name_shape(word):
             continue
         unknown, namey = _unknown(word, L)
         if not unknown:
@@ -342,6 +368,7 @@ def _looks_like_date(digits: str) -> bool:
 
 
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]+(?:-[a-z]+)?(?![\w'’])")
+_LOWER_FIRST = re.compile(r"(?<![\w'’-])([a-z]+)(?:-[a-z]+)?(?![\w'’])")  # the same words' first parts
 
 
 @cache
@@ -360,6 +387,8 @@ def _lower_full_names(text: str, add: Add) -> None:
     """A lower-case given name from the list followed by a surname from the list ("sarah
     jones"), each possibly hyphenated ("mary-jane jones")."""
     given, sur = _lower_name_sets()
+    if given.isdisjoint(_LOWER_FIRST.findall(text)):
+        return                            # no word starts with a listed given name
     prev = None
     for m in _LOWER_WORD.finditer(text):
         if prev is not None and text[prev.end():m.start()].isspace() and \

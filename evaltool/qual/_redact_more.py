@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from ._redact_patterns import _MONTHS, _Lists, _lists
+from ._redact_patterns import _MONTHS, _has_digit, _Lists, _lists, _shouted
 
 Add = Callable[[tuple[int, int, str, str]], None]
 
@@ -101,7 +101,7 @@ def contact_spans(text: str, tags: frozenset[str], L: _Lists, add: Add) -> None:
     Each pattern runs only when a cheap test says it can match (redaction runs on hundreds
     of thousands of answers)."""
     low = text.lower()
-    digits = any(c.isdigit() for c in text)
+    digits = _has_digit(text)
     if digits and "postcode" in tags:
         for m in _OUTWARD.finditer(text):
             add((m.start("p"), m.end("p"), "postcode", "postcode-district"))
@@ -208,8 +208,7 @@ def _defines_abbreviation(text: str, start: int, tok: str) -> bool:
 
 def initials_spans(text: str, L: _Lists, add: Add) -> None:
     """Initials used for a person ("JS ran it", "thanks to AB", "J Smith", "Dr K")."""
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+    if _shouted(text):
         return                                   # shouted text: capitals say nothing
     for m in _INIT_TOKEN.finditer(text):
         tok = m.group("i")
@@ -333,11 +332,11 @@ def place_spans(text: str, L: _Lists, add: Add) -> None:
     G = _gazetteer()
     toks = list(_WORD.finditer(text))
     i = 0
-    while i < len(toks):
+    for k in _first_words(text, toks, G.first):   # where an entry can start, in order
+        if k < i:
+            continue                                # inside a place already found
+        i = k
         hit = 0
-        if toks[i].group().lower().replace("’", "'") not in G.first:
-            i += 1
-            continue
         for n in range(min(G.longest, len(toks) - i), 0, -1):
             seq = toks[i:i + n]
             if any(text[a.end():b.start()] != " " for a, b in zip(seq, seq[1:], strict=False)):
@@ -350,6 +349,16 @@ def place_spans(text: str, L: _Lists, add: Add) -> None:
                 hit = n
                 break
         i += hit or 1
+
+
+def _first_words(text: str, toks: list[re.Match[str]], first: frozenset[str]) -> list[int]:
+    """Positions in ``toks`` of the words that begin a gazetteer entry (lower case, ’ as ')."""
+    if text.isascii():  # lower case keeps the same words: compare them all in one set operation
+        lows = _WORD.findall(text.lower())
+        if first.isdisjoint(lows):
+            return []
+        return [k for k, w in enumerate(lows) if w in first]
+    return [k for k, t in enumerate(toks) if t.group().lower().replace("’", "'") in first]
 
 
 def _place_ok(text: str, start: int, raw: str, key: str, G: _Gazetteer) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ._redact_patterns import _fold, _Lists
+from ._redact_patterns import _fold, _Lists, _shouted
 
 Span = tuple[int, int, str, str]
 Add = Callable[[Span], None]
@@ -47,11 +47,6 @@ _WITH_ROLE = re.compile(
     rf"|(?<![\w'’-])(?P<b>{_NAME_WORD}),\s+(?i:our|my|the|a)\s+(?:\w+\s+)?{_ROLE}\b")
 _SIGN_OFF = re.compile(r"(?:^|[\s.!,])[-–—~]+\s*(?P<n>[A-Z][a-zà-ÿ'’]+)\s*(?:x+|!+|\.)?\s*$")
 _CAPS_WORD = re.compile(r"(?<![\w'’@.-])[A-Z]{3,12}(?![\w@-])")
-
-
-def _shouted(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return sum(c.isupper() for c in letters) > 0.5 * len(letters)
 
 
 _ANY_WORD = re.compile(r"(?<![\w'’@.-])[^\W\d_][\w'’]*(?![\w@-])")
@@ -100,9 +95,11 @@ def context_names(text: str, L: _Lists, add: Add) -> None:
             continue
         end = m.end("b") if second and second not in L.dictionary else m.end("a")
         add((m.start("a"), end, "name", "lower-case-title"))
-    for m in _LOWER_WORD.finditer(text):
+    words = set(_LOWER_WORD.findall(text)).difference(L.dictionary)  # _lower_given needs a non-English word
+    given = {w for w in words if _lower_given(w, L)}
+    for m in _LOWER_WORD.finditer(text) if given else ():
         w = m.group()
-        if not _lower_given(w, L):
+        if w not in given:
             continue
         end = m.end()
         nxt = _LOWER_WORD.match(text, end + 1) if text[end:end + 1] == " " else None

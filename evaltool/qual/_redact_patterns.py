@@ -12,10 +12,32 @@ import yaml
 
 def _fold(word: str) -> str:
     """Lower case without accents (Zoë → zoe) for word-list look-ups."""
+    if word.isascii():  # nothing to decompose: the same as below, without the per-letter pass
+        return word.lower()
     import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
 
+
+_ASCII_UPPER = re.compile(r"[A-Z]")
+_ASCII_LOWER = re.compile(r"[a-z]")
+
+
+def _shouted(text: str) -> bool:
+    """More than half of the letters are capitals."""
+    if text.isascii():  # letters are [A-Za-z]: counted by the regex engine, not letter by letter
+        upper = len(_ASCII_UPPER.findall(text))
+        return upper > 0.5 * (upper + len(_ASCII_LOWER.findall(text)))
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() for c in letters) > 0.5 * len(letters)
+
+
+def _has_digit(text: str) -> bool:
+    """Any character that is a digit (``str.isdigit``)."""
+    return _DIGIT.search(text) is not None if text.isascii() else any(c.isdigit() for c in text)
+
+
+_DIGIT = re.compile(r"\d")
 
 _PRIORITY = {"email": 0, "nhs_number": 1, "phone": 2, "date_of_birth": 3, "id": 4, "postcode": 5,
              "handle": 6, "place": 7, "name": 8}

@@ -6,9 +6,8 @@ The matrix is the join key for mixed-methods integration (a 0/1 column per code 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,9 @@ import pandas as pd
 from .. import columns as C
 from ..errors import ParameterError
 from . import _engine as E
+from ._exemplars import QuoteSource
 from .codebook import Codebook, load_codebook
-from .redact import _apply, _options, _resolve, _spans_one
+from .redact import _options
 
 __all__ = [
     "EXEMPLAR_COLUMNS",
@@ -223,9 +223,6 @@ def code_matrix(
     return out[[*keys, *codes]]
 
 
-_SENT_END = re.compile(r"[.!?\n]+\s*")
-
-
 def exemplar_quotes(
     codings: pd.DataFrame,
     answers: pd.DataFrame,
@@ -279,19 +276,14 @@ def exemplar_quotes(
     >>> exemplar_quotes(code(answers), answers)["quote"].tolist()
     ["Dr [name]'s coaching call helped."]
     """
-    name_rx, place_rx, tags, use_lists = _quote_options(redact, n, max_chars)
+    options = _quote_options(redact, n, max_chars)
     book = load_codebook(codebook)
     _check_codings(codings, answers, id, "exemplar_quotes")
     _need(answers, [text], "text", "exemplar_quotes")
+    src = QuoteSource(codings, answers, options, max_chars=max_chars, text=text, id=id, participant=participant)
     labels = {c.id: c.label for c in book.flat_codes()}
-    texts = answers[text].tolist()
-    people = answers[participant].tolist() if participant in answers.columns else list(range(len(answers)))
-    cand = _candidates(codings, answers, id)
-
-    def quote(t: str, start: int, end: int) -> str:
-        return _quote(t, start, end, max_chars, name_rx, place_rx, tags, use_lists)
-
-    rows = _exemplar_rows(cand, _code_order(book, codings), labels, texts, people, n, quote)
+    rows = [(c, labels.get(c, c), rank, rid, quote)
+            for c in _code_order(book, codings) for rank, rid, quote in src.quotes(c, n)]
     out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))
     out["rank"] = out["rank"].astype("int64")
     for col in (C.CODE, LABEL, "quote"):
@@ -299,35 +291,26 @@ def exemplar_quotes(
     return out
 
 
-def _exemplar_rows(cand: pd.DataFrame, codes: list[str], labels: dict[str, str], texts: list[Any],
-                   people: list[Any], n: int, quote_of: Any) -> list[tuple[Any, ...]]:
-    """Per code, up to ``n`` quotes from different answers and participants, in ``cand`` order."""
-    q_rows, starts, ends = cand["q_row"].tolist(), cand[C.START].tolist(), cand[C.END].tolist()
-    rids = cand[C.RESPONSE_ID].tolist()
-    of_code: dict[Any, list[int]] = {}  # each code's candidates in order: one pass, not one scan per code
-    for i, c in enumerate(cand[C.CODE].tolist()):
-        of_code.setdefault(c, []).append(i)
-    rows = []
-    for c in codes:
-        used_people: set[Any] = set()
-        used_rows: set[int] = set()
-        rank = 0
-        for i in of_code.get(c, ()):
-            row = int(cast(int, q_rows[i]))
-            who = people[row]
-            if row in used_rows or who in used_people:
-                continue
-            t = texts[row] if isinstance(texts[row], str) else ""
-            quote = quote_of(t, int(starts[i]), int(ends[i]))
-            if not quote:
-                continue
-            rank += 1
-            used_people.add(who)
-            used_rows.add(row)
-            rows.append((c, labels.get(c, c), rank, rids[i], quote))
-            if rank >= n:
-                break
-    return rows
+def quote_source(codings: pd.DataFrame, answers: pd.DataFrame, n: int = 3, redact: bool | Mapping[str, Any] = True,
+                 *, max_chars: int = 160, text: str = C.TEXT, id: str = C.RESPONSE_ID,
+                 participant: str = C.PARTICIPANT_ID, by: Sequence[Any] | str | None = None,
+                 rows: np.ndarray | None = None) -> QuoteSource:
+    """The quotes of :func:`exemplar_quotes` (same parameters, same checks) before they are
+    cut and redacted: ``.quotes(code, n)`` yields ``(rank, response_id, quote)`` for a code in
+    the same order, redacting only the quotes that are read — for callers that keep a few of
+    each code's quotes (:func:`evaltool.analysis.steps.quotes.pick_quotes`). ``by`` (a label
+    per coding, or a column of ``answers`` giving each coding's label by its answer) splits the
+    codings into groups quoted separately: ``.quotes(code, n, group)`` gives what a source of
+    the group's codings alone would. ``rows``: each coding's row in ``answers``, when the
+    caller has looked them up (then the codings are not checked against the answers again)."""
+    options = _quote_options(redact, n, max_chars)
+    if rows is None:
+        _check_codings(codings, answers, id, "exemplar_quotes")
+    elif len(rows) != len(codings) or (len(rows) and not 0 <= int(np.min(rows)) <= int(np.max(rows)) < len(answers)):
+        raise ValueError("'rows' must give a row of 'answers' for each coding.")
+    _need(answers, [text], "text", "exemplar_quotes")
+    return QuoteSource(codings, answers, options, max_chars=max_chars, text=text, id=id, participant=participant,
+                       by=by, rows=rows)
 
 
 def _quote_options(redact: bool | Mapping[str, Any], n: Any, max_chars: Any) -> tuple[Any, Any, Any, bool]:
@@ -351,44 +334,3 @@ def _quote_options(redact: bool | Mapping[str, Any], n: Any, max_chars: Any) -> 
             f"use_word_lists. Got {unknown} instead.")
     name_rx, place_rx, tags = _options(options.get("names"), options.get("places"), options.get("tags"))
     return name_rx, place_rx, tags, bool(options.get("use_word_lists", True))
-
-
-def _candidates(codings: pd.DataFrame, answers: pd.DataFrame, id: str) -> pd.DataFrame:
-    """The codings in quoting order: non-negated first, then by answer and start
-    (``q_row`` = the answer's row)."""
-    pos = pd.Series(np.arange(len(answers)), index=pd.Index(answers[id]))
-    cand = codings.copy()
-    cand["q_row"] = pos.loc[cand[C.RESPONSE_ID]].to_numpy()
-    neg = cand["negated"].astype(bool) if "negated" in cand.columns else pd.Series(False, index=cand.index)
-    cand["q_neg"] = neg.to_numpy()
-    if C.START not in cand.columns:
-        cand[C.START] = 0
-        cand[C.END] = 0
-    return cand.sort_values(["q_neg", "q_row", C.START], kind="stable")
-
-
-def _quote(t: str, s: int, e: int, max_chars: int, name_rx: Any, place_rx: Any,
-           tags: frozenset[str], use_lists: bool) -> str:
-    """The sentence around [s, e), cut to ``max_chars`` around the evidence, redacted."""
-    if not t.strip():
-        return ""
-    starts = [0] + [m.end() for m in _SENT_END.finditer(t) if m.end() <= s]
-    a = max(starts)
-    nxt = _SENT_END.search(t, max(e, a))
-    b = nxt.end() if nxt else len(t)
-    if b - a > max_chars:
-        half = max(0, (max_chars - (e - s)) // 2)
-        a, b = max(a, s - half), min(b, e + half)
-        a = t.rfind(" ", 0, a) + 1 if a > 0 and t[a - 1] != " " else a
-        b = t.find(" ", b) if b < len(t) and t.find(" ", b) != -1 and t[b:b + 1] != " " else b
-    spans = _resolve(_spans_one(t, name_rx, place_rx, tags, use_lists))
-    for sa, sb, _, _ in spans:  # never cut through a redacted span
-        if sa < a < sb:
-            a = sa
-        if sa < b < sb:
-            b = sb
-    inside = [(max(sa, a) - a, min(sb, b) - a, tag, rule) for sa, sb, tag, rule in spans if sa >= a and sb <= b]
-    quote = _apply(t[a:b], inside).strip()
-    prefix = "…" if a > 0 and t[:a].strip() and not _SENT_END.search(t[max(0, a - 3):a]) else ""
-    suffix = "…" if b < len(t) and t[b:].strip() and not _SENT_END.match(t[b - 1:b + 2] or "") and not quote.endswith((".", "!", "?")) else ""
-    return (prefix + quote + suffix).strip()

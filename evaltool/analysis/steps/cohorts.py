@@ -17,7 +17,7 @@ import pandas as pd
 from ... import columns as C
 from ..._parallel import fork_map
 from .. import names as N
-from .quotes import pick_quotes, redaction_options, source_text
+from .quotes import pick_quotes, redaction_options, source_text, take_quotes
 
 if TYPE_CHECKING:
     from ..pipeline import Run
@@ -299,31 +299,77 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
     ans = ans.assign(_t=ans[C.TIMEPOINT].map(str)).merge(quotable.rename(columns={C.TIMEPOINT: "_t"}),
                                                          on=["cohort", "_t"], how="inner")
     reportable = set(info.loc[info["reportable"], "cohort"])
-    mine = themes[themes["scope"] == COHORT]
-    by_cohort = dict(tuple(mine.groupby("cohort", sort=False)))
-    own = _cohort_codings(codings, ans)
-    groups = {c: a for c, a in ans.groupby("cohort", sort=True) if c in reportable}
+    plan = _quote_plan(themes, sugg)
+    wanted = {c: {*p[0], *p[1]} for c, p in plan.items() if c in reportable}
+    pick = _cohort_picker(codings, ans, redact, mask, wanted)
 
     def job(names: Sequence[Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         for cohort in names:
-            t = by_cohort.get(cohort, mine.iloc[:0])
-            t = t[t["shown"] & (t["n_people"].fillna(0) > 0)]
-            t = t.sort_values("n_people", ascending=False, kind="stable")
-            limits = dict(zip(t[C.CODE], t["n_people"].astype(int), strict=True))
+            theme_codes, sugg_codes, limits = plan.get(cohort, ([], [], {}))
             used: set[str] = set()
-            theme_codes = [c for c in t[C.CODE] if c not in sugg][:4]
-            for kind, codes, per in (("theme", theme_codes, 2), ("suggestion", [c for c in sugg if c in limits], 6)):
-                picked = pick_quotes(own.get(cohort, codings.iloc[:0]), groups[cohort], codes, codebook=run.codebook,
-                                     redact=redact, per_code=per, extra=mask, used=used, limits=limits)
-                rows += [{"cohort": cohort, "kind": kind, **r} for r in picked]
+            for kind, codes, per in (("theme", theme_codes, 2), ("suggestion", sugg_codes, 6)):
+                rows += [{"cohort": cohort, "kind": kind, **r} for r in pick(cohort, codes, per, used, limits)]
         return rows
 
-    rows = fork_map(job, list(groups))
+    rows = fork_map(job, sorted(c for c in ans["cohort"].dropna().unique() if c in reportable))
     out = pd.DataFrame(rows, columns=[c for c in COHORT_QUOTES_COLUMNS if c != "source"])
     out["source"] = [source_text(t, q, questions, labels) for t, q in zip(out[C.TIMEPOINT], out[C.QUESTION],
                                                                           strict=True)]
     return out[list(COHORT_QUOTES_COLUMNS)]
+
+
+def _quote_plan(themes: pd.DataFrame, sugg: list[str]) -> dict[Any, tuple[list[Any], list[str], dict[Any, int]]]:
+    """Per cohort: its theme codes to quote (the four shown codes with the most people, not
+    suggestions), its shown suggestion codes, and the people shown per code (the caps)."""
+    mine = themes[themes["scope"] == COHORT]
+    t = mine[mine["shown"] & (mine["n_people"].fillna(0) > 0)]
+    t = t.sort_values("n_people", ascending=False, kind="stable")  # stable: per cohort, the same order
+    codes_of: dict[Any, list[Any]] = {}
+    limits_of: dict[Any, dict[Any, int]] = {}
+    for cohort, code, n in zip(t["cohort"].tolist(), t[C.CODE].tolist(), t["n_people"].astype(int).tolist(),
+                               strict=True):
+        if not pd.isna(cohort):  # one pass over the sorted rows (not a pandas group per cohort)
+            codes_of.setdefault(cohort, []).append(code)
+            limits_of.setdefault(cohort, {})[code] = n
+    plan = {}
+    for cohort, codes in codes_of.items():
+        limits = limits_of[cohort]
+        plan[cohort] = ([c for c in codes if c not in sugg][:4], [c for c in sugg if c in limits], limits)
+    return plan
+
+
+def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: Any,
+                   wanted: dict[Any, set[Any]]) -> Any:
+    """``pick(cohort, codes, per_code, used, limits)`` → the cohort's quote rows, as
+    :func:`pick_quotes` on the cohort's answers and codings gives them, from one
+    :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of all codings;
+    quotes redacted only when read), for the codes in ``wanted[cohort]``. Answers must have
+    distinct ids for the shared source (else each cohort gets a ``pick_quotes`` of its own)."""
+    from ...qual.outputs import quote_source
+
+    if not ans[C.RESPONSE_ID].is_unique:
+        own = _cohort_codings(codings, ans)
+        groups = dict(tuple(ans.groupby("cohort", sort=True)))
+        return lambda cohort, codes, per, used, limits: pick_quotes(
+            own.get(cohort, codings.iloc[:0]), groups[cohort], codes, codebook=None, redact=redact, per_code=per,
+            extra=mask, used=used, limits=limits)
+    if ans.empty:
+        return lambda *_: []
+    # each coding's answer (its row in ``ans``), kept when its cohort and code can be quoted
+    rows = pd.Index(ans[C.RESPONSE_ID].astype(object)).get_indexer(codings[C.RESPONSE_ID].astype(object))
+    cohort = ans["cohort"].to_numpy(dtype=object)[rows]
+    keep = (rows >= 0) & pd.Series(cohort).isin(list(wanted)).to_numpy() \
+        & codings[C.CODE].astype(object).isin(list({c for codes in wanted.values() for c in codes})).to_numpy()
+    src = quote_source(codings[keep], ans, n=12, redact=redact, by="cohort", rows=rows[keep])
+    qs = ans[C.QUESTION].tolist() if C.QUESTION in ans.columns else [""] * len(ans)
+    source = dict(zip(ans[C.RESPONSE_ID].tolist(), zip(ans[C.TIMEPOINT].tolist(), qs, strict=True), strict=True))
+
+    def pick(cohort: Any, codes: list[Any], per: int, used: set[str], limits: dict[Any, int]) -> list[dict[str, Any]]:
+        picked = take_quotes(src, codes, group=cohort, per_code=per, extra=mask, used=used, limits=limits)
+        return [{"code": code, "rank": rank, "quote": text, C.TIMEPOINT: str(source[rid][0]),
+                 C.QUESTION: str(source[rid][1])} for code, rank, text, rid in picked]
+    return pick
 
 
 def _cohort_codings(codings: pd.DataFrame, answers: pd.DataFrame) -> dict[Any, pd.DataFrame]:

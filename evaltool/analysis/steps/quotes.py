@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from ... import columns as C
 
-__all__ = ["QUOTE_COLUMNS", "pick_quotes", "quote_pool", "redaction_options", "source_text"]
+if TYPE_CHECKING:
+    from ...qual._exemplars import QuoteSource
+
+__all__ = ["QUOTE_COLUMNS", "pick_quotes", "quote_pool", "redaction_options", "source_text", "take_quotes"]
 
 QUOTE_COLUMNS = ("code", "rank", "quote", C.TIMEPOINT, C.QUESTION, "source")
 """Columns of the shareable quote tables (no participant id)."""
@@ -48,9 +51,14 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
     ``extra`` is a further text filter applied after redaction (masking roles in small groups);
     ``limits`` caps the number of quotes of a code (never more quotes than people, so a quote
     count cannot hint at a hidden count); ``used`` holds quotes already taken (near-duplicates
-    are skipped) and is updated.
+    are skipped) and is updated. ``codebook`` is not needed any more (the quotes come in
+    the codings' order per code) and kept for callers.
+
+    The quotes are :func:`evaltool.qual.exemplar_quotes`'s (``n = per_code + 6`` per code, the
+    same order and outcome), but read one at a time: an answer is redacted only when its quote
+    is looked at, so a code whose cap is filled costs no more redaction.
     """
-    from ...qual import exemplar_quotes
+    from ...qual.outputs import quote_source
 
     used = set() if used is None else used
     codes = list(codes)
@@ -61,19 +69,27 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
     cod = cod[cod[C.RESPONSE_ID].isin(ids)]
     if cod.empty:
         return []
-    ex = exemplar_quotes(cod, answers, n=per_code + 6, redact=redact, codebook=codebook, max_chars=max_chars)
-    where = _sources(answers, set(ex[C.RESPONSE_ID]))
-    of_code: dict[Any, list[Any]] = {}  # each code's quotes in order: one pass over ``ex``, not a scan per code
-    for r in ex.itertuples(index=False):
-        of_code.setdefault(r.code, []).append(r)
-    rows: list[dict[str, Any]] = []
+    src = quote_source(cod, answers, n=per_code + 6, redact=redact, max_chars=max_chars)
+    picked = take_quotes(src, codes, per_code=per_code, min_chars=min_chars, extra=extra, used=used, limits=limits)
+    where = _sources(answers, {rid for *_, rid in picked})
+    return [{"code": code, "rank": rank, "quote": text, C.TIMEPOINT: str(where[rid][0]),
+             C.QUESTION: str(where[rid][1])} for code, rank, text, rid in picked]
+
+
+def take_quotes(src: QuoteSource, codes: Iterable[str], *, group: Any = None, per_code: int = 2, min_chars: int = 20,
+                extra: Callable[[str], str] | None = None, used: set[str] | None = None,
+                limits: dict[str, int] | None = None) -> list[tuple[str, int, str, Any]]:
+    """:func:`pick_quotes` from a :class:`~evaltool.qual._exemplars.QuoteSource` (from one
+    ``group`` of it): ``(code, rank, quote, response_id)`` per quote taken. A code's quotes are
+    read until its cap is filled (``per_code``, lowered by ``limits``), skipping those shorter
+    than ``min_chars`` after ``extra`` and near-duplicates of ``used`` (which is updated)."""
+    used = set() if used is None else used
+    picked: list[tuple[str, int, str, Any]] = []
     for code in codes:
         cap = per_code if limits is None else min(per_code, limits.get(code, 0))
         taken = 0
-        for r in of_code.get(code, ()):
-            if taken >= cap:
-                break
-            text = str(r.quote)
+        for _, rid, quote in src.quotes(code, per_code + 6, group) if cap > 0 else ():
+            text = str(quote)
             if extra is not None:
                 text = extra(text)
             key = _key(text)
@@ -81,9 +97,10 @@ def pick_quotes(codings: pd.DataFrame, answers: pd.DataFrame, codes: Iterable[st
                 continue
             used.add(key)
             taken += 1
-            tp, question = where[r.response_id]
-            rows.append({"code": code, "rank": taken, "quote": text, C.TIMEPOINT: str(tp), C.QUESTION: str(question)})
-    return rows
+            picked.append((code, taken, text, rid))
+            if taken >= cap:
+                break
+    return picked
 
 
 def _sources(answers: pd.DataFrame, ids: set[Any]) -> dict[Any, tuple[Any, Any]]:
