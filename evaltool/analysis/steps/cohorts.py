@@ -249,22 +249,38 @@ def _themes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
              "n_respondents": n_all, "percent": 100.0 * n / n_all if n_all else np.nan,
              "shown": bool(show), "reason": "" if show else hidden_reason(k)}
             for c, n, show in zip(counts[C.CODE], counts["n_participants"], counts["shown"], strict=True)]
-    for cohort in cohorts:
-        r_hidden = bool(mask.at[cohort, RESPONDENTS])
-        n_resp = None if r_hidden else int(str(tab.at[cohort, RESPONDENTS]))
-        for c in codes:
-            hidden = bool(mask.at[cohort, c])
-            n = None if hidden else int(str(tab.at[cohort, c]))
-            rows.append({"scope": COHORT, "cohort": cohort, C.CODE: c, "label": labels[c], "n_people": n,
-                         "n_respondents": n_resp,
-                         "percent": np.nan if n is None or not n_resp else 100.0 * n / n_resp,
-                         "shown": not hidden, "reason": hidden_reason(k) if hidden else ""})
-    out = pd.DataFrame(rows, columns=list(COHORT_THEMES_COLUMNS))
+    out = pd.concat([pd.DataFrame(rows, columns=list(COHORT_THEMES_COLUMNS)),
+                     _cohort_theme_rows(tab, mask, cohorts, codes, labels, k)], ignore_index=True)
     for c in ("n_people", "n_respondents"):
         out[c] = out[c].astype("Int64")
     text_resp = ans.groupby(["cohort", C.TIMEPOINT])[C.PARTICIPANT_ID].nunique()
     quotable = text_resp[text_resp >= k].reset_index()[["cohort", C.TIMEPOINT]]
     return out, quotable
+
+
+def _cohort_theme_rows(tab: pd.DataFrame, mask: pd.DataFrame, cohorts: list[str], codes: list[str],
+                       labels: dict[str, str], k: int) -> pd.DataFrame:
+    """The ``cohort`` rows of :func:`_themes`, cohort by cohort and code by code, from whole
+    arrays (one row per cohort × code; a hidden count or respondent count is missing)."""
+    n_codes = len(codes)
+    counts = tab.loc[cohorts, [RESPONDENTS, *codes]].to_numpy(dtype="int64")
+    hidden = mask.loc[cohorts, [RESPONDENTS, *codes]].to_numpy(dtype=bool)
+    resp_hidden = np.repeat(hidden[:, 0], n_codes)
+    n_resp = np.repeat(counts[:, 0], n_codes)
+    code_hidden = hidden[:, 1:].ravel()
+    n = counts[:, 1:].ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(code_hidden | resp_hidden | (n_resp == 0), np.nan, 100.0 * n / np.where(n_resp == 0, 1, n_resp))
+    reason = hidden_reason(k)
+    return pd.DataFrame({
+        "scope": COHORT, "cohort": np.repeat(np.asarray(cohorts, dtype=object), n_codes),
+        C.CODE: np.tile(np.asarray(codes, dtype=object), len(cohorts)),
+        "label": np.tile(np.asarray([labels[c] for c in codes], dtype=object), len(cohorts)),
+        "n_people": [None if h else int(v) for h, v in zip(code_hidden.tolist(), n.tolist(), strict=True)],
+        "n_respondents": [None if h else int(v) for h, v in zip(resp_hidden.tolist(), n_resp.tolist(), strict=True)],
+        "percent": percent, "shown": ~code_hidden,
+        "reason": np.where(code_hidden, reason, "").astype(object),
+    }, columns=list(COHORT_THEMES_COLUMNS))
 
 
 def suggestion_codes(book: Any, codes: list[str]) -> list[str]:
