@@ -126,21 +126,80 @@ class Problem:
     def signature(self, active: np.ndarray, only: np.ndarray | None = None, *, signed: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per slot: the two hashes of its published cells, and how many there are
-        (``signed``: a cell's hash differs where its coefficient is negative)."""
-        on = active[self.t_cell] if only is None else (active & only)[self.t_cell]
-        h1, h2 = self.h1[self.t_cell], self.h2[self.t_cell]
-        if signed:
-            neg = self.t_coef < 0
-            h1 = np.where(neg, h1 * np.uint64(3), h1)
-            h2 = np.where(neg, h2 * np.uint64(5), h2)
-        w1 = np.where(on, h1, np.uint64(0))
-        w2 = np.where(on, h2, np.uint64(0))
-        idx = self.slot_start[:-1]
+        (``signed``: a cell's hash differs where its coefficient is negative).
+
+        The hashes add with wrap-around, so a signature is updated exactly from a recent one
+        by adding the cells that were published since and subtracting those hidden since
+        (the rounds of the decider hide a few cells at a time): the same arrays as a full pass.
+        """
+        mask = np.asarray(active if only is None else active & only, dtype=bool)
         if len(self.t_cell) == 0:
             z = np.zeros(0, dtype=np.uint64)
             return z, z, np.zeros(0, dtype=np.int64)
+        cache = self.__dict__.setdefault("_sig_cache", [])
+        near = [(int(np.count_nonzero(m != mask)), i) for i, (sg, m, _) in enumerate(cache) if sg == signed]
+        best = min(near, default=None)
+        if best is not None and self._n_terms(np.flatnonzero(cache[best[1]][1] != mask)) <= len(self.t_cell) // 8:
+            _, old, (s1, s2, cnt) = cache.pop(best[1])
+            s1, s2, cnt = self._update_signature(old, mask, s1, s2, cnt, signed)
+        else:
+            s1, s2, cnt = self._full_signature(mask, signed)
+        cache.append((signed, mask.copy(), (s1, s2, cnt)))
+        del cache[:-4]
+        return s1.copy(), s2.copy(), cnt.copy()
+
+    def _term_hashes(self, terms: np.ndarray | slice, signed: bool) -> tuple[np.ndarray, np.ndarray]:
+        cell = self.t_cell[terms]
+        h1, h2 = self.h1[cell], self.h2[cell]
+        if signed:
+            neg = self.t_coef[terms] < 0
+            h1 = np.where(neg, h1 * np.uint64(3), h1)
+            h2 = np.where(neg, h2 * np.uint64(5), h2)
+        return h1, h2
+
+    def _full_signature(self, mask: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        on = mask[self.t_cell]
+        h1, h2 = self._term_hashes(slice(None), signed)
+        w1 = np.where(on, h1, np.uint64(0))
+        w2 = np.where(on, h2, np.uint64(0))
+        idx = self.slot_start[:-1]
         return (np.add.reduceat(w1, idx), np.add.reduceat(w2, idx),
                 np.add.reduceat(on.astype(np.int64), idx))
+
+    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+        """Term positions sorted by cell, and where each cell's run starts."""
+        got = self.__dict__.get("_by_cell_index")
+        if got is None:
+            order = np.argsort(self.t_cell, kind="stable")
+            got = self.__dict__["_by_cell_index"] = (order, np.searchsorted(self.t_cell[order],
+                                                                            np.arange(self.n_cells + 1)))
+        return got
+
+    def _n_terms(self, cells: np.ndarray) -> int:
+        ptr = self._by_cell()[1]
+        return int((ptr[cells + 1] - ptr[cells]).sum())
+
+    def _terms_of_cells(self, cells: np.ndarray) -> np.ndarray:
+        """Positions (in the t_* arrays) of the terms of ``cells``."""
+        order, ptr = self._by_cell()
+        if not len(cells):
+            return np.zeros(0, dtype=np.int64)
+        lens = ptr[cells + 1] - ptr[cells]
+        starts = np.repeat(ptr[cells] - np.cumsum(lens) + lens, lens)
+        return order[starts + np.arange(int(lens.sum()))]
+
+    def _update_signature(self, old: np.ndarray, mask: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                          cnt: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        changed = np.flatnonzero(old != mask)
+        terms = self._terms_of_cells(changed)
+        slots = self.t_slot[terms]
+        h1, h2 = self._term_hashes(terms, signed)
+        added = mask[self.t_cell[terms]]
+        with np.errstate(over="ignore"):
+            np.add.at(s1, slots, np.where(added, h1, np.negative(h1)))
+            np.add.at(s2, slots, np.where(added, h2, np.negative(h2)))
+        np.add.at(cnt, slots, np.where(added, 1, -1).astype(np.int64))
+        return s1, s2, cnt
 
     def terms_of(self, slot: int, active: np.ndarray) -> list[tuple[int, float]]:
         """(cell, coefficient) of the published cells whose terms include ``slot``."""
