@@ -88,7 +88,7 @@ class Problem:
         n_tp = max(len(tp_uni), 1)
         var_key = sc_codes.astype(np.int64) * n_tp + tp_codes
         slot_key = pid_codes.astype(np.int64) * (max(len(sc_uni), 1) * n_tp) + var_key
-        slot_of_term, slot_uni = pd.factorize(slot_key, sort=True)
+        slot_of_term, slot_uni = _dense_factorize(slot_key, len(pid_uni) * max(len(sc_uni), 1) * n_tp)
         n_slots = len(slot_uni)
         first = np.full(n_slots, -1, dtype=np.int64)
         first[slot_of_term[::-1]] = np.arange(len(slot_of_term))[::-1]
@@ -227,6 +227,26 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(uni, dtype=object)
 
 
+def _dense_factorize(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(key, sort=True)`` for non-negative keys below ``space``: with a table
+    of the key space when it is small (linear, no hashing or sorting), else by hashing."""
+    if not len(key) or space > 8 * len(key) + 1_000_000 or key.min() < 0 or key.max() >= space:
+        codes, uni = pd.factorize(key, sort=True)
+        return codes, np.asarray(uni)
+    seen = np.zeros(space, dtype=bool)
+    seen[key] = True
+    uni = np.flatnonzero(seen)
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return rank[key], uni
+
+
+def _lookup(index: pd.Index, col: pd.Series) -> np.ndarray:
+    """``index.get_indexer(col.astype(str))``, looking each distinct label up once."""
+    codes, uni = pd.factorize(col, use_na_sentinel=False)
+    labels = pd.Index(np.asarray(uni, dtype=object), dtype=object).astype(str)
+    return pd.Index(index).get_indexer(labels)[codes]
+
+
 def _cell_positions(cells: pd.DataFrame, terms: pd.DataFrame) -> np.ndarray:
     col = terms["cell"]
     ids = pd.Index(cells["cell"], dtype=object)
@@ -243,12 +263,13 @@ def _values_of(values: pd.DataFrame, pid_uni: pd.Index, sc_uni: pd.Index, tp_uni
     if any(col not in values.columns for col in need):
         raise ParameterError(f"The 'scores' parameter of {caller}() needs the columns {need}.")
     v = values.loc[values[C.SCORE].notna(), need]
-    p = pd.Index(pid_uni).get_indexer(v[C.PARTICIPANT_ID].astype(str))
-    s = pd.Index(sc_uni).get_indexer(v[C.SCALE].astype(str))
-    t = pd.Index(tp_uni).get_indexer(v[C.TIMEPOINT].astype(str))
+    p = _lookup(pid_uni, v[C.PARTICIPANT_ID])
+    s = _lookup(sc_uni, v[C.SCALE])
+    t = _lookup(tp_uni, v[C.TIMEPOINT])
     ok = (p >= 0) & (s >= 0) & (t >= 0)
     key = p[ok].astype(np.int64) * (max(len(sc_uni), 1) * n_tp) + s[ok].astype(np.int64) * n_tp + t[ok]
-    where = pd.Index(slot_uni).get_indexer(key)
+    at = np.searchsorted(slot_uni, key)    # slot_uni is sorted
+    where = np.where((at < len(slot_uni)) & (slot_uni[np.minimum(at, len(slot_uni) - 1)] == key), at, -1)
     out = np.full(len(slot_uni), np.nan)
     hit = where >= 0
     out[where[hit]] = v[C.SCORE].to_numpy(dtype=float)[ok][hit]

@@ -92,8 +92,7 @@ class CellSet:
         """This set with the cells of ``others`` added (ids must stay unique)."""
         sets = [self, *others]
         cells = pd.concat([s.cells for s in sets], ignore_index=True)
-        terms = pd.concat([_plain_terms(s.terms) for s in sets], ignore_index=True)
-        return CellSet(cells, terms)
+        return CellSet(cells, _concat_terms([s.terms for s in sets]))
 
     def subset(self, keep: Any) -> CellSet:
         """Only the cells where ``keep`` (booleans aligned with :attr:`cells`) is true."""
@@ -102,6 +101,23 @@ class CellSet:
         terms = _plain_terms(self.terms)
         terms = terms[terms["cell"].isin(set(cells["cell"]))].reset_index(drop=True)
         return CellSet(cells, terms)
+
+
+def _concat_terms(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The terms of several sets in one table. A column that is categorical in every set stays
+    categorical (over the union of the labels: national-scale sets have millions of terms, and
+    the decider codes them without a string per row); other columns as plain values."""
+    from pandas.api.types import union_categoricals
+
+    plain = pd.concat([_plain_terms(f) for f in frames], ignore_index=True)
+    for col in TERM_COLUMNS:
+        parts = [f[col] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            try:
+                plain[col] = union_categoricals(parts, ignore_order=True)
+            except TypeError:   # labels of different kinds: left as plain values
+                pass
+    return plain
 
 
 def _plain_terms(terms: pd.DataFrame) -> pd.DataFrame:
