@@ -166,7 +166,7 @@ class Problem:
         return (np.add.reduceat(w1, idx), np.add.reduceat(w2, idx),
                 np.add.reduceat(on.astype(np.int64), idx))
 
-    def _by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+    def by_cell(self) -> tuple[np.ndarray, np.ndarray]:
         """Term positions sorted by cell, and where each cell's run starts."""
         got = self.__dict__.get("_by_cell_index")
         if got is None:
@@ -176,12 +176,12 @@ class Problem:
         return got
 
     def _n_terms(self, cells: np.ndarray) -> int:
-        ptr = self._by_cell()[1]
+        ptr = self.by_cell()[1]
         return int((ptr[cells + 1] - ptr[cells]).sum())
 
     def _terms_of_cells(self, cells: np.ndarray) -> np.ndarray:
         """Positions (in the t_* arrays) of the terms of ``cells``."""
-        order, ptr = self._by_cell()
+        order, ptr = self.by_cell()
         if not len(cells):
             return np.zeros(0, dtype=np.int64)
         lens = ptr[cells + 1] - ptr[cells]
