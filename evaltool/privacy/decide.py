@@ -228,9 +228,11 @@ def _atoms(prob: Problem, active: np.ndarray, k: int) -> _Atoms:
     s1, s2, cnt = prob.signature(active)
     pub = cnt > 0
     of_slot = np.full(prob.n_slots, -1, dtype=np.int64)
-    keys = pd.DataFrame({"v": prob.slot_var[pub], "a": s1[pub], "b": s2[pub]})
-    if len(keys):
-        of_slot[pub] = keys.groupby(["v", "a", "b"], sort=False).ngroup().to_numpy()
+    if pub.any():   # atoms numbered in order of first appearance, as a grouping by (var, s1, s2) would
+        a = pd.factorize(s1[pub])[0].astype(np.int64)
+        b = pd.factorize(s2[pub])[0].astype(np.int64)
+        key = (prob.slot_var[pub] * (int(a.max()) + 1) + a) * (int(b.max()) + 1) + b
+        of_slot[pub] = pd.factorize(key)[0]
     n_atoms = int(of_slot.max(initial=-1)) + 1
     idx = np.flatnonzero(pub)
     a = of_slot[idx]
