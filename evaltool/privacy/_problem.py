@@ -145,7 +145,7 @@ class Problem:
         else:
             s1, s2, cnt = self._full_signature(mask, signed)
         cache.append((signed, mask.copy(), (s1, s2, cnt)))
-        del cache[:-4]
+        del cache[:-3]   # the masks of one round: all shown cells, the all-participants ones, the last
         return s1.copy(), s2.copy(), cnt.copy()
 
     def _term_hashes(self, terms: np.ndarray | slice, signed: bool) -> tuple[np.ndarray, np.ndarray]:

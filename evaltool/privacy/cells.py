@@ -204,7 +204,8 @@ def _prepare(scores: pd.DataFrame, participants: pd.DataFrame | None, group: str
     if missing:
         raise ParameterError(f"The 'scores' table lacks the column(s) {missing}.",
                              fix=f"pass tidy Scores; columns given: {list(map(str, scores.columns))}.")
-    s = scores.loc[scores[C.SCORE].notna()]
+    keep = need + ([group] if participants is None and group in scores.columns and group not in need else [])
+    s = scores.loc[scores[C.SCORE].notna().to_numpy(), keep]     # only the columns used: no copy of the rest
     if scales is not None:
         codes, text = text_codes(s[C.SCALE])
         wanted = np.append(text.isin([str(x) for x in scales]), False)
