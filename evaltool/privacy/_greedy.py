@@ -127,17 +127,7 @@ class Chooser:
         """Hide ``hide``: which atoms merge with ``a``, whether the result passes, the score."""
         fsig = self.fsig
         rest = fsig(a) - hide
-        members = [c for c in (a, *local) if fsig(c) - hide == rest]
-        if rest:
-            other = self.full.get(self._key(self.var_l[a], rest))
-            if other is not None and other not in members:
-                members.append(other)
-        n, total, ss = self._stats(members)
-        ok = not rest or self._passes(a, n, total, ss)
-        cost = sum(self.cost_l[c] for c in hide)
-        fixed = sum(1 for m in members if self.bad_l[m])
-        b = next((m for m in members if m != a), None)
-        return (ok, cost / max(fixed, 1), cost, -n, tuple(sorted(hide)), b)
+        return self._evaluate(a, [c for c in (a, *local) if fsig(c) - hide == rest], hide)
 
     def _local(self, a: int, group: list[int], mine: list[int]) -> np.ndarray:
         """Atoms of ``a``'s variable in ``a``'s cohort cells (option 1), the cheapest
@@ -154,6 +144,11 @@ class Chooser:
         return np.sort(local[np.lexsort((local, cost))[:_LIMIT]])
 
     def _options(self, a: int, sig: list[int]) -> list[tuple]:
+        """Every option for atom ``a``, in the order :meth:`choose` breaks ties by.
+
+        A neighbour C joins A's merged atom when the cells that tell them apart are all
+        hidden (σ_C Δ σ_A ⊆ hidden): one 0/1 matrix of the candidates' cells and one matrix
+        product answer that for every option at once."""
         study = self.prob.study
         group = [c for c in sig if not study[c]]
         local = self._local(a, group, sig)
@@ -164,21 +159,21 @@ class Chooser:
         r, col = np.nonzero(rows >= 0)
         has[r, np.searchsorted(cells, rows[r, col])] = 1
         diff = has ^ has[0]                                 # σ_C Δ σ_A: C merges with A when it is hidden
-        hides = [*diff[1:]]
-        hides.append(np.isin(cells, group).astype(np.int32) if group else None)
-        hides.append(has[0].copy())
-        hides = [h for h in hides if h is not None]
-        member = (diff @ np.array(hides).T) == diff.sum(axis=1)[:, None]
+        hides = [*diff[1:]]                                 # option 1: hide σ_A Δ σ_B
+        if group:
+            hides.append(np.isin(cells, group).astype(np.int32))   # option 2: A's cohort cells
+        hides.append(has[0].copy())                          # option 4: every cell of A
+        member = (diff @ np.array(hides).T) == diff.sum(axis=1)[:, None]   # σ_C Δ σ_A ⊆ hidden
         cand_l = cand.tolist()
         out = [self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, j])],
                               frozenset(cells[h.astype(bool)].tolist()))
-               for j, h in enumerate(hides[:-1] if not group else hides[:-1])]
+               for j, h in enumerate(hides[:-1])]
         if not group:
-            out += self._others(a, local.tolist())
+            out += self._others(a)
         out.append(self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, -1])], frozenset(sig)))
         return out
 
-    def _others(self, a: int, local: list[int]) -> list[tuple]:
+    def _others(self, a: int) -> list[tuple]:
         """Option 3: atoms of other cohorts in the same all-participants cells."""
         study = self.prob.study
         cands = []
