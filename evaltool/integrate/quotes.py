@@ -109,10 +109,10 @@ def quotes_by_change(
 
 def _categories(change: pd.DataFrame, scales: Sequence[str] | None, time_to: str | None) -> pd.DataFrame:
     """Each person's change category per scale at ``time_to`` (default: each scale's last)."""
-    ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]].astype(object)
-    ch = ch.dropna(subset=["rci_category"])
-    if scales is not None:
-        ch = ch[ch[C.SCALE].isin(list(scales))]
+    ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]]
+    if scales is not None:      # the scales first: only their rows are converted
+        ch = ch[ch[C.SCALE].astype(object).isin(list(scales)).to_numpy()]
+    ch = ch.astype(object).dropna(subset=["rci_category"])
     if time_to is not None:
         return ch[ch["time_to"] == time_to]
     tt = change["time_to"]

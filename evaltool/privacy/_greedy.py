@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._problem import Problem
@@ -68,7 +69,7 @@ class Chooser:
             self.by_study.setdefault(self.study_key[a], []).append(a)
         on = self.active[prob.t_cell] & ~prob.study[prob.t_cell] & (atoms.of_slot[prob.t_slot] >= 0)
         n_atoms = max(len(atoms.size), 1)
-        key = np.unique(prob.t_cell[on] * n_atoms + atoms.of_slot[prob.t_slot[on]])
+        key = np.sort(pd.unique(prob.t_cell[on] * n_atoms + atoms.of_slot[prob.t_slot[on]]))   # = np.unique, by hashing
         self._cell_atoms = key % n_atoms
         self._cell_ptr = np.searchsorted(key // n_atoms, np.arange(prob.n_cells + 1))
         self._cells, self._sig_cost = _atom_cells(prob, self.active, rep)
