@@ -170,7 +170,8 @@ class Problem:
         """Term positions sorted by cell, and where each cell's run starts."""
         got = self.__dict__.get("_by_cell_index")
         if got is None:
-            order = np.argsort(self.t_cell, kind="stable")
+            small = self.n_cells < 2**15     # 16-bit keys sort by radix (linear), same stable order
+            order = np.argsort(self.t_cell.astype(np.int16) if small else self.t_cell, kind="stable")
             got = self.__dict__["_by_cell_index"] = (order, np.searchsorted(self.t_cell[order],
                                                                             np.arange(self.n_cells + 1)))
         return got
