@@ -52,6 +52,10 @@ def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None
         code_cols = [c for c in code_matrix.columns if c not in _META_COLUMNS and (
             pd.api.types.is_bool_dtype(code_matrix[c]) or pd.api.types.is_numeric_dtype(code_matrix[c]))]
         num = code_matrix[code_cols].apply(pd.to_numeric, errors="coerce").fillna(0) > 0
+        pid = code_matrix[C.PARTICIPANT_ID]
+        if (keys == [C.PARTICIPANT_ID] and len(pid) and pd.api.types.is_string_dtype(pid) and pid.notna().all()
+                and pid.is_unique):
+            return _wide_presence(pid, num, caller, codes)
         long = pd.concat([code_matrix[keys].reset_index(drop=True), num.reset_index(drop=True)], axis=1)
         long = long.melt(id_vars=keys, var_name=C.CODE, value_name=PRESENT)
     for k in keys:
@@ -72,6 +76,26 @@ def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None
     out = grid.merge(out, on=[*keys, C.CODE], how="left")
     out[PRESENT] = out[PRESENT].fillna(False).astype(bool)
     return out
+
+
+def _wide_presence(pid: pd.Series, num: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> pd.DataFrame:
+    """:func:`presence` of a matrix with one row per participant: every row × code, in row
+    order then column order (what the general path's grouping and grid give), built directly."""
+    if codes is not None:
+        unknown = [c for c in codes if c not in set(num.columns)]
+        if unknown:
+            raise ParameterError(
+                f"The 'codes' parameter of {caller}() names code(s) {unknown} that are not in "
+                "the code matrix.", fix=f"choose from {sorted(set(num.columns))}.")
+        keep = [i for i, c in enumerate(num.columns) if c in set(codes)]
+        num = num.iloc[:, keep]
+    flags = num.to_numpy(dtype=bool)
+    n, m = flags.shape
+    return pd.DataFrame({
+        C.PARTICIPANT_ID: np.repeat(pid.astype(object).to_numpy(), m),
+        C.CODE: np.tile(np.array(list(num.columns), dtype=object), n),
+        PRESENT: flags.reshape(-1),
+    })
 
 
 def welch_interval(m1: np.ndarray, v1: np.ndarray, n1: np.ndarray, m2: np.ndarray, v2: np.ndarray,

@@ -138,15 +138,53 @@ Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
     """The grid (scale × contrast × code, in input order) and the moments of those with and
-    without each code."""
+    without each code.
+
+    One grouped pass per code over the changes (contrast × with/without), never a table of
+    every change × every code: each group sees its values in the changes' order, as a join of
+    the changes with who-has-which-code would give them, so the sums are the same.
+    """
     keys = _KEYS
     order_contrast = ch[keys].drop_duplicates().reset_index(drop=True)
     code_order = list(pd.unique(pres[C.CODE]))
+    grid = order_contrast.merge(pd.DataFrame({C.CODE: code_order}), how="cross")
+    out = {(stat, flag): np.full(len(grid), np.nan) for stat in ("count", "mean", "var") for flag in (True, False)}
+    pid = ch[C.PARTICIPANT_ID]
+    if pid.isna().any() or pres[C.PARTICIPANT_ID].isna().any():   # a join matches missing ids: the general path
+        return _moments_joined(ch, pres, grid)
+    people, who = pd.factorize(pres[C.PARTICIPANT_ID])
+    codes, _ = pd.factorize(pres[C.CODE])
+    has = np.zeros((len(who), len(code_order)), dtype=bool)
+    has[people, codes] = pres[PRESENT].to_numpy(dtype=bool)
+    known = np.zeros((len(who), len(code_order)), dtype=bool)
+    known[people, codes] = True
+    row = pd.Index(who, dtype=object).get_indexer(pid.astype(object))
+    contrast = ch[keys].isna().any(axis=1).to_numpy()
+    cid = np.full(len(ch), -1, dtype=np.int64)
+    cid[~contrast] = order_contrast.reset_index().merge(ch.loc[~contrast, keys], on=keys, how="right")["index"]
+    take = (row >= 0) & (cid >= 0)
+    values = ch["change"].to_numpy(dtype=float)[take]
+    row, cid = row[take], cid[take]
+    for j in range(len(code_order)):
+        sel = known[row, j]
+        flag = has[row[sel], j]
+        key = cid[sel] * 2 + flag
+        agg = pd.Series(values[sel]).groupby(key).agg(["count", "mean", "var"])
+        at = (agg.index.to_numpy() // 2) * len(code_order) + j
+        present = (agg.index.to_numpy() % 2).astype(bool)
+        for stat in ("count", "mean", "var"):
+            for f in (True, False):
+                out[(stat, f)][at[present == f]] = agg[stat].to_numpy(dtype=float)[present == f]
+    return (grid, (np.nan_to_num(out[("count", True)]), out[("mean", True)], out[("var", True)]),
+            (np.nan_to_num(out[("count", False)]), out[("mean", False)], out[("var", False)]))
+
+
+def _moments_joined(ch: pd.DataFrame, pres: pd.DataFrame, grid: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
+    keys = _KEYS
     merged = ch.merge(pres, on=C.PARTICIPANT_ID, how="inner")
     g = merged.groupby([*keys, C.CODE, PRESENT], sort=False)["change"]
     agg = g.agg(["count", "mean", "var"]).reset_index()
     wide = agg.set_index([*keys, C.CODE, PRESENT])[["count", "mean", "var"]].unstack(PRESENT)
-    grid = order_contrast.merge(pd.DataFrame({C.CODE: code_order}), how="cross")
 
     def col(stat: str, flag: bool) -> np.ndarray:
         if (stat, flag) not in wide.columns:

@@ -109,10 +109,10 @@ def quotes_by_change(
 
 def _categories(change: pd.DataFrame, scales: Sequence[str] | None, time_to: str | None) -> pd.DataFrame:
     """Each person's change category per scale at ``time_to`` (default: each scale's last)."""
-    ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]].astype(object)
-    ch = ch.dropna(subset=["rci_category"])
-    if scales is not None:
-        ch = ch[ch[C.SCALE].isin(list(scales))]
+    ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]]
+    if scales is not None:      # the scales first: only their rows are converted
+        ch = ch[ch[C.SCALE].astype(object).isin(list(scales)).to_numpy()]
+    ch = ch.astype(object).dropna(subset=["rci_category"])
     if time_to is not None:
         return ch[ch["time_to"] == time_to]
     tt = change["time_to"]
@@ -147,6 +147,7 @@ def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, o
         rest = [c for c in cats if c not in hidden]
         if rest:
             hide_n.add(min(rest, key=lambda c: (counts[c], cats.index(c))))
+    in_category = _membership(grp, q)
     for cat in cats:
         base = {C.SCALE: scale, "time_from": t0, "time_to": t1, "rci_category": cat,
                 "n_category": None if cat in hide_n else int(counts[cat])}
@@ -154,9 +155,21 @@ def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, o
             rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
                          "quote": None, "suppressed": True})
             continue
-        people = grp.loc[grp["rci_category"] == cat, C.PARTICIPANT_ID]
-        pick = q[q[C.PARTICIPANT_ID].isin(set(people))].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
+        pick = q[in_category(cat)].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
         for r in pick.itertuples(index=False):
             rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
                          "quote": redact(str(r.quote)), "suppressed": False})
     return rows
+
+
+def _membership(grp: pd.DataFrame, q: pd.DataFrame) -> Callable[[object], np.ndarray]:
+    """``cat -> which quotes are by people in category cat`` (of this contrast): each quote's
+    person looked up once, not a scan of every quote against a set per category."""
+    pid, cat = grp[C.PARTICIPANT_ID], grp["rci_category"]
+    if pid.isna().any() or q[C.PARTICIPANT_ID].isna().any() or pid.duplicated().any():
+        return lambda c: q[C.PARTICIPANT_ID].isin(set(pid[cat == c])).to_numpy()
+    codes, cats = pd.factorize(cat)
+    at = pd.Index(pid.astype(object)).get_indexer(q[C.PARTICIPANT_ID].astype(object))
+    of_quote = np.where(at >= 0, codes[np.maximum(at, 0)], -1) if len(codes) else np.full(len(q), -1)
+    where = {c: i for i, c in enumerate(cats)}
+    return lambda c: of_quote == where.get(c, -2)

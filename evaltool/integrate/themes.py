@@ -107,7 +107,7 @@ def _respondents(answers: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, li
     from ..qual.coder import empty_mask
 
     ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
-    ans = ans[~empty_mask(ans, codebook)]
+    ans = ans[~np.asarray(empty_mask(ans[C.TEXT].reset_index(drop=True), codebook), dtype=bool)]  # by position: no id column to list
     tp = answers[C.TIMEPOINT]
     tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
            else list(pd.unique(tp.astype(object))))

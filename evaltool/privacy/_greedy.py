@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._problem import Problem
@@ -30,6 +31,22 @@ _LIMIT = 64
 3), and neighbours in the same cohort cells (option 1) when there are more than this many
 (large cohorts at national scale). Any choice is safe — the next round checks every atom
 again — so the limit only bounds the work per round (it was quadratic in the neighbours)."""
+
+
+def _atom_cells(prob: Problem, active: np.ndarray, rep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each atom's shown cells (a row per atom, sorted, -1 after the last) and their total cost."""
+    lo, hi = prob.slot_start[rep], prob.slot_start[rep + 1]
+    width = int((hi - lo).max(initial=0))
+    at = lo[:, None] + np.arange(width)[None, :]
+    ok = at < hi[:, None]
+    cells = prob.t_cell[np.where(ok, at, 0)]
+    ok &= active[cells]
+    cells = np.sort(np.where(ok, cells, prob.n_cells), axis=1)
+    cells[:, 1:][cells[:, 1:] == cells[:, :-1]] = prob.n_cells        # a cell counted once
+    cells = np.sort(cells, axis=1)
+    cells[cells == prob.n_cells] = -1
+    cost = np.where(cells >= 0, prob.cost[np.maximum(cells, 0)], 0.0).sum(axis=1)
+    return cells, cost
 
 
 class Chooser:
@@ -52,9 +69,10 @@ class Chooser:
             self.by_study.setdefault(self.study_key[a], []).append(a)
         on = self.active[prob.t_cell] & ~prob.study[prob.t_cell] & (atoms.of_slot[prob.t_slot] >= 0)
         n_atoms = max(len(atoms.size), 1)
-        key = np.unique(prob.t_cell[on] * n_atoms + atoms.of_slot[prob.t_slot[on]])
+        key = np.sort(pd.unique(prob.t_cell[on] * n_atoms + atoms.of_slot[prob.t_slot[on]]))   # = np.unique, by hashing
         self._cell_atoms = key % n_atoms
         self._cell_ptr = np.searchsorted(key // n_atoms, np.arange(prob.n_cells + 1))
+        self._cells, self._sig_cost = _atom_cells(prob, self.active, rep)
         self._sig: dict[int, list[int]] = {}
         self._fs: dict[int, frozenset[int]] = {}
         self.size_l = atoms.size.tolist()
@@ -73,7 +91,8 @@ class Chooser:
         """The shown cells that contain atom ``a`` (sorted)."""
         got = self._sig.get(a)
         if got is None:
-            got = self.prob.cells_of(int(self.atoms.rep[a]), self.active)
+            row = self._cells[a]
+            got = row[row >= 0].tolist()
             self._sig[a] = got
         return got
 
@@ -109,7 +128,65 @@ class Chooser:
         """Hide ``hide``: which atoms merge with ``a``, whether the result passes, the score."""
         fsig = self.fsig
         rest = fsig(a) - hide
-        members = [c for c in (a, *local) if fsig(c) - hide == rest]
+        return self._evaluate(a, [c for c in (a, *local) if fsig(c) - hide == rest], hide)
+
+    def _local(self, a: int, group: list[int], mine: list[int]) -> np.ndarray:
+        """Atoms of ``a``'s variable in ``a``'s cohort cells (option 1), the cheapest
+        :data:`_LIMIT` merges when there are more (cost of hiding σ_A Δ σ_B, then atom id)."""
+        parts = [self._cell_atoms[self._cell_ptr[c]:self._cell_ptr[c + 1]] for c in group]
+        near = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        local = near[(self.atoms.var[near] == self.var_l[a]) & (near != a)]
+        if len(local) <= _LIMIT:
+            return local
+        rows = self._cells[local]
+        shared = np.isin(rows, np.asarray(mine, dtype=np.int64)) & (rows >= 0)
+        inter = np.where(shared, self.prob.cost[np.maximum(rows, 0)], 0.0).sum(axis=1)
+        cost = sum(self.cost_l[c] for c in mine) + self._sig_cost[local] - 2 * inter   # exact: whole numbers
+        return np.sort(local[np.lexsort((local, cost))[:_LIMIT]])
+
+    def _options(self, a: int, sig: list[int]) -> list[tuple]:
+        """Every option for atom ``a``, in the order :meth:`choose` breaks ties by.
+
+        A neighbour C joins A's merged atom when the cells that tell them apart are all
+        hidden (σ_C Δ σ_A ⊆ hidden): one 0/1 matrix of the candidates' cells and one matrix
+        product answer that for every option at once."""
+        study = self.prob.study
+        group = [c for c in sig if not study[c]]
+        local = self._local(a, group, sig)
+        cand = np.concatenate([[a], local]).astype(np.int64)
+        rows = self._cells[cand]
+        cells = np.unique(rows[rows >= 0])
+        has = np.zeros((len(cand), len(cells)), dtype=np.int32)
+        r, col = np.nonzero(rows >= 0)
+        has[r, np.searchsorted(cells, rows[r, col])] = 1
+        diff = has ^ has[0]                                 # σ_C Δ σ_A: C merges with A when it is hidden
+        hides = [*diff[1:]]                                 # option 1: hide σ_A Δ σ_B
+        if group:
+            hides.append(np.isin(cells, group).astype(np.int32))   # option 2: A's cohort cells
+        hides.append(has[0].copy())                          # option 4: every cell of A
+        member = (diff @ np.array(hides).T) == diff.sum(axis=1)[:, None]   # σ_C Δ σ_A ⊆ hidden
+        cand_l = cand.tolist()
+        out = [self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, j])],
+                              frozenset(cells[h.astype(bool)].tolist()))
+               for j, h in enumerate(hides[:-1])]
+        if not group:
+            out += self._others(a)
+        out.append(self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, -1])], frozenset(sig)))
+        return out
+
+    def _others(self, a: int) -> list[tuple]:
+        """Option 3: atoms of other cohorts in the same all-participants cells."""
+        study = self.prob.study
+        cands = []
+        for b in self.by_study.get(self.study_key[a], ()):
+            extra = frozenset(c for c in self.sig(b) if not study[c])
+            cands.append((sum(self.cost_l[c] for c in extra), b, extra))
+        return [self._option(a, [b], extra) for _, b, extra in sorted(cands, key=lambda x: (x[0], x[1]))[:_LIMIT]]
+
+    def _evaluate(self, a: int, members: list[int], hide: frozenset[int]) -> tuple:
+        """As :meth:`_option`, given the atoms (``a`` first) whose cells differ from ``a``'s
+        only in ``hide``."""
+        rest = self.fsig(a) - hide
         if rest:
             other = self.full.get(self._key(self.var_l[a], rest))
             if other is not None and other not in members:
@@ -120,34 +197,6 @@ class Chooser:
         fixed = sum(1 for m in members if self.bad_l[m])
         b = next((m for m in members if m != a), None)
         return (ok, cost / max(fixed, 1), cost, -n, tuple(sorted(hide)), b)
-
-    def _options(self, a: int, sig: list[int]) -> list[tuple]:
-        study = self.prob.study
-        group = [c for c in sig if not study[c]]
-        var = self.var_l[a]
-        near: set[int] = set()
-        for c in group:
-            near.update(self.atoms_of_cell(c))
-        near.discard(a)
-        local = sorted(x for x in near if self.var_l[x] == var)
-        mine = frozenset(sig)
-        hides = [(mine.symmetric_difference(self.fsig(b)), b) for b in local]
-        if len(local) > _LIMIT:  # many atoms in the same cohort cells: the cheapest merges only
-            hides = sorted(hides, key=lambda x: (sum(self.cost_l[c] for c in x[0]), x[1]))[:_LIMIT]
-            hides.sort(key=lambda x: x[1])
-            local = [b for _, b in hides]
-        out = [self._option(a, local, hide) for hide, _ in hides]
-        if group:
-            out.append(self._option(a, local, frozenset(group)))
-        else:
-            cands = []
-            for b in self.by_study.get(self.study_key[a], ()):
-                extra = frozenset(c for c in self.sig(b) if not study[c])
-                cands.append((sum(self.cost_l[c] for c in extra), b, extra))
-            for _, b, extra in sorted(cands, key=lambda x: (x[0], x[1]))[:_LIMIT]:
-                out.append(self._option(a, [b], extra))
-        out.append(self._option(a, local, mine))
-        return out
 
     def choose(self, a: int, sig: list[int]) -> tuple[list[int], str, bool, list[int]]:
         """Cells to hide for atom ``a``, the reason, whether it is a value reason, cells named.

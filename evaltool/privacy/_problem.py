@@ -88,7 +88,7 @@ class Problem:
         n_tp = max(len(tp_uni), 1)
         var_key = sc_codes.astype(np.int64) * n_tp + tp_codes
         slot_key = pid_codes.astype(np.int64) * (max(len(sc_uni), 1) * n_tp) + var_key
-        slot_of_term, slot_uni = pd.factorize(slot_key, sort=True)
+        slot_of_term, slot_uni = _dense_factorize(slot_key, len(pid_uni) * max(len(sc_uni), 1) * n_tp)
         n_slots = len(slot_uni)
         first = np.full(n_slots, -1, dtype=np.int64)
         first[slot_of_term[::-1]] = np.arange(len(slot_of_term))[::-1]
@@ -126,21 +126,81 @@ class Problem:
     def signature(self, active: np.ndarray, only: np.ndarray | None = None, *, signed: bool = False
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per slot: the two hashes of its published cells, and how many there are
-        (``signed``: a cell's hash differs where its coefficient is negative)."""
-        on = active[self.t_cell] if only is None else (active & only)[self.t_cell]
-        h1, h2 = self.h1[self.t_cell], self.h2[self.t_cell]
-        if signed:
-            neg = self.t_coef < 0
-            h1 = np.where(neg, h1 * np.uint64(3), h1)
-            h2 = np.where(neg, h2 * np.uint64(5), h2)
-        w1 = np.where(on, h1, np.uint64(0))
-        w2 = np.where(on, h2, np.uint64(0))
-        idx = self.slot_start[:-1]
+        (``signed``: a cell's hash differs where its coefficient is negative).
+
+        The hashes add with wrap-around, so a signature is updated exactly from a recent one
+        by adding the cells that were published since and subtracting those hidden since
+        (the rounds of the decider hide a few cells at a time): the same arrays as a full pass.
+        """
+        mask = np.asarray(active if only is None else active & only, dtype=bool)
         if len(self.t_cell) == 0:
             z = np.zeros(0, dtype=np.uint64)
             return z, z, np.zeros(0, dtype=np.int64)
+        cache = self.__dict__.setdefault("_sig_cache", [])
+        near = [(int(np.count_nonzero(m != mask)), i) for i, (sg, m, _) in enumerate(cache) if sg == signed]
+        best = min(near, default=None)
+        if best is not None and self._n_terms(np.flatnonzero(cache[best[1]][1] != mask)) <= len(self.t_cell) // 8:
+            _, old, (s1, s2, cnt) = cache.pop(best[1])
+            s1, s2, cnt = self._update_signature(old, mask, s1, s2, cnt, signed)
+        else:
+            s1, s2, cnt = self._full_signature(mask, signed)
+        cache.append((signed, mask.copy(), (s1, s2, cnt)))
+        del cache[:-3]   # the masks of one round: all shown cells, the all-participants ones, the last
+        return s1.copy(), s2.copy(), cnt.copy()
+
+    def _term_hashes(self, terms: np.ndarray | slice, signed: bool) -> tuple[np.ndarray, np.ndarray]:
+        cell = self.t_cell[terms]
+        h1, h2 = self.h1[cell], self.h2[cell]
+        if signed:
+            neg = self.t_coef[terms] < 0
+            h1 = np.where(neg, h1 * np.uint64(3), h1)
+            h2 = np.where(neg, h2 * np.uint64(5), h2)
+        return h1, h2
+
+    def _full_signature(self, mask: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        on = mask[self.t_cell]
+        h1, h2 = self._term_hashes(slice(None), signed)
+        w1 = np.where(on, h1, np.uint64(0))
+        w2 = np.where(on, h2, np.uint64(0))
+        idx = self.slot_start[:-1]
         return (np.add.reduceat(w1, idx), np.add.reduceat(w2, idx),
                 np.add.reduceat(on.astype(np.int64), idx))
+
+    def by_cell(self) -> tuple[np.ndarray, np.ndarray]:
+        """Term positions sorted by cell, and where each cell's run starts."""
+        got = self.__dict__.get("_by_cell_index")
+        if got is None:
+            small = self.n_cells < 2**15     # 16-bit keys sort by radix (linear), same stable order
+            order = np.argsort(self.t_cell.astype(np.int16) if small else self.t_cell, kind="stable")
+            got = self.__dict__["_by_cell_index"] = (order, np.searchsorted(self.t_cell[order],
+                                                                            np.arange(self.n_cells + 1)))
+        return got
+
+    def _n_terms(self, cells: np.ndarray) -> int:
+        ptr = self.by_cell()[1]
+        return int((ptr[cells + 1] - ptr[cells]).sum())
+
+    def _terms_of_cells(self, cells: np.ndarray) -> np.ndarray:
+        """Positions (in the t_* arrays) of the terms of ``cells``."""
+        order, ptr = self.by_cell()
+        if not len(cells):
+            return np.zeros(0, dtype=np.int64)
+        lens = ptr[cells + 1] - ptr[cells]
+        starts = np.repeat(ptr[cells] - np.cumsum(lens) + lens, lens)
+        return order[starts + np.arange(int(lens.sum()))]
+
+    def _update_signature(self, old: np.ndarray, mask: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                          cnt: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        changed = np.flatnonzero(old != mask)
+        terms = self._terms_of_cells(changed)
+        slots = self.t_slot[terms]
+        h1, h2 = self._term_hashes(terms, signed)
+        added = mask[self.t_cell[terms]]
+        with np.errstate(over="ignore"):
+            np.add.at(s1, slots, np.where(added, h1, np.negative(h1)))
+            np.add.at(s2, slots, np.where(added, h2, np.negative(h2)))
+        np.add.at(cnt, slots, np.where(added, 1, -1).astype(np.int64))
+        return s1, s2, cnt
 
     def terms_of(self, slot: int, active: np.ndarray) -> list[tuple[int, float]]:
         """(cell, coefficient) of the published cells whose terms include ``slot``."""
@@ -168,6 +228,26 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64), pd.Index(uni, dtype=object)
 
 
+def _dense_factorize(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(key, sort=True)`` for non-negative keys below ``space``: with a table
+    of the key space when it is small (linear, no hashing or sorting), else by hashing."""
+    if not len(key) or space > 8 * len(key) + 1_000_000 or key.min() < 0 or key.max() >= space:
+        codes, uni = pd.factorize(key, sort=True)
+        return codes, np.asarray(uni)
+    seen = np.zeros(space, dtype=bool)
+    seen[key] = True
+    uni = np.flatnonzero(seen)
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return rank[key], uni
+
+
+def _lookup(index: pd.Index, col: pd.Series) -> np.ndarray:
+    """``index.get_indexer(col.astype(str))``, looking each distinct label up once."""
+    codes, uni = pd.factorize(col, use_na_sentinel=False)
+    labels = pd.Index(np.asarray(uni, dtype=object), dtype=object).astype(str)
+    return pd.Index(index).get_indexer(labels)[codes]
+
+
 def _cell_positions(cells: pd.DataFrame, terms: pd.DataFrame) -> np.ndarray:
     col = terms["cell"]
     ids = pd.Index(cells["cell"], dtype=object)
@@ -184,12 +264,13 @@ def _values_of(values: pd.DataFrame, pid_uni: pd.Index, sc_uni: pd.Index, tp_uni
     if any(col not in values.columns for col in need):
         raise ParameterError(f"The 'scores' parameter of {caller}() needs the columns {need}.")
     v = values.loc[values[C.SCORE].notna(), need]
-    p = pd.Index(pid_uni).get_indexer(v[C.PARTICIPANT_ID].astype(str))
-    s = pd.Index(sc_uni).get_indexer(v[C.SCALE].astype(str))
-    t = pd.Index(tp_uni).get_indexer(v[C.TIMEPOINT].astype(str))
+    p = _lookup(pid_uni, v[C.PARTICIPANT_ID])
+    s = _lookup(sc_uni, v[C.SCALE])
+    t = _lookup(tp_uni, v[C.TIMEPOINT])
     ok = (p >= 0) & (s >= 0) & (t >= 0)
     key = p[ok].astype(np.int64) * (max(len(sc_uni), 1) * n_tp) + s[ok].astype(np.int64) * n_tp + t[ok]
-    where = pd.Index(slot_uni).get_indexer(key)
+    at = np.searchsorted(slot_uni, key)    # slot_uni is sorted
+    where = np.where((at < len(slot_uni)) & (slot_uni[np.minimum(at, len(slot_uni) - 1)] == key), at, -1)
     out = np.full(len(slot_uni), np.nan)
     hit = where >= 0
     out[where[hit]] = v[C.SCORE].to_numpy(dtype=float)[ok][hit]

@@ -92,8 +92,7 @@ class CellSet:
         """This set with the cells of ``others`` added (ids must stay unique)."""
         sets = [self, *others]
         cells = pd.concat([s.cells for s in sets], ignore_index=True)
-        terms = pd.concat([_plain_terms(s.terms) for s in sets], ignore_index=True)
-        return CellSet(cells, terms)
+        return CellSet(cells, _concat_terms([s.terms for s in sets]))
 
     def subset(self, keep: Any) -> CellSet:
         """Only the cells where ``keep`` (booleans aligned with :attr:`cells`) is true."""
@@ -102,6 +101,23 @@ class CellSet:
         terms = _plain_terms(self.terms)
         terms = terms[terms["cell"].isin(set(cells["cell"]))].reset_index(drop=True)
         return CellSet(cells, terms)
+
+
+def _concat_terms(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The terms of several sets in one table. A column that is categorical in every set stays
+    categorical (over the union of the labels: national-scale sets have millions of terms, and
+    the decider codes them without a string per row); other columns as plain values."""
+    from pandas.api.types import union_categoricals
+
+    plain = pd.concat([_plain_terms(f) for f in frames], ignore_index=True)
+    for col in TERM_COLUMNS:
+        parts = [f[col] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            try:
+                plain[col] = union_categoricals(parts, ignore_order=True)
+            except TypeError:   # labels of different kinds: left as plain values
+                pass
+    return plain
 
 
 def _plain_terms(terms: pd.DataFrame) -> pd.DataFrame:
@@ -118,9 +134,31 @@ def group_labels(values: pd.Series) -> pd.Series:
     >>> group_labels(pd.Series(["C1", " ", None, 3])).tolist()
     ['C1', None, None, '3']
     """
+    if is_text(values):     # each distinct label cleaned once
+        codes, uni = pd.factorize(values)
+        labels = [None if str(v).strip() == "" else str(v).strip() for v in np.asarray(uni, dtype=object)]
+        return pd.Series(np.array([*labels, None], dtype=object)[codes], index=values.index, dtype=object)
     text = values.astype(object).where(values.notna(), None)
     out = [None if v is None or str(v).strip() == "" else str(v).strip() for v in text.tolist()]
     return pd.Series(out, index=values.index, dtype=object)
+
+
+def is_text(values: pd.Series) -> bool:
+    """Whether every value is a string (a string column, or categories that are strings), so
+    that equal values are equal strings and each distinct one may be handled once."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.is_string_dtype(dtype.categories) and dtype.categories.inferred_type == "string"
+    return isinstance(dtype, pd.StringDtype)
+
+
+def text_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of ``values.astype(str)`` (-1 where missing) and the distinct strings, converting
+    each distinct value once."""
+    raw, uni = pd.factorize(values)
+    text = pd.Index(np.asarray(uni, dtype=object), dtype=object).astype(str)
+    codes, strings = pd.factorize(text)
+    return np.where(raw >= 0, codes[np.maximum(raw, 0)] if len(codes) else -1, -1), pd.Index(strings, dtype=object)
 
 
 def _order(scores: pd.DataFrame, timepoints: Sequence[str] | None) -> list[str]:
@@ -144,12 +182,17 @@ class _Coded:
 
 
 def _codes(values: pd.Series, categories: Sequence[str] | None = None) -> tuple[np.ndarray, pd.Index]:
-    text = values.astype(str)
+    """Codes of the values as strings (sorted, or positions in ``categories``; -1 missing)."""
+    codes, text = text_codes(values)
     if categories is None:
-        codes, uni = pd.factorize(text, sort=True)
-        return codes.astype(np.int64), pd.Index(uni, dtype=object)
+        order = np.argsort(np.asarray(text, dtype=object), kind="stable")
+        rank = np.empty(len(text), dtype=np.int64)
+        rank[order] = np.arange(len(text))
+        return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(text) else -1, -1).astype(np.int64), \
+            pd.Index(np.asarray(text, dtype=object)[order], dtype=object)
     idx = pd.Index(list(categories), dtype=object)
-    return idx.get_indexer(pd.Index(text, dtype=object)).astype(np.int64), idx
+    where = idx.get_indexer(text)
+    return np.where(codes >= 0, where[np.maximum(codes, 0)] if len(text) else -1, -1).astype(np.int64), idx
 
 
 def _prepare(scores: pd.DataFrame, participants: pd.DataFrame | None, group: str,
@@ -161,9 +204,12 @@ def _prepare(scores: pd.DataFrame, participants: pd.DataFrame | None, group: str
     if missing:
         raise ParameterError(f"The 'scores' table lacks the column(s) {missing}.",
                              fix=f"pass tidy Scores; columns given: {list(map(str, scores.columns))}.")
-    s = scores.loc[scores[C.SCORE].notna()]
+    keep = need + ([group] if participants is None and group in scores.columns and group not in need else [])
+    s = scores.loc[scores[C.SCORE].notna().to_numpy(), keep]     # only the columns used: no copy of the rest
     if scales is not None:
-        s = s[s[C.SCALE].astype(str).isin([str(x) for x in scales])]
+        codes, text = text_codes(s[C.SCALE])
+        wanted = np.append(text.isin([str(x) for x in scales]), False)
+        s = s[wanted[codes]]
     pid, pids = _codes(s[C.PARTICIPANT_ID])
     sc, scs = _codes(s[C.SCALE])
     tp, _ = _codes(s[C.TIMEPOINT], order)
@@ -174,23 +220,33 @@ def _prepare(scores: pd.DataFrame, participants: pd.DataFrame | None, group: str
         who = pd.Series(group_labels(participants[group]).to_numpy(),
                         index=participants[C.PARTICIPANT_ID].astype(str))
         who = who[~who.index.duplicated()]
-        g_text = pd.Series(who.reindex(pids).to_numpy(), dtype=object)[pid].reset_index(drop=True)
-    elif group in scores.columns:
-        g_text = group_labels(s[group]).reset_index(drop=True)
+        g, groups = _person_groups(pd.Series(who.reindex(pids).to_numpy(), dtype=object), pid)
     else:
-        g_text = pd.Series([None] * len(s), dtype=object)
-    known = g_text.notna().to_numpy()
-    g = np.full(len(s), -1, dtype=np.int64)
-    g_codes, groups = pd.factorize(g_text[known].astype(str), sort=True)
-    g[known] = g_codes
+        g_text = (group_labels(s[group]).reset_index(drop=True) if group in scores.columns
+                  else pd.Series([None] * len(s), dtype=object))
+        known = g_text.notna().to_numpy()
+        g = np.full(len(s), -1, dtype=np.int64)
+        g_codes, groups = pd.factorize(g_text[known].astype(str), sort=True)
+        g[known] = g_codes
     frame = pd.DataFrame({"pid": pid, "sc": sc, "tp": tp, "g": g, C.SCORE: s[C.SCORE].to_numpy(dtype=float)})
     if (tp < 0).any():
         raise ParameterError("The 'scores' table has timepoints that are not in 'timepoints'.",
                              fix=f"list every timepoint: {sorted(set(map(str, s[C.TIMEPOINT])))}.")
-    if frame.duplicated(["pid", "tp", "sc"]).any():
+    key = ((pid + 1) * (len(order) + 1) + tp) * (len(scs) + 1) + sc + 1    # one number per (pid, tp, sc)
+    if pd.Index(key).has_duplicates:
         raise ParameterError("The 'scores' table has more than one score per participant, timepoint and scale.",
                              fix="pass one row per participant × timepoint × scale.")
     return _Coded(frame, pids, scs, order, pd.Index(groups, dtype=object))
+
+
+def _person_groups(labels: pd.Series, pid: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Each row's group code from each person's group label (None: no group), the groups
+    sorted; every person has a row, so the groups are those of the rows."""
+    known = labels.notna().to_numpy()
+    per_person = np.full(len(labels), -1, dtype=np.int64)
+    codes, groups = pd.factorize(labels[known].astype(str), sort=True)
+    per_person[known] = codes
+    return per_person[pid], groups
 
 
 def _cells_frame(keys: pd.DataFrame, data: _Coded, level: str, group: str, statistic: str) -> pd.DataFrame:

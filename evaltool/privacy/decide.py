@@ -177,19 +177,26 @@ def _has_terms(prob: Problem) -> np.ndarray:
     return np.bincount(prob.t_cell, minlength=prob.n_cells) > 0
 
 
-def _own_sets(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell: people, Σd, Σ(d − mean)² where d is each person's Σ coef · x in the cell."""
-    coef = prob.t_coef
-    pid = prob.slot_pid[prob.t_slot]
-    key = prob.t_cell * (int(prob.slot_pid.max(initial=0)) + 1) + pid
-    codes, uni = pd.factorize(key, sort=False)
-    d = np.bincount(codes, weights=coef * prob.slot_x[prob.t_slot], minlength=len(uni))
-    cell_of = (uni // (int(prob.slot_pid.max(initial=0)) + 1)).astype(np.int64)
+def _own_sets(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell: people, Σd, Σ(d − mean)² where d is each person's Σ coef · x in the cell.
+
+    Terms taken cell by cell (a person's terms in a cell are next to each other: terms are
+    ordered by person, then variable), so the sums run over people in the same order as
+    always, without hashing a (cell, person) key per term."""
+    order, _ = prob.by_cell()
+    cell = prob.t_cell[order]
+    pid = prob.slot_pid[prob.t_slot[order]]
+    new = np.ones(len(order), dtype=bool)
+    new[1:] = (cell[1:] != cell[:-1]) | (pid[1:] != pid[:-1])
+    person = np.cumsum(new) - 1
+    d = np.bincount(person, weights=prob.t_coef[order] * prob.slot_x[prob.t_slot[order]],
+                    minlength=int(new.sum()))
+    cell_of = cell[new]
     n = np.bincount(cell_of, minlength=prob.n_cells).astype(float)
     tot = np.bincount(cell_of, weights=d, minlength=prob.n_cells)
     mean = np.divide(tot, n, out=np.zeros_like(tot), where=n > 0)
     ss = np.bincount(cell_of, weights=(d - mean[cell_of]) ** 2, minlength=prob.n_cells)
-    return n, tot, ss, cell_of
+    return n, tot, ss
 
 
 def _primary(prob: Problem, table: pd.DataFrame, active: np.ndarray, reason: np.ndarray,
@@ -197,7 +204,7 @@ def _primary(prob: Problem, table: pd.DataFrame, active: np.ndarray, reason: np.
     small = active & (table["n"].to_numpy(dtype=np.int64) < k)
     reason[small] = note[small] = f"fewer than {k} people"
     active[small] = False
-    n, tot, ss, _ = _own_sets(prob)
+    n, tot, ss = _own_sets(prob)
     var0 = prob.slot_var[prob.t_slot[_first_term_of_cell(prob)]]
     lo, hi, pp = prob.var_lo[var0], prob.var_hi[var0], prob.var_p[var0]
     rng = hi - lo
@@ -221,9 +228,11 @@ def _atoms(prob: Problem, active: np.ndarray, k: int) -> _Atoms:
     s1, s2, cnt = prob.signature(active)
     pub = cnt > 0
     of_slot = np.full(prob.n_slots, -1, dtype=np.int64)
-    keys = pd.DataFrame({"v": prob.slot_var[pub], "a": s1[pub], "b": s2[pub]})
-    if len(keys):
-        of_slot[pub] = keys.groupby(["v", "a", "b"], sort=False).ngroup().to_numpy()
+    if pub.any():   # atoms numbered in order of first appearance, as a grouping by (var, s1, s2) would
+        a = pd.factorize(s1[pub])[0].astype(np.int64)
+        b = pd.factorize(s2[pub])[0].astype(np.int64)
+        key = (prob.slot_var[pub] * (int(a.max()) + 1) + a) * (int(b.max()) + 1) + b
+        of_slot[pub] = pd.factorize(key)[0]
     n_atoms = int(of_slot.max(initial=-1)) + 1
     idx = np.flatnonzero(pub)
     a = of_slot[idx]

@@ -22,7 +22,7 @@ from ..options import (
     check_confidence,
     check_min_cell_size,
 )
-from .cells import CHANGE, STUDY, CellSet, summary_cells
+from .cells import CHANGE, STUDY, CellSet, summary_cells, text_codes
 from .counts import suppress_counts
 from .decide import decide_cells
 from .rule import DEFAULT_PROTECTION
@@ -207,7 +207,8 @@ def attrition_cells(scores: pd.DataFrame, participants: pd.DataFrame, timepoints
     seen = participants[last].astype(str).str.casefold().isin(["true", "1", "1.0"])
     who = pd.DataFrame({C.PARTICIPANT_ID: participants[C.PARTICIPANT_ID].astype(str),
                         "attrition": np.where(seen, "stayed", "lost")})
-    at_base = scores[scores[C.TIMEPOINT].astype(str) == base]
+    codes, text = text_codes(scores[C.TIMEPOINT])
+    at_base = scores[np.append(np.asarray(text == base), False)[codes]]
     cells = summary_cells(at_base, who, group="attrition", timepoints=[base], contrasts=[], scales=scales,
                           study=False)
     table = cells.cells.assign(label=cells.cells["scale"].astype(str) + ": participants "

@@ -178,11 +178,18 @@ def disclosure(run: Run) -> None:
         ex = attrition_cells(scores, parts, run.tps, scales=scales)
         extra.append(CellSet(ex.cells.assign(level="group"), ex.terms))
     run.tables[N.HIDDEN_COUNTS] = _hidden_counts(run)
-    p = parts.assign(cohort=None) if group is None else parts.assign(**{group: _labels(parts[group])})
+    p = parts.assign(cohort=None) if group is None else parts.assign(**{group: _group_labels(parts[group])})
     run.tables[N.DISCLOSURE] = cohort_summaries(
         scores, p, bounds=run.tables[N.SCALES], group=group or "cohort", min_cell_size=run.options.min_cell_size,
         confidence=run.options.confidence, timepoints=run.tps, baseline=run.options.baseline, contrasts=contrasts,
         scales=scales, study=True, extra_cells=extra[0].concat(*extra[1:]) if extra else None)
+
+
+def _group_labels(values: pd.Series) -> pd.Series:
+    """:func:`_labels`, each distinct label cleaned once when they are all strings."""
+    from ...privacy.cells import group_labels, is_text
+
+    return group_labels(values) if is_text(values) else _labels(values)
 
 
 def _hidden_counts(run: Run) -> pd.DataFrame:
