@@ -11,6 +11,7 @@ note; the rest of the analysis completes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ class Run:
     figures: dict[str, Figure] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     codebook: Any = None
+    early: dict[str, Any] = field(default_factory=dict)
+    """Work started ahead for a later step (:attr:`Step.then`), which collects it."""
+    stack: ExitStack = field(default_factory=ExitStack)
+    """Closed when the steps end: stops background work a step started and nobody collected."""
 
     @property
     def spec(self) -> Any:
@@ -80,7 +85,9 @@ class Step:
     """One named step: the function, the tables it reads and writes, and whether a failure
     may be recorded instead of stopping the analysis.
 
-    ``{group}`` in a table name stands for each of the study's group columns.
+    ``{group}`` in a table name stands for each of the study's group columns. ``then`` is
+    started right after the step: work for a later step whose inputs are complete now (it may
+    run in a forked process while the next steps run; that step collects it).
     """
 
     name: str
@@ -88,6 +95,7 @@ class Step:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     optional: bool = False
+    then: Callable[[Run], None] | None = None
 
     def expand(self, names: tuple[str, ...], groups: list[str]) -> set[str]:
         out: set[str] = set()
@@ -118,7 +126,10 @@ def _steps() -> list[Step]:
              writes=(N.RELIABLE_CHANGE, N.RELIABLE_CHANGE_SUMMARY)),
         Step("qualitative coding", qual.coding, reads=(N.PARTICIPANTS,),
              writes=(N.FREE_TEXT, N.CODINGS, N.VALENCE, N.CODING_SUMMARY, N.CODE_FREQUENCIES,
-                     N.CODE_FREQUENCIES_BY_TIMEPOINT, N.CODE_MATRIX, N.CODE_COUNTS, N.EXEMPLAR_QUOTES, N.QUOTES)),
+                     N.CODE_FREQUENCIES_BY_TIMEPOINT, N.CODE_MATRIX, N.CODE_COUNTS, N.EXEMPLAR_QUOTES, N.QUOTES),
+             # the statistics' figures drawn while the mostly serial steps after coding run (coding
+             # itself already keeps every CPU busy)
+             then=figures.start_figures),
         Step("theme suggestions", qual.theme_suggestions, reads=(N.FREE_TEXT, N.CODINGS),
              writes=(N.THEME_SUGGESTIONS,), optional=True),
         Step("integration", integrate.integration, reads=(N.CODE_MATRIX, N.RELIABLE_CHANGE, N.CODINGS,
@@ -209,16 +220,11 @@ def analyse(study: StudyFile | str | Path, *, out: str | Path | None = None, ove
     target = check_destination(sf, out, overwrite=overwrite) if out is not None else None
     run = Run(sf, options_from_study(sf.spec))
     total = len(STEPS) + (target is not None)
-    for i, step in enumerate(STEPS):
-        if progress:
-            progress(step.name, i, total)
-        if step.optional:
-            try:
-                step.run(run)
-            except Exception as exc:  # noqa: BLE001 - an optional step fails soft, recorded
-                run.soft_failure(step.name, exc)
-        else:
-            step.run(run)
+    with run.stack:
+        for i, step in enumerate(STEPS):
+            if progress:
+                progress(step.name, i, total)
+            _run_step(run, step)
     results = _results(run)
     if target is not None:
         if progress:
@@ -227,6 +233,18 @@ def analyse(study: StudyFile | str | Path, *, out: str | Path | None = None, ove
     if progress:
         progress("done", total, total)
     return results
+
+
+def _run_step(run: Run, step: Step) -> None:
+    if step.optional:
+        try:
+            step.run(run)
+        except Exception as exc:  # noqa: BLE001 - an optional step fails soft, recorded
+            run.soft_failure(step.name, exc)
+    else:
+        step.run(run)
+    if step.then is not None:
+        step.then(run)
 
 
 def _results(run: Run) -> Results:

@@ -82,10 +82,9 @@ def _render_one(p: _Pending) -> Figure | str:
         return type(exc).__name__
 
 
-def _render_all(run: Run, todo: list[_Pending]) -> None:
-    """Draw and render every pending figure, across the CPUs when there are several (each in a
-    forked worker that inherits the data; the bytes are the serial ones), the largest (the theme
-    heatmap) first; then keep them in ``todo``'s order. A figure that fails is a note."""
+def _render_list(drawn: list[_Pending], n_jobs: int | None = None) -> list[Figure | str]:
+    """Render ``drawn`` in order, across ``n_jobs`` CPUs (all by default; each in a forked
+    worker that inherits the data; the bytes are the serial ones)."""
     # loaded once here, before the workers fork, rather than once in each of them
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.backends.backend_svg  # noqa: F401
@@ -93,10 +92,18 @@ def _render_all(run: Run, todo: list[_Pending]) -> None:
     from ..._parallel import fork_map
     from ...plots._layout import text_width_pt
     text_width_pt("evaltool", 9.0)  # the font and its cache
-    drawn = sorted((p for p in todo if p.make is not None), key=lambda p: p.name != "theme_heatmap")
-    out = fork_map(lambda idx: [_render_one(drawn[i]) for i in idx], list(range(len(drawn))), chunk_size=1,
-                   min_items=PARALLEL_FROM)
-    done = {p.name: r for p, r in zip(drawn, out, strict=True)}
+    return fork_map(lambda idx: [_render_one(drawn[i]) for i in idx], list(range(len(drawn))), chunk_size=1,
+                    min_items=PARALLEL_FROM, n_jobs=n_jobs)
+
+
+def _render_all(run: Run, todo: list[_Pending], done: dict[str, Figure | str] | None = None) -> None:
+    """Draw and render every pending figure not already in ``done`` (the largest, the theme
+    heatmap, first); then keep them in ``todo``'s order. A figure that fails is a note."""
+    done = dict(done or {})
+    drawn = sorted((p for p in todo if p.make is not None and p.name not in done),
+                   key=lambda p: p.name != "theme_heatmap")
+    if drawn:
+        done.update({p.name: r for p, r in zip(drawn, _render_list(drawn), strict=True)})
     for p in todo:
         r = done.get(p.same_as or p.name)
         if isinstance(r, Figure):
@@ -106,11 +113,40 @@ def _render_all(run: Run, todo: list[_Pending]) -> None:
             run.soft_failure(f"figure '{p.name}'", type(str(r), (Exception,), {})())
 
 
+def start_figures(run: Run) -> None:
+    """Start drawing the figures of the statistics (all but the theme heatmap; their tables are
+    complete after "reliable change") in a forked process after "qualitative coding", so that
+    they are drawn on the CPU the mostly serial steps that follow leave free; :func:`figures`
+    collects them. The child is stopped
+    when the analysis stops early (``run.stack``); with one CPU they are drawn in
+    :func:`figures` itself."""
+    from .._background import Background
+
+    q = _statistics_queue(run)
+    drawn = [p for p in q if p.make is not None]
+    # one process: the CPU the serial steps leave free, not a pool competing with them
+    bg = run.stack.enter_context(Background(lambda: _render_list(drawn, n_jobs=1)))
+    run.early["figures"] = (q, drawn, bg)
+
+
 def figures(run: Run) -> None:
     """Flow diagram, forest plot of the headline effect size, per primary scale the
     trajectories, distributions and reliable-change scatter (with the study's timepoint labels,
     confidence level and scale directions), and the theme heatmap: each drawn once, the figures
-    spread over the CPUs (:func:`_render_all`)."""
+    spread over the CPUs (:func:`_render_all`); those of the statistics usually drawn already,
+    in the background (:func:`start_figures`)."""
+    early = run.early.pop("figures", None)
+    if early is None:
+        q, done = _statistics_queue(run), None
+    else:
+        q, drawn, bg = early
+        done = {p.name: r for p, r in zip(drawn, bg.result(), strict=True)}
+    _theme_heatmap(run, q)
+    _render_all(run, q, done)
+
+
+def _statistics_queue(run: Run) -> _Queue:
+    """The figures of the statistics, in report order (see :func:`figures`)."""
     from ... import plots
 
     q = _Queue()
@@ -139,8 +175,7 @@ def figures(run: Run) -> None:
         d = scores[scores[C.SCALE] == s]
         if d[C.SCORE].notna().sum() > 0:
             _scale_figures(run, q, s, d, info, rc, tpl)
-    _theme_heatmap(run, q)
-    _render_all(run, q)
+    return q
 
 
 def _theme_heatmap(run: Run, q: _Queue) -> None:
