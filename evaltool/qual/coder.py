@@ -287,9 +287,9 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     return out
 
 
-def _unique(texts: list[str]) -> tuple[list[str], np.ndarray]:
+def _unique(texts: list[Any]) -> tuple[list[Any], np.ndarray]:
     """Distinct texts (first-seen order) and, per answer, the index of its text."""
-    index: dict[str, int] = {}
+    index: dict[Any, int] = {}
     inv = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
                       count=len(texts))
     return list(index), inv
@@ -302,6 +302,7 @@ def code_valence(
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
     question: str | None = C.QUESTION,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Valence of each answer: positive, negative, mixed or neutral, with its evidence.
 
@@ -320,6 +321,9 @@ def code_valence(
         useful part and neutral as what to change; an answer to "what would you change" that
         proposes a change is negative. Without the column (or with ``question=None``, or a Series) the
         per-question rules do nothing.
+    n_jobs
+        As for :func:`code`: each distinct (text, question) pair is judged once, in forked
+        workers when there are at least 10,000 of them; the result does not depend on it.
 
     Returns
     -------
@@ -368,12 +372,37 @@ def code_valence(
     ids, texts = _answers(answers, text, id, "code_valence")
     questions = _questions(answers, question, "code_valence")
     comp = E.compile_codebook(_book(codebook))
-    v = V.answer_valence(texts, questions, comp)
+    label, evidence = _valence(texts, questions, comp, _n_jobs(n_jobs))
     return pd.DataFrame({
         C.RESPONSE_ID: pd.Series(ids, dtype=object),
-        VALENCE: pd.Series(v.label.tolist(), dtype=object),
-        C.EVIDENCE: pd.Series(v.evidence, dtype=object),
+        VALENCE: pd.Series(label, dtype=object),
+        C.EVIDENCE: pd.Series(evidence, dtype=object),
     })[list(VALENCE_COLUMNS)]
+
+
+def _valence(texts: list[str], questions: list[str] | None, comp: E.Compiled,
+             n_jobs: int) -> tuple[list[str], list[str]]:
+    """(label, evidence) per answer: :func:`evaltool.qual._valence.answer_valence` of each
+    distinct (text, question) pair once (an answer's valence depends on nothing else),
+    in chunks of :data:`CHUNK` pairs by forked workers when there are many."""
+    from .._parallel import fork_map
+
+    keys: list[Any] = texts if questions is None else list(zip(texts, questions, strict=True))
+    unique, inv = _unique(keys)
+    u_texts = unique if questions is None else [k[0] for k in unique]
+    u_questions = None if questions is None else [k[1] for k in unique]
+
+    def job(idx: Sequence[int]) -> list[tuple[str, str]]:
+        sel = list(idx)
+        v = V.answer_valence([u_texts[i] for i in sel],
+                             None if u_questions is None else [u_questions[i] for i in sel], comp)
+        return list(zip(v.label.tolist(), v.evidence, strict=True))
+
+    if n_jobs > 1 and len(unique) >= _MIN_PARALLEL:
+        E.warm_re2(comp)
+    parts = fork_map(job, range(len(unique)), n_jobs=n_jobs, chunk_size=CHUNK, min_items=_MIN_PARALLEL)
+    per = [parts[i] for i in inv.tolist()]
+    return [p[0] for p in per], [p[1] for p in per]
 
 
 def coding_summary(
