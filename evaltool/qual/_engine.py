@@ -33,7 +33,6 @@ import re
 import numpy as np
 
 from . import _compile as _C
-from . import _patterns as P
 from ._compile import (  # noqa: F401 - the engine's names, used as E.<name> across qual/
     _WORD,
     JOIN,

@@ -20,6 +20,7 @@ from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
 from . import _valence as V
+from . import _valence_jobs as VJ
 from ._question_rules import rule_questions
 from .codebook import Codebook, load_codebook
 
@@ -145,11 +146,11 @@ def code(
     coder_name
         Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
     n_jobs
-        Processes to use for large inputs (at least 10,000 distinct answers): ``None`` or 1
-        for one, ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number. The distinct
-        answers are coded in chunks of 5,000 by forked workers and put back in input order,
-        so the result does not depend on it; Ctrl-C stops the workers at once. Needs the
-        ``fork`` start method (Linux); elsewhere coding runs in one process.
+        Processes for large inputs (at least 10,000 distinct answers): ``None`` or 1 for one,
+        ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number.
+        The distinct answers are coded in chunks (four per worker, at least 5,000) by forked
+        workers and put back in input order, so the result does not depend on it; Ctrl-C
+        stops the workers at once. Needs ``fork`` (Linux); elsewhere one process codes.
 
     Returns
     -------
@@ -257,14 +258,19 @@ def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
 
 
 CHUNK = 5_000
-"""Answers per task when coding in several processes (small enough that Ctrl-C stops the
-work within a chunk, large enough that each task amortises its start)."""
+"""Fewest answers per task when coding in several processes: each task pays ~30 ms to start
+(its corpus, a scan per unit), so large inputs are cut into four chunks per worker instead
+(enough to balance the workers; Ctrl-C terminates the workers whatever the chunk size)."""
+
+
+def _chunk(n: int, n_jobs: int) -> int:
+    return max(CHUNK, -(-n // (4 * max(n_jobs, 1))))
 
 
 def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes.
 
-    Several processes: the texts are cut into chunks of :data:`CHUNK` in input order, coded
+    Several processes: the texts are cut into chunks (:func:`_chunk`) in input order, coded
     by ``n_jobs`` forked workers (which inherit the compiled codebook) and put back in chunk
     order, so the result is the same as in one process. Ctrl-C (KeyboardInterrupt) cancels
     the chunks not started and terminates the workers at once.
@@ -276,7 +282,7 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     # one (chunk length, hits) per chunk; the forked workers inherit ``comp`` and its RE2 patterns
     E.warm_re2(comp)
     parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
-                     chunk_size=CHUNK, min_items=_MIN_PARALLEL)
+                     chunk_size=_chunk(len(texts), n_jobs), min_items=_MIN_PARALLEL)
     starts = np.cumsum([0] + [n for n, _ in parts[:-1]])
     hits = [h for _, h in parts]
     out: dict[str, Any] = {}
@@ -287,12 +293,7 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     return out
 
 
-def _unique(texts: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """Distinct texts (first-seen order) and, per answer, the index of its text."""
-    index: dict[Any, int] = {}
-    inv = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
-                      count=len(texts))
-    return list(index), inv
+_unique = VJ.distinct
 
 
 def code_valence(
@@ -322,8 +323,7 @@ def code_valence(
         proposes a change is negative. Without the column (or with ``question=None``, or a Series) the
         per-question rules do nothing.
     n_jobs
-        As for :func:`code`: each distinct (text, question) pair is judged once, in forked
-        workers when there are at least 10,000 of them; the result does not depend on it.
+        As for :func:`code` (each distinct text and question pair is judged once).
 
     Returns
     -------
@@ -372,37 +372,9 @@ def code_valence(
     ids, texts = _answers(answers, text, id, "code_valence")
     questions = _questions(answers, question, "code_valence")
     comp = E.compile_codebook(_book(codebook))
-    label, evidence = _valence(texts, questions, comp, _n_jobs(n_jobs))
-    return pd.DataFrame({
-        C.RESPONSE_ID: pd.Series(ids, dtype=object),
-        VALENCE: pd.Series(label, dtype=object),
-        C.EVIDENCE: pd.Series(evidence, dtype=object),
-    })[list(VALENCE_COLUMNS)]
-
-
-def _valence(texts: list[str], questions: list[str] | None, comp: E.Compiled,
-             n_jobs: int) -> tuple[list[str], list[str]]:
-    """(label, evidence) per answer: :func:`evaltool.qual._valence.answer_valence` of each
-    distinct (text, question) pair once (an answer's valence depends on nothing else),
-    in chunks of :data:`CHUNK` pairs by forked workers when there are many."""
-    from .._parallel import fork_map
-
-    keys: list[Any] = texts if questions is None else list(zip(texts, questions, strict=True))
-    unique, inv = _unique(keys)
-    u_texts = unique if questions is None else [k[0] for k in unique]
-    u_questions = None if questions is None else [k[1] for k in unique]
-
-    def job(idx: Sequence[int]) -> list[tuple[str, str]]:
-        sel = list(idx)
-        v = V.answer_valence([u_texts[i] for i in sel],
-                             None if u_questions is None else [u_questions[i] for i in sel], comp)
-        return list(zip(v.label.tolist(), v.evidence, strict=True))
-
-    if n_jobs > 1 and len(unique) >= _MIN_PARALLEL:
-        E.warm_re2(comp)
-    parts = fork_map(job, range(len(unique)), n_jobs=n_jobs, chunk_size=CHUNK, min_items=_MIN_PARALLEL)
-    per = [parts[i] for i in inv.tolist()]
-    return [p[0] for p in per], [p[1] for p in per]
+    label, evidence = VJ.valence_rows(texts, questions, comp, _n_jobs(n_jobs), _chunk, _MIN_PARALLEL)
+    return pd.DataFrame({C.RESPONSE_ID: pd.Series(ids, dtype=object), VALENCE: pd.Series(label, dtype=object),
+                         C.EVIDENCE: pd.Series(evidence, dtype=object)})[list(VALENCE_COLUMNS)]
 
 
 def coding_summary(
