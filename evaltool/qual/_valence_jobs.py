@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -12,12 +11,28 @@ from . import _engine as E
 from . import _valence as V
 
 
-def distinct(keys: list[Any]) -> tuple[list[Any], np.ndarray]:
-    """Distinct keys (first-seen order) and, per input, the index of its key."""
-    index: dict[Any, int] = {}
-    inv = np.fromiter((index.setdefault(t, len(index)) for t in keys), dtype=np.int64,
-                      count=len(keys))
-    return list(index), inv
+def distinct(keys: list[str]) -> tuple[list[str], np.ndarray]:
+    """Distinct strings (first-seen order) and, per input, the index of its string (one
+    hash-table pass in pandas)."""
+    import pandas as pd
+
+    arr = np.empty(len(keys), dtype=object)
+    arr[:] = keys
+    inv, uniques = pd.factorize(arr)
+    return list(uniques), inv.astype(np.int64, copy=False)
+
+
+def distinct_pairs(texts: list[str], questions: list[str]) -> tuple[list[str], list[str], np.ndarray]:
+    """Distinct (text, question) pairs (first-seen order) as two lists, and per input the
+    index of its pair."""
+    import pandas as pd
+
+    t_uniq, t_inv = distinct(texts)
+    q_uniq, q_inv = distinct(questions)
+    inv, pairs = pd.factorize(t_inv * max(len(q_uniq), 1) + q_inv)
+    t_of, q_of = np.divmod(np.asarray(pairs, dtype=np.int64), max(len(q_uniq), 1))
+    return ([t_uniq[i] for i in t_of.tolist()], [q_uniq[i] for i in q_of.tolist()],
+            inv.astype(np.int64, copy=False))
 
 
 def valence_rows(texts: list[str], questions: list[str] | None, comp: E.Compiled, n_jobs: int,
@@ -28,10 +43,12 @@ def valence_rows(texts: list[str], questions: list[str] | None, comp: E.Compiled
     ``min_items`` pairs; the result does not depend on the split."""
     from .._parallel import fork_map
 
-    keys: list[Any] = texts if questions is None else list(zip(texts, questions, strict=True))
-    unique, inv = distinct(keys)
-    u_texts = unique if questions is None else [k[0] for k in unique]
-    u_questions = None if questions is None else [k[1] for k in unique]
+    u_questions: list[str] | None
+    if questions is None:
+        u_texts, inv = distinct(texts)
+        u_questions = None
+    else:
+        u_texts, u_questions, inv = distinct_pairs(texts, questions)
 
     def job(idx: Sequence[int]) -> list[tuple[str, str]]:
         sel = list(idx)
@@ -39,8 +56,9 @@ def valence_rows(texts: list[str], questions: list[str] | None, comp: E.Compiled
                              None if u_questions is None else [u_questions[i] for i in sel], comp)
         return list(zip(v.label.tolist(), v.evidence, strict=True))
 
-    if n_jobs > 1 and len(unique) >= min_items:
+    if n_jobs > 1 and len(u_texts) >= min_items:
         E.warm_re2(comp)   # compiled once here, inherited by the workers
-    parts = fork_map(job, range(len(unique)), n_jobs=n_jobs, chunk_size=chunk(len(unique), n_jobs), min_items=min_items)
+    parts = fork_map(job, range(len(u_texts)), n_jobs=n_jobs, chunk_size=chunk(len(u_texts), n_jobs),
+                     min_items=min_items)
     per = [parts[i] for i in inv.tolist()]
     return [p[0] for p in per], [p[1] for p in per]

@@ -85,6 +85,8 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
 
 
 def _strings(values: pd.Series) -> list[str]:
+    if isinstance(values.dtype, pd.StringDtype):  # str values or missing: no per-value checks
+        return values.fillna("").tolist()  # type: ignore[no-any-return]
     return ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
             for v in values.tolist()]
 
