@@ -15,11 +15,13 @@ Positions are mapped back to (answer, offset) with ``numpy.searchsorted``; claus
 and negation are decided with sorted position arrays. Python work is per *match*, never per
 rule × answer.
 
-Where the ``google-re2`` package is installed, each unit (and each code's user regexes) is also
-compiled for RE2 (:func:`re2_pattern`: the same expression without its lookaheads — the
-first-character hints are dropped, ``(?!\w)`` after a word becomes ``\b``, and a gap word
-that must not be a contrast word becomes a regular expression for "any word but these"),
-without capture groups. RE2 finds the match spans over the whole corpus in linear time; the
+Where the ``google-re2`` package is installed, each unit (and each code's user regexes, the
+negation cues and the valence mask) is also compiled for RE2 and scanned by it instead of steps
+1–2 (:func:`re2_pattern`: the same expression without its lookaheads — the first-character
+hints are dropped, ``(?!\w)`` after a word becomes ``\b``, and a gap word that must not be a
+contrast word becomes a regular expression for "any word but these"), without capture groups
+and without the empty named groups that mark the phrases (RE2 pays for every named group on
+every call, ~20 µs per match for a large unit). RE2 finds the match spans over the whole corpus in linear time; the
 Python pattern, anchored at each match start, says which phrase fired. RE2's ``\w`` and
 ``\b`` are ASCII, Python's are Unicode, so answers with a non-ASCII letter or digit are
 blanked out of the RE2 scan and scanned by the Python pattern (same results either way:
