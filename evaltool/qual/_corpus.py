@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -242,16 +243,12 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
     low_view, orig_view, rest = corpus.re2_view()  # ASCII bytes: byte offsets = str offsets
     text = corpus.big_orig if original else corpus.big
     view = orig_view if original else low_view
-    match = pattern.match
-    spans: list[tuple[int, int]] = []
-    groups: list[str] = []
-    add_span, add_group = spans.append, groups.append
-    for start in _re2_starts(fast, view):
-        got = match(text, start)
-        if got is None:  # pragma: no cover - the two engines disagree: trust Python
-            continue
-        add_span(got.span())
-        add_group(got.lastgroup or "")
+    starts = _re2_starts(fast, view)
+    # the Python pattern anchored at each start names the phrase (None: the two engines
+    # disagree, which the tests rule out; trust Python)
+    found = [m for m in map(pattern.match, repeat(text, len(starts)), starts) if m is not None]
+    spans = [m.span() for m in found]
+    groups = [m.lastgroup or "" for m in found]
     if spans:
         arr = np.array(spans, dtype=np.int64)
         s, e = arr[:, 0].copy(), arr[:, 1].copy()
@@ -269,23 +266,23 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
     return s, e, groups
 
 
-def _re2_starts(fast: Any, view: bytes) -> Any:
+def _re2_starts(fast: Any, view: bytes) -> list[int]:
     """Start of each match of the RE2 pattern ``fast`` in ``view`` (leftmost-first,
     non-overlapping, as ``finditer``), calling the compiled RE2 object directly where the
     binding exposes it (``finditer`` builds a match object per hit: a third of the scan)."""
     rx = getattr(fast, "_regexp", None)
     unanchored = getattr(getattr(_re2_module(), "_Anchor", None), "UNANCHORED", None)
     if rx is None or unanchored is None or not hasattr(rx, "Match"):  # pragma: no cover - other bindings
-        for m in fast.finditer(view):
-            yield m.start()
-        return
-    call, pos, end = rx.Match, 0, len(view)
+        return [m.start() for m in fast.finditer(view)]
+    out: list[int] = []
+    add, call, pos, end = out.append, rx.Match, 0, len(view)
     while pos <= end:
-        (s, e), *_ = call(unanchored, view, pos, end)
+        s, e = call(unanchored, view, pos, end)[0]
         if s < 0:
-            return
-        yield s
+            break
+        add(s)
         pos = e if e > pos else pos + 1
+    return out
 
 
 def _re2_module() -> Any:
