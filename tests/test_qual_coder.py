@@ -327,6 +327,26 @@ def test_parallel_coding_gives_the_same_codings(book):
     assert len(set(texts)) > 2 * coder_module.CHUNK
 
 
+def test_valence_of_distinct_pairs_in_parallel_equals_answer_by_answer(book):
+    """code_valence judges each distinct (text, question) pair once, in forked workers with
+    n_jobs: the labels and evidence equal the answer-by-answer judgement, in input order."""
+    from bench.bench_qual import make_answers
+    from evaltool.qual import _engine as E
+    from evaltool.qual import _valence as V
+
+    texts = make_answers(12_000, seed=5)
+    rng = np.random.default_rng(5)
+    questions = rng.choice(["most_useful", "change", "coaching_call", "other_comments"], len(texts)).tolist()
+    df = pd.DataFrame({"response_id": range(len(texts)), "question": questions, "text": texts})
+    assert len(set(zip(texts, questions, strict=True))) < len(texts)  # duplicated pairs
+    serial = code_valence(df, book)
+    parallel = code_valence(df, book, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+    each = V.answer_valence(texts, questions, E.compile_codebook(book))
+    assert serial["valence"].tolist() == each.label.tolist()
+    assert serial[C.EVIDENCE].tolist() == each.evidence
+
+
 def test_performance_smoke(book):
     """Codes 20,000 answers (no timing assertion; bench/bench_qual.py measures speed)."""
     from bench.bench_qual import make_answers

@@ -116,3 +116,38 @@ def test_key_depends_on_the_compiler_source(fresh, monkeypatch):
     a = cache.cache_path("k")
     monkeypatch.setattr(cache, "_source_digest", lambda: "edited")
     assert cache.cache_path("k") != a
+
+
+def test_a_checked_codebook_file_is_not_checked_again(fresh, monkeypatch, tmp_path):
+    """A codebook file that passed every check is stored (keyed by its bytes): loading it
+    again (a new process: the in-process cache forgotten) does not run the checks, and gives
+    an equal codebook."""
+    from evaltool._resources import codebooks_dir
+    from evaltool.qual import codebook as CB
+
+    path = tmp_path / "mine.yaml"
+    path.write_bytes((codebooks_dir() / "resilience_training.yaml").read_bytes())
+    first = load_codebook(path)
+    assert len(list(fresh.glob("validated-*.pickle"))) == 1
+    CB._load_path.cache_clear()
+    monkeypatch.setattr(CB, "_validate", lambda *a: pytest.fail("checked again"))
+    assert load_codebook(path) == first
+
+
+def test_a_codebook_file_with_a_problem_reports_it_every_time(fresh, tmp_path):
+    """Only files that passed are stored: a broken file is checked (and fails with the same
+    message) on every load, and a file fixed afterwards (new bytes) is checked afresh."""
+    from evaltool.errors import CodebookError
+    from evaltool.qual import codebook as CB
+
+    path = tmp_path / "broken.yaml"
+    path.write_text("id: broken\nname: B\nversion: '1'\ncodes:\n  - id: c\n    label: C\n"
+                    "    definition: C.\n    rules:\n      - phrases: ['(busy|stretched']\n", encoding="utf-8")
+    messages = []
+    for _ in range(2):
+        CB._load_path.cache_clear()
+        with pytest.raises(CodebookError) as err:
+            load_codebook(path)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1] and "missing ')'" in messages[0]
+    assert list(fresh.glob("validated-*.pickle")) == []

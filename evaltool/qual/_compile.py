@@ -62,11 +62,18 @@ def _not_in(words: Sequence[str]) -> str:
     return gen(trie, True)
 
 
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
+
+
 def _re2_source(src: str) -> str | None:
     """``src`` rewritten for RE2, or None when it keeps a construct RE2 lacks."""
     out = re.sub(r"\(\?=\[[^\]]*\]\)", "", src)             # first-character hints
     out = out.replace(P._GAP_WORD, _not_in(P.CLAUSE_BLOCKERS))
     out = out.replace(r"(?!\w)", r"\b")
+    # named groups become plain groups: RE2 never captures here (the Python pattern names
+    # the phrase), and each named group costs RE2 time on every call (measured: ~24 µs per
+    # match for a unit with ~600 phrase markers, 0.6 µs without them)
+    out = _NAMED_GROUP.sub("(?:", out)
     for ch in "’‘´":
         out = out.replace(ch, "'")
     if not out.isascii() or "\\x01" in out or "\x01" in out or "(?=" in out or "(?!" in out or "(?<" in out or re.search(r"\\[1-9]", out):

@@ -7,8 +7,9 @@ would save nothing: here each pattern is stored with the *program* the compiler 
 it (``re._compiler._code``), and loading hands that program straight to ``_sre.compile`` (what
 ``re.compile`` does as its last step). Loading takes a few hundredths of a second.
 
-What is stored: the codebook's rules compiled (phrases, negation cues, lexicons) — never
-answers or any participant data. Where: ``$EVALTOOL_CACHE_DIR``, else
+What is stored: the codebook's rules compiled (phrases, negation cues, lexicons), and
+codebook files that passed every check on load (:func:`load_validated`, keyed by the file's
+bytes) — never answers or any participant data. Where: ``$EVALTOOL_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/evaltool``, else ``~/.cache/evaltool``; ``EVALTOOL_CACHE_DIR=off`` switches
 the cache off. The file name is a SHA-256 of the codebook's content, the evaltool version,
 the compiler's source files, the Python version and the regular expression engine's version,
@@ -55,15 +56,28 @@ def cache_dir() -> Path | None:
     return base / "evaltool"
 
 
-def cache_path(content_key: str) -> Path | None:
-    """The file of a codebook's entry (None: cache off or unusable on this Python)."""
+def cache_path(content_key: str, kind: str = "codebook") -> Path | None:
+    """The file of a codebook's entry (None: cache off or unusable on this Python).
+
+    ``kind``: ``"codebook"`` (a compiled codebook) or ``"validated"`` (a codebook file
+    validated on load, see :func:`load_validated`)."""
     folder = cache_dir()
     if folder is None or _sre is None:
         return None
     from .._version import __version__
 
-    salt = f"{FORMAT}|{__version__}|{_source_digest()}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{content_key}"
-    return folder / f"codebook-{hashlib.sha256(salt.encode('utf-8')).hexdigest()[:32]}.pickle"
+    salt = (f"{FORMAT}|{kind}|{__version__}|{_source_digest()}|{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|"
+            f"{_pydantic_version()}|{content_key}")
+    return folder / f"{kind}-{hashlib.sha256(salt.encode('utf-8')).hexdigest()[:32]}.pickle"
+
+
+def _pydantic_version() -> str:
+    try:
+        import pydantic
+
+        return str(pydantic.VERSION)
+    except Exception:  # noqa: BLE001 # pragma: no cover - pydantic is a dependency
+        return "?"
 
 
 _PROGRAMS: dict[tuple[str, int], tuple[Any, ...]] = {}
@@ -136,9 +150,9 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def load(content_key: str) -> Any | None:
+def load(content_key: str, kind: str = "codebook") -> Any | None:
     """The cached compiled codebook, or None (no entry, unreadable, corrupt)."""
-    path = cache_path(content_key)
+    path = cache_path(content_key, kind)
     if path is None:
         return None
     try:
@@ -151,9 +165,9 @@ def load(content_key: str) -> Any | None:
     return got[1]
 
 
-def save(content_key: str, compiled: Any) -> bool:
+def save(content_key: str, compiled: Any, kind: str = "codebook") -> bool:
     """Store a compiled codebook (best effort: False when it could not be written)."""
-    path = cache_path(content_key)
+    path = cache_path(content_key, kind)
     if path is None:
         return False
     tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
@@ -171,3 +185,31 @@ def save(content_key: str, compiled: Any) -> bool:
     finally:
         _PROGRAMS.clear()
     return True
+
+
+# ------------------------------------------------------------------------------------------
+# validated codebook files
+# ------------------------------------------------------------------------------------------
+def validated_key(raw: bytes) -> str:
+    """The key of a codebook file's validated form: SHA-256 of its bytes (the checker's
+    source, evaltool's, Python's and pydantic's versions are in the file name, see
+    :func:`cache_path`)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_validated(raw: bytes) -> Any | None:
+    """The codebook validated from a file with exactly these bytes, or None.
+
+    Checking a codebook (the phrase grammar of about 1,800 phrases, the regexes, the cross
+    references) costs about a second of CPU on every load; only files that passed every check
+    are stored, so a file with a problem is always checked again and reports its problems as
+    before."""
+    from .codebook import Codebook
+
+    got = load(validated_key(raw), "validated")
+    return got if isinstance(got, Codebook) else None
+
+
+def save_validated(raw: bytes, book: Any) -> bool:
+    """Store the codebook validated from a file with these bytes (best effort)."""
+    return save(validated_key(raw), book, "validated")

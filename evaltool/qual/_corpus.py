@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -80,17 +81,25 @@ def _unicode_word(text: str) -> bool:
 
 
 def _letters(text: str) -> int:
-    return sum(ch.isalpha() for ch in text)
+    return sum(map(str.isalpha, text))
 
 
 def empty_flags(texts: list[str], comp: Compiled) -> np.ndarray:
-    """Which answers are empty-ish: listed in ``empty_answers`` or with too few letters."""
+    """Which answers are empty-ish: listed in ``empty_answers`` or with too few letters.
+
+    Only answers shorter than 40 characters can be; each distinct short text is judged once
+    (short answers repeat: "n/a", "Nothing")."""
     out = np.zeros(len(texts), dtype=bool)
+    seen: dict[str, bool] = {}
+    empty, min_letters = comp.empty, comp.min_letters
     for i, t in enumerate(texts):
         if len(t) >= 40:
             continue
-        norm = _normalise_empty(t)
-        if norm in comp.empty or _letters(norm) < comp.min_letters:
+        flag = seen.get(t)
+        if flag is None:
+            norm = _normalise_empty(t)
+            flag = seen[t] = norm in empty or _letters(norm) < min_letters
+        if flag:
             out[i] = True
     return out
 
@@ -110,16 +119,28 @@ def build_corpus(texts: list[str], comp: Compiled, *, negation: bool = True) -> 
     lengths = np.fromiter((len(t) for t in orig), dtype=np.int64, count=len(orig))
     corpus = Corpus(rows=rows, low=low, orig=orig, starts=_starts(lengths), lengths=lengths,
                     big=JOIN.join(low), big_orig=JOIN.join(orig), empty=empty)
-    if negation:
-        cs, ce = [], []
-        for m in comp.negation.finditer(corpus.big):
-            if m.lastgroup and m.lastgroup[0] == "c":
-                cs.append(m.start())
-                ce.append(m.end())
-        corpus.cue_start = np.array(cs, dtype=np.int64)
-        corpus.cue_end = np.array(ce, dtype=np.int64)
     corpus._clause = comp.clause
+    if negation:
+        s, e, groups = scan_all(corpus, comp.negation)
+        cue = np.fromiter((g[:1] == "c" for g in groups), dtype=bool, count=len(groups))
+        corpus.cue_start, corpus.cue_end = s[cue], e[cue]
     return corpus
+
+
+def scan_all(corpus: Corpus, pattern: re.Pattern[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Matches of ``pattern`` over the whole lower-cased corpus (global spans, the name of the
+    group that fired): by RE2 where it is installed and accepts the pattern (the same matches,
+    see :func:`scan_re2`), else by ``pattern`` alone."""
+    fast = _re2_for(pattern.pattern)
+    if fast is None or len(corpus.low) == 0:
+        return scan(pattern, corpus.big)
+    return scan_re2(corpus, pattern, fast, original=False)
+
+
+def _re2_for(src: str) -> Any:
+    from . import _engine as E
+
+    return E.re2_pattern(src) if E.USE_RE2 else None
 
 
 def clause_of(corpus: Corpus, pos: np.ndarray) -> np.ndarray:
@@ -222,16 +243,12 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
     low_view, orig_view, rest = corpus.re2_view()  # ASCII bytes: byte offsets = str offsets
     text = corpus.big_orig if original else corpus.big
     view = orig_view if original else low_view
-    match = pattern.match
-    spans: list[tuple[int, int]] = []
-    groups: list[str] = []
-    add_span, add_group = spans.append, groups.append
-    for m in fast.finditer(view):
-        got = match(text, m.start())
-        if got is None:  # pragma: no cover - the two engines disagree: trust Python
-            continue
-        add_span(got.span())
-        add_group(got.lastgroup or "")
+    starts = _re2_starts(fast, view)
+    # the Python pattern anchored at each start names the phrase (None: the two engines
+    # disagree, which the tests rule out; trust Python)
+    found = [m for m in map(pattern.match, repeat(text, len(starts)), starts) if m is not None]
+    spans = [m.span() for m in found]
+    groups = [m.lastgroup or "" for m in found]
     if spans:
         arr = np.array(spans, dtype=np.int64)
         s, e = arr[:, 0].copy(), arr[:, 1].copy()
@@ -247,6 +264,31 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
             o = np.argsort(s, kind="stable")
             s, e, groups = s[o], e[o], [groups[i] for i in o.tolist()]
     return s, e, groups
+
+
+def _re2_starts(fast: Any, view: bytes) -> list[int]:
+    """Start of each match of the RE2 pattern ``fast`` in ``view`` (leftmost-first,
+    non-overlapping, as ``finditer``), calling the compiled RE2 object directly where the
+    binding exposes it (``finditer`` builds a match object per hit: a third of the scan)."""
+    rx = getattr(fast, "_regexp", None)
+    unanchored = getattr(getattr(_re2_module(), "_Anchor", None), "UNANCHORED", None)
+    if rx is None or unanchored is None or not hasattr(rx, "Match"):  # pragma: no cover - other bindings
+        return [m.start() for m in fast.finditer(view)]
+    out: list[int] = []
+    add, call, pos, end = out.append, rx.Match, 0, len(view)
+    while pos <= end:
+        s, e = call(unanchored, view, pos, end)[0]
+        if s < 0:
+            break
+        add(s)
+        pos = e if e > pos else pos + 1
+    return out
+
+
+def _re2_module() -> Any:
+    import re2
+
+    return re2
 
 
 def candidates(corpus: Corpus, anchors: str | None) -> np.ndarray:

@@ -109,10 +109,12 @@ def question_rules(rows: dict[str, np.ndarray], texts: list[str], questions: lis
             evaluates = np.zeros(len(texts), dtype=bool)
             if any(when == "evaluation" for _, _, when in masks):
                 evaluates[asked] = scan_valence(sub, comp).evaluative
-            have = set(zip(rows["row"].tolist(), rows["code"].tolist(), strict=True))
+            n_codes = len(comp.codes)
+            have = rows["row"].astype(np.int64) * n_codes + rows["code"]   # (answer, code) pairs coded
             for ci, mask, when in masks:
-                ok = mask & nonempty & (evaluates if when == "evaluation" else True)
-                add.extend((r, ci) for r in np.flatnonzero(ok).tolist() if (r, ci) not in have)
+                ok = np.flatnonzero(mask & nonempty & (evaluates if when == "evaluation" else True))
+                ok = ok[~np.isin(ok * n_codes + ci, have)]
+                add.extend((r, ci) for r in ok.tolist())
     if not add:
         return rows
     r = np.array([a for a, _ in add], dtype=np.int64)

@@ -339,6 +339,18 @@ def check_codebook_file(path: str | Path) -> list[CodebookProblem]:
 
 @lru_cache(maxsize=64)
 def _load_path(path: Path, mtime: float) -> Codebook:
+    """The codebook in a file, checked; a file that passed every check before (same bytes,
+    same evaltool) is read from the disk cache (:mod:`evaltool.qual._compile_cache`)."""
+    from . import _compile_cache
+
+    try:
+        raw: bytes | None = path.read_bytes()
+    except OSError:
+        raw = None  # read_yaml reports it
+    if raw is not None:
+        cached = _compile_cache.load_validated(raw)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
     data = read_yaml(path, CodebookError)
     book, problems = _validate(data, str(path))
     if book is None:
@@ -348,6 +360,8 @@ def _load_path(path: Path, mtime: float) -> Codebook:
             f"{first.message}{more}.", file=path, field=first.field,
             fix=f"call evaltool.qual.check_codebook_file('{path}') to list every problem.",
         )
+    if raw is not None:
+        _compile_cache.save_validated(raw, book)
     return book
 
 

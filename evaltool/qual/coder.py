@@ -20,6 +20,7 @@ from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
 from . import _valence as V
+from . import _valence_jobs as VJ
 from ._question_rules import rule_questions
 from .codebook import Codebook, load_codebook
 
@@ -84,6 +85,8 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
 
 
 def _strings(values: pd.Series) -> list[str]:
+    if isinstance(values.dtype, pd.StringDtype):  # str values or missing: no per-value checks
+        return values.fillna("").tolist()  # type: ignore[no-any-return]
     return ["" if (v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA) else str(v)
             for v in values.tolist()]
 
@@ -145,11 +148,11 @@ def code(
     coder_name
         Recorded in the ``coder`` column; default ``"evaltool-rules/<version>"``.
     n_jobs
-        Processes to use for large inputs (at least 10,000 distinct answers): ``None`` or 1
-        for one, ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number. The distinct
-        answers are coded in chunks of 5,000 by forked workers and put back in input order,
-        so the result does not depend on it; Ctrl-C stops the workers at once. Needs the
-        ``fork`` start method (Linux); elsewhere coding runs in one process.
+        Processes for large inputs (at least 10,000 distinct answers): ``None`` or 1 for one,
+        ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number.
+        The distinct answers are coded in chunks of 5,000 by forked
+        workers and put back in input order, so the result does not depend on it; Ctrl-C
+        stops the workers at once. Needs ``fork`` (Linux); elsewhere one process codes.
 
     Returns
     -------
@@ -257,14 +260,20 @@ def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
 
 
 CHUNK = 5_000
-"""Answers per task when coding in several processes (small enough that Ctrl-C stops the
-work within a chunk, large enough that each task amortises its start)."""
+"""Answers per task when coding in several processes (small enough that the workers stay
+balanced when the machine is busy, large enough that each task amortises its start of
+~30 ms; measured at 100,000 answers, larger chunks were slower)."""
+
+
+def _chunk(n: int, n_jobs: int) -> int:
+    """Items per task for ``n`` items over ``n_jobs`` workers: :data:`CHUNK`."""
+    return CHUNK
 
 
 def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes.
 
-    Several processes: the texts are cut into chunks of :data:`CHUNK` in input order, coded
+    Several processes: the texts are cut into chunks (:func:`_chunk`) in input order, coded
     by ``n_jobs`` forked workers (which inherit the compiled codebook) and put back in chunk
     order, so the result is the same as in one process. Ctrl-C (KeyboardInterrupt) cancels
     the chunks not started and terminates the workers at once.
@@ -276,7 +285,7 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     # one (chunk length, hits) per chunk; the forked workers inherit ``comp`` and its RE2 patterns
     E.warm_re2(comp)
     parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
-                     chunk_size=CHUNK, min_items=_MIN_PARALLEL)
+                     chunk_size=_chunk(len(texts), n_jobs), min_items=_MIN_PARALLEL)
     starts = np.cumsum([0] + [n for n, _ in parts[:-1]])
     hits = [h for _, h in parts]
     out: dict[str, Any] = {}
@@ -287,12 +296,7 @@ def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
     return out
 
 
-def _unique(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """Distinct texts (first-seen order) and, per answer, the index of its text."""
-    index: dict[str, int] = {}
-    inv = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64,
-                      count=len(texts))
-    return list(index), inv
+_unique = VJ.distinct
 
 
 def code_valence(
@@ -302,6 +306,7 @@ def code_valence(
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
     question: str | None = C.QUESTION,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Valence of each answer: positive, negative, mixed or neutral, with its evidence.
 
@@ -320,6 +325,8 @@ def code_valence(
         useful part and neutral as what to change; an answer to "what would you change" that
         proposes a change is negative. Without the column (or with ``question=None``, or a Series) the
         per-question rules do nothing.
+    n_jobs
+        As for :func:`code` (each distinct text and question pair is judged once).
 
     Returns
     -------
@@ -368,12 +375,9 @@ def code_valence(
     ids, texts = _answers(answers, text, id, "code_valence")
     questions = _questions(answers, question, "code_valence")
     comp = E.compile_codebook(_book(codebook))
-    v = V.answer_valence(texts, questions, comp)
-    return pd.DataFrame({
-        C.RESPONSE_ID: pd.Series(ids, dtype=object),
-        VALENCE: pd.Series(v.label.tolist(), dtype=object),
-        C.EVIDENCE: pd.Series(v.evidence, dtype=object),
-    })[list(VALENCE_COLUMNS)]
+    label, evidence = VJ.valence_rows(texts, questions, comp, _n_jobs(n_jobs), _chunk, _MIN_PARALLEL)
+    return pd.DataFrame({C.RESPONSE_ID: pd.Series(ids, dtype=object), VALENCE: pd.Series(label, dtype=object),
+                         C.EVIDENCE: pd.Series(evidence, dtype=object)})[list(VALENCE_COLUMNS)]
 
 
 def coding_summary(

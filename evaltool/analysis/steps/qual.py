@@ -58,7 +58,7 @@ def coding(run: Run) -> None:
     redact = redaction_options(_redaction(run))
     run.tables.update({
         N.CODINGS: codings,
-        N.VALENCE: code_valence(ft, book),
+        N.VALENCE: code_valence(ft, book, n_jobs=-1),
         N.CODING_SUMMARY: coding_summary(ft, codings, book),
         N.CODE_FREQUENCIES: code_frequencies(codings, ft, codebook=book),
         N.CODE_FREQUENCIES_BY_TIMEPOINT: code_frequencies(codings, ft, by=C.TIMEPOINT, codebook=book),
