@@ -159,12 +159,16 @@ class Problem:
 
     def _full_signature(self, mask: np.ndarray, signed: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         on = mask[self.t_cell]
-        h1, h2 = self._term_hashes(slice(None), signed)
-        w1 = np.where(on, h1, np.uint64(0))
-        w2 = np.where(on, h2, np.uint64(0))
+        if signed:
+            h1, h2 = self._term_hashes(slice(None), signed)
+            w1 = np.where(on, h1, np.uint64(0))
+            w2 = np.where(on, h2, np.uint64(0))
+        else:   # the same terms' hashes, looked up in the cells' hashes with the hidden ones at 0
+            w1 = np.where(mask, self.h1, np.uint64(0))[self.t_cell]
+            w2 = np.where(mask, self.h2, np.uint64(0))[self.t_cell]
         idx = self.slot_start[:-1]
         return (np.add.reduceat(w1, idx), np.add.reduceat(w2, idx),
-                np.add.reduceat(on.astype(np.int64), idx))
+                np.add.reduceat(on, idx, dtype=np.int64))
 
     def by_cell(self) -> tuple[np.ndarray, np.ndarray]:
         """Term positions sorted by cell, and where each cell's run starts."""

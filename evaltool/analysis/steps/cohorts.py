@@ -166,7 +166,8 @@ def disclosure(run: Run) -> None:
     from ...privacy.summaries import attrition_cells
 
     scores, parts = run.tables[N.SCORES], run.tables[N.PARTICIPANTS]
-    scales = [s for s in run.tables[N.SCALES]["scale"] if s in set(scores[C.SCALE])]  # the study report shows all
+    present = set(pd.unique(scores[C.SCALE]))
+    scales = [s for s in run.tables[N.SCALES]["scale"] if s in present]  # the study report shows all
     if not scales:
         return
     group = run.cohort_group

@@ -120,8 +120,10 @@ def quote_pool(codings: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
     """Coded answers of moderate length, one row per answer (raw text: redacted downstream)."""
     first = codings.drop_duplicates(C.RESPONSE_ID)[[C.RESPONSE_ID, C.CODE]].astype(object)
     a = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT]].astype(object)
-    pool = a.merge(first, on=C.RESPONSE_ID)
-    text = pool[C.TEXT].fillna("").map(lambda s: " ".join(str(s).split()))
+    at = pd.Index(first[C.RESPONSE_ID]).get_indexer(a[C.RESPONSE_ID])   # = an inner merge (ids unique)
+    pool = a.loc[at >= 0].reset_index(drop=True)
+    pool[C.CODE] = pd.Series(first[C.CODE].to_numpy()[at[at >= 0]], dtype=object)
+    text = pd.Series([" ".join(str(s).split()) for s in pool[C.TEXT].fillna("").tolist()], dtype="str")
     ln = text.str.len()
     pool = pool.assign(text=text)[(ln >= 25) & (ln <= 220)]
     return pool.assign(_l=(pool[C.TEXT].str.len() - 90).abs()).sort_values(["_l", C.RESPONSE_ID]).drop(columns="_l")
