@@ -82,18 +82,14 @@ def themes_by_timepoint(
     check_frame(answers, "answers", caller, [C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT])
     ans, tps = _respondents(answers, codebook)
     resp = ans.groupby(C.TIMEPOINT)[C.PARTICIPANT_ID].nunique()
-    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
-        ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object), on=C.RESPONSE_ID, how="inner")
     code_list = list(codes) if codes is not None else list(pd.unique(codings[C.CODE].astype(object)))
-    cod = cod[cod[C.CODE].isin(code_list)]
-    people = cod.groupby([C.CODE, C.TIMEPOINT])[C.PARTICIPANT_ID].nunique()
-    n_ans = cod.drop_duplicates([C.RESPONSE_ID, C.CODE]).groupby([C.CODE, C.TIMEPOINT]).size()
     grid = pd.MultiIndex.from_product([code_list, tps], names=[C.CODE, C.TIMEPOINT])
     out = grid.to_frame(index=False)
     out["n_respondents"] = out[C.TIMEPOINT].map(resp).fillna(0).astype("Int64")
-    out["n_participants"] = people.reindex(grid).fillna(0).to_numpy().astype(float)
+    people, n_ans = _code_counts(codings, ans, code_list, tps, grid)
+    out["n_participants"] = people
     out["percent"] = 100.0 * out["n_participants"] / out["n_respondents"].astype(float)
-    out["n_answers"] = n_ans.reindex(grid).fillna(0).to_numpy().astype(float)
+    out["n_answers"] = n_ans
     small = (out["n_participants"] > 0) & (out["n_participants"] < k)
     out["suppressed"] = small.to_numpy()
     out.loc[small, ["n_participants", "percent", "n_answers"]] = np.nan
@@ -114,3 +110,48 @@ def _respondents(answers: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, li
     tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
     ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
     return ans, tps
+
+
+def _code_counts(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any], tps: list[Any],
+                 grid: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Per grid row (code × timepoint): distinct participants with the code, and distinct
+    answers with it (float). Integer codes when answer ids and codes are distinct and present
+    (the usual case); else a join of the tables (the same counts)."""
+    rid = pd.Index(ans[C.RESPONSE_ID].astype(object))
+    code_ix = pd.Index(code_list, dtype=object)
+    if not (rid.is_unique and code_ix.is_unique and not rid.hasnans and not code_ix.hasnans):
+        return _code_counts_joined(codings, ans, code_list, grid)
+    at = rid.get_indexer(codings[C.RESPONSE_ID].astype(object))
+    ci = code_ix.get_indexer(codings[C.CODE].astype(object))
+    tp_of = pd.Index(tps, dtype=object).get_indexer(ans[C.TIMEPOINT]).astype(np.int64)   # per answer
+    ok = (at >= 0) & (ci >= 0)
+    ok[ok] = tp_of[at[ok]] >= 0
+    at, ci = at[ok].astype(np.int64), ci[ok].astype(np.int64)
+    tp = tp_of[at]
+    pid_of = pd.factorize(ans[C.PARTICIPANT_ID])[0].astype(np.int64)   # -1: missing id
+    n_c, n_t, n_cells = len(code_list), max(len(tps), 1), len(grid)
+    pairs = _distinct(at * n_c + ci)                    # distinct (answer, code)
+    n_ans = np.bincount((pairs % n_c) * n_t + tp_of[pairs // n_c], minlength=n_cells)
+    pid = pid_of[at]
+    has = pid >= 0                                       # nunique skips a missing participant id
+    width = int(pid_of.max(initial=0)) + 1
+    trip = _distinct((ci[has] * n_t + tp[has]) * width + pid[has])   # distinct (code, timepoint, person)
+    people = np.bincount(trip // width, minlength=n_cells)
+    return people[:n_cells].astype(float), n_ans[:n_cells].astype(float)
+
+
+def _code_counts_joined(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any],
+                        grid: pd.MultiIndex) -> tuple[np.ndarray, np.ndarray]:
+    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
+        ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object), on=C.RESPONSE_ID, how="inner")
+    cod = cod[cod[C.CODE].isin(code_list)]
+    people = cod.groupby([C.CODE, C.TIMEPOINT])[C.PARTICIPANT_ID].nunique()
+    n_ans = cod.drop_duplicates([C.RESPONSE_ID, C.CODE]).groupby([C.CODE, C.TIMEPOINT]).size()
+    return (people.reindex(grid).fillna(0).to_numpy().astype(float),
+            n_ans.reindex(grid).fillna(0).to_numpy().astype(float))
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, sorted (by sorting: faster than hashing here)."""
+    s = np.sort(x)
+    return s[np.concatenate([[True], s[1:] != s[:-1]])] if len(s) else s
