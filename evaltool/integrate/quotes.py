@@ -155,7 +155,7 @@ def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, o
             rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
                          "quote": None, "suppressed": True})
             continue
-        pick = q[in_category(cat)].drop_duplicates(C.PARTICIPANT_ID).head(per_category)
+        pick = _first_people(q, in_category(cat), per_category)
         for r in pick.itertuples(index=False):
             rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
                          "quote": redact(str(r.quote)), "suppressed": False})
@@ -173,3 +173,20 @@ def _membership(grp: pd.DataFrame, q: pd.DataFrame) -> Callable[[object], np.nda
     of_quote = np.where(at >= 0, codes[np.maximum(at, 0)], -1) if len(codes) else np.full(len(q), -1)
     where = {c: i for i, c in enumerate(cats)}
     return lambda c: of_quote == where.get(c, -2)
+
+
+def _first_people(q: pd.DataFrame, mask: np.ndarray, n: int) -> pd.DataFrame:
+    """``q[mask].drop_duplicates(participant_id).head(n)``, reading only as far as needed."""
+    pids = q[C.PARTICIPANT_ID]
+    if n < 1 or pids.isna().any():
+        return q[mask].drop_duplicates(C.PARTICIPANT_ID).head(n)
+    values = pids.to_numpy()
+    seen: set[object] = set()
+    take: list[int] = []
+    for i in np.flatnonzero(mask).tolist():
+        if values[i] not in seen:
+            seen.add(values[i])
+            take.append(i)
+            if len(take) >= n:
+                break
+    return q.iloc[take]
