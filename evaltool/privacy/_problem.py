@@ -100,7 +100,8 @@ class Problem:
         slot_x = np.full(n_slots, np.nan)
         if values is not None:
             slot_x = _values_of(values, pid_uni, sc_uni, tp_uni, slot_uni, n_tp, caller)
-        order = np.argsort(slot_of_term, kind="stable")
+        narrow = slot_of_term.astype(np.int32) if n_slots < 2**31 else slot_of_term   # same order, faster sort
+        order = np.argsort(narrow, kind="stable")
         counts = np.bincount(slot_of_term, minlength=n_slots)
         start = np.concatenate([[0], np.cumsum(counts)])
         rng = np.random.default_rng(_SEED)

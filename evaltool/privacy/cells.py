@@ -109,15 +109,19 @@ def _concat_terms(frames: list[pd.DataFrame]) -> pd.DataFrame:
     the decider codes them without a string per row); other columns as plain values."""
     from pandas.api.types import union_categoricals
 
-    plain = pd.concat([_plain_terms(f) for f in frames], ignore_index=True)
-    for col in TERM_COLUMNS:
+    out: dict[str, Any] = {}
+    for col in TERM_COLUMNS:     # column by column: no plain copy of a column that stays categorical
         parts = [f[col] for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             try:
-                plain[col] = union_categoricals(parts, ignore_order=True)
+                out[col] = union_categoricals(parts, ignore_order=True)
+                continue
             except TypeError:   # labels of different kinds: left as plain values
                 pass
-    return plain
+        if col == "cell":
+            parts = [p.astype(object) if isinstance(p.dtype, pd.CategoricalDtype) else p for p in parts]
+        out[col] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(out, index=pd.RangeIndex(sum(len(f) for f in frames)))
 
 
 def _plain_terms(terms: pd.DataFrame) -> pd.DataFrame:
