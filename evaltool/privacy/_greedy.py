@@ -49,6 +49,12 @@ def _atom_cells(prob: Problem, active: np.ndarray, rep: np.ndarray) -> tuple[np.
     return cells, cost
 
 
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """``np.unique(x)`` by sorting (numpy hashes integers first, slower for these small arrays)."""
+    s = np.sort(x)
+    return s[np.concatenate([[True], s[1:] != s[:-1]])] if len(s) else s
+
+
 class Chooser:
     """Per-round lookups: each atom's cells, each cohort cell's atoms, atoms by signature."""
 
@@ -134,7 +140,7 @@ class Chooser:
         """Atoms of ``a``'s variable in ``a``'s cohort cells (option 1), the cheapest
         :data:`_LIMIT` merges when there are more (cost of hiding σ_A Δ σ_B, then atom id)."""
         parts = [self._cell_atoms[self._cell_ptr[c]:self._cell_ptr[c + 1]] for c in group]
-        near = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        near = _sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
         local = near[(self.atoms.var[near] == self.var_l[a]) & (near != a)]
         if len(local) <= _LIMIT:
             return local
@@ -155,7 +161,7 @@ class Chooser:
         local = self._local(a, group, sig)
         cand = np.concatenate([[a], local]).astype(np.int64)
         rows = self._cells[cand]
-        cells = np.unique(rows[rows >= 0])
+        cells = _sorted_unique(rows[rows >= 0])
         has = np.zeros((len(cand), len(cells)), dtype=np.int32)
         r, col = np.nonzero(rows >= 0)
         has[r, np.searchsorted(cells, rows[r, col])] = 1

@@ -185,11 +185,12 @@ def _own_sets(prob: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     always, without hashing a (cell, person) key per term."""
     order, _ = prob.by_cell()
     cell = prob.t_cell[order]
-    pid = prob.slot_pid[prob.t_slot[order]]
+    slot = prob.t_slot[order]
+    pid = prob.slot_pid[slot]
     new = np.ones(len(order), dtype=bool)
     new[1:] = (cell[1:] != cell[:-1]) | (pid[1:] != pid[:-1])
     person = np.cumsum(new) - 1
-    d = np.bincount(person, weights=prob.t_coef[order] * prob.slot_x[prob.t_slot[order]],
+    d = np.bincount(person, weights=prob.t_coef[order] * prob.slot_x[slot],
                     minlength=int(new.sum()))
     cell_of = cell[new]
     n = np.bincount(cell_of, minlength=prob.n_cells).astype(float)
