@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,9 +99,10 @@ def quotes_by_change(
     redact = redactor if redactor is not None else default_redactor()
     ch = _categories(change, scales, time_to)
     q = _quotes(quotes, text)
+    people = pd.factorize(q[C.PARTICIPANT_ID])     # each quote's person once (-1: missing id)
     rows: list[dict[str, object]] = []
     for (scale, t0, t1), grp in ch.groupby([C.SCALE, "time_from", "time_to"], sort=False):
-        rows += _contrast_rows(grp, q, (scale, t0, t1), k, per_category, redact)
+        rows += _contrast_rows(grp, q, people, (scale, t0, t1), k, per_category, redact)
     out = pd.DataFrame(rows, columns=list(QUOTES_BY_CHANGE_COLUMNS))
     out["n_category"] = out["n_category"].astype("Int64")
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -133,7 +135,8 @@ def _quotes(quotes: pd.DataFrame, text: str) -> pd.DataFrame:
     return q[q["quote"].notna() & (q["quote"].astype(str).str.strip() != "")]
 
 
-def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, object, object], k: int,
+def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, people: tuple[np.ndarray, Any],
+                   contrast: tuple[object, object, object], k: int,
                    per_category: int, redact: Callable[[str], str]) -> list[dict[str, object]]:
     """Rows of one scale × contrast: small categories hidden (with one more count when only one
     is, so it cannot be worked out from the total), quotes from the others."""
@@ -147,7 +150,7 @@ def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, o
         rest = [c for c in cats if c not in hidden]
         if rest:
             hide_n.add(min(rest, key=lambda c: (counts[c], cats.index(c))))
-    in_category = _membership(grp, q)
+    in_category = _membership(grp, q, people)
     for cat in cats:
         base = {C.SCALE: scale, "time_from": t0, "time_to": t1, "rci_category": cat,
                 "n_category": None if cat in hide_n else int(counts[cat])}
@@ -155,33 +158,34 @@ def _contrast_rows(grp: pd.DataFrame, q: pd.DataFrame, contrast: tuple[object, o
             rows.append({**base, C.CODE: None, C.TIMEPOINT: None, C.QUESTION: None,
                          "quote": None, "suppressed": True})
             continue
-        pick = _first_people(q, in_category(cat), per_category)
+        pick = _first_people(q, people[0], in_category(cat), per_category)
         for r in pick.itertuples(index=False):
             rows.append({**base, C.CODE: r.code, C.TIMEPOINT: r.timepoint, C.QUESTION: r.question,
                          "quote": redact(str(r.quote)), "suppressed": False})
     return rows
 
 
-def _membership(grp: pd.DataFrame, q: pd.DataFrame) -> Callable[[object], np.ndarray]:
+def _membership(grp: pd.DataFrame, q: pd.DataFrame, people: tuple[np.ndarray, Any]) -> Callable[[object], np.ndarray]:
     """``cat -> which quotes are by people in category cat`` (of this contrast): each quote's
     person looked up once, not a scan of every quote against a set per category."""
     pid, cat = grp[C.PARTICIPANT_ID], grp["rci_category"]
-    if pid.isna().any() or q[C.PARTICIPANT_ID].isna().any() or pid.duplicated().any():
+    q_codes, q_pids = people
+    if pid.isna().any() or (q_codes < 0).any() or pid.duplicated().any():
         return lambda c: q[C.PARTICIPANT_ID].isin(set(pid[cat == c])).to_numpy()
     codes, cats = pd.factorize(cat)
-    at = pd.Index(pid.astype(object)).get_indexer(q[C.PARTICIPANT_ID].astype(object))
+    at = pd.Index(pid.astype(object)).get_indexer(pd.Index(np.asarray(q_pids, dtype=object)))[q_codes]
     of_quote = np.where(at >= 0, codes[np.maximum(at, 0)], -1) if len(codes) else np.full(len(q), -1)
     where = {c: i for i, c in enumerate(cats)}
     return lambda c: of_quote == where.get(c, -2)
 
 
-def _first_people(q: pd.DataFrame, mask: np.ndarray, n: int) -> pd.DataFrame:
-    """``q[mask].drop_duplicates(participant_id).head(n)``, reading only as far as needed."""
-    pids = q[C.PARTICIPANT_ID]
-    if n < 1 or pids.isna().any():
+def _first_people(q: pd.DataFrame, codes: np.ndarray, mask: np.ndarray, n: int) -> pd.DataFrame:
+    """``q[mask].drop_duplicates(participant_id).head(n)``, reading only as far as needed
+    (``codes``: each quote's person, as factorised)."""
+    if n < 1 or (codes < 0).any():
         return q[mask].drop_duplicates(C.PARTICIPANT_ID).head(n)
-    values = pids.to_numpy()
-    seen: set[object] = set()
+    values = codes
+    seen: set[int] = set()
     take: list[int] = []
     for i in np.flatnonzero(mask).tolist():
         if values[i] not in seen:
