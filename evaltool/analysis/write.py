@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,7 @@ def _research(results: Results, sf: StudyFile, root: Path, with_qdpx: bool = Tru
 QDPX = "free_text.qdpx"
 
 
-def _qdpx(tables: dict[str, pd.DataFrame], codebook: Any, name: str, groups: Any, r: Path) -> None:
+def _qdpx(tables: Mapping[str, pd.DataFrame], codebook: Any, name: str, groups: Any, r: Path) -> None:
     """``free_text.qdpx`` in ``r`` (REFI-QDA: the free text, codings, codebook and each
     participant's groups), when the study has codings."""
     if N.CODINGS in tables and codebook is not None:
