@@ -79,7 +79,7 @@ def _run_until(tmp_path: Path, marker: str | None, delay: float) -> tuple[subpro
     (None, 1.0),                       # loading: imports, study file, reading exports
     ("reliability", 0.2),              # statistics
     ("qualitative coding", 0.1),       # coding (worker processes when there are enough answers)
-    ("integration", 0.05),             # the statistics' figures drawn in a background process meanwhile
+    ("integration", 0.05),             # the figures and the .qdpx written in background processes meanwhile
     ("writing", 0.3),                  # writing tables, figures and reports into the temporary folder
 ])
 def test_one_ctrl_c_stops_analyse_cleanly(tmp_path: Path, marker: str | None, delay: float) -> None:

@@ -40,7 +40,10 @@ class Run:
     early: dict[str, Any] = field(default_factory=dict)
     """Work started ahead for a later step (:attr:`Step.then`), which collects it."""
     stack: ExitStack = field(default_factory=ExitStack)
-    """Closed when the steps end: stops background work a step started and nobody collected."""
+    """Closed when the steps and the writing end: stops background work a step started and
+    nobody collected."""
+    target: Path | None = None
+    """The results folder the analysis will write (None: in memory only)."""
 
     @property
     def spec(self) -> Any:
@@ -129,7 +132,7 @@ def _steps() -> list[Step]:
                      N.CODE_FREQUENCIES_BY_TIMEPOINT, N.CODE_MATRIX, N.CODE_COUNTS, N.EXEMPLAR_QUOTES, N.QUOTES),
              # the statistics' figures drawn while the mostly serial steps after coding run (coding
              # itself already keeps every CPU busy)
-             then=figures.start_figures),
+             then=_after_coding),
         Step("theme suggestions", qual.theme_suggestions, reads=(N.FREE_TEXT, N.CODINGS),
              writes=(N.THEME_SUGGESTIONS,), optional=True),
         Step("integration", integrate.integration, reads=(N.CODE_MATRIX, N.RELIABLE_CHANGE, N.CODINGS,
@@ -146,6 +149,16 @@ def _steps() -> list[Step]:
         Step("figures", figures.figures, reads=(N.SCALES, N.SCORES, N.FLOW, N.PREPOST, N.RELIABLE_CHANGE,
                                                 N.THEME_HEATMAP)),
     ]
+
+
+def _after_coding(run: Run) -> None:
+    """Started after coding: the statistics' figures and, when a folder is written, its
+    ``.qdpx`` (a lower-priority process that takes the CPU the others leave free)."""
+    from .steps.figures import start_figures
+    from .write import start_qdpx
+
+    start_figures(run)
+    start_qdpx(run)
 
 
 STEPS: list[Step] = _steps()
@@ -218,18 +231,18 @@ def analyse(study: StudyFile | str | Path, *, out: str | Path | None = None, ove
 
     sf = study if isinstance(study, StudyFile) else load_study(study)
     target = check_destination(sf, out, overwrite=overwrite) if out is not None else None
-    run = Run(sf, options_from_study(sf.spec))
+    run = Run(sf, options_from_study(sf.spec), target=target)
     total = len(STEPS) + (target is not None)
     with run.stack:
         for i, step in enumerate(STEPS):
             if progress:
                 progress(step.name, i, total)
             _run_step(run, step)
-    results = _results(run)
-    if target is not None:
-        if progress:
-            progress("writing tables, figures, reports", len(STEPS), total)
-        results = write_results(results, sf, target, overwrite=overwrite)
+        results = _results(run)
+        if target is not None:
+            if progress:
+                progress("writing tables, figures, reports", len(STEPS), total)
+            results = write_results(results, sf, target, overwrite=overwrite, early=run.early.pop("qdpx", None))
     if progress:
         progress("done", total, total)
     return results

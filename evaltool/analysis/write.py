@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from ..study import StudyFile
 from . import names as N
 from .results import Results
 
-__all__ = ["MANIFEST", "RESEARCH_DIR", "check_destination", "write_results"]
+__all__ = ["MANIFEST", "RESEARCH_DIR", "EarlyQdpx", "check_destination", "start_qdpx", "write_results"]
 
 MANIFEST = "manifest.json"
 RESEARCH_DIR = "research"
@@ -136,8 +137,9 @@ def _definitions(results: Results, root: Path) -> None:
         (d / "codebook.yaml").write_text(text, encoding="utf-8")
 
 
-def _research(results: Results, sf: StudyFile, root: Path) -> list[str]:
-    """The research-only folder; returns the tables too large for ``research.xlsx``."""
+def _research(results: Results, sf: StudyFile, root: Path, with_qdpx: bool = True) -> list[str]:
+    """The research-only folder (its ``.qdpx`` only ``with_qdpx``: else it was started early,
+    :func:`start_qdpx`); returns the tables too large for ``research.xlsx``."""
     from .workbook import MAX_SHEET_CELLS, write_formatted_workbook
 
     r = root / RESEARCH_DIR
@@ -152,23 +154,95 @@ def _research(results: Results, sf: StudyFile, root: Path) -> list[str]:
         research, r / "research.xlsx", title=f"{results.study.name}: research-only tables",
         banner="RESEARCH ONLY — participant-level data; do not share.",
         elsewhere={n: f"{RESEARCH_DIR}/tables/{n}.csv" for n in research})
-    _qdpx(results, r)
+    if with_qdpx:
+        _qdpx(results.tables, results.codebook, results.study.name, results.study.groups, r)
     return bounded
 
 
-def _qdpx(results: Results, r: Path) -> None:
-    if N.CODINGS in results.tables and results.codebook is not None:
+QDPX = "free_text.qdpx"
+
+
+def _qdpx(tables: Mapping[str, pd.DataFrame], codebook: Any, name: str, groups: Any, r: Path) -> None:
+    """``free_text.qdpx`` in ``r`` (REFI-QDA: the free text, codings, codebook and each
+    participant's groups), when the study has codings."""
+    if N.CODINGS in tables and codebook is not None:
         import warnings
 
         from ..errors import EvaltoolWarning
         from ..qual import to_qdpx
 
-        groups = list(results.study.groups)
-        participants = results.tables[N.PARTICIPANTS][["participant_id", *groups]]
+        participants = tables[N.PARTICIPANTS][["participant_id", *groups]]
         with warnings.catch_warnings():  # the data-loss notes are in the manifest instead
             warnings.simplefilter("ignore", EvaltoolWarning)
-            to_qdpx(results.tables[N.FREE_TEXT], results.tables[N.CODINGS], results.codebook,
-                    r / "free_text.qdpx", participants=participants, name=results.study.name)
+            to_qdpx(tables[N.FREE_TEXT], tables[N.CODINGS], codebook, r / QDPX, participants=participants,
+                    name=name)
+
+
+class EarlyQdpx:
+    """The ``.qdpx`` of ``research/``, written ahead (:func:`start_qdpx`) into a private staging
+    folder beside the results folder; :meth:`move_into` waits for it and moves it into place."""
+
+    def __init__(self, staging: Path, job: Any) -> None:
+        self.staging = staging
+        self.job = job
+
+    def move_into(self, research: Path) -> None:
+        """Wait for the file (written again here if its process failed) and move it into
+        ``research`` (same disk: a rename)."""
+        self.job.result()
+        if (self.staging / QDPX).exists():
+            os.replace(self.staging / QDPX, research / QDPX)
+
+
+def _staging(stack: Any, target: Path) -> Path | None:
+    """A hidden empty folder beside ``target``, named like the results folder's own temporary
+    folder (so that one left by a killed run is removed by the next run), removed when
+    ``stack`` closes (also on an error or Ctrl-C; a hard stop removes it as one of this
+    process's temporary folders). None when it cannot be made (the writing reports why)."""
+    import secrets
+
+    from ..privacy import atomic
+
+    staging = target.parent / f".{target.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        staging.mkdir()
+    except OSError:
+        return None
+    atomic._LIVE.add(staging)  # noqa: SLF001 - removed by the Ctrl-C hard stop with the results' temporaries
+
+    def remove() -> None:
+        shutil.rmtree(staging, ignore_errors=True)
+        atomic._LIVE.discard(staging)  # noqa: SLF001
+
+    stack.callback(remove)
+    return staging
+
+
+def start_qdpx(run: Any) -> None:
+    """Start writing ``research/free_text.qdpx`` (the longest single writer: 15 s of CPU at
+    100,000 participants) right after "qualitative coding", when its inputs (free text,
+    codings, codebook, participants' groups) are final — no later step changes them — and the
+    analysis writes a folder whose parent exists. It runs in a forked process that starts
+    once the figures' process (:func:`~.steps.figures.start_figures`) has ended: the two share
+    the CPU the mostly serial steps after coding leave free, one after the other, instead of
+    three processes competing for two CPUs (measured at 100,000 participants on 2 CPUs: a
+    process of lower priority instead starved on a busy machine). :func:`write_results` moves
+    it into ``research/``. ``run.stack`` stops the process and removes the staging folder on an
+    error or Ctrl-C."""
+    from ._background import Background
+
+    target = run.target
+    if target is None or not target.parent.is_dir() or N.CODINGS not in run.tables or run.codebook is None:
+        return
+    staging = _staging(run.stack, target)
+    if staging is None:
+        return
+    tables = {n: run.tables[n] for n in (N.FREE_TEXT, N.CODINGS, N.PARTICIPANTS)}
+    codebook, name, groups = run.codebook, run.spec.name, tuple(run.groups)
+    figures = run.early.get("figures")  # (queue, drawn, Background) of start_figures
+    job = run.stack.enter_context(Background(lambda: _qdpx(tables, codebook, name, groups, staging),
+                                             after=figures[2] if figures else None))
+    run.early["qdpx"] = EarlyQdpx(staging, job)
 
 
 def _summary_workbook(results: Results, root: Path) -> list[str]:
@@ -228,9 +302,11 @@ def manifest_of(results: Results, root: Path, index: dict[str, Any], target: Pat
     }
 
 
-def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: bool = False) -> Results:
+def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: bool = False,
+                  early: EarlyQdpx | None = None) -> Results:
     """Write every output of ``results`` into ``target`` (see the module docstring); return the
-    results with ``out_dir`` set. ``target`` has passed :func:`check_destination`."""
+    results with ``out_dir`` set. ``target`` has passed :func:`check_destination`. ``early``:
+    the ``.qdpx`` started ahead by :func:`start_qdpx` (moved in here instead of written)."""
     from ..privacy.atomic import atomic_folder
     from ..report import write_reports
     from ._background import Background
@@ -239,7 +315,7 @@ def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: b
     with atomic_folder(target, overwrite=overwrite) as root:
         # research/ (its workbook and the .qdpx: the longest single writer) in a forked process
         # while this one writes the rest; it is stopped before the folder is removed on an error
-        with Background(lambda: _research(results, sf, root)) as research:
+        with Background(lambda: _research(results, sf, root, early is None)) as research:
             index = _tables(results, root)
             _figures(results, root)
             _definitions(results, root)
@@ -248,6 +324,8 @@ def write_results(results: Results, sf: StudyFile, target: Path, *, overwrite: b
             write_reports(saved, root)
             write_reproduce_notebook(root, study_name=results.study.name, synthetic=results.synthetic)
             workbooks = _workbooks_note(summary_bounded, research.result())
+        if early is not None:
+            early.move_into(root / RESEARCH_DIR)
         manifest = manifest_of(results, root, index, target, workbooks)
         (root / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str), encoding="utf-8")
     return saved
