@@ -49,7 +49,6 @@ __all__ = [
     "list_cohorts",
     "suppress_counts",
     "write_apa_docx",
-    "write_cohort_reports",
     "write_index",
     "write_reports",
 ]

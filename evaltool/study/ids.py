@@ -39,7 +39,7 @@ def _prefix_number(s: pd.Series) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
+    arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())  # type: ignore[call-overload]
     if not len(arr) or not pc.all(pc.string_is_ascii(arr)).as_py() or pc.any(pc.match_substring(arr, "\n")).as_py():
         return s.str.extract(_PREFIX_NUMBER)
     found = pc.extract_regex(arr, _PREFIX_NUMBER_RE2)
