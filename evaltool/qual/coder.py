@@ -59,8 +59,7 @@ DEFAULT_CODER = f"evaltool-rules/{__version__}"
 def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str) -> tuple[list[object], list[str]]:
     """Return (ids, texts) from a DataFrame (columns ``id``/``text``) or a Series (index = id)."""
     if isinstance(answers, pd.Series):
-        ids = list(answers.index)
-        values = answers
+        ids, keys, values = list(answers.index), answers.index, answers
     elif isinstance(answers, pd.DataFrame):
         for param, col in (("text", text), ("id", id)):
             if col not in answers.columns:
@@ -69,20 +68,28 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
                     "in the answers.",
                     fix=f"choose from the columns that exist: {list(answers.columns)}.",
                 )
-        ids = list(answers[id])
-        values = answers[text]
+        keys, values = answers[id], answers[text]
+        ids = _ids(keys)
     else:
         raise ParameterError(
             f"The 'answers' parameter of {caller}() must be a pandas DataFrame or Series. "
             f"Got {type(answers).__name__} instead.",
         )
-    dup = pd.Series(ids).duplicated()
+    dup = keys.duplicated()
     if dup.any():
         raise ParameterError(
             f"{int(dup.sum())} answer id(s) appear more than once in the '{id}' column.",
             fix="give every answer its own id (e.g. participant, timepoint and question together).",
         )
     return ids, _strings(values)
+
+
+def _ids(column: pd.Series) -> list[object]:
+    """The values of an id column as ``list(column)`` gives them (numpy scalars for numbers);
+    text and object columns through ``tolist`` (the same objects, ~10× faster for Arrow text)."""
+    if isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+        return column.tolist()  # type: ignore[no-any-return]
+    return list(column)
 
 
 def _strings(values: pd.Series) -> list[str]:
