@@ -65,11 +65,36 @@ def _code(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
     return hits
 
 
-def _judge(unique: list[str], pairs: Pairs, sel: np.ndarray, comp: E.Compiled) -> list[tuple[str, str]]:
+def _judge(unique: list[str], pairs: Pairs, sel: np.ndarray, comp: E.Compiled,
+           hits: dict[str, Any] | None, first: int) -> list[tuple[str, str]]:
+    """(label, evidence) of the pairs ``sel``; ``hits``: the codings of ``unique[first:]``
+    (``u`` local), whose proposal-code matches are then not scanned again."""
     sl = sel.tolist()
     qs = None if pairs.question is None else [pairs.question[i] for i in sl]
-    v = V.answer_valence([unique[i] for i in pairs.text[sl].tolist()], qs, comp)
+    t_of = pairs.text[sel]
+    given = None if hits is None else _proposal_hits(hits, t_of - first, comp)
+    v = V.answer_valence([unique[i] for i in t_of.tolist()], qs, comp, given)
     return list(zip(v.label.tolist(), v.evidence, strict=True))
+
+
+def _proposal_hits(hits: dict[str, Any], text_of_row: np.ndarray, comp: E.Compiled) -> dict[str, np.ndarray]:
+    """The proposal codes' matches of each row (a text per row, as an index into the coded
+    texts), in :func:`evaltool.qual._engine.code_corpus`'s order: by code, row, start, longest
+    first."""
+    sel = np.flatnonzero(np.isin(hits["code"], np.asarray(comp.proposal_codes, dtype=np.int64)))
+    u = hits["u"][sel]
+    by_text = sel[np.argsort(u, kind="stable")]
+    counts = np.bincount(u, minlength=int(text_of_row.max(initial=-1)) + 1)
+    first = np.cumsum(counts) - counts
+    rep = counts[text_of_row]
+    row = np.repeat(np.arange(len(text_of_row), dtype=np.int64), rep)
+    within = np.arange(int(rep.sum())) - np.repeat(np.cumsum(rep) - rep, rep)
+    h = by_text[first[text_of_row[row]] + within]
+    code, s, e = hits["code"][h], hits["s"][h], hits["e"][h]
+    order = np.lexsort((-(e - s), s, row, code))
+    rules = np.array(hits["rule"], dtype=object)
+    return {"row": row[order], "code": code[order], "s": s[order], "e": e[order],
+            "rule": rules[h[order]] if len(h) else rules[:0], "neg": hits["neg"][h][order]}
 
 
 def _merge(parts: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
@@ -108,8 +133,11 @@ def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_j
         sels = [np.arange(len(pairs.text), dtype=np.int64)]
 
     def job(chunks: Sequence[int]) -> list[tuple[Any, Any]]:
-        return [(_code(unique[bounds[k]:bounds[k + 1]], comp) if codes else None,
-                 _judge(unique, pairs, sels[k], comp) if pairs is not None else None) for k in chunks]
+        out = []
+        for k in chunks:
+            hits = _code(unique[bounds[k]:bounds[k + 1]], comp) if codes else None
+            out.append((hits, None if pairs is None else _judge(unique, pairs, sels[k], comp, hits, bounds[k])))
+        return out
 
     if parallel:
         E.warm_re2(comp)   # compiled once here, inherited by the workers
