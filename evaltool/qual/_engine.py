@@ -138,9 +138,9 @@ def warm_re2(comp: Compiled) -> None:
         if cm.regex is not None and USE_RE2:
             re2_pattern(cm.regex.pattern, True)
     if USE_RE2:  # the corpus-wide scans (negation cues; the valence mask)
-        for pattern in (comp.negation, comp.valence_mask):
-            if pattern is not None:
-                re2_pattern(pattern.pattern)
+        for scan in (comp.negation, comp.valence_mask):
+            if scan is not None:
+                re2_pattern(scan.pattern)
 
 
 def _scan_code(corpus: Corpus, cm: CodeMatcher) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:

@@ -59,7 +59,8 @@ DEFAULT_CODER = f"evaltool-rules/{__version__}"
 def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str) -> tuple[list[object], list[str]]:
     """Return (ids, texts) from a DataFrame (columns ``id``/``text``) or a Series (index = id)."""
     if isinstance(answers, pd.Series):
-        ids, keys, values = list(answers.index), answers.index, answers
+        ids, values = list(answers.index), answers
+        keys: pd.Index | pd.Series = answers.index
     elif isinstance(answers, pd.DataFrame):
         for param, col in (("text", text), ("id", id)):
             if col not in answers.columns:
@@ -68,8 +69,8 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
                     "in the answers.",
                     fix=f"choose from the columns that exist: {list(answers.columns)}.",
                 )
-        keys, values = answers[id], answers[text]
-        ids = _ids(keys)
+        column, values = answers[id], answers[text]
+        ids, keys = _ids(column), column
     else:
         raise ParameterError(
             f"The 'answers' parameter of {caller}() must be a pandas DataFrame or Series. "
@@ -200,6 +201,7 @@ def code(
     comp = E.compile_codebook(_book(codebook))
     unique, inv = _unique(texts)
     hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
+    assert hits is not None
     return _codings(hits, unique, inv, ids, texts, questions, comp, coder)
 
 
@@ -372,9 +374,17 @@ def code_and_valence(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(code(answers, ...), code_valence(answers, ...))`` in one pass: the same two tables.
 
-    Parameters are those of :func:`code`. With ``n_jobs``, each chunk of distinct texts is
-    coded, and its (text, question) pairs judged, by the same forked worker: one pool of
-    workers, each compiling its scans once, instead of one pool per table.
+    Parameters
+    ----------
+    answers, codebook, text, id, question, coder_name, n_jobs
+        As for :func:`code`. With ``n_jobs``, each chunk of distinct texts is coded, and its
+        (text, question) pairs judged, by the same forked worker: one pool of workers, each
+        starting once, and the proposal codes' matches of the coding reused for the valence.
+
+    Returns
+    -------
+    tuple of DataFrame
+        The codings (as :func:`code`) and the valence (as :func:`code_valence`).
 
     Examples
     --------
