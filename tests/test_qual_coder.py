@@ -347,6 +347,28 @@ def test_valence_of_distinct_pairs_in_parallel_equals_answer_by_answer(book):
     assert serial[C.EVIDENCE].tolist() == each.evidence
 
 
+def test_code_and_valence_equals_code_and_code_valence(book):
+    """code_and_valence (one pool; valence reuses the chunk's proposal matches) gives the
+    tables of code and code_valence, serial and in forked workers, with repeated texts and
+    (text, question) pairs."""
+    from bench.bench_qual import make_answers
+    from evaltool.qual import code_and_valence
+    from evaltool.qual import coder as coder_module
+
+    base = make_answers(9_000, seed=11)
+    texts = [f"{t} {i}" if i % 2 else t for i, t in enumerate(base * 2)]
+    rng = np.random.default_rng(11)
+    questions = rng.choice(["most_useful", "change", "coaching_call", "other_comments"], len(texts)).tolist()
+    df = pd.DataFrame({"response_id": range(len(texts)), "question": questions, "text": texts})
+    assert len(set(texts)) > 2 * coder_module.CHUNK and len(set(texts)) < len(texts)
+    codings, valence = code(df, book), code_valence(df, book)
+    assert (valence["evidence"].str.contains("proposal").any())
+    for n_jobs in (None, 2):
+        both = code_and_valence(df, book, n_jobs=n_jobs)
+        pd.testing.assert_frame_equal(both[0], codings)
+        pd.testing.assert_frame_equal(both[1], valence)
+
+
 def test_performance_smoke(book):
     """Codes 20,000 answers (no timing assertion; bench/bench_qual.py measures speed)."""
     from bench.bench_qual import make_answers

@@ -181,7 +181,8 @@ def _names_before(text: str, first: int, comp: E.Compiled) -> bool:
     return True
 
 
-def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compiled) -> AnswerValence:
+def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compiled,
+                   proposal_hits: dict[str, np.ndarray] | None = None) -> AnswerValence:
     """Valence of each answer by the codebook's lexicons, proposals and question defaults.
 
     1. Lexicon terms (leftmost, longest; ``neutral`` phrases mask what they cover) count as
@@ -195,6 +196,10 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     4. With a question column: an answer that is only a denial ("no", "nothing") takes the
        question's ``denial`` value; a non-empty answer with no lexicon term, proposal or
        administrative term at all takes the question's ``default``. Everything else is neutral.
+
+    ``proposal_hits``: the proposal codes' matches when the caller has them already, as
+    :func:`evaltool.qual._engine.code_corpus` gives them for these texts but with ``row`` (the
+    input row) instead of ``ans`` (the same result, without scanning those codes again).
     """
     n = len(texts)
     counts = np.zeros((n, len(FEATURES)), dtype=np.int64)
@@ -204,7 +209,7 @@ def answer_valence(texts: list[str], questions: list[str] | None, comp: E.Compil
     corpus_index = np.full(n, -1, dtype=np.int64)   # input row -> kept answer
     corpus_index[corpus.rows] = np.arange(len(corpus.rows))
     term = _terms(corpus, comp, n, any_term)
-    proposals = _proposals(corpus, comp, questions)
+    proposals = _proposals(corpus, comp, questions, proposal_hits, corpus_index)
     admin_request = np.zeros(n, dtype=bool)
     first_term = np.full(n, -1, dtype=np.int64)   # local offset of the first counted term
     pos_mask = _count(corpus, term, proposals, counts, evidence, first_term, admin_request, corpus_index)
@@ -260,12 +265,18 @@ def _terms(corpus: E.Corpus, comp: E.Compiled, n: int, any_term: np.ndarray) -> 
     return term
 
 
-def _proposals(corpus: E.Corpus, comp: E.Compiled, questions: list[str] | None
+def _proposals(corpus: E.Corpus, comp: E.Compiled, questions: list[str] | None,
+               given: dict[str, np.ndarray] | None, corpus_index: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(global start, global end, input row) of the proposal codes' evidence."""
+    """(global start, global end, input row) of the proposal codes' evidence (``given``: see
+    :func:`answer_valence`)."""
     proposals = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
     if comp.proposal_codes and len(corpus.rows):
-        hits = E.code_corpus(corpus, comp, only=set(comp.proposal_codes))
+        if given is None:
+            hits = E.code_corpus(corpus, comp, only=set(comp.proposal_codes))
+        else:
+            hits = {k: v for k, v in given.items() if k != "row"}
+            hits["ans"] = corpus_index[given["row"]]
         if len(hits["ans"]):
             ans = np.asarray(hits["ans"])
             rows_d = {"row": corpus.rows[ans], "code": np.asarray(hits["code"]),

@@ -29,6 +29,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "VALENCE_COLUMNS",
     "code",
+    "code_and_valence",
     "code_valence",
     "coding_summary",
     "empty_mask",
@@ -58,8 +59,8 @@ DEFAULT_CODER = f"evaltool-rules/{__version__}"
 def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str) -> tuple[list[object], list[str]]:
     """Return (ids, texts) from a DataFrame (columns ``id``/``text``) or a Series (index = id)."""
     if isinstance(answers, pd.Series):
-        ids = list(answers.index)
-        values = answers
+        ids, values = list(answers.index), answers
+        keys: pd.Index | pd.Series = answers.index
     elif isinstance(answers, pd.DataFrame):
         for param, col in (("text", text), ("id", id)):
             if col not in answers.columns:
@@ -68,20 +69,28 @@ def _answers(answers: pd.DataFrame | pd.Series, text: str, id: str, caller: str)
                     "in the answers.",
                     fix=f"choose from the columns that exist: {list(answers.columns)}.",
                 )
-        ids = list(answers[id])
-        values = answers[text]
+        column, values = answers[id], answers[text]
+        ids, keys = _ids(column), column
     else:
         raise ParameterError(
             f"The 'answers' parameter of {caller}() must be a pandas DataFrame or Series. "
             f"Got {type(answers).__name__} instead.",
         )
-    dup = pd.Series(ids).duplicated()
+    dup = keys.duplicated()
     if dup.any():
         raise ParameterError(
             f"{int(dup.sum())} answer id(s) appear more than once in the '{id}' column.",
             fix="give every answer its own id (e.g. participant, timepoint and question together).",
         )
     return ids, _strings(values)
+
+
+def _ids(column: pd.Series) -> list[object]:
+    """The values of an id column as ``list(column)`` gives them (numpy scalars for numbers);
+    text and object columns through ``tolist`` (the same objects, ~10× faster for Arrow text)."""
+    if isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
+        return column.tolist()  # type: ignore[no-any-return]
+    return list(column)
 
 
 def _strings(values: pd.Series) -> list[str]:
@@ -191,7 +200,15 @@ def code(
     coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(_book(codebook))
     unique, inv = _unique(texts)
-    rows = _per_answer(_hits(unique, comp, _n_jobs(n_jobs)), unique, inv)
+    hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
+    assert hits is not None
+    return _codings(hits, unique, inv, ids, texts, questions, comp, coder)
+
+
+def _codings(hits: dict[str, Any], unique: list[str], inv: np.ndarray, ids: list[object], texts: list[str],
+             questions: list[str] | None, comp: E.Compiled, coder: str) -> pd.DataFrame:
+    """The codings table of the answers from the hits of their distinct texts."""
+    rows = _per_answer(hits, unique, inv)
     if comp.rule_questions:
         rows = rule_questions(rows, questions, comp)
     if questions is not None and (comp.question_veto or comp.question_context):
@@ -249,51 +266,8 @@ def _n_jobs(n_jobs: int | None) -> int:
     return n_workers() if n_jobs == -1 else n_jobs
 
 
-_MIN_PARALLEL = 10_000
-
-
-def _hits_serial(texts: list[str], comp: E.Compiled) -> dict[str, Any]:
-    corpus = E.build_corpus(texts, comp)
-    hits = E.code_corpus(corpus, comp)
-    hits["u"] = corpus.rows[hits.pop("ans")]
-    return hits
-
-
-CHUNK = 5_000
-"""Answers per task when coding in several processes (small enough that the workers stay
-balanced when the machine is busy, large enough that each task amortises its start of
-~30 ms; measured at 100,000 answers, larger chunks were slower)."""
-
-
-def _chunk(n: int, n_jobs: int) -> int:
-    """Items per task for ``n`` items over ``n_jobs`` workers: :data:`CHUNK`."""
-    return CHUNK
-
-
-def _hits(texts: list[str], comp: E.Compiled, n_jobs: int) -> dict[str, Any]:
-    """Matches in distinct texts (``u`` = index into ``texts``), in one or several processes.
-
-    Several processes: the texts are cut into chunks (:func:`_chunk`) in input order, coded
-    by ``n_jobs`` forked workers (which inherit the compiled codebook) and put back in chunk
-    order, so the result is the same as in one process. Ctrl-C (KeyboardInterrupt) cancels
-    the chunks not started and terminates the workers at once.
-    """
-    from .._parallel import fork_map
-
-    if n_jobs <= 1 or len(texts) < _MIN_PARALLEL:
-        return _hits_serial(texts, comp)
-    # one (chunk length, hits) per chunk; the forked workers inherit ``comp`` and its RE2 patterns
-    E.warm_re2(comp)
-    parts = fork_map(lambda chunk: [(len(chunk), _hits_serial(list(chunk), comp))], texts, n_jobs=n_jobs,
-                     chunk_size=_chunk(len(texts), n_jobs), min_items=_MIN_PARALLEL)
-    starts = np.cumsum([0] + [n for n, _ in parts[:-1]])
-    hits = [h for _, h in parts]
-    out: dict[str, Any] = {}
-    for key in ("code", "s", "e", "neg"):
-        out[key] = np.concatenate([h[key] for h in hits])
-    out["u"] = np.concatenate([h["u"] + start for start, h in zip(starts, hits, strict=True)])
-    out["rule"] = [r for h in hits for r in h["rule"]]
-    return out
+CHUNK = VJ.CHUNK
+_MIN_PARALLEL = VJ.MIN_PARALLEL
 
 
 _unique = VJ.distinct
@@ -375,9 +349,59 @@ def code_valence(
     ids, texts = _answers(answers, text, id, "code_valence")
     questions = _questions(answers, question, "code_valence")
     comp = E.compile_codebook(_book(codebook))
-    label, evidence = VJ.valence_rows(texts, questions, comp, _n_jobs(n_jobs), _chunk, _MIN_PARALLEL)
+    unique, inv = _unique(texts)
+    pairs = VJ.distinct_pairs(len(unique), inv, questions)
+    _, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs), codes=False)
+    return _valence_frame(ids, judged, pairs)
+
+
+def _valence_frame(ids: list[object], judged: Any, pairs: VJ.Pairs) -> pd.DataFrame:
+    per = [judged[i] for i in pairs.inv.tolist()]
+    label, evidence = [p[0] for p in per], [p[1] for p in per]
     return pd.DataFrame({C.RESPONSE_ID: pd.Series(ids, dtype=object), VALENCE: pd.Series(label, dtype=object),
                          C.EVIDENCE: pd.Series(evidence, dtype=object)})[list(VALENCE_COLUMNS)]
+
+
+def code_and_valence(
+    answers: pd.DataFrame | pd.Series,
+    codebook: str | Codebook = "resilience_training",
+    *,
+    text: str = C.TEXT,
+    id: str = C.RESPONSE_ID,
+    question: str | None = C.QUESTION,
+    coder_name: str | None = None,
+    n_jobs: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(code(answers, ...), code_valence(answers, ...))`` in one pass: the same two tables.
+
+    Parameters
+    ----------
+    answers, codebook, text, id, question, coder_name, n_jobs
+        As for :func:`code`. With ``n_jobs``, each chunk of distinct texts is coded, and its
+        (text, question) pairs judged, by the same forked worker: one pool of workers, each
+        starting once, and the proposal codes' matches of the coding reused for the valence.
+
+    Returns
+    -------
+    tuple of DataFrame
+        The codings (as :func:`code`) and the valence (as :func:`code_valence`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codings, valence = code_and_valence(pd.Series(["The call was really useful", "n/a"], index=["a", "b"]))
+    >>> codings["code"].tolist(), valence["valence"].tolist()
+    (['coaching_call'], ['positive', 'neutral'])
+    """
+    ids, texts = _answers(answers, text, id, "code_and_valence")
+    questions = _questions(answers, question, "code_and_valence")
+    coder = coder_name if coder_name is not None else DEFAULT_CODER
+    comp = E.compile_codebook(_book(codebook))
+    unique, inv = _unique(texts)
+    pairs = VJ.distinct_pairs(len(unique), inv, questions)
+    hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
+    assert hits is not None
+    return _codings(hits, unique, inv, ids, texts, questions, comp, coder), _valence_frame(ids, judged, pairs)
 
 
 def coding_summary(

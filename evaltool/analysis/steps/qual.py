@@ -37,10 +37,9 @@ def study_codebook(run: Run) -> Any:
 def coding(run: Run) -> None:
     """Code every answer with the study's codebook; counts, matrix, quotes (redacted)."""
     from ...qual import (
-        code,
+        code_and_valence,
         code_frequencies,
         code_matrix,
-        code_valence,
         coding_summary,
         exemplar_quotes,
     )
@@ -54,11 +53,12 @@ def coding(run: Run) -> None:
     if book is None or ft.empty:
         run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
         return
-    codings = code(ft, book, n_jobs=-1)  # forked workers at scale; the same codings as one process
+    # forked workers at scale (one pool codes and judges each chunk); the same tables as one process
+    codings, valence = code_and_valence(ft, book, n_jobs=-1)
     redact = redaction_options(_redaction(run))
     run.tables.update({
         N.CODINGS: codings,
-        N.VALENCE: code_valence(ft, book, n_jobs=-1),
+        N.VALENCE: valence,
         N.CODING_SUMMARY: coding_summary(ft, codings, book),
         N.CODE_FREQUENCIES: code_frequencies(codings, ft, codebook=book),
         N.CODE_FREQUENCIES_BY_TIMEPOINT: code_frequencies(codings, ft, by=C.TIMEPOINT, codebook=book),
