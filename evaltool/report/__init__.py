@@ -17,7 +17,7 @@ from typing import Any
 
 from ._context import sharing
 from ._write import write_all
-from .cohort import build_cohort_report, list_cohorts, write_cohort_reports
+from .cohort import build_cohort_report, list_cohorts
 from .docx import write_apa_docx
 from .index import build_index, write_index
 from .model import (
