@@ -375,7 +375,8 @@ def test_cli_bad_answers_exit_1_without_values(tmp_path: Path) -> None:
                    "p2,97,1,5,zzsecret,4,2,my name is Alice Example\n", encoding="utf-8")
     res = _run("score", str(src), "-i", "brs")
     assert res.exit_code == 1
-    text = res.output
+    assert str(src) in res.output  # the file is named ...
+    text = res.output.replace(str(src), "<file>")  # ... and its folder's name (pytest-397) may hold "97"
     assert "row 3, column 'brs_1'" in text and "row 3, column 'brs_4'" in text
     assert "out_of_range" in text and "not_numeric" in text
     assert "--invalid missing" in text
