@@ -208,11 +208,11 @@ def _staging(stack: Any, target: Path) -> Path | None:
         staging.mkdir()
     except OSError:
         return None
-    atomic._LIVE.add(staging)  # noqa: SLF001 - removed by the Ctrl-C hard stop with the results' temporaries
+    atomic.track_temporary(staging)  # removed by the Ctrl-C hard stop with the results' temporaries
 
     def remove() -> None:
         shutil.rmtree(staging, ignore_errors=True)
-        atomic._LIVE.discard(staging)  # noqa: SLF001
+        atomic.track_temporary(staging, live=False)
 
     stack.callback(remove)
     return staging

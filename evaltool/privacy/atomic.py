@@ -42,6 +42,15 @@ MANIFEST = "manifest.json"
 _TMP = ".{name}.tmp-{pid}-{tag}"
 _OLD = ".{name}.old-{pid}-{tag}"
 _LIVE: set[Path] = set()  # temporary folders being written by this process
+
+
+def track_temporary(path: Path, live: bool = True) -> None:
+    """Count ``path`` among this process's temporary folders (removed by the Ctrl-C hard stop
+    like the results' own), or stop counting it (``live=False``)."""
+    if live:
+        _LIVE.add(path)
+    else:
+        _LIVE.discard(path)
 _SWAPPING: list[bool] = [False]
 
 

@@ -60,27 +60,23 @@ def _guid_of(name: str) -> str:
     return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[int(x[16], 16)]}{x[17:20]}-{x[20:32]}"
 
 
-def _attr(text: str) -> str:
-    text = _cdata(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
+_CDATA = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTR = (('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
+def _escape(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in table:
+        if char in text:  # most texts hold none: a test is cheaper than a replace
+            text = text.replace(char, entity)
     return text
+
+
+def _attr(text: str) -> str:
+    return _escape(_escape(text, _CDATA), _ATTR)
 
 
 def _cdata(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    return _escape(text, _CDATA)
 
 
 def _open(tag: str, attrs: dict[str, str]) -> str:
