@@ -12,6 +12,9 @@ distinct values stay text.
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 import pandas as pd
 
 __all__ = ["MAX_SHARE", "MIN_ROWS", "lean_columns", "release_memory"]
@@ -66,12 +69,14 @@ def lean_columns(data: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame
 
 
 def release_memory() -> None:
-    """Give memory Arrow has freed back to the system (after a wave is parsed or made lean).
+    """Give memory that was freed back to the system (after a wave is parsed or made lean,
+    and between the large steps of linking).
 
-    Arrow's allocators keep freed memory for reuse; between the large steps of reading and
-    linking that memory would otherwise stay counted against the process. With the system
-    allocator (``ARROW_DEFAULT_MEMORY_POOL=system``, which the command line sets unless the
-    variable is already set) this also trims the C heap.
+    Arrow's allocator keeps freed memory for its own reuse, and the C library's ``malloc``
+    keeps freed pages in its heap; neither can be used by the other (nor by NumPy, for
+    Arrow's), so between the large steps both would otherwise stay counted against the
+    process. Arrow's pool is asked to release what it holds unused, then (with the GNU C
+    library) ``malloc_trim`` returns the heap's free pages.
     """
     try:
         import pyarrow as pa
@@ -79,3 +84,26 @@ def release_memory() -> None:
         pa.default_memory_pool().release_unused()
     except (ImportError, AttributeError):  # pragma: no cover - old pyarrow
         pass
+    _trim_heap()
+
+
+def _trim_heap() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim`` (None elsewhere: macOS, Windows, musl)."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        func = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    func.argtypes, func.restype = [ctypes.c_size_t], ctypes.c_int
+    return func

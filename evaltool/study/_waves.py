@@ -279,7 +279,19 @@ def item_values(wave: Wave, inst: StudyInstrument, matches: list[dict], policy: 
         rs = inst.response_sets[inst.item(m["item"]).response_set]
         vals, nonnum, outset = coerce_answers(wave.data[col], rs)
         _answer_problems(wave, inst, m["item"], col, rs, nonnum, outset, policy)
-        wave.values[m["item"]] = vals if given is None else np.where(given, vals, np.nan)
+        wave.values[m["item"]] = compact(vals if given is None else np.where(given, vals, np.nan))
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """``values`` (float64 answers) as float16 or float32 when that holds every value exactly
+    (answer codes are small whole numbers: float16 holds them in a quarter of the memory),
+    else as they are. Widening back to float64 gives the same numbers, NaN included."""
+    for small in (np.float16, np.float32):
+        with np.errstate(over="ignore"):
+            narrow = values.astype(small)
+        if np.array_equal(narrow.astype(np.float64), values, equal_nan=True):
+            return narrow
+    return values
 
 
 def _answer_problems(wave: Wave, inst: StudyInstrument, item: str, col: str, rs: ResponseSet,

@@ -244,7 +244,8 @@ def _frames(waves: list[W.Wave], study: StudyFile, excluded: list[pd.DataFrame],
     are at its ``_pos``). Excluded rows and problems are appended to the lists.
 
     Each wave's rows as read are released as soon as its frame is built, so at most one wave
-    is held twice (as read and as framed) at any moment; answers are held once."""
+    is held twice (as read and as framed) at any moment; answers are held once, each in the
+    smallest float type that holds its values exactly (:func:`~._waves.compact`)."""
     from .checks import date_problems
 
     kept: list[pd.DataFrame] = []
@@ -267,7 +268,8 @@ def _frames(waves: list[W.Wave], study: StudyFile, excluded: list[pd.DataFrame],
     values = {}
     for item in list(parts):
         per_wave = parts.pop(item)
-        values[item] = np.concatenate([per_wave.pop(k, None) if k in per_wave else np.full(w.n_rows, np.nan)
+        kind = np.result_type(*per_wave.values())  # the answers' compact type (see W.compact)
+        values[item] = np.concatenate([per_wave.pop(k) if k in per_wave else np.full(w.n_rows, np.nan, dtype=kind)
                                        for k, w in enumerate(waves)])
     return whole, values
 
@@ -314,7 +316,7 @@ def _wide(kept: pd.DataFrame, values: dict[str, np.ndarray], parts: pd.DataFrame
     pos = kept["_pos"].to_numpy()
     columns: dict[str, Any] = {c: kept[c].array for c in (C.PARTICIPANT_ID, C.SOURCE, C.ROW)}
     for c in [c for c in values if c in items]:
-        columns[c] = values.pop(c).take(pos)
+        columns[c] = values.pop(c).take(pos).astype(np.float64)  # held compact while linking
     values.clear()
     wide = pd.DataFrame(columns, copy=False)
     wide.insert(1, C.TIMEPOINT, kept[C.TIMEPOINT].array)
@@ -328,12 +330,29 @@ def _add_groups(frame: pd.DataFrame, parts: pd.DataFrame, study: StudyFile) -> N
     dictionary of every participant per group)."""
     if not study.spec.groups:
         return
-    pos = pd.Index(parts[C.PARTICIPANT_ID]).get_indexer(frame[C.PARTICIPANT_ID])
+    pos = _positions(frame[C.PARTICIPANT_ID], parts[C.PARTICIPANT_ID])
     missing = pos < 0
     for g in study.spec.groups:
         col = parts[g.name].take(np.where(missing, 0, pos)) if len(parts) else parts[g.name].reindex(pos)
         col = col.set_axis(frame.index)
         frame[g.name] = col.where(~missing) if missing.any() else col
+
+
+def _positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
+    """Position of each of ``ids`` in ``among`` (unique text), -1 where absent: what
+    ``pd.Index(among).get_indexer(ids)`` gives, hashed by Arrow on the text as held (no
+    Python string per row)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        left, right = pa.array(ids, from_pandas=True), pa.array(among, from_pandas=True)
+        if not (pa.types.is_string(left.type) or pa.types.is_large_string(left.type)) or left.type != right.type:
+            raise TypeError
+    except (pa.ArrowException, TypeError):
+        return pd.Index(among).get_indexer(ids)
+    found = pc.index_in(left, value_set=right)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
 
 
 def _administered(wide: pd.DataFrame, study: StudyFile) -> dict[str, list[str]]:
@@ -343,8 +362,10 @@ def _administered(wide: pd.DataFrame, study: StudyFile) -> dict[str, list[str]]:
         if inst.administered_at is not None:
             out[inst.id] = [t for t in tps if t in inst.administered_at]
             continue
-        items = [i for i in inst.item_ids if i in wide.columns]
-        seen = set(wide.loc[wide[items].notna().any(axis=1), C.TIMEPOINT].astype(object)) if items else set()
+        answered = np.zeros(len(wide), dtype=bool)
+        for item in [i for i in inst.item_ids if i in wide.columns]:  # column by column: no copy of the block
+            answered |= pd.notna(wide[item].to_numpy())
+        seen = set(wide[C.TIMEPOINT].to_numpy(dtype=object)[answered])
         out[inst.id] = [t for t in tps if t in seen]
     return out
 
@@ -379,10 +400,18 @@ def _participants(framed: tuple[pd.DataFrame, dict[str, np.ndarray]], study: Stu
     order = {t: i for i, t in enumerate(tps)}
     kept = kept.sort_values([C.PARTICIPANT_ID, C.TIMEPOINT, "_file_order"], kind="stable",
                             key=lambda s: s.map(order) if s.name == C.TIMEPOINT else s)
-    kept[C.TIMEPOINT] = kept[C.TIMEPOINT].astype(pd.CategoricalDtype(tps, ordered=True))
+    kept[C.TIMEPOINT] = _categorical(kept[C.TIMEPOINT], pd.CategoricalDtype(tps, ordered=True))
     parts = P.participants_table(kept, study, problems)
     report = P.match_report(kept, parts, study, dups, held, held_rows, problems)
     return kept, values, parts, report, pd.concat([dups, held_rows, straight], ignore_index=True)
+
+
+def _categorical(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """``values.astype(dtype)`` through the distinct values: the same categorical (values
+    not among the categories missing), without a Python object per row."""
+    codes, uniques = pd.factorize(values)
+    where = np.append(pd.Index(dtype.categories).get_indexer(pd.Index(uniques, dtype=object)), -1)
+    return pd.Categorical.from_codes(where[codes], dtype=dtype)
 
 
 def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None] | None = None) -> LinkedStudy:
@@ -455,6 +484,10 @@ def _linked(study: StudyFile, waves: list[W.Wave], inputs: list[dict], held: lis
     kept, values, parts, report = held
     held.clear()
     free_text = _free_text(kept, parts, study, pd.CategoricalDtype(tps, ordered=True))
+    # only these columns go on into the wide table: the raw ids, texts and groups are freed
+    # before its answers are widened to float64
+    kept = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, C.SOURCE, C.ROW, "_pos"]]
+    release_memory()
     wide = _wide(kept, values, parts, study)
     del kept, values
     prob = pd.DataFrame(problems, columns=list(C.PROBLEM_COLUMNS))
