@@ -297,16 +297,38 @@ def _free_text(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, tp_typ
     tcols = [c for c in kept.columns if c.startswith("_t_")]
     if not tcols:
         return pd.DataFrame(columns=[*C.FREE_TEXT_COLUMNS, *(g.name for g in spec.groups)])
-    ft = kept.melt(id_vars=[C.PARTICIPANT_ID, C.TIMEPOINT], value_vars=tcols, var_name=C.QUESTION, value_name=C.TEXT)
-    ft[C.QUESTION] = ft[C.QUESTION].str.removeprefix("_t_")
-    ft = ft.dropna(subset=[C.TEXT])
-    ft = ft[ft[C.TEXT].astype(str).str.strip() != ""]
     qorder = {f.id: i for i, f in enumerate(spec.free_text)}
-    ft = ft.assign(_q=ft[C.QUESTION].map(qorder)).sort_values([C.TIMEPOINT, "_q", C.PARTICIPANT_ID]).drop(columns="_q")
-    ft.insert(0, C.RESPONSE_ID, [f"R{i:05d}" for i in range(1, len(ft) + 1)])
+    rows, qs = [], []
+    for c in tcols:  # per question: the rows with text (what melt, dropna and a blank filter keep)
+        text = kept[c]
+        blank = text.isna().to_numpy(dtype=bool) | (text.astype(str).str.strip() == "").to_numpy(dtype=bool)
+        rows.append(np.flatnonzero(~blank))
+        qs.append(c.removeprefix("_t_"))
+    take = np.concatenate(rows)
+    ft = pd.DataFrame({
+        C.PARTICIPANT_ID: kept[C.PARTICIPANT_ID].take(take).array, C.TIMEPOINT: kept[C.TIMEPOINT].take(take).array,
+        C.QUESTION: pd.array(np.repeat(np.array(qs, dtype=object), [len(r) for r in rows]), dtype=_STR),
+        C.TEXT: pd.concat([kept[c].take(r) for c, r in zip(tcols, rows, strict=True)], ignore_index=True).array,
+        "_q": np.repeat([qorder.get(q, np.nan) for q in qs], [len(r) for r in rows]),
+    })
+    ft = ft.sort_values([C.TIMEPOINT, "_q", C.PARTICIPANT_ID]).drop(columns="_q")
+    ft.insert(0, C.RESPONSE_ID, _response_ids(len(ft)))
     ft[C.TIMEPOINT] = ft[C.TIMEPOINT].astype(tp_type)
     _add_groups(ft, parts, study)
     return ft.reset_index(drop=True)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+"""pandas' default text type (``str``)."""
+
+
+def _response_ids(n: int) -> pd.api.extensions.ExtensionArray:
+    """``R00001``, ``R00002`` ... (``f"R{i:05d}"``), made by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string())
+    return pd.array(pc.binary_join_element_wise("R", pc.utf8_lpad(numbers, 5, "0"), ""), dtype=_STR)
 
 
 def _wide(kept: pd.DataFrame, values: dict[str, np.ndarray], parts: pd.DataFrame, study: StudyFile) -> pd.DataFrame:
