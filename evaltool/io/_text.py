@@ -220,6 +220,18 @@ def _record_rows(src: TextSource, n_records: int) -> tuple[np.ndarray, list[str]
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 """The bytes :func:`evaltool.io._checks.clean_controls` replaces (the same class, as bytes)."""
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTES.match(bytes([b])))
+"""Every other byte: deleting these from a file leaves its control bytes (a C loop over the
+bytes, several times faster than the regular expression's search)."""
+
+
+def has_control_bytes(data: bytes) -> bool:
+    """Whether ``data`` holds one of :data:`_CONTROL_BYTES`.
+
+    >>> has_control_bytes(b"a,b\\r\\n\\tc"), has_control_bytes(b"a\\x0bb")
+    (False, True)
+    """
+    return len(data.translate(None, _NOT_CONTROL)) > 0
 
 
 def parse_text(src: TextSource, header_rows: int) -> Grid:
@@ -255,7 +267,7 @@ def parse_text(src: TextSource, header_rows: int) -> Grid:
     src.mojibake = not data.isascii() and has_mojibake_bytes(data)
     # one search of the bytes (UTF-8: no multi-byte character holds one of these bytes) spares
     # the search of every text column when, as almost always, the file has no control character
-    src.controls = _CONTROL_BYTES.search(data) is not None
+    src.controls = has_control_bytes(data)
     del data
     src.decoded.release()  # parsed: the file's bytes are not needed again
     k = min(header_rows, table.num_rows)

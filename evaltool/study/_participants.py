@@ -17,7 +17,7 @@ import pandas as pd
 
 from .. import columns as C
 from ._waves import problem
-from .ids import near_misses, typo_matches
+from .ids import near_misses, typo_matches_by_rank
 from .load import StudyFile
 from .model import GroupSpec
 
@@ -58,7 +58,10 @@ def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> t
 
 
 def _first_seen(kept: pd.DataFrame, order: dict[str, int]) -> pd.Series:
-    rank = kept[C.TIMEPOINT].map(order)
+    codes, uniques = pd.factorize(kept[C.TIMEPOINT])  # the map by distinct value (no string per row)
+    of = [order.get(u, np.nan) for u in uniques]
+    of_codes = np.array(of, dtype=np.float64 if np.isnan(of).any() or (codes < 0).any() else np.int64)
+    rank = pd.Series(np.append(of_codes, np.nan)[codes] if (codes < 0).any() else of_codes[codes], index=kept.index)
     return rank.groupby(kept[C.PARTICIPANT_ID]).min()
 
 
@@ -71,13 +74,9 @@ def hold_back_near_misses(kept: pd.DataFrame, study: StudyFile, problems: list[d
     order = {t: i for i, t in enumerate(tps)}
     first = _first_seen(kept, order)
     allowed = {order[t] for t in study.spec.participant_id.new_participants_at}
-    late = first[(first > 0) & ~first.isin(list(allowed))]
-    held: dict[str, list[str]] = {}
-    ids = first.index.to_numpy(dtype=object)  # Python strings once (not an Arrow scan per rank)
-    late_ids = late.index.to_numpy(dtype=object)
-    for rank in sorted(set(late)):
-        held.update(typo_matches(late_ids[(late == rank).to_numpy()].tolist(),
-                                 ids[(first < rank).to_numpy()].tolist()))
+    ids = first.index.to_numpy(dtype=object).tolist()  # Python strings once (not an Arrow scan per rank)
+    is_late = ((first > 0) & ~first.isin(list(allowed))).to_numpy(dtype=bool)
+    held = typo_matches_by_rank(ids, first.to_numpy(), is_late)
     if not held:
         return kept, pd.DataFrame(columns=EXCLUDED), held
     mask = kept[C.PARTICIPANT_ID].isin(list(held)).to_numpy(dtype=bool)
@@ -192,12 +191,16 @@ def match_report(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, dups
     mr["status"] = np.select(
         [mr["n_timepoints"] == len(tps), joined != tps[0], mr["n_timepoints"] == 1],
         ["all timepoints", "joined at " + joined, f"{tps[0]} only"], default="some timepoints")
-    counts = dups.groupby(C.PARTICIPANT_ID).size() if len(dups) else pd.Series(dtype=int)
-    mr["duplicates_removed"] = mr[C.PARTICIPANT_ID].map(counts).fillna(0).astype(int)
+    if len(dups):
+        counts = dups.groupby(C.PARTICIPANT_ID).size()
+        mr["duplicates_removed"] = mr[C.PARTICIPANT_ID].map(counts).fillna(0).astype(int)
+    else:
+        mr["duplicates_removed"] = np.zeros(len(mr), dtype=int)
     mr["typed_ids"] = mr[C.PARTICIPANT_ID].map(_typed_ids(kept))
     late_ids = list(mr.loc[joined != tps[0], C.PARTICIPANT_ID])
     weak = near_misses(late_ids, list(mr.loc[joined == tps[0], C.PARTICIPANT_ID])) if late_ids else {}
-    mr["suggestion"] = mr[C.PARTICIPANT_ID].map(lambda p: "may be " + " or ".join(weak[p]) if p in weak else "")
+    mr["suggestion"] = (np.full(len(mr), "", dtype=object) if not weak else
+                        [("may be " + " or ".join(weak[p])) if p in weak else "" for p in mr[C.PARTICIPANT_ID]])
     if held:
         rows = pd.DataFrame({C.PARTICIPANT_ID: list(held)})
         for t in tps:

@@ -18,7 +18,8 @@ import pandas as pd
 
 from .model import IdSpec
 
-__all__ = ["IdCandidate", "near_misses", "normalise_ids", "pad_widths", "rank_id_columns", "typo_matches"]
+__all__ = ["IdCandidate", "near_misses", "normalise_ids", "pad_widths", "rank_id_columns", "typo_matches",
+           "typo_matches_by_rank"]
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PREFIX_NUMBER = r"^([^\W\d_]+[\W_]*(?:\d+[\W_]+)*|(?:\d+[\W_]+)+)?(\d+)$"
@@ -175,6 +176,8 @@ def _transposed(a: str, b: str) -> bool:
 
 
 _LETTER = re.compile(r"[A-Za-z]")
+_BRUTE_PAIRS = 2_000_000
+"""Above this many (unmatched × known) pairs, typing slips are found by skeleton only."""
 
 
 def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, list[str]]:
@@ -196,13 +199,42 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
         by_skel[_skeleton(k)].append(k)
     out: dict[str, list[str]] = {}
     unmatched = list(dict.fromkeys(unmatched))
-    brute = len(unmatched) * len(known) <= 2_000_000  # national scale: the skeleton only
+    brute = len(unmatched) * len(known) <= _BRUTE_PAIRS  # national scale: the skeleton only
     for u in unmatched:
         hits = set(by_skel.get(_skeleton(u), [])) - {u}
         if not hits and brute and _LETTER.search(u):  # plain numbers (REDCap records 12, 21) are not slips
             hits = {k for k in known if _transposed(u.upper(), k.upper())}
         if hits:
             out[u] = sorted(hits)
+    return out
+
+
+def typo_matches_by_rank(ids: list[str], ranks: np.ndarray, late: np.ndarray) -> dict[str, list[str]]:
+    """:func:`typo_matches` of the ids whose rank is in ``late``, each against the ids of a
+    lower rank, rank by rank (the ids first seen at each timepoint against those seen before):
+    the same matches, in the same order, with the skeletons of all ids grouped once instead
+    of once per rank. ``ids`` are distinct; ``ranks[i]`` is the rank of ``ids[i]``.
+
+    >>> typo_matches_by_rank(["P018", "PO18", "P0l3", "P013"], np.array([0, 1, 2, 0]),
+    ...                      np.array([False, True, True, False]))
+    {'PO18': ['P018'], 'P0l3': ['P013']}
+    """
+    out: dict[str, list[str]] = {}
+    by_skel: dict[str, list[int]] | None = None
+    for rank in sorted(set(ranks[late].tolist())):
+        unmatched = [ids[i] for i in np.flatnonzero(late & (ranks == rank))]
+        earlier = ranks < rank
+        if len(unmatched) * int(earlier.sum()) <= _BRUTE_PAIRS:  # small: the general search
+            out.update(typo_matches(unmatched, [ids[i] for i in np.flatnonzero(earlier)]))
+            continue
+        if by_skel is None:
+            by_skel = defaultdict(list)
+            for i, k in enumerate(ids):
+                by_skel[_skeleton(k)].append(i)
+        for u in unmatched:
+            hits = {ids[i] for i in by_skel.get(_skeleton(u), ()) if ranks[i] < rank} - {u}
+            if hits:
+                out[u] = sorted(hits)
     return out
 
 
