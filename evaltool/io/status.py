@@ -144,7 +144,30 @@ def test_ids(ids: pd.Series) -> np.ndarray:
     [True, True, False, True, True, True, False]
     """
     s = ids.astype("string").str.strip()
-    return s.str.match(_TEST_ID.pattern, case=False).to_numpy(dtype=bool, na_value=False)
+    # an ASCII id can be a test id only if it holds one of the words (in any case)
+    return _match_where(s, _TEST_ID.pattern, lambda arr, pc: pc.match_substring_regex(
+        arr, _TEST_WORDS, ignore_case=True))
+
+
+def _match_where(s: pd.Series, pattern: str, may: Any) -> np.ndarray:
+    """``s.str.match(pattern, case=False)`` as booleans (missing: False), the Python pattern
+    run only on the ids that ``may(arrow_array, pyarrow.compute)`` cannot rule out and on the
+    non-ASCII ones (where case-blind matching reaches beyond ASCII): a per-id Python regex
+    over a whole national export costs ~0.4 µs an id, Arrow's pre-check a fraction of that."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    values = s.to_numpy(dtype=object, na_value=None)
+    try:
+        arr = pa.array(values, type=pa.string())
+    except (pa.ArrowException, TypeError):  # pragma: no cover - ids are text here
+        return s.str.match(pattern, case=False).to_numpy(dtype=bool, na_value=False)
+    maybe = pc.or_(pc.invert(pc.string_is_ascii(arr)), may(arr, pc))
+    check = pc.fill_null(maybe, False).to_numpy(zero_copy_only=False)
+    out = np.zeros(len(s), dtype=bool)
+    if check.any():
+        out[check] = s[check].str.match(pattern, case=False).to_numpy(dtype=bool, na_value=False)
+    return out
 
 
 def _before_launch(export: Export, launch: dt.date) -> tuple[np.ndarray, str | None]:

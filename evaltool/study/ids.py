@@ -145,6 +145,36 @@ def _skeleton(x: str) -> str:
     return _PADDING.sub("", _NOT_SKELETON.sub("", x.upper().translate(_LOOKALIKES)))
 
 
+_ARROW_SKELETONS = 1_000
+"""From this many ids on, skeletons are made by Arrow's string kernels (when all are ASCII)."""
+
+
+def _skeletons(ids: list[str]) -> list[str]:
+    r""":func:`_skeleton` of each id; for many ASCII ids by Arrow's kernels, which give the same
+    text there (ASCII upper case; the zero-padding rule without look-behind, which RE2 lacks:
+    ``(^|\D)0+(\d)`` → ``\1\2`` removes the same zeros, a match ending on the digit after them).
+
+    >>> _skeletons(["p-0o7", "C3-017", "sz00"]) == [_skeleton(x) for x in ["p-0o7", "C3-017", "sz00"]]
+    True
+    """
+    if len(ids) < _ARROW_SKELETONS:
+        return [_skeleton(x) for x in ids]
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(ids, type=pa.string())
+    except (pa.ArrowException, TypeError):
+        return [_skeleton(x) for x in ids]
+    if arr.null_count or not pc.all(pc.string_is_ascii(arr)).as_py():
+        return [_skeleton(x) for x in ids]
+    s = pc.ascii_upper(arr)
+    for a, b in zip("OILSZ", "01152", strict=True):
+        s = pc.replace_substring(s, a, b)
+    s = pc.replace_substring_regex(s, "[^A-Z0-9@.]", "")
+    return pc.replace_substring_regex(s, "(^|[^0-9])0+([0-9])", r"\1\2").to_pylist()
+
+
 def _within_one_edit(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -229,10 +259,11 @@ def typo_matches_by_rank(ids: list[str], ranks: np.ndarray, late: np.ndarray) ->
             continue
         if by_skel is None:
             by_skel = defaultdict(list)
-            for i, k in enumerate(ids):
-                by_skel[_skeleton(k)].append(i)
-        for u in unmatched:
-            hits = {ids[i] for i in by_skel.get(_skeleton(u), ()) if ranks[i] < rank} - {u}
+            skel = _skeletons(ids)
+            for i, k in enumerate(skel):
+                by_skel[k].append(i)
+        for u, i in zip(unmatched, np.flatnonzero(late & (ranks == rank)), strict=True):
+            hits = {ids[j] for j in by_skel.get(skel[i], ()) if ranks[j] < rank} - {u}
             if hits:
                 out[u] = sorted(hits)
     return out
@@ -268,8 +299,8 @@ def near_misses(unmatched: Iterable[str], known: Iterable[str], *, max_pairs: in
         return {}
     known = list(dict.fromkeys(known))
     by_skel: dict[str, list[str]] = defaultdict(list)
-    for k in known:
-        by_skel[_skeleton(k)].append(k)
+    for k, sk in zip(known, _skeletons(known), strict=True):
+        by_skel[sk].append(k)
     out: dict[str, list[str]] = {}
     brute = len(unmatched) * len(known) <= max_pairs
     for u in unmatched:
