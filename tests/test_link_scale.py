@@ -95,3 +95,20 @@ def test_response_ids_as_formatted_in_python() -> None:
     got = _response_ids(123_456)
     assert str(got.dtype) == "str"
     assert [got[i] for i in (0, 99_998, 123_455)] == [f"R{i:05d}" for i in (1, 99_999, 123_456)]
+
+
+def test_swaps_are_the_transpositions() -> None:
+    texts = _random_texts(list("AB1ab") + ["ß", "0"], 400, 5, 4)
+    for a in texts[:200]:
+        for b in texts:
+            assert (b in I._swaps(a)) == I._transposed(a, b)
+
+
+def test_typo_matches_few_or_many_unmatched_alike() -> None:
+    known = [f"C{i:04d}" for i in range(2_000)] + ["AB12", "P-015"]
+    unmatched = ["C0O12", "CO017", "C1000", "BA12", "P105", "P015", "C2001"] + [f"Q{i}" for i in range(20)]
+    many = I.typo_matches(unmatched, known)
+    few = {}
+    for u in unmatched:
+        few.update(I.typo_matches([u], known))
+    assert many == few and many

@@ -7,6 +7,7 @@ anything it cannot make equal is *suggested* as a possible match, never merged s
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -205,6 +206,12 @@ def _transposed(a: str, b: str) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
+def _swaps(a: str) -> set[str]:
+    """Every text that is ``a`` with two neighbouring characters swapped (and is not ``a``):
+    ``b in _swaps(a)`` exactly when ``_transposed(a, b)``."""
+    return {a[:i] + a[i + 1] + a[i] + a[i + 2:] for i in range(len(a) - 1)} - {a}
+
+
 _LETTER = re.compile(r"[A-Za-z]")
 _BRUTE_PAIRS = 2_000_000
 """Above this many (unmatched × known) pairs, typing slips are found by skeleton only."""
@@ -224,16 +231,23 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     {'PO18': ['P018'], 'P0l3': ['P013'], 'C3017': ['C3-017'], 'P105': ['P015']}
     """
     known = list(dict.fromkeys(known))
-    by_skel: dict[str, list[str]] = defaultdict(list)
-    for k in known:
-        by_skel[_skeleton(k)].append(k)
-    out: dict[str, list[str]] = {}
+    skeletons = _skeletons(known)
     unmatched = list(dict.fromkeys(unmatched))
+    if len(unmatched) > 8:
+        by_skel: dict[str, list[str]] = defaultdict(list)
+        for k, sk in zip(known, skeletons, strict=True):
+            by_skel[sk].append(k)
+        same = by_skel.get
+    else:  # a few late ids against many: one scan each instead of a dictionary of them all
+        def same(sk: str, _: list[str]) -> list[str]:
+            return [k for k, other in zip(known, skeletons, strict=True) if other == sk]
+    out: dict[str, list[str]] = {}
     brute = len(unmatched) * len(known) <= _BRUTE_PAIRS  # national scale: the skeleton only
     for u in unmatched:
-        hits = set(by_skel.get(_skeleton(u), [])) - {u}
+        hits = set(same(_skeleton(u), [])) - {u}
         if not hits and brute and _LETTER.search(u):  # plain numbers (REDCap records 12, 21) are not slips
-            hits = {k for k in known if _transposed(u.upper(), k.upper())}
+            swaps = _swaps(u.upper())  # what _transposed(u.upper(), k.upper()) accepts
+            hits = {k for k in known if k.upper() in swaps}
         if hits:
             out[u] = sorted(hits)
     return out
@@ -255,7 +269,7 @@ def typo_matches_by_rank(ids: list[str], ranks: np.ndarray, late: np.ndarray) ->
         unmatched = [ids[i] for i in np.flatnonzero(late & (ranks == rank))]
         earlier = ranks < rank
         if len(unmatched) * int(earlier.sum()) <= _BRUTE_PAIRS:  # small: the general search
-            out.update(typo_matches(unmatched, [ids[i] for i in np.flatnonzero(earlier)]))
+            out.update(typo_matches(unmatched, list(itertools.compress(ids, earlier.tolist()))))
             continue
         if by_skel is None:
             by_skel = defaultdict(list)
