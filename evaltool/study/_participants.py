@@ -29,7 +29,8 @@ _WHY = {"first": "duplicate (kept the first response)", "last": "duplicate (kept
 def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep one response per participant × timepoint by the study's rule; the others excluded."""
     kept = kept.assign(_file_order=np.arange(len(kept)))
-    dup = kept.duplicated([C.PARTICIPANT_ID, C.TIMEPOINT], keep=False)
+    pair = _pair_codes(kept)  # participant × timepoint as one integer (no second hashing of the ids)
+    dup = pd.Series(pair, index=kept.index).duplicated(keep=False)
     none = pd.DataFrame(columns=EXCLUDED)
     if not dup.any():
         return kept, none
@@ -44,17 +45,25 @@ def resolve_duplicates(kept: pd.DataFrame, rule: str, problems: list[dict]) -> t
         return kept, none
     # only the columns that decide are sorted (the rows' order is all that is needed; the
     # file order is unique, so the order is the one of sorting the whole frame)
-    keys = kept[[C.PARTICIPANT_ID, C.TIMEPOINT, "_answered", "_file_order"]]
+    keys = kept[["_answered", "_file_order"]].assign(_pair=pair)
     if rule == "first":
         order = keys.sort_values("_file_order")
     elif rule == "last":
         order = keys.sort_values("_file_order", ascending=False)
     else:
         order = keys.sort_values(["_answered", "_file_order"], ascending=[False, False])
-    keep_idx = order.drop_duplicates([C.PARTICIPANT_ID, C.TIMEPOINT], keep="first").index
+    keep_idx = order.drop_duplicates("_pair", keep="first").index
     drop = kept.index.difference(keep_idx)
     removed = kept.loc[drop, EXCLUDED[:-1]].assign(_reason=_WHY[rule])
     return kept.loc[kept.index.isin(keep_idx)], removed
+
+
+def _pair_codes(kept: pd.DataFrame) -> np.ndarray:
+    """One integer per (participant id, timepoint) pair, equal exactly when both are (a
+    missing value equal to a missing value, as ``duplicated`` takes them)."""
+    pid, _ = pd.factorize(kept[C.PARTICIPANT_ID])
+    tp, tps = pd.factorize(kept[C.TIMEPOINT])
+    return (pid.astype(np.int64) + 1) * (len(tps) + 1) + (tp + 1)
 
 
 def _first_seen(kept: pd.DataFrame, order: dict[str, int]) -> pd.Series:
