@@ -17,8 +17,9 @@ import pytest
 from evaltool.io import status as S
 from evaltool.io._text import _CONTROL_BYTES, has_control_bytes
 from evaltool.study import ids as I
+from evaltool.study._lookup import categorical as _categorical
+from evaltool.study._lookup import positions as _positions
 from evaltool.study._waves import compact
-from evaltool.study.link import _categorical, _positions
 
 
 def _random_texts(alphabet: list[str], n: int, most: int, seed: int) -> list[str]:
@@ -90,9 +91,9 @@ def test_positions_and_categorical_equal_pandas() -> None:
 
 
 def test_response_ids_as_formatted_in_python() -> None:
-    from evaltool.study.link import _response_ids
+    from evaltool.study._lookup import response_ids
 
-    got = _response_ids(123_456)
+    got = response_ids(123_456)
     assert str(got.dtype) == "str"
     assert [got[i] for i in (0, 99_998, 123_455)] == [f"R{i:05d}" for i in (1, 99_999, 123_456)]
 

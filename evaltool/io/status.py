@@ -157,7 +157,7 @@ def _match_where(s: pd.Series, pattern: str, may: Any) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    values = s.to_numpy(dtype=object, na_value=None)
+    values = s.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
     try:
         arr = pa.array(values, type=pa.string())
     except (pa.ArrowException, TypeError):  # pragma: no cover - ids are text here

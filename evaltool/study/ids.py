@@ -233,18 +233,17 @@ def typo_matches(unmatched: Iterable[str], known: Iterable[str]) -> dict[str, li
     known = list(dict.fromkeys(known))
     skeletons = _skeletons(known)
     unmatched = list(dict.fromkeys(unmatched))
-    if len(unmatched) > 8:
-        by_skel: dict[str, list[str]] = defaultdict(list)
+    by_skel: dict[str, list[str]] | None = None
+    if len(unmatched) > 8:  # else a few late ids against many: one scan each, no dictionary of all
+        by_skel = defaultdict(list)
         for k, sk in zip(known, skeletons, strict=True):
             by_skel[sk].append(k)
-        same = by_skel.get
-    else:  # a few late ids against many: one scan each instead of a dictionary of them all
-        def same(sk: str, _: list[str]) -> list[str]:
-            return [k for k, other in zip(known, skeletons, strict=True) if other == sk]
     out: dict[str, list[str]] = {}
     brute = len(unmatched) * len(known) <= _BRUTE_PAIRS  # national scale: the skeleton only
     for u in unmatched:
-        hits = set(same(_skeleton(u), [])) - {u}
+        su = _skeleton(u)
+        same = by_skel.get(su, []) if by_skel is not None else [k for k, o in zip(known, skeletons, strict=True) if o == su]
+        hits = set(same) - {u}
         if not hits and brute and _LETTER.search(u):  # plain numbers (REDCap records 12, 21) are not slips
             swaps = _swaps(u.upper())  # what _transposed(u.upper(), k.upper()) accepts
             hits = {k for k in known if k.upper() in swaps}
@@ -276,8 +275,8 @@ def typo_matches_by_rank(ids: list[str], ranks: np.ndarray, late: np.ndarray) ->
             skel = _skeletons(ids)
             for i, k in enumerate(skel):
                 by_skel[k].append(i)
-        for u, i in zip(unmatched, np.flatnonzero(late & (ranks == rank)), strict=True):
-            hits = {ids[j] for j in by_skel.get(skel[i], ()) if ranks[j] < rank} - {u}
+        for u, at in zip(unmatched, np.flatnonzero(late & (ranks == rank)).tolist(), strict=True):
+            hits = {ids[j] for j in by_skel.get(skel[at], ()) if ranks[j] < rank} - {u}
             if hits:
                 out[u] = sorted(hits)
     return out

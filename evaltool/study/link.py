@@ -22,6 +22,7 @@ from .. import columns as C
 from .._yaml import FileProblem
 from ..errors import StudyError
 from ..io._lean import release_memory
+from . import _lookup as L
 from . import _participants as P
 from . import _waves as W
 from .ids import normalise_ids, pad_widths
@@ -307,28 +308,15 @@ def _free_text(kept: pd.DataFrame, parts: pd.DataFrame, study: StudyFile, tp_typ
     take = np.concatenate(rows)
     ft = pd.DataFrame({
         C.PARTICIPANT_ID: kept[C.PARTICIPANT_ID].take(take).array, C.TIMEPOINT: kept[C.TIMEPOINT].take(take).array,
-        C.QUESTION: pd.array(np.repeat(np.array(qs, dtype=object), [len(r) for r in rows]), dtype=_STR),
+        C.QUESTION: pd.array(np.repeat(np.array(qs, dtype=object), [len(r) for r in rows]), dtype=L.STR),
         C.TEXT: pd.concat([kept[c].take(r) for c, r in zip(tcols, rows, strict=True)], ignore_index=True).array,
         "_q": np.repeat([qorder.get(q, np.nan) for q in qs], [len(r) for r in rows]),
     })
     ft = ft.sort_values([C.TIMEPOINT, "_q", C.PARTICIPANT_ID]).drop(columns="_q")
-    ft.insert(0, C.RESPONSE_ID, _response_ids(len(ft)))
+    ft.insert(0, C.RESPONSE_ID, L.response_ids(len(ft)))  # type: ignore[arg-type]
     ft[C.TIMEPOINT] = ft[C.TIMEPOINT].astype(tp_type)
     _add_groups(ft, parts, study)
     return ft.reset_index(drop=True)
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)
-"""pandas' default text type (``str``)."""
-
-
-def _response_ids(n: int) -> pd.api.extensions.ExtensionArray:
-    """``R00001``, ``R00002`` ... (``f"R{i:05d}"``), made by Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    numbers = pc.cast(pa.array(np.arange(1, n + 1, dtype=np.int64)), pa.string())
-    return pd.array(pc.binary_join_element_wise("R", pc.utf8_lpad(numbers, 5, "0"), ""), dtype=_STR)
 
 
 def _wide(kept: pd.DataFrame, values: dict[str, np.ndarray], parts: pd.DataFrame, study: StudyFile) -> pd.DataFrame:
@@ -352,29 +340,12 @@ def _add_groups(frame: pd.DataFrame, parts: pd.DataFrame, study: StudyFile) -> N
     dictionary of every participant per group)."""
     if not study.spec.groups:
         return
-    pos = _positions(frame[C.PARTICIPANT_ID], parts[C.PARTICIPANT_ID])
+    pos = L.positions(frame[C.PARTICIPANT_ID], parts[C.PARTICIPANT_ID])
     missing = pos < 0
     for g in study.spec.groups:
         col = parts[g.name].take(np.where(missing, 0, pos)) if len(parts) else parts[g.name].reindex(pos)
         col = col.set_axis(frame.index)
         frame[g.name] = col.where(~missing) if missing.any() else col
-
-
-def _positions(ids: pd.Series, among: pd.Series) -> np.ndarray:
-    """Position of each of ``ids`` in ``among`` (unique text), -1 where absent: what
-    ``pd.Index(among).get_indexer(ids)`` gives, hashed by Arrow on the text as held (no
-    Python string per row)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        left, right = pa.array(ids, from_pandas=True), pa.array(among, from_pandas=True)
-        if not (pa.types.is_string(left.type) or pa.types.is_large_string(left.type)) or left.type != right.type:
-            raise TypeError
-    except (pa.ArrowException, TypeError):
-        return pd.Index(among).get_indexer(ids)
-    found = pc.index_in(left, value_set=right)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
 
 
 def _administered(wide: pd.DataFrame, study: StudyFile) -> dict[str, list[str]]:
@@ -422,18 +393,10 @@ def _participants(framed: tuple[pd.DataFrame, dict[str, np.ndarray]], study: Stu
     order = {t: i for i, t in enumerate(tps)}
     kept = kept.sort_values([C.PARTICIPANT_ID, C.TIMEPOINT, "_file_order"], kind="stable",
                             key=lambda s: s.map(order) if s.name == C.TIMEPOINT else s)
-    kept[C.TIMEPOINT] = _categorical(kept[C.TIMEPOINT], pd.CategoricalDtype(tps, ordered=True))
+    kept[C.TIMEPOINT] = L.categorical(kept[C.TIMEPOINT], pd.CategoricalDtype(tps, ordered=True))
     parts = P.participants_table(kept, study, problems)
     report = P.match_report(kept, parts, study, dups, held, held_rows, problems)
     return kept, values, parts, report, pd.concat([dups, held_rows, straight], ignore_index=True)
-
-
-def _categorical(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """``values.astype(dtype)`` through the distinct values: the same categorical (values
-    not among the categories missing), without a Python object per row."""
-    codes, uniques = pd.factorize(values)
-    where = np.append(pd.Index(dtype.categories).get_indexer(pd.Index(uniques, dtype=object)), -1)
-    return pd.Categorical.from_codes(where[codes], dtype=dtype)
 
 
 def link_study(study: StudyFile | str | Path, *, progress: Callable[[str], None] | None = None) -> LinkedStudy:
