@@ -113,3 +113,21 @@ def test_typo_matches_few_or_many_unmatched_alike() -> None:
     for u in unmatched:
         few.update(I.typo_matches([u], known))
     assert many == few and many
+
+
+def test_iso_dates_read_as_the_mixed_parser_reads_them() -> None:
+    from evaltool.study.checks import _datetimes
+
+    for values in (["2025-01-13 13:00:58", None, "2025-02-01 00:00:00"], ["2025-01-13", "2025-01-13T10:00:00"],
+                   ["13/01/2025 10:00", "2025-01-13 10:00:00", "not a date"], ["2025-01-13 24:00:00"],
+                   ["2025-01-13T10:00:00+01:00", "2025-01-13T10:00:00+02:00"]):
+        raw = pd.Series(values, dtype="str")
+        try:
+            mixed = pd.to_datetime(raw, errors="coerce", format="mixed")
+        except ValueError:  # mixed offsets: both paths raise alike
+            with pytest.raises(ValueError):
+                _datetimes(raw)
+            continue
+        got = _datetimes(raw)
+        assert got.isna().equals(mixed.isna())
+        assert (got.dropna() == mixed.dropna()).all()

@@ -73,8 +73,7 @@ def date_problems(data: pd.DataFrame, source: str, rownum: np.ndarray, reason: n
         if start not in data.columns or end not in data.columns:
             continue
         s_raw, e_raw = data[start], data[end]
-        s = pd.to_datetime(s_raw, errors="coerce", format="mixed")
-        e = pd.to_datetime(e_raw, errors="coerce", format="mixed")
+        s, e = _datetimes(s_raw), _datetimes(e_raw)
         bad_s = (s.isna() & s_raw.notna()).to_numpy(dtype=bool) & live
         bad_e = (e.isna() & e_raw.notna()).to_numpy(dtype=bool) & live
         backwards = (e < s).to_numpy(dtype=bool, na_value=False) & live
@@ -88,3 +87,13 @@ def date_problems(data: pd.DataFrame, source: str, rownum: np.ndarray, reason: n
                     C.SEVERITY: "warning",
                 })
     return out
+
+
+def _datetimes(raw: pd.Series) -> pd.Series:
+    """``pd.to_datetime(raw, errors="coerce", format="mixed")``; platform exports write ISO
+    dates, which pandas' ISO 8601 parser reads in C at twice the speed: it is tried first and
+    used when it reads every value (the same instants), else the per-value mixed parser."""
+    try:
+        return pd.to_datetime(raw, errors="raise", format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        return pd.to_datetime(raw, errors="coerce", format="mixed")
