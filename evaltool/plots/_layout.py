@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from ._style import lay_out
+
 _DPI = 100  # the figures' screen dpi, at which the layout is computed and tested
 
 
@@ -92,11 +94,11 @@ def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = N
     ax.set_xticklabels([wrap_to_width(lab, 0.9 * slot_pt, fontsize) for lab in labels])
     if ylabel is not None:
         axis_label(ax, ylabel, "y", fraction=0.8)
-    fig.draw_without_rendering()
+    lay_out(fig)
     if _crowded(ax, "major"):  # wrap again to the slot the layout left
         slot_pt = ax.bbox.width * 72 / fig.dpi / k
         ax.set_xticklabels([wrap_to_width(lab, 0.9 * slot_pt, fontsize) for lab in labels])
-        fig.draw_without_rendering()
+        lay_out(fig)
     if _crowded(ax, "major"):
         slot_pt = ax.bbox.width * 72 / fig.dpi / k
         wrapped = [wrap_to_width(lab, 1.8 * slot_pt, fontsize) for lab in labels]
@@ -109,14 +111,14 @@ def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = N
         ax.tick_params(axis="x", which="minor", length=major.tick1line.get_markersize(),
                        width=major.tick1line.get_markeredgewidth(), labelsize=fontsize,
                        pad=major.get_pad() + rows * fontsize * 1.2 + 3)
-        fig.draw_without_rendering()
+        lay_out(fig)
         if _crowded(ax, "major") or _crowded(ax, "minor"):
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xticks(range(len(labels)))
             ax.set_xticklabels([lab.replace("\n", ", ") for lab in labels], rotation=40, ha="right",
                                rotation_mode="anchor")
-            fig.draw_without_rendering()
+            lay_out(fig)
     if ylabel is not None:
         height_pt = ax.bbox.height * 72 / fig.dpi
         ax.set_ylabel(wrap_to_width(ylabel, max(0.95 * height_pt, 60.0), float(ax.yaxis.label.get_size())))
@@ -129,7 +131,7 @@ def fit_axis_labels(ax: Any, *, xlabel: str | None = None, ylabel: str | None = 
         axis_label(ax, xlabel, "x", fraction=0.9)
     if ylabel is not None:
         axis_label(ax, ylabel, "y", fraction=0.7)
-    fig.draw_without_rendering()
+    lay_out(fig)
     box = ax.get_position()  # after layout, in figure fractions
     if xlabel is not None:
         ax.set_xlabel(wrap_to_width(xlabel, max(0.98 * box.width * fig.get_figwidth() * 72, 60.0),

@@ -58,11 +58,20 @@ def new_axes(ax: Any = None, *, figsize: tuple[float, float] = (6.0, 4.0)) -> An
     """Return ``ax`` or a fresh Axes on a new (pyplot-free) Figure."""
     if ax is not None:
         return ax
+    with style():
+        return new_figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def new_figure(**kwargs: Any) -> Any:
+    """A pyplot-free Figure on an Agg canvas: every layout pass and text measurement reuses the
+    canvas's one renderer (and the text sizes it has cached) instead of making a renderer of
+    the figure's size for each."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with style():
-        fig = Figure(figsize=figsize, layout="constrained")
-        return fig.add_subplot()
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "svg")) -> list[Any]:
@@ -127,13 +136,21 @@ def freeze_layout(fig: Any, dpi: float = PNG_DPI) -> Any:
     old = fig.dpi
     fig.dpi = dpi
     try:
-        fig.draw_without_rendering()
+        lay_out(fig)
         bbox = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
     finally:
         fig.dpi = old
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)
     return bbox
+
+
+def lay_out(fig: Any) -> None:
+    """Place the axes as drawing ``fig`` would (its layout engine measures every text), without
+    drawing it: what a layout pass needs before it reads positions and text extents."""
+    engine = fig.get_layout_engine()
+    if engine is not None and fig.axes:
+        engine.execute(fig)
 
 
 def _metadata(fmt: str) -> dict[str, Any]:
