@@ -106,6 +106,8 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
     """
     from pathlib import Path
 
+    from ._png import figure_png
+
     stem = Path(path_stem)
     out = []
     engine = fig.get_layout_engine()
@@ -115,8 +117,11 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
             for fmt in formats:
                 p = stem.with_suffix("." + fmt)
                 bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
-                fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
-                            **({"dpi": PNG_DPI} if bitmap else {}))
+                if fmt == "png":
+                    p.write_bytes(figure_png(fig, dpi=PNG_DPI, bbox_inches=bbox, text=_metadata(fmt)))
+                else:
+                    fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
+                                **({"dpi": PNG_DPI} if bitmap else {}))
                 out.append(p)
         finally:
             fig.set_layout_engine(engine)  # the caller's figure lays itself out again when changed

@@ -30,22 +30,22 @@ its drawing buffer bounded, instead of 300 dpi (36,000 pixels and a 1 GB buffer 
 def render(fig: Any, name: str, caption: str, *, scale: str | None = None, shareable: bool = True) -> Figure:
     """Render a matplotlib Figure to SVG text and a PNG (fixed metadata: identical bytes on rerun).
 
-    Laid out once (:func:`~evaltool.plots._style.freeze_layout`), then drawn once per format."""
+    Laid out once (:func:`~evaltool.plots._style.freeze_layout`), then drawn once per format;
+    the PNG encoded without Pillow's row-filter search (:mod:`evaltool.plots._png`)."""
+    from ...plots._png import figure_png
     from ...plots._style import _metadata, freeze_layout, style
 
     fig = getattr(fig, "figure", fig)
-    out: dict[str, bytes] = {}
     dpi = min(float(_DPI), MAX_PNG_SIDE / max(float(max(fig.get_size_inches())), 1e-9))
     dpi = _DPI if dpi >= _DPI else dpi
     with style():
         bbox = freeze_layout(fig, dpi)
-        for fmt in ("svg", "png"):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt), dpi=dpi)
-            out[fmt] = buf.getvalue()
-    svg = out["svg"].decode("utf-8")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", bbox_inches=bbox, metadata=_metadata("svg"), dpi=dpi)
+        png = figure_png(fig, dpi=dpi, bbox_inches=bbox, text=_metadata("png"))
+    svg = buf.getvalue().decode("utf-8")
     svg = svg[svg.find("<svg"):]  # inline use: no XML prolog or doctype
-    return Figure(name=name, caption=caption, alt=caption, svg=svg, png=out["png"], scale=scale, shareable=shareable)
+    return Figure(name=name, caption=caption, alt=caption, svg=svg, png=png, scale=scale, shareable=shareable)
 
 
 @dataclass
