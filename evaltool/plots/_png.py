@@ -35,18 +35,25 @@ def png_bytes(rgba: np.ndarray, *, dpi: float, text: dict[str, str] | None = Non
     ('RGB', (3, 2), 'evaltool', 300)
     >>> bool((np.asarray(im) == a[..., :3]).all())
     True
+    >>> a[0, 0, 3] = 7  # not opaque: kept as RGBA
+    >>> bool((np.asarray(Image.open(io.BytesIO(png_bytes(a, dpi=72)))) == a).all())
+    True
     """
     h, w, _ = rgba.shape
-    opaque = bool((rgba[..., 3] == 255).all())
-    px = rgba[..., :3] if opaque else rgba
-    rows = np.zeros((h, 1 + w * px.shape[2]), np.uint8)  # the first byte of each row: filter 0 (none)
-    rows[:, 1:] = px.reshape(h, -1)
+    rgba = np.ascontiguousarray(rgba, np.uint8)
+    opaque = bool((rgba.reshape(-1).view("<u4") >= 0xFF000000).all())  # every alpha byte 255
+    rows = (np.ascontiguousarray(rgba[..., :3]) if opaque else rgba).reshape(h, -1)
+    z = zlib.compressobj(LEVEL)
+    data = []
+    for row in rows:  # each row led by its filter byte, 0 (none)
+        data += [z.compress(b"\0"), z.compress(row)]
+    data.append(z.flush())
     ppm = int(dpi / 0.0254 + 0.5)  # pixels per metre, rounded as Pillow rounds them
     out = [b"\x89PNG\r\n\x1a\n",
            _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2 if opaque else 6, 0, 0, 0)),
            _chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))]
     out += [_chunk(b"tEXt", k.encode("latin-1") + b"\0" + v.encode("latin-1")) for k, v in (text or {}).items()]
-    out += [_chunk(b"IDAT", zlib.compress(rows.data, LEVEL)), _chunk(b"IEND", b"")]
+    out += [_chunk(b"IDAT", b"".join(data)), _chunk(b"IEND", b"")]
     return b"".join(out)
 
 
@@ -54,15 +61,19 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+class _Pixels(io.BytesIO):
+    """A file for ``savefig(format="rgba")`` that keeps the renderer's buffer, an (h, w, 4)
+    memoryview, instead of copying it."""
+
+    data: Any = None
+
+    def write(self, data: Any) -> int:  # type: ignore[override]
+        self.data = data
+        return len(data)
+
+
 def figure_png(fig: Any, *, dpi: float, bbox_inches: Any, text: dict[str, str] | None = None) -> bytes:
     """A laid-out Figure drawn once by Agg at ``dpi``, cropped to ``bbox_inches`` (inches), as PNG."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="rgba", dpi=dpi, bbox_inches=bbox_inches)
-    raw = np.frombuffer(buf.getbuffer(), np.uint8)
-    # savefig's canvas is bbox_inches scaled by dpi, each side truncated to whole pixels
-    w, h = int(bbox_inches.width * dpi), int(bbox_inches.height * dpi)
-    if raw.size != w * h * 4:  # pragma: no cover - a canvas rounded otherwise: Pillow's PNG
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=bbox_inches, metadata=text)
-        return buf.getvalue()
-    return png_bytes(raw.reshape(h, w, 4), dpi=dpi, text=text)
+    sink = _Pixels()
+    fig.savefig(sink, format="rgba", dpi=dpi, bbox_inches=bbox_inches)
+    return png_bytes(np.asarray(sink.data), dpi=dpi, text=text)  # the (h, w, 4) Agg buffer

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from ..pipeline import Run
 
 _DPI = 300
+_SVG_RASTER_DPI = 150.0
+"""Resolution of the layers an SVG holds as images (``rasterized`` artists, dense point
+clouds): ``savefig.dpi`` of :data:`evaltool.plots._style.RC`, as :func:`~evaltool.plots.save_figure`
+writes them; the vector parts of the SVG do not depend on it."""
 MAX_PNG_SIDE = 12_000
 """Longest side of a PNG in pixels: a figure wider than 40 inches (the theme heatmap of
 hundreds of cohorts) is rendered at a lower resolution, so that its PNG stays a few MB and
@@ -41,7 +45,8 @@ def render(fig: Any, name: str, caption: str, *, scale: str | None = None, share
     with style():
         bbox = freeze_layout(fig, dpi)
         buf = io.BytesIO()
-        fig.savefig(buf, format="svg", bbox_inches=bbox, metadata=_metadata("svg"), dpi=dpi)
+        # a layer rasterised in the SVG (a dense point cloud) at 150 dpi, as in save_figure
+        fig.savefig(buf, format="svg", bbox_inches=bbox, metadata=_metadata("svg"), dpi=min(_SVG_RASTER_DPI, dpi))
         png = figure_png(fig, dpi=dpi, bbox_inches=bbox, text=_metadata("png"))
     svg = buf.getvalue().decode("utf-8")
     svg = svg[svg.find("<svg"):]  # inline use: no XML prolog or doctype
@@ -85,15 +90,24 @@ def _render_one(p: _Pending) -> Figure | str:
 def _render_list(drawn: list[_Pending], n_jobs: int | None = None) -> list[Figure | str]:
     """Render ``drawn`` in order, across ``n_jobs`` CPUs (all by default; each in a forked
     worker that inherits the data; the bytes are the serial ones)."""
-    # loaded once here, before the workers fork, rather than once in each of them
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_svg  # noqa: F401
-
     from ..._parallel import fork_map
-    from ...plots._layout import text_width_pt
-    text_width_pt("evaltool", 9.0)  # the font and its cache
+
+    _preload()
     return fork_map(lambda idx: [_render_one(drawn[i]) for i in idx], list(range(len(drawn))), chunk_size=1,
                     min_items=PARALLEL_FROM, n_jobs=n_jobs)
+
+
+def _preload() -> None:
+    """Load matplotlib (figures, both backends, the font and its cache) in this process, once:
+    called before forking, so that the workers (and the background process of
+    :func:`start_figures`) inherit them rather than each loading them again."""
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+    import matplotlib.legend  # noqa: F401
+
+    from ...plots._layout import text_width_pt
+    text_width_pt("evaltool", 9.0)  # the font and its cache
 
 
 def _render_all(run: Run, todo: list[_Pending], done: dict[str, Figure | str] | None = None) -> None:
@@ -124,6 +138,9 @@ def start_figures(run: Run) -> None:
 
     q = _statistics_queue(run)
     drawn = [p for p in q if p.make is not None]
+    # matplotlib loaded here, not in the child: this process loads it anyway to draw the theme
+    # heatmap in :func:`figures`, and the child, the critical path at 10k, starts drawing at once
+    _preload()
     # one process: the CPU the serial steps leave free, not a pool competing with them
     bg = run.stack.enter_context(Background(lambda: _render_list(drawn, n_jobs=1)))
     run.early["figures"] = (q, drawn, bg)
