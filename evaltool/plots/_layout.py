@@ -36,20 +36,45 @@ def _renderer() -> Any:
 
 
 def wrap_to_width(text: str, width_pt: float, fontsize: float, *, weight: str = "normal") -> str:
-    """Wrap at spaces so that each line is at most ``width_pt`` wide (a long word stays whole)."""
+    r"""Wrap at spaces so that each line is at most ``width_pt`` wide (a long word stays whole).
+
+    Each line takes as many words as fit (greedy). A line is not grown one word at a time:
+    the rest of the paragraph is measured first (usually it fits), else the longest fitting
+    run of words is found by bisection (another word never makes a line narrower), so a
+    label costs a few measurements rather than one per word (measuring mathtext parses it).
+
+    Examples
+    --------
+    >>> wrap_to_width("one two three four five six", 60, 10)
+    'one two\nthree four\nfive six'
+    >>> wrap_to_width("short", 200, 10), wrap_to_width(" a  b", 200, 10)
+    ('short', 'a  b')
+    """
     out: list[str] = []
+    limit = 0.97 * width_pt
     for para in text.split("\n"):
         words = para.split(" ")
-        line = ""
-        for w in words:
-            trial = f"{line} {w}" if line else w
-            if line and text_width_pt(trial, fontsize, weight=weight) > 0.97 * width_pt:
-                out.append(line)
-                line = w
-            else:
-                line = trial
-        out.append(line)
+        # words[:lo] make a line (up to the first non-empty word, always), words[:hi + 1] do not fit
+        while (lo := next((i for i, w in enumerate(words) if w), len(words)) + 1) < len(words) \
+                and text_width_pt(_line(words), fontsize, weight=weight) > limit:
+            hi = len(words) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if text_width_pt(_line(words[:mid]), fontsize, weight=weight) <= limit \
+                    else (lo, mid - 1)
+            out.append(_line(words[:lo]))
+            words = words[lo:]
+        out.append(_line(words))
     return "\n".join(out)
+
+
+def _line(words: list[str]) -> str:
+    """Words joined by spaces, as a line grows word by word (empty words before the first
+    one, from leading or repeated spaces, are dropped)."""
+    line = ""
+    for w in words:
+        line = f"{line} {w}" if line else w
+    return line
 
 
 def legend_outside(ax: Any, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None,
