@@ -46,7 +46,7 @@ def png_bytes(rgba: np.ndarray, *, dpi: float, text: dict[str, str] | None = Non
     z = zlib.compressobj(LEVEL)
     data = []
     for row in rows:  # each row led by its filter byte, 0 (none)
-        data += [z.compress(b"\0"), z.compress(row)]
+        data += [z.compress(b"\0"), z.compress(row.data)]
     data.append(z.flush())
     ppm = int(dpi / 0.0254 + 0.5)  # pixels per metre, rounded as Pillow rounds them
     out = [b"\x89PNG\r\n\x1a\n",
