@@ -61,3 +61,78 @@ def test_workers_give_the_serial_bytes(monkeypatch) -> None:
         step._render_all(run, _queue())  # type: ignore[arg-type]
         out.append({k: (f.svg, f.png) for k, f in run.figures.items()})
     assert out[0] == out[1]
+
+
+def _trajectories():
+    import pandas as pd
+
+    from evaltool.plots import plot_trajectories
+
+    s = pd.DataFrame({"participant_id": [f"p{i}" for i in range(30) for _ in range(3)],
+                      "timepoint": ["T1", "T2", "T3"] * 30, "scale": "brs",
+                      "score": [2.0 + (i * 7 + t) % 9 / 3 for i in range(30) for t in range(3)]})
+    return plot_trajectories(s, label="Brief Resilience Scale score (higher: more resilient)",
+                             timepoint_labels={"T1": "Baseline", "T2": "After the workshop",
+                                               "T3": "Follow-up (4-6 weeks)"})
+
+
+def test_png_is_matplotlibs_own_pixels_at_300_dpi() -> None:
+    """The figures' PNG encoder (evaltool.plots._png) writes exactly the pixels matplotlib's own
+    PNG writer would, at the same crop and resolution, with the fixed metadata."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from evaltool.plots._style import _metadata, freeze_layout, style
+
+    fig = step.render(_trajectories(), "t", "caption")
+    ref = _trajectories().figure
+    with style():
+        bbox = freeze_layout(ref, 300)
+        buf = io.BytesIO()
+        ref.savefig(buf, format="png", dpi=300, bbox_inches=bbox, metadata=_metadata("png"))
+    with Image.open(io.BytesIO(fig.png)) as ours, Image.open(buf) as theirs:
+        assert ours.size == theirs.size and round(ours.info["dpi"][0]) == 300
+        assert ours.info["Software"] == "evaltool"
+        assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+    assert fig.svg.startswith("<svg") and "Baseline" in fig.svg
+
+
+def test_rendering_leaves_the_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    out = step._render_batch([step._Pending("t", "c", _trajectories), step._Pending("x", "c", lambda: 1 / 0)])
+    assert isinstance(out[0], step.Figure) and out[1] == "ZeroDivisionError"
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_wrap_to_width_is_the_word_by_word_greedy() -> None:
+    """Bisection finds the same lines as growing each line one word at a time."""
+    import random
+
+    from evaltool.plots._layout import text_width_pt, wrap_to_width
+
+    def greedy(text: str, width: float, size: float, weight: str) -> str:
+        out = []
+        for para in text.split("\n"):
+            line = ""
+            for w in para.split(" "):
+                trial = f"{line} {w}" if line else w
+                if line and text_width_pt(trial, size, weight=weight) > 0.97 * width:
+                    out.append(line)
+                    line = w
+                else:
+                    line = trial
+            out.append(line)
+        return "\n".join(out)
+
+    rng = random.Random(7)
+    words = ["the", "Brief", "Resilience", "Scale", "(BRS)", r"$d_{\mathrm{av}}$", "95%", "CI", "n = 1,234",
+             "→", "Follow-up", "(4-6", "weeks)", "", "x", "Wellbeing-and-burnout", "supercalifragilistic"]
+    for _ in range(400):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 25)))
+        text = text.replace(" ", "\n", 1) if rng.random() < 0.2 else text
+        width, size, weight = rng.uniform(20, 400), rng.choice([8.0, 9.0, 11.0]), rng.choice(["normal", "bold"])
+        assert wrap_to_width(text, width, size, weight=weight) == greedy(text, width, size, weight), text

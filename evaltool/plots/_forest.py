@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ._layout import wrap_to_width
-from ._style import BLUE, GREY, VERMILION
+from ._style import BLUE, GREY, VERMILION, lay_out
 from ._text import contrast_text, escape, estimate_label, interval, num, percent, tp_label, typeset
 
 # what each standardised effect divides by (for the default axis label)
@@ -245,7 +245,7 @@ def fit_cues(ax: Any) -> None:
     """Widen the x range until every improvement cue sits inside the axes."""
     fig = ax.figure
     for _ in range(3):
-        fig.draw_without_rendering()
+        lay_out(fig)
         box = ax.get_window_extent()
         cues = [t for t in ax.texts if "improvement" in t.get_text()]
         over_left = max([box.x0 - t.get_window_extent().x0 for t in cues] + [0.0])

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from ._style import lay_out
+
 _DPI = 100  # the figures' screen dpi, at which the layout is computed and tested
 
 
@@ -34,20 +36,45 @@ def _renderer() -> Any:
 
 
 def wrap_to_width(text: str, width_pt: float, fontsize: float, *, weight: str = "normal") -> str:
-    """Wrap at spaces so that each line is at most ``width_pt`` wide (a long word stays whole)."""
+    r"""Wrap at spaces so that each line is at most ``width_pt`` wide (a long word stays whole).
+
+    Each line takes as many words as fit (greedy). A line is not grown one word at a time:
+    the rest of the paragraph is measured first (usually it fits), else the longest fitting
+    run of words is found by bisection (another word never makes a line narrower), so a
+    label costs a few measurements rather than one per word (measuring mathtext parses it).
+
+    Examples
+    --------
+    >>> wrap_to_width("one two three four five six", 60, 10)
+    'one two\nthree four\nfive six'
+    >>> wrap_to_width("short", 200, 10), wrap_to_width(" a  b", 200, 10)
+    ('short', 'a  b')
+    """
     out: list[str] = []
+    limit = 0.97 * width_pt
     for para in text.split("\n"):
         words = para.split(" ")
-        line = ""
-        for w in words:
-            trial = f"{line} {w}" if line else w
-            if line and text_width_pt(trial, fontsize, weight=weight) > 0.97 * width_pt:
-                out.append(line)
-                line = w
-            else:
-                line = trial
-        out.append(line)
+        # words[:lo] make a line (up to the first non-empty word, always), words[:hi + 1] do not fit
+        while (lo := next((i for i, w in enumerate(words) if w), len(words)) + 1) < len(words) \
+                and text_width_pt(_line(words), fontsize, weight=weight) > limit:
+            hi = len(words) - 1
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                lo, hi = (mid, hi) if text_width_pt(_line(words[:mid]), fontsize, weight=weight) <= limit \
+                    else (lo, mid - 1)
+            out.append(_line(words[:lo]))
+            words = words[lo:]
+        out.append(_line(words))
     return "\n".join(out)
+
+
+def _line(words: list[str]) -> str:
+    """Words joined by spaces, as a line grows word by word (empty words before the first
+    one, from leading or repeated spaces, are dropped)."""
+    line = ""
+    for w in words:
+        line = f"{line} {w}" if line else w
+    return line
 
 
 def legend_outside(ax: Any, handles: Sequence[Any] | None = None, labels: Sequence[str] | None = None,
@@ -92,11 +119,11 @@ def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = N
     ax.set_xticklabels([wrap_to_width(lab, 0.9 * slot_pt, fontsize) for lab in labels])
     if ylabel is not None:
         axis_label(ax, ylabel, "y", fraction=0.8)
-    fig.draw_without_rendering()
+    lay_out(fig)
     if _crowded(ax, "major"):  # wrap again to the slot the layout left
         slot_pt = ax.bbox.width * 72 / fig.dpi / k
         ax.set_xticklabels([wrap_to_width(lab, 0.9 * slot_pt, fontsize) for lab in labels])
-        fig.draw_without_rendering()
+        lay_out(fig)
     if _crowded(ax, "major"):
         slot_pt = ax.bbox.width * 72 / fig.dpi / k
         wrapped = [wrap_to_width(lab, 1.8 * slot_pt, fontsize) for lab in labels]
@@ -109,14 +136,14 @@ def set_category_ticks(ax: Any, labels: Sequence[str], *, ylabel: str | None = N
         ax.tick_params(axis="x", which="minor", length=major.tick1line.get_markersize(),
                        width=major.tick1line.get_markeredgewidth(), labelsize=fontsize,
                        pad=major.get_pad() + rows * fontsize * 1.2 + 3)
-        fig.draw_without_rendering()
+        lay_out(fig)
         if _crowded(ax, "major") or _crowded(ax, "minor"):
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xticks(range(len(labels)))
             ax.set_xticklabels([lab.replace("\n", ", ") for lab in labels], rotation=40, ha="right",
                                rotation_mode="anchor")
-            fig.draw_without_rendering()
+            lay_out(fig)
     if ylabel is not None:
         height_pt = ax.bbox.height * 72 / fig.dpi
         ax.set_ylabel(wrap_to_width(ylabel, max(0.95 * height_pt, 60.0), float(ax.yaxis.label.get_size())))
@@ -129,7 +156,7 @@ def fit_axis_labels(ax: Any, *, xlabel: str | None = None, ylabel: str | None = 
         axis_label(ax, xlabel, "x", fraction=0.9)
     if ylabel is not None:
         axis_label(ax, ylabel, "y", fraction=0.7)
-    fig.draw_without_rendering()
+    lay_out(fig)
     box = ax.get_position()  # after layout, in figure fractions
     if xlabel is not None:
         ax.set_xlabel(wrap_to_width(xlabel, max(0.98 * box.width * fig.get_figwidth() * 72, 60.0),

@@ -58,11 +58,20 @@ def new_axes(ax: Any = None, *, figsize: tuple[float, float] = (6.0, 4.0)) -> An
     """Return ``ax`` or a fresh Axes on a new (pyplot-free) Figure."""
     if ax is not None:
         return ax
+    with style():
+        return new_figure(figsize=figsize, layout="constrained").add_subplot()
+
+
+def new_figure(**kwargs: Any) -> Any:
+    """A pyplot-free Figure on an Agg canvas: every layout pass and text measurement reuses the
+    canvas's one renderer (and the text sizes it has cached) instead of making a renderer of
+    the figure's size for each."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    with style():
-        fig = Figure(figsize=figsize, layout="constrained")
-        return fig.add_subplot()
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "svg")) -> list[Any]:
@@ -97,6 +106,8 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
     """
     from pathlib import Path
 
+    from ._png import figure_png
+
     stem = Path(path_stem)
     out = []
     engine = fig.get_layout_engine()
@@ -106,8 +117,11 @@ def save_figure(fig: Any, path_stem: Any, formats: tuple[str, ...] = ("png", "sv
             for fmt in formats:
                 p = stem.with_suffix("." + fmt)
                 bitmap = fmt in ("png", "jpg", "jpeg", "tif", "tiff", "webp")
-                fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
-                            **({"dpi": PNG_DPI} if bitmap else {}))
+                if fmt == "png":
+                    p.write_bytes(figure_png(fig, dpi=PNG_DPI, bbox_inches=bbox, text=_metadata(fmt)))
+                else:
+                    fig.savefig(p, format=fmt, bbox_inches=bbox, metadata=_metadata(fmt),
+                                **({"dpi": PNG_DPI} if bitmap else {}))
                 out.append(p)
         finally:
             fig.set_layout_engine(engine)  # the caller's figure lays itself out again when changed
@@ -127,13 +141,21 @@ def freeze_layout(fig: Any, dpi: float = PNG_DPI) -> Any:
     old = fig.dpi
     fig.dpi = dpi
     try:
-        fig.draw_without_rendering()
+        lay_out(fig)
         bbox = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
     finally:
         fig.dpi = old
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)
     return bbox
+
+
+def lay_out(fig: Any) -> None:
+    """Place the axes as drawing ``fig`` would (its layout engine measures every text), without
+    drawing it: what a layout pass needs before it reads positions and text extents."""
+    engine = fig.get_layout_engine()
+    if engine is not None and fig.axes:
+        engine.execute(fig)
 
 
 def _metadata(fmt: str) -> dict[str, Any]:

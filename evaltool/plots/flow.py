@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ._layout import wrap_to_width
-from ._style import BLUE, ORANGE, style
+from ._style import BLUE, ORANGE, new_figure, style
 from ._text import escape, tp_label
 
 __all__ = ["plot_flow"]
@@ -81,7 +81,6 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
     >>> ax.get_title(loc="left"), ax.texts[0].get_text()
     ('Participant flow', 'Baseline')
     """
-    from matplotlib.figure import Figure
 
     rows = []
     for t in dict.fromkeys(flow_table["timepoint"]):
@@ -113,7 +112,7 @@ def plot_flow(flow_table: pd.DataFrame, *, ax: Any = None, title: str | None = N
     height = title_h + sum(r[-1] for r in rows) + _GAP * max(len(rows) - 1, 0) + 0.15
     if ax is None:
         with style():
-            fig = Figure(figsize=(_W, height))
+            fig = new_figure(figsize=(_W, height))
             ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     with style():
         ax.set_xlim(0, _W)

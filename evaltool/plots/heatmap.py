@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import columns as C
-from ._style import style
+from ._style import new_figure, style
 from ._text import escape
 
 __all__ = ["DENSE_ABOVE", "DENSE_WIDTH_IN", "plot_theme_heatmap"]
@@ -88,7 +88,6 @@ def plot_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, everyone:
     ['All (n = 20)', 'C01 (n = 8)']
     """
     from matplotlib.colors import Normalize
-    from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
     titles = {everyone: "", **(group_titles or {})}
@@ -99,7 +98,7 @@ def plot_theme_heatmap(table: pd.DataFrame, *, min_cell_size: int = 5, everyone:
 
         cmap = mpl.colormaps["viridis"]
         total = float(g.x0[-1] + g.width[-1]) if len(g.cols) else 1.0
-        fig = Figure(figsize=(2.6 + _COL_IN * total, 1.4 + _ROW_IN * len(g.rows)), layout="constrained")
+        fig = new_figure(figsize=(2.6 + _COL_IN * total, 1.4 + _ROW_IN * len(g.rows)), layout="constrained")
         ax = fig.add_subplot()
         ax.set_xlim(0, total)
         ax.set_ylim(len(g.rows), 0)
