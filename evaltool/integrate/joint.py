@@ -20,6 +20,7 @@ from ._common import (
     check_frame,
     presence,
     welch_interval,
+    wide_flags,
 )
 
 __all__ = ["JOINT_DISPLAY_COLUMNS", "joint_display"]
@@ -108,8 +109,7 @@ def joint_display(
     k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
     ch = _changes(change, scales, caller)
-    pres = presence(code_matrix, caller, codes)
-    grid, with_code, without = _moments(ch, pres)
+    grid, with_code, without = _moments(ch, _Presence(code_matrix, caller, codes))
     return _display(grid, with_code, without, level, k)
 
 
@@ -117,18 +117,20 @@ _KEYS = [C.SCALE, "time_from", "time_to"]
 
 
 def _changes(change: pd.DataFrame, scales: Sequence[str] | None, caller: str) -> pd.DataFrame:
-    """Each person's change per scale × contrast (later − earlier), without missing values."""
+    """Each person's change per scale × contrast (later − earlier), without missing values
+    (the scales' rows chosen first: only they are converted)."""
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"])
     if "change" not in change.columns and not {"score_from", "score_to"} <= set(change.columns):
         check_frame(change, "change", caller, ["change"])
     cols = [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"]
+    change = change[cols + (["change"] if "change" in change.columns else ["score_from", "score_to"])]
+    if scales is not None:
+        change = change[change[C.SCALE].astype(object).isin(list(scales)).to_numpy()]
     ch = change[cols].copy()
     ch["change"] = (change["change"] if "change" in change.columns
                     else change["score_to"] - change["score_from"]).astype(float)
     for c in cols:
         ch[c] = ch[c].astype(object)
-    if scales is not None:
-        ch = ch[ch[C.SCALE].isin(list(scales))]
     return ch.dropna(subset=["change"])
 
 
@@ -136,7 +138,60 @@ Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
 """n, mean and variance of the change in one group, per row of the grid."""
 
 
-def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
+class _Presence:
+    """Who has which code, as a people × codes matrix (``has``; ``known``: the pairs the table
+    lists) and, when needed, as :func:`presence`'s long table. A wide matrix with one row per
+    participant is read as it is (no long table of every person × code)."""
+
+    def __init__(self, code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> None:
+        self._args = (code_matrix, caller, codes)
+        self._long: pd.DataFrame | None = None
+        check_frame(code_matrix, "code_matrix", caller, [C.PARTICIPANT_ID])
+        wide = wide_flags(code_matrix, caller, codes)
+        if wide is not None:
+            pid, num = wide
+            self.who = pid.astype(object).to_numpy()
+            self.codes = list(num.columns)
+            self.has = num.to_numpy(dtype=bool)
+            self.known = np.ones_like(self.has)
+            self.missing_ids = False
+            return
+        pres = self.long
+        self.codes = list(pd.unique(pres[C.CODE]))
+        self.missing_ids = bool(pres[C.PARTICIPANT_ID].isna().any())
+        people, who = pd.factorize(pres[C.PARTICIPANT_ID])
+        code_at, _ = pd.factorize(pres[C.CODE])
+        self.who = np.asarray(who, dtype=object)
+        self.has = np.zeros((len(who), len(self.codes)), dtype=bool)
+        self.known = np.zeros((len(who), len(self.codes)), dtype=bool)
+        if not self.missing_ids:
+            self.has[people, code_at] = pres[PRESENT].to_numpy(dtype=bool)
+            self.known[people, code_at] = True
+
+    @property
+    def long(self) -> pd.DataFrame:
+        if self._long is None:
+            self._long = presence(*self._args)
+        return self._long
+
+
+def _contrasts(ch: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct scale × contrast rows in order of first appearance (missing values count
+    as values, as ``drop_duplicates`` does) and each change's row among them (-1 when a key is
+    missing)."""
+    parts = [pd.factorize(ch[k], use_na_sentinel=False) for k in _KEYS]
+    key = np.zeros(len(ch), dtype=np.int64)
+    for codes, uni in parts:
+        key = key * max(len(uni), 1) + codes
+    cid, _ = pd.factorize(key)
+    _, first = np.unique(cid, return_index=True)     # codes number first appearances: code c's first row
+    order_contrast = ch[_KEYS].iloc[first].reset_index(drop=True)
+    cid = cid.astype(np.int64)
+    cid[ch[_KEYS].isna().any(axis=1).to_numpy()] = -1
+    return order_contrast, cid
+
+
+def _moments(ch: pd.DataFrame, pres: _Presence) -> tuple[pd.DataFrame, Moments, Moments]:
     """The grid (scale × contrast × code, in input order) and the moments of those with and
     without each code.
 
@@ -144,24 +199,15 @@ def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moment
     every change × every code: each group sees its values in the changes' order, as a join of
     the changes with who-has-which-code would give them, so the sums are the same.
     """
-    keys = _KEYS
-    order_contrast = ch[keys].drop_duplicates().reset_index(drop=True)
-    code_order = list(pd.unique(pres[C.CODE]))
+    order_contrast, cid = _contrasts(ch)
+    code_order = pres.codes
     grid = order_contrast.merge(pd.DataFrame({C.CODE: code_order}), how="cross")
     out = {(stat, flag): np.full(len(grid), np.nan) for stat in ("count", "mean", "var") for flag in (True, False)}
     pid = ch[C.PARTICIPANT_ID]
-    if pid.isna().any() or pres[C.PARTICIPANT_ID].isna().any():   # a join matches missing ids: the general path
-        return _moments_joined(ch, pres, grid)
-    people, who = pd.factorize(pres[C.PARTICIPANT_ID])
-    codes, _ = pd.factorize(pres[C.CODE])
-    has = np.zeros((len(who), len(code_order)), dtype=bool)
-    has[people, codes] = pres[PRESENT].to_numpy(dtype=bool)
-    known = np.zeros((len(who), len(code_order)), dtype=bool)
-    known[people, codes] = True
-    row = pd.Index(who, dtype=object).get_indexer(pid.astype(object))
-    contrast = ch[keys].isna().any(axis=1).to_numpy()
-    cid = np.full(len(ch), -1, dtype=np.int64)
-    cid[~contrast] = order_contrast.reset_index().merge(ch.loc[~contrast, keys], on=keys, how="right")["index"]
+    if pid.isna().any() or pres.missing_ids:   # a join matches missing ids: the general path
+        return _moments_joined(ch, pres.long, grid)
+    has, known = pres.has, pres.known
+    row = pd.Index(pres.who, dtype=object).get_indexer(pid.astype(object))
     take = (row >= 0) & (cid >= 0)
     values = ch["change"].to_numpy(dtype=float)[take]
     row, cid = row[take], cid[take]
