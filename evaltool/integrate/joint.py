@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,7 +111,7 @@ def joint_display(
     k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
     ch = _changes(change, scales, caller)
-    grid, with_code, without = _moments(ch, _Presence(code_matrix, caller, codes))
+    grid, with_code, without = _moments(ch, _Presence.of(code_matrix, caller, codes))
     return _display(grid, with_code, without, level, k)
 
 
@@ -138,41 +140,47 @@ Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
 """n, mean and variance of the change in one group, per row of the grid."""
 
 
+@dataclass
 class _Presence:
     """Who has which code, as a people × codes matrix (``has``; ``known``: the pairs the table
-    lists) and, when needed, as :func:`presence`'s long table. A wide matrix with one row per
-    participant is read as it is (no long table of every person × code)."""
+    lists) and, when needed, as :func:`presence`'s long table (``long``, made on demand)."""
 
-    def __init__(self, code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> None:
-        self._args = (code_matrix, caller, codes)
-        self._long: pd.DataFrame | None = None
-        check_frame(code_matrix, "code_matrix", caller, [C.PARTICIPANT_ID])
-        wide = wide_flags(code_matrix, caller, codes)
-        if wide is not None:
-            pid, num = wide
-            self.who = pid.astype(object).to_numpy()
-            self.codes = list(num.columns)
-            self.has = num.to_numpy(dtype=bool)
-            self.known = np.ones_like(self.has)
-            self.missing_ids = False
-            return
-        pres = self.long
-        self.codes = list(pd.unique(pres[C.CODE]))
-        self.missing_ids = bool(pres[C.PARTICIPANT_ID].isna().any())
-        people, who = pd.factorize(pres[C.PARTICIPANT_ID])
-        code_at, _ = pd.factorize(pres[C.CODE])
-        self.who = np.asarray(who, dtype=object)
-        self.has = np.zeros((len(who), len(self.codes)), dtype=bool)
-        self.known = np.zeros((len(who), len(self.codes)), dtype=bool)
-        if not self.missing_ids:
-            self.has[people, code_at] = pres[PRESENT].to_numpy(dtype=bool)
-            self.known[people, code_at] = True
+    who: np.ndarray
+    codes: list[Any]
+    has: np.ndarray
+    known: np.ndarray
+    missing_ids: bool
+    make_long: Callable[[], pd.DataFrame]
 
     @property
     def long(self) -> pd.DataFrame:
-        if self._long is None:
-            self._long = presence(*self._args)
-        return self._long
+        return self.make_long()
+
+    @classmethod
+    def of(cls, code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> _Presence:
+        """A wide matrix with one row per participant read as it is (no long table of every
+        person × code); any other table through :func:`presence`."""
+        check_frame(code_matrix, "code_matrix", caller, [C.PARTICIPANT_ID])
+        wide = wide_flags(code_matrix, caller, codes)
+        if wide is None:
+            return cls.of_long(presence(code_matrix, caller, codes))
+        pid, num = wide
+        has = num.to_numpy(dtype=bool)
+        return cls(pid.astype(object).to_numpy(), list(num.columns), has, np.ones_like(has), False,
+                   lambda: presence(code_matrix, caller, codes))
+
+    @classmethod
+    def of_long(cls, pres: pd.DataFrame) -> _Presence:
+        code_order = list(pd.unique(pres[C.CODE]))
+        missing = bool(pres[C.PARTICIPANT_ID].isna().any())
+        people, who = pd.factorize(pres[C.PARTICIPANT_ID])
+        code_at, _ = pd.factorize(pres[C.CODE])
+        has = np.zeros((len(who), len(code_order)), dtype=bool)
+        known = np.zeros((len(who), len(code_order)), dtype=bool)
+        if not missing:
+            has[people, code_at] = pres[PRESENT].to_numpy(dtype=bool)
+            known[people, code_at] = True
+        return cls(np.asarray(who, dtype=object), code_order, has, known, missing, lambda: pres)
 
 
 def _contrasts(ch: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -191,14 +199,16 @@ def _contrasts(ch: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return order_contrast, cid
 
 
-def _moments(ch: pd.DataFrame, pres: _Presence) -> tuple[pd.DataFrame, Moments, Moments]:
+def _moments(ch: pd.DataFrame, pres: _Presence | pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
     """The grid (scale × contrast × code, in input order) and the moments of those with and
-    without each code.
+    without each code (``pres``: :class:`_Presence`, or :func:`presence`'s long table).
 
     One grouped pass per code over the changes (contrast × with/without), never a table of
     every change × every code: each group sees its values in the changes' order, as a join of
     the changes with who-has-which-code would give them, so the sums are the same.
     """
+    if isinstance(pres, pd.DataFrame):
+        pres = _Presence.of_long(pres)
     order_contrast, cid = _contrasts(ch)
     code_order = pres.codes
     grid = order_contrast.merge(pd.DataFrame({C.CODE: code_order}), how="cross")

@@ -302,10 +302,26 @@ def _cells_frame(keys: pd.DataFrame, data: _Coded, level: str, group: str, stati
 
 
 def _aggregate(frame: pd.DataFrame, keys: list[str], value: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """n, mean, sd per key (one grouped pass) and each row's group number."""
-    g = frame.groupby(keys, sort=True, observed=True)
-    agg = g[value].agg(n="count", mean="mean", sd="std").reset_index()
-    return agg, g.ngroup().to_numpy()
+    """n, mean, sd per key (one grouped pass, in sorted key order) and each row's group number.
+
+    The key columns (integer codes) are combined into one integer whose order is theirs, so
+    the grouping hashes one column instead of one per key (the same groups, in the same order,
+    each seeing its values in row order: the same sums)."""
+    cols = [frame[k].to_numpy(dtype=np.int64) for k in keys]
+    width = [int(c.max(initial=-1)) + 2 for c in cols]      # codes from -1: shifted by one
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c, w in zip(cols, width, strict=True):
+        key = key * w + (c + 1)
+    codes, uni = pd.factorize(key, sort=True)
+    g = pd.Series(frame[value].to_numpy(dtype=float)).groupby(codes, sort=True)
+    agg = g.agg(n="count", mean="mean", sd="std").reset_index(drop=True)
+    rest = np.asarray(uni, dtype=np.int64)
+    parts = {}
+    for k, w in zip(reversed(keys), reversed(width), strict=True):
+        parts[k] = rest % w - 1
+        rest = rest // w
+    out = pd.DataFrame({k: parts[k] for k in keys})
+    return pd.concat([out, agg], axis=1), codes.astype(np.int64)
 
 
 _Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # cell, pid, sc, tp, coef, value
@@ -321,13 +337,23 @@ def _mean_part(data: _Coded, level: str, group: str) -> tuple[pd.DataFrame, _Ter
 
 
 def _pairs(data: _Coded, contrasts: Sequence[tuple[int, int]]) -> pd.DataFrame:
+    """Each person × scale with scores at both ends of a contrast (an inner join on person and
+    scale, in the earlier survey's row order: by a table of the (person, scale) key space)."""
     f = data.frame
+    pid, sc, tp = f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy()
+    score, g = f[C.SCORE].to_numpy(dtype=float), f["g"].to_numpy()
+    n_sc = len(data.scales) + 1
+    key = (pid + 1) * n_sc + (sc + 1)            # unique per timepoint (checked by _prepare)
     frames = []
     for t0, t1 in contrasts:
-        a = f.loc[f["tp"] == t0, ["pid", "sc", C.SCORE, "g"]]
-        b = f.loc[f["tp"] == t1, ["pid", "sc", C.SCORE]]
-        m = a.merge(b, on=["pid", "sc"], suffixes=("_from", "_to"))
-        frames.append(m.assign(t0=t0, t1=t1, diff=m[f"{C.SCORE}_to"] - m[f"{C.SCORE}_from"]))
+        a, b = np.flatnonzero(tp == t0), np.flatnonzero(tp == t1)
+        at = np.full((len(data.pids) + 1) * n_sc, -1, dtype=np.int64)
+        at[key[b]] = b
+        to = at[key[a]]
+        a, to = a[to >= 0], to[to >= 0]
+        frames.append(pd.DataFrame({"pid": pid[a], "sc": sc[a], f"{C.SCORE}_from": score[a], "g": g[a],
+                                    f"{C.SCORE}_to": score[to], "t0": t0, "t1": t1,
+                                    "diff": score[to] - score[a]}))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("pid", "sc", "g", "t0", "t1")}).assign(
             diff=0.0, **{f"{C.SCORE}_from": 0.0, f"{C.SCORE}_to": 0.0})
