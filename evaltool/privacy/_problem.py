@@ -136,9 +136,9 @@ class Problem:
         (the rounds of the decider hide a few cells at a time): the same arrays as a full pass.
         """
         mask = np.asarray(active if only is None else active & only, dtype=bool)
-        if len(self.t_cell) == 0:
-            z = np.zeros(0, dtype=np.uint64)
-            return z, z, np.zeros(0, dtype=np.int64)
+        if len(self.t_cell) == 0 or not mask.any():   # nothing published: every sum is 0
+            z = np.zeros(self.n_slots if len(self.t_cell) else 0, dtype=np.uint64)
+            return z, z.copy(), np.zeros(len(z), dtype=np.int64)
         cache = self.__dict__.setdefault("_sig_cache", [])
         near = [(int(np.count_nonzero(m != mask)), i) for i, (sg, m, _) in enumerate(cache) if sg == signed]
         best = min(near, default=None)
