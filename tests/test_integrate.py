@@ -165,6 +165,24 @@ def test_themes_by_timepoint_counts_and_suppression() -> None:
     assert out.loc["T3", "suppressed"] and pd.isna(out.loc["T3", "n_participants"])
 
 
+def test_themes_by_timepoint_same_counts_for_string_and_object_ids() -> None:
+    """Answer ids looked up by Arrow (string columns) or by a pandas index (object columns):
+    the same table, with codings of unknown or missing answers."""
+    rng = np.random.default_rng(3)
+    n = 300
+    ans = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)],
+                        "participant_id": [f"p{i % 120}" for i in range(n)],
+                        "timepoint": pd.Categorical(rng.choice(["T1", "T2", "T3"], n), categories=["T1", "T2", "T3", "T4"]),
+                        "text": rng.choice(["The call helped a lot", "n/a", "good sessions overall", "-"], n)})
+    cod = pd.DataFrame({"response_id": [f"r{i}" for i in rng.integers(0, n + 20, 500)] + [None],
+                        "code": list(rng.choice(["a", "b", "c"], 500)) + ["a"]})
+    as_text = themes_by_timepoint(cod, ans.astype({"response_id": "str", "participant_id": "str"}), min_cell_size=3)
+    as_objects = themes_by_timepoint(cod, ans.astype({"response_id": object, "participant_id": object}), min_cell_size=3)
+    pd.testing.assert_frame_equal(as_text, as_objects)
+    assert list(as_text["timepoint"].unique()) == ["T1", "T2", "T3"]
+    assert as_text["n_participants"].sum() > 0
+
+
 def test_quotes_by_change_redacts_groups_and_hides_small_categories() -> None:
     q = pd.DataFrame({"participant_id": [f"p{i}" for i in range(12)],
                       "quote": [f"answer number {i} from Sarah" for i in range(12)],

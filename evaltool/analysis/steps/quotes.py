@@ -148,7 +148,7 @@ def _first_coding(coded: pd.Series, ids: pd.Series) -> np.ndarray:
         try:
             got = pc.index_in(pa.array(ids.array), value_set=pa.array(coded.to_numpy(dtype=object), pa.large_string()))
             return np.asarray(pc.fill_null(got, -1), dtype=np.int64)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):   # ids that are not all strings
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):   # ids that are not all (valid) strings
             pass
     first = np.flatnonzero(~coded.duplicated().to_numpy())
     at = pd.Index(coded.iloc[first].astype(object)).get_indexer(ids.astype(object))
