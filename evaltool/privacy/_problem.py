@@ -97,11 +97,11 @@ class Problem:
         lo = np.array([bounds[s][0] for s, _ in var_name], dtype=float)
         hi = np.array([bounds[s][1] for s, _ in var_name], dtype=float)
         slot_pid = pid_codes[first]
-        slot_x = np.full(n_slots, np.nan)
+        slot_x: np.ndarray = np.full(n_slots, np.nan)
         if values is not None:
-            slot_x = _slot_values(cells, slot_of_term, first)
-            if slot_x is None:
-                slot_x = _values_of(values, pid_uni, sc_uni, tp_uni, slot_uni, n_tp, caller)
+            carried = _slot_values(cells, slot_of_term, first)
+            slot_x = carried if carried is not None else _values_of(values, pid_uni, sc_uni, tp_uni, slot_uni,
+                                                                    n_tp, caller)
         narrow = slot_of_term.astype(np.int32) if n_slots < 2**31 else slot_of_term   # same order, faster sort
         order = np.argsort(narrow, kind="stable")
         counts = np.bincount(slot_of_term, minlength=n_slots)
