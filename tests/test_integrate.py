@@ -74,6 +74,29 @@ def test_joint_display_long_form_equals_wide_form() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_joint_display_reads_a_one_row_per_person_matrix_as_its_long_table() -> None:
+    """The wide matrix read directly (people × codes) gives the moments of presence()'s long
+    table, also with changes of people missing from the matrix, a missing contrast key and
+    repeated keys in any order."""
+    from evaltool.integrate import _common, joint
+
+    rng = np.random.default_rng(5)
+    ids = [f"P{i}" for i in range(120)]
+    m = pd.DataFrame({"participant_id": pd.Series(ids[:100], dtype="str"),
+                      **{f"c{j}": rng.integers(0, 3, 100) for j in range(4)}})
+    rows = [(p, s, "T1", t, float(rng.normal(0.2, 1.0))) for t in ("T3", "T2") for s in ("b", "a")
+            for p in rng.permutation(ids)[:90]]
+    rows += [(ids[0], "a", None, "T2", 0.5), (ids[1], "b", "T1", "T2", float("nan"))]
+    change = pd.DataFrame(rows, columns=["participant_id", "scale", "time_from", "time_to", "change"])
+    ch = joint._changes(change, None, "t")
+    direct = joint._moments(ch, joint._Presence.of(m, "t", None))
+    via_long = joint._moments(ch, _common.presence(m, "t"))
+    pd.testing.assert_frame_equal(direct[0], via_long[0])
+    for a, b in zip((*direct[1], *direct[2]), (*via_long[1], *via_long[2]), strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
+    assert np.nansum(direct[1][0]) > 0 and np.nansum(direct[2][0]) > 0
+
+
 def test_joint_display_suppresses_both_groups_together() -> None:
     """A group below min_cell_size hides the whole row: n_with + n_without is a published total."""
     matrix, change = _sleep_case()
@@ -140,6 +163,24 @@ def test_themes_by_timepoint_counts_and_suppression() -> None:
     assert out.loc["T2", "n_participants"] == 5 and out.loc["T2", "percent"] == 100.0
     assert out.loc["T3", "n_respondents"] == 2      # "nothing really" is empty under the codebook
     assert out.loc["T3", "suppressed"] and pd.isna(out.loc["T3", "n_participants"])
+
+
+def test_themes_by_timepoint_same_counts_for_string_and_object_ids() -> None:
+    """Answer ids looked up by Arrow (string columns) or by a pandas index (object columns):
+    the same table, with codings of unknown or missing answers."""
+    rng = np.random.default_rng(3)
+    n = 300
+    ans = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)],
+                        "participant_id": [f"p{i % 120}" for i in range(n)],
+                        "timepoint": pd.Categorical(rng.choice(["T1", "T2", "T3"], n), categories=["T1", "T2", "T3", "T4"]),
+                        "text": rng.choice(["The call helped a lot", "n/a", "good sessions overall", "-"], n)})
+    cod = pd.DataFrame({"response_id": [f"r{i}" for i in rng.integers(0, n + 20, 500)] + [None],
+                        "code": list(rng.choice(["a", "b", "c"], 500)) + ["a"]})
+    as_text = themes_by_timepoint(cod, ans.astype({"response_id": "str", "participant_id": "str"}), min_cell_size=3)
+    as_objects = themes_by_timepoint(cod, ans.astype({"response_id": object, "participant_id": object}), min_cell_size=3)
+    pd.testing.assert_frame_equal(as_text, as_objects)
+    assert list(as_text["timepoint"].unique()) == ["T1", "T2", "T3"]
+    assert as_text["n_participants"].sum() > 0
 
 
 def test_quotes_by_change_redacts_groups_and_hides_small_categories() -> None:

@@ -49,13 +49,11 @@ def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None
         long[PRESENT] = (pd.to_numeric(long[flag], errors="coerce").fillna(0) > 0) if flag else True
         long = long[[*keys, C.CODE, PRESENT]]
     else:
-        code_cols = [c for c in code_matrix.columns if c not in _META_COLUMNS and (
-            pd.api.types.is_bool_dtype(code_matrix[c]) or pd.api.types.is_numeric_dtype(code_matrix[c]))]
-        num = code_matrix[code_cols].apply(pd.to_numeric, errors="coerce").fillna(0) > 0
-        pid = code_matrix[C.PARTICIPANT_ID]
-        if (keys == [C.PARTICIPANT_ID] and len(pid) and pd.api.types.is_string_dtype(pid) and pid.notna().all()
-                and pid.is_unique):
-            return _wide_presence(pid, num, caller, codes)
+        num = _code_flags(code_matrix)
+        if keys == [C.PARTICIPANT_ID]:
+            wide = wide_flags(code_matrix, caller, codes, num)
+            if wide is not None:
+                return _wide_presence(*wide)
         long = pd.concat([code_matrix[keys].reset_index(drop=True), num.reset_index(drop=True)], axis=1)
         long = long.melt(id_vars=keys, var_name=C.CODE, value_name=PRESENT)
     for k in keys:
@@ -78,9 +76,24 @@ def presence(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None
     return out
 
 
-def _wide_presence(pid: pd.Series, num: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> pd.DataFrame:
-    """:func:`presence` of a matrix with one row per participant: every row × code, in row
-    order then column order (what the general path's grouping and grid give), built directly."""
+def _code_flags(code_matrix: pd.DataFrame) -> pd.DataFrame:
+    """The wide matrix's code columns as booleans (numeric or boolean columns, > 0)."""
+    code_cols = [c for c in code_matrix.columns if c not in _META_COLUMNS and (
+        pd.api.types.is_bool_dtype(code_matrix[c]) or pd.api.types.is_numeric_dtype(code_matrix[c]))]
+    return code_matrix[code_cols].apply(pd.to_numeric, errors="coerce").fillna(0) > 0
+
+
+def wide_flags(code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None = None,
+               num: pd.DataFrame | None = None) -> tuple[pd.Series, pd.DataFrame] | None:
+    """A wide matrix with one row per participant (string ids, none missing, none repeated) as
+    its ids and its code flags (restricted to ``codes``): what :func:`presence` lists, one row
+    per participant. None for any other table (long, repeated or missing ids …)."""
+    if C.CODE in code_matrix.columns or C.PARTICIPANT_ID not in code_matrix.columns:
+        return None
+    pid = code_matrix[C.PARTICIPANT_ID]
+    if not (len(pid) and pd.api.types.is_string_dtype(pid) and pid.notna().all() and pid.is_unique):
+        return None
+    num = _code_flags(code_matrix) if num is None else num
     if codes is not None:
         unknown = [c for c in codes if c not in set(num.columns)]
         if unknown:
@@ -89,6 +102,12 @@ def _wide_presence(pid: pd.Series, num: pd.DataFrame, caller: str, codes: Sequen
                 "the code matrix.", fix=f"choose from {sorted(set(num.columns))}.")
         keep = [i for i, c in enumerate(num.columns) if c in set(codes)]
         num = num.iloc[:, keep]
+    return pid, num
+
+
+def _wide_presence(pid: pd.Series, num: pd.DataFrame) -> pd.DataFrame:
+    """:func:`presence` of a matrix with one row per participant: every row × code, in row
+    order then column order (what the general path's grouping and grid give), built directly."""
     flags = num.to_numpy(dtype=bool)
     n, m = flags.shape
     return pd.DataFrame({

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from ._common import (
     check_frame,
     presence,
     welch_interval,
+    wide_flags,
 )
 
 __all__ = ["JOINT_DISPLAY_COLUMNS", "joint_display"]
@@ -108,8 +111,7 @@ def joint_display(
     k = check_min_cell_size(min_cell_size, caller)
     level = check_confidence(confidence, caller)
     ch = _changes(change, scales, caller)
-    pres = presence(code_matrix, caller, codes)
-    grid, with_code, without = _moments(ch, pres)
+    grid, with_code, without = _moments(ch, _Presence.of(code_matrix, caller, codes))
     return _display(grid, with_code, without, level, k)
 
 
@@ -117,18 +119,20 @@ _KEYS = [C.SCALE, "time_from", "time_to"]
 
 
 def _changes(change: pd.DataFrame, scales: Sequence[str] | None, caller: str) -> pd.DataFrame:
-    """Each person's change per scale × contrast (later − earlier), without missing values."""
+    """Each person's change per scale × contrast (later − earlier), without missing values
+    (the scales' rows chosen first: only they are converted)."""
     check_frame(change, "change", caller, [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"])
     if "change" not in change.columns and not {"score_from", "score_to"} <= set(change.columns):
         check_frame(change, "change", caller, ["change"])
     cols = [C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to"]
+    change = change[cols + (["change"] if "change" in change.columns else ["score_from", "score_to"])]
+    if scales is not None:
+        change = change[change[C.SCALE].astype(object).isin(list(scales)).to_numpy()]
     ch = change[cols].copy()
     ch["change"] = (change["change"] if "change" in change.columns
                     else change["score_to"] - change["score_from"]).astype(float)
     for c in cols:
         ch[c] = ch[c].astype(object)
-    if scales is not None:
-        ch = ch[ch[C.SCALE].isin(list(scales))]
     return ch.dropna(subset=["change"])
 
 
@@ -136,32 +140,84 @@ Moments = tuple[np.ndarray, np.ndarray, np.ndarray]
 """n, mean and variance of the change in one group, per row of the grid."""
 
 
-def _moments(ch: pd.DataFrame, pres: pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
+@dataclass
+class _Presence:
+    """Who has which code, as a people × codes matrix (``has``; ``known``: the pairs the table
+    lists) and, when needed, as :func:`presence`'s long table (``long``, made on demand)."""
+
+    who: np.ndarray
+    codes: list[Any]
+    has: np.ndarray
+    known: np.ndarray
+    missing_ids: bool
+    make_long: Callable[[], pd.DataFrame]
+
+    @property
+    def long(self) -> pd.DataFrame:
+        return self.make_long()
+
+    @classmethod
+    def of(cls, code_matrix: pd.DataFrame, caller: str, codes: Sequence[str] | None) -> _Presence:
+        """A wide matrix with one row per participant read as it is (no long table of every
+        person × code); any other table through :func:`presence`."""
+        check_frame(code_matrix, "code_matrix", caller, [C.PARTICIPANT_ID])
+        wide = wide_flags(code_matrix, caller, codes)
+        if wide is None:
+            return cls.of_long(presence(code_matrix, caller, codes))
+        pid, num = wide
+        has = num.to_numpy(dtype=bool)
+        return cls(pid.astype(object).to_numpy(), list(num.columns), has, np.ones_like(has), False,
+                   lambda: presence(code_matrix, caller, codes))
+
+    @classmethod
+    def of_long(cls, pres: pd.DataFrame) -> _Presence:
+        code_order = list(pd.unique(pres[C.CODE]))
+        missing = bool(pres[C.PARTICIPANT_ID].isna().any())
+        people, who = pd.factorize(pres[C.PARTICIPANT_ID])
+        code_at, _ = pd.factorize(pres[C.CODE])
+        has = np.zeros((len(who), len(code_order)), dtype=bool)
+        known = np.zeros((len(who), len(code_order)), dtype=bool)
+        if not missing:
+            has[people, code_at] = pres[PRESENT].to_numpy(dtype=bool)
+            known[people, code_at] = True
+        return cls(np.asarray(who, dtype=object), code_order, has, known, missing, lambda: pres)
+
+
+def _contrasts(ch: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct scale × contrast rows in order of first appearance (missing values count
+    as values, as ``drop_duplicates`` does) and each change's row among them (-1 when a key is
+    missing)."""
+    parts = [pd.factorize(ch[k], use_na_sentinel=False) for k in _KEYS]
+    key = np.zeros(len(ch), dtype=np.int64)
+    for codes, uni in parts:
+        key = key * max(len(uni), 1) + codes
+    cid, _ = pd.factorize(key)
+    _, first = np.unique(cid, return_index=True)     # codes number first appearances: code c's first row
+    order_contrast = ch[_KEYS].iloc[first].reset_index(drop=True)
+    cid = cid.astype(np.int64)
+    cid[ch[_KEYS].isna().any(axis=1).to_numpy()] = -1
+    return order_contrast, cid
+
+
+def _moments(ch: pd.DataFrame, pres: _Presence | pd.DataFrame) -> tuple[pd.DataFrame, Moments, Moments]:
     """The grid (scale × contrast × code, in input order) and the moments of those with and
-    without each code.
+    without each code (``pres``: :class:`_Presence`, or :func:`presence`'s long table).
 
     One grouped pass per code over the changes (contrast × with/without), never a table of
     every change × every code: each group sees its values in the changes' order, as a join of
     the changes with who-has-which-code would give them, so the sums are the same.
     """
-    keys = _KEYS
-    order_contrast = ch[keys].drop_duplicates().reset_index(drop=True)
-    code_order = list(pd.unique(pres[C.CODE]))
+    if isinstance(pres, pd.DataFrame):
+        pres = _Presence.of_long(pres)
+    order_contrast, cid = _contrasts(ch)
+    code_order = pres.codes
     grid = order_contrast.merge(pd.DataFrame({C.CODE: code_order}), how="cross")
     out = {(stat, flag): np.full(len(grid), np.nan) for stat in ("count", "mean", "var") for flag in (True, False)}
     pid = ch[C.PARTICIPANT_ID]
-    if pid.isna().any() or pres[C.PARTICIPANT_ID].isna().any():   # a join matches missing ids: the general path
-        return _moments_joined(ch, pres, grid)
-    people, who = pd.factorize(pres[C.PARTICIPANT_ID])
-    codes, _ = pd.factorize(pres[C.CODE])
-    has = np.zeros((len(who), len(code_order)), dtype=bool)
-    has[people, codes] = pres[PRESENT].to_numpy(dtype=bool)
-    known = np.zeros((len(who), len(code_order)), dtype=bool)
-    known[people, codes] = True
-    row = pd.Index(who, dtype=object).get_indexer(pid.astype(object))
-    contrast = ch[keys].isna().any(axis=1).to_numpy()
-    cid = np.full(len(ch), -1, dtype=np.int64)
-    cid[~contrast] = order_contrast.reset_index().merge(ch.loc[~contrast, keys], on=keys, how="right")["index"]
+    if pid.isna().any() or pres.missing_ids:   # a join matches missing ids: the general path
+        return _moments_joined(ch, pres.long, grid)
+    has, known = pres.has, pres.known
+    row = pd.Index(pres.who, dtype=object).get_indexer(pid.astype(object))
     take = (row >= 0) & (cid >= 0)
     values = ch["change"].to_numpy(dtype=float)[take]
     row, cid = row[take], cid[take]

@@ -110,18 +110,30 @@ def quotes_by_change(
 
 
 def _categories(change: pd.DataFrame, scales: Sequence[str] | None, time_to: str | None) -> pd.DataFrame:
-    """Each person's change category per scale at ``time_to`` (default: each scale's last)."""
+    """Each person's change category per scale at ``time_to`` (default: each scale's last).
+
+    The rows are chosen first (scales, a category, the timepoint: compared per distinct scale
+    and timepoint) and only they are converted to plain values."""
     ch = change[[C.PARTICIPANT_ID, C.SCALE, "time_from", "time_to", "rci_category"]]
-    if scales is not None:      # the scales first: only their rows are converted
+    if scales is not None:
         ch = ch[ch[C.SCALE].astype(object).isin(list(scales)).to_numpy()]
-    ch = ch.astype(object).dropna(subset=["rci_category"])
+    ch = ch[ch["rci_category"].notna().to_numpy()]
     if time_to is not None:
-        return ch[ch["time_to"] == time_to]
+        return ch.astype(object).pipe(lambda c: c[c["time_to"] == time_to])
     tt = change["time_to"]
     order = list(tt.cat.categories) if isinstance(tt.dtype, pd.CategoricalDtype) else None
     rank = (lambda s: s.map({t: i for i, t in enumerate(order)})) if order else (lambda s: s.astype(str))
-    last = ch.assign(_r=rank(ch["time_to"])).groupby(C.SCALE)["_r"].transform("max")
-    return ch[rank(ch["time_to"]).to_numpy() == last.to_numpy()]
+    sc_at, _ = pd.factorize(ch[C.SCALE].astype(object))              # -1: no scale (no group, as groupby)
+    tt_at, tt_uni = pd.factorize(ch["time_to"].astype(object), use_na_sentinel=False)
+    r = rank(pd.Series(np.asarray(tt_uni, dtype=object), dtype=object))
+    pairs = pd.DataFrame({"s": sc_at, "t": tt_at}).drop_duplicates()
+    pairs = pairs[pairs["s"] >= 0]
+    last = pairs.assign(r=r.to_numpy()[pairs["t"].to_numpy()]).groupby("s")["r"].max()
+    per_row = last.reindex(np.arange(len(last)) if len(last) else []).to_numpy()
+    ok = np.zeros(len(ch), dtype=bool)
+    has = sc_at >= 0
+    ok[has] = r.to_numpy()[tt_at[has]] == per_row[sc_at[has]]
+    return ch[ok].astype(object)
 
 
 def _quotes(quotes: pd.DataFrame, text: str) -> pd.DataFrame:

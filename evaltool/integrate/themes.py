@@ -99,17 +99,19 @@ def themes_by_timepoint(
 
 
 def _respondents(answers: pd.DataFrame, codebook: Any) -> tuple[pd.DataFrame, list[Any]]:
-    """The non-empty answers (timepoint as object) and the timepoints that have any, in order."""
+    """The non-empty answers (``response_id, participant_id, timepoint``, timepoint as object)
+    and the timepoints that have any, in order."""
     from ..qual.coder import empty_mask
 
-    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.TEXT]].copy()
-    ans = ans[~np.asarray(empty_mask(ans[C.TEXT].reset_index(drop=True), codebook), dtype=bool)]  # by position: no id column to list
+    keep = ~np.asarray(empty_mask(answers[C.TEXT].reset_index(drop=True), codebook), dtype=bool)  # by position
+    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]][keep]
     tp = answers[C.TIMEPOINT]
-    tps = (list(tp.cat.categories) if isinstance(tp.dtype, pd.CategoricalDtype)
-           else list(pd.unique(tp.astype(object))))
-    tps = [t for t in tps if (ans[C.TIMEPOINT].astype(object) == t).any()]
-    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].astype(object)
-    return ans, tps
+    if isinstance(tp.dtype, pd.CategoricalDtype):
+        seen = np.unique(ans[C.TIMEPOINT].cat.codes.to_numpy())
+        tps = list(tp.cat.categories[seen[seen >= 0]])        # in category order
+    else:
+        tps = [t for t in pd.unique(tp.astype(object)) if (ans[C.TIMEPOINT].astype(object) == t).any()]
+    return ans.assign(**{C.TIMEPOINT: ans[C.TIMEPOINT].astype(object)}), tps
 
 
 def _code_counts(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any], tps: list[Any],
@@ -117,12 +119,11 @@ def _code_counts(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any],
     """Per grid row (code × timepoint): distinct participants with the code, and distinct
     answers with it (float). Integer codes when answer ids and codes are distinct and present
     (the usual case); else a join of the tables (the same counts)."""
-    rid = pd.Index(ans[C.RESPONSE_ID].astype(object))
     code_ix = pd.Index(code_list, dtype=object)
-    if not (rid.is_unique and code_ix.is_unique and not rid.hasnans and not code_ix.hasnans):
+    at = _positions(codings[C.RESPONSE_ID], ans[C.RESPONSE_ID])
+    if at is None or not code_ix.is_unique or code_ix.hasnans:
         return _code_counts_joined(codings, ans, code_list, grid)
-    at = rid.get_indexer(codings[C.RESPONSE_ID].astype(object))
-    ci = code_ix.get_indexer(codings[C.CODE].astype(object))
+    ci = code_ix.get_indexer(pd.Index(codings[C.CODE].astype(object)))
     tp_of = pd.Index(tps, dtype=object).get_indexer(ans[C.TIMEPOINT]).astype(np.int64)   # per answer
     ok = (at >= 0) & (ci >= 0)
     ok[ok] = tp_of[at[ok]] >= 0
@@ -138,6 +139,27 @@ def _code_counts(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any],
     trip = _distinct((ci[has] * n_t + tp[has]) * width + pid[has])   # distinct (code, timepoint, person)
     people = np.bincount(trip // width, minlength=n_cells)
     return people[:n_cells].astype(float), n_ans[:n_cells].astype(float)
+
+
+def _positions(values: pd.Series, ids: pd.Series) -> np.ndarray | None:
+    """Each value's position among ``ids`` (-1: absent), or None when the ids are not distinct
+    and present. By Arrow's hashing when both are strings, else a pandas index."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(ids.dtype, pd.StringDtype):
+        try:
+            table = pa.array(ids.array)
+            if table.null_count or pc.count_distinct(table).as_py() != len(table):
+                return None
+            got = pc.index_in(pa.array(values.to_numpy(dtype=object), pa.large_string()), value_set=table)
+            return np.asarray(pc.fill_null(got, -1), dtype=np.int64)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):   # values that are not all (valid) strings
+            pass
+    rid = pd.Index(ids.astype(object))
+    if not rid.is_unique or rid.hasnans:
+        return None
+    return rid.get_indexer(values.astype(object))
 
 
 def _code_counts_joined(codings: pd.DataFrame, ans: pd.DataFrame, code_list: list[Any],

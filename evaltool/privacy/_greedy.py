@@ -49,6 +49,15 @@ def _atom_cells(prob: Problem, active: np.ndarray, rep: np.ndarray) -> tuple[np.
     return cells, cost
 
 
+def _rows_of(flags: np.ndarray, values: list[int]) -> list[list[int]]:
+    """Per row of a 0/1 matrix, ``values`` at its set columns (in column order)."""
+    out: list[list[int]] = [[] for _ in range(flags.shape[0])]
+    rows, cols = np.nonzero(flags)
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        out[r].append(values[c])
+    return out
+
+
 def _sorted_unique(x: np.ndarray) -> np.ndarray:
     """``np.unique(x)`` by sorting (numpy hashes integers first, slower for these small arrays)."""
     s = np.sort(x)
@@ -88,6 +97,7 @@ class Chooser:
         self.var_l = atoms.var.tolist()
         self.cost_l = prob.cost.tolist()
         self.lo_l, self.hi_l, self.p_l = prob.var_lo.tolist(), prob.var_hi.tolist(), prob.var_p.tolist()
+        self.h1_l, self.h2_l = prob.h1.tolist(), prob.h2.tolist()      # Python ints: the same wrapping sums
 
     def atoms_of_cell(self, c: int) -> list[int]:
         """The atoms inside cohort cell ``c``."""
@@ -128,7 +138,8 @@ class Chooser:
 
     def _key(self, var: int, cells: frozenset[int]) -> tuple[int, int, int]:
         m = (1 << 64) - 1
-        return (var, sum(int(self.prob.h1[c]) for c in cells) & m, sum(int(self.prob.h2[c]) for c in cells) & m)
+        h1, h2 = self.h1_l, self.h2_l
+        return (var, sum(h1[c] for c in cells) & m, sum(h2[c] for c in cells) & m)
 
     def _option(self, a: int, local: list[int], hide: frozenset[int]) -> tuple:
         """Hide ``hide``: which atoms merge with ``a``, whether the result passes, the score."""
@@ -170,14 +181,14 @@ class Chooser:
         if group:
             hides.append(np.isin(cells, group).astype(np.int32))   # option 2: A's cohort cells
         hides.append(has[0].copy())                          # option 4: every cell of A
-        member = (diff @ np.array(hides).T) == diff.sum(axis=1)[:, None]   # σ_C Δ σ_A ⊆ hidden
-        cand_l = cand.tolist()
-        out = [self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, j])],
-                              frozenset(cells[h.astype(bool)].tolist()))
-               for j, h in enumerate(hides[:-1])]
+        hide_m = np.array(hides)
+        member = (diff @ hide_m.T) == diff.sum(axis=1)[:, None]   # σ_C Δ σ_A ⊆ hidden
+        joins = _rows_of(member.T, cand.tolist())       # per option: the candidates that merge, in order
+        hidden = _rows_of(hide_m[:-1].astype(bool), cells.tolist())
+        out = [self._evaluate(a, joins[j], frozenset(hidden[j])) for j in range(len(hides) - 1)]
         if not group:
             out += self._others(a)
-        out.append(self._evaluate(a, [cand_l[i] for i in np.flatnonzero(member[:, -1])], frozenset(sig)))
+        out.append(self._evaluate(a, joins[-1], frozenset(sig)))
         return out
 
     def _others(self, a: int) -> list[tuple]:

@@ -15,7 +15,7 @@ part knows them already; they go through :func:`evaltool.privacy.suppress_counts
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,11 @@ class CellSet:
     terms
         One row per person and variable in a cell, columns :data:`TERM_COLUMNS`: the published
         sum is ``Σ coef · value`` over the cell's terms, equal to ``n × estimate``.
+    values
+        Optional, for the decider only (never published): the true value behind each term
+        (aligned with :attr:`terms`; NaN where unknown). :func:`summary_cells` fills it from the
+        scores it was built from, so :func:`decide_cells`, given those same scores, need not
+        look every term's value up again.
 
     Examples
     --------
@@ -73,6 +78,7 @@ class CellSet:
 
     cells: pd.DataFrame
     terms: pd.DataFrame
+    values: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, frame, cols in (("cells", self.cells, CELL_COLUMNS), ("terms", self.terms, TERM_COLUMNS)):
@@ -84,6 +90,8 @@ class CellSet:
                                      fix=f"build cells with summary_cells(), or give the columns {list(cols)}.")
         if self.cells["cell"].duplicated().any():
             raise ParameterError("CellSet.cells has duplicate cell ids.", fix="give every cell its own id.")
+        if self.values is not None and len(self.values) != len(self.terms):
+            raise ParameterError("CellSet.values must have one value per term.")
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -92,15 +100,24 @@ class CellSet:
         """This set with the cells of ``others`` added (ids must stay unique)."""
         sets = [self, *others]
         cells = pd.concat([s.cells for s in sets], ignore_index=True)
-        return CellSet(cells, _concat_terms([s.terms for s in sets]))
+        values = None
+        if any(s.values is not None for s in sets):    # unknown values of a set without them: NaN
+            values = np.concatenate([np.full(len(s.terms), np.nan) if s.values is None
+                                     else np.asarray(s.values, dtype=float) for s in sets])
+        return CellSet(cells, _concat_terms([s.terms for s in sets]), values)
 
     def subset(self, keep: Any) -> CellSet:
         """Only the cells where ``keep`` (booleans aligned with :attr:`cells`) is true."""
         mask = np.asarray(keep, dtype=bool)
         cells = self.cells.loc[mask].reset_index(drop=True)
         terms = _plain_terms(self.terms)
-        terms = terms[terms["cell"].isin(set(cells["cell"]))].reset_index(drop=True)
-        return CellSet(cells, terms)
+        keep_terms = terms["cell"].isin(set(cells["cell"])).to_numpy()
+        values = None if self.values is None else np.asarray(self.values)[keep_terms]
+        return CellSet(cells, terms[keep_terms].reset_index(drop=True), values)
+
+    def with_cells(self, cells: pd.DataFrame) -> CellSet:
+        """The same terms (and values) behind a new cells table (e.g. relabelled cells)."""
+        return CellSet(cells, self.terms, self.values)
 
 
 def _concat_terms(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -285,13 +302,29 @@ def _cells_frame(keys: pd.DataFrame, data: _Coded, level: str, group: str, stati
 
 
 def _aggregate(frame: pd.DataFrame, keys: list[str], value: str) -> tuple[pd.DataFrame, np.ndarray]:
-    """n, mean, sd per key (one grouped pass) and each row's group number."""
-    g = frame.groupby(keys, sort=True, observed=True)
-    agg = g[value].agg(n="count", mean="mean", sd="std").reset_index()
-    return agg, g.ngroup().to_numpy()
+    """n, mean, sd per key (one grouped pass, in sorted key order) and each row's group number.
+
+    The key columns (integer codes) are combined into one integer whose order is theirs, so
+    the grouping hashes one column instead of one per key (the same groups, in the same order,
+    each seeing its values in row order: the same sums)."""
+    cols = [frame[k].to_numpy(dtype=np.int64) for k in keys]
+    width = [int(c.max(initial=-1)) + 2 for c in cols]      # codes from -1: shifted by one
+    key = np.zeros(len(frame), dtype=np.int64)
+    for c, w in zip(cols, width, strict=True):
+        key = key * w + (c + 1)
+    codes, uni = pd.factorize(key, sort=True)
+    g = pd.Series(frame[value].to_numpy(dtype=float)).groupby(codes, sort=True)
+    agg = g.agg(n="count", mean="mean", sd="std").reset_index(drop=True)
+    rest = np.asarray(uni, dtype=np.int64)
+    parts = {}
+    for k, w in zip(reversed(keys), reversed(width), strict=True):
+        parts[k] = rest % w - 1
+        rest = rest // w
+    out = pd.DataFrame({k: parts[k] for k in keys})
+    return pd.concat([out, agg], axis=1), codes.astype(np.int64)
 
 
-_Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # cell, pid, sc, tp, coef
+_Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # cell, pid, sc, tp, coef, value
 
 
 def _mean_part(data: _Coded, level: str, group: str) -> tuple[pd.DataFrame, _Terms]:
@@ -299,19 +332,31 @@ def _mean_part(data: _Coded, level: str, group: str) -> tuple[pd.DataFrame, _Ter
     keys = (["g"] if level == GROUP else []) + ["sc", "tp"]
     agg, row_cell = _aggregate(f, keys, C.SCORE)
     cells = _cells_frame(agg, data, level, group, MEAN)
-    return cells, (row_cell, f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy(), np.ones(len(f), np.int8))
+    return cells, (row_cell, f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy(), np.ones(len(f), np.int8),
+                   f[C.SCORE].to_numpy(dtype=float))
 
 
 def _pairs(data: _Coded, contrasts: Sequence[tuple[int, int]]) -> pd.DataFrame:
+    """Each person × scale with scores at both ends of a contrast (an inner join on person and
+    scale, in the earlier survey's row order: by a table of the (person, scale) key space)."""
     f = data.frame
+    pid, sc, tp = f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy()
+    score, g = f[C.SCORE].to_numpy(dtype=float), f["g"].to_numpy()
+    n_sc = len(data.scales) + 1
+    key = (pid + 1) * n_sc + (sc + 1)            # unique per timepoint (checked by _prepare)
     frames = []
     for t0, t1 in contrasts:
-        a = f.loc[f["tp"] == t0, ["pid", "sc", C.SCORE, "g"]]
-        b = f.loc[f["tp"] == t1, ["pid", "sc", C.SCORE]]
-        m = a.merge(b, on=["pid", "sc"], suffixes=("_from", "_to"))
-        frames.append(m.assign(t0=t0, t1=t1, diff=m[f"{C.SCORE}_to"] - m[f"{C.SCORE}_from"]))
+        a, b = np.flatnonzero(tp == t0), np.flatnonzero(tp == t1)
+        at = np.full((len(data.pids) + 1) * n_sc, -1, dtype=np.int64)
+        at[key[b]] = b
+        to = at[key[a]]
+        a, to = a[to >= 0], to[to >= 0]
+        frames.append(pd.DataFrame({"pid": pid[a], "sc": sc[a], f"{C.SCORE}_from": score[a], "g": g[a],
+                                    f"{C.SCORE}_to": score[to], "t0": t0, "t1": t1,
+                                    "diff": score[to] - score[a]}))
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("pid", "sc", "g", "t0", "t1")}).assign(diff=0.0)
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("pid", "sc", "g", "t0", "t1")}).assign(
+            diff=0.0, **{f"{C.SCORE}_from": 0.0, f"{C.SCORE}_to": 0.0})
     return pd.concat(frames, ignore_index=True)
 
 
@@ -324,7 +369,8 @@ def _change_part(pairs: pd.DataFrame, data: _Coded, level: str, group: str) -> t
     pid, sc = f["pid"].to_numpy(), f["sc"].to_numpy()
     return cells, (np.concatenate([row_cell, row_cell]), np.concatenate([pid, pid]), np.concatenate([sc, sc]),
                    np.concatenate([f["t1"].to_numpy(), f["t0"].to_numpy()]),
-                   np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)]))
+                   np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)]),
+                   np.concatenate([f[f"{C.SCORE}_to"].to_numpy(dtype=float), f[f"{C.SCORE}_from"].to_numpy(dtype=float)]))
 
 
 def summary_cells(scores: pd.DataFrame, participants: pd.DataFrame | None = None, *, group: str = C.COHORT,
@@ -396,7 +442,7 @@ def _assemble(parts: list[tuple[pd.DataFrame, _Terms]], data: _Coded, order: lis
     offsets = np.cumsum([0] + [len(c) for c, _ in parts[:-1]])
     cells = pd.concat([c for c, _ in parts], ignore_index=True)
     terms = [np.concatenate([t[i] + (off if i == 0 else 0) for (_, t), off in zip(parts, offsets, strict=True)])
-             for i in range(5)]
+             for i in range(6)]
     perm = _sort_order(cells, order)
     cells = cells.loc[perm].reset_index(drop=True).loc[:, list(CELL_COLUMNS)]
     new_pos = np.empty(len(perm), dtype=np.int64)
@@ -408,7 +454,7 @@ def _assemble(parts: list[tuple[pd.DataFrame, _Terms]], data: _Coded, order: lis
         C.TIMEPOINT: pd.Categorical.from_codes(terms[3], categories=pd.Index(data.tps, dtype=object)),
         "coef": terms[4],
     })
-    return CellSet(cells, frame)
+    return CellSet(cells, frame, terms[5])
 
 
 def _sort_order(cells: pd.DataFrame, order: list[str]) -> np.ndarray:

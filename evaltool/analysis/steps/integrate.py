@@ -32,7 +32,8 @@ def integration(run: Run) -> None:
         codings, answers, min_cell_size=k, codes=list(counts[C.CODE]), codebook=run.codebook)
     if matrix is None or rc is None or not primary:
         return
-    run.tables[N.JOINT_DISPLAY] = joint_display(matrix, rc, min_cell_size=k, scales=[s for s in primary if s in set(rc[C.SCALE])],
+    in_rc = set(pd.unique(rc[C.SCALE]))
+    run.tables[N.JOINT_DISPLAY] = joint_display(matrix, rc, min_cell_size=k, scales=[s for s in primary if s in in_rc],
                                                 confidence=run.options.confidence)
     red = redaction_options({"names": tuple(run.spec.analysis.redact_names),
                              "places": tuple(run.spec.analysis.redact_places)})
