@@ -19,6 +19,7 @@ from .. import columns as C
 from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
+from . import _prepared as P
 from . import _valence as V
 from . import _valence_jobs as VJ
 from ._question_rules import rule_questions
@@ -411,6 +412,7 @@ def coding_summary(
     *,
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
+    prepared: Any = None,
 ) -> pd.DataFrame:
     """Count answers that are empty, coded and left uncoded.
 
@@ -424,6 +426,9 @@ def coding_summary(
         Decides which answers are empty (``empty_answers``, ``min_letters``).
     text, id
         Columns holding the answer text and the answer id.
+    prepared
+        Internal: these ``codings`` joined to these ``answers`` once for several tables
+        (see :func:`evaltool.qual.code_frequencies`); the result is the same.
 
     Returns
     -------
@@ -439,8 +444,10 @@ def coding_summary(
     >>> coding_summary(s)[["n_answers", "n_empty", "n_coded", "n_uncoded"]].iloc[0].tolist()
     [3, 1, 1, 1]
     """
-    ids, texts = _answers(answers, text, id, "coding_summary")
     book = _book(codebook)
+    if prepared is not None and codings is not None and P.summarised(prepared, answers, codings, book, text, id):
+        return P.summary_frame(len(answers), prepared.empty(), prepared.rows, len(codings), SUMMARY_COLUMNS)
+    ids, texts = _answers(answers, text, id, "coding_summary")
     if codings is None:
         codings = code(answers, book, text=text, id=id)
     elif C.RESPONSE_ID not in codings.columns:
@@ -450,14 +457,8 @@ def coding_summary(
         )
     corpus_empty = E.empty_flags(texts, E.compile_codebook(book))
     coded_ids = set(codings[C.RESPONSE_ID].tolist())
-    coded = np.array([i in coded_ids for i in ids], dtype=bool) & ~corpus_empty
-    n = len(ids)
-    n_empty = int(corpus_empty.sum())
-    n_coded = int(coded.sum())
-    return pd.DataFrame([{
-        "n_answers": n, "n_empty": n_empty, "n_coded": n_coded,
-        "n_uncoded": n - n_empty - n_coded, "n_codings": int(len(codings)),
-    }], columns=list(SUMMARY_COLUMNS))
+    coded = np.array([i in coded_ids for i in ids], dtype=bool)
+    return P.summary_frame(len(ids), corpus_empty, np.flatnonzero(coded), len(codings), SUMMARY_COLUMNS)
 
 
 def empty_mask(
