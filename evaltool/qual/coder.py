@@ -196,12 +196,13 @@ def code(
     >>> code(asked)[["response_id", "code", "rule"]].values.tolist()
     [['a', 'coaching_call', 'question context'], ['b', 'delivery_format', 'length-pace-timing']]
     """
-    ids, texts = _answers(answers, text, id, "code")
-    questions = _questions(answers, question, "code")
-    coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(_book(codebook))
-    unique, inv = _unique(texts)
-    hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
+    with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
+        ids, texts = _answers(answers, text, id, "code")
+        questions = _questions(answers, question, "code")
+        coder = coder_name if coder_name is not None else DEFAULT_CODER
+        unique, inv = _unique(texts)
+        hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
     assert hits is not None
     return _codings(hits, unique, inv, ids, texts, questions, comp, coder)
 
@@ -394,13 +395,14 @@ def code_and_valence(
     >>> codings["code"].tolist(), valence["valence"].tolist()
     (['coaching_call'], ['positive', 'neutral'])
     """
-    ids, texts = _answers(answers, text, id, "code_and_valence")
-    questions = _questions(answers, question, "code_and_valence")
-    coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(_book(codebook))
-    unique, inv = _unique(texts)
-    pairs = VJ.distinct_pairs(len(unique), inv, questions)
-    hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
+    with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
+        ids, texts = _answers(answers, text, id, "code_and_valence")
+        questions = _questions(answers, question, "code_and_valence")
+        coder = coder_name if coder_name is not None else DEFAULT_CODER
+        unique, inv = _unique(texts)
+        pairs = VJ.distinct_pairs(len(unique), inv, questions)
+        hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
     assert hits is not None
     return _codings(hits, unique, inv, ids, texts, questions, comp, coder), _valence_frame(ids, judged, pairs)
 
