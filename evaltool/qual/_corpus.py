@@ -7,6 +7,7 @@ Clauses and negation are decided on sorted position arrays.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -255,12 +256,14 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
             starts = at[inside[np.searchsorted(corpus.starts, at, side="right") - 1]].tolist()
     # the Python pattern anchored at each start names the phrase (None: the two engines
     # disagree, which the tests rule out; trust Python)
-    found = [m for m in map(pattern.match, repeat(text, len(starts)), starts) if m is not None]
-    spans = [m.span() for m in found]
+    found = list(map(pattern.match, repeat(text, len(starts)), starts))
+    if None in found:
+        starts = [p for p, m in zip(starts, found, strict=True) if m is not None]
+        found = [m for m in found if m is not None]
     groups = [m.lastgroup or "" for m in found]
-    if spans:
-        arr = np.array(spans, dtype=np.int64)
-        s, e = arr[:, 0].copy(), arr[:, 1].copy()
+    if found:   # an anchored match starts where it was asked to: only its end is read
+        s = np.array(starts, dtype=np.int64)
+        e = np.fromiter(map(_END, found), dtype=np.int64, count=len(found))
         ans = np.searchsorted(corpus.starts, s, side="right") - 1
         ok = e <= corpus.starts[ans] + corpus.lengths[ans]
         s, e, groups = s[ok], e[ok], [g for g, k in zip(groups, ok.tolist(), strict=True) if k]
@@ -275,18 +278,31 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
     return s, e, groups
 
 
-def scan_where(corpus: Corpus, pattern: re.Pattern[str], where: np.ndarray, original: bool
-               ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def scan_where(corpus: Corpus, pattern: re.Pattern[str], where: np.ndarray, original: bool,
+               share: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """:func:`scan_subset` of the kept answers ``where`` (sorted), by RE2 over the whole
     corpus where it is installed and accepts the pattern (one linear pass in C++, the Python
     pattern run only at the matches in ``where``), else by the Python pattern on them. A
     pattern of the original text is case-insensitive (exclusion and context regexes)."""
-    from . import _engine as E
-
-    fast = E.re2_pattern(pattern.pattern, bool(pattern.flags & re.IGNORECASE)) if E.USE_RE2 and len(where) else None
+    fast = where_re2(corpus, pattern, where, share)
     if fast is None:
         return scan_subset(corpus, pattern, where, original=original)
     return scan_re2(corpus, pattern, fast, original, where=where)
+
+
+def where_re2(corpus: Corpus, pattern: re.Pattern[str], where: np.ndarray, share: float = 0.0) -> Any:
+    """The RE2 pattern :func:`scan_where` scans with (None: the Python pattern): RE2 when it
+    accepts the pattern and ``where`` holds at least ``share`` of the answers (a rule's
+    context, 0.25: below that, RE2's matches in the other answers cost more than Python's
+    scan of these; exclusions, 0: measured faster by RE2 at any share)."""
+    from . import _engine as E
+
+    if not E.USE_RE2 or len(where) == 0 or len(where) < share * len(corpus.low):
+        return None
+    return E.re2_pattern(pattern.pattern, bool(pattern.flags & re.IGNORECASE))
+
+
+_END = operator.methodcaller("end")
 
 
 def _re2_starts(fast: Any, view: bytes) -> list[int]:

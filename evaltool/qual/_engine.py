@@ -62,6 +62,7 @@ from ._corpus import (  # noqa: F401 - the engine's names, used as E.<name> acro
     scan_re2,
     scan_subset,
     scan_where,
+    where_re2,
 )
 
 USE_RE2 = _C._re2 is not None
@@ -218,19 +219,13 @@ def _judge(corpus: Corpus, comp: Compiled, cm: CodeMatcher, gs: np.ndarray, ge: 
     return neg, keep
 
 
-def _by_re2(pattern: re.Pattern[str]) -> bool:
-    """Whether :func:`scan_where` scans ``pattern`` with RE2 (over the whole corpus: a
-    prefilter of the answers would cost more than it saves)."""
-    return USE_RE2 and re2_pattern(pattern.pattern, bool(pattern.flags & re.IGNORECASE)) is not None
-
-
 def _exclude(corpus: Corpus, cm: CodeMatcher, gs: np.ndarray, ge: np.ndarray, keep: np.ndarray) -> None:
     """Veto (in ``keep``) the matches an exclusion pattern overlaps, shares a clause or an answer with."""
     ans, _ = locate(corpus, gs)
     hit_answers = np.unique(ans[keep])
     for ex_pat, original, scope, ex_filter in cm.excludes:
         where = hit_answers
-        if ex_filter is not None and not _by_re2(ex_pat):
+        if ex_filter is not None and where_re2(corpus, ex_pat, where) is None:
             where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
         xs, xe, _ = scan_where(corpus, ex_pat, where, original=original)
         if len(xs) == 0:
@@ -308,18 +303,23 @@ def free_cues(corpus: Corpus, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------
 # rule context (requires) and position
 # ------------------------------------------------------------------------------------------
+CONTEXT_SHARE = 0.25
+"""A rule's context is scanned by RE2 over the whole corpus when the answers to check hold
+at least this share of them (:func:`evaltool.qual._corpus.where_re2`)."""
+
+
 def _context_hits(corpus: Corpus, ctx: ContextMatcher, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Global (start, end) of the context's matches in the given kept answers."""
     starts, ends = [], []
     if ctx.phrases is not None:
         where = answers
-        if ctx.prefilter is not None and not _by_re2(ctx.phrases):
+        if ctx.prefilter is not None and where_re2(corpus, ctx.phrases, where, CONTEXT_SHARE) is None:
             where = np.intersect1d(where, candidates(corpus, ctx.prefilter), assume_unique=True)
-        s, e, _ = scan_where(corpus, ctx.phrases, where, original=False)
+        s, e, _ = scan_where(corpus, ctx.phrases, where, original=False, share=CONTEXT_SHARE)
         starts.append(s)
         ends.append(e)
     if ctx.regex is not None:
-        s, e, _ = scan_where(corpus, ctx.regex, answers, original=True)
+        s, e, _ = scan_where(corpus, ctx.regex, answers, original=True, share=CONTEXT_SHARE)
         starts.append(s)
         ends.append(e)
     if not starts:
