@@ -30,6 +30,7 @@ blanked out of the RE2 scan and scanned by the Python pattern (same results eith
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 
@@ -146,6 +147,7 @@ def _re2_sources(comp: Compiled) -> list[tuple[str, bool]]:
 
 
 _WARM = threading.Lock()
+_WARMING: list[threading.Thread] = []   # the background warm-up started, if any
 
 
 def warm_re2(comp: Compiled) -> None:
@@ -153,9 +155,11 @@ def warm_re2(comp: Compiled) -> None:
     programs, e.g. before forking workers, which then inherit them instead of each compiling
     them again (~0.5 s forward; the reverse program, which RE2 builds on a pattern's first
     match to find where it starts, ~0.3 s more per worker). Safe to call from several
-    threads (:func:`warm_re2_soon`); done once per ``comp``."""
+    threads (:func:`warm_re2_soon`); done once per ``comp``. Called from another thread, it
+    also waits for the background thread to end (no thread is left running at a fork)."""
     if not USE_RE2:
         return
+    wait_warm()
     with _WARM:
         if getattr(comp, "_re2_warm", False):
             return
@@ -167,6 +171,15 @@ def warm_re2(comp: Compiled) -> None:
         comp._re2_warm = True  # type: ignore[attr-defined]
 
 
+def wait_warm() -> None:
+    """Wait for the background warm-up (:func:`warm_re2_soon`) to end, if one runs and this
+    is not it."""
+    for thread in [t for t in _WARMING if t is not threading.current_thread()]:
+        thread.join()
+        with contextlib.suppress(ValueError):
+            _WARMING.remove(thread)
+
+
 def warm_re2_soon(comp: Compiled) -> threading.Thread | None:
     """:func:`warm_re2` in a background thread (RE2 compiles without the GIL, so it runs
     beside the caller's work): join it, or call :func:`warm_re2` (which waits for it),
@@ -174,6 +187,7 @@ def warm_re2_soon(comp: Compiled) -> threading.Thread | None:
     if not USE_RE2 or getattr(comp, "_re2_warm", False):
         return None
     thread = threading.Thread(target=warm_re2, args=(comp,), name="evaltool-re2-warm", daemon=True)
+    _WARMING.append(thread)
     thread.start()
     return thread
 

@@ -127,7 +127,7 @@ def warming(comp: E.Compiled, n_jobs: int, n: int) -> Iterator[None]:
         yield
     finally:
         if thread is not None:
-            thread.join()
+            E.wait_warm()
 
 
 def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_jobs: int, *,

@@ -160,8 +160,9 @@ def code(
     n_jobs
         Processes for large inputs (at least 10,000 distinct answers): ``None`` or 1 for one,
         ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number.
-        The distinct answers are coded in chunks of 5,000 by forked
-        workers and put back in input order, so the result does not depend on it; Ctrl-C
+        The distinct answers are coded in chunks of at most 5,000 (of equal sizes, a
+        multiple of the workers) by forked workers, which inherit the compiled RE2 programs,
+        and put back in input order, so the result does not depend on it; Ctrl-C
         stops the workers at once. Needs ``fork`` (Linux); elsewhere one process codes.
 
     Returns
