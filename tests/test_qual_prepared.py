@@ -143,3 +143,18 @@ def test_study_quotes_from_the_shared_source_are_pick_quotes(data, book):
     rows = pick_quotes(codings, answers, codes, codebook=book, redact=redact, per_code=2)
     assert shared["quote"].tolist() == [r["quote"] for r in rows] and len(rows) > 0
     assert not np.any(shared["quote"].str.contains("Patel"))
+
+
+def test_the_answers_part_read_beforehand_gives_the_same_tables(data, book):
+    from evaltool.qual._prepared import prepare_answers
+
+    answers, codings = data
+    part = prepare_answers(answers, book)
+    early = prepare(codings, answers, book, answers_part=part)
+    assert early._cache["empty"] is part["cache"]["empty"]
+    _same(code_frequencies(codings, answers, codebook=book, prepared=early),
+          code_frequencies(codings, answers, codebook=book))
+    _same(S.code_counts(codings, answers, book, 3, prepared=early), S.code_counts(codings, answers, book, 3))
+    _same(exemplar_quotes(codings, answers, codebook=book, prepared=early), exemplar_quotes(codings, answers, codebook=book))
+    other = prepare(codings, answers, book, answers_part=prepare_answers(answers.copy(), book))
+    assert "empty" not in other._cache   # a part read from other answers is not used

@@ -73,3 +73,22 @@ def test_re2_programs_are_built_before_the_fork_and_no_thread_is_left(comp):
     assert getattr(E.compile_codebook(book), "_re2_warm", False)
     assert not [t for t in threading.enumerate() if t.name == "evaltool-re2-warm"]
     pd.testing.assert_frame_equal(parallel, code(df, book))
+
+
+@pytest.mark.parametrize("n_jobs", [None, 2])
+def test_work_beside_the_coding_runs_once(n_jobs):
+    from bench.bench_qual import make_answers
+    from evaltool._parallel import fork_map
+    from evaltool.qual import code_and_valence
+
+    book = load_codebook("resilience_training")
+    texts = [f"{t} {i}" for i, t in enumerate(make_answers(VJ.MIN_PARALLEL + 500, seed=31))]
+    df = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
+    calls = []
+    with VJ.meanwhile(lambda: calls.append(len(threading.enumerate()))):
+        both = code_and_valence(df, book, n_jobs=n_jobs)
+    assert len(calls) == 1
+    assert VJ._MEANWHILE.get() is None
+    pd.testing.assert_frame_equal(both[0], code(df, book))
+    assert fork_map(lambda xs: [x + 1 for x in xs], list(range(50)), n_jobs=2, meanwhile=lambda: calls.append(0)) == \
+        list(range(1, 51)) and len(calls) == 2

@@ -177,16 +177,40 @@ def _need(frame: pd.DataFrame, cols: list[str], param: str, caller: str) -> None
         )
 
 
+def prepare_answers(answers: pd.DataFrame, book: Codebook, *, text: str = C.TEXT, id: str = C.RESPONSE_ID,
+                    participant: str = C.PARTICIPANT_ID) -> dict[str, Any]:
+    """What :func:`prepare` reads of the answers alone (their index, text, empty ones,
+    participants) and the redaction word lists the quotes need: work that does not need the
+    codings, e.g. done while they are being made (:func:`evaltool.qual._valence_jobs.meanwhile`).
+    Pass it to :func:`prepare` as ``answers_part``."""
+    from ._redact_patterns import _lists
+
+    none = np.zeros(0, dtype=np.int64)
+    part = Prepared(answers.iloc[:0], answers, book, text, id, pos=none, rows=none, unique_ids=False)
+    part.empty()
+    part.values()
+    part.people(participant)
+    index = pd.Index(answers[id])
+    _ = index.is_unique   # computed once and kept by the index
+    _lists()
+    return {"answers": answers, "book": book, "text": text, "id": id, "index": index,
+            "cache": {k: v for k, v in part._cache.items() if k != "index"}}
+
+
 def prepare(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook | None, *, text: str = C.TEXT,
-            id: str = C.RESPONSE_ID, caller: str = "prepare") -> Prepared:
+            id: str = C.RESPONSE_ID, caller: str = "prepare", answers_part: dict[str, Any] | None = None) -> Prepared:
     """Check that every coding refers to an answer and join them (see :class:`Prepared`).
 
     Raises the ``ParameterError`` the table functions have always raised for missing columns
     or codings of unknown answers. ``book`` (needed for the empty answers and the code order)
-    may be None for a caller that needs neither."""
+    may be None for a caller that needs neither. ``answers_part``: :func:`prepare_answers`
+    of these answers (with this codebook and these columns; else it is not used)."""
     _need(codings, [C.RESPONSE_ID, C.CODE], "codings", caller)
     _need(answers, [id], "answers", caller)
-    index = pd.Index(answers[id])
+    part = answers_part if answers_part is not None and (
+        answers_part["answers"] is answers and answers_part["book"] is book and answers_part["text"] == text
+        and answers_part["id"] == id) else None
+    index = pd.Index(answers[id]) if part is None else part["index"]
     unique = bool(index.is_unique)
     if unique:
         rows = index.get_indexer(codings[C.RESPONSE_ID])
@@ -205,6 +229,8 @@ def prepare(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook | None,
         )
     out = Prepared(codings, answers, book, text, id, pos=np.asarray(pos, dtype=np.int64),
                    rows=np.asarray(rows, dtype=np.int64), unique_ids=unique)
+    if part is not None:
+        out._cache.update(part["cache"])
     out._cache["index"] = index
     return out
 

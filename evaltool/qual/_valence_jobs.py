@@ -5,8 +5,9 @@ distinct (text, question) pair judged once, chunk by chunk, in forked workers (p
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,21 @@ def _bounds(n: int, n_jobs: int) -> list[int]:
     return [round(i * n / k) for i in range(k + 1)]
 
 
+_MEANWHILE: ContextVar[Callable[[], Any] | None] = ContextVar("evaltool_qual_meanwhile", default=None)
+
+
+@contextmanager
+def meanwhile(work: Callable[[], Any]) -> Iterator[None]:
+    """Within the block, the coders run ``work`` in this process while their workers code
+    (:func:`evaltool._parallel.fork_map`'s ``meanwhile``; before coding when one process
+    codes): the caller's work that does not need the codings."""
+    token = _MEANWHILE.set(work)
+    try:
+        yield
+    finally:
+        _MEANWHILE.reset(token)
+
+
 @contextmanager
 def warming(comp: E.Compiled, n_jobs: int, n: int) -> Iterator[None]:
     """Build the RE2 programs the workers will inherit (:func:`evaltool.qual._engine.warm_re2`)
@@ -163,7 +179,8 @@ def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_j
 
     if parallel:
         E.warm_re2(comp)   # compiled once here, inherited by the workers
-    parts = fork_map(job, range(len(bounds) - 1), n_jobs=n_jobs if parallel else 1, chunk_size=1, min_items=1)
+    parts = fork_map(job, range(len(bounds) - 1), n_jobs=n_jobs if parallel else 1, chunk_size=1, min_items=1,
+                     meanwhile=_MEANWHILE.get())
     hits = _merge([h for h, _ in parts], np.diff(bounds).tolist()) if codes else None
     if pairs is None:
         return hits, None

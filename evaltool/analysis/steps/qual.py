@@ -45,7 +45,8 @@ def coding(run: Run) -> None:
         coding_summary,
         exemplar_quotes,
     )
-    from ...qual._prepared import prepare
+    from ...qual._prepared import prepare, prepare_answers
+    from ...qual._valence_jobs import meanwhile
 
     linked = run.linked
     assert linked is not None
@@ -56,12 +57,15 @@ def coding(run: Run) -> None:
     if book is None or ft.empty:
         run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
         return
-    # forked workers at scale (one pool codes and judges each chunk); the same tables as one process
-    codings, valence = code_and_valence(ft, book, n_jobs=-1)
+    # forked workers at scale (one pool codes and judges each chunk); the same tables as one
+    # process. Meanwhile this process reads what the tables below need of the answers alone.
+    early: dict[str, Any] = {}
+    with meanwhile(lambda: early.update(part=prepare_answers(ft, book))):
+        codings, valence = code_and_valence(ft, book, n_jobs=-1)
     redact = redaction_options(_redaction(run))
     # the codings joined to the answers (ids checked, text read, empty answers found) once
     # for every table below; each gives what it gives on its own
-    prep = prepare(codings, ft, book, caller="coding")
+    prep = prepare(codings, ft, book, caller="coding", answers_part=early.get("part"))
     run.tables.update({
         N.CODINGS: codings,
         N.VALENCE: valence,
