@@ -256,10 +256,10 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
             starts = at[inside[np.searchsorted(corpus.starts, at, side="right") - 1]].tolist()
     # the Python pattern anchored at each start names the phrase (None: the two engines
     # disagree, which the tests rule out; trust Python)
-    found = list(map(pattern.match, repeat(text, len(starts)), starts))
-    if None in found:
-        starts = [p for p, m in zip(starts, found, strict=True) if m is not None]
-        found = [m for m in found if m is not None]
+    matched = list(map(pattern.match, repeat(text, len(starts)), starts))
+    found = [m for m in matched if m is not None]
+    if len(found) < len(matched):
+        starts = [p for p, m in zip(starts, matched, strict=True) if m is not None]
     groups = [m.lastgroup or "" for m in found]
     if found:   # an anchored match starts where it was asked to: only its end is read
         s = np.array(starts, dtype=np.int64)
