@@ -68,7 +68,7 @@ def _run_chunk(items: Sequence[Any]) -> list[Any]:
 
 def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *, n_jobs: int | None = None,
              chunks_per_worker: int = 4, chunk_size: int | None = None,
-             min_items: int = MIN_PARALLEL) -> list[Any]:
+             min_items: int = MIN_PARALLEL, meanwhile: Callable[[], Any] | None = None) -> list[Any]:
     """``job(items)`` computed chunk by chunk, in forked workers when worthwhile.
 
     Parameters
@@ -86,6 +86,10 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
         Items per chunk instead (overrides ``chunks_per_worker``).
     min_items
         Fewer items than this run serially, as one call of ``job``.
+    meanwhile
+        Called once in this process while the workers work (once they have all started, so
+        that nothing it does is copied into them), or before ``job`` when it runs serially:
+        work of the caller's that does not need the result, done beside it.
 
     Returns
     -------
@@ -103,6 +107,8 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
     items = list(items)
     jobs = n_workers() if n_jobs is None else n_jobs
     if jobs <= 1 or len(items) < min_items or "fork" not in mp.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         return job(items)
     from concurrent.futures import ProcessPoolExecutor
 
@@ -113,7 +119,10 @@ def fork_map(job: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any], *,
     pool = ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=mp.get_context("fork"),
                                initializer=_ignore_sigint)
     try:
-        parts = list(pool.map(_run_chunk, chunks))
+        running = pool.map(_run_chunk, chunks)  # every chunk submitted: the workers are forked
+        if meanwhile is not None:
+            meanwhile()
+        parts = list(running)
     except BaseException:
         _stop(pool)
         raise

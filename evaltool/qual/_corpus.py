@@ -7,6 +7,7 @@ Clauses and negation are decided on sorted position arrays.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -234,24 +235,35 @@ def scan_subset(
     return (s + shift)[ok], (e + shift)[ok], [m for m, keep in zip(g, ok.tolist(), strict=True) if keep]
 
 
-def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
-             ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool,
+             where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Matches of ``pattern`` in every kept answer: RE2 (``fast``) finds the spans in the
     answers it may scan, ``pattern`` anchored at each start names the phrase; the other
     answers are scanned by ``pattern`` alone. Same result as :func:`scan_subset` on all
-    answers."""
+    answers. ``where`` (sorted indices of kept answers): only the matches in those answers,
+    as :func:`scan_subset` on them gives (a match never crosses the separator of two
+    answers, so an answer's matches do not depend on its neighbours)."""
     low_view, orig_view, rest = corpus.re2_view()  # ASCII bytes: byte offsets = str offsets
     text = corpus.big_orig if original else corpus.big
     view = orig_view if original else low_view
     starts = _re2_starts(fast, view)
+    if where is not None:
+        rest = np.intersect1d(rest, where, assume_unique=True)
+        if len(starts):
+            at = np.asarray(starts, dtype=np.int64)
+            inside = np.zeros(len(corpus.low), dtype=bool)
+            inside[where] = True
+            starts = at[inside[np.searchsorted(corpus.starts, at, side="right") - 1]].tolist()
     # the Python pattern anchored at each start names the phrase (None: the two engines
     # disagree, which the tests rule out; trust Python)
-    found = [m for m in map(pattern.match, repeat(text, len(starts)), starts) if m is not None]
-    spans = [m.span() for m in found]
+    matched = list(map(pattern.match, repeat(text, len(starts)), starts))
+    found = [m for m in matched if m is not None]
+    if len(found) < len(matched):
+        starts = [p for p, m in zip(starts, matched, strict=True) if m is not None]
     groups = [m.lastgroup or "" for m in found]
-    if spans:
-        arr = np.array(spans, dtype=np.int64)
-        s, e = arr[:, 0].copy(), arr[:, 1].copy()
+    if found:   # an anchored match starts where it was asked to: only its end is read
+        s = np.array(starts, dtype=np.int64)
+        e = np.fromiter(map(_END, found), dtype=np.int64, count=len(found))
         ans = np.searchsorted(corpus.starts, s, side="right") - 1
         ok = e <= corpus.starts[ans] + corpus.lengths[ans]
         s, e, groups = s[ok], e[ok], [g for g, k in zip(groups, ok.tolist(), strict=True) if k]
@@ -264,6 +276,33 @@ def scan_re2(corpus: Corpus, pattern: re.Pattern[str], fast: Any, original: bool
             o = np.argsort(s, kind="stable")
             s, e, groups = s[o], e[o], [groups[i] for i in o.tolist()]
     return s, e, groups
+
+
+def scan_where(corpus: Corpus, pattern: re.Pattern[str], where: np.ndarray, original: bool,
+               share: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`scan_subset` of the kept answers ``where`` (sorted), by RE2 over the whole
+    corpus where it is installed and accepts the pattern (one linear pass in C++, the Python
+    pattern run only at the matches in ``where``), else by the Python pattern on them. A
+    pattern of the original text is case-insensitive (exclusion and context regexes)."""
+    fast = where_re2(corpus, pattern, where, share)
+    if fast is None:
+        return scan_subset(corpus, pattern, where, original=original)
+    return scan_re2(corpus, pattern, fast, original, where=where)
+
+
+def where_re2(corpus: Corpus, pattern: re.Pattern[str], where: np.ndarray, share: float = 0.0) -> Any:
+    """The RE2 pattern :func:`scan_where` scans with (None: the Python pattern): RE2 when it
+    accepts the pattern and ``where`` holds at least ``share`` of the answers (a rule's
+    context, 0.25: below that, RE2's matches in the other answers cost more than Python's
+    scan of these; exclusions, 0: measured faster by RE2 at any share)."""
+    from . import _engine as E
+
+    if not E.USE_RE2 or len(where) == 0 or len(where) < share * len(corpus.low):
+        return None
+    return E.re2_pattern(pattern.pattern, bool(pattern.flags & re.IGNORECASE))
+
+
+_END = operator.methodcaller("end")
 
 
 def _re2_starts(fast: Any, view: bytes) -> list[int]:

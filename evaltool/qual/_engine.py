@@ -30,7 +30,9 @@ blanked out of the RE2 scan and scanned by the Python pattern (same results eith
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 
 import numpy as np
 
@@ -60,6 +62,8 @@ from ._corpus import (  # noqa: F401 - the engine's names, used as E.<name> acro
     scan_all,
     scan_re2,
     scan_subset,
+    scan_where,
+    where_re2,
 )
 
 USE_RE2 = _C._re2 is not None
@@ -128,19 +132,64 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
     return out
 
 
-def warm_re2(comp: Compiled) -> None:
-    """Compile every RE2 pattern the scans of ``comp`` will use (cached), e.g. before forking
-    workers, which then inherit them instead of each compiling them again (~0.4 s)."""
+def _re2_sources(comp: Compiled) -> list[tuple[str, bool]]:
+    """(source, ignore case) of every pattern the scans of ``comp`` run with RE2."""
+    out = [(pattern.pattern, False) for cm in comp.codes for pattern, _ in cm.units if _prefer_re2(pattern.pattern)]
     for cm in comp.codes:
-        for pattern, _ in cm.units:
-            if _prefer_re2(pattern.pattern):
-                re2_pattern(pattern.pattern)
-        if cm.regex is not None and USE_RE2:
-            re2_pattern(cm.regex.pattern, True)
-    if USE_RE2:  # the corpus-wide scans (negation cues; the valence mask)
-        for scan in (comp.negation, comp.valence_mask):
-            if scan is not None:
-                re2_pattern(scan.pattern)
+        if cm.regex is not None:
+            out.append((cm.regex.pattern, True))
+        out += [(ex.pattern, bool(ex.flags & re.IGNORECASE)) for ex, *_ in cm.excludes]
+        for ctx in cm.contexts:
+            out += [(p.pattern, bool(p.flags & re.IGNORECASE)) for p in (ctx.phrases, ctx.regex) if p is not None]
+    # the corpus-wide scans (negation cues; the valence mask)
+    out += [(scan.pattern, False) for scan in (comp.negation, comp.valence_mask) if scan is not None]
+    return out
+
+
+_WARM = threading.Lock()
+_WARMING: list[threading.Thread] = []   # the background warm-up started, if any
+
+
+def warm_re2(comp: Compiled) -> None:
+    """Compile every RE2 pattern the scans of ``comp`` will use (cached), forward and reverse
+    programs, e.g. before forking workers, which then inherit them instead of each compiling
+    them again (~0.5 s forward; the reverse program, which RE2 builds on a pattern's first
+    match to find where it starts, ~0.3 s more per worker). Safe to call from several
+    threads (:func:`warm_re2_soon`); done once per ``comp``. Called from another thread, it
+    also waits for the background thread to end (no thread is left running at a fork)."""
+    if not USE_RE2:
+        return
+    wait_warm()
+    with _WARM:
+        if getattr(comp, "_re2_warm", False):
+            return
+        for src, ignorecase in _re2_sources(comp):
+            fast = re2_pattern(src, ignorecase)
+            size = getattr(getattr(fast, "_regexp", None), "ReverseProgramSize", None)
+            if size is not None:
+                size()
+        comp._re2_warm = True  # type: ignore[attr-defined]
+
+
+def wait_warm() -> None:
+    """Wait for the background warm-up (:func:`warm_re2_soon`) to end, if one runs and this
+    is not it."""
+    for thread in [t for t in _WARMING if t is not threading.current_thread()]:
+        thread.join()
+        with contextlib.suppress(ValueError):
+            _WARMING.remove(thread)
+
+
+def warm_re2_soon(comp: Compiled) -> threading.Thread | None:
+    """:func:`warm_re2` in a background thread (RE2 compiles without the GIL, so it runs
+    beside the caller's work): join it, or call :func:`warm_re2` (which waits for it),
+    before forking."""
+    if not USE_RE2 or getattr(comp, "_re2_warm", False):
+        return None
+    thread = threading.Thread(target=warm_re2, args=(comp,), name="evaltool-re2-warm", daemon=True)
+    _WARMING.append(thread)
+    thread.start()
+    return thread
 
 
 def _scan_code(corpus: Corpus, cm: CodeMatcher) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
@@ -190,9 +239,9 @@ def _exclude(corpus: Corpus, cm: CodeMatcher, gs: np.ndarray, ge: np.ndarray, ke
     hit_answers = np.unique(ans[keep])
     for ex_pat, original, scope, ex_filter in cm.excludes:
         where = hit_answers
-        if ex_filter is not None:
+        if ex_filter is not None and where_re2(corpus, ex_pat, where) is None:
             where = np.intersect1d(where, candidates(corpus, ex_filter), assume_unique=True)
-        xs, xe, _ = scan_subset(corpus, ex_pat, where, original=original)
+        xs, xe, _ = scan_where(corpus, ex_pat, where, original=original)
         if len(xs) == 0:
             continue
         if scope == "overlap":
@@ -268,18 +317,23 @@ def free_cues(corpus: Corpus, gs: np.ndarray, ge: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------
 # rule context (requires) and position
 # ------------------------------------------------------------------------------------------
+CONTEXT_SHARE = 0.25
+"""A rule's context is scanned by RE2 over the whole corpus when the answers to check hold
+at least this share of them (:func:`evaltool.qual._corpus.where_re2`)."""
+
+
 def _context_hits(corpus: Corpus, ctx: ContextMatcher, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Global (start, end) of the context's matches in the given kept answers."""
     starts, ends = [], []
     if ctx.phrases is not None:
         where = answers
-        if ctx.prefilter is not None:
+        if ctx.prefilter is not None and where_re2(corpus, ctx.phrases, where, CONTEXT_SHARE) is None:
             where = np.intersect1d(where, candidates(corpus, ctx.prefilter), assume_unique=True)
-        s, e, _ = scan_subset(corpus, ctx.phrases, where, original=False)
+        s, e, _ = scan_where(corpus, ctx.phrases, where, original=False, share=CONTEXT_SHARE)
         starts.append(s)
         ends.append(e)
     if ctx.regex is not None:
-        s, e, _ = scan_subset(corpus, ctx.regex, answers, original=True)
+        s, e, _ = scan_where(corpus, ctx.regex, answers, original=True, share=CONTEXT_SHARE)
         starts.append(s)
         ends.append(e)
     if not starts:

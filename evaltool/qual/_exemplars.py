@@ -40,10 +40,11 @@ class QuoteSource:
 
     def __init__(self, codings: pd.DataFrame, answers: pd.DataFrame, redaction: tuple[Any, Any, Any, bool], *,
                  max_chars: int, text: str, id: str, participant: str, by: Sequence[Any] | str | None = None,
-                 rows: np.ndarray | None = None) -> None:
-        self.texts = answers[text].tolist()
-        self.people = (answers[participant].tolist() if participant in answers.columns
-                       else list(range(len(answers))))
+                 rows: np.ndarray | None = None, texts: list[Any] | None = None,
+                 people: list[Any] | None = None) -> None:
+        self.texts = answers[text].tolist() if texts is None else texts
+        self.people = (people if people is not None else answers[participant].tolist()
+                       if participant in answers.columns else list(range(len(answers))))
         self.max_chars = max_chars
         self.redaction = redaction
         self._spans: dict[int, list[Span]] = {}

@@ -5,7 +5,9 @@ distinct (text, question) pair judged once, chunk by chunk, in forked workers (p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +110,42 @@ def _merge(parts: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
     return out
 
 
+def _bounds(n: int, n_jobs: int) -> list[int]:
+    """Chunk bounds: at most :data:`CHUNK` texts each, as many chunks as a multiple of the
+    workers and of equal sizes, so that no worker is left with a chunk more than another
+    (27,000 texts on 2 workers: 6 chunks of 4,500, not 5 of 5,000 and one of 2,000)."""
+    k = n_jobs * -(-n // (CHUNK * n_jobs))
+    return [round(i * n / k) for i in range(k + 1)]
+
+
+_MEANWHILE: ContextVar[Callable[[], Any] | None] = ContextVar("evaltool_qual_meanwhile", default=None)
+
+
+@contextmanager
+def meanwhile(work: Callable[[], Any]) -> Iterator[None]:
+    """Within the block, the coders run ``work`` in this process while their workers code
+    (:func:`evaltool._parallel.fork_map`'s ``meanwhile``; before coding when one process
+    codes): the caller's work that does not need the codings."""
+    token = _MEANWHILE.set(work)
+    try:
+        yield
+    finally:
+        _MEANWHILE.reset(token)
+
+
+@contextmanager
+def warming(comp: E.Compiled, n_jobs: int, n: int) -> Iterator[None]:
+    """Build the RE2 programs the workers will inherit (:func:`evaltool.qual._engine.warm_re2`)
+    in a background thread while the block reads the answers, when ``n`` answers may be coded
+    by ``n_jobs`` > 1 workers; waits for it at the end."""
+    thread = E.warm_re2_soon(comp) if n_jobs > 1 and n >= MIN_PARALLEL else None
+    try:
+        yield
+    finally:
+        if thread is not None:
+            E.wait_warm()
+
+
 def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_jobs: int, *,
                    codes: bool = True) -> tuple[dict[str, Any] | None, list[tuple[str, str]] | None]:
     """(hits of the distinct texts ``unique``, ``u`` = index into ``unique``; (label, evidence)
@@ -124,7 +162,7 @@ def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_j
 
     n = len(unique)
     parallel = n_jobs > 1 and n >= MIN_PARALLEL
-    bounds = list(range(0, n, CHUNK)) + [n] if parallel else [0, n]
+    bounds = _bounds(n, n_jobs) if parallel else [0, n]
     if pairs is not None and parallel:
         order = np.argsort(pairs.text, kind="stable")
         cuts = np.searchsorted(pairs.text[order], bounds).tolist()
@@ -141,7 +179,8 @@ def code_and_judge(unique: list[str], pairs: Pairs | None, comp: E.Compiled, n_j
 
     if parallel:
         E.warm_re2(comp)   # compiled once here, inherited by the workers
-    parts = fork_map(job, range(len(bounds) - 1), n_jobs=n_jobs if parallel else 1, chunk_size=1, min_items=1)
+    parts = fork_map(job, range(len(bounds) - 1), n_jobs=n_jobs if parallel else 1, chunk_size=1, min_items=1,
+                     meanwhile=_MEANWHILE.get())
     hits = _merge([h for h, _ in parts], np.diff(bounds).tolist()) if codes else None
     if pairs is None:
         return hits, None

@@ -19,6 +19,7 @@ from .. import columns as C
 from .._version import __version__
 from ..errors import ParameterError
 from . import _engine as E
+from . import _prepared as P
 from . import _valence as V
 from . import _valence_jobs as VJ
 from ._question_rules import rule_questions
@@ -159,8 +160,9 @@ def code(
     n_jobs
         Processes for large inputs (at least 10,000 distinct answers): ``None`` or 1 for one,
         ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number.
-        The distinct answers are coded in chunks of 5,000 by forked
-        workers and put back in input order, so the result does not depend on it; Ctrl-C
+        The distinct answers are coded in chunks of at most 5,000 (of equal sizes, a
+        multiple of the workers) by forked workers, which inherit the compiled RE2 programs,
+        and put back in input order, so the result does not depend on it; Ctrl-C
         stops the workers at once. Needs ``fork`` (Linux); elsewhere one process codes.
 
     Returns
@@ -195,12 +197,13 @@ def code(
     >>> code(asked)[["response_id", "code", "rule"]].values.tolist()
     [['a', 'coaching_call', 'question context'], ['b', 'delivery_format', 'length-pace-timing']]
     """
-    ids, texts = _answers(answers, text, id, "code")
-    questions = _questions(answers, question, "code")
-    coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(_book(codebook))
-    unique, inv = _unique(texts)
-    hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
+    with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
+        ids, texts = _answers(answers, text, id, "code")
+        questions = _questions(answers, question, "code")
+        coder = coder_name if coder_name is not None else DEFAULT_CODER
+        unique, inv = _unique(texts)
+        hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
     assert hits is not None
     return _codings(hits, unique, inv, ids, texts, questions, comp, coder)
 
@@ -393,13 +396,14 @@ def code_and_valence(
     >>> codings["code"].tolist(), valence["valence"].tolist()
     (['coaching_call'], ['positive', 'neutral'])
     """
-    ids, texts = _answers(answers, text, id, "code_and_valence")
-    questions = _questions(answers, question, "code_and_valence")
-    coder = coder_name if coder_name is not None else DEFAULT_CODER
     comp = E.compile_codebook(_book(codebook))
-    unique, inv = _unique(texts)
-    pairs = VJ.distinct_pairs(len(unique), inv, questions)
-    hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
+    with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
+        ids, texts = _answers(answers, text, id, "code_and_valence")
+        questions = _questions(answers, question, "code_and_valence")
+        coder = coder_name if coder_name is not None else DEFAULT_CODER
+        unique, inv = _unique(texts)
+        pairs = VJ.distinct_pairs(len(unique), inv, questions)
+        hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
     assert hits is not None
     return _codings(hits, unique, inv, ids, texts, questions, comp, coder), _valence_frame(ids, judged, pairs)
 
@@ -411,6 +415,7 @@ def coding_summary(
     *,
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
+    prepared: Any = None,
 ) -> pd.DataFrame:
     """Count answers that are empty, coded and left uncoded.
 
@@ -424,6 +429,9 @@ def coding_summary(
         Decides which answers are empty (``empty_answers``, ``min_letters``).
     text, id
         Columns holding the answer text and the answer id.
+    prepared
+        Internal: these ``codings`` joined to these ``answers`` once for several tables
+        (see :func:`evaltool.qual.code_frequencies`); the result is the same.
 
     Returns
     -------
@@ -439,8 +447,10 @@ def coding_summary(
     >>> coding_summary(s)[["n_answers", "n_empty", "n_coded", "n_uncoded"]].iloc[0].tolist()
     [3, 1, 1, 1]
     """
-    ids, texts = _answers(answers, text, id, "coding_summary")
     book = _book(codebook)
+    if prepared is not None and codings is not None and P.summarised(prepared, answers, codings, book, text, id):
+        return P.summary_frame(len(answers), prepared.empty(), prepared.rows, len(codings), SUMMARY_COLUMNS)
+    ids, texts = _answers(answers, text, id, "coding_summary")
     if codings is None:
         codings = code(answers, book, text=text, id=id)
     elif C.RESPONSE_ID not in codings.columns:
@@ -450,14 +460,8 @@ def coding_summary(
         )
     corpus_empty = E.empty_flags(texts, E.compile_codebook(book))
     coded_ids = set(codings[C.RESPONSE_ID].tolist())
-    coded = np.array([i in coded_ids for i in ids], dtype=bool) & ~corpus_empty
-    n = len(ids)
-    n_empty = int(corpus_empty.sum())
-    n_coded = int(coded.sum())
-    return pd.DataFrame([{
-        "n_answers": n, "n_empty": n_empty, "n_coded": n_coded,
-        "n_uncoded": n - n_empty - n_coded, "n_codings": int(len(codings)),
-    }], columns=list(SUMMARY_COLUMNS))
+    coded = np.array([i in coded_ids for i in ids], dtype=bool)
+    return P.summary_frame(len(ids), corpus_empty, np.flatnonzero(coded), len(codings), SUMMARY_COLUMNS)
 
 
 def empty_mask(

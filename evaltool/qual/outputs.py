@@ -14,8 +14,8 @@ import pandas as pd
 
 from .. import columns as C
 from ..errors import ParameterError
-from . import _engine as E
 from ._exemplars import QuoteSource
+from ._prepared import Prepared, check_prepared, prepare
 from .codebook import Codebook, load_codebook
 from .redact import _options
 
@@ -43,26 +43,16 @@ def _need(frame: pd.DataFrame, cols: Sequence[str], param: str, caller: str) -> 
         )
 
 
-def _code_order(book: Codebook, codings: pd.DataFrame) -> list[str]:
-    known = [c.id for c in book.flat_codes() if c.codable]
-    extra = [c for c in pd.unique(codings[C.CODE]) if c not in known] if len(codings) else []
-    return known + sorted(map(str, extra))
-
-
-def _check_codings(codings: pd.DataFrame, answers: pd.DataFrame, id: str, caller: str) -> None:
-    _need(codings, [C.RESPONSE_ID, C.CODE], "codings", caller)
-    _need(answers, [id], "answers", caller)
-    unknown = ~codings[C.RESPONSE_ID].isin(answers[id])
-    if unknown.any():
-        raise ParameterError(
-            f"{int(unknown.sum())} coding(s) refer to answers that are not in 'answers'.",
-            fix="pass the same answers the codings were made from.",
-        )
-
-
-def _empty(answers: pd.DataFrame, book: Codebook, text: str) -> np.ndarray:
-    values = ["" if not isinstance(v, str) else v for v in answers[text].tolist()]
-    return E.empty_flags(values, E.compile_codebook(book))
+def _prepared(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook, prepared: Prepared | None, text: str,
+              id: str, caller: str) -> Prepared:
+    """``prepared`` (checked to be of these tables), or a preparation of them made here."""
+    if prepared is None:
+        return prepare(codings, answers, book, text=text, id=id, caller=caller)
+    check_prepared(prepared, codings, answers, text, id, caller)
+    if prepared.book is not book:
+        raise ParameterError(f"The 'prepared' parameter of {caller}() was made with another codebook.",
+                             fix="pass the codebook it was prepared with.")
+    return prepared
 
 
 def code_frequencies(
@@ -73,6 +63,7 @@ def code_frequencies(
     codebook: str | Codebook = "resilience_training",
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """How many answers carry each code, overall or by group.
 
@@ -89,6 +80,10 @@ def code_frequencies(
         Gives the code order, labels and which answers are empty.
     text, id
         Text and id columns of ``answers``.
+    prepared
+        Internal: the codings joined to the answers once for several tables (made by
+        ``evaltool.qual._prepared.prepare`` from these ``codings``, ``answers`` and codebook;
+        anything else is refused). The result is the same as without it.
 
     Returns
     -------
@@ -110,22 +105,24 @@ def code_frequencies(
     [['T2', 2, 1, 100.0], ['T3', 1, 0, 0.0]]
     """
     book = load_codebook(codebook)
-    _check_codings(codings, answers, id, "code_frequencies")
+    prep = _prepared(codings, answers, book, prepared, text, id, "code_frequencies")
     _need(answers, [text], "text", "code_frequencies")
     groups = _groups(by, answers)
     _need(answers, groups, "by", "code_frequencies")
-    base = answers[[id, *groups]].copy()
-    base["_nonempty"] = ~_empty(answers, book, text)
+    base = answers[groups].copy()
+    base["_nonempty"] = ~prep.empty()
     key = ["_all"] if not groups else groups
     if not groups:
         base["_all"] = 0
-    sizes = base.groupby(key, sort=True, observed=True, dropna=False).agg(
-        n_answers=(id, "size"), n_nonempty=("_nonempty", "sum"))
-    present = codings[[C.RESPONSE_ID, C.CODE]].drop_duplicates()
-    present = present.merge(base, left_on=C.RESPONSE_ID, right_on=id, how="inner")
-    counts = present.groupby([*key, C.CODE], observed=True, dropna=False).size()
+    grouped = base.groupby(key, sort=True, observed=True, dropna=False)
+    sizes = grouped.agg(n_answers=("_nonempty", "size"), n_nonempty=("_nonempty", "sum"))
+    # answers with each code, per group: distinct (answer, code) pairs counted by group
+    rows, codes = prep.present()
+    ncode = len(prep.code_order())
+    group_of = grouped.ngroup().to_numpy()
+    counts = np.bincount(group_of[rows] * ncode + codes, minlength=len(sizes) * ncode).reshape(len(sizes), ncode)
     labels = {c.id: c.label for c in book.flat_codes()}
-    out = pd.DataFrame(_frequency_rows(sizes, counts, _code_order(book, codings), labels),
+    out = pd.DataFrame(_frequency_rows(sizes, counts, prep.code_order(), labels),
                        columns=[*key, *FREQUENCY_COLUMNS])
     if not groups:
         out = out.drop(columns="_all")
@@ -146,15 +143,15 @@ def _groups(by: Sequence[str] | str | None, answers: pd.DataFrame) -> list[str]:
     return groups
 
 
-def _frequency_rows(sizes: pd.DataFrame, counts: pd.Series, codes: list[str],
+def _frequency_rows(sizes: pd.DataFrame, counts: np.ndarray, codes: list[str],
                     labels: dict[str, str]) -> list[tuple[Any, ...]]:
-    """One row per group × code, zeros included."""
+    """One row per group × code, zeros included (``counts``: group × code)."""
     rows = []
-    for group in sizes.index:
+    per_group = zip(sizes.index, sizes["n_answers"].tolist(), sizes["n_nonempty"].tolist(), counts.tolist(),
+                    strict=True)
+    for group, n_answers, n_nonempty, with_code in per_group:
         gkey = group if isinstance(group, tuple) else (group,)
-        n_answers, n_nonempty = sizes.loc[group]
-        for c in codes:
-            n_with = int(counts.get((*gkey, c), 0))
+        for c, n_with in zip(codes, with_code, strict=True):
             rows.append((*gkey, c, labels.get(c, c), int(n_answers), int(n_nonempty), n_with,
                          100.0 * n_with / n_nonempty if n_nonempty else np.nan))
     return rows
@@ -169,6 +166,7 @@ def code_matrix(
     participant: str = C.PARTICIPANT_ID,
     timepoint: str = C.TIMEPOINT,
     id: str = C.RESPONSE_ID,
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """Participant × code 0/1 matrix: the join key for mixed-methods integration.
 
@@ -185,6 +183,8 @@ def code_matrix(
         Gives the code columns (every codable code, in codebook order).
     participant, timepoint, id
         Column names in ``answers``.
+    prepared
+        Internal: as for :func:`code_frequencies`.
 
     Returns
     -------
@@ -204,21 +204,22 @@ def code_matrix(
     [['P1', 1, 1], ['P2', 0, 0]]
     """
     book = load_codebook(codebook)
-    _check_codings(codings, answers, id, "code_matrix")
+    prep = _prepared(codings, answers, book, prepared, C.TEXT if prepared is None else prepared.text, id,
+                     "code_matrix")
     keys = [participant, timepoint] if by_timepoint else [participant]
     _need(answers, keys, "answers", "code_matrix")
-    codes = _code_order(book, codings)
+    codes = prep.code_order()
     units = answers[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-    present = codings[[C.RESPONSE_ID, C.CODE]].drop_duplicates().merge(
-        answers[[id, *keys]], left_on=C.RESPONSE_ID, right_on=id, how="inner")
-    present = present[[*keys, C.CODE]].drop_duplicates()
-    present["_one"] = 1
-    wide = present.pivot_table(index=keys, columns=C.CODE, values="_one", aggfunc="max",
-                               fill_value=0, observed=True)
-    out = units.merge(wide.reset_index(), on=keys, how="left")
-    for c in codes:
-        out[c] = out[c].fillna(0).astype("int64") if c in out.columns else np.int64(0)
-        out[c] = out[c].astype("int64")
+    unit_index = pd.MultiIndex.from_frame(units) if by_timepoint else pd.Index(units[participant])
+    unit_of = unit_index.get_indexer(pd.MultiIndex.from_frame(answers[keys]) if by_timepoint
+                                     else pd.Index(answers[participant]))
+    rows, code = prep.present()
+    # a unit with a missing participant (or timepoint) is listed with no code, as it has
+    # always been (a pivot drops missing keys)
+    known = answers[keys].notna().all(axis=1).to_numpy()[rows]
+    matrix = np.zeros((len(units), len(codes)), dtype=np.int64)
+    matrix[unit_of[rows[known]], code[known]] = 1
+    out = pd.concat([units, pd.DataFrame(matrix, columns=pd.Index(codes, dtype=object))], axis=1)
     out.columns.name = None
     return out[[*keys, *codes]]
 
@@ -234,6 +235,7 @@ def exemplar_quotes(
     text: str = C.TEXT,
     id: str = C.RESPONSE_ID,
     participant: str = C.PARTICIPANT_ID,
+    prepared: Prepared | None = None,
 ) -> pd.DataFrame:
     """Short, redacted quotes that illustrate each code.
 
@@ -255,6 +257,9 @@ def exemplar_quotes(
         Longest quote; the sentence around the evidence is cut with "…" around it if needed.
     text, id, participant
         Column names in ``answers``.
+    prepared
+        Internal: as for :func:`code_frequencies` (its quote source, and so each answer's
+        redaction, is shared with the other quote tables made from it).
 
     Returns
     -------
@@ -276,14 +281,14 @@ def exemplar_quotes(
     >>> exemplar_quotes(code(answers), answers)["quote"].tolist()
     ["Dr [name]'s coaching call helped."]
     """
-    options = _quote_options(redact, n, max_chars)
+    _quote_options(redact, n, max_chars)
     book = load_codebook(codebook)
-    _check_codings(codings, answers, id, "exemplar_quotes")
+    prep = _prepared(codings, answers, book, prepared, text, id, "exemplar_quotes")
     _need(answers, [text], "text", "exemplar_quotes")
-    src = QuoteSource(codings, answers, options, max_chars=max_chars, text=text, id=id, participant=participant)
+    src = prep.quote_source(redact, n=n, max_chars=max_chars, participant=participant)
     labels = {c.id: c.label for c in book.flat_codes()}
     rows = [(c, labels.get(c, c), rank, rid, quote)
-            for c in _code_order(book, codings) for rank, rid, quote in src.quotes(c, n)]
+            for c in prep.code_order() for rank, rid, quote in src.quotes(c, n)]
     out = pd.DataFrame(rows, columns=list(EXEMPLAR_COLUMNS))
     out["rank"] = out["rank"].astype("int64")
     for col in (C.CODE, LABEL, "quote"):
@@ -305,7 +310,8 @@ def quote_source(codings: pd.DataFrame, answers: pd.DataFrame, n: int = 3, redac
     caller has looked them up (then the codings are not checked against the answers again)."""
     options = _quote_options(redact, n, max_chars)
     if rows is None:
-        _check_codings(codings, answers, id, "exemplar_quotes")
+        prep = prepare(codings, answers, None, text=text, id=id, caller="exemplar_quotes")
+        rows = prep.rows if prep.unique_ids else None
     elif len(rows) != len(codings) or (len(rows) and not 0 <= int(np.min(rows)) <= int(np.max(rows)) < len(answers)):
         raise ValueError("'rows' must give a row of 'answers' for each coding.")
     _need(answers, [text], "text", "exemplar_quotes")

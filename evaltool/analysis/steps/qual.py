@@ -5,14 +5,16 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ... import columns as C
 from ...errors import EvaltoolWarning
 from .. import names as N
-from .quotes import QUOTE_COLUMNS, pick_quotes, redaction_options, source_text
+from .quotes import QUOTE_COLUMNS, pick_quotes, redaction_options, source_text, take_quotes
 
 if TYPE_CHECKING:
+    from ...qual._prepared import Prepared
     from ..pipeline import Run
 
 CODE_COUNTS_COLUMNS = (C.CODE, "label", "n_answers", "n_participants", "percent", "n_respondents",
@@ -43,6 +45,8 @@ def coding(run: Run) -> None:
         coding_summary,
         exemplar_quotes,
     )
+    from ...qual._prepared import prepare, prepare_answers
+    from ...qual._valence_jobs import meanwhile
 
     linked = run.linked
     assert linked is not None
@@ -53,21 +57,28 @@ def coding(run: Run) -> None:
     if book is None or ft.empty:
         run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
         return
-    # forked workers at scale (one pool codes and judges each chunk); the same tables as one process
-    codings, valence = code_and_valence(ft, book, n_jobs=-1)
+    # forked workers at scale (one pool codes and judges each chunk); the same tables as one
+    # process. Meanwhile this process reads what the tables below need of the answers alone.
+    early: dict[str, Any] = {}
+    with meanwhile(lambda: early.update(part=prepare_answers(ft, book))):
+        codings, valence = code_and_valence(ft, book, n_jobs=-1)
     redact = redaction_options(_redaction(run))
+    # the codings joined to the answers (ids checked, text read, empty answers found) once
+    # for every table below; each gives what it gives on its own
+    prep = prepare(codings, ft, book, caller="coding", answers_part=early.get("part"))
     run.tables.update({
         N.CODINGS: codings,
         N.VALENCE: valence,
-        N.CODING_SUMMARY: coding_summary(ft, codings, book),
-        N.CODE_FREQUENCIES: code_frequencies(codings, ft, codebook=book),
-        N.CODE_FREQUENCIES_BY_TIMEPOINT: code_frequencies(codings, ft, by=C.TIMEPOINT, codebook=book),
-        N.CODE_MATRIX: code_matrix(codings, ft, codebook=book),
-        N.EXEMPLAR_QUOTES: exemplar_quotes(codings, ft, n=3, redact=redact, codebook=book),
+        N.CODING_SUMMARY: coding_summary(ft, codings, book, prepared=prep),
+        N.CODE_FREQUENCIES: code_frequencies(codings, ft, codebook=book, prepared=prep),
+        N.CODE_FREQUENCIES_BY_TIMEPOINT: code_frequencies(codings, ft, by=C.TIMEPOINT, codebook=book,
+                                                          prepared=prep),
+        N.CODE_MATRIX: code_matrix(codings, ft, codebook=book, prepared=prep),
+        N.EXEMPLAR_QUOTES: exemplar_quotes(codings, ft, n=3, redact=redact, codebook=book, prepared=prep),
     })
-    counts = code_counts(codings, ft, book, run.options.min_cell_size)
+    counts = code_counts(codings, ft, book, run.options.min_cell_size, prepared=prep)
     run.tables[N.CODE_COUNTS] = counts
-    run.tables[N.QUOTES] = study_quotes(run, codings, ft, counts, book, redact)
+    run.tables[N.QUOTES] = study_quotes(run, codings, ft, counts, book, redact, prepared=prep)
 
 
 def _redaction(run: Run) -> dict[str, tuple[str, ...]]:
@@ -75,30 +86,57 @@ def _redaction(run: Run) -> dict[str, tuple[str, ...]]:
     return {"names": tuple(a.redact_names), "places": tuple(a.redact_places)}
 
 
-def code_counts(codings: pd.DataFrame, answers: pd.DataFrame, book: Any, k: int) -> pd.DataFrame:
+def code_counts(codings: pd.DataFrame, answers: pd.DataFrame, book: Any, k: int, *,
+                prepared: Prepared | None = None) -> pd.DataFrame:
     """Per code: answers and people with it, % of respondents (people with a non-empty answer).
 
     ``shown`` is False for a code mentioned by 1 to k − 1 people (its counts are then missing
-    in shareable outputs).
+    in shareable outputs). ``prepared``: the codings joined to the answers
+    (:func:`evaltool.qual._prepared.prepare`, with ``book``), when the caller has it.
     """
-    from ...qual.coder import empty_mask
+    from ...qual._prepared import check_prepared, prepare
 
-    nonempty = answers[~empty_mask(answers, book)]
-    n_resp = int(nonempty[C.PARTICIPANT_ID].nunique())
-    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(
-        answers[[C.RESPONSE_ID, C.PARTICIPANT_ID]].astype(object), on=C.RESPONSE_ID)
-    g = cod.groupby(C.CODE)
-    out = pd.DataFrame({"n_answers": g[C.RESPONSE_ID].nunique(), "n_participants": g[C.PARTICIPANT_ID].nunique()})
+    if prepared is not None:
+        check_prepared(prepared, codings, answers, prepared.text, prepared.id, "code_counts")
+    prep = prepare(codings, answers, book, caller="code_counts") if prepared is None else prepared
+    person, _ = pd.factorize(answers[C.PARTICIPANT_ID])   # missing: −1
+    n_resp = _distinct(person[~prep.empty()])
+    code = prep.code_index()[prep.pos]
+    keep = code >= 0
+    code, who, ans = code[keep], person[prep.rows[keep]], prep.answer_keys()[keep]
+    names = prep.code_order()
+    n_answers = _distinct_by(code, ans, len(names))
+    n_people = _distinct_by(code, who, len(names))
+    out = pd.DataFrame({"n_answers": n_answers, "n_participants": n_people},
+                       index=pd.Index(names, dtype=object, name=C.CODE))
     order = [c.id for c in book.flat_codes() if c.codable]
     out = out.reindex(order).fillna(0).astype(int).rename_axis(C.CODE).reset_index()
     out.insert(1, "label", [book.code(c).label if _has(book, c) else c for c in out[C.CODE]])
     out["percent"] = 100.0 * out["n_participants"] / max(n_resp, 1)
     out["n_respondents"] = n_resp
     out["n_answers_total"] = int(len(answers))
-    out["n_empty"] = int(len(answers) - len(nonempty))
+    out["n_empty"] = int(prep.empty().sum())
     out["shown"] = ~out["n_participants"].between(1, k - 1)
     out = out.sort_values("n_participants", ascending=False, kind="stable").reset_index(drop=True)
     return out[list(CODE_COUNTS_COLUMNS)]
+
+
+def _distinct(values: np.ndarray) -> int:
+    """How many distinct values ≥ 0 (−1: missing)."""
+    values = values[values >= 0]
+    return int(np.count_nonzero(np.bincount(values))) if len(values) else 0
+
+
+def _distinct_by(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """How many distinct values ≥ 0 in each group ``0 .. n_groups - 1``."""
+    ok = values >= 0
+    group, values = group[ok], values[ok]
+    if not len(values):
+        return np.zeros(n_groups, dtype=np.int64)
+    width = int(values.max()) + 1
+    mark = np.zeros(n_groups * width, dtype=bool)
+    mark[group * width + values] = True
+    return mark.reshape(n_groups, width).sum(axis=1).astype(np.int64)
 
 
 def _has(book: Any, code: str) -> bool:
@@ -110,12 +148,25 @@ def _has(book: Any, code: str) -> bool:
 
 
 def study_quotes(run: Run, codings: pd.DataFrame, answers: pd.DataFrame, counts: pd.DataFrame, book: Any,
-                 redact: Any) -> pd.DataFrame:
-    """Two redacted quotes for each of the (up to eight) codes mentioned by most people (≥ k)."""
+                 redact: Any, *, prepared: Prepared | None = None) -> pd.DataFrame:
+    """Two redacted quotes for each of the (up to eight) codes mentioned by most people (≥ k).
+
+    With ``prepared`` (the codings joined to ``answers``), its quote source is read: the
+    quotes :func:`~evaltool.analysis.steps.quotes.pick_quotes` would pick, from answers
+    already redacted for the exemplar quotes."""
     k = run.options.min_cell_size
     codes = counts.loc[counts["n_participants"] >= k, C.CODE].head(8).tolist()
-    rows = pick_quotes(codings, answers, codes, codebook=book, redact=redact, per_code=2)
-    return _with_source(run, rows)
+    if prepared is None or not prepared.unique_ids:
+        return _with_source(run, pick_quotes(codings, answers, codes, codebook=book, redact=redact, per_code=2))
+    if not codes or codings.empty or answers.empty:
+        return _with_source(run, [])
+    picked = take_quotes(prepared.quote_source(redact), codes, per_code=2)
+    rows = prepared.first_rows([rid for *_, rid in picked])
+    where = answers.iloc[rows]
+    tps = where[C.TIMEPOINT].tolist()
+    qs = where[C.QUESTION].tolist() if C.QUESTION in answers.columns else [""] * len(rows)
+    return _with_source(run, [{"code": code, "rank": rank, "quote": text, C.TIMEPOINT: str(t), C.QUESTION: str(q)}
+                              for (code, rank, text, _), t, q in zip(picked, tps, qs, strict=True)])
 
 
 def _with_source(run: Run, rows: list[dict[str, Any]]) -> pd.DataFrame:
