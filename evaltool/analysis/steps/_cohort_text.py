@@ -1,0 +1,107 @@
+"""The free-text answers of cohort members, looked up once for the cohort themes and quotes.
+
+Private to :mod:`evaltool.analysis.steps.cohorts`. Each answer's cohort, participant and
+survey, and each coding's answer, become integer codes in one pass over the tables; the
+counts per cohort (people answering, people mentioning a code, people answering a survey in
+their own words) are then counts of distinct code pairs — the same numbers as grouping and
+merging the tables, without copying them. Participant ids are unique in the participants
+table (one row per participant) and answer ids in the free text (checked by ``empty_mask``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ... import columns as C
+
+__all__ = ["CohortAnswers", "cohort_answers"]
+
+
+@dataclass(frozen=True)
+class CohortAnswers:
+    """Codes of the free-text answers (one entry per answer, in table order) and codings."""
+
+    cohort: np.ndarray
+    """Each answer's cohort as a position in ``cohorts`` (-1: not a member of any)."""
+    person: np.ndarray
+    """Each answer's participant as a code (-1: missing)."""
+    survey: np.ndarray
+    """Each answer's timepoint, as a position in ``surveys`` (timepoints as strings)."""
+    surveys: list[str]
+    coding_row: np.ndarray
+    """Each coding's answer as a row of the free text (-1: none)."""
+
+    def _people(self, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The answers in ``use`` with a cohort and a participant, and each participant's cohort."""
+        ok = use & (self.cohort >= 0) & (self.person >= 0)
+        of = np.full(int(self.person.max(initial=-1)) + 1, -1, dtype=np.int64)
+        of[self.person[ok]] = self.cohort[ok]  # one cohort per participant (looked up by id)
+        return ok, of
+
+    def respondents(self, use: np.ndarray, n_cohorts: int) -> np.ndarray:
+        """Per cohort, the participants with an answer in ``use``."""
+        ok, of = self._people(use)
+        return np.bincount(of[of >= 0], minlength=n_cohorts)[:n_cohorts]
+
+    def quotable(self, use: np.ndarray, n_cohorts: int, k: int) -> np.ndarray:
+        """cohorts × surveys: at least ``k`` participants answered the survey among ``use``."""
+        ok, of = self._people(use)
+        n_surveys = len(self.surveys)
+        seen = np.zeros(n_cohorts * n_surveys, dtype=bool)
+        seen[(self.cohort * n_surveys + self.survey)[use & (self.cohort >= 0)]] = True
+        answered = np.zeros((len(of), n_surveys), dtype=bool)  # participant × survey
+        answered[self.person[ok], self.survey[ok]] = True
+        who, survey = np.nonzero(answered)
+        counts = np.bincount(of[who] * n_surveys + survey, minlength=n_cohorts * n_surveys)
+        return (seen & (counts >= k)).reshape(n_cohorts, n_surveys)
+
+    def people_per_code(self, use: np.ndarray, codes_of_codings: np.ndarray, n_cohorts: int,
+                        n_codes: int) -> np.ndarray:
+        """cohorts × codes: participants with a coding of the code on an answer in ``use``
+        (``codes_of_codings``: each coding's code as a position, -1 for another code)."""
+        ok, of = self._people(use)
+        r = self.coding_row
+        at = np.maximum(r, 0)
+        coded = (r >= 0) & (codes_of_codings >= 0) & ok[at]
+        mentions = np.zeros((len(of), n_codes), dtype=bool)  # participant × code
+        mentions[self.person[at[coded]], codes_of_codings[coded]] = True
+        who, code = np.nonzero(mentions)
+        out = np.bincount(of[who] * n_codes + code, minlength=n_cohorts * n_codes)
+        return out.reshape(n_cohorts, n_codes)
+
+
+def _as_strings(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes of ``values.astype(object).map(str)`` and its distinct strings, each distinct value
+    converted once (missing values one by one: ``str(nan)`` is ``"nan"``)."""
+    raw, uni = pd.factorize(values)
+    strings = np.array([*(str(v) for v in np.asarray(uni, dtype=object)), ""], dtype=object)[raw]
+    if (missing := raw < 0).any():
+        strings[missing] = [str(v) for v in values.astype(object).to_numpy()[missing]]
+    codes, distinct = pd.factorize(strings)
+    return codes, [str(s) for s in distinct]
+
+
+def cohort_answers(answers: pd.DataFrame, codings: pd.DataFrame, members: pd.DataFrame, group: str,
+                   cohorts: list[str]) -> CohortAnswers:
+    """:class:`CohortAnswers` of the free text ``answers`` and their ``codings``; ``members``
+    (``participant_id``, ``group``) gives each participant's cohort label, one of ``cohorts``."""
+    at = pd.Index(members[C.PARTICIPANT_ID]).get_indexer(answers[C.PARTICIPANT_ID])
+    label = members[group].to_numpy(dtype=object)[np.maximum(at, 0)] if len(members) else np.array([], dtype=object)
+    cohort = np.where(at >= 0, pd.Index(cohorts).get_indexer(label) if len(at) else at, -1)
+    person, _ = pd.factorize(answers[C.PARTICIPANT_ID])
+    survey, surveys = _as_strings(answers[C.TIMEPOINT])
+    ids = pd.Index(answers[C.RESPONSE_ID].astype(object))
+    if not ids.is_unique:
+        raise ValueError("answer ids repeat in the free text")  # (empty_mask says so first)
+    rows = ids.get_indexer(codings[C.RESPONSE_ID].astype(object))
+    return CohortAnswers(cohort=cohort.astype(np.int64), person=person.astype(np.int64),
+                         survey=survey.astype(np.int64), surveys=surveys, coding_row=rows.astype(np.int64))
+
+
+def positions(values: Any, labels: list[Any]) -> np.ndarray:
+    """Each value's position in ``labels`` (-1: not there)."""
+    return pd.Index(labels, dtype=object).get_indexer(pd.Index(values, dtype=object))
