@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ... import columns as C
+from ...errors import ParameterError
 
 __all__ = ["CohortAnswers", "cohort_answers"]
 
@@ -34,6 +35,14 @@ class CohortAnswers:
     surveys: list[str]
     coding_row: np.ndarray
     """Each coding's answer as a row of the free text (-1: none)."""
+    coding_code: np.ndarray
+    """Each coding's code, as a position in ``codes``."""
+    codes: list[Any]
+    """The codes of the codings, each once."""
+
+    def code_positions(self, labels: list[Any]) -> np.ndarray:
+        """Each coding's code as a position in ``labels`` (-1: not there)."""
+        return positions(self.codes, labels)[self.coding_code] if len(self.codes) else self.coding_code
 
     def _people(self, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The answers in ``use`` with a cohort and a participant, and each participant's cohort."""
@@ -96,10 +105,16 @@ def cohort_answers(answers: pd.DataFrame, codings: pd.DataFrame, members: pd.Dat
     survey, surveys = _as_strings(answers[C.TIMEPOINT])
     ids = pd.Index(answers[C.RESPONSE_ID].astype(object))
     if not ids.is_unique:
-        raise ValueError("answer ids repeat in the free text")  # (empty_mask says so first)
-    rows = ids.get_indexer(codings[C.RESPONSE_ID].astype(object))
+        dup = int(ids.duplicated().sum())
+        raise ParameterError(f"{dup} answer id(s) appear more than once in the '{C.RESPONSE_ID}' column.",
+                             fix="give every answer its own id (e.g. participant, timepoint and question together).")
+    # each distinct answer id and code of the codings looked up once (several codings per answer)
+    at, coded = pd.factorize(codings[C.RESPONSE_ID].astype(object), use_na_sentinel=False)
+    code, codes = pd.factorize(codings[C.CODE].astype(object), use_na_sentinel=False)
+    rows = ids.get_indexer(pd.Index(coded, dtype=object))[at] if len(at) else at
     return CohortAnswers(cohort=cohort.astype(np.int64), person=person.astype(np.int64),
-                         survey=survey.astype(np.int64), surveys=surveys, coding_row=rows.astype(np.int64))
+                         survey=survey.astype(np.int64), surveys=surveys, coding_row=rows.astype(np.int64),
+                         coding_code=code.astype(np.int64), codes=list(codes))
 
 
 def positions(values: Any, labels: list[Any]) -> np.ndarray:

@@ -247,12 +247,12 @@ def _themes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
     codings, answers, counts = run.table(N.CODINGS), run.table(N.FREE_TEXT), run.table(N.CODE_COUNTS)
     if codings is None or answers is None or counts is None:
         return None, None
-    said = ~empty_mask(answers, run.codebook)  # (and the answer ids are unique)
-    found = cohort_answers(answers, codings, members, group, cohorts)
+    found = cohort_answers(answers, codings, members, group, cohorts)  # (the answer ids are unique)
+    said = ~empty_mask(answers[C.TEXT].reset_index(drop=True), run.codebook)
     use = said & (found.cohort >= 0)
     codes = list(counts[C.CODE])
     labels = dict(zip(counts[C.CODE], counts["label"], strict=True))
-    people = found.people_per_code(use, positions(codings[C.CODE], codes), len(cohorts), len(codes))
+    people = found.people_per_code(use, found.code_positions(codes), len(cohorts), len(codes))
     tab = pd.DataFrame(np.column_stack([found.respondents(use, len(cohorts)), people]),
                        index=pd.Index(cohorts, name="cohort"), columns=pd.Index([RESPONDENTS, *codes], dtype=object),
                        dtype="int64")
@@ -333,15 +333,11 @@ def _quotes(run: Run, group: str, cohorts: list[str], themes: pd.DataFrame,
     found, ok = quotable
     # members' answers (empty ones too) to the surveys their cohort may be quoted from
     sel = (found.cohort >= 0) & ok[np.maximum(found.cohort, 0), found.survey]
-    ans = answers.drop(columns=[c for c in ("cohort", group) if c in answers.columns])[sel].reset_index(drop=True)
-    ans["cohort"] = np.asarray(cohorts, dtype=object)[found.cohort[sel]]
-    now = np.full(len(sel) + 1, -1, dtype=np.int64)  # an answer's row in ``ans`` (last: none)
-    now[np.flatnonzero(sel)] = np.arange(int(sel.sum()))
-    rows = now[found.coding_row]
     reportable = set(info.loc[info["reportable"], "cohort"])
     plan = _quote_plan(themes, sugg)
     wanted = {c: {*p[0], *p[1]} for c, p in plan.items() if c in reportable}
-    pick = _cohort_picker(codings, ans, redact, mask, wanted, rows)
+    pick = _cohort_picker(codings, answers.drop(columns=[c for c in ("cohort", group) if c in answers.columns]),
+                          redact, mask, wanted, (found, cohorts, sel))
 
     def job(names: Sequence[Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -352,7 +348,8 @@ def _quotes(run: Run, group: str, cohorts: list[str], themes: pd.DataFrame,
                 rows += [{"cohort": cohort, "kind": kind, **r} for r in pick(cohort, codes, per, used, limits)]
         return rows
 
-    rows = fork_map(job, sorted(c for c in ans["cohort"].dropna().unique() if c in reportable))
+    quoted = np.asarray(cohorts, dtype=object)[np.unique(found.cohort[sel])]
+    rows = fork_map(job, sorted(c for c in quoted if c in reportable))
     out = pd.DataFrame(rows, columns=[c for c in COHORT_QUOTES_COLUMNS if c != "source"])
     out["source"] = [source_text(t, q, questions, labels) for t, q in zip(out[C.TIMEPOINT], out[C.QUESTION],
                                                                           strict=True)]
@@ -379,16 +376,17 @@ def _quote_plan(themes: pd.DataFrame, sugg: list[str]) -> dict[Any, tuple[list[A
     return plan
 
 
-def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: Any,
-                   wanted: dict[Any, set[Any]], rows: np.ndarray) -> Any:
+def _cohort_picker(codings: pd.DataFrame, answers: pd.DataFrame, redact: Any, mask: Any,
+                   wanted: dict[Any, set[Any]], found: tuple[CohortAnswers, list[str], np.ndarray]) -> Any:
     """``pick(cohort, codes, per_code, used, limits)`` → the cohort's quote rows, as
-    :func:`pick_quotes` on the cohort's answers and codings gives them, from one
-    :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of the codings;
-    quotes redacted only when read), for the codes in ``wanted[cohort]``. ``rows``: each
-    coding's row in ``ans`` (-1: none); answer ids are unique (checked when they were looked up)."""
+    :func:`pick_quotes` on the cohort's answers (those in ``found[2]``) and codings gives them,
+    from one :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of the
+    codings; quotes redacted only when read), for the codes in ``wanted[cohort]``. ``found``:
+    the answers looked up (answer ids unique), the cohorts and which answers may be quoted."""
     from ...qual.outputs import quote_source
 
-    if ans.empty:
+    looked_up, cohorts, sel = found
+    if not sel.any():
         return lambda *_: []
     # the codings that can be quoted: those of a wanted code of their answer's cohort (a
     # cohort's quotes of a code depend on those codings alone, in the same order)
@@ -397,13 +395,16 @@ def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: 
     want = np.zeros((len(names) + 1, len(all_codes) + 1), dtype=bool)  # last row, column: none
     pairs = [(i, c) for i, name in enumerate(names) for c in wanted[name]]
     want[[i for i, _ in pairs], positions([c for _, c in pairs], all_codes)] = True
-    of_answer = positions(ans["cohort"], names)
-    code = positions(codings[C.CODE], all_codes)
-    keep = (rows >= 0) & want[of_answer[np.maximum(rows, 0)], code]
-    # a source of the answers those codings quote (rows renumbered in the same order)
+    of_answer = np.append(positions(cohorts, names), -1)[np.where(sel, looked_up.cohort, -1)]  # in ``names``
+    rows = np.where(np.append(sel, False)[looked_up.coding_row], looked_up.coding_row, -1)
+    keep = (rows >= 0) & want[of_answer[np.maximum(rows, 0)], looked_up.code_positions(all_codes)]
+    # a source of the answers those codings quote (rows renumbered in the same order), read
+    # from the columns it uses
     used_rows, at = np.unique(rows[keep], return_inverse=True)
-    quoted = ans.iloc[used_rows].reset_index(drop=True)
-    src = quote_source(codings[keep], quoted, n=12, redact=redact, by="cohort", rows=at.reshape(-1))
+    quoted = answers.iloc[used_rows].reset_index(drop=True)
+    quoted["cohort"] = np.asarray(cohorts, dtype=object)[looked_up.cohort[used_rows]]
+    cols = [c for c in (C.RESPONSE_ID, C.CODE, C.START, C.END, "negated") if c in codings.columns]
+    src = quote_source(codings[cols][keep], quoted, n=12, redact=redact, by="cohort", rows=at.reshape(-1))
     qs = quoted[C.QUESTION].tolist() if C.QUESTION in quoted.columns else [""] * len(quoted)
     source = dict(zip(quoted[C.RESPONSE_ID].tolist(), zip(quoted[C.TIMEPOINT].tolist(), qs, strict=True),
                       strict=True))
