@@ -98,10 +98,12 @@ def cohort_answers(answers: pd.DataFrame, codings: pd.DataFrame, members: pd.Dat
                    cohorts: list[str]) -> CohortAnswers:
     """:class:`CohortAnswers` of the free text ``answers`` and their ``codings``; ``members``
     (``participant_id``, ``group``) gives each participant's cohort label, one of ``cohorts``."""
-    at = pd.Index(members[C.PARTICIPANT_ID]).get_indexer(answers[C.PARTICIPANT_ID])
-    label = members[group].to_numpy(dtype=object)[np.maximum(at, 0)] if len(members) else np.array([], dtype=object)
-    cohort = np.where(at >= 0, pd.Index(cohorts).get_indexer(label) if len(at) else at, -1)
-    person, _ = pd.factorize(answers[C.PARTICIPANT_ID])
+    # each distinct participant looked up once (several answers per participant)
+    who, people = pd.factorize(answers[C.PARTICIPANT_ID], use_na_sentinel=False)
+    member = pd.Index(members[C.PARTICIPANT_ID]).get_indexer(pd.Index(people))
+    of = np.append(positions(members[group].to_numpy(dtype=object), cohorts), -1)[member] if len(people) else member
+    cohort = of[who]
+    person = np.where(pd.isna(np.asarray(people, dtype=object)), -1, np.arange(len(people)))[who]
     survey, surveys = _as_strings(answers[C.TIMEPOINT])
     ids = pd.Index(answers[C.RESPONSE_ID].astype(object))
     if not ids.is_unique:

@@ -401,7 +401,8 @@ def _cohort_picker(codings: pd.DataFrame, answers: pd.DataFrame, redact: Any, ma
     # a source of the answers those codings quote (rows renumbered in the same order), read
     # from the columns it uses
     used_rows, at = np.unique(rows[keep], return_inverse=True)
-    quoted = answers.iloc[used_rows].reset_index(drop=True)
+    read = [c for c in (C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT) if c in answers.columns]
+    quoted = answers[read].iloc[used_rows].reset_index(drop=True)
     quoted["cohort"] = np.asarray(cohorts, dtype=object)[looked_up.cohort[used_rows]]
     cols = [c for c in (C.RESPONSE_ID, C.CODE, C.START, C.END, "negated") if c in codings.columns]
     src = quote_source(codings[cols][keep], quoted, n=12, redact=redact, by="cohort", rows=at.reshape(-1))
