@@ -124,8 +124,8 @@ def _consistent_counts(run: Run, parts: pd.DataFrame, group: str, cohorts: list[
     mine = scales["scope"] == COHORT
     hide = np.zeros((len(cohorts), len(tps)), dtype=bool)
     for _ in range(len(cohorts) * len(tps) + 1):
-        gone = scales[mine & ~scales["n_shown"].astype(bool)]
-        at = (pd.Index(cohorts).get_indexer(gone["cohort"]), pd.Index(tps).get_indexer(gone[C.TIMEPOINT].astype(str)))
+        unshown = scales[mine & ~scales["n_shown"].astype(bool)]
+        at = (positions(unshown["cohort"], cohorts), positions(unshown[C.TIMEPOINT].astype(str), tps))
         known = (at[0] >= 0) & (at[1] >= 0)
         hide[at[0][known], at[1][known]] = True
         mask = _suppressed(counts, k, hide=pd.DataFrame(hide, index=cohorts, columns=tps))
