@@ -105,15 +105,17 @@ def cohort_answers(answers: pd.DataFrame, codings: pd.DataFrame, members: pd.Dat
     cohort = of[who]
     person = np.where(pd.isna(np.asarray(people, dtype=object)), -1, np.arange(len(people)))[who]
     survey, surveys = _as_strings(answers[C.TIMEPOINT])
-    ids = pd.Index(answers[C.RESPONSE_ID].astype(object))
-    if not ids.is_unique:
-        dup = int(ids.duplicated().sum())
+    # each distinct answer id of the codings looked up once (several codings per answer), in
+    # one table with the answers' ids: unique ids take the codes 0 .. n-1 in order
+    ids = answers[C.RESPONSE_ID].to_numpy(dtype=object)
+    at, coded = pd.factorize(codings[C.RESPONSE_ID].to_numpy(dtype=object), use_na_sentinel=False)
+    both, _ = pd.factorize(np.concatenate([ids, np.asarray(coded, dtype=object)]), use_na_sentinel=False)
+    if len(ids) and both[len(ids) - 1] != len(ids) - 1:
+        dup = int(pd.Index(ids).duplicated().sum())
         raise ParameterError(f"{dup} answer id(s) appear more than once in the '{C.RESPONSE_ID}' column.",
                              fix="give every answer its own id (e.g. participant, timepoint and question together).")
-    # each distinct answer id and code of the codings looked up once (several codings per answer)
-    at, coded = pd.factorize(codings[C.RESPONSE_ID].astype(object), use_na_sentinel=False)
-    code, codes = pd.factorize(codings[C.CODE].astype(object), use_na_sentinel=False)
-    rows = ids.get_indexer(pd.Index(coded, dtype=object))[at] if len(at) else at
+    rows = np.where(both[len(ids):] < len(ids), both[len(ids):], -1)[at]
+    code, codes = pd.factorize(codings[C.CODE].to_numpy(dtype=object), use_na_sentinel=False)
     return CohortAnswers(cohort=cohort.astype(np.int64), person=person.astype(np.int64),
                          survey=survey.astype(np.int64), surveys=surveys, coding_row=rows.astype(np.int64),
                          coding_code=code.astype(np.int64), codes=list(codes))
