@@ -63,9 +63,7 @@ class QuoteSource:
         codes = codings[C.CODE].to_numpy(dtype=object)[order]
         if isinstance(by, str):
             by = answers[by].to_numpy(dtype=object)[rows]
-        keys = codes if by is None else [np.asarray(by, dtype=object)[order], codes]
-        self.of_code: dict[Any, Any] = (
-            dict(pd.Series(np.arange(len(order))).groupby(keys, sort=False, dropna=False).indices) if len(order) else {})
+        self.of_code: dict[Any, Any] = _positions_of(codes, None if by is None else np.asarray(by, dtype=object)[order])
 
     def quotes(self, code: Any, n: int, group: Any = None) -> Iterator[tuple[int, Any, str]]:
         """``(rank, response_id, quote)`` for up to ``n`` quotes of ``code`` (in ``group``
@@ -98,6 +96,25 @@ class QuoteSource:
             name_rx, place_rx, tags, use_lists = self.redaction
             spans = self._spans[row] = _resolve(_spans_one(t, name_rx, place_rx, tags, use_lists))
         return cut_quote(t, s, e, self.max_chars, spans)
+
+
+def _positions_of(codes: np.ndarray, groups: np.ndarray | None) -> dict[Any, np.ndarray]:
+    """Positions of each code (each ``(group, code)`` pair), ascending: what a pandas
+    ``groupby(...).indices`` of the positions gives (missing keys kept), from one stable sort
+    of integer codes."""
+    if not len(codes):
+        return {}
+    at, labels = pd.factorize(codes, use_na_sentinel=False)
+    glabels: Any = None
+    if groups is not None:
+        g, glabels = pd.factorize(groups, use_na_sentinel=False)
+        at = g.astype(np.int64) * len(labels) + at
+    order = np.argsort(at, kind="stable")
+    cuts = np.flatnonzero(np.diff(at[order])) + 1
+    firsts = at[order[np.concatenate([[0], cuts])]].tolist()
+    keys = ([labels[k] for k in firsts] if glabels is None
+            else [(glabels[k // len(labels)], labels[k % len(labels)]) for k in firsts])
+    return dict(zip(keys, np.split(order, cuts), strict=True))
 
 
 def _answer_rows(codings: pd.DataFrame, answers: pd.DataFrame, id: str) -> np.ndarray:

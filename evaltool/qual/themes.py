@@ -296,8 +296,10 @@ def _answers_to_model(answers: pd.DataFrame, uncoded_only: bool,
     if codings is None or C.RESPONSE_ID not in codings.columns:
         raise ParameterError("uncoded_only=True needs the codings (with 'response_id').",
                              fix="pass codings=code(answers, codebook).")
-    # compared as Python strings: pandas' isin of Arrow-backed text is ~15× slower here
-    coded = pd.unique(codings[C.RESPONSE_ID].astype(str).to_numpy(dtype=object))
+    # compared as Python strings: pandas' isin of Arrow-backed text is ~15× slower here; each
+    # distinct coded id converted once (answers have several codings)
+    ids_coded = pd.Series(pd.unique(codings[C.RESPONSE_ID].to_numpy(dtype=object)), dtype=object)
+    coded = pd.unique(ids_coded.astype(str).to_numpy(dtype=object))
     ids = pd.Series(answers[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), dtype=object)
     return answers[~ids.isin(coded).to_numpy(dtype=bool)]
 
@@ -324,7 +326,14 @@ def _redacted(texts: pd.Series, options: dict[str, Any] | None) -> pd.Series:
     except ImportError:  # pragma: no cover - partial installation
         return texts
     opts = {k: v for k, v in (options or {}).items() if k in ("names", "places")}
-    return _redact(texts.reset_index(drop=True), **opts)
+    texts = texts.reset_index(drop=True)
+    # each distinct text redacted once (short answers repeat: "nothing", "more time")
+    codes, distinct = pd.factorize(texts)
+    done = _redact(pd.Series(np.asarray(distinct, dtype=object), dtype=object), **opts).to_numpy(dtype=object)
+    out = np.array([*done, None], dtype=object)[codes]
+    if (missing := codes < 0).any():
+        out[missing] = texts.to_numpy(dtype=object)[missing]
+    return pd.Series(out, index=texts.index, name=texts.name, dtype=object)
 
 
 def _label(terms: np.ndarray, weights: np.ndarray) -> str:
@@ -338,13 +347,21 @@ def _label(terms: np.ndarray, weights: np.ndarray) -> str:
     return " / ".join(top[:2])
 
 
+def _ids_in(codings: pd.DataFrame, ids: Any) -> np.ndarray:
+    """Which codings' ``response_id`` as a string is one of ``ids`` (each distinct id
+    converted once)."""
+    at, distinct = pd.factorize(codings[C.RESPONSE_ID], use_na_sentinel=False)
+    as_str = pd.Series(np.asarray(distinct, dtype=object), dtype=object).astype(str)
+    return as_str.isin(ids).to_numpy(dtype=bool)[at]
+
+
 def _overlap(member_ids: list[str], top_terms: list[str], codings: pd.DataFrame | None,
              codebook: Any) -> str:
     """How a theme overlaps existing codes: what the codings of its answers say, and which
     codes' definitions share its words."""
     parts = []
     if codings is not None and len(member_ids) and C.CODE in codings.columns:
-        sub = codings[codings[C.RESPONSE_ID].astype(str).isin(member_ids)]
+        sub = codings[_ids_in(codings, member_ids)]
         counts = sub.drop_duplicates([C.RESPONSE_ID, C.CODE])[C.CODE].value_counts()
         for code, k in counts.head(3).items():
             parts.append(f"{k}/{len(member_ids)} coded {code}")
@@ -371,24 +388,26 @@ def _themes(x: Any, terms: np.ndarray, data: pd.DataFrame, texts: pd.Series, kee
             n: int, n_themes: int | None, upper: int, seed: int, n_terms: int, n_examples: int,
             codings: pd.DataFrame | None, codebook: Any, redact: dict[str, Any] | None) -> pd.DataFrame:
     if n_themes is None:
-        best_k, best_score = 2, -1.0
+        best_score, best_k = -1.0, 2
         for k in range(2, upper + 1):
-            _, h = _fit(x, k, seed)
-            score = float(np.mean(_theme_stability(x, k, seed, n_terms, h)))
-            if score > best_score + 1e-12:
-                best_k, best_score = k, score
+            w_k, h_k = _fit(x, k, seed)
+            stab_k = _theme_stability(x, k, seed, n_terms, h_k)
+            if float(np.mean(stab_k)) > best_score + 1e-12:  # the best fit is kept, not refitted
+                best_score, best_k, w, h, stab = float(np.mean(stab_k)), k, w_k, h_k, stab_k
         k = best_k
         how = f"k={k} chosen by top-term stability over k=2..{upper} (Greene et al. 2014)"
     else:
         k = n_themes
         how = f"k={k} given"
-    w, h = _fit(x, k, seed)
-    stab = _theme_stability(x, k, seed, n_terms, h)
+        w, h = _fit(x, k, seed)
+        stab = _theme_stability(x, k, seed, n_terms, h)
     strongest = np.where(w.max(axis=1) > 0, w.argmax(axis=1), -1)
     ids = data[C.RESPONSE_ID].to_numpy(dtype=object)[keep]
     kept_texts = texts.to_numpy(dtype=object)[keep]
     redactor = None  # the texts were redacted before modelling
     method = f"NMF (nndsvda) on TF-IDF word 1-2-grams; {how}; seed={seed}"
+    if codings is not None and C.RESPONSE_ID in codings.columns:  # those of the modelled answers, once
+        codings = codings[_ids_in(codings, [str(i) for i in ids])]
     rows = []
     for t in range(k):
         members = np.flatnonzero(strongest == t)

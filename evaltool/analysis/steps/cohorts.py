@@ -17,7 +17,8 @@ import pandas as pd
 from ... import columns as C
 from ..._parallel import fork_map
 from .. import names as N
-from .quotes import pick_quotes, redaction_options, source_text, take_quotes
+from ._cohort_text import CohortAnswers, cohort_answers, positions
+from .quotes import redaction_options, source_text, take_quotes
 
 if TYPE_CHECKING:
     from ..pipeline import Run
@@ -53,7 +54,8 @@ def cohort_summaries(run: Run) -> None:
     if group is None or parts is None or group not in parts.columns:
         return
     k = run.options.min_cell_size
-    members = parts[[C.PARTICIPANT_ID, group]].assign(**{group: _labels(parts[group])}).dropna(subset=[group])
+    labelled = parts.assign(**{group: _labels(parts[group])}).dropna(subset=[group])
+    members = labelled[[C.PARTICIPANT_ID, group]]
     cohorts = sorted(members[group].unique())
     if not cohorts:
         return
@@ -62,7 +64,7 @@ def cohort_summaries(run: Run) -> None:
     names = unique_names(cohorts)
     size = members.groupby(group).size().reindex(cohorts).fillna(0).astype(int)
     scales, changes = _scale_tables(run, members, group, cohorts, k, pd.DataFrame())
-    responses, scales, changes = _consistent_counts(run, parts, group, cohorts, k, scales, changes)
+    responses, scales, changes = _consistent_counts(run, labelled, group, cohorts, k, scales, changes)
     run.tables[N.COHORTS] = pd.DataFrame({
         "cohort": cohorts, "reportable": (size >= k).to_numpy(),
         "reason": ["" if n >= k else f"fewer than {k} people took part" for n in size],
@@ -74,15 +76,27 @@ def cohort_summaries(run: Run) -> None:
     themes, quotable = _themes(run, members, group, cohorts, k)
     if themes is not None:
         run.tables[N.COHORT_THEMES] = themes
-        run.tables[N.COHORT_QUOTES] = _quotes(run, members, group, cohorts, k, themes, quotable,
-                                              run.tables[N.COHORTS])
+        run.tables[N.COHORT_QUOTES] = _quotes(run, group, cohorts, themes, quotable, run.tables[N.COHORTS])
+
+
+def _label(v: Any) -> str | None:
+    return None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip()
 
 
 def _labels(values: pd.Series) -> pd.Series:
-    """Group labels as stripped strings; missing and blank values → None."""
-    out = values.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                                    or str(v).strip() == "" else str(v).strip())
-    return out
+    """Group labels as stripped strings; missing and blank values → None.
+
+    Strings (or categories that are strings) are cleaned once per distinct value; missing
+    values, and any other column, one by one (the same labels either way)."""
+    from ...privacy.cells import is_text
+
+    if not is_text(values):
+        return values.astype(object).map(_label)
+    codes, uni = pd.factorize(values)
+    out = np.array([*(_label(v) for v in np.asarray(uni, dtype=object)), None], dtype=object)[codes]
+    if (missing := codes < 0).any():
+        out[missing] = [_label(v) for v in values.astype(object).to_numpy()[missing]]
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def _suppressed(counts: pd.DataFrame, k: int, hide: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -104,18 +118,19 @@ def _consistent_counts(run: Run, parts: pd.DataFrame, group: str, cohorts: list[
     count — and pairs are hidden when a count at either end is; the people-answering table
     gets its own complementary suppression, repeated until nothing changes.
     """
-    p = parts.assign(**{group: _labels(parts[group])}).dropna(subset=[group])
+    p = parts  # group labels cleaned, participants without one left out
     tps = [t for t in run.tps if t in p.columns]
     counts = p.groupby(group)[tps].sum().reindex(cohorts).fillna(0).astype(int)
     mine = scales["scope"] == COHORT
-    hide = pd.DataFrame(False, index=cohorts, columns=tps)
+    hide = np.zeros((len(cohorts), len(tps)), dtype=bool)
     for _ in range(len(cohorts) * len(tps) + 1):
-        for c, t in zip(scales.loc[mine & ~scales["n_shown"].astype(bool), "cohort"],
-                        scales.loc[mine & ~scales["n_shown"].astype(bool), C.TIMEPOINT].astype(str), strict=True):
-            if c in hide.index and t in hide.columns:
-                hide.loc[c, t] = True
-        mask = _suppressed(counts, k, hide=hide)
-        hidden = {(c, t) for c in cohorts for t in tps if bool(mask.loc[c, t])}
+        unshown = scales[mine & ~scales["n_shown"].astype(bool)]
+        at = (positions(unshown["cohort"], cohorts), positions(unshown[C.TIMEPOINT].astype(str), tps))
+        known = (at[0] >= 0) & (at[1] >= 0)
+        hide[at[0][known], at[1][known]] = True
+        mask = _suppressed(counts, k, hide=pd.DataFrame(hide, index=cohorts, columns=tps))
+        hidden = {(cohorts[i], tps[j]) for i, j in zip(*np.nonzero(mask.loc[cohorts, tps].to_numpy(dtype=bool)),
+                                                          strict=True)}
         key = list(zip(scales["cohort"], scales[C.TIMEPOINT].astype(str), strict=True))
         newly = mine & np.array([(c, t) in hidden for c, t in key]) & scales["n_shown"].astype(bool)
         if not newly.any():
@@ -223,25 +238,24 @@ def _hidden_counts(run: Run) -> pd.DataFrame:
 
 
 def _themes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: int
-            ) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
-    """People mentioning each code, per cohort and for everyone (counts suppressed)."""
+            ) -> tuple[pd.DataFrame | None, tuple[CohortAnswers, np.ndarray] | None]:
+    """People mentioning each code, per cohort and for everyone (counts suppressed), and the
+    answers looked up with, per cohort × survey, whether k of its members answered it in their
+    own words (a non-empty answer)."""
     from ...qual.coder import empty_mask
 
     codings, answers, counts = run.table(N.CODINGS), run.table(N.FREE_TEXT), run.table(N.CODE_COUNTS)
     if codings is None or answers is None or counts is None:
         return None, None
-    ans = answers[[C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT]].astype(object)
-    ans = ans[~empty_mask(answers, run.codebook)]
-    ans = ans.merge(members.rename(columns={group: "cohort"}), on=C.PARTICIPANT_ID, how="inner")
-    ans[C.TIMEPOINT] = ans[C.TIMEPOINT].map(str)
+    found = cohort_answers(answers, codings, members, group, cohorts)  # (the answer ids are unique)
+    said = ~empty_mask(answers[C.TEXT].reset_index(drop=True), run.codebook)
+    use = said & (found.cohort >= 0)
     codes = list(counts[C.CODE])
     labels = dict(zip(counts[C.CODE], counts["label"], strict=True))
-    resp = ans.groupby("cohort")[C.PARTICIPANT_ID].nunique().reindex(cohorts).fillna(0).astype(int)
-    cod = codings[[C.RESPONSE_ID, C.CODE]].astype(object).merge(ans[[C.RESPONSE_ID, C.PARTICIPANT_ID, "cohort"]],
-                                                                on=C.RESPONSE_ID)
-    people = cod.groupby(["cohort", C.CODE])[C.PARTICIPANT_ID].nunique().unstack(fill_value=0)
-    people = people.reindex(index=cohorts, columns=codes).fillna(0).astype(int)
-    tab = pd.concat([resp.rename(RESPONDENTS), people], axis=1)
+    people = found.people_per_code(use, found.code_positions(codes), len(cohorts), len(codes))
+    tab = pd.DataFrame(np.column_stack([found.respondents(use, len(cohorts)), people]),
+                       index=pd.Index(cohorts, name="cohort"), columns=pd.Index([RESPONDENTS, *codes], dtype=object),
+                       dtype="int64")
     hide = pd.DataFrame(False, index=tab.index, columns=tab.columns)
     mask = _suppressed(tab, k)
     for _ in range(len(cohorts) + 1):  # a hidden respondent count hides the cohort's row
@@ -261,9 +275,7 @@ def _themes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
                      _cohort_theme_rows(tab, mask, cohorts, codes, labels, k)], ignore_index=True)
     for c in ("n_people", "n_respondents"):
         out[c] = out[c].astype("Int64")
-    text_resp = ans.groupby(["cohort", C.TIMEPOINT])[C.PARTICIPANT_ID].nunique()
-    quotable = text_resp[text_resp >= k].reset_index()[["cohort", C.TIMEPOINT]]
-    return out, quotable
+    return out, (found, found.quotable(use, len(cohorts), k))
 
 
 def _cohort_theme_rows(tab: pd.DataFrame, mask: pd.DataFrame, cohorts: list[str], codes: list[str],
@@ -297,15 +309,15 @@ def suggestion_codes(book: Any, codes: list[str]) -> list[str]:
     return [c for c in codes if "suggest" in c.casefold() or "suggest" in str(labels.get(c, "")).casefold()]
 
 
-def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: int, themes: pd.DataFrame,
-            quotable: pd.DataFrame | None, info: pd.DataFrame) -> pd.DataFrame:
+def _quotes(run: Run, group: str, cohorts: list[str], themes: pd.DataFrame,
+            quotable: tuple[CohortAnswers, np.ndarray] | None, info: pd.DataFrame) -> pd.DataFrame:
     """Redacted quotes per reportable cohort: up to four themes × two, and up to six suggestions,
     only from surveys at least k of its members answered in their own words, with role words
     masked; never more quotes for a code than the people shown for it."""
     from ...integrate.redaction import load_identifying_terms, role_masker
 
     codings, answers = run.tables[N.CODINGS], run.tables[N.FREE_TEXT]
-    if quotable is None or quotable.empty:
+    if quotable is None or not quotable[1].any():
         return pd.DataFrame(columns=list(COHORT_QUOTES_COLUMNS))
     terms = list(load_identifying_terms())
     parts = run.tables[N.PARTICIPANTS]
@@ -318,14 +330,14 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
     questions = {f.id: (f.label or f.id) for f in run.spec.free_text}
     labels = {t.id: (t.label or t.id) for t in run.spec.timepoints}
     sugg = suggestion_codes(run.codebook, list(themes.loc[themes["scope"] == EVERYONE, C.CODE]))
-    ans = answers.drop(columns=[c for c in ("cohort", group) if c in answers.columns])
-    ans = ans.merge(members.rename(columns={group: "cohort"}), on=C.PARTICIPANT_ID, how="inner")
-    ans = ans.assign(_t=ans[C.TIMEPOINT].map(str)).merge(quotable.rename(columns={C.TIMEPOINT: "_t"}),
-                                                         on=["cohort", "_t"], how="inner")
+    found, ok = quotable
+    # members' answers (empty ones too) to the surveys their cohort may be quoted from
+    sel = (found.cohort >= 0) & ok[np.maximum(found.cohort, 0), found.survey]
     reportable = set(info.loc[info["reportable"], "cohort"])
     plan = _quote_plan(themes, sugg)
     wanted = {c: {*p[0], *p[1]} for c, p in plan.items() if c in reportable}
-    pick = _cohort_picker(codings, ans, redact, mask, wanted)
+    pick = _cohort_picker(codings, answers.drop(columns=[c for c in ("cohort", group) if c in answers.columns]),
+                          redact, mask, wanted, (found, cohorts, sel))
 
     def job(names: Sequence[Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -336,7 +348,8 @@ def _quotes(run: Run, members: pd.DataFrame, group: str, cohorts: list[str], k: 
                 rows += [{"cohort": cohort, "kind": kind, **r} for r in pick(cohort, codes, per, used, limits)]
         return rows
 
-    rows = fork_map(job, sorted(c for c in ans["cohort"].dropna().unique() if c in reportable))
+    quoted = np.asarray(cohorts, dtype=object)[np.unique(found.cohort[sel])]
+    rows = fork_map(job, sorted(c for c in quoted if c in reportable))
     out = pd.DataFrame(rows, columns=[c for c in COHORT_QUOTES_COLUMNS if c != "source"])
     out["source"] = [source_text(t, q, questions, labels) for t, q in zip(out[C.TIMEPOINT], out[C.QUESTION],
                                                                           strict=True)]
@@ -363,43 +376,42 @@ def _quote_plan(themes: pd.DataFrame, sugg: list[str]) -> dict[Any, tuple[list[A
     return plan
 
 
-def _cohort_picker(codings: pd.DataFrame, ans: pd.DataFrame, redact: Any, mask: Any,
-                   wanted: dict[Any, set[Any]]) -> Any:
+def _cohort_picker(codings: pd.DataFrame, answers: pd.DataFrame, redact: Any, mask: Any,
+                   wanted: dict[Any, set[Any]], found: tuple[CohortAnswers, list[str], np.ndarray]) -> Any:
     """``pick(cohort, codes, per_code, used, limits)`` → the cohort's quote rows, as
-    :func:`pick_quotes` on the cohort's answers and codings gives them, from one
-    :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of all codings;
-    quotes redacted only when read), for the codes in ``wanted[cohort]``. Answers must have
-    distinct ids for the shared source (else each cohort gets a ``pick_quotes`` of its own)."""
+    :func:`pick_quotes` on the cohort's answers (those in ``found[2]``) and codings gives them,
+    from one :class:`~evaltool.qual.outputs.QuoteSource` of every cohort (one sort of the
+    codings; quotes redacted only when read), for the codes in ``wanted[cohort]``. ``found``:
+    the answers looked up (answer ids unique), the cohorts and which answers may be quoted."""
     from ...qual.outputs import quote_source
 
-    if not ans[C.RESPONSE_ID].is_unique:
-        own = _cohort_codings(codings, ans)
-        groups = dict(tuple(ans.groupby("cohort", sort=True)))
-        return lambda cohort, codes, per, used, limits: pick_quotes(
-            own.get(cohort, codings.iloc[:0]), groups[cohort], codes, codebook=None, redact=redact, per_code=per,
-            extra=mask, used=used, limits=limits)
-    if ans.empty:
+    looked_up, cohorts, sel = found
+    if not sel.any():
         return lambda *_: []
-    # each coding's answer (its row in ``ans``), kept when its cohort and code can be quoted
-    rows = pd.Index(ans[C.RESPONSE_ID].astype(object)).get_indexer(codings[C.RESPONSE_ID].astype(object))
-    cohort = ans["cohort"].to_numpy(dtype=object)[rows]
-    keep = (rows >= 0) & pd.Series(cohort).isin(list(wanted)).to_numpy() \
-        & codings[C.CODE].astype(object).isin(list({c for codes in wanted.values() for c in codes})).to_numpy()
-    src = quote_source(codings[keep], ans, n=12, redact=redact, by="cohort", rows=rows[keep])
-    qs = ans[C.QUESTION].tolist() if C.QUESTION in ans.columns else [""] * len(ans)
-    source = dict(zip(ans[C.RESPONSE_ID].tolist(), zip(ans[C.TIMEPOINT].tolist(), qs, strict=True), strict=True))
+    # the codings that can be quoted: those of a wanted code of their answer's cohort (a
+    # cohort's quotes of a code depend on those codings alone, in the same order)
+    names = sorted(wanted)
+    all_codes = sorted({c for codes in wanted.values() for c in codes}, key=str)
+    want = np.zeros((len(names) + 1, len(all_codes) + 1), dtype=bool)  # last row, column: none
+    pairs = [(i, c) for i, name in enumerate(names) for c in wanted[name]]
+    want[[i for i, _ in pairs], positions([c for _, c in pairs], all_codes)] = True
+    of_answer = np.append(positions(cohorts, names), -1)[np.where(sel, looked_up.cohort, -1)]  # in ``names``
+    rows = np.where(np.append(sel, False)[looked_up.coding_row], looked_up.coding_row, -1)
+    keep = (rows >= 0) & want[of_answer[np.maximum(rows, 0)], looked_up.code_positions(all_codes)]
+    # a source of the answers those codings quote (rows renumbered in the same order), read
+    # from the columns it uses
+    used_rows, at = np.unique(rows[keep], return_inverse=True)
+    read = [c for c in (C.RESPONSE_ID, C.PARTICIPANT_ID, C.TIMEPOINT, C.QUESTION, C.TEXT) if c in answers.columns]
+    quoted = answers[read].iloc[used_rows].reset_index(drop=True)
+    quoted["cohort"] = np.asarray(cohorts, dtype=object)[looked_up.cohort[used_rows]]
+    cols = [c for c in (C.RESPONSE_ID, C.CODE, C.START, C.END, "negated") if c in codings.columns]
+    src = quote_source(codings[cols][keep], quoted, n=12, redact=redact, by="cohort", rows=at.reshape(-1))
+    qs = quoted[C.QUESTION].tolist() if C.QUESTION in quoted.columns else [""] * len(quoted)
+    source = dict(zip(quoted[C.RESPONSE_ID].tolist(), zip(quoted[C.TIMEPOINT].tolist(), qs, strict=True),
+                      strict=True))
 
     def pick(cohort: Any, codes: list[Any], per: int, used: set[str], limits: dict[Any, int]) -> list[dict[str, Any]]:
         picked = take_quotes(src, codes, group=cohort, per_code=per, extra=mask, used=used, limits=limits)
         return [{"code": code, "rank": rank, "quote": text, C.TIMEPOINT: str(source[rid][0]),
                  C.QUESTION: str(source[rid][1])} for code, rank, text, rid in picked]
     return pick
-
-
-def _cohort_codings(codings: pd.DataFrame, answers: pd.DataFrame) -> dict[Any, pd.DataFrame]:
-    """Each cohort's codings (rows of ``codings`` whose answer is in ``answers`` with that
-    ``cohort``), in the order of ``codings``: one grouped pass instead of a scan per cohort."""
-    where = pd.Series(answers["cohort"].to_numpy(), index=answers[C.RESPONSE_ID].astype(object).to_numpy())
-    where = where[~where.index.duplicated()]
-    key = codings[C.RESPONSE_ID].astype(object).map(where)
-    return {c: grp for c, grp in codings.groupby(key.to_numpy(), sort=False, dropna=True)}
