@@ -15,19 +15,19 @@ import hashlib
 import itertools
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree import ElementTree as ET
 
-import pandas as pd
-
-from .. import columns as C
 from ..errors import OutputError
-from ._qdpx_read import _GUID_NS, NS_PROJECT, _isna
+from ._qdpx_read import _GUID_NS, NS_PROJECT
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 __all__ = ["Deflated", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
-           "source_parts", "write_project"]
+           "write_project"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NS_BYTES = _GUID_NS.bytes
@@ -100,134 +100,19 @@ def element_text(el: ET.Element, depth: int, out: list[str]) -> None:
         out.append(" />")
 
 
-def _value_text(var_guid: str, value: Any, pad: str) -> str:
-    """A ``VariableValue`` at the indentation ``pad`` (newline + spaces of its level)."""
-    inner = pad + "  "
-    text = _cdata(str(value))
-    value_el = f"<TextValue>{text}</TextValue>" if text else "<TextValue />"
-    return (f'{pad}<VariableValue>{inner}<VariableRef targetGUID="{_attr(var_guid)}" />{inner}'
-            f"{value_el}{pad}</VariableValue>")
-
-
-def _values_text(var_gs: list[str], vals: list[Any], pad: str, cache: dict[tuple, str]) -> list[str]:
-    """:func:`_value_text` of each present value, remembered by (variable, type, value): the
-    values of a study's variables repeat (cohorts, timepoints, questions)."""
-    out = []
-    for vg, val in zip(var_gs, vals, strict=True):
-        try:
-            text = cache.get((vg, type(val), val))
-        except TypeError:  # unhashable
-            text = None
-        if text is None:
-            if _isna(val):
-                continue
-            text = _value_text(vg, val, pad)
-            try:
-                cache[(vg, type(val), val)] = text
-            except TypeError:
-                pass
-        out.append(text)
-    return out
-
-
-def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, str]) -> str:
-    """The ``Cases`` element (at depth 1): one case per participant with its values and sources."""
-    by_case: dict[Any, list[str]] = {}
-    for pid, g in zip(src["participant"].to_numpy(dtype=object).tolist(),
-                      src["guid"].to_numpy(dtype=object).tolist(), strict=True):
-        if not _isna(pid):
-            by_case.setdefault(pid, []).append(g)
-    var_gs = [var_guid[str(var)] for var in case_vars.columns]
-    case_vals = dict(zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
-                         strict=True))
-    out = ["<Cases>"]
-    pad = "\n      "
-    cache: dict[tuple, str] = {}
-    for pid, guids in by_case.items():
-        vals = case_vals.get(pid)
-        kids = _values_text(var_gs, vals, pad, cache) if vals is not None else []
-        kids += [f'{pad}<SourceRef targetGUID="{g}" />' for g in guids]
-        head = f'\n    <Case guid="{fast_guid("case", pid)}" name="{_attr(str(pid))}"'
-        out.append(head + (">" + "".join(kids) + "\n    </Case>" if kids else " />"))
-    out.append("\n  </Cases>")
-    return "".join(out)
-
-
-def _selections(cod: pd.DataFrame, guid_of: dict[Any, str], code_guid: dict[str, str],
-                users: dict[str, str]) -> dict[Any, list[str]]:
-    """Each source's ``PlainTextSelection`` elements (span × coder, a ``Coding`` per code), in
-    order of start, end, coder, code; a coding repeated exactly is written once."""
-    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
-    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
-    code_attr = {c: _attr(g) for c, g in code_guid.items()}
-    out: dict[Any, list[str]] = {}
-    parts: list[str] = []
-    prev: tuple | None = None
-    sel: tuple | None = None
-    for row in zip(cod["key"].tolist(), cod["s"].astype("int64").tolist(), cod["e"].astype("int64").tolist(),
-                   cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
-        if row == prev:
-            continue
-        prev = row
-        key, s, e, coder, code = row
-        g = guid_of.get(key)
-        if g is None:
-            continue
-        if (key, s, e, coder) != sel:
-            if parts:
-                parts.append("\n      </PlainTextSelection>")
-                out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
-            sel = (key, s, e, coder)
-            parts = [f'\n      <PlainTextSelection guid="{_guid_of(f"selection{_US}{g}{_US}{s}{_US}{e}{_US}{coder}")}" '
-                     f'startPosition="{s}" endPosition="{e}" creatingUser="{users[coder]}">']
-        parts.append(f'\n        <Coding guid="{_guid_of(f"coding{_US}{g}{_US}{s}{_US}{e}{_US}{coder}{_US}{code}")}" '
-                     f'creatingUser="{users[coder]}">\n          <CodeRef targetGUID="{code_attr[code]}" />'
-                     "\n        </Coding>")
-    if parts:
-        parts.append("\n      </PlainTextSelection>")
-        out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
-    return out
-
-
-def sources_text(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
-                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
-                 source_cols: list[str]) -> str:
-    """The ``Sources`` element (at depth 1): a ``TextSource`` per record, a ``PlainTextSelection``
-    per span × coder holding a ``Coding`` per code, then the source's variable values."""
-    return "".join(source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols))
-
-
-def source_parts(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
-                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
-                 source_cols: list[str]) -> Iterator[str]:
-    """:func:`sources_text` piece by piece (one ``TextSource`` at a time), so that the text of a
-    large project is never whole in memory."""
-    if not records:
-        yield "<Sources />"
-        return
-    by_source = _selections(cod, {r["key"]: r["guid"] for r in records}, code_guid, users)
-    var_g = [var_guid[v] for v in source_cols]
-    cache: dict[tuple, str] = {}
-    yield "<Sources>"
-    for r in records:
-        g = r["guid"]
-        kids = by_source.pop(r["key"], [])
-        kids += _values_text(var_g, source_vals[int(r["row"])], "\n      ", cache)
-        head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'
-        yield head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />")
-    yield "\n  </Sources>"
-
-
-def project_parts(root: ET.Element, cases: str | None, sources: Iterable[str]) -> Iterator[str]:
+def project_parts(root: ET.Element, cases: Iterable[str | Buffer] | None, sources: Iterable[str | Buffer]
+                  ) -> Iterator[str | Buffer]:
     """The text of ``project.qde`` piece by piece: ``root`` (the Project element with Users,
-    CodeBook and Variables) with the ``Cases`` and ``Sources`` text after its children."""
+    CodeBook and Variables) with the ``Cases`` and ``Sources`` text (pieces of each element,
+    :mod:`._qdpx_text`) after its children."""
     out = ["<?xml version='1.0' encoding='utf-8'?>\n", _open("Project", {"xmlns": NS_PROJECT, **root.attrib}), ">"]
     for child in root:
         out.append("\n  ")
         element_text(child, 1, out)
-    if cases is not None:
-        out.append("\n  " + cases)
     yield "".join(out)
+    if cases is not None:
+        yield "\n  "
+        yield from cases
     yield "\n  "
     yield from sources
     yield "\n</Project>"
@@ -235,7 +120,13 @@ def project_parts(root: ET.Element, cases: str | None, sources: Iterable[str]) -
 
 def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
     """``project.qde`` (see :func:`project_parts`) as bytes."""
-    return "".join(project_parts(root, cases, [sources])).encode("utf-8", "xmlcharrefreplace")
+    return b"".join(_encoded(p) for p in project_parts(root, None if cases is None else [cases], [sources]))
+
+
+def _encoded(part: str | Buffer) -> Buffer:
+    """A piece of text as UTF-8 (characters UTF-8 cannot hold as XML character references);
+    bytes-like pieces are UTF-8 already."""
+    return part.encode("utf-8", "xmlcharrefreplace") if isinstance(part, str) else part
 
 
 class Deflated(NamedTuple):
@@ -246,29 +137,29 @@ class Deflated(NamedTuple):
     size: int
 
 
-def deflate_text(parts: Iterable[str], chunk: int = 1 << 22, level: int = PROJECT_LEVEL) -> Deflated:
-    """``parts`` joined, as UTF-8 (characters it cannot hold as XML character references),
-    deflated as they come: the same bytes as deflating the whole text at once at ``level``
-    (zlib's output does not depend on how the input is fed), without ever holding it whole
-    (half a gigabyte of XML for 100,000 participants)."""
+def deflate_text(parts: Iterable[str | Buffer], chunk: int = 1 << 22, level: int = PROJECT_LEVEL) -> Deflated:
+    """``parts`` (text, or UTF-8 bytes-like pieces) joined, as UTF-8 (characters it cannot hold
+    as XML character references), deflated as they come: the same bytes as deflating the whole
+    text at once at ``level`` (zlib's output does not depend on how the input is fed), without
+    ever holding it whole (half a gigabyte of XML for 100,000 participants)."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     body: list[bytes] = []
-    buf: list[str] = []
+    buf: list[Buffer] = []
     n = crc = size = 0
     for part in itertools.chain(parts, [None]):
         if part is not None:
-            buf.append(part)
-            n += len(part)
+            buf.append(_encoded(part))
+            n += memoryview(buf[-1]).nbytes
         if n >= chunk or (part is None and buf):
-            data = "".join(buf).encode("utf-8", "xmlcharrefreplace")
-            crc, size = zlib.crc32(data, crc), size + len(data)
+            data = buf[0] if len(buf) == 1 else b"".join(buf)
+            crc, size = zlib.crc32(data, crc), size + n
             body.append(comp.compress(data))
             buf, n = [], 0
     body.append(comp.flush())
     return Deflated(b"".join(body), crc, size)
 
 
-def write_project(path: Path, project: bytes | Deflated, records: list[dict[str, Any]]) -> Path:
+def write_project(path: Path, project: bytes | Deflated, records: Iterable[Mapping[str, Any]]) -> Path:
     """The ``.qdpx`` ZIP: ``project.qde`` (deflated) and ``sources/<guid>.txt`` (fixed dates:
     reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
     deflate saves next to nothing on a sentence and was most of the time of writing many

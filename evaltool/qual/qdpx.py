@@ -17,17 +17,22 @@ dropped.
 
 from __future__ import annotations
 
+import itertools
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .. import columns as C
 from .._version import __version__
 from ..errors import DataProblemsError, EvaltoolWarning, OutputError, ParameterError
+from . import _qdpx_text as T
 from ._qdpx_read import (
     CODEBOOK_TABLE_COLUMNS,
     NS_CODEBOOK,
@@ -39,15 +44,7 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import (
-    Deflated,
-    cases_text,
-    deflate_text,
-    fast_guid,
-    project_parts,
-    source_parts,
-    write_project,
-)
+from ._qdpx_write import Deflated, deflate_text, project_parts, write_project
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -229,7 +226,6 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
             "text": a[C.TEXT].fillna("").astype(str).to_numpy(dtype=object),
             "row": np.arange(len(a)),
         })
-        src["guid"] = [fast_guid("source", k) for k in src["key"]]
         cod = codings.assign(key=codings[C.RESPONSE_ID], shift=0)
         return src, cod
     need = [c for c in (C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT) if c not in a.columns]
@@ -250,7 +246,6 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
                         "participant": order.groupby(group, sort=False)[C.PARTICIPANT_ID].first().to_numpy(dtype=object),
                         "text": texts.to_numpy(dtype=object),
                         C.QUESTION: order.groupby(group, sort=False)[C.QUESTION].first().to_numpy(dtype=object)})
-    src["guid"] = [fast_guid("source", "pq", k) for k in src["key"]]
     src["row"] = np.arange(len(src))
     shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
@@ -405,7 +400,7 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
 
 def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
                    case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                   ) -> tuple[Deflated, list[dict[str, Any]]]:
+                   ) -> tuple[Deflated, Iterator[dict[str, Any]]]:
     """``project.qde`` (deflated as it is written) and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
@@ -425,12 +420,45 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
         for v in var_names:
             ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
                                                     "typeOfVariable": "Text"})
-    cases = (cases_text(src, case_vars, var_guid)
-             if case_vars is not None and src["participant"].notna().any() else None)
-    cols = [str(c) for c in src.columns]
-    records = [dict(zip(cols, vals, strict=True))
-               for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
+    guid = source_guids(src["key"], unit)
+    return deflate_text(project_parts(root, _cases(src, guid, case_vars, var_guid),
+                                      _sources_parts(answers, cod, src, guid, table, users, var_guid, source_cols,
+                                                     unit))), \
+        ({"guid": g, "text": t} for g, t in zip(guid.to_pylist(), src["text"].tolist(), strict=True))
+
+
+def source_guids(keys: pd.Series, unit: str) -> pa.Array:
+    """Each source's GUID (UUID 5 of its key)."""
+    kind = ("source",) if unit == "answer" else ("source", "pq")
+    return T.guids(pc.binary_join_element_wise(*kind, pa.array(keys.to_numpy(dtype=object), pa.string()), "\x1f"))
+
+
+def _cases(src: pd.DataFrame, guid: pa.Array, case_vars: pd.DataFrame | None, var_guid: dict[str, str]
+           ) -> Iterator[str | pa.Buffer] | None:
+    """The ``Cases`` element's pieces (None when there are no cases)."""
+    if case_vars is None or not src["participant"].notna().any():
+        return None
+    values = [T.value_column(case_vars.iloc[:, j], var_guid[str(v)], "\n      ")
+              for j, v in enumerate(case_vars.columns)]
+    blocks = T.case_blocks(src["participant"].to_numpy(dtype=object), guid,
+                           case_vars.index.to_numpy(dtype=object).tolist(), values)
+    return itertools.chain(["<Cases>"], blocks, ["\n  </Cases>"])
+
+
+def _sources_parts(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, guid: pa.Array,
+                   table: pd.DataFrame, users: dict[str, str], var_guid: dict[str, str], source_cols: list[str],
+                   unit: str) -> Iterator[str | pa.Buffer]:
+    """The ``Sources`` element's pieces."""
+    if not len(src):
+        yield "<Sources />"
+        return
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
-    source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    sources = source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols)
-    return deflate_text(project_parts(root, cases, sources)), records
+    source = pd.Index(src["key"].to_numpy(dtype=object)).get_indexer(cod["key"].to_numpy(dtype=object))
+    codings = T.Codings(source, (cod[C.START] + cod["shift"]).to_numpy(dtype="int64"),
+                        (cod[C.END] + cod["shift"]).to_numpy(dtype="int64"), cod[C.CODER].to_numpy(dtype=object),
+                        cod[C.CODE].to_numpy(dtype=object), users, code_guid)
+    frame = answers if unit == "answer" else src
+    values = [T.value_column(frame[c], var_guid[c], "\n      ") for c in source_cols]
+    yield "<Sources>"
+    yield from T.source_blocks(guid, pa.array(src["name"].to_numpy(dtype=object), pa.string()), codings, values)
+    yield "\n  </Sources>"
