@@ -13,6 +13,7 @@ element-by-element writer gave (ElementTree's indented serialisation; tests comp
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -21,9 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .. import columns as C
 from ._qdpx_read import _GUID_NS, _isna
 
-__all__ = ["BLOCK", "Codings", "case_blocks", "escaped", "guids", "source_blocks", "value_column"]
+__all__ = ["BLOCK", "Codings", "arrow_text", "case_blocks", "cases_parts", "escaped", "guids", "interned",
+           "source_blocks", "source_guids", "sources_parts", "value_column"]
 
 BLOCK = 20_000
 """Sources (or cases) per block of text: about 30 MB of XML, built and deflated at a time."""
@@ -47,6 +50,21 @@ def escaped(text: pa.Array, attribute: bool = True) -> pa.Array:
     for char, entity in _ESCAPES + (_ATTR_ESCAPES if attribute else ()):
         text = pc.replace_substring(text, char, entity)
     return text
+
+
+def arrow_text(values: pd.Series | np.ndarray) -> pa.Array:
+    """Text values (Arrow-backed or Python ``str``) as an Arrow string array (missing: null)."""
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string())
+
+
+def interned(values: pd.Series) -> np.ndarray:
+    """``values.astype(str)`` as an object array that holds each distinct text once (codes,
+    coders: a few texts repeated, not a Python string per row)."""
+    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
+    return np.asarray(uniques, dtype=object)[codes]
 
 
 def _offsets(arr: pa.Array) -> np.ndarray:
@@ -225,16 +243,22 @@ def source_blocks(guid: pa.Array, name: pa.Array, codings: Codings, values: list
         yield _text_buffer(text)
 
 
-def case_blocks(participant: np.ndarray, source_guid: pa.Array, case_index: Sequence[Any],
+def case_blocks(participant: pd.Series, source_guid: pa.Array, case_index: Sequence[Any],
                 values: list[tuple[pa.Array, np.ndarray]], block: int = BLOCK) -> Iterator[pa.Buffer]:
     """The ``Case`` elements (at depth 2): one per participant of the sources (in order of
     their first source), with its variable values (``values``: :func:`value_column` of each
     case variable, by row of ``case_index``) and a ``SourceRef`` per source, a block at a time."""
-    na = pd.isna(participant)
-    if na.any():
-        na[na] = [_isna(v) for v in participant[na]]
-    rows = np.flatnonzero(~na)
-    codes, uniques = pd.factorize(participant[rows], use_na_sentinel=False)
+    if isinstance(participant.dtype, pd.StringDtype):  # text ids: missing is NaN, factorized in Arrow
+        codes, uniques = pd.factorize(participant, use_na_sentinel=True)
+        rows = np.flatnonzero(codes >= 0)
+        codes, uniques = codes[rows], list(uniques)
+    else:  # any ids: missing as _isna says (None, NaN, pd.NA), distinct as dict keys are
+        obj = participant.to_numpy(dtype=object)
+        na = pd.isna(obj)
+        if na.any():
+            na[na] = [_isna(v) for v in obj[na]]
+        rows = np.flatnonzero(~na)
+        codes, uniques = pd.factorize(obj[rows], use_na_sentinel=False)
     order = rows[np.argsort(codes, kind="stable")]
     counts = np.bincount(codes, minlength=len(uniques))
     starts = np.concatenate([[0], np.cumsum(counts)])
@@ -252,3 +276,36 @@ def case_blocks(participant: np.ndarray, source_guid: pa.Array, case_index: Sequ
         text = cat('\n    <Case guid="', guids(pc.binary_join_element_wise("case", n, _US)), '" name="', escaped(n),
                    '">', *vals, _joined(refs, counts[lo:hi]), "\n    </Case>")
         yield _text_buffer(text)
+
+
+def source_guids(keys: pd.Series, unit: str) -> pa.Array:
+    """Each source's GUID (UUID 5 of its key)."""
+    kind = ("source",) if unit == "answer" else ("source", "pq")
+    return guids(pc.binary_join_element_wise(*kind, arrow_text(keys), _US))
+
+
+def cases_parts(src: pd.DataFrame, guid: pa.Array, case_vars: pd.DataFrame | None, var_guid: Mapping[str, str]
+                ) -> Iterator[str | pa.Buffer] | None:
+    """The ``Cases`` element's pieces (None when there are no cases)."""
+    if case_vars is None or not src["participant"].notna().any():
+        return None
+    values = [value_column(case_vars.iloc[:, j], var_guid[str(v)], "\n      ")
+              for j, v in enumerate(case_vars.columns)]
+    blocks = case_blocks(src["participant"], guid, case_vars.index.to_numpy(dtype=object).tolist(), values)
+    return itertools.chain(["<Cases>"], blocks, ["\n  </Cases>"])
+
+
+def sources_parts(frame: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, guid: pa.Array,
+                  code_guid: Mapping[Any, str], users: Mapping[Any, str], var_guid: Mapping[str, str],
+                  source_cols: list[str]) -> Iterator[str | pa.Buffer]:
+    """The ``Sources`` element's pieces (``frame``: the table of the sources' variables)."""
+    if not len(src):
+        yield "<Sources />"
+        return
+    codings = Codings(cod["source"].to_numpy(dtype="int64"), (cod[C.START] + cod["shift"]).to_numpy(dtype="int64"),
+                      (cod[C.END] + cod["shift"]).to_numpy(dtype="int64"), cod[C.CODER].to_numpy(dtype=object),
+                      cod[C.CODE].to_numpy(dtype=object), users, code_guid)
+    values = [value_column(frame[c], var_guid[c], "\n      ") for c in source_cols]
+    yield "<Sources>"
+    yield from source_blocks(guid, arrow_text(src["name"]), codings, values)
+    yield "\n  </Sources>"

@@ -17,7 +17,6 @@ dropped.
 
 from __future__ import annotations
 
-import itertools
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,6 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import columns as C
@@ -163,12 +161,13 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
     if missing:
         raise ParameterError(f"The codings lack the column(s) {missing}.",
                              fix=f"columns present: {list(codings.columns)}.")
-    # ids as Python str in object arrays: hash lookups (pandas' Arrow-backed str isin loops in Python)
-    key = pd.Index(answers[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), dtype=object)
-    text = pd.Series(answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object), index=key)
-    rid = pd.Series(codings[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), index=codings.index, dtype=object)
-    known = rid.isin(key).to_numpy()
-    length = text.reindex(rid.to_numpy()).str.len().fillna(0).to_numpy(dtype="int64")
+    # one hash join in Arrow: the answer row of each coding (-1: unknown), no Python str per id
+    keys = T.arrow_text(answers[C.RESPONSE_ID].astype(str))
+    rid = codings[C.RESPONSE_ID].astype(str)
+    row = pc.fill_null(pc.index_in(T.arrow_text(rid), value_set=keys), -1).to_numpy().astype("int64")
+    known = row >= 0
+    lengths = answers[C.TEXT].fillna("").astype(str).str.len().to_numpy(dtype="int64")
+    length = np.where(known, lengths[np.maximum(row, 0)] if len(lengths) else 0, 0)
     start = pd.to_numeric(codings[C.START], errors="coerce") if C.START in codings else pd.Series(np.nan, index=codings.index)
     end = pd.to_numeric(codings[C.END], errors="coerce") if C.END in codings else pd.Series(np.nan, index=codings.index)
     whole = (start.isna() & end.isna()).to_numpy()
@@ -185,10 +184,9 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
         raise DataProblemsError(f"{len(probs)} coding(s) cannot be exported.",
                                 pd.DataFrame(probs, columns=list(C.PROBLEM_COLUMNS)),
                                 fix="see the problems table.")
-    out = pd.DataFrame({C.RESPONSE_ID: rid.to_numpy(dtype=object),
-                        C.CODE: codings[C.CODE].astype(str).to_numpy(dtype=object),
-                        C.START: s.astype("int64"), C.END: e.astype("int64"),
-                        C.CODER: codings[C.CODER].astype(str).to_numpy(dtype=object)})
+    out = pd.DataFrame({C.RESPONSE_ID: rid.to_numpy(), C.CODE: T.interned(codings[C.CODE]),
+                        C.START: s.astype("int64"), C.END: e.astype("int64"), C.CODER: T.interned(codings[C.CODER]),
+                        "row": row})
     if C.EVIDENCE in codings.columns:
         out[C.EVIDENCE] = codings[C.EVIDENCE].to_numpy(dtype=object)
     return out
@@ -219,15 +217,11 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
     """Source table (key, name, participant, text, guid) and codings mapped onto sources."""
     a = answers.reset_index(drop=True)
     if unit == "answer":
-        src = pd.DataFrame({
-            "key": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
-            "name": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
-            "participant": a[C.PARTICIPANT_ID].to_numpy(dtype=object) if C.PARTICIPANT_ID in a else None,
-            "text": a[C.TEXT].fillna("").astype(str).to_numpy(dtype=object),
-            "row": np.arange(len(a)),
-        })
-        cod = codings.assign(key=codings[C.RESPONSE_ID], shift=0)
-        return src, cod
+        key = a[C.RESPONSE_ID].astype(str)  # columns as they are (Arrow-backed text): no Python object per row
+        src = pd.DataFrame({"key": key, "name": key,
+                            "participant": a[C.PARTICIPANT_ID] if C.PARTICIPANT_ID in a else None,
+                            "text": a[C.TEXT].fillna("").astype(str), "row": np.arange(len(a))})
+        return src, codings.assign(source=codings["row"], shift=0)
     need = [c for c in (C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT) if c not in a.columns]
     if need:
         raise ParameterError(f"unit='participant_question' needs the answer column(s) {need}.",
@@ -249,7 +243,8 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
     src["row"] = np.arange(len(src))
     shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
-    cod = codings.assign(key=gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy(),
+    key = gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy()
+    cod = codings.assign(source=pd.Index(src["key"]).get_indexer(key),
                          shift=shift.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy())
     return src, cod
 
@@ -336,8 +331,9 @@ def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.D
     """The codebook table of the export (codes named as asked; ``cod`` renamed in place)."""
     if code_names == "label" and hasattr(codebook, "flat_codes"):
         labels = {c.id: c.label for c in codebook.flat_codes()}
-        cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
-    used = set(cod[C.CODE].tolist())  # .tolist(): iterating an Arrow-backed column is per element
+        codes, uniques = pd.factorize(cod[C.CODE], use_na_sentinel=False)  # each distinct code once
+        cod[C.CODE] = np.asarray([labels.get(x, x) for x in uniques], dtype=object)[codes]
+    used = set(pd.unique(cod[C.CODE]).tolist())
     table = codebook_table(pd.Series(sorted(used), name=C.CODE).to_frame()
                            if codebook is None else codebook, code_names=code_names)
     unknown = sorted(used - set(table[C.CODE].tolist()))
@@ -380,14 +376,15 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
             lost.append(f"answer columns {dropped}")
         source_cols = [C.QUESTION]
     if C.EVIDENCE in cod.columns:
-        spans = [t[s:e] for t, s, e in zip(
-            src.set_index("key")["text"].reindex(cod["key"]).to_numpy(),
-            cod[C.START] + cod["shift"], cod[C.END] + cod["shift"], strict=True)]
+        texts = src["text"].to_numpy(dtype=object)[cod["source"].to_numpy()]
+        spans = [t[s:e] for t, s, e in zip(texts, (cod[C.START] + cod["shift"]).tolist(),
+                                           (cod[C.END] + cod["shift"]).tolist(), strict=True)]
+        del texts
         differs = (cod[C.EVIDENCE].astype(object).to_numpy() != np.array(spans, dtype=object))
         if differs.any():
             lost.append(f"evidence text of {int(differs.sum())} coding(s) that differs from the "
                         "answer text at its offsets (import rebuilds evidence from the offsets)")
-    if pd.Series(src["text"], dtype=object).str.contains("[\U00010000-\U0010FFFF]", regex=True).any():
+    if pc.any(pc.match_substring_regex(T.arrow_text(src["text"]), "[\\x{10000}-\\x{10FFFF}]")).as_py():
         warnings.warn("Some answers contain characters outside the Basic Multilingual Plane "
                       "(e.g. emoji). REFI-QDA offsets count code points, as written; tools that "
                       "count UTF-16 units (reported for NVivo) may show later selections shifted.",
@@ -420,45 +417,9 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
         for v in var_names:
             ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
                                                     "typeOfVariable": "Text"})
-    guid = source_guids(src["key"], unit)
-    return deflate_text(project_parts(root, _cases(src, guid, case_vars, var_guid),
-                                      _sources_parts(answers, cod, src, guid, table, users, var_guid, source_cols,
-                                                     unit))), \
-        ({"guid": g, "text": t} for g, t in zip(guid.to_pylist(), src["text"].tolist(), strict=True))
-
-
-def source_guids(keys: pd.Series, unit: str) -> pa.Array:
-    """Each source's GUID (UUID 5 of its key)."""
-    kind = ("source",) if unit == "answer" else ("source", "pq")
-    return T.guids(pc.binary_join_element_wise(*kind, pa.array(keys.to_numpy(dtype=object), pa.string()), "\x1f"))
-
-
-def _cases(src: pd.DataFrame, guid: pa.Array, case_vars: pd.DataFrame | None, var_guid: dict[str, str]
-           ) -> Iterator[str | pa.Buffer] | None:
-    """The ``Cases`` element's pieces (None when there are no cases)."""
-    if case_vars is None or not src["participant"].notna().any():
-        return None
-    values = [T.value_column(case_vars.iloc[:, j], var_guid[str(v)], "\n      ")
-              for j, v in enumerate(case_vars.columns)]
-    blocks = T.case_blocks(src["participant"].to_numpy(dtype=object), guid,
-                           case_vars.index.to_numpy(dtype=object).tolist(), values)
-    return itertools.chain(["<Cases>"], blocks, ["\n  </Cases>"])
-
-
-def _sources_parts(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, guid: pa.Array,
-                   table: pd.DataFrame, users: dict[str, str], var_guid: dict[str, str], source_cols: list[str],
-                   unit: str) -> Iterator[str | pa.Buffer]:
-    """The ``Sources`` element's pieces."""
-    if not len(src):
-        yield "<Sources />"
-        return
+    guid = T.source_guids(src["key"], unit)
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
-    source = pd.Index(src["key"].to_numpy(dtype=object)).get_indexer(cod["key"].to_numpy(dtype=object))
-    codings = T.Codings(source, (cod[C.START] + cod["shift"]).to_numpy(dtype="int64"),
-                        (cod[C.END] + cod["shift"]).to_numpy(dtype="int64"), cod[C.CODER].to_numpy(dtype=object),
-                        cod[C.CODE].to_numpy(dtype=object), users, code_guid)
-    frame = answers if unit == "answer" else src
-    values = [T.value_column(frame[c], var_guid[c], "\n      ") for c in source_cols]
-    yield "<Sources>"
-    yield from T.source_blocks(guid, pa.array(src["name"].to_numpy(dtype=object), pa.string()), codings, values)
-    yield "\n  </Sources>"
+    sources = T.sources_parts(answers if unit == "answer" else src, cod, src, guid, code_guid, users, var_guid,
+                              source_cols)
+    project = deflate_text(project_parts(root, T.cases_parts(src, guid, case_vars, var_guid), sources))
+    return project, ({"guid": g, "text": t} for g, t in zip(guid.to_pylist(), src["text"].tolist(), strict=True))
