@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from .. import columns as C
 from ._qdpx_read import _GUID_NS, _isna
 
-__all__ = ["BLOCK", "Codings", "arrow_text", "case_blocks", "cases_parts", "escaped", "guids", "interned",
+__all__ = ["BLOCK", "Codings", "arrow_text", "case_blocks", "cases_parts", "escaped", "guids", "interned", "as_text",
            "source_blocks", "source_guids", "sources_parts", "value_column"]
 
 BLOCK = 20_000
@@ -60,11 +60,19 @@ def arrow_text(values: pd.Series | np.ndarray) -> pa.Array:
     return arr.cast(pa.string())
 
 
-def interned(values: pd.Series) -> np.ndarray:
-    """``values.astype(str)`` as an object array that holds each distinct text once (codes,
-    coders: a few texts repeated, not a Python string per row)."""
-    codes, uniques = pd.factorize(values.astype(str), use_na_sentinel=False)
-    return np.asarray(uniques, dtype=object)[codes]
+def as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``, without converting values that are all text already."""
+    if isinstance(values.dtype, pd.StringDtype) or (
+            values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty")):
+        return values
+    return values.astype(str)
+
+
+def interned(values: pd.Series) -> pd.Series:
+    """``values.astype(str)`` as an object column that holds each distinct text once (codes,
+    coders: a few texts repeated, not a Python string per row), with a default index."""
+    codes, uniques = pd.factorize(as_text(values), use_na_sentinel=False)
+    return pd.Series(np.asarray(uniques, dtype=object)[codes], dtype=object)
 
 
 def _offsets(arr: pa.Array) -> np.ndarray:
@@ -251,7 +259,7 @@ def case_blocks(participant: pd.Series, source_guid: pa.Array, case_index: Seque
     if isinstance(participant.dtype, pd.StringDtype):  # text ids: missing is NaN, factorized in Arrow
         codes, uniques = pd.factorize(participant, use_na_sentinel=True)
         rows = np.flatnonzero(codes >= 0)
-        codes, uniques = codes[rows], list(uniques)
+        codes, uniques = codes[rows], np.asarray(uniques, dtype=object).tolist()
     else:  # any ids: missing as _isna says (None, NaN, pd.NA), distinct as dict keys are
         obj = participant.to_numpy(dtype=object)
         na = pd.isna(obj)

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree import ElementTree as ET
 
 from ..errors import OutputError
+from . import _qdpx_zip as Z
 from ._qdpx_read import _GUID_NS, NS_PROJECT
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-__all__ = ["Deflated", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
-           "write_project"]
+__all__ = ["Deflated", "SourceFiles", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
+           "source_files", "write_project"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NS_BYTES = _GUID_NS.bytes
@@ -144,93 +145,101 @@ def deflate_text(parts: Iterable[str | Buffer], chunk: int = 1 << 22, level: int
     ever holding it whole (half a gigabyte of XML for 100,000 participants)."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     body: list[bytes] = []
-    buf: list[Buffer] = []
+    buf: list[bytes] = []
     n = crc = size = 0
     for part in itertools.chain(parts, [None]):
-        if part is not None:
-            buf.append(_encoded(part))
-            n += memoryview(buf[-1]).nbytes
-        if n >= chunk or (part is None and buf):
-            data = buf[0] if len(buf) == 1 else b"".join(buf)
+        if isinstance(part, str):
+            buf.append(part.encode("utf-8", "xmlcharrefreplace"))
+            n += len(buf[-1])
+        if buf and (n >= chunk or not isinstance(part, str)):  # text gathered into chunks
+            data = b"".join(buf)
             crc, size = zlib.crc32(data, crc), size + n
             body.append(comp.compress(data))
             buf, n = [], 0
+        if part is not None and not isinstance(part, str):  # a large block of UTF-8: as it is
+            crc, size = zlib.crc32(part, crc), size + memoryview(part).nbytes
+            body.append(comp.compress(part))
     body.append(comp.flush())
     return Deflated(b"".join(body), crc, size)
 
 
-def write_project(path: Path, project: bytes | Deflated, records: Iterable[Mapping[str, Any]]) -> Path:
+class SourceFiles(NamedTuple):
+    """The ``sources/<guid>.txt`` files of a project: GUIDs and texts as Arrow string arrays."""
+
+    guid: Any
+    text: Any
+
+
+def source_files(records: Iterable[Mapping[str, Any]]) -> SourceFiles:
+    """:class:`SourceFiles` of records (``guid``, ``text``)."""
+    import pyarrow as pa
+
+    rows = list(records)
+    return SourceFiles(pa.array([str(r["guid"]) for r in rows], pa.string()),
+                       pa.array([str(r["text"]) for r in rows], pa.string()))
+
+
+def write_project(path: Path, project: bytes | Deflated, records: Iterable[Mapping[str, Any]] | SourceFiles) -> Path:
     """The ``.qdpx`` ZIP: ``project.qde`` (deflated) and ``sources/<guid>.txt`` (fixed dates:
     reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
     deflate saves next to nothing on a sentence and was most of the time of writing many
-    thousands of answers; any ZIP reader reads both."""
-    entries: list[tuple[str, bytes | Deflated, int]] = [("project.qde", project, zipfile.ZIP_DEFLATED)]
-    for r in records:
-        data = str(r["text"]).encode("utf-8")
-        entries.append((f"sources/{r['guid']}.txt", data,
-                        zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED))
+    thousands of answers; any ZIP reader reads both. ``records``: the sources as
+    :class:`SourceFiles` or as records (``guid``, ``text``)."""
+    import pyarrow.compute as pc
+
+    files = records if isinstance(records, SourceFiles) else source_files(records)
+    names = pc.binary_join_element_wise("sources/", files.guid, ".txt", "")
     try:
-        if sum(d.size if isinstance(d, Deflated) else len(d) for _, d, _ in entries) < _SMALL_ZIP_LIMIT:
-            _fast_zip(path, entries)
+        size = project.size if isinstance(project, Deflated) else len(project)
+        if size + int(pc.sum(pc.binary_length(files.text)).as_py() or 0) < _SMALL_ZIP_LIMIT:
+            deflated = project if isinstance(project, Deflated) else Deflated(
+                zlib.compress(project, zlib.Z_DEFAULT_COMPRESSION, -15), zlib.crc32(project), len(project))
+            head = Z.one_entry("project.qde", *deflated, zipfile.ZIP_DEFLATED)
+            _write_zip(path, [head, Z.file_entries(names, files.text, _STORE_BELOW)])
         else:  # ZIP64 sizes and offsets: the standard library's writer
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, content, method in entries:
-                    _write(zf, name, content, method)
+                _write(zf, "project.qde", project)
+                for name, text in zip(names.to_pylist(), files.text.to_pylist(), strict=True):
+                    data = text.encode("utf-8")
+                    _write(zf, name, data, zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED)
     except OSError as exc:
         raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
                           fix="choose a folder you can write to.") from None
     return path
 
 
-# ZIP record layouts (PKWARE APPNOTE 4.3.7, 4.3.12, 4.3.14-16), as zipfile packs them
-_LOCAL = ("<4s2B4HL2L2H", b"PK\x03\x04")
-_CENTRAL = ("<4s4B4HL2L5H2L", b"PK\x01\x02")
+# ZIP end records (PKWARE APPNOTE 4.3.14-16), as zipfile packs them
 _END = ("<4s4H2LH", b"PK\x05\x06")
 _END64 = ("<4sQ2H2L4Q", b"PK\x06\x06")
 _END64_LOCATOR = ("<4sLQL", b"PK\x06\x07")
 _SMALL_ZIP_LIMIT = 3_500_000_000
 """Below this total size no entry or offset needs ZIP64 fields (limit 4 GiB, with room for the
-headers), so :func:`_fast_zip` writes the archive."""
+headers), so :func:`_write_zip` writes the archive."""
 
 
 def _fast_zip(path: Path, entries: list[tuple[str, bytes | Deflated, int]]) -> None:
     """The same bytes as ``zipfile.ZipFile.writestr`` of each entry with a fixed date and mode
     644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
     writes), without its per-entry bookkeeping and seeks."""
+    contents = [tuple(d) if isinstance(d, Deflated) else d for _, d, _ in entries]
+    _write_zip(path, [Z.entries_of([n for n, _, _ in entries], contents, [m for _, _, m in entries])])
+
+
+def _write_zip(path: Path, parts: list[Z.Entries]) -> None:
+    """The archive of ``parts`` (entries in order) with the end records."""
     import struct
 
     info = zipfile.ZipInfo("x", date_time=_ZIP_DATE)
-    dosdate = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
-    dostime = _ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | (_ZIP_DATE[5] // 2)
-    version, attr = info.create_version, 0o644 << 16
-    local, central, offset = [], [], 0
-    for name, data, method in entries:
-        raw = name.encode("ascii")
-        if isinstance(data, Deflated):
-            body, crc, size = data
-        else:
-            crc, size = zlib.crc32(data), len(data)
-            body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
-        local.append(struct.pack(*_LOCAL, version, 0, 0, method,
-                                 dostime, dosdate, crc, len(body), size, len(raw), 0) + raw)
-        local.append(body)
-        central.append(struct.pack(*_CENTRAL, version, info.create_system,
-                                   version, 0, 0, method, dostime, dosdate, crc, len(body), size, len(raw),
-                                   0, 0, 0, 0, attr, offset) + raw)
-        offset += len(local[-2]) + len(body)
-    cd = b"".join(central)
-    count = len(entries)
-    tail = b""
-    if count > 0xFFFF:
-        tail = struct.pack(*_END64, 44, 45, 45, 0, 0,
-                           count, count, len(cd), offset)
-        tail += struct.pack(*_END64_LOCATOR, 0,
-                            offset + len(cd), 1)
-    tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF),
-                        min(count, 0xFFFF), len(cd), offset, 0)
+    when = Z.ZipDate(date=(_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2],
+                     time=_ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | (_ZIP_DATE[5] // 2),
+                     version=info.create_version, system=info.create_system)
     with open(path, "wb") as fh:
-        fh.writelines(local)
-        fh.write(cd)
+        count, cd_size, offset = Z.write_entries(fh, parts, when)
+        tail = b""
+        if count > 0xFFFF:
+            tail = struct.pack(*_END64, 44, 45, 45, 0, 0, count, count, cd_size, offset)
+            tail += struct.pack(*_END64_LOCATOR, 0, offset + cd_size, 1)
+        tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), cd_size, offset, 0)
         fh.write(tail)
 
 

@@ -18,7 +18,6 @@ dropped.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 from xml.etree import ElementTree as ET
@@ -42,7 +41,7 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import Deflated, deflate_text, project_parts, write_project
+from ._qdpx_write import Deflated, SourceFiles, deflate_text, project_parts, write_project
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -163,7 +162,7 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
                              fix=f"columns present: {list(codings.columns)}.")
     # one hash join in Arrow: the answer row of each coding (-1: unknown), no Python str per id
     keys = T.arrow_text(answers[C.RESPONSE_ID].astype(str))
-    rid = codings[C.RESPONSE_ID].astype(str)
+    rid = T.as_text(codings[C.RESPONSE_ID])
     row = pc.fill_null(pc.index_in(T.arrow_text(rid), value_set=keys), -1).to_numpy().astype("int64")
     known = row >= 0
     lengths = answers[C.TEXT].fillna("").astype(str).str.len().to_numpy(dtype="int64")
@@ -184,11 +183,12 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
         raise DataProblemsError(f"{len(probs)} coding(s) cannot be exported.",
                                 pd.DataFrame(probs, columns=list(C.PROBLEM_COLUMNS)),
                                 fix="see the problems table.")
-    out = pd.DataFrame({C.RESPONSE_ID: rid.to_numpy(), C.CODE: T.interned(codings[C.CODE]),
+    # object columns stay object (a DataFrame would convert each text to Arrow and back)
+    out = pd.DataFrame({C.RESPONSE_ID: pd.Series(rid.array), C.CODE: T.interned(codings[C.CODE]),
                         C.START: s.astype("int64"), C.END: e.astype("int64"), C.CODER: T.interned(codings[C.CODER]),
                         "row": row})
     if C.EVIDENCE in codings.columns:
-        out[C.EVIDENCE] = codings[C.EVIDENCE].to_numpy(dtype=object)
+        out[C.EVIDENCE] = pd.Series(codings[C.EVIDENCE].to_numpy(dtype=object), dtype=object)
     return out
 
 
@@ -397,7 +397,7 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
 
 def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
                    case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                   ) -> tuple[Deflated, Iterator[dict[str, Any]]]:
+                   ) -> tuple[Deflated, SourceFiles]:
     """``project.qde`` (deflated as it is written) and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
@@ -422,4 +422,4 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
     sources = T.sources_parts(answers if unit == "answer" else src, cod, src, guid, code_guid, users, var_guid,
                               source_cols)
     project = deflate_text(project_parts(root, T.cases_parts(src, guid, case_vars, var_guid), sources))
-    return project, ({"guid": g, "text": t} for g, t in zip(guid.to_pylist(), src["text"].tolist(), strict=True))
+    return project, SourceFiles(guid, T.arrow_text(src["text"]))
