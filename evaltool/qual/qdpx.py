@@ -376,13 +376,11 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
             lost.append(f"answer columns {dropped}")
         source_cols = [C.QUESTION]
     if C.EVIDENCE in cod.columns:
-        texts = src["text"].to_numpy(dtype=object)[cod["source"].to_numpy()]
-        spans = [t[s:e] for t, s, e in zip(texts, (cod[C.START] + cod["shift"]).tolist(),
-                                           (cod[C.END] + cod["shift"]).tolist(), strict=True)]
-        del texts
-        differs = (cod[C.EVIDENCE].astype(object).to_numpy() != np.array(spans, dtype=object))
-        if differs.any():
-            lost.append(f"evidence text of {int(differs.sum())} coding(s) that differs from the "
+        differs = T.evidence_differs(T.arrow_text(src["text"]), cod["source"].to_numpy(),
+                                     (cod[C.START] + cod["shift"]).to_numpy(), (cod[C.END] + cod["shift"]).to_numpy(),
+                                     cod[C.EVIDENCE].astype(object).to_numpy())
+        if differs:
+            lost.append(f"evidence text of {differs} coding(s) that differs from the "
                         "answer text at its offsets (import rebuilds evidence from the offsets)")
     if pc.any(pc.match_substring_regex(T.arrow_text(src["text"]), "[\\x{10000}-\\x{10FFFF}]")).as_py():
         warnings.warn("Some answers contain characters outside the Basic Multilingual Plane "
