@@ -181,8 +181,8 @@ class Codings:
     coder, code; an exact repeat dropped): ``source`` (row of the source), ``start``, ``end``
     (ints), ``coder`` and ``code`` (indices into :attr:`coders`, :attr:`codes`)."""
 
-    def __init__(self, source: np.ndarray, start: np.ndarray, end: np.ndarray, coder: Sequence[Any],
-                 code: Sequence[Any], users: Mapping[Any, str], code_guid: Mapping[Any, str]) -> None:
+    def __init__(self, source: np.ndarray, start: np.ndarray, end: np.ndarray, coder: np.ndarray,
+                 code: np.ndarray, users: Mapping[Any, str], code_guid: Mapping[Any, str]) -> None:
         coder_i, coders = pd.factorize(np.asarray(coder, dtype=object))
         code_i, codes = pd.factorize(np.asarray(code, dtype=object))
         rank_coder = np.argsort(np.argsort(np.asarray(coders, dtype=object), kind="stable"), kind="stable")
@@ -232,10 +232,11 @@ class Codings:
 
 
 def source_blocks(guid: pa.Array, name: pa.Array, codings: Codings, values: list[tuple[pa.Array, np.ndarray]],
-                  block: int = BLOCK) -> Iterator[pa.Buffer]:
+                  block: int | None = None) -> Iterator[pa.Buffer]:
     """The ``TextSource`` elements (at depth 2), a block of sources at a time: a
     ``PlainTextSelection`` per span × coder holding a ``Coding`` per code, then the source's
     variable values (``values``: :func:`value_column` of each source variable)."""
+    block = block or BLOCK
     bounds = np.searchsorted(codings.source, np.arange(0, len(guid) + block, block))
     for k, lo in enumerate(range(0, len(guid), block)):
         hi = min(lo + block, len(guid))
@@ -252,30 +253,32 @@ def source_blocks(guid: pa.Array, name: pa.Array, codings: Codings, values: list
 
 
 def case_blocks(participant: pd.Series, source_guid: pa.Array, case_index: Sequence[Any],
-                values: list[tuple[pa.Array, np.ndarray]], block: int = BLOCK) -> Iterator[pa.Buffer]:
+                values: list[tuple[pa.Array, np.ndarray]], block: int | None = None) -> Iterator[pa.Buffer]:
     """The ``Case`` elements (at depth 2): one per participant of the sources (in order of
     their first source), with its variable values (``values``: :func:`value_column` of each
     case variable, by row of ``case_index``) and a ``SourceRef`` per source, a block at a time."""
+    block = block or BLOCK
     if isinstance(participant.dtype, pd.StringDtype):  # text ids: missing is NaN, factorized in Arrow
         codes, uniques = pd.factorize(participant, use_na_sentinel=True)
         rows = np.flatnonzero(codes >= 0)
-        codes, uniques = codes[rows], np.asarray(uniques, dtype=object).tolist()
+        codes, ids = codes[rows], np.asarray(uniques, dtype=object).tolist()
     else:  # any ids: missing as _isna says (None, NaN, pd.NA), distinct as dict keys are
         obj = participant.to_numpy(dtype=object)
         na = pd.isna(obj)
         if na.any():
             na[na] = [_isna(v) for v in obj[na]]
         rows = np.flatnonzero(~na)
-        codes, uniques = pd.factorize(obj[rows], use_na_sentinel=False)
+        codes, distinct = pd.factorize(obj[rows], use_na_sentinel=False)
+        ids = list(distinct)
     order = rows[np.argsort(codes, kind="stable")]
-    counts = np.bincount(codes, minlength=len(uniques))
+    counts = np.bincount(codes, minlength=len(ids))
     starts = np.concatenate([[0], np.cumsum(counts)])
     where = {k: i for i, k in enumerate(case_index)}
-    position = np.array([where.get(u, -1) for u in uniques], dtype=np.int64)
-    names = pa.array([str(u) for u in uniques], pa.string())
+    position = np.array([where.get(u, -1) for u in ids], dtype=np.int64)
+    names = pa.array([str(u) for u in ids], pa.string())
     del codes
-    for lo in range(0, len(uniques), block):
-        hi = min(lo + block, len(uniques))
+    for lo in range(0, len(ids), block):
+        hi = min(lo + block, len(ids))
         refs = cat('\n      <SourceRef targetGUID="', pc.take(source_guid, pa.array(order[starts[lo]:starts[hi]])),
                    '" />')
         pos = position[lo:hi]

@@ -1,12 +1,15 @@
 """Writing a REFI-QDA project's ``project.qde`` and ``.qdpx`` ZIP in one linear pass (private;
 see :func:`evaltool.qual.qdpx.to_qdpx`).
 
-The XML is written as text, element by element, in exactly the form ElementTree gives after
+The XML is written as text in exactly the form ElementTree gives after
 ``ET.indent(root, space="  ")`` and ``ET.tostring(root, encoding="utf-8", xml_declaration=True)``
 (same escaping, ``<a />`` for empty elements, two-space indentation): building a tree of half a
-million elements and serialising it in Python was most of the time of a large export. GUIDs are
-the same UUID 5 values as :func:`evaltool.qual._qdpx_read._guid`, computed without ``uuid.UUID``
-objects.
+million elements and serialising it in Python was most of the time of a large export. The small
+head (users, codebook, variables) is written element by element here; the cases and sources
+(one element per participant, answer, selection and coding) column by column, a block at a time
+(:mod:`._qdpx_text`), and deflated as they come. The ZIP's records are built for all entries at
+once (:mod:`._qdpx_zip`). GUIDs are the same UUID 5 values as
+:func:`evaltool.qual._qdpx_read._guid`, computed without ``uuid.UUID`` objects.
 """
 
 from __future__ import annotations
@@ -221,7 +224,8 @@ def _fast_zip(path: Path, entries: list[tuple[str, bytes | Deflated, int]]) -> N
     """The same bytes as ``zipfile.ZipFile.writestr`` of each entry with a fixed date and mode
     644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
     writes), without its per-entry bookkeeping and seeks."""
-    contents = [tuple(d) if isinstance(d, Deflated) else d for _, d, _ in entries]
+    contents: list[bytes | tuple[bytes, int, int]] = [(d.body, d.crc, d.size) if isinstance(d, Deflated) else d
+                                                      for _, d, _ in entries]
     _write_zip(path, [Z.entries_of([n for n, _, _ in entries], contents, [m for _, _, m in entries])])
 
 

@@ -243,8 +243,7 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
     src["row"] = np.arange(len(src))
     shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
-    key = gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy()
-    cod = codings.assign(source=pd.Index(src["key"]).get_indexer(key),
+    cod = codings.assign(source=pd.Index(src["key"]).get_indexer(gkey.reindex(codings[C.RESPONSE_ID].to_numpy())),
                          shift=shift.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy())
     return src, cod
 
