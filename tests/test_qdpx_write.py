@@ -94,3 +94,33 @@ def test_deflate_text_is_deflating_the_whole_text(tmp_path, monkeypatch):
     with zipfile.ZipFile(tmp_path / "zip64.qdpx") as zf:
         assert zf.testzip() is None and zf.read("project.qde") == whole
         assert zf.read("sources/G2.txt") == b"answer 2"
+
+
+def test_blocks_and_mixed_values_give_the_same_project(tmp_path, monkeypatch):
+    """The Cases and Sources text is built a block at a time: any block size gives the same
+    file; values equal as numbers but of other types (1, 1.0, True, "1") keep their own text,
+    missing ones are left out, and an exact repeat of a coding is written once."""
+    from evaltool.qual import _qdpx_text as T
+
+    n = 23
+    answers = pd.DataFrame({"response_id": [f"r{i}" for i in range(n)],
+                            "participant_id": [None if i == 4 else f"P{i % 5}" for i in range(n)],
+                            "timepoint": [[1, 1.0, True, "1", None, float("nan")][i % 6] for i in range(n)],
+                            "question": "q<1>", "text": [f"answer {i} & more" for i in range(n)]})
+    codings = pd.DataFrame({"response_id": [f"r{i % n}" for i in range(2 * n + 1)], "code": "workload",
+                            "start": 0, "end": 6, "coder": "evaltool-rules"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        to_qdpx(answers, codings, None, tmp_path / "one.qdpx")
+        monkeypatch.setattr(T, "BLOCK", 2)
+        to_qdpx(answers, codings, None, tmp_path / "blocks.qdpx")
+    one = zipfile.ZipFile(tmp_path / "one.qdpx").read("project.qde")
+    assert one == zipfile.ZipFile(tmp_path / "blocks.qdpx").read("project.qde")
+    assert one == _reserialised(one)
+    root = ET.fromstring(one)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    values = [el.text for el in root.iterfind(".//q:TextSource/q:VariableValue/q:TextValue", ns)
+              if el.text not in ("q<1>",)]
+    assert values == [str(v) for i in range(n) for v in [[1, 1.0, True, "1", None, None][i % 6]] if v is not None]
+    assert len(root.findall(".//q:Coding", ns)) == n  # the repeated coding of r0 once
+    assert len(root.findall(".//q:Case", ns)) == 5

@@ -1,12 +1,15 @@
 """Writing a REFI-QDA project's ``project.qde`` and ``.qdpx`` ZIP in one linear pass (private;
 see :func:`evaltool.qual.qdpx.to_qdpx`).
 
-The XML is written as text, element by element, in exactly the form ElementTree gives after
+The XML is written as text in exactly the form ElementTree gives after
 ``ET.indent(root, space="  ")`` and ``ET.tostring(root, encoding="utf-8", xml_declaration=True)``
 (same escaping, ``<a />`` for empty elements, two-space indentation): building a tree of half a
-million elements and serialising it in Python was most of the time of a large export. GUIDs are
-the same UUID 5 values as :func:`evaltool.qual._qdpx_read._guid`, computed without ``uuid.UUID``
-objects.
+million elements and serialising it in Python was most of the time of a large export. The small
+head (users, codebook, variables) is written element by element here; the cases and sources
+(one element per participant, answer, selection and coding) column by column, a block at a time
+(:mod:`._qdpx_text`), and deflated as they come. The ZIP's records are built for all entries at
+once (:mod:`._qdpx_zip`). GUIDs are the same UUID 5 values as
+:func:`evaltool.qual._qdpx_read._guid`, computed without ``uuid.UUID`` objects.
 """
 
 from __future__ import annotations
@@ -15,19 +18,20 @@ import hashlib
 import itertools
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from xml.etree import ElementTree as ET
 
-import pandas as pd
-
-from .. import columns as C
 from ..errors import OutputError
-from ._qdpx_read import _GUID_NS, NS_PROJECT, _isna
+from . import _qdpx_zip as Z
+from ._qdpx_read import _GUID_NS, NS_PROJECT
 
-__all__ = ["Deflated", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
-           "source_parts", "write_project"]
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+__all__ = ["Deflated", "SourceFiles", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
+           "source_files", "write_project"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _NS_BYTES = _GUID_NS.bytes
@@ -100,134 +104,19 @@ def element_text(el: ET.Element, depth: int, out: list[str]) -> None:
         out.append(" />")
 
 
-def _value_text(var_guid: str, value: Any, pad: str) -> str:
-    """A ``VariableValue`` at the indentation ``pad`` (newline + spaces of its level)."""
-    inner = pad + "  "
-    text = _cdata(str(value))
-    value_el = f"<TextValue>{text}</TextValue>" if text else "<TextValue />"
-    return (f'{pad}<VariableValue>{inner}<VariableRef targetGUID="{_attr(var_guid)}" />{inner}'
-            f"{value_el}{pad}</VariableValue>")
-
-
-def _values_text(var_gs: list[str], vals: list[Any], pad: str, cache: dict[tuple, str]) -> list[str]:
-    """:func:`_value_text` of each present value, remembered by (variable, type, value): the
-    values of a study's variables repeat (cohorts, timepoints, questions)."""
-    out = []
-    for vg, val in zip(var_gs, vals, strict=True):
-        try:
-            text = cache.get((vg, type(val), val))
-        except TypeError:  # unhashable
-            text = None
-        if text is None:
-            if _isna(val):
-                continue
-            text = _value_text(vg, val, pad)
-            try:
-                cache[(vg, type(val), val)] = text
-            except TypeError:
-                pass
-        out.append(text)
-    return out
-
-
-def cases_text(src: pd.DataFrame, case_vars: pd.DataFrame, var_guid: dict[str, str]) -> str:
-    """The ``Cases`` element (at depth 1): one case per participant with its values and sources."""
-    by_case: dict[Any, list[str]] = {}
-    for pid, g in zip(src["participant"].to_numpy(dtype=object).tolist(),
-                      src["guid"].to_numpy(dtype=object).tolist(), strict=True):
-        if not _isna(pid):
-            by_case.setdefault(pid, []).append(g)
-    var_gs = [var_guid[str(var)] for var in case_vars.columns]
-    case_vals = dict(zip(case_vars.index.to_numpy(dtype=object).tolist(), case_vars.to_numpy(dtype=object).tolist(),
-                         strict=True))
-    out = ["<Cases>"]
-    pad = "\n      "
-    cache: dict[tuple, str] = {}
-    for pid, guids in by_case.items():
-        vals = case_vals.get(pid)
-        kids = _values_text(var_gs, vals, pad, cache) if vals is not None else []
-        kids += [f'{pad}<SourceRef targetGUID="{g}" />' for g in guids]
-        head = f'\n    <Case guid="{fast_guid("case", pid)}" name="{_attr(str(pid))}"'
-        out.append(head + (">" + "".join(kids) + "\n    </Case>" if kids else " />"))
-    out.append("\n  </Cases>")
-    return "".join(out)
-
-
-def _selections(cod: pd.DataFrame, guid_of: dict[Any, str], code_guid: dict[str, str],
-                users: dict[str, str]) -> dict[Any, list[str]]:
-    """Each source's ``PlainTextSelection`` elements (span × coder, a ``Coding`` per code), in
-    order of start, end, coder, code; a coding repeated exactly is written once."""
-    cod = cod.assign(s=cod[C.START] + cod["shift"], e=cod[C.END] + cod["shift"])
-    cod = cod.sort_values(["key", "s", "e", C.CODER, C.CODE], kind="stable")
-    code_attr = {c: _attr(g) for c, g in code_guid.items()}
-    out: dict[Any, list[str]] = {}
-    parts: list[str] = []
-    prev: tuple | None = None
-    sel: tuple | None = None
-    for row in zip(cod["key"].tolist(), cod["s"].astype("int64").tolist(), cod["e"].astype("int64").tolist(),
-                   cod[C.CODER].tolist(), cod[C.CODE].tolist(), strict=True):
-        if row == prev:
-            continue
-        prev = row
-        key, s, e, coder, code = row
-        g = guid_of.get(key)
-        if g is None:
-            continue
-        if (key, s, e, coder) != sel:
-            if parts:
-                parts.append("\n      </PlainTextSelection>")
-                out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
-            sel = (key, s, e, coder)
-            parts = [f'\n      <PlainTextSelection guid="{_guid_of(f"selection{_US}{g}{_US}{s}{_US}{e}{_US}{coder}")}" '
-                     f'startPosition="{s}" endPosition="{e}" creatingUser="{users[coder]}">']
-        parts.append(f'\n        <Coding guid="{_guid_of(f"coding{_US}{g}{_US}{s}{_US}{e}{_US}{coder}{_US}{code}")}" '
-                     f'creatingUser="{users[coder]}">\n          <CodeRef targetGUID="{code_attr[code]}" />'
-                     "\n        </Coding>")
-    if parts:
-        parts.append("\n      </PlainTextSelection>")
-        out.setdefault(sel[0], []).append("".join(parts))  # type: ignore[index]
-    return out
-
-
-def sources_text(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
-                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
-                 source_cols: list[str]) -> str:
-    """The ``Sources`` element (at depth 1): a ``TextSource`` per record, a ``PlainTextSelection``
-    per span × coder holding a ``Coding`` per code, then the source's variable values."""
-    return "".join(source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols))
-
-
-def source_parts(records: list[dict[str, Any]], source_vals: list[list[Any]], cod: pd.DataFrame,
-                 code_guid: dict[str, str], users: dict[str, str], var_guid: dict[str, str],
-                 source_cols: list[str]) -> Iterator[str]:
-    """:func:`sources_text` piece by piece (one ``TextSource`` at a time), so that the text of a
-    large project is never whole in memory."""
-    if not records:
-        yield "<Sources />"
-        return
-    by_source = _selections(cod, {r["key"]: r["guid"] for r in records}, code_guid, users)
-    var_g = [var_guid[v] for v in source_cols]
-    cache: dict[tuple, str] = {}
-    yield "<Sources>"
-    for r in records:
-        g = r["guid"]
-        kids = by_source.pop(r["key"], [])
-        kids += _values_text(var_g, source_vals[int(r["row"])], "\n      ", cache)
-        head = f'\n    <TextSource guid="{g}" name="{_attr(str(r["name"]))}" plainTextPath="internal://{g}.txt"'
-        yield head + (">" + "".join(kids) + "\n    </TextSource>" if kids else " />")
-    yield "\n  </Sources>"
-
-
-def project_parts(root: ET.Element, cases: str | None, sources: Iterable[str]) -> Iterator[str]:
+def project_parts(root: ET.Element, cases: Iterable[str | Buffer] | None, sources: Iterable[str | Buffer]
+                  ) -> Iterator[str | Buffer]:
     """The text of ``project.qde`` piece by piece: ``root`` (the Project element with Users,
-    CodeBook and Variables) with the ``Cases`` and ``Sources`` text after its children."""
+    CodeBook and Variables) with the ``Cases`` and ``Sources`` text (pieces of each element,
+    :mod:`._qdpx_text`) after its children."""
     out = ["<?xml version='1.0' encoding='utf-8'?>\n", _open("Project", {"xmlns": NS_PROJECT, **root.attrib}), ">"]
     for child in root:
         out.append("\n  ")
         element_text(child, 1, out)
-    if cases is not None:
-        out.append("\n  " + cases)
     yield "".join(out)
+    if cases is not None:
+        yield "\n  "
+        yield from cases
     yield "\n  "
     yield from sources
     yield "\n</Project>"
@@ -235,7 +124,13 @@ def project_parts(root: ET.Element, cases: str | None, sources: Iterable[str]) -
 
 def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
     """``project.qde`` (see :func:`project_parts`) as bytes."""
-    return "".join(project_parts(root, cases, [sources])).encode("utf-8", "xmlcharrefreplace")
+    return b"".join(_encoded(p) for p in project_parts(root, None if cases is None else [cases], [sources]))
+
+
+def _encoded(part: str | Buffer) -> Buffer:
+    """A piece of text as UTF-8 (characters UTF-8 cannot hold as XML character references);
+    bytes-like pieces are UTF-8 already."""
+    return part.encode("utf-8", "xmlcharrefreplace") if isinstance(part, str) else part
 
 
 class Deflated(NamedTuple):
@@ -246,100 +141,109 @@ class Deflated(NamedTuple):
     size: int
 
 
-def deflate_text(parts: Iterable[str], chunk: int = 1 << 22, level: int = PROJECT_LEVEL) -> Deflated:
-    """``parts`` joined, as UTF-8 (characters it cannot hold as XML character references),
-    deflated as they come: the same bytes as deflating the whole text at once at ``level``
-    (zlib's output does not depend on how the input is fed), without ever holding it whole
-    (half a gigabyte of XML for 100,000 participants)."""
+def deflate_text(parts: Iterable[str | Buffer], chunk: int = 1 << 22, level: int = PROJECT_LEVEL) -> Deflated:
+    """``parts`` (text, or UTF-8 bytes-like pieces) joined, as UTF-8 (characters it cannot hold
+    as XML character references), deflated as they come: the same bytes as deflating the whole
+    text at once at ``level`` (zlib's output does not depend on how the input is fed), without
+    ever holding it whole (half a gigabyte of XML for 100,000 participants)."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     body: list[bytes] = []
-    buf: list[str] = []
+    buf: list[bytes] = []
     n = crc = size = 0
     for part in itertools.chain(parts, [None]):
-        if part is not None:
-            buf.append(part)
-            n += len(part)
-        if n >= chunk or (part is None and buf):
-            data = "".join(buf).encode("utf-8", "xmlcharrefreplace")
-            crc, size = zlib.crc32(data, crc), size + len(data)
+        if isinstance(part, str):
+            buf.append(part.encode("utf-8", "xmlcharrefreplace"))
+            n += len(buf[-1])
+        if buf and (n >= chunk or not isinstance(part, str)):  # text gathered into chunks
+            data = b"".join(buf)
+            crc, size = zlib.crc32(data, crc), size + n
             body.append(comp.compress(data))
             buf, n = [], 0
+        if part is not None and not isinstance(part, str):  # a large block of UTF-8: as it is
+            crc, size = zlib.crc32(part, crc), size + memoryview(part).nbytes
+            body.append(comp.compress(part))
     body.append(comp.flush())
     return Deflated(b"".join(body), crc, size)
 
 
-def write_project(path: Path, project: bytes | Deflated, records: list[dict[str, Any]]) -> Path:
+class SourceFiles(NamedTuple):
+    """The ``sources/<guid>.txt`` files of a project: GUIDs and texts as Arrow string arrays."""
+
+    guid: Any
+    text: Any
+
+
+def source_files(records: Iterable[Mapping[str, Any]]) -> SourceFiles:
+    """:class:`SourceFiles` of records (``guid``, ``text``)."""
+    import pyarrow as pa
+
+    rows = list(records)
+    return SourceFiles(pa.array([str(r["guid"]) for r in rows], pa.string()),
+                       pa.array([str(r["text"]) for r in rows], pa.string()))
+
+
+def write_project(path: Path, project: bytes | Deflated, records: Iterable[Mapping[str, Any]] | SourceFiles) -> Path:
     """The ``.qdpx`` ZIP: ``project.qde`` (deflated) and ``sources/<guid>.txt`` (fixed dates:
     reproducible). A source shorter than :data:`_STORE_BELOW` bytes is stored uncompressed:
     deflate saves next to nothing on a sentence and was most of the time of writing many
-    thousands of answers; any ZIP reader reads both."""
-    entries: list[tuple[str, bytes | Deflated, int]] = [("project.qde", project, zipfile.ZIP_DEFLATED)]
-    for r in records:
-        data = str(r["text"]).encode("utf-8")
-        entries.append((f"sources/{r['guid']}.txt", data,
-                        zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED))
+    thousands of answers; any ZIP reader reads both. ``records``: the sources as
+    :class:`SourceFiles` or as records (``guid``, ``text``)."""
+    import pyarrow.compute as pc
+
+    files = records if isinstance(records, SourceFiles) else source_files(records)
+    names = pc.binary_join_element_wise("sources/", files.guid, ".txt", "")
     try:
-        if sum(d.size if isinstance(d, Deflated) else len(d) for _, d, _ in entries) < _SMALL_ZIP_LIMIT:
-            _fast_zip(path, entries)
+        size = project.size if isinstance(project, Deflated) else len(project)
+        if size + int(pc.sum(pc.binary_length(files.text)).as_py() or 0) < _SMALL_ZIP_LIMIT:
+            deflated = project if isinstance(project, Deflated) else Deflated(
+                zlib.compress(project, zlib.Z_DEFAULT_COMPRESSION, -15), zlib.crc32(project), len(project))
+            head = Z.one_entry("project.qde", *deflated, zipfile.ZIP_DEFLATED)
+            _write_zip(path, [head, Z.file_entries(names, files.text, _STORE_BELOW)])
         else:  # ZIP64 sizes and offsets: the standard library's writer
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                for name, content, method in entries:
-                    _write(zf, name, content, method)
+                _write(zf, "project.qde", project)
+                for name, text in zip(names.to_pylist(), files.text.to_pylist(), strict=True):
+                    data = text.encode("utf-8")
+                    _write(zf, name, data, zipfile.ZIP_STORED if len(data) < _STORE_BELOW else zipfile.ZIP_DEFLATED)
     except OSError as exc:
         raise OutputError(f"cannot write the project ({exc.strerror}).", file=path,
                           fix="choose a folder you can write to.") from None
     return path
 
 
-# ZIP record layouts (PKWARE APPNOTE 4.3.7, 4.3.12, 4.3.14-16), as zipfile packs them
-_LOCAL = ("<4s2B4HL2L2H", b"PK\x03\x04")
-_CENTRAL = ("<4s4B4HL2L5H2L", b"PK\x01\x02")
+# ZIP end records (PKWARE APPNOTE 4.3.14-16), as zipfile packs them
 _END = ("<4s4H2LH", b"PK\x05\x06")
 _END64 = ("<4sQ2H2L4Q", b"PK\x06\x06")
 _END64_LOCATOR = ("<4sLQL", b"PK\x06\x07")
 _SMALL_ZIP_LIMIT = 3_500_000_000
 """Below this total size no entry or offset needs ZIP64 fields (limit 4 GiB, with room for the
-headers), so :func:`_fast_zip` writes the archive."""
+headers), so :func:`_write_zip` writes the archive."""
 
 
 def _fast_zip(path: Path, entries: list[tuple[str, bytes | Deflated, int]]) -> None:
     """The same bytes as ``zipfile.ZipFile.writestr`` of each entry with a fixed date and mode
     644 would give (ASCII names; a ZIP64 end record past 65,535 entries, as ``zipfile``
     writes), without its per-entry bookkeeping and seeks."""
+    contents: list[bytes | tuple[bytes, int, int]] = [(d.body, d.crc, d.size) if isinstance(d, Deflated) else d
+                                                      for _, d, _ in entries]
+    _write_zip(path, [Z.entries_of([n for n, _, _ in entries], contents, [m for _, _, m in entries])])
+
+
+def _write_zip(path: Path, parts: list[Z.Entries]) -> None:
+    """The archive of ``parts`` (entries in order) with the end records."""
     import struct
 
     info = zipfile.ZipInfo("x", date_time=_ZIP_DATE)
-    dosdate = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
-    dostime = _ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | (_ZIP_DATE[5] // 2)
-    version, attr = info.create_version, 0o644 << 16
-    local, central, offset = [], [], 0
-    for name, data, method in entries:
-        raw = name.encode("ascii")
-        if isinstance(data, Deflated):
-            body, crc, size = data
-        else:
-            crc, size = zlib.crc32(data), len(data)
-            body = zlib.compress(data, zlib.Z_DEFAULT_COMPRESSION, -15) if method == zipfile.ZIP_DEFLATED else data
-        local.append(struct.pack(*_LOCAL, version, 0, 0, method,
-                                 dostime, dosdate, crc, len(body), size, len(raw), 0) + raw)
-        local.append(body)
-        central.append(struct.pack(*_CENTRAL, version, info.create_system,
-                                   version, 0, 0, method, dostime, dosdate, crc, len(body), size, len(raw),
-                                   0, 0, 0, 0, attr, offset) + raw)
-        offset += len(local[-2]) + len(body)
-    cd = b"".join(central)
-    count = len(entries)
-    tail = b""
-    if count > 0xFFFF:
-        tail = struct.pack(*_END64, 44, 45, 45, 0, 0,
-                           count, count, len(cd), offset)
-        tail += struct.pack(*_END64_LOCATOR, 0,
-                            offset + len(cd), 1)
-    tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF),
-                        min(count, 0xFFFF), len(cd), offset, 0)
+    when = Z.ZipDate(date=(_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2],
+                     time=_ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | (_ZIP_DATE[5] // 2),
+                     version=info.create_version, system=info.create_system)
     with open(path, "wb") as fh:
-        fh.writelines(local)
-        fh.write(cd)
+        count, cd_size, offset = Z.write_entries(fh, parts, when)
+        tail = b""
+        if count > 0xFFFF:
+            tail = struct.pack(*_END64, 44, 45, 45, 0, 0, count, count, cd_size, offset)
+            tail += struct.pack(*_END64_LOCATOR, 0, offset + cd_size, 1)
+        tail += struct.pack(*_END, 0, 0, min(count, 0xFFFF), min(count, 0xFFFF), cd_size, offset, 0)
         fh.write(tail)
 
 

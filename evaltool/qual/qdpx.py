@@ -24,10 +24,12 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from .. import columns as C
 from .._version import __version__
 from ..errors import DataProblemsError, EvaltoolWarning, OutputError, ParameterError
+from . import _qdpx_text as T
 from ._qdpx_read import (
     CODEBOOK_TABLE_COLUMNS,
     NS_CODEBOOK,
@@ -39,15 +41,7 @@ from ._qdpx_read import (
     read_qdc,
     read_qdpx,
 )
-from ._qdpx_write import (
-    Deflated,
-    cases_text,
-    deflate_text,
-    fast_guid,
-    project_parts,
-    source_parts,
-    write_project,
-)
+from ._qdpx_write import Deflated, SourceFiles, deflate_text, project_parts, write_project
 
 __all__ = [
     "CODEBOOK_TABLE_COLUMNS",
@@ -166,12 +160,13 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
     if missing:
         raise ParameterError(f"The codings lack the column(s) {missing}.",
                              fix=f"columns present: {list(codings.columns)}.")
-    # ids as Python str in object arrays: hash lookups (pandas' Arrow-backed str isin loops in Python)
-    key = pd.Index(answers[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), dtype=object)
-    text = pd.Series(answers[C.TEXT].fillna("").astype(str).to_numpy(dtype=object), index=key)
-    rid = pd.Series(codings[C.RESPONSE_ID].astype(str).to_numpy(dtype=object), index=codings.index, dtype=object)
-    known = rid.isin(key).to_numpy()
-    length = text.reindex(rid.to_numpy()).str.len().fillna(0).to_numpy(dtype="int64")
+    # one hash join in Arrow: the answer row of each coding (-1: unknown), no Python str per id
+    keys = T.arrow_text(answers[C.RESPONSE_ID].astype(str))
+    rid = T.as_text(codings[C.RESPONSE_ID])
+    row = pc.fill_null(pc.index_in(T.arrow_text(rid), value_set=keys), -1).to_numpy().astype("int64")
+    known = row >= 0
+    lengths = answers[C.TEXT].fillna("").astype(str).str.len().to_numpy(dtype="int64")
+    length = np.where(known, lengths[np.maximum(row, 0)] if len(lengths) else 0, 0)
     start = pd.to_numeric(codings[C.START], errors="coerce") if C.START in codings else pd.Series(np.nan, index=codings.index)
     end = pd.to_numeric(codings[C.END], errors="coerce") if C.END in codings else pd.Series(np.nan, index=codings.index)
     whole = (start.isna() & end.isna()).to_numpy()
@@ -188,12 +183,12 @@ def _check_codings(answers: pd.DataFrame, codings: pd.DataFrame) -> pd.DataFrame
         raise DataProblemsError(f"{len(probs)} coding(s) cannot be exported.",
                                 pd.DataFrame(probs, columns=list(C.PROBLEM_COLUMNS)),
                                 fix="see the problems table.")
-    out = pd.DataFrame({C.RESPONSE_ID: rid.to_numpy(dtype=object),
-                        C.CODE: codings[C.CODE].astype(str).to_numpy(dtype=object),
-                        C.START: s.astype("int64"), C.END: e.astype("int64"),
-                        C.CODER: codings[C.CODER].astype(str).to_numpy(dtype=object)})
+    # object columns stay object (a DataFrame would convert each text to Arrow and back)
+    out = pd.DataFrame({C.RESPONSE_ID: pd.Series(rid.array), C.CODE: T.interned(codings[C.CODE]),
+                        C.START: s.astype("int64"), C.END: e.astype("int64"), C.CODER: T.interned(codings[C.CODER]),
+                        "row": row})
     if C.EVIDENCE in codings.columns:
-        out[C.EVIDENCE] = codings[C.EVIDENCE].to_numpy(dtype=object)
+        out[C.EVIDENCE] = pd.Series(codings[C.EVIDENCE].to_numpy(dtype=object), dtype=object)
     return out
 
 
@@ -222,16 +217,11 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
     """Source table (key, name, participant, text, guid) and codings mapped onto sources."""
     a = answers.reset_index(drop=True)
     if unit == "answer":
-        src = pd.DataFrame({
-            "key": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
-            "name": a[C.RESPONSE_ID].astype(str).to_numpy(dtype=object),
-            "participant": a[C.PARTICIPANT_ID].to_numpy(dtype=object) if C.PARTICIPANT_ID in a else None,
-            "text": a[C.TEXT].fillna("").astype(str).to_numpy(dtype=object),
-            "row": np.arange(len(a)),
-        })
-        src["guid"] = [fast_guid("source", k) for k in src["key"]]
-        cod = codings.assign(key=codings[C.RESPONSE_ID], shift=0)
-        return src, cod
+        key = a[C.RESPONSE_ID].astype(str)  # columns as they are (Arrow-backed text): no Python object per row
+        src = pd.DataFrame({"key": key, "name": key,
+                            "participant": a[C.PARTICIPANT_ID] if C.PARTICIPANT_ID in a else None,
+                            "text": a[C.TEXT].fillna("").astype(str), "row": np.arange(len(a))})
+        return src, codings.assign(source=codings["row"], shift=0)
     need = [c for c in (C.PARTICIPANT_ID, C.QUESTION, C.TIMEPOINT) if c not in a.columns]
     if need:
         raise ParameterError(f"unit='participant_question' needs the answer column(s) {need}.",
@@ -250,11 +240,10 @@ def _sources(answers: pd.DataFrame, codings: pd.DataFrame, unit: Unit
                         "participant": order.groupby(group, sort=False)[C.PARTICIPANT_ID].first().to_numpy(dtype=object),
                         "text": texts.to_numpy(dtype=object),
                         C.QUESTION: order.groupby(group, sort=False)[C.QUESTION].first().to_numpy(dtype=object)})
-    src["guid"] = [fast_guid("source", "pq", k) for k in src["key"]]
     src["row"] = np.arange(len(src))
     shift = pd.Series(offset, index=order[C.RESPONSE_ID].astype(str).to_numpy())
     gkey = pd.Series(group, index=order[C.RESPONSE_ID].astype(str).to_numpy())
-    cod = codings.assign(key=gkey.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy(),
+    cod = codings.assign(source=pd.Index(src["key"]).get_indexer(gkey.reindex(codings[C.RESPONSE_ID].to_numpy())),
                          shift=shift.reindex(codings[C.RESPONSE_ID].to_numpy()).to_numpy())
     return src, cod
 
@@ -341,8 +330,9 @@ def _code_table(cod: pd.DataFrame, codebook: Any, code_names: CodeNames) -> pd.D
     """The codebook table of the export (codes named as asked; ``cod`` renamed in place)."""
     if code_names == "label" and hasattr(codebook, "flat_codes"):
         labels = {c.id: c.label for c in codebook.flat_codes()}
-        cod[C.CODE] = cod[C.CODE].map(lambda x: labels.get(x, x))
-    used = set(cod[C.CODE].tolist())  # .tolist(): iterating an Arrow-backed column is per element
+        codes, uniques = pd.factorize(cod[C.CODE], use_na_sentinel=False)  # each distinct code once
+        cod[C.CODE] = np.asarray([labels.get(x, x) for x in uniques], dtype=object)[codes]
+    used = set(pd.unique(cod[C.CODE]).tolist())
     table = codebook_table(pd.Series(sorted(used), name=C.CODE).to_frame()
                            if codebook is None else codebook, code_names=code_names)
     unknown = sorted(used - set(table[C.CODE].tolist()))
@@ -385,14 +375,13 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
             lost.append(f"answer columns {dropped}")
         source_cols = [C.QUESTION]
     if C.EVIDENCE in cod.columns:
-        spans = [t[s:e] for t, s, e in zip(
-            src.set_index("key")["text"].reindex(cod["key"]).to_numpy(),
-            cod[C.START] + cod["shift"], cod[C.END] + cod["shift"], strict=True)]
-        differs = (cod[C.EVIDENCE].astype(object).to_numpy() != np.array(spans, dtype=object))
-        if differs.any():
-            lost.append(f"evidence text of {int(differs.sum())} coding(s) that differs from the "
+        differs = T.evidence_differs(T.arrow_text(src["text"]), cod["source"].to_numpy(),
+                                     (cod[C.START] + cod["shift"]).to_numpy(), (cod[C.END] + cod["shift"]).to_numpy(),
+                                     cod[C.EVIDENCE].astype(object).to_numpy())
+        if differs:
+            lost.append(f"evidence text of {differs} coding(s) that differs from the "
                         "answer text at its offsets (import rebuilds evidence from the offsets)")
-    if pd.Series(src["text"], dtype=object).str.contains("[\U00010000-\U0010FFFF]", regex=True).any():
+    if pc.any(pc.match_substring_regex(T.arrow_text(src["text"]), "[\\x{10000}-\\x{10FFFF}]")).as_py():
         warnings.warn("Some answers contain characters outside the Basic Multilingual Plane "
                       "(e.g. emoji). REFI-QDA offsets count code points, as written; tools that "
                       "count UTF-16 units (reported for NVivo) may show later selections shifted.",
@@ -405,7 +394,7 @@ def _warn_losses(codebook: Any, codings: pd.DataFrame, cod: pd.DataFrame, src: p
 
 def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, table: pd.DataFrame,
                    case_vars: pd.DataFrame | None, source_cols: list[str], unit: str, name: str
-                   ) -> tuple[Deflated, list[dict[str, Any]]]:
+                   ) -> tuple[Deflated, SourceFiles]:
     """``project.qde`` (deflated as it is written) and the source records (guid, name, text, ...)."""
     ET.register_namespace("", NS_PROJECT)
     P = f"{{{NS_PROJECT}}}"
@@ -425,12 +414,9 @@ def _project_bytes(answers: pd.DataFrame, cod: pd.DataFrame, src: pd.DataFrame, 
         for v in var_names:
             ET.SubElement(vars_el, P + "Variable", {"guid": var_guid[v], "name": str(v),
                                                     "typeOfVariable": "Text"})
-    cases = (cases_text(src, case_vars, var_guid)
-             if case_vars is not None and src["participant"].notna().any() else None)
-    cols = [str(c) for c in src.columns]
-    records = [dict(zip(cols, vals, strict=True))
-               for vals in zip(*(src[c].to_numpy(dtype=object).tolist() for c in src.columns), strict=True)]
+    guid = T.source_guids(src["key"], unit)
     code_guid = dict(zip(table[C.CODE].astype(str), table["guid"].astype(str), strict=True))
-    source_vals = (answers if unit == "answer" else src)[source_cols].to_numpy(dtype=object).tolist()
-    sources = source_parts(records, source_vals, cod, code_guid, users, var_guid, source_cols)
-    return deflate_text(project_parts(root, cases, sources)), records
+    sources = T.sources_parts(answers if unit == "answer" else src, cod, src, guid, code_guid, users, var_guid,
+                              source_cols)
+    project = deflate_text(project_parts(root, T.cases_parts(src, guid, case_vars, var_guid), sources))
+    return project, SourceFiles(guid, T.arrow_text(src["text"]))
