@@ -40,13 +40,15 @@ def _group_alive(pgid: int) -> list[int]:
     return alive
 
 
-def _run_until(tmp_path: Path, marker: str | None, delay: float) -> tuple[subprocess.Popen, Path, str]:
-    """Start ``analyse``; send SIGINT ``delay`` s after ``marker`` appears on stderr (after
-    start when None). Returns the process (ended), the results folder and stderr."""
+def _run_until(tmp_path: Path, marker: str | None, delay: float, study: Path | None = None
+               ) -> tuple[subprocess.Popen, Path, str, int]:
+    """Start ``analyse`` (of the example study unless ``study``); send SIGINT ``delay`` s after
+    ``marker`` appears on stderr (after start when None). Returns the process (ended), the
+    results folder, stderr and the number of processes the group had at the interrupt."""
     out = tmp_path / "results"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     env.pop("EVALTOOL_DEBUG", None)
-    proc = subprocess.Popen([sys.executable, "-m", "evaltool", "analyse", str(example_study_path()), "--out",
+    proc = subprocess.Popen([sys.executable, "-m", "evaltool", "analyse", str(study or example_study_path()), "--out",
                              str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
                             start_new_session=True, cwd=str(tmp_path))
     err = b""
@@ -61,6 +63,7 @@ def _run_until(tmp_path: Path, marker: str | None, delay: float) -> tuple[subpro
     time.sleep(delay)
     if proc.poll() is not None:
         pytest.skip("the run finished before the interrupt (machine too fast for this moment)")
+    alive = len(_group_alive(proc.pid))
     sent = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
     try:
@@ -70,8 +73,8 @@ def _run_until(tmp_path: Path, marker: str | None, delay: float) -> tuple[subpro
         proc.communicate()
         pytest.fail(f"analyse did not stop within {LIMIT:.0f} s of Ctrl-C")
     latency = time.monotonic() - sent
-    print(f"\nstopped {latency:.2f} s after Ctrl-C ({marker or 'start'} + {delay} s)")
-    return proc, out, (err + rest).decode("utf-8", "replace")
+    print(f"\nstopped {latency:.2f} s after Ctrl-C ({marker or 'start'} + {delay} s; {alive} processes)")
+    return proc, out, (err + rest).decode("utf-8", "replace"), alive
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
@@ -83,7 +86,38 @@ def _run_until(tmp_path: Path, marker: str | None, delay: float) -> tuple[subpro
     ("writing", 0.3),                  # writing tables, figures and reports into the temporary folder
 ])
 def test_one_ctrl_c_stops_analyse_cleanly(tmp_path: Path, marker: str | None, delay: float) -> None:
-    proc, out, err = _run_until(tmp_path, marker, delay)
+    proc, out, err, _ = _run_until(tmp_path, marker, delay)
+    _assert_stopped_cleanly(proc, out, err, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def larger_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example scaled to 4,000 participants (about 13,000 free-text answers): enough for
+    coding to start right after linking in a forked process with workers of its own."""
+    folder = tmp_path_factory.mktemp("study4k")
+    subprocess.run([sys.executable, "-m", "evaltool.examples.generate", "--participants", "4000", "--cohorts", "40",
+                    "--out", str(folder)], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return folder / "study.yaml"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and process groups")
+@pytest.mark.parametrize(("marker", "delay"), [
+    ("participant flow", 0.1),   # the statistics, while the coding process and its workers run
+    ("qualitative coding", 0.0),  # collecting the codings
+])
+def test_ctrl_c_while_coding_runs_beside_the_statistics(tmp_path: Path, larger_study: Path, marker: str,
+                                                         delay: float) -> None:
+    """The coding started after linking (its process and that process's own workers) stops
+    with the rest: exit 130, nothing left on disk, no process of the group alive."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    proc, out, err, alive = _run_until(run_dir, marker, delay, study=larger_study)
+    _assert_stopped_cleanly(proc, out, err, run_dir)
+    if alive < 2:
+        pytest.skip("no coding process was running at the interrupt (machine too fast for this moment)")
+
+
+def _assert_stopped_cleanly(proc: subprocess.Popen, out: Path, err: str, tmp_path: Path) -> None:
     assert proc.returncode == 130, err[-2000:]
     lines = [ln for ln in err.splitlines() if "Interrupted" in ln]
     assert lines == ["Interrupted (Ctrl-C): stopped; nothing was left half-written."], err[-2000:]

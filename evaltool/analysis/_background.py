@@ -1,10 +1,12 @@
-"""One writer run in a forked process while the caller writes the rest (private; used by
-:func:`evaltool.analysis.write.write_results`).
+"""One job run in a forked process while the caller goes on (private; used for the coding
+started after linking, the statistics' figures, the early ``.qdpx`` and the research writer
+of :func:`evaltool.analysis.write.write_results`).
 
-The child is forked (it inherits the results; nothing is pickled but the small value it
+The child is forked (it inherits the caller's data; nothing is pickled but the value it
 returns), ignores Ctrl-C like :func:`evaltool._parallel.fork_map`'s workers, and is
 terminated and reaped as soon as the caller leaves the ``with`` block by an error or Ctrl-C,
-so the atomic results folder is removed only once nothing writes into it any more. When the
+so the atomic results folder is removed only once nothing writes into it any more; a child
+with workers of its own stops them first (SIGTERM is raised in it as SystemExit). When the
 child fails, :meth:`Background.result` runs the job again in the caller, which raises the
 error itself (with its message and traceback: an exception is not carried across processes).
 With one CPU (``EVALTOOL_JOBS=1``), without ``fork`` or inside a daemonic process the job
@@ -24,14 +26,23 @@ from .._parallel import n_workers
 __all__ = ["Background"]
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (the caller stopping this child) raised as SystemExit, so that a job with
+    worker processes of its own (:func:`evaltool._parallel.fork_map`) stops them first."""
+    raise SystemExit(128 + signum)
+
+
 def _child(job: Callable[[], Any], conn: Any, after: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if after is not None:  # a pidfd: readable once that process has ended
         select.select([after], [], [])
         os.close(after)
     try:
         value = job()
+    except SystemExit:  # stopped by the caller, who no longer listens
+        raise
     except BaseException:  # noqa: BLE001 - the caller runs the job again to raise it
         conn.send((False, None))
     else:

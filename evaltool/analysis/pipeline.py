@@ -112,7 +112,8 @@ def _steps() -> list[Step]:
 
     return [
         Step("import, link and validate", data.link,
-             writes=(N.INPUTS, N.EXCLUSIONS, N.PROBLEMS, N.MATCH_REPORT, N.ITEM_MAP, N.PARTICIPANTS)),
+             writes=(N.INPUTS, N.EXCLUSIONS, N.PROBLEMS, N.MATCH_REPORT, N.ITEM_MAP, N.PARTICIPANTS),
+             then=qual.start_coding),
         Step("score questionnaires", data.score, reads=(N.PARTICIPANTS,),
              writes=(N.SCALES, N.SCORES, N.ADMINISTRATION)),
         Step("reliability", stats.reliability, reads=(N.SCALES,), writes=(N.RELIABILITY, N.ITEM_STATISTICS)),

@@ -36,32 +36,59 @@ def study_codebook(run: Run) -> Any:
     return load_codebook(run.study.resolve(ref) if str(ref).endswith((".yaml", ".yml")) else ref)
 
 
+EARLY_FROM = 2_000
+"""Fewest free-text answers for which coding starts right after linking (:func:`start_coding`);
+below, coding takes less than forking a process saves."""
+
+
+def start_coding(run: Run) -> None:
+    """Started after linking: the free text coded, and its valence judged, in a forked process
+    (with its own workers at scale) while this one computes the statistics, which leave a CPU
+    free; :func:`coding` collects the two tables, the same as coding them there. Not started
+    with one CPU, a small corpus, or a codebook that does not load (the coding step then
+    reports it in its place)."""
+    from ..._parallel import n_workers
+    from ...qual import code_and_valence
+    from ...qual._engine import compile_codebook
+    from .._background import Background
+
+    ft = getattr(run.linked, "free_text", None)
+    if ft is None or len(ft) < EARLY_FROM or n_workers() <= 1:
+        return
+    try:
+        book = study_codebook(run)
+        if book is not None:
+            compile_codebook(book)  # here, so that this process has it compiled too
+    except Exception:  # noqa: BLE001 - raised again, with its message, by the coding step
+        return
+    if book is None:
+        return
+    bg = run.stack.enter_context(Background(lambda: code_and_valence(ft, book, n_jobs=-1)))
+    run.early["coding"] = (ft, book, bg)
+
+
 def coding(run: Run) -> None:
     """Code every answer with the study's codebook; counts, matrix, quotes (redacted)."""
     from ...qual import (
-        code_and_valence,
         code_frequencies,
         code_matrix,
         coding_summary,
         exemplar_quotes,
     )
-    from ...qual._prepared import prepare, prepare_answers
-    from ...qual._valence_jobs import meanwhile
+    from ...qual._prepared import prepare
 
     linked = run.linked
     assert linked is not None
     ft = linked.free_text
     run.tables[N.FREE_TEXT] = ft
-    book = study_codebook(run)
+    started = run.early.pop("coding", None)
+    book = started[1] if started is not None and started[0] is ft else study_codebook(run)
     run.codebook = book
     if book is None or ft.empty:
         run.notes.append("no free-text answers or no codebook: qualitative coding skipped")
         return
-    # forked workers at scale (one pool codes and judges each chunk); the same tables as one
-    # process. Meanwhile this process reads what the tables below need of the answers alone.
     early: dict[str, Any] = {}
-    with meanwhile(lambda: early.update(part=prepare_answers(ft, book))):
-        codings, valence = code_and_valence(ft, book, n_jobs=-1)
+    codings, valence = _codings(ft, book, started, early)
     redact = redaction_options(_redaction(run))
     # the codings joined to the answers (ids checked, text read, empty answers found) once
     # for every table below; each gives what it gives on its own
@@ -79,6 +106,23 @@ def coding(run: Run) -> None:
     counts = code_counts(codings, ft, book, run.options.min_cell_size, prepared=prep)
     run.tables[N.CODE_COUNTS] = counts
     run.tables[N.QUOTES] = study_quotes(run, codings, ft, counts, book, redact, prepared=prep)
+
+
+def _codings(ft: pd.DataFrame, book: Any, started: Any, early: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The codings and valence of ``ft``: collected from :func:`start_coding`'s process when
+    it started, else coded here by forked workers at scale (one pool codes and judges each
+    chunk; the same tables as one process). Meanwhile this process reads what the step's
+    tables need of the answers alone (into ``early``)."""
+    from ...qual import code_and_valence
+    from ...qual._prepared import prepare_answers
+    from ...qual._valence_jobs import meanwhile
+
+    if started is not None and started[0] is ft and started[1] is book:
+        early["part"] = prepare_answers(ft, book)
+        value: tuple[pd.DataFrame, pd.DataFrame] = started[2].result()
+        return value
+    with meanwhile(lambda: early.update(part=prepare_answers(ft, book))):
+        return code_and_valence(ft, book, n_jobs=-1)
 
 
 def _redaction(run: Run) -> dict[str, tuple[str, ...]]:
