@@ -12,9 +12,11 @@ before it alone, quickly and repeatedly.)
 Each line of ``REPORT_JSONL`` is written (and flushed) as soon as it is known, so a run
 stopped by the benchmark's time limit still leaves the stages it finished:
 
-* ``{"stage": name, "seconds": s, "peak_mb": m}`` per pipeline step (the time between two
-  ``progress`` callbacks of :func:`evaltool.analysis.analyse`; ``peak_mb`` is the process's
-  peak resident memory so far), starting with ``"load study file"`` (before the first step);
+* ``{"stage": name, "seconds": s, "cpu": c, "peak_mb": m}`` per pipeline step (the time between
+  two ``progress`` callbacks of :func:`evaltool.analysis.analyse`; ``cpu`` is this process's
+  own CPU time in it, which work running beside it in forked processes does not enter;
+  ``peak_mb`` is the process's peak resident memory so far), starting with ``"load study file"``
+  (before the first step);
 * ``{"baseline": "bare write", ...}`` — ``pyarrow.csv.write_csv`` of every table the run
   produced (best of 2, after the run): the floor of the writing stage (the bare read of the
   exports is measured by ``bench_analyse`` in a process of its own);
@@ -101,16 +103,16 @@ def main(argv: list[str]) -> int:
     from evaltool.analysis import analyse
     from evaltool.study import load_study
 
-    state: dict[str, Any] = {"stage": "load study file", "t": start}
+    state: dict[str, Any] = {"stage": "load study file", "t": start, "cpu": time.process_time()}
     stop_before = argv[3] if len(argv) > 3 else None
 
     class Stop(Exception):
         pass
 
     def progress(name: str, _i: int, _n: int) -> None:
-        now = time.perf_counter()
-        emit(stage=state["stage"], seconds=now - state["t"], peak_mb=peak_mb())
-        state.update(stage=name, t=now)
+        now, cpu = time.perf_counter(), time.process_time()
+        emit(stage=state["stage"], seconds=now - state["t"], cpu=cpu - state["cpu"], peak_mb=peak_mb())
+        state.update(stage=name, t=now, cpu=cpu)
         if name == stop_before:
             raise Stop
 
