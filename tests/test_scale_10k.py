@@ -244,6 +244,37 @@ def test_study_report_is_bounded_and_its_figures_are_aggregates(run) -> None:
         assert "<image" not in dist and dist.count("<path") + dist.count("<use") < 200 and len(dist) < 150_000, s
 
 
+def test_study_report_numbers_are_the_results_and_hide_small_counts(run, res) -> None:
+    """As tests/test_report_study.py at the example size: every pre/post, model, reliability and
+    descriptive number of the result tables is printed; reliable-change counts of 1 to k-1 are
+    hidden (and some are shown); the theme heatmap of 400 cohorts is the dense image with every
+    10th cohort named (evaltool/plots/heatmap.py, above DENSE_ABOVE groups)."""
+    from evaltool.plots.heatmap import DENSE_ABOVE
+
+    h = re.sub(r"</?sub>", "", (run[1] / "report.html").read_text(encoding="utf-8"))  # d<sub>av</sub> -> dav
+    h = re.sub(r"<svg.*?</svg>|<style.*?</style>", " ", h, flags=re.S)
+    text = _html.unescape(re.sub(r"<[^>]+>", " ", h))  # spacing kept: p values use a no-break space
+    for r in res["prepost"].itertuples():
+        assert F.est_ci(r.mean_diff, r.mean_diff_ci_low, r.mean_diff_ci_high) in text
+        assert F.est_ci(r.d_av, r.d_av_ci_low, r.d_av_ci_high) in text and F.p(r.p_t) in text
+    for r in res["change_vs_baseline"].itertuples():
+        assert F.est_ci(r.beta, r.ci_low, r.ci_high) in text and F.num(r.d) in text
+    for r in res["reliability"].itertuples():
+        assert F.est_ci(r.alpha, r.alpha_ci_low, r.alpha_ci_high, lead=False) in text
+    for r in res["descriptives"].itertuples():
+        if r.n > 0:
+            assert F.m_sd(r.mean, r.sd) in text
+    rc = res.shareable("reliable_change_summary")
+    shown = rc[rc["n_improved"].notna()]
+    assert len(shown)
+    for r in shown.itertuples():
+        assert f"{int(r.n_improved):,} ({r.pct_improved:.0f}%)" in text or f"{int(r.n_improved)} ({r.pct_improved:.0f}%)" in text
+    k = res.options.min_cell_size
+    assert not re.search(rf"(?<![\d,.])[1-{k - 1}] \(\d+%\)", text)
+    heat = (run[1] / "figures" / "theme_heatmap.svg").read_text(encoding="utf-8")
+    assert COHORTS > DENSE_ABOVE and "<image" in heat and f"{COHORTS} groups in order, every 10th named" in heat
+
+
 def test_every_png_decodes_at_300_dpi_and_is_not_a_solid_block(run) -> None:
     import numpy as np
     from PIL import Image
