@@ -9,10 +9,11 @@ test_plots.py, test_heatmap_scale.py, test_analysis.py) is checked here on the f
 written:
 
 * every cohort has its report (a "too small" one below the minimum cell size), each a
-  self-contained HTML file with one light, group-level figure per primary scale, numbers equal
+  self-contained HTML file with one light, group-level figure per primary scale whose averages
+  are not all hidden, numbers equal
   to the research tables, no count of 1 to k-1 people, hidden cells where the tables hide them,
   quotes only from the redacted cohort quotes;
-* the study report stays small (bound :data:`REPORT_MAX_BYTES`; 0.29 MB measured at 10k on
+* the study report prints the result tables' numbers, hides counts of 1 to k-1, and stays small (bound :data:`REPORT_MAX_BYTES`; 0.29 MB measured at 10k on
   2026-12-06, against 20.8 MB of inline SVG before issue 16) and its figures are the aggregate
   kind the documented rule of evaltool/plots/outcomes.py gives above ``MAX_INDIVIDUAL`` people;
 * every PNG decodes at 300 dpi and is a picture, not a solid block;
