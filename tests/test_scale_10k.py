@@ -10,12 +10,12 @@ written:
 
 * every cohort has its report (a "too small" one below the minimum cell size), each a
   self-contained HTML file with one light, group-level figure per primary scale whose averages
-  are not all hidden, numbers equal
-  to the research tables, no count of 1 to k-1 people, hidden cells where the tables hide them,
-  quotes only from the redacted cohort quotes;
-* the study report prints the result tables' numbers, hides counts of 1 to k-1, and stays small (bound :data:`REPORT_MAX_BYTES`; 0.29 MB measured at 10k on
-  2026-12-06, against 20.8 MB of inline SVG before issue 16) and its figures are the aggregate
-  kind the documented rule of evaltool/plots/outcomes.py gives above ``MAX_INDIVIDUAL`` people;
+  are not all hidden, numbers equal to the research tables, no count of 1 to k-1 people, hidden
+  cells where the tables hide them, quotes only from the redacted cohort quotes;
+* the study report prints the result tables' numbers, hides counts of 1 to k-1, stays small
+  (bound :data:`REPORT_MAX_BYTES`; 0.29 MB measured at 10k on 2026-12-06, against 20.8 MB of
+  inline SVG before issue 16), and its figures are the aggregate kind the documented rule of
+  evaltool/plots/outcomes.py gives above ``MAX_INDIVIDUAL`` people;
 * every PNG decodes at 300 dpi and is a picture, not a solid block;
 * the folder verifies against its manifest and holds no file the manifest does not list;
 * no shareable file (everything outside ``research/``) holds a participant or response id from
