@@ -17,7 +17,7 @@ per coding, in codings order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -168,7 +168,8 @@ def _lookup(column: pd.Series) -> Any:
     return column.tolist()
 
 
-def _need(frame: pd.DataFrame, cols: list[str], param: str, caller: str) -> None:
+def _need(frame: pd.DataFrame, cols: Sequence[str], param: str, caller: str) -> None:
+    """Refuse ``frame`` without the columns ``cols`` (the caller's ``param``), naming them."""
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ParameterError(

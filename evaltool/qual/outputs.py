@@ -15,7 +15,7 @@ import pandas as pd
 from .. import columns as C
 from ..errors import ParameterError
 from ._exemplars import QuoteSource
-from ._prepared import Prepared, check_prepared, prepare
+from ._prepared import Prepared, _need, check_prepared, prepare
 from .codebook import Codebook, load_codebook
 from .redact import _options
 
@@ -32,15 +32,6 @@ FREQUENCY_COLUMNS = (C.CODE, LABEL, "n_answers", "n_nonempty", "n_with_code", "p
 """Columns of :func:`code_frequencies` after the ``by`` columns."""
 EXEMPLAR_COLUMNS = (C.CODE, LABEL, "rank", C.RESPONSE_ID, "quote")
 """Columns of :func:`exemplar_quotes`."""
-
-
-def _need(frame: pd.DataFrame, cols: Sequence[str], param: str, caller: str) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise ParameterError(
-            f"The '{param}' parameter of {caller}() needs column(s) {missing}, which are not there.",
-            fix=f"choose from the columns that exist: {list(frame.columns)}.",
-        )
 
 
 def _prepared(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook, prepared: Prepared | None, text: str,
