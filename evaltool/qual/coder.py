@@ -160,10 +160,9 @@ def code(
     n_jobs
         Processes for large inputs (at least 10,000 distinct answers): ``None`` or 1 for one,
         ``-1`` for one per CPU this process may use (``EVALTOOL_JOBS`` caps it), or a number.
-        The distinct answers are coded in chunks of at most 5,000 (of equal sizes, a
-        multiple of the workers) by forked workers, which inherit the compiled RE2 programs,
-        and put back in input order, so the result does not depend on it; Ctrl-C
-        stops the workers at once. Needs ``fork`` (Linux); elsewhere one process codes.
+        The distinct answers are coded in equal chunks of at most 5,000 by forked workers
+        (which inherit the compiled RE2 programs) and put back in input order, so the result
+        does not depend on it; Ctrl-C stops them at once. Needs ``fork`` (Linux).
 
     Returns
     -------
@@ -197,15 +196,7 @@ def code(
     >>> code(asked)[["response_id", "code", "rule"]].values.tolist()
     [['a', 'coaching_call', 'question context'], ['b', 'delivery_format', 'length-pace-timing']]
     """
-    comp = E.compile_codebook(_book(codebook))
-    with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
-        ids, texts = _answers(answers, text, id, "code")
-        questions = _questions(answers, question, "code")
-        coder = coder_name if coder_name is not None else DEFAULT_CODER
-        unique, inv = _unique(texts)
-        hits, _ = VJ.code_and_judge(unique, None, comp, _n_jobs(n_jobs))
-    assert hits is not None
-    return _codings(hits, unique, inv, ids, texts, questions, comp, coder)
+    return _code_answers(answers, codebook, text, id, question, coder_name, n_jobs, "code", valence=False)[0]
 
 
 def _codings(hits: dict[str, Any], unique: list[str], inv: np.ndarray, ids: list[object], texts: list[str],
@@ -396,16 +387,26 @@ def code_and_valence(
     >>> codings["code"].tolist(), valence["valence"].tolist()
     (['coaching_call'], ['positive', 'neutral'])
     """
+    codings, valence = _code_answers(answers, codebook, text, id, question, coder_name, n_jobs, "code_and_valence")
+    assert valence is not None
+    return codings, valence
+
+
+def _code_answers(answers: pd.DataFrame | pd.Series, codebook: str | Codebook, text: str, id: str,
+                  question: str | None, coder_name: str | None, n_jobs: int | None, caller: str,
+                  valence: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`code` (and the valence of :func:`code_and_valence`): one pool codes and judges."""
     comp = E.compile_codebook(_book(codebook))
     with VJ.warming(comp, _n_jobs(n_jobs), len(answers)):   # the workers' RE2 programs, beside the reading
-        ids, texts = _answers(answers, text, id, "code_and_valence")
-        questions = _questions(answers, question, "code_and_valence")
+        ids, texts = _answers(answers, text, id, caller)
+        questions = _questions(answers, question, caller)
         coder = coder_name if coder_name is not None else DEFAULT_CODER
         unique, inv = _unique(texts)
-        pairs = VJ.distinct_pairs(len(unique), inv, questions)
+        pairs = VJ.distinct_pairs(len(unique), inv, questions) if valence else None
         hits, judged = VJ.code_and_judge(unique, pairs, comp, _n_jobs(n_jobs))
     assert hits is not None
-    return _codings(hits, unique, inv, ids, texts, questions, comp, coder), _valence_frame(ids, judged, pairs)
+    codings = _codings(hits, unique, inv, ids, texts, questions, comp, coder)
+    return codings, None if pairs is None else _valence_frame(ids, judged, pairs)
 
 
 def coding_summary(
