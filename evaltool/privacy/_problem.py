@@ -99,9 +99,7 @@ class Problem:
         slot_pid = pid_codes[first]
         slot_x: np.ndarray = np.full(n_slots, np.nan)
         if values is not None:
-            carried = _slot_values(cells, slot_of_term, first)
-            slot_x = carried if carried is not None else _values_of(values, pid_uni, sc_uni, tp_uni, slot_uni,
-                                                                    n_tp, caller)
+            slot_x = _values_of(values, pid_uni, sc_uni, tp_uni, slot_uni, n_tp, caller)
         narrow = slot_of_term.astype(np.int32) if n_slots < 2**31 else slot_of_term   # same order, faster sort
         order = np.argsort(narrow, kind="stable")
         counts = np.bincount(slot_of_term, minlength=n_slots)
@@ -230,8 +228,6 @@ def _codes(col: pd.Series) -> tuple[np.ndarray, pd.Index]:
         rank = np.empty(len(cats), dtype=np.int64)
         rank[order] = np.arange(len(cats))
         codes = col.cat.codes.to_numpy().astype(np.int64)
-        if (order == np.arange(len(cats))).all():   # categories already sorted (summary_cells'): the codes as they are
-            return codes, pd.Index(cats, dtype=object)
         return np.where(codes >= 0, rank[codes], -1), pd.Index(cats[order], dtype=object)
     codes, uni = pd.factorize(col.astype(str), sort=True)
     return codes.astype(np.int64), pd.Index(uni, dtype=object)
@@ -248,20 +244,6 @@ def _dense_factorize(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarra
     uni = np.flatnonzero(seen)
     rank = np.cumsum(seen, dtype=np.int64) - 1
     return rank[key], uni
-
-
-def _slot_values(cells: CellSet, slot_of_term: np.ndarray, first: np.ndarray) -> np.ndarray | None:
-    """Each slot's value from the values the cells carry (:attr:`CellSet.values`, taken from
-    the scores they were built from; ``first``: each slot's first term); None when some slot
-    has none (then looked up)."""
-    if cells.values is None:
-        return None
-    vals = np.asarray(cells.values, dtype=float)
-    out = vals[first]
-    if np.isnan(out).any():     # a slot whose first term has no value: any term of it that has one
-        known = ~np.isnan(vals)
-        out[slot_of_term[known]] = vals[known]
-    return None if np.isnan(out).any() else out
 
 
 def _lookup(index: pd.Index, col: pd.Series) -> np.ndarray:

@@ -116,7 +116,7 @@ def decide_added(published: CellSet, added: CellSet, scores: pd.DataFrame, bound
     scales = sorted(set(map(str, table["scale"].dropna())))
     lim = scale_bounds(bounds, scales, "decide_added")
     if len(table):
-        prob = Problem.build(CellSet(table, added.terms, added.values), scores, lim, p, "decide_added")
+        prob = Problem.build(CellSet(table, added.terms), scores, lim, p, "decide_added")
         _primary(prob, table, active, reason, note, k)
     for sc in scales:
         lost = _lost_to_attacker(published, pub_shown, added, active, sc, lim, k, p)

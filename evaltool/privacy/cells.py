@@ -15,7 +15,7 @@ part knows them already; they go through :func:`evaltool.privacy.suppress_counts
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -55,11 +55,6 @@ class CellSet:
     terms
         One row per person and variable in a cell, columns :data:`TERM_COLUMNS`: the published
         sum is ``Σ coef · value`` over the cell's terms, equal to ``n × estimate``.
-    values
-        Optional, for the decider only (never published): the true value behind each term
-        (aligned with :attr:`terms`; NaN where unknown). :func:`summary_cells` fills it from the
-        scores it was built from, so :func:`decide_cells`, given those same scores, need not
-        look every term's value up again.
 
     Examples
     --------
@@ -78,7 +73,6 @@ class CellSet:
 
     cells: pd.DataFrame
     terms: pd.DataFrame
-    values: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name, frame, cols in (("cells", self.cells, CELL_COLUMNS), ("terms", self.terms, TERM_COLUMNS)):
@@ -90,8 +84,6 @@ class CellSet:
                                      fix=f"build cells with summary_cells(), or give the columns {list(cols)}.")
         if self.cells["cell"].duplicated().any():
             raise ParameterError("CellSet.cells has duplicate cell ids.", fix="give every cell its own id.")
-        if self.values is not None and len(self.values) != len(self.terms):
-            raise ParameterError("CellSet.values must have one value per term.")
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -100,24 +92,15 @@ class CellSet:
         """This set with the cells of ``others`` added (ids must stay unique)."""
         sets = [self, *others]
         cells = pd.concat([s.cells for s in sets], ignore_index=True)
-        values = None
-        if any(s.values is not None for s in sets):    # unknown values of a set without them: NaN
-            values = np.concatenate([np.full(len(s.terms), np.nan) if s.values is None
-                                     else np.asarray(s.values, dtype=float) for s in sets])
-        return CellSet(cells, _concat_terms([s.terms for s in sets]), values)
+        return CellSet(cells, _concat_terms([s.terms for s in sets]))
 
     def subset(self, keep: Any) -> CellSet:
         """Only the cells where ``keep`` (booleans aligned with :attr:`cells`) is true."""
         mask = np.asarray(keep, dtype=bool)
         cells = self.cells.loc[mask].reset_index(drop=True)
         terms = _plain_terms(self.terms)
-        keep_terms = terms["cell"].isin(set(cells["cell"])).to_numpy()
-        values = None if self.values is None else np.asarray(self.values)[keep_terms]
-        return CellSet(cells, terms[keep_terms].reset_index(drop=True), values)
-
-    def with_cells(self, cells: pd.DataFrame) -> CellSet:
-        """The same terms (and values) behind a new cells table (e.g. relabelled cells)."""
-        return CellSet(cells, self.terms, self.values)
+        terms = terms[terms["cell"].isin(set(cells["cell"]))].reset_index(drop=True)
+        return CellSet(cells, terms)
 
 
 def _concat_terms(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -324,7 +307,7 @@ def _aggregate(frame: pd.DataFrame, keys: list[str], value: str) -> tuple[pd.Dat
     return pd.concat([out, agg], axis=1), codes.astype(np.int64)
 
 
-_Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # cell, pid, sc, tp, coef, value
+_Terms = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # cell, pid, sc, tp, coef
 
 
 def _mean_part(data: _Coded, level: str, group: str) -> tuple[pd.DataFrame, _Terms]:
@@ -332,8 +315,7 @@ def _mean_part(data: _Coded, level: str, group: str) -> tuple[pd.DataFrame, _Ter
     keys = (["g"] if level == GROUP else []) + ["sc", "tp"]
     agg, row_cell = _aggregate(f, keys, C.SCORE)
     cells = _cells_frame(agg, data, level, group, MEAN)
-    return cells, (row_cell, f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy(), np.ones(len(f), np.int8),
-                   f[C.SCORE].to_numpy(dtype=float))
+    return cells, (row_cell, f["pid"].to_numpy(), f["sc"].to_numpy(), f["tp"].to_numpy(), np.ones(len(f), np.int8))
 
 
 def _pairs(data: _Coded, contrasts: Sequence[tuple[int, int]]) -> pd.DataFrame:
@@ -355,8 +337,7 @@ def _pairs(data: _Coded, contrasts: Sequence[tuple[int, int]]) -> pd.DataFrame:
                                     f"{C.SCORE}_to": score[to], "t0": t0, "t1": t1,
                                     "diff": score[to] - score[a]}))
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("pid", "sc", "g", "t0", "t1")}).assign(
-            diff=0.0, **{f"{C.SCORE}_from": 0.0, f"{C.SCORE}_to": 0.0})
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ("pid", "sc", "g", "t0", "t1")}).assign(diff=0.0)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -369,8 +350,7 @@ def _change_part(pairs: pd.DataFrame, data: _Coded, level: str, group: str) -> t
     pid, sc = f["pid"].to_numpy(), f["sc"].to_numpy()
     return cells, (np.concatenate([row_cell, row_cell]), np.concatenate([pid, pid]), np.concatenate([sc, sc]),
                    np.concatenate([f["t1"].to_numpy(), f["t0"].to_numpy()]),
-                   np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)]),
-                   np.concatenate([f[f"{C.SCORE}_to"].to_numpy(dtype=float), f[f"{C.SCORE}_from"].to_numpy(dtype=float)]))
+                   np.concatenate([np.ones(n, np.int8), -np.ones(n, np.int8)]))
 
 
 def summary_cells(scores: pd.DataFrame, participants: pd.DataFrame | None = None, *, group: str = C.COHORT,
@@ -442,7 +422,7 @@ def _assemble(parts: list[tuple[pd.DataFrame, _Terms]], data: _Coded, order: lis
     offsets = np.cumsum([0] + [len(c) for c, _ in parts[:-1]])
     cells = pd.concat([c for c, _ in parts], ignore_index=True)
     terms = [np.concatenate([t[i] + (off if i == 0 else 0) for (_, t), off in zip(parts, offsets, strict=True)])
-             for i in range(6)]
+             for i in range(5)]
     perm = _sort_order(cells, order)
     cells = cells.loc[perm].reset_index(drop=True).loc[:, list(CELL_COLUMNS)]
     new_pos = np.empty(len(perm), dtype=np.int64)
@@ -454,7 +434,7 @@ def _assemble(parts: list[tuple[pd.DataFrame, _Terms]], data: _Coded, order: lis
         C.TIMEPOINT: pd.Categorical.from_codes(terms[3], categories=pd.Index(data.tps, dtype=object)),
         "coef": terms[4],
     })
-    return CellSet(cells, frame, terms[5])
+    return CellSet(cells, frame)
 
 
 def _sort_order(cells: pd.DataFrame, order: list[str]) -> np.ndarray:

@@ -145,7 +145,7 @@ def decide_cells(cells: CellSet, scores: pd.DataFrame, bounds: object, *,
     order = np.argsort(given["cell"].astype(str).to_numpy(dtype=object), kind="stable")
     table = given.iloc[order].reset_index(drop=True)      # cell-id order: the row order never matters
     scales = sorted(set(map(str, table["scale"].dropna())))
-    prob = Problem.build(CellSet(table, cells.terms, cells.values), scores, scale_bounds(bounds, scales, "decide_cells"), p,
+    prob = Problem.build(CellSet(table, cells.terms), scores, scale_bounds(bounds, scales, "decide_cells"), p,
                          "decide_cells")
     active = (table["n"].to_numpy(dtype=np.int64) > 0) & _has_terms(prob)
     reason = np.array([""] * len(table), dtype=object)

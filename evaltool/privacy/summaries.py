@@ -182,7 +182,7 @@ def _table(d: pd.DataFrame, n_shown: np.ndarray, k: int, confidence: float) -> p
 
 def as_study_cells(cells: CellSet) -> CellSet:
     """The same cells marked as numbers of the study report (hidden only as a last resort)."""
-    return cells.with_cells(cells.cells.assign(level=STUDY))
+    return CellSet(cells.cells.assign(level=STUDY), cells.terms)
 
 
 def attrition_cells(scores: pd.DataFrame, participants: pd.DataFrame, timepoints: Sequence[str], *,
@@ -215,4 +215,4 @@ def attrition_cells(scores: pd.DataFrame, participants: pd.DataFrame, timepoints
                                + cells.cells["group_value"].map({"stayed": f"seen at {last}",
                                                                  "lost": f"not seen at {last}"})
                                + f", at {base}")
-    return as_study_cells(cells.with_cells(table))
+    return as_study_cells(CellSet(table, cells.terms))

@@ -77,7 +77,7 @@ def published_cells(results: Any, scales: Sequence[str]) -> tuple[Any, np.ndarra
     >>> len(cells), int(shown.sum())
     (65, 28)
     """
-    from ...privacy import attrition_cells, summary_cells
+    from ...privacy import CellSet, attrition_cells, summary_cells
     from .cohorts import _labels
 
     scores, parts = results.tables[N.SCORES], results.tables[N.PARTICIPANTS]
@@ -88,7 +88,7 @@ def published_cells(results: Any, scales: Sequence[str]) -> tuple[Any, np.ndarra
     cells = summary_cells(scores, p, group=group, scales=scales, study=True, **setup)
     if len(setup["timepoints"]) > 1:
         ex = attrition_cells(scores, parts, setup["timepoints"], scales=scales)
-        cells = cells.concat(ex.with_cells(ex.cells.assign(level="group")))
+        cells = cells.concat(CellSet(ex.cells.assign(level="group"), ex.terms))
     d = results.tables.get(N.DISCLOSURE)
     if d is None:
         raise _mismatch()
