@@ -124,12 +124,8 @@ class Prepared:
     def first_rows(self, ids: list[Any]) -> list[int]:
         """The first answer row of each id in ``ids`` (all must be answer ids)."""
         index = self._get("index", lambda: pd.Index(self.answers[self.id]))
-        if self.unique_ids:
-            return index.get_indexer(ids).tolist()  # type: ignore[no-any-return]
-        first: dict[Any, int] = {}
-        for r, v in enumerate(self.answers[self.id].tolist()):
-            first.setdefault(v, r)
-        return [first[i] for i in ids]
+        assert self.unique_ids, "first_rows needs unique answer ids"
+        return index.get_indexer(ids).tolist()  # type: ignore[no-any-return]
 
     def quote_source(self, redact: bool | Mapping[str, Any], *, n: int = 3, max_chars: int = 160,
                      participant: str = C.PARTICIPANT_ID) -> Any:
@@ -244,6 +240,18 @@ def check_prepared(prepared: Prepared, codings: pd.DataFrame, answers: pd.DataFr
             f"The 'prepared' parameter of {caller}() was made from other codings, answers or columns.",
             fix="pass the same codings and answers (and text and id columns) it was prepared from.",
         )
+
+
+def use_or_prepare(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook, prepared: Prepared | None, text: str,
+              id: str, caller: str) -> Prepared:
+    """``prepared`` (checked to be of these tables), or a preparation of them made here."""
+    if prepared is None:
+        return prepare(codings, answers, book, text=text, id=id, caller=caller)
+    check_prepared(prepared, codings, answers, text, id, caller)
+    if prepared.book is not book:
+        raise ParameterError(f"The 'prepared' parameter of {caller}() was made with another codebook.",
+                             fix="pass the codebook it was prepared with.")
+    return prepared
 
 
 def summarised(prepared: Prepared, answers: Any, codings: pd.DataFrame, book: Any, text: str, id: str) -> bool:

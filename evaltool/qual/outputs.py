@@ -15,7 +15,7 @@ import pandas as pd
 from .. import columns as C
 from ..errors import ParameterError
 from ._exemplars import QuoteSource
-from ._prepared import Prepared, _need, check_prepared, prepare
+from ._prepared import Prepared, _need, prepare, use_or_prepare
 from .codebook import Codebook, load_codebook
 from .redact import _options
 
@@ -32,18 +32,6 @@ FREQUENCY_COLUMNS = (C.CODE, LABEL, "n_answers", "n_nonempty", "n_with_code", "p
 """Columns of :func:`code_frequencies` after the ``by`` columns."""
 EXEMPLAR_COLUMNS = (C.CODE, LABEL, "rank", C.RESPONSE_ID, "quote")
 """Columns of :func:`exemplar_quotes`."""
-
-
-def _prepared(codings: pd.DataFrame, answers: pd.DataFrame, book: Codebook, prepared: Prepared | None, text: str,
-              id: str, caller: str) -> Prepared:
-    """``prepared`` (checked to be of these tables), or a preparation of them made here."""
-    if prepared is None:
-        return prepare(codings, answers, book, text=text, id=id, caller=caller)
-    check_prepared(prepared, codings, answers, text, id, caller)
-    if prepared.book is not book:
-        raise ParameterError(f"The 'prepared' parameter of {caller}() was made with another codebook.",
-                             fix="pass the codebook it was prepared with.")
-    return prepared
 
 
 def code_frequencies(
@@ -96,7 +84,7 @@ def code_frequencies(
     [['T2', 2, 1, 100.0], ['T3', 1, 0, 0.0]]
     """
     book = load_codebook(codebook)
-    prep = _prepared(codings, answers, book, prepared, text, id, "code_frequencies")
+    prep = use_or_prepare(codings, answers, book, prepared, text, id, "code_frequencies")
     _need(answers, [text], "text", "code_frequencies")
     groups = _groups(by, answers)
     _need(answers, groups, "by", "code_frequencies")
@@ -195,7 +183,7 @@ def code_matrix(
     [['P1', 1, 1], ['P2', 0, 0]]
     """
     book = load_codebook(codebook)
-    prep = _prepared(codings, answers, book, prepared, C.TEXT if prepared is None else prepared.text, id,
+    prep = use_or_prepare(codings, answers, book, prepared, C.TEXT if prepared is None else prepared.text, id,
                      "code_matrix")
     keys = [participant, timepoint] if by_timepoint else [participant]
     _need(answers, keys, "answers", "code_matrix")
@@ -274,7 +262,7 @@ def exemplar_quotes(
     """
     _quote_options(redact, n, max_chars)
     book = load_codebook(codebook)
-    prep = _prepared(codings, answers, book, prepared, text, id, "exemplar_quotes")
+    prep = use_or_prepare(codings, answers, book, prepared, text, id, "exemplar_quotes")
     _need(answers, [text], "text", "exemplar_quotes")
     src = prep.quote_source(redact, n=n, max_chars=max_chars, participant=participant)
     labels = {c.id: c.label for c in book.flat_codes()}

@@ -138,11 +138,9 @@ def code_counts(codings: pd.DataFrame, answers: pd.DataFrame, book: Any, k: int,
     in shareable outputs). ``prepared``: the codings joined to the answers
     (:func:`evaltool.qual._prepared.prepare`, with ``book``), when the caller has it.
     """
-    from ...qual._prepared import check_prepared, prepare
+    from ...qual._prepared import use_or_prepare
 
-    if prepared is not None:
-        check_prepared(prepared, codings, answers, prepared.text, prepared.id, "code_counts")
-    prep = prepare(codings, answers, book, caller="code_counts") if prepared is None else prepared
+    prep = use_or_prepare(codings, answers, book, prepared, C.TEXT, C.RESPONSE_ID, "code_counts")
     person, _ = pd.factorize(answers[C.PARTICIPANT_ID])   # missing: −1
     n_resp = _distinct(person[~prep.empty()])
     code = prep.code_index()[prep.pos]
