@@ -90,6 +90,18 @@ def test_parameters_are_checked():
         cohort_summaries(s, bounds={"brs": (1, 5)}, confidence=95)
 
 
+def test_the_decider_reads_the_scores_it_is_given():
+    """Cells are judged against the ``scores`` passed to decide_cells, never against values
+    remembered from the table they were built from: scores without the score column, or
+    without a person the cells hold, are refused (review of issue 16's fast paths)."""
+    s = _scores([(p, t, 3.0 + i % 2) for i, p in enumerate("abcdef") for t in ("T1", "T2")])
+    cells = summary_cells(s)
+    with pytest.raises(ValueError, match="needs the columns"):
+        decide_cells(cells, s.drop(columns=["score"]), {"brs": (1, 5)})
+    with pytest.raises(ValueError, match="same scores table"):
+        decide_cells(cells, s[s["participant_id"] != "a"], {"brs": (1, 5)})
+
+
 # --- the rule --------------------------------------------------------------------------------------
 def test_a_difference_of_one_person_is_closed():
     """Seven at T1, six of them at T2: the mean at T1 and the change would give the seventh's score."""
