@@ -69,3 +69,17 @@ def test_repeated_answer_ids_are_refused() -> None:
     answers.loc[1, C.RESPONSE_ID] = answers.loc[0, C.RESPONSE_ID]
     with pytest.raises(ParameterError, match="more than once"):
         cohort_answers(answers, codings, members, "cohort", cohorts)
+
+
+def test_missing_group_values_are_no_cohort_in_every_column_type() -> None:
+    """pd.NA (string and Int64 columns), None, NaN and blanks are no cohort (None), as in the
+    disclosure control's group_labels: never a cohort called "<NA>" (review of issue 16)."""
+    from evaltool.analysis.steps.cohorts import _labels
+    from evaltool.privacy.cells import group_labels
+
+    cases = [(pd.Series(["C1", " C2 ", pd.NA, ""], dtype="string"), ["C1", "C2", None, None]),
+             (pd.Series([1, pd.NA], dtype="Int64"), ["1", None]),
+             (pd.Series(["a", None, float("nan"), 3], dtype=object), ["a", None, None, "3"]),
+             (pd.Series(["C1", None], dtype="category"), ["C1", None])]
+    for values, expected in cases:
+        assert _labels(values).tolist() == expected == group_labels(values).tolist()

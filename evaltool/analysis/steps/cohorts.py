@@ -79,24 +79,13 @@ def cohort_summaries(run: Run) -> None:
         run.tables[N.COHORT_QUOTES] = _quotes(run, group, cohorts, themes, quotable, run.tables[N.COHORTS])
 
 
-def _label(v: Any) -> str | None:
-    return None if v is None or (isinstance(v, float) and v != v) or str(v).strip() == "" else str(v).strip()
-
-
 def _labels(values: pd.Series) -> pd.Series:
-    """Group labels as stripped strings; missing and blank values → None.
+    """Group labels as stripped strings; missing (None, NaN, ``pd.NA``) and blank values →
+    None: :func:`evaltool.privacy.cells.group_labels`, the labels the disclosure control
+    decides on."""
+    from ...privacy.cells import group_labels
 
-    Strings (or categories that are strings) are cleaned once per distinct value; missing
-    values, and any other column, one by one (the same labels either way)."""
-    from ...privacy.cells import is_text
-
-    if not is_text(values):
-        return values.astype(object).map(_label)
-    codes, uni = pd.factorize(values)
-    out = np.array([*(_label(v) for v in np.asarray(uni, dtype=object)), None], dtype=object)[codes]
-    if (missing := codes < 0).any():
-        out[missing] = [_label(v) for v in values.astype(object).to_numpy()[missing]]
-    return pd.Series(out, index=values.index, dtype=object)
+    return group_labels(values)
 
 
 def _suppressed(counts: pd.DataFrame, k: int, hide: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -194,18 +183,11 @@ def disclosure(run: Run) -> None:
         ex = attrition_cells(scores, parts, run.tps, scales=scales)
         extra.append(CellSet(ex.cells.assign(level="group"), ex.terms))
     run.tables[N.HIDDEN_COUNTS] = _hidden_counts(run)
-    p = parts.assign(cohort=None) if group is None else parts.assign(**{group: _group_labels(parts[group])})
+    p = parts.assign(cohort=None) if group is None else parts.assign(**{group: _labels(parts[group])})
     run.tables[N.DISCLOSURE] = cohort_summaries(
         scores, p, bounds=run.tables[N.SCALES], group=group or "cohort", min_cell_size=run.options.min_cell_size,
         confidence=run.options.confidence, timepoints=run.tps, baseline=run.options.baseline, contrasts=contrasts,
         scales=scales, study=True, extra_cells=extra[0].concat(*extra[1:]) if extra else None)
-
-
-def _group_labels(values: pd.Series) -> pd.Series:
-    """:func:`_labels`, each distinct label cleaned once when they are all strings."""
-    from ...privacy.cells import group_labels, is_text
-
-    return group_labels(values) if is_text(values) else _labels(values)
 
 
 def _hidden_counts(run: Run) -> pd.DataFrame:
