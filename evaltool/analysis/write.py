@@ -223,10 +223,12 @@ def start_qdpx(run: Any) -> None:
     0.4 GB beside the inherited results at 100,000 participants) right after "qualitative coding", when its inputs (free text,
     codings, codebook, participants' groups) are final — no later step changes them — and the
     analysis writes a folder whose parent exists. It runs in a forked process that starts
-    once the figures' process (:func:`~.steps.figures.start_figures`) has ended: the two share
-    the CPU the mostly serial steps after coding leave free, one after the other, instead of
-    three processes competing for two CPUs (measured at 100,000 participants on 2 CPUs: a
-    process of lower priority instead starved on a busy machine). :func:`write_results` moves
+    once the figures' process (:func:`~.steps.figures.start_figures`) has ended, which is when
+    the "figures" step has collected its value (a list of figures larger than a pipe's buffer:
+    the child ends once it is read): the two run one after the other instead of three
+    processes competing for two CPUs (measured at 100,000 participants on 2 CPUs: a process
+    of lower priority instead starved on a busy machine; starting both at once peaked above
+    4 GB). :func:`write_results` moves
     it into ``research/``. ``run.stack`` stops the process and removes the staging folder on an
     error or Ctrl-C."""
     from ._background import Background

@@ -164,11 +164,13 @@ def start_figures(run: Run) -> None:
 
     q = _statistics_queue(run)
     drawn = [p for p in q if p.make is not None]
-    if drawn:  # matplotlib loaded here, not in the child: this process loads it anyway to draw
-        # the theme heatmap in :func:`figures` (a study with free text), and the child (at 10k,
-        # what the figures step waits for) starts drawing at once; without free text, the same
-        # work on the other CPU
-        _preload()
+    if not drawn:  # nothing to draw: no process (and no wait for one)
+        return
+    # matplotlib loaded here, not in the child: this process loads it anyway to draw the theme
+    # heatmap in :func:`figures` (a study with free text), and the child (at 10k, what the
+    # figures step waits for) starts drawing at once; without free text, the same work on the
+    # other CPU
+    _preload()
     # one process: the CPU the serial steps leave free, not a pool competing with them
     bg = run.stack.enter_context(Background(lambda: _render_list(drawn, n_jobs=1)))
     run.early["figures"] = (q, drawn, bg)
