@@ -160,8 +160,8 @@ def test_codings_are_the_same_with_and_without_re2(monkeypatch):
     df = pd.DataFrame({"response_id": range(len(texts)), "text": texts})
     book = load_codebook("resilience_training")
     fast = code(df, book)
-    assert any(E._prefer_re2(p.pattern) and E.re2_pattern(p.pattern) is not None
-               for cm in E.compile_codebook(book).codes for p, _ in cm.units)
+    assert E.USE_RE2 and any(E.re2_pattern(p.pattern) is not None
+                             for cm in E.compile_codebook(book).codes for p, _ in cm.units)
     monkeypatch.setattr(E, "USE_RE2", False)
     slow = code(df, book)
     pd.testing.assert_frame_equal(fast, slow)

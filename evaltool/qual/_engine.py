@@ -68,16 +68,11 @@ from ._corpus import (  # noqa: F401 - the engine's names, used as E.<name> acro
 
 USE_RE2 = _C._re2 is not None
 """Whether units are scanned with RE2 (tests switch it off to compare the two paths)."""
-
-
-def _prefer_re2(src: str) -> bool:
-    """RE2 for every unit where it is installed (and accepts the unit, see
-    :func:`re2_pattern`). Once the phrase markers are dropped from the RE2 form (each cost
-    RE2 ~20 µs per match), RE2 scans the benchmark corpus faster than the prefiltered
-    Python trie for 32 of the 36 units of the default codebook, and its state cache makes it
-    cheaper per answer the more answers there are; the Python pattern is run only anchored
-    at each match to name the phrase. ``src`` is kept for callers that ask per unit."""
-    return USE_RE2
+# RE2 for every unit where it is installed (and accepts the unit, see re2_pattern). Once the
+# phrase markers are dropped from the RE2 form (each cost RE2 ~20 µs per match), RE2 scans the
+# benchmark corpus faster than the prefiltered Python trie for 32 of the 36 units of the
+# default codebook, and its state cache makes it cheaper per answer the more answers there are;
+# the Python pattern is run only anchored at each match to name the phrase.
 
 
 # ------------------------------------------------------------------------------------------
@@ -134,7 +129,7 @@ def code_corpus(corpus: Corpus, comp: Compiled, only: set[int] | None = None) ->
 
 def _re2_sources(comp: Compiled) -> list[tuple[str, bool]]:
     """(source, ignore case) of every pattern the scans of ``comp`` run with RE2."""
-    out = [(pattern.pattern, False) for cm in comp.codes for pattern, _ in cm.units if _prefer_re2(pattern.pattern)]
+    out = [(pattern.pattern, False) for cm in comp.codes for pattern, _ in cm.units]
     for cm in comp.codes:
         if cm.regex is not None:
             out.append((cm.regex.pattern, True))
@@ -196,7 +191,7 @@ def _scan_code(corpus: Corpus, cm: CodeMatcher) -> list[tuple[np.ndarray, np.nda
     """Every candidate match of one code's units and user regexes (spans and markers)."""
     found = []
     for u, (pattern, prefilter) in enumerate(cm.units):
-        fast = re2_pattern(pattern.pattern) if _prefer_re2(pattern.pattern) else None
+        fast = re2_pattern(pattern.pattern) if USE_RE2 else None
         if fast is not None:
             found.append(scan_re2(corpus, pattern, fast, original=False))
             continue

@@ -30,7 +30,7 @@ from ._qdpx_read import _GUID_NS, NS_PROJECT
 if TYPE_CHECKING:
     from typing_extensions import Buffer
 
-__all__ = ["Deflated", "SourceFiles", "deflate_text", "element_text", "fast_guid", "project_bytes", "project_parts",
+__all__ = ["Deflated", "SourceFiles", "deflate_text", "element_text", "fast_guid", "project_parts",
            "source_files", "write_project"]
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -120,17 +120,6 @@ def project_parts(root: ET.Element, cases: Iterable[str | Buffer] | None, source
     yield "\n  "
     yield from sources
     yield "\n</Project>"
-
-
-def project_bytes(root: ET.Element, cases: str | None, sources: str) -> bytes:
-    """``project.qde`` (see :func:`project_parts`) as bytes."""
-    return b"".join(_encoded(p) for p in project_parts(root, None if cases is None else [cases], [sources]))
-
-
-def _encoded(part: str | Buffer) -> Buffer:
-    """A piece of text as UTF-8 (characters UTF-8 cannot hold as XML character references);
-    bytes-like pieces are UTF-8 already."""
-    return part.encode("utf-8", "xmlcharrefreplace") if isinstance(part, str) else part
 
 
 class Deflated(NamedTuple):

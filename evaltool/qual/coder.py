@@ -261,7 +261,6 @@ def _n_jobs(n_jobs: int | None) -> int:
 
 
 CHUNK = VJ.CHUNK
-_MIN_PARALLEL = VJ.MIN_PARALLEL
 
 
 _unique = VJ.distinct
